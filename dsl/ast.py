@@ -1,0 +1,408 @@
+"""The typed AST of a policy file: frozen dataclasses, each carrying its source span.
+
+Spans are excluded from equality, so two parses of texts that differ only in layout
+(for example a file and its formatted version) compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dsl.units import SCALES, UNITS, Dim, format_decimal
+
+
+@dataclass(frozen=True)
+class Span:
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NO_SPAN = Span("<none>", 0, 0, 0, 0)
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with a unit in the texts' notation: number × scale × unit."""
+
+    number: Decimal
+    scale: str  # "", "千", "万", "亿", "万亿"
+    unit: str  # a key of dsl.units.UNITS ("" for a bare number)
+    span: Span = _span()
+
+    @property
+    def dim(self) -> Dim:
+        return UNITS[self.unit].dim
+
+    @property
+    def base_value(self) -> Decimal:
+        """The value in the dimension's base unit (yuan, dollars, fraction, months ...)."""
+        return self.number * SCALES[self.scale] * UNITS[self.unit].factor
+
+    def __str__(self) -> str:
+        return f"{format_decimal(self.number)}{self.scale}{self.unit}"
+
+
+@dataclass(frozen=True)
+class RatioLit:
+    """``1.5:1`` (a weight ratio) or ``3:7`` (split proportions)."""
+
+    parts: tuple[Decimal, ...]
+    span: Span = _span()
+
+    def __str__(self) -> str:
+        return ":".join(format_decimal(p) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Infinity:
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string used as a value: a grade ``"B"``, an attribute ``"市招商局"``."""
+
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Promised:
+    """A promise with no figure ("一定比例", "按有关规定"): promised, not absent."""
+
+    wording: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Name:
+    """A reference: a project field, a clause, a param, a category or choice value."""
+
+    path: tuple[str, ...]
+    span: Span = _span()
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "neg", "not", "up_to", "at_most", "at_least", "about"
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binary:
+    # "+", "-", "*", "/", "and", "or", "of", "cap", "floor",
+    # ">=", "<=", ">", "<", "==", "!="
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Range:
+    """A range of discretion, ``2‰~5‰``: the value is the interval [low, high]."""
+
+    low: Expr
+    high: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetLit:
+    items: tuple[Name, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InSet:
+    element: Expr
+    container: Name | SetLit
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IfExpr:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call:
+    """A combinator: ``max`` (取最高分值, 就高不重复), ``min``, ``sum``, ``first`` (first that fires)."""
+
+    func: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TierRow:
+    low: Expr
+    high: Expr
+    low_closed: bool  # "[" includes the low edge, "(" excludes it
+    high_closed: bool  # "]" includes the high edge, ")" excludes it
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TierScale:
+    """Edges scaled by a factor under a condition: "减半实施" outside the core zone."""
+
+    factor: Expr
+    cond: Expr
+    unless: bool  # True: scale unless cond holds; False: scale when it holds
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Tiers:
+    subject: Name
+    scale: TierScale | None
+    rows: tuple[TierRow, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ReadingCase:
+    option: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ByReading:
+    """The value depends on an open reading of the text: one case per option."""
+
+    reading: str
+    cases: tuple[ReadingCase, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ListValue:
+    items: tuple[Expr, ...]
+    span: Span = _span()
+
+
+Expr = (
+    Quantity | RatioLit | Infinity | BoolLit | Text | Promised | Name | Unary | Binary | Range | SetLit | InSet | IfExpr | Call | Tiers | ByReading | ListValue
+)
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Cite:
+    article: str
+    quote: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A per-project rule: when its condition holds, its value goes to its concept."""
+
+    id: str
+    label: str | None
+    concept: Name | None
+    beneficiary: Name | None
+    cites: tuple[Cite, ...]
+    when: Expr | None
+    value: Expr | None
+    notes: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Share:
+    name: str
+    weight: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Split:
+    """Divides another clause's outcome among beneficiaries (``3:7``, ``70%``)."""
+
+    id: str
+    label: str | None
+    splits: Name | None  # the clause whose value is divided
+    when: Expr | None
+    shares: tuple[Share, ...]
+    ratio_form: bool  # written as ``a, b = 3:7`` rather than ``a = 30%, b = 70%``
+    cites: tuple[Cite, ...]
+    notes: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target with a committed (确保) and an optional stretch (力争) value."""
+
+    committed: Expr
+    stretch: Expr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Param:
+    """A city-level figure: staffing, quotas, weights, targets, durations, land."""
+
+    id: str  # dotted taxonomy key, e.g. staffing.port_zone
+    label: str | None
+    value: Expr | Target
+    beneficiary: Name | None
+    cites: tuple[Cite, ...]
+    notes: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Attr:
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """An institutional arrangement present in the text, with attributes."""
+
+    id: str
+    label: str | None
+    attrs: tuple[Attr, ...]
+    cites: tuple[Cite, ...]
+    notes: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An open point of the text, its alternatives, and the default this policy takes."""
+
+    id: str
+    label: str | None
+    options: tuple[Option, ...]
+    default: str | None
+    because: str | None
+    cites: tuple[Cite, ...]
+    notes: tuple[str, ...]
+    span: Span = _span()
+    default_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unencoded:
+    """A passage with a figure that is deliberately not encoded, and why."""
+
+    article: str
+    quote: str
+    reason: str
+    span: Span = _span()
+
+
+Definition = (
+    Clause | Split | Param | Mechanism | Reading
+)
+
+
+@dataclass(frozen=True)
+class Override:
+    item: Definition
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Remove:
+    kind: str  # clause, split, param, mechanism, reading
+    id: str
+    span: Span = _span()
+
+
+Item = (
+    Clause | Split | Param | Mechanism | Reading | Unencoded | Override | Remove
+)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """One header entry: ``city zhangjiagang "张家港"``, ``issued 2020-07-06`` ..."""
+
+    key: str  # city, title, docno, issuer, issued, effective, status, source, note
+    value: str
+    label: str | None = None  # the city's name in Chinese; the text form of a date
+    is_date: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Header:
+    id: str
+    extends: str | None
+    meta: tuple[Meta, ...]
+    span: Span = _span()
+    extends_span: Span = _span()
+
+    def get(self, key: str) -> Meta | None:
+        for m in self.meta:
+            if m.key == key:
+                return m
+        return None
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    header: Header
+    items: tuple[Item, ...]
+    path: str = field(default="", compare=False)
+
+
+def item_id(item: Item) -> str:
+    if isinstance(item, Override):
+        return item_id(item.item)
+    if isinstance(item, Unencoded):
+        return f"unencoded:{item.article}:{item.quote}"
+    return item.id
+
+
+def item_kind(item: Item) -> str:
+    kinds = {Clause: "clause", Split: "split", Param: "param", Mechanism: "mechanism",
+             Reading: "reading", Unencoded: "unencoded", Override: "override", Remove: "remove"}
+    return kinds[type(item)]

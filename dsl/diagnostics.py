@@ -1,0 +1,152 @@
+"""Diagnostics: every problem the tool reports about a policy, with a stable code.
+
+Rendering follows compilers: ``file:line:col: error[E012]: message``, then the source
+line with a caret under the spot, then a hint.  The catalogue below is the single
+source of the codes; docs/errors.md is checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dsl.ast import Span
+
+# code -> (severity, title).  Never renumber: tools and docs refer to these codes.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # reading the file
+    "E001": ("error", "file cannot be read"),
+    "E002": ("error", "file is not UTF-8 text"),
+    "E003": ("error", "file is empty"),
+    # syntax
+    "E100": ("error", "unexpected character"),
+    "E101": ("error", "unexpected token"),
+    "E102": ("error", "unexpected end of file"),
+    "E103": ("error", "unterminated string"),
+    "E104": ("error", "missing policy header"),
+    "E105": ("error", "statement outside a block"),
+    "E106": ("error", "unknown unit"),
+    "E107": ("error", "number has no unit where one is expected"),
+    "E108": ("error", "repeated statement"),
+    "E109": ("error", "invalid date"),
+    "E110": ("error", "missing statement"),
+    # names
+    "E200": ("error", "undefined name"),
+    "E201": ("error", "duplicate id"),
+    "E202": ("error", "unknown project field"),
+    "E203": ("error", "unknown category or choice"),
+    "E204": ("error", "unknown taxonomy concept"),
+    "E205": ("error", "unknown beneficiary"),
+    "E206": ("error", "unknown reading or option"),
+    "E207": ("error", "circular reference"),
+    "E208": ("error", "unknown metadata value"),
+    # types and units
+    "E300": ("error", "currencies mixed without conversion"),
+    "E301": ("error", "dimensions do not match"),
+    "E302": ("error", "wrong kind of value"),
+    "E303": ("error", "condition is not true/false"),
+    "E304": ("error", "value does not fit the concept's unit"),
+    "E305": ("error", "figure's currency differs from the quoted text"),
+    # tiers and splits
+    "E400": ("error", "gap between tiers"),
+    "E401": ("error", "overlapping tiers"),
+    "E402": ("error", "tier edges out of order"),
+    "E403": ("error", "empty tier"),
+    "E404": ("error", "shares do not add up to the whole"),
+    "E405": ("error", "shares and proportions do not match"),
+    "E406": ("error", "tier edges are not fixed figures"),
+    # citations and sources
+    "E500": ("error", "quote not found in the source text"),
+    "E501": ("error", "source text not found"),
+    "E502": ("error", "item has no citation"),
+    # readings, extends
+    "E600": ("error", "reading's default is not one of its options"),
+    "E601": ("error", "reading cases do not match its options"),
+    "E602": ("error", "base policy not found"),
+    "E603": ("error", "override or remove of an id the base does not have"),
+    "E604": ("error", "circular extends"),
+    # warnings
+    "W700": ("warning", "clause can never fire"),
+    "W701": ("warning", "tier is shadowed by an earlier tier"),
+    "W702": ("warning", "item a max can never select"),
+    "W703": ("warning", "reading is never used"),
+    "W704": ("warning", "value range is empty"),
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span
+    hint: str | None = None
+
+    @property
+    def severity(self) -> str:
+        return CATALOGUE[self.code][0]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.span.file,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class PolicyError(Exception):
+    """Raised when a stage cannot go on; carries every diagnostic found so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("; ".join(d.message for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _display_width(s: str) -> int:
+    """Columns a terminal gives the text: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def render(diag: Diagnostic, source_lines: list[str] | None) -> str:
+    s = diag.span
+    out = [f"{s.file}:{s.line}:{s.column}: {diag.severity}[{diag.code}]: {diag.message}"]
+    if source_lines is not None and 1 <= s.line <= len(source_lines):
+        line = source_lines[s.line - 1].rstrip("\r\n").replace("\t", " ")
+        if len(line) > 200:  # a huge line: show the window around the spot
+            start = max(0, s.column - 80)
+            prefix = "…" if start else ""
+            shown = prefix + line[start:start + 160]
+            col_in_shown = len(prefix) + (s.column - 1 - start)
+        else:
+            shown, col_in_shown = line, s.column - 1
+        pad = _display_width(shown[:col_in_shown])
+        width = 1
+        if s.end_line == s.line and s.end_column > s.column:
+            width = max(1, _display_width(line[s.column - 1:s.end_column - 1]))
+            width = min(width, 80)
+        out.append(f"  {s.line:>4} | {shown}")
+        out.append(f"       | {' ' * pad}{'^' * width}")
+    if diag.hint:
+        out.append(f"  hint: {diag.hint}")
+    return "\n".join(out)
+
+
+def to_json(diags: list[Diagnostic]) -> str:
+    return json.dumps([d.as_json() for d in diags], ensure_ascii=False, indent=2)

@@ -1,0 +1,54 @@
+"""The project record: the inputs every policy reads (names fixed by ../shared/domain.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dsl.units import Dim
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    dim: Dim
+    meaning: str
+    default: object = None
+    choices: tuple[str, ...] = ()
+    low: Decimal | None = None  # the field's domain, for "can never fire" warnings
+    high: Decimal | None = None
+
+
+CATEGORIES: tuple[str, ...] = (
+    "listed_company_hq", "fortune_global_500", "china_top_500", "listed_company_investee", "foreign_hq",
+    "functional_institution", "specialized_sme_first", "landmark", "foreign_rnd_center",
+)
+REFERRALS: tuple[str, ...] = ("none", "municipal_dept", "other_district", "intermediary")
+# Taicang's pre-evaluation grades, best first; which seven they are is a reading (grade_scale).
+GRADES: tuple[str, ...] = ("A+", "A", "B+", "B", "C", "D", "E", "F")
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("id", Dim.TEXT, "project identifier"),
+    Field("foreign", Dim.BOOL, "foreign-invested (外资) project", False),
+    Field("registered_capital", Dim.MONEY, "注册资本", 0, low=_ZERO),
+    Field("total_investment", Dim.MONEY, "总投资", 0, low=_ZERO),
+    Field("paid_in_ratio", Dim.RATIO, "share of registered capital paid in (首期/外资到账比例)", 0, low=_ZERO, high=_ONE),
+    Field("paid_in_capital", Dim.MONEY, "实缴资金 (default registered_capital × paid_in_ratio)", None, low=_ZERO),
+    Field("fdi_arrived", Dim.MONEY, "foreign capital arrived this year (当年度到账外资)", 0, low=_ZERO),
+    Field("fixed_asset_investment", Dim.MONEY, "固定资产实际投入", 0, low=_ZERO),
+    Field("licensed", Dim.BOOL, "business licence obtained", False),
+    Field("started", Dim.BOOL, "construction started (开工)", False),
+    Field("in_core_zone", Dim.BOOL, "in the city's core platform (两区一园, development zone)", False),
+    Field("categories", Dim.SET, "categories of the project", (), choices=CATEGORIES),
+    Field("referral", Dim.CHOICE, "who referred the project", "none", choices=REFERRALS),
+    Field("expansion", Dim.BOOL, "capital increase by a settled firm (增资扩产)", False),
+    Field("manufacturing", Dim.BOOL, "manufacturing project", False),
+    Field("industry", Dim.TEXT, "industry label", ""),
+    Field("quality_score", Dim.SCALAR, "project-quality score 0–100 (Zhangjiagang)", None, low=_ZERO, high=Decimal(100)),
+    Field("grade", Dim.TEXT, "pre-evaluation grade (Taicang): A+, A, B+, B, C, D, E, F", None, choices=GRADES),
+    Field("needs_municipal_support", Dim.BOOL, "asks for municipal fiscal support", False),
+    Field("year", Dim.SCALAR, "year evaluated (default: the policy's first year)", None),
+)}

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsl import ast as A
+from dsl.parse import parse_text
+from dsl.taxonomy import Taxonomy, load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = ROOT / "policies"
+SOURCES = POLICIES / "sources"
+
+HEADER = 'policy t {\n  city t "测试"\n  source "sources/x.txt"\n}\n'
+
+
+def parse_ok(text: str) -> A.PolicyFile:
+    """Parse text that must be free of errors; fail the test with the diagnostics otherwise."""
+    ast, diags = parse_text(text, "t.policy")
+    errors = [d for d in diags if d.is_error]
+    assert ast is not None and not errors, [f"{d.span.line}:{d.span.column} {d.code} {d.message}" for d in diags]
+    return ast
+
+
+def parse_items(body: str) -> tuple[A.Item, ...]:
+    return parse_ok(HEADER + body).items
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    tax, diags = load_taxonomy(POLICIES / "taxonomy")
+    assert not [d for d in diags if d.is_error], diags
+    return tax
+
+
+def source(name: str) -> str:
+    return (SOURCES / name).read_text(encoding="utf-8")
