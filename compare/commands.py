@@ -9,9 +9,13 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to start fast
+    from compare.evaluate import CompiledPolicy
+    from dsl.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -28,7 +32,7 @@ def _default_paths(paths: list[Path] | None) -> list[Path]:
     return paths if paths else [Path("policies")]
 
 
-def _print_diagnostics(diags: list, texts: dict[str, str], fmt: OutputFormat) -> None:
+def _print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat) -> None:
     from dsl.diagnostics import render, to_json
 
     if fmt == OutputFormat.json:
@@ -135,3 +139,115 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class EvalFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text) -> list[CompiledPolicy]:
+    """Check and compile policies; print diagnostics and exit 1 if any has errors."""
+    from compare.evaluate import CompiledPolicy
+    from dsl.check import check_paths
+    from dsl.load import policy_files
+
+    for p in paths:
+        if not p.exists():
+            typer.echo(f"policylab: no such file or folder: {p}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    files = policy_files(paths)
+    result = check_paths(paths)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:
+        _print_diagnostics(errors, result.texts, fmt)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    # A folder may hold bases that only exist to be extended: skip the superseded ones.
+    wanted = {f.resolve() for f in files}
+    compiled = [CompiledPolicy(p) for p in result.policies if p.path.resolve() in wanted]
+    if len(compiled) > 1:
+        compiled = [c for c in compiled if c.policy.meta.get("status") is None
+                    or c.policy.meta["status"].value != "superseded"] or compiled
+    return compiled
+
+
+def _parse_readings(pairs: list[str] | None) -> dict[str, str]:
+    readings: dict[str, str] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            typer.echo(f"policylab: --reading takes NAME=CHOICE, got `{pair}`", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        k, v = pair.split("=", 1)
+        readings[k.strip()] = v.strip()
+    return readings
+
+
+def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str]) -> None:
+    from dsl.diagnostics import did_you_mean
+
+    for name, choice in readings.items():
+        declaring = [c for c in compiled if name in c.policy.readings]
+        if not declaring:
+            known = sorted({r for c in compiled for r in c.policy.readings})
+            typer.echo(f"policylab: no policy declares the reading `{name}`; "
+                       f"{did_you_mean(name, known) or 'readings: ' + ', '.join(known)}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        for c in declaring:
+            options = [o.id for o in c.policy.readings[name].options]
+            if choice not in options:
+                typer.echo(f"policylab: `{choice}` is not an option of reading `{name}` in {c.policy.id}; "
+                           f"options: {', '.join(options)}", err=True)
+                raise typer.Exit(EXIT_USAGE)
+
+
+@app.command("eval")
+def eval_(
+    policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
+    projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
+    explain_id: Annotated[str | None, typer.Option("--explain", help="explain this project, clause by clause")] = None,
+    format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv")] = EvalFormat.table,
+    fx: Annotated[float | None, typer.Option("--fx", help="USD→CNY rate (default: the policy year's average)")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+) -> None:
+    """Evaluate projects under each policy: one row per project and city."""
+    from compare.explain import explain
+    from compare.fx import default_fx
+    from compare.projects import InputError, load_projects
+    from compare.report import outcome_rows, render_csv, render_json, render_table
+    from dsl.diagnostics import render
+
+    if fx is not None and not fx > 0:
+        typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    readings = _parse_readings(reading)
+    compiled = _load_compiled(policies)
+    _validate_readings(compiled, readings)
+    if not projects.exists():
+        typer.echo(f"policylab: no such project file: {projects}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        batch = load_projects(projects)
+    except InputError as e:
+        try:
+            lines: list[str] | None = projects.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = None
+        for d in e.diagnostics:
+            sys.stderr.write(render(d, lines) + "\n\n")
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    if explain_id is not None:
+        if explain_id not in batch.ids:
+            from dsl.diagnostics import did_you_mean
+
+            typer.echo(f"policylab: no project `{explain_id}` in {projects}; "
+                       f"{did_you_mean(explain_id, batch.ids) or 'ids: ' + ', '.join(batch.ids[:10])}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        for cp in compiled:
+            rate = fx if fx is not None else default_fx(cp.policy)
+            typer.echo(explain(cp, batch, explain_id, rate, readings).render() + "\n")
+        return
+    results = [cp.evaluate(batch, fx if fx is not None else default_fx(cp.policy), readings) for cp in compiled]
+    rows = outcome_rows(results)
+    out = {EvalFormat.json: render_json, EvalFormat.csv: render_csv, EvalFormat.table: render_table}[format](rows)
+    sys.stdout.write(out)

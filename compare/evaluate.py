@@ -1,0 +1,598 @@
+"""Compile a checked policy to a column-wise evaluator over a batch of projects.
+
+Each clause's expressions are compiled once into closures over numpy arrays; evaluation
+runs them in the dependency graph's order.  One code path serves one project and a
+million.  Arithmetic (docs/evaluation.md):
+- every numeric value is an interval [lo, hi]; exact figures have lo == hi, discretion
+  ("最高", "2‰～5‰") widens it, a promise with no figure is [0, ∞];
+- money is held in the currency the checker inferred for each expression; a project's
+  money fields are converted at the run's USD→CNY rate where a policy reads them in the
+  other currency; money results are rounded to the fen (0.01), half away from zero, once,
+  at the end of each clause; points keep their fractions;
+- a clause fires where its condition holds and its value is present (a tier matched, an
+  item of a max fired); a concept's outcome sums the clauses that fired for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from compare.graph import build_graph, computation_order
+from compare.projects import USD, ProjectBatch
+from dsl import ast as A
+from dsl.model import Policy
+from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.units import Dim
+
+INF = float("inf")
+_MONEY = (Dim.CNY, Dim.USD, Dim.MONEY)
+Arr = np.ndarray
+
+
+@dataclass
+class Val:
+    """A value over the batch: numeric [lo, hi] (hi is lo when exact) or boolean (lo only)."""
+
+    lo: Any  # ndarray or a Python scalar (broadcasts)
+    hi: Any
+    present: Any = True  # bool ndarray or True: where the value exists (a tier matched ...)
+
+    @property
+    def exact(self) -> bool:
+        return self.hi is self.lo
+
+
+def exact(x: Any, present: Any = True) -> Val:
+    return Val(x, x, present)
+
+
+@dataclass
+class Env:
+    batch: ProjectBatch
+    fx: float
+    readings: dict[str, str]
+    results: dict[str, Val] = field(default_factory=dict)  # clause id -> value (0 where not fired)
+    fired: dict[str, Any] = field(default_factory=dict)  # clause id -> bool array
+    cache: dict[tuple[str, Dim], Arr] = field(default_factory=dict)
+    trace: dict[int, Any] | None = None  # id(node) -> detail, when explaining one project
+
+    def money(self, name: str, dim: Dim) -> Arr:
+        key = (name, dim)
+        if key not in self.cache:
+            amt = self.batch.columns[name]
+            cur = self.batch.columns[f"{name}#cur"]
+            if dim == Dim.USD:
+                self.cache[key] = np.where(cur == USD, amt, amt / self.fx)
+            else:
+                self.cache[key] = np.where(cur == USD, amt * self.fx, amt)
+        return self.cache[key]
+
+
+Fn = Callable[[Env], Val]
+
+
+def _and(a: Any, b: Any) -> Any:
+    if a is True:
+        return b
+    if b is True:
+        return a
+    return a & b
+
+
+def round_fen(x: Any) -> Any:
+    """Half away from zero to 0.01; first to 1e-6 fen so that binary noise (195999.99999) cannot tip it."""
+    a = np.asarray(x, dtype=np.float64)
+    finite = np.isfinite(a)
+    cents = np.round(np.abs(np.where(finite, a, 0.0)) * 100.0, 6)
+    r = np.sign(a) * np.floor(cents + 0.5) / 100.0
+    out = np.where(finite, r, a)
+    return out if out.ndim else float(out)
+
+
+class Compiler:
+    """AST expressions -> closures.  `want` carries the currency a money field is read in."""
+
+    def __init__(self, policy: Policy):
+        self.p = policy
+        self.types = policy.node_types
+        self.clause_dim: dict[str, Dim | None] = {}
+        for cid, c in policy.clauses.items():
+            self.clause_dim[cid] = self._clause_dim(c)
+
+    def _clause_dim(self, c: A.Clause) -> Dim | None:
+        ty = self.p.types.get(c.id)
+        dim = ty.dim if ty else None
+        if dim == Dim.MONEY:
+            unit = None
+            if c.concept is not None and self.p.taxonomy is not None:
+                concept = self.p.taxonomy.concepts.get(c.concept.dotted)
+                unit = concept.unit if concept else None
+            return Dim.USD if unit == "USD" else Dim.CNY
+        return dim
+
+    def dim(self, e: A.Expr) -> Dim | None:
+        ty = self.types.get(id(e))
+        return ty.dim if ty else None
+
+    def eff(self, e: A.Expr, want: Dim | None) -> Dim | None:
+        """The dimension an expression is computed in: money fields take the wanted currency."""
+        d = self.dim(e)
+        if d == Dim.MONEY:
+            return want if want in (Dim.CNY, Dim.USD) else Dim.CNY
+        return d
+
+    @staticmethod
+    def join(a: Dim | None, b: Dim | None) -> Dim | None:
+        for x in (a, b):
+            if x in (Dim.CNY, Dim.USD):
+                return x
+        return a or b
+
+    def convert(self, fn: Fn, src: Dim | None, dst: Dim | None) -> Fn:
+        if src == dst or src not in (Dim.CNY, Dim.USD) or dst not in (Dim.CNY, Dim.USD):
+            return fn
+        to_cny = dst == Dim.CNY
+
+        def f(env: Env) -> Val:
+            v = fn(env)
+            k = env.fx if to_cny else 1.0 / env.fx
+            lo = v.lo * k
+            return Val(lo, lo if v.exact else v.hi * k, v.present)
+        return f
+
+    # ------------------------------------------------------------------ expressions
+    def c(self, e: A.Expr, want: Dim | None = None) -> Fn:  # noqa: C901 - one case per node kind
+        if isinstance(e, A.Quantity):
+            val = exact(float(e.base_value))
+            base = self.convert(lambda env: val, e.dim, want) if e.dim in (Dim.CNY, Dim.USD) else (lambda env: val)
+            return base
+        if isinstance(e, A.Infinity):
+            inf = exact(INF)
+            return lambda env: inf
+        if isinstance(e, A.Promised):
+            promised = Val(0.0, INF)
+            return lambda env: promised
+        if isinstance(e, A.BoolLit):
+            b = exact(bool(e.value))
+            return lambda env: b
+        if isinstance(e, A.RatioLit):
+            r = exact(float(e.parts[0] / e.parts[1])) if len(e.parts) == 2 and e.parts[1] else exact(float(e.parts[0]))
+            return lambda env: r
+        if isinstance(e, (A.Text, A.ListValue, A.SetLit)):
+            raise CompileError(f"a {type(e).__name__} has no value here", e)
+        if isinstance(e, A.Name):
+            return self.name(e, want)
+        if isinstance(e, A.Unary):
+            return self.unary(e, want)
+        if isinstance(e, A.Binary):
+            return self.binary(e, want)
+        if isinstance(e, A.Range):
+            d = self.eff(e, want)
+            lo_f, hi_f = self.c(e.low, d), self.c(e.high, d)
+
+            def rng(env: Env) -> Val:
+                a, b = lo_f(env), hi_f(env)
+                return Val(a.lo, b.hi, _and(a.present, b.present))
+            return rng
+        if isinstance(e, A.InSet):
+            return self.in_set(e)
+        if isinstance(e, A.IfExpr):
+            d = self.eff(e, want)
+            cond, then, other = self.c(e.cond), self.c(e.then, d), self.c(e.else_, d)
+
+            def if_(env: Env) -> Val:
+                k, a, b = cond(env).lo, then(env), other(env)
+                lo = np.where(k, a.lo, b.lo)
+                hi = lo if a.exact and b.exact else np.where(k, a.hi, b.hi)
+                present = True if a.present is True and b.present is True else np.where(k, a.present, b.present)
+                return Val(lo, hi, present)
+            return if_
+        if isinstance(e, A.Call):
+            return self.call(e, want)
+        if isinstance(e, A.Tiers):
+            return self.tiers(e, want)
+        if isinstance(e, A.ByReading):
+            d = self.eff(e, want)
+            cases = {case.option: self.c(case.value, d) for case in e.cases}
+            default = self.p.readings[e.reading].default if e.reading in self.p.readings else None
+            rid = e.reading
+
+            def by_reading(env: Env) -> Val:
+                choice = env.readings.get(rid, default)
+                if env.trace is not None:
+                    env.trace[id(e)] = choice
+                return cases[choice](env)  # type: ignore[index]
+            return by_reading
+        raise CompileError(f"cannot evaluate {type(e).__name__}", e)
+
+    def name(self, e: A.Name, want: Dim | None) -> Fn:
+        dotted = e.dotted
+        if len(e.path) == 1 and dotted in FIELDS:
+            f = FIELDS[dotted]
+            if f.dim == Dim.MONEY:
+                d = want if want in (Dim.CNY, Dim.USD) else Dim.CNY
+                return lambda env: exact(env.money(dotted, d))
+            if f.dim in (Dim.BOOL, Dim.RATIO, Dim.SCALAR) or dotted in ("referral", "grade"):
+                return lambda env: exact(env.batch.columns[dotted])
+            raise CompileError(f"field `{dotted}` has no numeric value", e)
+        if dotted in self.p.clauses:
+            src = self.clause_dim.get(dotted)
+            fn: Fn = lambda env: env.results[dotted]  # noqa: E731
+            return self.convert(fn, src, want) if want in (Dim.CNY, Dim.USD) else fn
+        if dotted in self.p.params:
+            prm = self.p.params[dotted]
+            value = prm.value.committed if isinstance(prm.value, A.Target) else prm.value
+            return self.c(value, want)
+        raise CompileError(f"undefined name `{dotted}`", e)
+
+    def unary(self, e: A.Unary, want: Dim | None) -> Fn:
+        d = self.eff(e, want)
+        f = self.c(e.operand, d)
+        op = e.op
+        if op == "not":
+            return lambda env: exact(~np.asarray(f(env).lo, dtype=bool))
+        if op == "neg":
+            def neg(env: Env) -> Val:
+                v = f(env)
+                return Val(-v.hi, -v.lo, v.present) if not v.exact else exact(-v.lo, v.present)
+            return neg
+        if op in ("up_to", "at_most"):
+            return lambda env: (lambda v: Val(v.lo * 0.0, v.hi, v.present))(f(env))
+        if op == "at_least":
+            return lambda env: (lambda v: Val(v.lo, v.lo * 0.0 + INF, v.present))(f(env))
+        return f  # about: the figure itself
+
+    def binary(self, e: A.Binary, want: Dim | None) -> Fn:  # noqa: C901
+        op = e.op
+        if op in ("and", "or"):
+            lf, rf = self.c(e.left), self.c(e.right)
+            if op == "and":
+                return lambda env: exact(np.logical_and(lf(env).lo, rf(env).lo))
+            return lambda env: exact(np.logical_or(lf(env).lo, rf(env).lo))
+        if op in ("==", "!=", ">=", "<=", ">", "<"):
+            return self.compare(e)
+        d = self.eff(e, want)
+        if op == "of" or op == "*":
+            ld = self.eff(e.left, d) if self.dim(e.left) in _MONEY else None
+            rd = self.eff(e.right, d) if self.dim(e.right) in _MONEY else None
+            lf, rf = self.c(e.left, ld or d), self.c(e.right, rd or d)
+            return lambda env: _mul(lf(env), rf(env))
+        if op == "/":
+            sub = self.join(self.eff(e.left, None), self.eff(e.right, None))
+            lf, rf = self.c(e.left, sub), self.c(e.right, sub)
+            return lambda env: _div(lf(env), rf(env))
+        lf, rf = self.c(e.left, d), self.c(e.right, d)
+        if op == "+":
+            return lambda env: (lambda a, b: Val(a.lo + b.lo, a.lo + b.lo if a.exact and b.exact else a.hi + b.hi,
+                                                 _and(a.present, b.present)))(lf(env), rf(env))
+        if op == "-":
+            return lambda env: (lambda a, b: Val(a.lo - b.hi, a.lo - b.lo if a.exact and b.exact else a.hi - b.lo,
+                                                 _and(a.present, b.present)))(lf(env), rf(env))
+        if op == "cap":
+            return lambda env: (lambda a, b: _pair(np.minimum, a, b))(lf(env), rf(env))
+        if op == "floor":
+            return lambda env: (lambda a, b: _pair(np.maximum, a, b))(lf(env), rf(env))
+        raise CompileError(f"unknown operator {op}", e)
+
+    def compare(self, e: A.Binary) -> Fn:
+        op = e.op
+        for fside, other in ((e.left, e.right), (e.right, e.left)):
+            if isinstance(fside, A.Name) and fside.dotted == "referral":
+                code = REFERRALS.index(other.dotted) if isinstance(other, A.Name) else -1
+                eq = op == "=="
+                return lambda env: exact((env.batch.columns["referral"] == code) == eq)
+            if isinstance(fside, A.Name) and fside.dotted == "grade" and isinstance(other, A.Text):
+                rank = GRADES.index(other.value)
+                mirror = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
+                field_op = mirror.get(op, op) if fside is e.right else op  # as if written `grade OP "B"`
+                # ranks count from the best grade (A+ = 0), so "B or better" is rank <= rank("B")
+                real = mirror.get(field_op, field_op)
+                return self._grade_cmp(real, rank)
+        sub = self.join(self.eff(e.left, None), self.eff(e.right, None))
+        lf, rf = self.c(e.left, sub), self.c(e.right, sub)
+        fn = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
+              "==": np.equal, "!=": np.not_equal}[op]
+
+        def cmp(env: Env) -> Val:
+            a, b = lf(env), rf(env)
+            return exact(_and(fn(a.lo, b.lo), _and(a.present, b.present)))
+        return cmp
+
+    @staticmethod
+    def _grade_cmp(op: str, rank: int) -> Fn:
+        fn = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
+              "==": np.equal, "!=": np.not_equal}[op]
+
+        def cmp(env: Env) -> Val:
+            g = env.batch.columns["grade"]
+            return exact(fn(g, rank) & (g >= 0))
+        return cmp
+
+    def in_set(self, e: A.InSet) -> Fn:
+        neg = e.negated
+        if isinstance(e.container, A.Name):
+            assert isinstance(e.element, A.Name)
+            col = f"categories.{e.element.dotted}"
+            return lambda env: exact(env.batch.columns[col] != neg)
+        codes = [REFERRALS.index(n.dotted) for n in e.container.items]
+        return lambda env: exact(np.isin(env.batch.columns["referral"], codes) != neg)
+
+    def call(self, e: A.Call, want: Dim | None) -> Fn:
+        if e.func in ("cny", "usd"):
+            dst = Dim.CNY if e.func == "cny" else Dim.USD
+            arg = e.args[0]
+            src = self.eff(arg, dst)
+            return self.convert(self.c(arg, src), src, dst)
+        d = self.eff(e, want)
+        fns = [self.c(a, d) for a in e.args]
+        func = e.func
+        node_id = id(e)
+
+        def combine(env: Env) -> Val:
+            vals = [f(env) for f in fns]
+            n = env.batch.n
+            pres = [np.broadcast_to(np.asarray(v.present, dtype=bool), (n,)) for v in vals]
+            los = [np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (n,)) for v in vals]
+            his = [np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (n,)) for v in vals]
+            any_present = np.logical_or.reduce(pres)
+            if func in ("max", "min"):
+                fill = -INF if func == "max" else INF
+                pick = np.maximum if func == "max" else np.minimum
+                lo = pick.reduce([np.where(p, x, fill) for p, x in zip(pres, los, strict=True)])
+                hi = pick.reduce([np.where(p, x, fill) for p, x in zip(pres, his, strict=True)])
+                if env.trace is not None:
+                    key = [np.where(p, x, fill)[0] for p, x in zip(pres, his, strict=True)]
+                    env.trace[node_id] = int(np.argmax(key) if func == "max" else np.argmin(key)) \
+                        if any_present[0] else None
+                return Val(np.where(any_present, lo, 0.0), np.where(any_present, hi, 0.0), any_present)
+            if func == "sum":
+                lo = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, los, strict=True)])
+                hi = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, his, strict=True)])
+                return Val(lo, hi, any_present)
+            # first: the first item present
+            lo, hi = np.zeros(n), np.zeros(n)
+            chosen = np.full(n, -1)
+            for k in range(len(vals) - 1, -1, -1):
+                lo = np.where(pres[k], los[k], lo)
+                hi = np.where(pres[k], his[k], hi)
+                chosen = np.where(pres[k], k, chosen)
+            if env.trace is not None:
+                env.trace[node_id] = int(chosen[0]) if chosen[0] >= 0 else None
+            return Val(lo, hi, any_present)
+        return combine
+
+    def tiers(self, e: A.Tiers, want: Dim | None) -> Fn:
+        edge_dim = next((x.dim for r in e.rows for x in (r.low, r.high) if isinstance(x, A.Quantity)), None)
+        subject = self.c(e.subject, edge_dim)
+        d = self.eff(e, want)
+        rows = []
+        for r in e.rows:
+            lo = float(r.low.base_value) if isinstance(r.low, A.Quantity) else -INF
+            hi = float(r.high.base_value) if isinstance(r.high, A.Quantity) else INF
+            rows.append((lo, r.low_closed, hi, r.high_closed, self.c(r.value, d)))
+        scale = None
+        if e.scale is not None:
+            scale = (self.c(e.scale.factor), self.c(e.scale.cond), e.scale.unless)
+        node_id = id(e)
+
+        def tier(env: Env) -> Val:
+            x = np.asarray(subject(env).lo, dtype=np.float64)
+            k: Any = 1.0
+            if scale is not None:
+                factor, cond, unless = scale
+                applies = np.asarray(cond(env).lo, dtype=bool)
+                k = np.where(~applies if unless else applies, factor(env).lo, 1.0)
+            n = x.shape[0]
+            out_lo = np.zeros(n)
+            out_hi = np.zeros(n)
+            matched = np.full(n, -1, dtype=np.int64)
+            for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
+                lo, lc, hi, hc, value = rows[i]
+                lo_k, hi_k = lo * k, hi * k
+                m = (x >= lo_k if lc else x > lo_k) & (x <= hi_k if hc else x < hi_k)
+                v = value(env)
+                out_lo = np.where(m, v.lo, out_lo)
+                out_hi = np.where(m, v.hi, out_hi)
+                matched = np.where(m, i, matched)
+            if env.trace is not None:
+                env.trace[node_id] = (int(matched[0]), float(np.broadcast_to(k, (n,))[0]))
+            return Val(out_lo, out_hi, matched >= 0)
+        return tier
+
+
+class CompileError(Exception):
+    def __init__(self, message: str, node: object):
+        super().__init__(message)
+        self.node = node
+
+
+def _mul(a: Val, b: Val) -> Val:
+    present = _and(a.present, b.present)
+    if a.exact and b.exact:
+        return exact(a.lo * b.lo, present)
+    ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+    with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
+        ps = [np.nan_to_num(p, nan=0.0, posinf=INF, neginf=-INF) for p in ps]
+    return Val(np.minimum.reduce(ps), np.maximum.reduce(ps), present)
+
+
+def _div(a: Val, b: Val) -> Val:
+    present = _and(a.present, b.present)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if a.exact and b.exact:
+            return exact(a.lo / b.lo, present)
+        qs = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
+    return Val(np.minimum.reduce(qs), np.maximum.reduce(qs), present)
+
+
+def _pair(fn: Any, a: Val, b: Val) -> Val:
+    lo = fn(a.lo, b.lo)
+    return Val(lo, lo if a.exact and b.exact else fn(a.hi, b.hi), _and(a.present, b.present))
+
+
+# ---------------------------------------------------------------------- the compiled policy
+
+
+@dataclass
+class CompiledClause:
+    id: str
+    clause: A.Clause
+    when: Fn | None
+    conjuncts: list[tuple[A.Expr, Fn]]
+    value: Fn
+    dim: Dim | None
+    is_money: bool
+
+
+@dataclass
+class CompiledSplit:
+    id: str
+    split: A.Split
+    base: str
+    when: Fn | None
+    weights: list[tuple[str, float]]  # share -> fraction of the whole
+    concept: str | None
+
+
+@dataclass
+class Outcomes:
+    """Per concept: an interval (lo, hi arrays) or a boolean array, for each project."""
+
+    policy: str
+    city: str
+    ids: list[str]
+    numeric: dict[str, tuple[Arr, Arr]]
+    boolean: dict[str, Arr]
+    fired: dict[str, Arr]
+
+    def value(self, concept: str, i: int) -> float | bool | tuple[float, float]:
+        if concept in self.boolean:
+            return bool(self.boolean[concept][i])
+        lo, hi = self.numeric[concept]
+        a, b = float(lo[i]), float(hi[i])
+        return a if a == b else (a, b)
+
+    @property
+    def concepts(self) -> list[str]:
+        return sorted([*self.numeric, *self.boolean])
+
+
+class CompiledPolicy:
+    """A policy compiled once; `evaluate` runs it over any batch."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.graph: nx.DiGraph = build_graph(policy)
+        self.order = computation_order(self.graph)
+        comp = Compiler(policy)
+        self.compiler = comp
+        self.clauses: dict[str, CompiledClause] = {}
+        self.splits: dict[str, CompiledSplit] = {}
+        for node in self.order:
+            kind, ident = node.split(":", 1)
+            if kind == "clause":
+                c = policy.clauses[ident]
+                d = comp.clause_dim[ident]
+                conj = [(x, comp.c(x)) for x in _conjuncts(c.when)] if c.when is not None else []
+                value = comp.c(c.value, d) if c.value is not None else (lambda env: exact(0.0))
+                self.clauses[ident] = CompiledClause(ident, c, comp.c(c.when) if c.when is not None else None,
+                                                     conj, value, d, d in _MONEY)
+            else:
+                s = policy.splits[ident]
+                base = s.splits.dotted if s.splits is not None else ""
+                total = sum(float(sh.weight.base_value) for sh in s.shares if isinstance(sh.weight, A.Quantity))
+                weights = [(sh.name, float(sh.weight.base_value) / total if s.ratio_form else
+                            float(sh.weight.base_value)) for sh in s.shares if isinstance(sh.weight, A.Quantity)]
+                concept = policy.concept_of(base)
+                self.splits[ident] = CompiledSplit(ident, s, base, comp.c(s.when) if s.when is not None else None,
+                                                   weights, concept)
+        self.concept_kind: dict[str, str] = {}
+        for c in policy.clauses.values():
+            if c.concept is not None:
+                d = comp.clause_dim[c.id]
+                self.concept_kind[c.concept.dotted] = "bool" if d == Dim.BOOL else "number"
+        for sc in self.splits.values():
+            if sc.concept:
+                for name, _ in sc.weights:
+                    self.concept_kind[f"{sc.concept}.{name}"] = "number"
+
+    def default_readings(self) -> dict[str, str]:
+        return {rid: r.default for rid, r in self.policy.readings.items() if r.default is not None}
+
+    def run(self, batch: ProjectBatch, fx: float, readings: dict[str, str] | None = None,
+            trace: dict[int, Any] | None = None) -> Env:
+        chosen = self.default_readings()
+        chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
+        env = Env(batch, fx, chosen, trace=trace)
+        n = batch.n
+        for node in self.order:
+            kind, ident = node.split(":", 1)
+            if kind != "clause":
+                continue
+            cc = self.clauses[ident]
+            v = cc.value(env)
+            fired = np.broadcast_to(np.asarray(v.present, dtype=bool), (n,))
+            if cc.when is not None:
+                fired = fired & np.broadcast_to(np.asarray(cc.when(env).lo, dtype=bool), (n,))
+            if cc.dim == Dim.BOOL:
+                lo = np.broadcast_to(np.asarray(v.lo, dtype=bool), (n,)) & fired
+                env.results[ident] = Val(lo, lo, fired)
+            else:
+                lo = np.where(fired, v.lo, 0.0)
+                hi = lo if v.exact else np.where(fired, v.hi, 0.0)
+                if cc.is_money:
+                    lo = round_fen(lo)
+                    hi = lo if v.exact else round_fen(hi)
+                env.results[ident] = Val(lo, hi, fired)
+            env.fired[ident] = fired
+        return env
+
+    def evaluate(self, batch: ProjectBatch, fx: float, readings: dict[str, str] | None = None) -> Outcomes:
+        env = self.run(batch, fx, readings)
+        return self.outcomes(env)
+
+    def outcomes(self, env: Env) -> Outcomes:
+        n = env.batch.n
+        numeric: dict[str, tuple[Arr, Arr]] = {}
+        boolean: dict[str, Arr] = {}
+        for cid, cc in self.clauses.items():
+            concept = cc.clause.concept.dotted if cc.clause.concept else None
+            if concept is None:
+                continue
+            v = env.results[cid]
+            if cc.dim == Dim.BOOL:
+                boolean[concept] = boolean.get(concept, np.zeros(n, dtype=bool)) | v.lo
+            else:
+                lo, hi = numeric.get(concept, (np.zeros(n), np.zeros(n)))
+                numeric[concept] = (lo + np.broadcast_to(v.lo, (n,)), hi + np.broadcast_to(v.hi, (n,)))
+        for sc in self.splits.values():
+            if sc.concept is None or sc.base not in env.results:
+                continue
+            base = env.results[sc.base]
+            applies = env.fired[sc.base]
+            if sc.when is not None:
+                applies = applies & np.broadcast_to(np.asarray(sc.when(env).lo, dtype=bool), (n,))
+            money = self.clauses[sc.base].is_money
+            for name, w in sc.weights:
+                lo = np.where(applies, base.lo * w, 0.0)
+                hi = np.where(applies, base.hi * w, 0.0)
+                if money:
+                    lo, hi = round_fen(lo), round_fen(hi)
+                key = f"{sc.concept}.{name}"
+                plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
+                numeric[key] = (plo + lo, phi + hi)
+        return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired)
+
+
+def _conjuncts(e: A.Expr) -> list[A.Expr]:
+    if isinstance(e, A.Binary) and e.op == "and":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+__all__ = ["CompiledPolicy", "Outcomes", "round_fen", "CATEGORIES"]

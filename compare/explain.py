@@ -1,0 +1,223 @@
+"""Explain one project: for every clause, in the order of computation, whether it fired,
+which condition failed, which tier matched, which item won a max, which split applied,
+the arithmetic, with the article and the quote.  The trace comes from the same compiled
+closures as the batch evaluation (a batch of one, with recording on)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from compare.evaluate import CompiledPolicy, Env
+from compare.graph import names_in
+from compare.projects import USD, ProjectBatch
+from dsl import ast as A
+from dsl.format import Generator
+from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.units import Dim
+
+
+def show(e: A.Expr) -> str:
+    return re.sub(r"\s+", " ", Generator([]).expr(e, 0))
+
+
+def fmt_number(x: float, dim: Dim | None) -> str:
+    if x == float("inf"):
+        return "∞"
+    unit = {Dim.CNY: "元", Dim.USD: "美元", Dim.POINTS: "分", Dim.MONTHS: "个月", Dim.DAYS: "天",
+            Dim.AREA: "亩", Dim.COUNT: ""}.get(dim, "") if dim else ""
+    if dim in (Dim.CNY, Dim.USD):
+        return f"{x:,.2f}{unit}"
+    if dim == Dim.RATIO:
+        return f"{x * 100:g}%"
+    return f"{x:g}{unit}"
+
+
+def fmt_value(v: Any, dim: Dim | None) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, tuple):
+        lo, hi = v
+        if hi == float("inf") and lo == 0:
+            return "promised, no figure" if dim not in (Dim.COUNT,) else f"at least {fmt_number(lo, dim)}"
+        return f"{fmt_number(lo, dim)} ~ {fmt_number(hi, dim)}"
+    return fmt_number(float(v), dim)
+
+
+@dataclass
+class ClauseTrace:
+    kind: str  # clause or split
+    id: str
+    label: str | None
+    concept: str | None
+    article: str | None
+    quote: str | None
+    fired: bool
+    conditions: list[tuple[str, bool]] = field(default_factory=list)
+    value_text: str | None = None
+    value: str | None = None
+    details: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        mark = "✓" if self.fired else "·"
+        head = f"{mark} {self.kind} {self.id}"
+        if self.label:
+            head += f" “{self.label}”"
+        if self.concept:
+            head += f" → {self.concept}"
+        lines = [head]
+        if self.article:
+            lines.append(f"    {self.article}: “{self.quote}”")
+        for text, ok in self.conditions:
+            lines.append(f"    when {text}: {'yes' if ok else 'NO'}")
+        if self.inputs:
+            lines.append("    inputs: " + ", ".join(self.inputs))
+        for d in self.details:
+            lines.append(f"    {d}")
+        if self.value_text is not None:
+            lines.append(f"    value {self.value_text} = {self.value}" if self.fired else
+                         f"    value {self.value_text} (not fired)")
+        return "\n".join(lines)
+
+
+@dataclass
+class Explanation:
+    project: str
+    policy: str
+    city: str
+    fx: float
+    readings: dict[str, str]
+    steps: list[ClauseTrace]
+    outcomes: dict[str, str]
+
+    def render(self) -> str:
+        out = [f"project {self.project} under {self.policy} ({self.city}); USD→CNY {self.fx:g}; readings: "
+               + (", ".join(f"{k}={v}" for k, v in sorted(self.readings.items())) or "none")]
+        out += [s.render() for s in self.steps]
+        out.append("outcomes:")
+        out += [f"  {k}: {v}" for k, v in self.outcomes.items()]
+        return "\n".join(out)
+
+
+def _field_value(batch: ProjectBatch, name: str) -> str:
+    cols = batch.columns
+    if name.startswith("categories."):
+        return "yes" if bool(cols[name][0]) else "no"
+    f = FIELDS.get(name)
+    if f is None:
+        return "?"
+    if f.dim == Dim.MONEY:
+        amount = float(cols[name][0])
+        cur = int(cols[f"{name}#cur"][0])
+        return fmt_number(amount, Dim.USD if cur == USD else Dim.CNY)
+    if name == "referral":
+        return REFERRALS[int(cols[name][0])]
+    if name == "grade":
+        g = int(cols[name][0])
+        return GRADES[g] if g >= 0 else "none"
+    if f.dim == Dim.RATIO:
+        return fmt_number(float(cols[name][0]), Dim.RATIO)
+    v = cols[name][0]
+    return str(bool(v)).lower() if f.dim == Dim.BOOL else str(v)
+
+
+def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
+    """Walk a value expression and report what the trace recorded for its nodes."""
+    trace = env.trace or {}
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.Tiers) and id(x) in trace:
+            idx, k = trace[id(x)]
+            subject = _field_value(env.batch, x.subject.dotted) if x.subject.dotted in FIELDS else x.subject.dotted
+            scaled = f" (edges × {k:g})" if k != 1 else ""
+            if idx >= 0:
+                row = x.rows[idx]
+                edges = f"{'[' if row.low_closed else '('}{show(row.low)}, {show(row.high)}{']' if row.high_closed else ')'}"
+                out.append(f"tier {edges}{scaled} matched {x.subject.dotted} = {subject} -> {show(row.value)}")
+            else:
+                out.append(f"no tier matched {x.subject.dotted} = {subject}{scaled}")
+        elif isinstance(x, A.Call) and id(x) in trace:
+            won = trace[id(x)]
+            parts = []
+            for a in x.args:
+                if isinstance(a, A.Name) and a.dotted in env.results:
+                    fired = bool(env.fired[a.dotted][0])
+                    r = env.results[a.dotted]
+                    val = (float(np.asarray(r.lo).reshape(-1)[0]), float(np.asarray(r.hi).reshape(-1)[0]))
+                    shown = fmt_value(val[0] if val[0] == val[1] else val, cp.compiler.clause_dim.get(a.dotted))
+                    parts.append(f"{a.dotted}={shown if fired else 'not fired'}")
+                else:
+                    parts.append(show(a))
+            verdict = f"{show(x.args[won])} wins" if won is not None else "nothing fired"
+            out.append(f"{x.func}({', '.join(parts)}): {verdict}")
+        elif isinstance(x, A.ByReading) and id(x) in trace:
+            out.append(f"reading {x.reading} = {trace[id(x)]}")
+        if isinstance(x, tuple):
+            stack.extend(reversed(x))
+        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, A.Span):
+            stack.extend(reversed([getattr(x, f) for f in x.__dataclass_fields__ if f != "span"]))
+
+
+def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
+            readings: dict[str, str] | None = None) -> Explanation:
+    one = batch.select([project_id])
+    trace: dict[int, Any] = {}
+    env = cp.run(one, fx, readings, trace=trace)
+    outcomes = cp.outcomes(env)
+    steps: list[ClauseTrace] = []
+    for node in cp.order:
+        kind, ident = node.split(":", 1)
+        if kind == "clause":
+            cc = cp.clauses[ident]
+            c = cc.clause
+            fired = bool(env.fired[ident][0])
+            conds = [(show(x), bool(np.asarray(fn(env).lo).reshape(-1)[0])) for x, fn in cc.conjuncts]
+            r = env.results[ident]
+            lo, hi = float(np.asarray(r.lo).reshape(-1)[0]), float(np.asarray(r.hi).reshape(-1)[0])
+            value: Any = bool(lo) if cc.dim == Dim.BOOL else (lo if lo == hi else (lo, hi))
+            inputs = sorted({n.dotted if n.path[0] != "categories" else f"categories.{n.path[-1]}"
+                             for part in (c.when, c.value) if part is not None for n in names_in(part)
+                             if n.path[0] == "categories" or n.dotted in FIELDS})
+            details: list[str] = []
+            if c.value is not None:
+                _details(c.value, env, cp, details)
+            steps.append(ClauseTrace(
+                "clause", ident, c.label, c.concept.dotted if c.concept else None,
+                c.cites[0].article if c.cites else None, c.cites[0].quote if c.cites else None, fired, conds,
+                show(c.value) if c.value is not None else None, fmt_value(value, cc.dim), details,
+                [f"{name} = {_field_value(one, name)}" for name in inputs]))
+        else:
+            sc = cp.splits[ident]
+            s = sc.split
+            applies = bool(env.fired.get(sc.base, np.zeros(1, dtype=bool))[0])
+            conds = []
+            if sc.when is not None:
+                ok = bool(np.asarray(sc.when(env).lo).reshape(-1)[0])
+                conds.append((show(s.when), ok))  # type: ignore[arg-type]
+                applies = applies and ok
+            details = []
+            if applies and sc.concept:
+                for name, w in sc.weights:
+                    key = f"{sc.concept}.{name}"
+                    details.append(f"{key} = {w:.0%} of {sc.base} = "
+                                   f"{fmt_value(outcomes.value(key, 0), cp.compiler.clause_dim.get(sc.base))}")
+            steps.append(ClauseTrace("split", ident, s.label, sc.concept,
+                                     s.cites[0].article if s.cites else None, s.cites[0].quote if s.cites else None,
+                                     applies, conds, None, None, details))
+    shown = {}
+    for concept in outcomes.concepts:
+        base_clause = next((c for c in cp.clauses.values() if c.clause.concept and
+                            concept.startswith(c.clause.concept.dotted)), None)
+        dim = base_clause.dim if base_clause else None
+        shown[concept] = fmt_value(outcomes.value(concept, 0), dim)
+    chosen = cp.default_readings()
+    chosen.update({k: v for k, v in (readings or {}).items() if k in cp.policy.readings})
+    return Explanation(project_id, cp.policy.id, cp.policy.city_label, fx, chosen, steps, shown)
+
+
+__all__ = ["explain", "Explanation", "CATEGORIES"]
