@@ -126,12 +126,12 @@ class Compiler:
             return want if want in (Dim.CNY, Dim.USD) else Dim.CNY
         return d
 
-    @staticmethod
-    def join(a: Dim | None, b: Dim | None) -> Dim | None:
-        for x in (a, b):
+    def common(self, a: A.Expr, b: A.Expr) -> Dim | None:
+        """The currency two operands meet in: the one a figure states (a field has none of its own)."""
+        for x in (self.dim(a), self.dim(b)):
             if x in (Dim.CNY, Dim.USD):
                 return x
-        return a or b
+        return Dim.CNY if Dim.MONEY in (self.dim(a), self.dim(b)) else None
 
     def convert(self, fn: Fn, src: Dim | None, dst: Dim | None) -> Fn:
         if src == dst or src not in (Dim.CNY, Dim.USD) or dst not in (Dim.CNY, Dim.USD):
@@ -217,7 +217,13 @@ class Compiler:
             if f.dim == Dim.MONEY:
                 d = want if want in (Dim.CNY, Dim.USD) else Dim.CNY
                 return lambda env: exact(env.money(dotted, d))
-            if f.dim in (Dim.BOOL, Dim.RATIO, Dim.SCALAR) or dotted in ("referral", "grade"):
+            if f.dim == Dim.SCALAR:  # quality_score may be unknown (NaN): then the value is absent
+                def scalar(env: Env) -> Val:
+                    col = env.batch.columns[dotted]
+                    known = ~np.isnan(col)
+                    return exact(np.where(known, col, 0.0), known)
+                return scalar
+            if f.dim in (Dim.BOOL, Dim.RATIO) or dotted in ("referral", "grade"):
                 return lambda env: exact(env.batch.columns[dotted])
             raise CompileError(f"field `{dotted}` has no numeric value", e)
         if dotted in self.p.clauses:
@@ -263,7 +269,7 @@ class Compiler:
             lf, rf = self.c(e.left, ld or d), self.c(e.right, rd or d)
             return lambda env: _mul(lf(env), rf(env))
         if op == "/":
-            sub = self.join(self.eff(e.left, None), self.eff(e.right, None))
+            sub = self.common(e.left, e.right)
             lf, rf = self.c(e.left, sub), self.c(e.right, sub)
             return lambda env: _div(lf(env), rf(env))
         lf, rf = self.c(e.left, d), self.c(e.right, d)
@@ -293,7 +299,7 @@ class Compiler:
                 # ranks count from the best grade (A+ = 0), so "B or better" is rank <= rank("B")
                 real = mirror.get(field_op, field_op)
                 return self._grade_cmp(real, rank)
-        sub = self.join(self.eff(e.left, None), self.eff(e.right, None))
+        sub = self.common(e.left, e.right)
         lf, rf = self.c(e.left, sub), self.c(e.right, sub)
         fn = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
               "==": np.equal, "!=": np.not_equal}[op]

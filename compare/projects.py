@@ -27,11 +27,19 @@ from dsl.units import SCALES, Dim
 CNY, USD = 0, 1
 CURRENCIES = {"元": CNY, "CNY": CNY, "RMB": CNY, "美元": USD, "USD": USD}
 
-_MONEY = re.compile(r"^\s*(?:(USD|CNY|RMB)\s*([0-9][0-9,]*(?:\.[0-9]+)?)|([0-9][0-9,]*(?:\.[0-9]+)?)\s*"
+_MONEY = re.compile(r"^\s*(?:(USD|CNY|RMB)\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)|(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*"
                     r"(万亿|万|亿|千)?\s*(美元|元|USD|CNY|RMB))\s*$")
 _RATIO = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(%|‰)?\s*$")
 _TRUE = {"true", "yes", "y", "1", "是", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "f", ""}
+
+
+class FieldError(ValueError):
+    """One bad value: its catalogue code, the message and a hint."""
+
+    def __init__(self, message: str, hint: str | None = None, code: str = "E802"):
+        super().__init__(message, hint)
+        self.message, self.hint, self.code = message, hint, code
 
 
 class InputError(Exception):
@@ -75,15 +83,15 @@ def parse_money(value: Any) -> tuple[float, int]:
         cur = CURRENCIES.get(str(value["currency"]).upper()) if str(value["currency"]).isascii() \
             else CURRENCIES.get(str(value["currency"]))
         if cur is None:
-            raise ValueError(f"unknown currency `{value['currency']}`", "currencies are USD (美元) and CNY (元)")
+            raise FieldError(f"unknown currency `{value['currency']}`", "currencies are USD (美元) and CNY (元)", "E804")
         return float(value["amount"]), cur
     if isinstance(value, bool) or isinstance(value, (int, float)):
         if value == 0:
             return 0.0, CNY
-        raise ValueError(f"`{value}` has no currency", "write 4000万美元, 1.5亿元 or USD 40000000")
+        raise FieldError(f"`{value}` has no currency", "write 4000万美元, 1.5亿元 or USD 40000000")
     m = _MONEY.match(str(value))
     if not m:
-        raise ValueError(f"`{value}` is not an amount of money",
+        raise FieldError(f"`{value}` is not an amount of money",
                          "write it as in the texts: 4000万美元, 1.5亿元, 200万元, or USD 40000000")
     code, coded, number, scale, unit = m.groups()
     try:
@@ -91,18 +99,18 @@ def parse_money(value: Any) -> tuple[float, int]:
             return float(Decimal(coded.replace(",", ""))), CURRENCIES[code]
         amount = Decimal(number.replace(",", "")) * SCALES[scale or ""]
     except InvalidOperation as e:
-        raise ValueError(f"`{value}` is not a number", None) from e
+        raise FieldError(f"`{value}` is not a number", None) from e
     return float(amount), CURRENCIES[unit]
 
 
 def parse_ratio(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"`{value}` is not a ratio", "write 35% or 0.35")
+        raise FieldError(f"`{value}` is not a ratio", "write 35% or 0.35")
     if isinstance(value, (int, float)):
         return float(value)
     m = _RATIO.match(str(value))
     if not m:
-        raise ValueError(f"`{value}` is not a ratio", "write 35%, 5‰ or 0.35")
+        raise FieldError(f"`{value}` is not a ratio", "write 35%, 5‰ or 0.35")
     number = float(m.group(1))
     return number / {"%": 100, "‰": 1000, None: 1}[m.group(2)]
 
@@ -115,16 +123,16 @@ def parse_bool(value: Any) -> bool:
         return True
     if s in _FALSE:
         return False
-    raise ValueError(f"`{value}` is not true or false", "write true or false")
+    raise FieldError(f"`{value}` is not true or false", "write true or false")
 
 
 def parse_number(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"`{value}` is not a number", None)
+        raise FieldError(f"`{value}` is not a number", None)
     try:
         return float(value)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"`{value}` is not a number", None) from e
+        raise FieldError(f"`{value}` is not a number", None) from e
 
 
 def parse_categories(value: Any) -> list[str]:
@@ -134,7 +142,7 @@ def parse_categories(value: Any) -> list[str]:
         return [p for p in re.split(r"[;,|，；\s]+", value) if p]
     if isinstance(value, (list, tuple, set)):
         return [str(v) for v in value]
-    raise ValueError(f"`{value}` is not a list of categories", "write [fortune_global_500, landmark]")
+    raise FieldError(f"`{value}` is not a list of categories", "write [fortune_global_500, landmark]")
 
 
 # ------------------------------------------------------------------ readers
@@ -226,6 +234,11 @@ def read_records(path: Path) -> list[Record]:
 
 def validate(records: list[Record], path: str = "<projects>") -> ProjectBatch:
     """Check every record against the project record schema; raise InputError with every problem."""
+    return columns(clean_records(records, path))
+
+
+def clean_records(records: list[Record], path: str = "<projects>") -> list[dict[str, Any]]:
+    """Validated values per record (money as (amount, currency)); raise InputError with every problem."""
     diags: list[Diagnostic] = []
     clean: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -246,11 +259,8 @@ def validate(records: list[Record], path: str = "<projects>") -> ProjectBatch:
                 continue
             try:
                 out[name] = _convert(f.name, f.dim, raw)
-            except ValueError as e:
-                msg, hint = e.args if len(e.args) == 2 else (str(e), None)
-                code = "E804" if "unknown" in msg else "E803" if "range" in str(hint or "") or "negative" in msg \
-                    or "above" in msg else "E802"
-                bad(rec, name, msg, hint, code)
+            except FieldError as e:
+                bad(rec, name, e.message, e.hint, e.code)
         pid = out.get("id")
         if pid is None or str(pid).strip() == "":
             bad(rec, "id", "missing", "every project has an id: - {id: p1, …}", "E805")
@@ -264,7 +274,7 @@ def validate(records: list[Record], path: str = "<projects>") -> ProjectBatch:
         clean.append(out)
     if diags:
         raise InputError(diags)
-    return columns(clean)
+    return clean
 
 
 def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
@@ -273,13 +283,13 @@ def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
     if dim == Dim.MONEY:
         amount, cur = parse_money(raw)
         if amount < 0:
-            raise ValueError(f"negative amount {raw}", "amounts are zero or more")
+            raise FieldError(f"negative amount {raw}", "amounts are zero or more", "E803")
         return (amount, cur)
     if dim == Dim.RATIO:
         r = parse_ratio(raw)
         if r < 0 or r > 1:
-            raise ValueError(f"{raw} is above 100%" if r > 1 else f"{raw} is negative",
-                             "a ratio is in the range 0%–100%")
+            raise FieldError(f"{raw} is above 100%" if r > 1 else f"{raw} is negative",
+                             "a ratio is in the range 0%–100%", "E803")
         return r
     if dim == Dim.BOOL:
         return parse_bool(raw)
@@ -287,28 +297,29 @@ def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
         cats = parse_categories(raw)
         for c in cats:
             if c not in CATEGORIES:
-                raise ValueError(f"unknown category `{c}`", did_you_mean(c, CATEGORIES) or
-                                 "categories: " + ", ".join(CATEGORIES))
+                raise FieldError(f"unknown category `{c}`", did_you_mean(c, CATEGORIES) or
+                                 "categories: " + ", ".join(CATEGORIES), "E804")
         return cats
     if name == "referral":
         s = "none" if raw is None else str(raw).strip()
         if s not in REFERRALS:
-            raise ValueError(f"unknown referral `{s}`", did_you_mean(s, REFERRALS) or "one of " + ", ".join(REFERRALS))
+            raise FieldError(f"unknown referral `{s}`", did_you_mean(s, REFERRALS) or "one of " + ", ".join(REFERRALS),
+                             "E804")
         return s
     if name == "grade":
         s = str(raw).strip().upper()
         if s not in GRADES:
-            raise ValueError(f"unknown grade `{raw}`", "grades: " + ", ".join(GRADES))
+            raise FieldError(f"unknown grade `{raw}`", "grades: " + ", ".join(GRADES), "E804")
         return s
     if name == "quality_score":
         x = parse_number(raw)
         if not 0 <= x <= 100:
-            raise ValueError(f"{raw} is out of range", "the quality score is in the range 0–100")
+            raise FieldError(f"{raw} is out of range", "the quality score is in the range 0–100", "E803")
         return x
     if name == "year":
         x = parse_number(raw)
         if x != int(x):
-            raise ValueError(f"`{raw}` is not a whole year", None)
+            raise FieldError(f"`{raw}` is not a whole year", None)
         return int(x)
     if dim == Dim.TEXT:
         return "" if raw is None else str(raw)

@@ -189,7 +189,12 @@ class Checker:
         return self.infer(v)
 
     # ------------------------------------------------------------ expressions
-    def infer(self, e: A.Expr) -> Ty:  # noqa: C901 - one case per node kind
+    def infer(self, e: A.Expr) -> Ty:
+        ty = self._infer(e)
+        self.p.node_types[id(e)] = ty  # the compiler reads each node's type (e.g. its currency)
+        return ty
+
+    def _infer(self, e: A.Expr) -> Ty:  # noqa: C901 - one case per node kind
         if isinstance(e, A.Quantity):
             return Ty(e.dim)
         if isinstance(e, A.RatioLit):

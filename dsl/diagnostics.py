@@ -68,6 +68,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E602": ("error", "base policy not found"),
     "E603": ("error", "override or remove of an id the base does not have"),
     "E604": ("error", "circular extends"),
+    # project records (inputs to evaluation)
+    "E800": ("error", "project file cannot be read"),
+    "E801": ("error", "unknown project field"),
+    "E802": ("error", "project value is malformed"),
+    "E803": ("error", "project value out of range"),
+    "E804": ("error", "unknown category or choice in a project"),
+    "E805": ("error", "project has no id"),
+    "E806": ("error", "duplicate project id"),
+    "E807": ("error", "malformed CSV"),
     # warnings
     "W700": ("warning", "clause can never fire"),
     "W701": ("warning", "tier is shadowed by an earlier tier"),

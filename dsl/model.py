@@ -49,6 +49,7 @@ class Policy:
     unencoded: list[A.Unencoded] = field(default_factory=list)
     origin: dict[str, PolicyFileInfo] = field(default_factory=dict)  # "kind:id" -> file
     types: dict[str, Ty] = field(default_factory=dict)  # clause id -> value type
+    node_types: dict[int, Ty] = field(default_factory=dict)  # id(expression node) -> type, from the checker
     taxonomy: Taxonomy | None = None
 
     @property

@@ -1,0 +1,290 @@
+"""A per-row reference interpreter, for tests only: simple, slow, obviously right.
+
+It walks the AST for one project at a time with exact Decimal arithmetic, following the
+rules in docs/evaluation.md, and shares nothing with compare/evaluate.py but the AST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from dsl import ast as A
+from dsl.model import Policy
+from dsl.schema import FIELDS, GRADES
+from dsl.units import Dim
+
+INF = Decimal("Infinity")
+ZERO = Decimal(0)
+
+
+@dataclass
+class Num:
+    lo: Decimal
+    hi: Decimal
+
+
+def fen(x: Decimal) -> Decimal:
+    return x if x.is_infinite() else x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # half away from zero
+
+
+class Reference:
+    def __init__(self, policy: Policy, fx: float, readings: dict[str, str] | None = None):
+        self.p = policy
+        self.fx = Decimal(str(fx))
+        self.readings = {rid: r.default for rid, r in policy.readings.items()}
+        self.readings.update({k: v for k, v in (readings or {}).items() if k in policy.readings})
+
+    # -- types (from the checker) decide currencies
+    def dim(self, e: A.Expr) -> Dim | None:
+        ty = self.p.node_types.get(id(e))
+        return ty.dim if ty else None
+
+    def clause_dim(self, cid: str) -> Dim | None:
+        ty = self.p.types.get(cid)
+        d = ty.dim if ty else None
+        if d == Dim.MONEY:
+            c = self.p.clauses[cid]
+            unit = None
+            if c.concept is not None and self.p.taxonomy is not None and c.concept.dotted in self.p.taxonomy.concepts:
+                unit = self.p.taxonomy.concepts[c.concept.dotted].unit
+            return Dim.USD if unit == "USD" else Dim.CNY
+        return d
+
+    def run(self, project: dict[str, Any]) -> dict[str, Any]:
+        self.project = project
+        self.memo: dict[str, tuple[Any, bool]] = {}
+        out: dict[str, Any] = {}
+        for cid, c in self.p.clauses.items():
+            if c.concept is None:
+                continue
+            value, fired = self.clause(cid)
+            key = c.concept.dotted
+            if isinstance(value, bool):
+                out[key] = out.get(key, False) or (value and fired)
+            else:
+                prev = out.get(key, Num(ZERO, ZERO))
+                v = value if fired else Num(ZERO, ZERO)
+                out[key] = Num(prev.lo + v.lo, prev.hi + v.hi)
+        for s in self.p.splits.values():
+            if s.splits is None:
+                continue
+            base = self.p.clauses[s.splits.dotted]
+            if base.concept is None:
+                continue
+            value, fired = self.clause(base.id)
+            applies = fired and (s.when is None or self.truth(s.when))
+            total = sum((sh.weight.base_value for sh in s.shares), ZERO)  # type: ignore[union-attr]
+            for sh in s.shares:
+                w = sh.weight.base_value / total if s.ratio_form else sh.weight.base_value  # type: ignore[union-attr]
+                key = f"{base.concept.dotted}.{sh.name}"
+                part = Num(value.lo * w, value.hi * w) if applies else Num(ZERO, ZERO)
+                if self.clause_dim(base.id) in (Dim.CNY, Dim.USD):
+                    part = Num(fen(part.lo), fen(part.hi))
+                prev = out.get(key, Num(ZERO, ZERO))
+                out[key] = Num(prev.lo + part.lo, prev.hi + part.hi)
+        return out
+
+    def clause(self, cid: str) -> tuple[Any, bool]:
+        if cid in self.memo:
+            return self.memo[cid]
+        c = self.p.clauses[cid]
+        d = self.clause_dim(cid)
+        value, present = self.ev(c.value, d) if c.value is not None else (Num(ZERO, ZERO), True)
+        fired = present and (c.when is None or self.truth(c.when))
+        if isinstance(value, bool):
+            result: tuple[Any, bool] = (value and fired, fired)
+        else:
+            if not fired:
+                value = Num(ZERO, ZERO)
+            elif d in (Dim.CNY, Dim.USD):
+                value = Num(fen(value.lo), fen(value.hi))
+            result = (value, fired)
+        self.memo[cid] = result
+        return result
+
+    def truth(self, e: A.Expr) -> bool:
+        v, present = self.ev(e, None)
+        return bool(v) and present
+
+    def money_field(self, name: str, want: Dim | None) -> Decimal:
+        if name == "paid_in_capital" and name not in self.project:  # the schema's default
+            capital, cur = self.project.get("registered_capital", (0.0, 0))
+            amount = Decimal(repr(float(capital))) * Decimal(repr(float(self.project.get("paid_in_ratio", 0.0))))
+        else:
+            raw, cur = self.project.get(name, (0.0, 0))
+            amount = Decimal(repr(float(raw)))
+        if want == Dim.USD:
+            return amount if cur == 1 else amount / self.fx
+        return amount * self.fx if cur == 1 else amount
+
+    def convert(self, v: Num, src: Dim | None, dst: Dim | None) -> Num:
+        if src == dst or src not in (Dim.CNY, Dim.USD) or dst not in (Dim.CNY, Dim.USD):
+            return v
+        k = self.fx if dst == Dim.CNY else 1 / self.fx
+        return Num(v.lo * k, v.hi * k)
+
+    def eff(self, e: A.Expr, want: Dim | None) -> Dim | None:
+        d = self.dim(e)
+        if d == Dim.MONEY:
+            return want if want in (Dim.CNY, Dim.USD) else Dim.CNY
+        return d
+
+    def ev(self, e: A.Expr, want: Dim | None) -> tuple[Any, bool]:  # noqa: C901
+        if isinstance(e, A.Quantity):
+            v = Num(e.base_value, e.base_value)
+            return (self.convert(v, e.dim, want) if e.dim in (Dim.CNY, Dim.USD) else v), True
+        if isinstance(e, A.Infinity):
+            return Num(INF, INF), True
+        if isinstance(e, A.Promised):
+            return Num(ZERO, INF), True
+        if isinstance(e, A.BoolLit):
+            return e.value, True
+        if isinstance(e, A.RatioLit):
+            return Num(e.parts[0] / e.parts[1], e.parts[0] / e.parts[1]), True
+        if isinstance(e, A.Name):
+            name = e.dotted
+            if name in FIELDS:
+                f = FIELDS[name]
+                if f.dim == Dim.MONEY:
+                    x = self.money_field(name, want if want in (Dim.CNY, Dim.USD) else Dim.CNY)
+                    return Num(x, x), True
+                if f.dim == Dim.BOOL:
+                    return bool(self.project.get(name, False)), True
+                if f.dim == Dim.SCALAR and self.project.get(name) is None:
+                    return Num(ZERO, ZERO), False  # unknown (no quality score): absent
+                x = Decimal(repr(float(self.project.get(name, 0.0))))
+                return Num(x, x), True
+            if name in self.p.clauses:
+                v, fired = self.clause(name)
+                if isinstance(v, Num):
+                    v = self.convert(v, self.clause_dim(name), want) if want in (Dim.CNY, Dim.USD) else v
+                return v, fired
+            prm = self.p.params[name]
+            return self.ev(prm.value.committed if isinstance(prm.value, A.Target) else prm.value, want)
+        if isinstance(e, A.Unary):
+            v, p = self.ev(e.operand, self.eff(e, want))
+            if e.op == "not":
+                return not v, True
+            if e.op == "neg":
+                return Num(-v.hi, -v.lo), p
+            if e.op in ("up_to", "at_most"):
+                return Num(ZERO, v.hi), p
+            if e.op == "at_least":
+                return Num(v.lo, INF), p
+            return v, p
+        if isinstance(e, A.Binary):
+            return self.binary(e, want)
+        if isinstance(e, A.Range):
+            d = self.eff(e, want)
+            (a, pa), (b, pb) = self.ev(e.low, d), self.ev(e.high, d)
+            return Num(a.lo, b.hi), pa and pb
+        if isinstance(e, A.InSet):
+            if isinstance(e.container, A.Name):
+                assert isinstance(e.element, A.Name)
+                inside = e.element.dotted in self.project.get("categories", [])
+            else:
+                inside = self.project.get("referral", "none") in [n.dotted for n in e.container.items]
+            return inside != e.negated, True
+        if isinstance(e, A.IfExpr):
+            d = self.eff(e, want)
+            return self.ev(e.then, d) if self.truth(e.cond) else self.ev(e.else_, d)
+        if isinstance(e, A.Call):
+            if e.func in ("cny", "usd"):
+                dst = Dim.CNY if e.func == "cny" else Dim.USD
+                src = self.eff(e.args[0], dst)
+                v, p = self.ev(e.args[0], src)
+                return self.convert(v, src, dst), p
+            d = self.eff(e, want)
+            items = [self.ev(a, d) for a in e.args]
+            present = [v for v, p in items if p]
+            if not present:
+                return Num(ZERO, ZERO), False
+            if e.func == "max":
+                return Num(max(v.lo for v in present), max(v.hi for v in present)), True
+            if e.func == "min":
+                return Num(min(v.lo for v in present), min(v.hi for v in present)), True
+            if e.func == "sum":
+                return Num(sum((v.lo for v in present), ZERO), sum((v.hi for v in present), ZERO)), True
+            return present[0], True
+        if isinstance(e, A.Tiers):
+            edge_dim = next((x.dim for r in e.rows for x in (r.low, r.high) if isinstance(x, A.Quantity)), None)
+            x = self.ev(e.subject, edge_dim)[0].lo
+            k = Decimal(1)
+            if e.scale is not None and (self.truth(e.scale.cond) != e.scale.unless):
+                k = self.ev(e.scale.factor, None)[0].lo
+            for r in e.rows:
+                lo = r.low.base_value * k if isinstance(r.low, A.Quantity) else -INF
+                hi = r.high.base_value * k if isinstance(r.high, A.Quantity) else INF
+                if (x >= lo if r.low_closed else x > lo) and (x <= hi if r.high_closed else x < hi):
+                    return self.ev(r.value, self.eff(e, want))
+            return Num(ZERO, ZERO), False
+        if isinstance(e, A.ByReading):
+            choice = self.readings[e.reading]
+            case = next(c for c in e.cases if c.option == choice)
+            return self.ev(case.value, self.eff(e, want))
+        raise AssertionError(type(e).__name__)
+
+    def binary(self, e: A.Binary, want: Dim | None) -> tuple[Any, bool]:  # noqa: C901
+        op = e.op
+        if op == "and":
+            return self.truth(e.left) and self.truth(e.right), True
+        if op == "or":
+            return self.truth(e.left) or self.truth(e.right), True
+        if op in ("==", "!=", ">=", "<=", ">", "<"):
+            for fside, other in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(fside, A.Name) and fside.dotted == "referral":
+                    same = self.project.get("referral", "none") == other.dotted  # type: ignore[union-attr]
+                    return same == (op == "=="), True
+                if isinstance(fside, A.Name) and fside.dotted == "grade" and isinstance(other, A.Text):
+                    g = self.project.get("grade")
+                    if g is None:
+                        return False, True
+                    # better grades come first in GRADES: "grade >= B" is "index(grade) <= index(B)"
+                    mine, theirs = -GRADES.index(g), -GRADES.index(other.value)
+                    if fside is e.right:
+                        mine, theirs = theirs, mine
+                    return _cmp(op, Decimal(mine), Decimal(theirs)), True
+            sub = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
+            (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
+            if isinstance(a, Num):
+                a, b = a.lo, b.lo
+            return (pa and pb and _cmp(op, a, b)), True
+        d = self.eff(e, want)
+        if op in ("of", "*"):
+            ld = d if self.dim(e.left) in (Dim.CNY, Dim.USD, Dim.MONEY) else None
+            rd = d if self.dim(e.right) in (Dim.CNY, Dim.USD, Dim.MONEY) else None
+            (a, pa), (b, pb) = self.ev(e.left, self.eff(e.left, ld) if ld else d), \
+                self.ev(e.right, self.eff(e.right, rd) if rd else d)
+            ps = [_mul(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+            return Num(min(ps), max(ps)), pa and pb
+        if op == "/":
+            sub = None
+            for side in (e.left, e.right):
+                if self.dim(side) in (Dim.CNY, Dim.USD):
+                    sub = self.dim(side)
+            (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
+            qs = [x / y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+            return Num(min(qs), max(qs)), pa and pb
+        (a, pa), (b, pb) = self.ev(e.left, d), self.ev(e.right, d)
+        present = pa and pb
+        if op == "+":
+            return Num(a.lo + b.lo, a.hi + b.hi), present
+        if op == "-":
+            return Num(a.lo - b.hi, a.hi - b.lo), present
+        if op == "cap":
+            return Num(min(a.lo, b.lo), min(a.hi, b.hi)), present
+        if op == "floor":
+            return Num(max(a.lo, b.lo), max(a.hi, b.hi)), present
+        raise AssertionError(op)
+
+
+def _mul(x: Decimal, y: Decimal) -> Decimal:
+    if (x == 0 and y.is_infinite()) or (y == 0 and x.is_infinite()):
+        return ZERO
+    return x * y
+
+
+def _cmp(op: str, a: Any, b: Any) -> bool:
+    return {">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b, "==": a == b, "!=": a != b}[op]

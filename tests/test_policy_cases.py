@@ -1,0 +1,30 @@
+"""The hand-worked cases beside the policies (policies/*.cases.yaml), one pytest test each.
+
+Each case was worked out by hand from the source text (its `why` shows the arithmetic and its
+`article` names the clause), never by running the code; see compare/casetest.py for the format.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import POLICIES
+
+from compare.casetest import case_files, load_cases, run_case
+from compare.evaluate import CompiledPolicy
+from dsl.check import check_paths
+
+FILES = case_files([POLICIES])
+RESULT = check_paths([POLICIES])
+COMPILED = {p.id: CompiledPolicy(p) for p in RESULT.policies}
+CASES = [(policy, case) for f in FILES for policy, cases in [load_cases(f)] for case in cases]
+
+
+@pytest.mark.parametrize("policy, case", CASES, ids=[f"{p}:{c.line}:{c.name[:60]}" for p, c in CASES])
+def test_hand_worked_case(policy: str, case) -> None:  # type: ignore[no-untyped-def]
+    assert policy in COMPILED, f"no policy {policy}"
+    r = run_case(COMPILED[policy], case)
+    assert r.ok, "\n".join([*r.failures, r.explanation or ""])
+
+
+def test_there_are_hand_worked_cases_for_each_city() -> None:
+    assert len(CASES) >= 60
