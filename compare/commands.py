@@ -48,7 +48,7 @@ def _print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: Outp
                     text = Path(f).read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
                     text = None
-            cache[f] = text.splitlines() if text is not None else []
+            cache[f] = text.split("\n") if text is not None else []
         sys.stderr.write(render(d, cache[f] or None) + "\n\n")
 
 
@@ -108,7 +108,7 @@ def fmt(
         try:
             new = format_text(text, str(path))
         except FormatError as e:
-            lines = text.splitlines()
+            lines = text.split("\n")
             for d in e.diagnostics:
                 sys.stderr.write(render(d, lines) + "\n\n")
             failed += 1
@@ -131,10 +131,12 @@ def _write_atomically(path: Path, text: str) -> None:
     import os
     import tempfile
 
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        os.chmod(tmp, mode)  # mkstemp makes the file owner-only; keep the user's permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -230,7 +232,7 @@ def eval_(
         batch = load_projects(projects)
     except InputError as e:
         try:
-            lines: list[str] | None = projects.read_text(encoding="utf-8-sig").splitlines()
+            lines: list[str] | None = projects.read_text(encoding="utf-8-sig").split("\n")
         except (OSError, UnicodeDecodeError):
             lines = None
         for d in e.diagnostics:
@@ -314,4 +316,21 @@ def test_(
         raise typer.Exit(EXIT_POLICY_ERRORS)
     if low:
         typer.echo(f"coverage under {fail_under:g}%: {', '.join(low)}", err=True)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+
+
+@app.command("coverage")
+def coverage_(
+    policies: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
+) -> None:
+    """Per document: the articles encoded, and every figure-bearing sentence that no clause cites."""
+    from compare.coverage import render, source_coverage
+
+    compiled = _load_compiled(_default_paths(policies))
+    uncited = 0
+    for cp in compiled:
+        for report in source_coverage(cp.policy):
+            typer.echo(render(report))
+            uncited += len(report.uncited)
+    if uncited:
         raise typer.Exit(EXIT_POLICY_ERRORS)

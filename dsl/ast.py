@@ -205,6 +205,7 @@ class ByReading:
     reading: str
     cases: tuple[ReadingCase, ...]
     span: Span = _span()
+    reading_span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ class Cite:
     article: str
     quote: str
     span: Span = _span()
+    quote_span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ class Split:
     cites: tuple[Cite, ...]
     notes: tuple[str, ...]
     span: Span = _span()
+    shares_span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -370,6 +373,7 @@ class Meta:
     label: str | None = None  # the city's name in Chinese; the text form of a date
     is_date: bool = False
     span: Span = _span()
+    value_span: Span = _span()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dsl.load import Loader
 from dsl.model import Policy, PolicyFileInfo, Ty
 from dsl.schema import CATEGORIES, FIELDS, GRADES
 from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
-from dsl.units import Dim
+from dsl.units import Dim, format_decimal
 
 STATUSES = ("draft", "in_force", "superseded")
 UNKNOWN = Ty(None)
@@ -27,7 +27,7 @@ BOOL = Ty(Dim.BOOL)
 _MONEY = (Dim.USD, Dim.CNY, Dim.MONEY)
 
 DIM_WORDS = {
-    Dim.CNY: "CNY (元)", Dim.USD: "USD (美元)", Dim.MONEY: "money", Dim.RATIO: "a ratio (% or ‰)",
+    Dim.CNY: "an amount in CNY (元)", Dim.USD: "an amount in USD (美元)", Dim.MONEY: "an amount of money", Dim.RATIO: "a ratio (% or ‰)",
     Dim.SCALAR: "a plain number", Dim.POINTS: "points (分)", Dim.COUNT: "a count (人, 个, 次 …)",
     Dim.AREA: "an area (亩)", Dim.MONTHS: "months (月, 年)", Dim.DAYS: "days (天, 周)", Dim.BOOL: "true/false",
     Dim.TEXT: "text", Dim.CHOICE: "a choice", Dim.CATEGORY: "a category", Dim.SET: "a set", Dim.DATE: "a date",
@@ -124,18 +124,21 @@ class Checker:
         for x, y in ((da, db), (db, da)):
             if x == Dim.SCALAR and y in (Dim.RATIO, Dim.COUNT):
                 return Ty(y, interval)
+        if Dim.SCALAR in (da, db):
+            other = db if da == Dim.SCALAR else da
+            self.err("E107", f"{what}: a plain number meets {self._words(Ty(other))}", span,
+                     "give the number its unit, e.g. 10分, 500万美元, 30%")
+            return UNKNOWN
         hint = None
         if {da, db} == {Dim.MONTHS, Dim.DAYS}:
             hint = "a month is not a fixed number of days: write both in 月/年 or both in 周/天"
-        elif Dim.SCALAR in (da, db):
-            hint = "give the plain number its unit, e.g. 10分 or 500万美元"
         self.err("E301", f"{what}: {self._words(a)} and {self._words(b)} do not match", span, hint)
         return UNKNOWN
 
     def expect_bool(self, e: A.Expr, what: str) -> None:
         ty = self.infer(e)
         if ty.dim not in (None, Dim.BOOL):
-            self.err("E303", f"{what} is {self._words(ty)}, not a condition", _span(e),
+            self.err("E303", f"{what} is {self._words(ty)}, not true/false", _span(e),
                      "compare it: paid_in_ratio >= 30%, registered_capital >= 500万美元")
 
     # ------------------------------------------------------------ names
@@ -158,6 +161,9 @@ class Checker:
                      f"choose by it: by reading {dotted} {{ option: … }}")
         elif dotted in self.p.splits:
             self.err("E200", f"`{dotted}` is a split; refer to the clause it splits", name.span, None)
+        elif len(name.path) == 1 and did_you_mean(dotted, FIELDS) and not did_you_mean(dotted, self.p.clauses):
+            self.err("E202", f"`{dotted}` is not a field of the project record", name.span,
+                     did_you_mean(dotted, FIELDS))
         else:
             known = [*FIELDS, *self.p.clauses, *self.p.params]
             self.err("E200", f"undefined name `{dotted}`", name.span,
@@ -213,6 +219,13 @@ class Checker:
             return self._binary(e)
         if isinstance(e, A.Range):
             lo, hi = self.infer(e.low), self.infer(e.high)
+            for end, other in ((e.low, hi), (e.high, lo)):
+                if isinstance(end, A.Quantity) and end.unit == "" and other.dim not in (None, Dim.SCALAR):
+                    unit = e.high.unit if end is e.low and isinstance(e.high, A.Quantity) else ""
+                    self.err("E107", f"one end of the range has no unit: `{end}`", end.span,
+                             "give both ends their unit: the text's “2～5‰” is written 2‰~5‰"
+                             + (f" (here {end}{unit})" if unit else ""))
+                    return Ty(other.dim, True)
             ty = self.unify(lo, hi, e.span, "the two ends of the range")
             if isinstance(e.low, A.Quantity) and isinstance(e.high, A.Quantity) and ty.dim is not None \
                     and e.low.base_value > e.high.base_value:
@@ -267,7 +280,7 @@ class Checker:
             return self.unify(lt, rt, e.span, f"`{op}`")
         if op in ("cap", "floor"):
             if rt.dim in (Dim.RATIO, Dim.SCALAR) and lt.dim not in (None, Dim.RATIO, Dim.SCALAR):
-                self.err("E302", f"`{op}` needs an amount in {self._words(lt)}, got {self._words(rt)}", _span(e.right),
+                self.err("E302", f"`{op}` needs {self._words(lt)}, got {self._words(rt)}", _span(e.right),
                          "a ratio is a rate; the ceiling of an amount is an amount, e.g. cap 200万元")
                 return UNKNOWN
             return self.unify(lt, rt, e.span, f"`{op}`")
@@ -326,6 +339,11 @@ class Checker:
                 self._check_choice(fname, other)
                 return BOOL
         lt, rt = self.infer(e.left), self.infer(e.right)
+        for side, other_ty in ((e.left, rt), (e.right, lt)):
+            if isinstance(side, A.Quantity) and side.unit == "" and other_ty.dim == Dim.RATIO and side.number > 1:
+                self.err("E107", f"`{side}` compared with a ratio means {format_decimal(side.number * 100)}%",
+                         side.span, f"write {side}% (or {format_decimal(side.number / 100)})")
+                return BOOL
         ty = self.unify(lt, rt, e.span, f"the comparison `{e.op}`")
         if ty.dim in (Dim.BOOL, Dim.TEXT, Dim.SET) and e.op not in ("==", "!="):
             self.err("E302", f"`{e.op}` orders figures; {self._words(ty)} has no order", e.span, None)
@@ -444,7 +462,7 @@ class Checker:
         for case in e.cases:
             ty = self.unify(ty, self.infer(case.value), _span(case.value), f"the cases of reading `{e.reading}`")
         if reading is None:
-            self.err("E206", f"unknown reading `{e.reading}`", e.span,
+            self.err("E206", f"unknown reading `{e.reading}`", e.reading_span if e.reading_span.line else e.span,
                      did_you_mean(e.reading, self.p.readings) or "declare it: reading NAME { option … default … }")
             return ty
         self._used_readings.add(e.reading)
@@ -500,7 +518,7 @@ class Checker:
             return
         info = self._source(key)
         for cite in cites:
-            self.check_quote(info, cite.quote, cite.span)
+            self.check_quote(info, cite.quote, cite.quote_span if cite.quote_span.line else cite.span)
 
     def check_quote(self, info: PolicyFileInfo | None, quote: str, span: A.Span) -> None:
         if info is None or info.source_text is None:
@@ -561,7 +579,7 @@ class Checker:
         key = f"clause:{c.id}"
         self.check_cites(key, c.cites, c.span, f"clause `{c.id}`")
         if c.when is not None:
-            self.expect_bool(c.when, f"the condition of `{c.id}`")
+            self.expect_bool(c.when, f"the condition of clause `{c.id}`")
             self._never_fires(c)
         if c.value is None:
             self.err("E110", f"clause `{c.id}` has no `value`", c.span, "add: value 10分")
@@ -570,7 +588,7 @@ class Checker:
         if c.concept is not None:
             ben = self.check_concept(c.concept, "outcome", ty, _span(c.value) if c.value else c.span)
             if ben is None and c.beneficiary is None and self.tax is not None \
-                    and c.concept.dotted in self.tax.concepts:
+                    and c.concept.dotted in self.tax.concepts and self.tax.concepts[c.concept.dotted].kind == "outcome":
                 self.err("E110", f"clause `{c.id}` names no beneficiary", c.span,
                          "add: beneficiary host_district (or give the concept one in the taxonomy)")
         self.check_quote_currency(c.cites, [c.when, c.value])
@@ -578,7 +596,7 @@ class Checker:
     def check_split(self, s: A.Split) -> None:
         self.check_cites(f"split:{s.id}", s.cites, s.span, f"split `{s.id}`")
         if s.when is not None:
-            self.expect_bool(s.when, f"the condition of `{s.id}`")
+            self.expect_bool(s.when, f"the condition of split `{s.id}`")
         if s.splits is None:
             self.err("E110", f"split `{s.id}` does not say what it splits", s.span, "add: splits CLAUSE_ID")
         elif s.splits.dotted not in self.p.clauses:
@@ -608,7 +626,8 @@ class Checker:
                 else:
                     exact = False
             if exact and total != 1:
-                self.err("E404", f"the shares add up to {total * 100:f}%, not 100%", s.span,
+                pct = format_decimal((total * 100).normalize())
+                self.err("E404", f"the shares add up to {pct}%, not 100%", s.shares_span if s.shares_span.line else s.span,
                          "a text that gives only one side (受荐单位享受70%) is a scale, not a split: "
                          "value 70% of other_clause")
 
@@ -659,14 +678,15 @@ class Checker:
                      header.span, 'add: source "sources/wuxi_2023.txt"')
         st = meta.get("status")
         if st is not None and st.value not in STATUSES:
-            self.err("E208", f"unknown status `{st.value}`", st.span,
+            self.err("E208", f"unknown status `{st.value}`", st.value_span if st.value_span.line else st.span,
                      did_you_mean(st.value, STATUSES) or "status is draft, in_force or superseded")
         for m in header.meta:
             if m.is_date:
                 try:
                     dt.date.fromisoformat(m.value)
                 except ValueError:
-                    self.err("E109", f"`{m.value}` is not a date", m.span, "dates are YYYY-MM-DD")
+                    self.err("E109", f"`{m.value}` is not a date", m.value_span if m.value_span.line else m.span,
+                             "dates are YYYY-MM-DD")
 
     def run(self) -> list[Diagnostic]:
         self.check_meta()

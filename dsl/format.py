@@ -18,6 +18,7 @@ from dsl.parse import parse_text
 from dsl.units import format_decimal
 
 INDENT = "  "
+MAX_LINE = 100  # a `when` or `value` longer than this is broken over lines
 
 
 class FormatError(Exception):
@@ -35,7 +36,7 @@ class Comment:
 def scan_comments(text: str) -> list[Comment]:
     """`#` comments outside strings, with their line numbers (strings never span lines)."""
     out: list[Comment] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):  # \n only, as the parser counts lines
         in_str = False
         i = 0
         while i < len(line):
@@ -191,6 +192,21 @@ class Generator:
     def _arrow(self, edges: str, e: A.Expr, depth: int) -> str:
         return f"{edges} -> {self.expr(e, depth)}"
 
+    def _statement(self, keyword: str, e: A.Expr, depth: int) -> str:
+        """`when`/`value`: a long chain of `and`/`or` gets one operand a line; a long max(…) one item a line."""
+        text = self._keyword(keyword, e, depth)
+        if len(INDENT * depth + text.split("\n")[0]) <= MAX_LINE:
+            return text
+        pad = INDENT * (depth + 1)
+        if isinstance(e, A.Binary) and e.op in ("and", "or"):
+            need = P_NOT if e.op == "and" else P_AND
+            parts = [self.expr(x, depth + 1, need) for x in _chain(e, e.op)]
+            return f"{keyword} {parts[0]}" + "".join(f"\n{pad}{e.op} {x}" for x in parts[1:])
+        if isinstance(e, A.Call) and len(e.args) > 1:
+            args = [self.expr(a, depth + 1) for a in e.args]
+            return f"{keyword} {e.func}(\n" + ",\n".join(pad + a for a in args) + f"\n{INDENT * depth})"
+        return text
+
     def cites(self, cites: tuple[A.Cite, ...], depth: int) -> None:
         for c in cites:
             self.emit(depth, f"cite {quote(c.article)} {quote(c.quote)}", c.span)
@@ -235,9 +251,9 @@ class Generator:
                 self.emit(d, f"beneficiary {item.beneficiary.dotted}")
             self.cites(item.cites, d)
             if item.when is not None:
-                self.emit(d, partial(self._keyword, "when", item.when, d), _stmt_span(item.when))
+                self.emit(d, partial(self._statement, "when", item.when, d), _stmt_span(item.when))
             if item.value is not None:
-                self.emit(d, partial(self._keyword, "value", item.value, d), _stmt_span(item.value))
+                self.emit(d, partial(self._statement, "value", item.value, d), _stmt_span(item.value))
             self.notes(item.notes, d)
             self.close_block(depth, item.span)
         elif isinstance(item, A.Split):
@@ -246,7 +262,7 @@ class Generator:
             if item.splits is not None:
                 self.emit(d, f"splits {item.splits.dotted}")
             if item.when is not None:
-                self.emit(d, partial(self._keyword, "when", item.when, d), _stmt_span(item.when))
+                self.emit(d, partial(self._statement, "when", item.when, d), _stmt_span(item.when))
             if item.shares:
                 if item.ratio_form:
                     parts = ":".join(format_decimal(s.weight.number) for s in item.shares  # type: ignore[union-attr]
@@ -318,6 +334,13 @@ class Generator:
             self.lines.extend(c.text for c in self.comments)
             self.comments = []
         return "\n".join(line.rstrip() for line in self.lines) + "\n"
+
+
+def _chain(e: A.Expr, op: str) -> list[A.Expr]:
+    """The operands of a left-nested chain a op b op c."""
+    if isinstance(e, A.Binary) and e.op == op:
+        return [*_chain(e.left, op), e.right]
+    return [e]
 
 
 def _stmt_span(e: A.Expr) -> A.Span:

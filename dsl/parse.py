@@ -19,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
-from dsl.units import CURRENCY_CODES, split_quantity
+from dsl.units import CURRENCY_CODES, SCALES, format_decimal, split_quantity
 
 GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "policy.lark"
 MAX_BYTES = 50 * 1024 * 1024
@@ -30,37 +30,57 @@ _FIRST_TOKEN = re.compile(r"\A(?:\s|#[^\n]*)*+(\S+?)(?=[\s{#\"]|\Z)")
 _RESYNC = re.compile(r"^[ \t]*(" + "|".join(ITEM_KEYWORDS) + r")\b", re.MULTILINE)
 
 
+# NAME tokens spelled like a keyword: the contextual lexer lets them through where only a name
+# can stand (`clause value {`), so they are collected here and reported: keywords are reserved.
+_KEYWORD_NAMES: list[Token] = []
+
+
+def _on_name(tok: Token) -> Token:
+    if tok.value in _ALL_KEYWORDS:
+        _KEYWORD_NAMES.append(tok)
+    return tok
+
+
 @lru_cache(maxsize=1)
 def parser() -> Lark:
     grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", strict=True, propagate_positions=True,
-                start=["start", "items"], maybe_placeholders=True, cache=True)
+                start=["start", "items"], maybe_placeholders=True, cache=True,
+                lexer_callbacks={"NAME": _on_name})
 
 
 # ---------------------------------------------------------------- friendly names
 
+# Terminals named by what they hold; keywords and punctuation are shown as written.
 TOKEN_NAMES: dict[str, str] = {
-    "NAME": "a name", "STRING": 'a quoted text "…"', "QUANTITY": "a figure such as 500万美元",
-    "RATIO": "a ratio such as 3:7", "DATE": "a date such as 2020-07-06",
-    "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`",
-    "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`", "DOT": "`.`", "COMP_OP": "a comparison (>=, ==, …)",
-    "RANGE_SEP": "`~`", "__ANON_0": "`->`", "$END": "the end of the file", "MINUS": "`-`",
-    "PLUS": "`+`", "STAR": "`*`", "SLASH": "`/`",
+    "NAME": "a name", "STRING": 'a quoted text "…"', "QUANTITY": "a figure (500万美元, 30%)",
+    "RATIO": "a ratio (3:7)", "DATE": "a date (2020-07-06)", "COMP_OP": "a comparison (>=, ==, …)",
+    "RANGE_SEP": "`~`", "$END": "the end of the file",
 }
+# Shown first: the closing brace is the token most often missing.
+_FIRST = ("`}`", "`)`", "`]`")
+
+
+def _terminal_text(name: str) -> str:
+    if name in TOKEN_NAMES:
+        return TOKEN_NAMES[name]
+    try:
+        pattern = parser().get_terminal(name).pattern
+    except KeyError:
+        return f"`{name.lower()}`"
+    return f"`{pattern.value}`" if pattern.type == "str" else f"`{name.lower()}`"
 
 
 def _describe_expected(expected: set[str]) -> str:
-    names = []
-    for t in sorted(expected):
-        if t in TOKEN_NAMES:
-            names.append(TOKEN_NAMES[t])
-        elif t.isupper() and t.isalpha() or "_" in t and t.isupper():
-            names.append(f"`{t.lower()}`")
-        else:
-            names.append(f"`{t}`")
-    names = sorted(set(names))
-    if len(names) > 8:
-        return ", ".join(names[:8]) + ", …"
+    if {"QUANTITY", "NAME", "LPAR"} <= expected:  # anywhere an expression may start
+        closers = [n for n in _FIRST if n in {_terminal_text(t) for t in expected}]
+        return ", ".join([*closers, "a value: a figure (500万美元, 30%), a name, `(`, `up to`, `tiers`, `max(`, …"])
+    texts = {_terminal_text(t) for t in expected}
+    named = sorted(t for t in texts if not t.startswith("`"))
+    rest = sorted(t for t in texts if t.startswith("`") and t not in _FIRST)
+    names = [n for n in _FIRST if n in texts] + named + rest
+    if len(names) > 10:
+        return ", ".join(names[:10]) + ", …"
     return ", ".join(names)
 
 
@@ -103,16 +123,28 @@ _EXAMPLES: dict[str, list[str]] = {
 }
 
 
-def _classify(e: UnexpectedInput, text_start: str) -> str | None:
+_HEADER_EXAMPLE = "policy p { } "
+
+
+def _classify(e: UnexpectedInput, start: str) -> str | None:
+    """The label of the example that fails in the same parser state, if any."""
+    examples = _EXAMPLES
+    if start == "items":  # after a resynchronisation the parser runs the `items` rule
+        examples = {label: [x[len(_HEADER_EXAMPLE):] for x in xs if x.startswith(_HEADER_EXAMPLE)]
+                    for label, xs in _EXAMPLES.items()}
     try:
-        label = e.match_examples(lambda s: parser().parse(s, start="start"), _EXAMPLES, use_accepts=True)
+        label = e.match_examples(lambda s: parser().parse(s, start=start), examples, use_accepts=True)
     except Exception:  # match_examples re-parses; never let it mask the real error
         return None
     return label if isinstance(label, str) else None
 
 
-def _syntax_diag(e: UnexpectedInput, path: str, text: str, line_offset_text: str) -> Diagnostic:
-    lines = text.splitlines()
+_STATEMENT_WORDS = {"concept", "beneficiary", "cite", "when", "value", "note", "splits", "shares", "option",
+                    "default", "because"}
+
+
+def _syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnostic:  # noqa: C901
+    lines = text.split("\n")  # Lark counts lines by \n only (not form feeds)
     if isinstance(e, UnexpectedCharacters):
         line, col = e.line, e.column
         pos = e.pos_in_stream or 0
@@ -133,23 +165,31 @@ def _syntax_diag(e: UnexpectedInput, path: str, text: str, line_offset_text: str
         shown = repr(ch) if ch and not ch.isprintable() else f"`{ch}`"
         return Diagnostic("E100", f"unexpected character {shown}", span, None)
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
-        last = len(lines)
-        col = len(lines[-1]) + 1 if lines else 1
+        body = text.rstrip().split("\n")  # point just after the last character, not at trailing blank lines
+        last = len(body)
+        col = len(body[-1]) + 1 if body else 1
         span = A.Span(path, max(last, 1), col, max(last, 1), col)
-        label = _classify(e, text)
+        label = _classify(e, start)
         expected = getattr(e, "expected", None) or getattr(e, "accepts", None) or set()
-        return Diagnostic("E102", "the file ends in the middle of an item", span,
+        where = "inside the header: a `}` is missing" if start == "start" and _header_end(text) is None \
+            else "in the middle of an item"
+        return Diagnostic("E102", f"the file ends {where}", span,
                           label or (f"expected {_describe_expected(set(expected))}" if expected else None))
     assert isinstance(e, UnexpectedToken)
     tok = e.token
     end_col = (tok.end_column or tok.column + 1) if tok.end_line == tok.line else tok.column + 1
     span = A.Span(path, tok.line or 1, tok.column or 1, tok.line or 1, end_col)
-    label = _classify(e, text)
-    expected = e.accepts or e.expected
+    date = re.match(r"\d{4}-\d{1,2}-\d{1,2}\b", text[tok.start_pos:]) if tok.start_pos is not None else None
+    if date:
+        return Diagnostic("E109", f"`{date.group(0)}` is not a date", A.Span(path, span.line, span.column, span.line,
+                          span.column + len(date.group(0))), "dates are YYYY-MM-DD, e.g. 2020-07-06")
+    expected = set(e.accepts or e.expected)
+    if str(tok) in _STATEMENT_WORDS and "CLAUSE" in expected:
+        return Diagnostic("E105", f"`{tok}` is a statement of an item, outside any item", span,
+                          f"put it inside a block: clause ID {{ {tok} … }}")
+    label = _classify(e, start)
     msg = f"unexpected {_token_text(tok)}"
-    if tok.type == "NAME" and tok.value in _ALL_KEYWORDS:
-        msg += " (a keyword)"
-    return Diagnostic("E101", msg, span, label or f"expected {_describe_expected(set(expected))}")
+    return Diagnostic("E101", msg, span, label or f"expected {_describe_expected(expected)}")
 
 
 _ALL_KEYWORDS: set[str] = set()
@@ -188,11 +228,13 @@ def _meta_rule(key: str) -> Any:
     def rule(self: _ToAst, meta: Any, c: list[Any]) -> A.Meta:
         tok = c[0]
         sp = self._span(meta)
+        vs = _tok_span(self.path, tok)
         if tok.type == "DATE":
-            return A.Meta(key, str(tok), is_date=True, span=sp)
+            return A.Meta(key, str(tok), is_date=True, span=sp, value_span=vs)
         if tok.type == "STRING":
-            return A.Meta(key, _unquote(tok), span=sp)
-        return A.Meta(key, str(tok), label=_unquote(c[1]) if len(c) > 1 and c[1] is not None else None, span=sp)
+            return A.Meta(key, _unquote(tok), span=sp, value_span=vs)
+        return A.Meta(key, str(tok), label=_unquote(c[1]) if len(c) > 1 and c[1] is not None else None, span=sp,
+                      value_span=vs)
     return rule
 
 
@@ -220,9 +262,11 @@ class _ToAst(Transformer[Token, Any]):
         code = str(c[0].children[0])
         number, scale, unit = split_quantity(str(c[1]))
         sp = self._span(meta)
-        if unit:
+        if unit or scale:
+            plain = format_decimal(number * SCALES[scale])
             self.diags.append(Diagnostic("E106", f"`{code}` is followed by a plain number, not `{c[1]}`", sp,
-                                         f"write `{code} 40000000` or `4000万{CURRENCY_CODES[code]}`"))
+                                         f"write `{code} {plain}` or `{format_decimal(number)}{scale}"
+                                         f"{CURRENCY_CODES[code]}`"))
         return A.Quantity(number, scale, CURRENCY_CODES[code], span=sp)
 
     @v_args(meta=True)
@@ -333,7 +377,7 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def by_reading(self, meta: Any, c: list[Any]) -> A.ByReading:
-        return A.ByReading(str(c[0]), tuple(c[1:]), span=self._span(meta))
+        return A.ByReading(str(c[0]), tuple(c[1:]), span=self._span(meta), reading_span=_tok_span(self.path, c[0]))
 
     # -- statements: returned as (keyword, value, span) for the enclosing item to sort
     @v_args(meta=True)
@@ -347,7 +391,7 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def cite_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
         sp = self._span(meta)
-        return ("cite", A.Cite(_unquote(c[0]), _unquote(c[1]), span=sp), sp)
+        return ("cite", A.Cite(_unquote(c[0]), _unquote(c[1]), span=sp, quote_span=_tok_span(self.path, c[1])), sp)
 
     @v_args(meta=True)
     def note_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
@@ -402,7 +446,7 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def default(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
-        return ("default", str(c[0]), self._span(meta))
+        return ("default", str(c[0]), _tok_span(self.path, c[0]))
 
     @v_args(meta=True)
     def because(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
@@ -445,8 +489,12 @@ class _ToAst(Transformer[Token, Any]):
         ident, label, *stmts = c
         g = self._collect(stmts, {"splits", "when", "shares"}, f"split `{ident}`")
         shares, ratio_form = g.get("shares", ((), False))
+        shares_span = A.NO_SPAN
+        if shares:  # from the first share to the last: where a wrong total is written
+            first, last = shares[0].span, shares[-1].span
+            shares_span = A.Span(self.path, first.line, first.column, last.end_line, last.end_column)
         return A.Split(str(ident), self._label(label), g.get("splits"), g.get("when"), shares, ratio_form,
-                       tuple(g["cite"]), tuple(g["note"]), span=self._span(meta))
+                       tuple(g["cite"]), tuple(g["note"]), span=self._span(meta), shares_span=shares_span)
 
     @v_args(meta=True)
     def param(self, meta: Any, c: list[Any]) -> A.Param:
@@ -466,7 +514,7 @@ class _ToAst(Transformer[Token, Any]):
     def reading(self, meta: Any, c: list[Any]) -> A.Reading:
         ident, label, *stmts = c
         g = self._collect(stmts, {"default", "because"}, f"reading `{ident}`")
-        default_span = next((s for k, _, s in stmts if k == "default"), A.NO_SPAN)
+        default_span = next((sp for k, _, sp in stmts if k == "default"), A.NO_SPAN)
         return A.Reading(str(ident), self._label(label), tuple(g["option"]), g.get("default"), g.get("because"),
                          tuple(g["cite"]), tuple(g["note"]), span=self._span(meta), default_span=default_span)
 
@@ -530,9 +578,13 @@ def _keywords() -> set[str]:
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     """Bytes -> text, or a diagnostic naming the line and column of the first bad byte."""
-    if b"\x00" in data[:8192]:
-        return None, [Diagnostic("E002", "file looks binary (it has NUL bytes), not a policy text",
-                                 A.Span(path, 1, 1, 1, 1), "policy files are UTF-8 text, e.g. *.policy")]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        before = data[:nul]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        return None, [Diagnostic("E002", "the file has a NUL byte: it looks binary, not a policy text",
+                                 A.Span(path, line, col, line, col + 1), "policy files are UTF-8 text, e.g. *.policy")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -550,6 +602,8 @@ def parse_text(text: str, path: str = "<text>") -> tuple[A.PolicyFile | None, li
     """Parse one policy text.  Returns (AST or None, diagnostics); never raises on bad input."""
     if not _ALL_KEYWORDS:
         _ALL_KEYWORDS.update(_keywords())
+    if text.startswith("\ufeff"):  # a byte-order mark is not part of the policy
+        text = " " + text[1:]
     first = _FIRST_TOKEN.search(text)
     if first is None:
         return None, [Diagnostic("E003", "the file is empty" if not text.strip() else "the file has only comments",
@@ -570,19 +624,30 @@ def parse_text(text: str, path: str = "<text>") -> tuple[A.PolicyFile | None, li
         if word not in ITEM_KEYWORDS:
             return None, diags
         start_rule, offset = "items", first.start(1)
+    _KEYWORD_NAMES.clear()
     while True:
-        # Keep line and column numbers: blank out what was already consumed.
-        chunk = _blank_prefix(text, offset)
+        chunk = _blank_prefix(text, offset)  # blanked, not cut: line and column numbers stay right
         try:
-            tree = parser().parse(chunk, start=start_rule)
-            result = transformer.transform(tree)
+            result = transformer.transform(parser().parse(chunk, start=start_rule))
         except UnexpectedInput as e:
-            diags.append(_syntax_diag(e, path, chunk, text))
+            diags.append(_syntax_diag(e, path, chunk, start_rule))
             pos = _error_pos(e, chunk)
+            # Keep the items before the one that failed: parse up to the start of the failing item.
+            failing = [m.start() for m in _RESYNC.finditer(text, offset, pos + 1) if m.start() <= pos]
+            cut = failing[-1] if failing else None
+            if cut is not None and cut > offset:
+                try:
+                    kept = transformer.transform(parser().parse(chunk[:cut], start=start_rule))
+                    if start_rule == "start":
+                        header = kept[0]
+                        items.extend(kept[1])
+                    else:
+                        items.extend(kept)
+                except (UnexpectedInput, VisitError):
+                    pass
             if start_rule == "start" and header is None:
                 hdr_end = _header_end(chunk)
                 if hdr_end is not None and pos >= hdr_end:
-                    # The header was fine; recover its AST so the items' errors can be reported too.
                     header = _parse_header_only(chunk[:hdr_end], transformer)
             m = _RESYNC.search(text, _line_end(text, pos))
             if m is None:
@@ -600,11 +665,13 @@ def parse_text(text: str, path: str = "<text>") -> tuple[A.PolicyFile | None, li
         else:
             items.extend(result)
         break
+    for tok in _KEYWORD_NAMES:
+        diags.append(Diagnostic("E101", f"`{tok}` is a keyword and cannot be used as a name", _tok_span(path, tok),
+                                f"choose another name, e.g. `{tok}_item`"))
+    _KEYWORD_NAMES.clear()
     diags.extend(transformer.diags)
-    diags.sort(key=lambda d: (d.span.line, d.span.column))
+    diags = sorted(dict.fromkeys(diags), key=lambda d: (d.span.line, d.span.column))
     if header is None:
-        if not any(d.code in ("E103", "E100", "E106") for d in diags) and _header_end(text) is None:
-            pass
         return None, diags
     return A.PolicyFile(header, tuple(items), path=path), diags
 

@@ -62,7 +62,7 @@ def test_json_format_for_tools(workdir: Path) -> None:
     r = run("check", "--format", "json", "bad.policy", cwd=workdir)
     assert r.returncode == 1
     (d,) = json.loads(r.stdout)
-    assert d["code"] == "E500" and d["severity"] == "error" and d["line"] == 8 and d["column"] == 3
+    assert d["code"] == "E500" and d["severity"] == "error" and d["line"] == 8 and d["column"] == 14  # the quote
     assert d["file"] == "bad.policy" and "quote not found" in d["message"]
 
 
