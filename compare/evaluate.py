@@ -85,12 +85,17 @@ def _and(a: Any, b: Any) -> Any:
 
 
 def round_fen(x: Any) -> Any:
-    """Half away from zero to 0.01; first to 1e-6 fen so that binary noise (195999.99999) cannot tip it."""
+    """Half away from zero to 0.01; first to 1e-6 fen so that binary noise (195999.99999) cannot tip it.
+    Infinities (a promise with no figure) pass through unchanged."""
     a = np.asarray(x, dtype=np.float64)
-    finite = np.isfinite(a)
-    cents = np.round(np.abs(np.where(finite, a, 0.0)) * 100.0, 6)
-    r = np.sign(a) * np.floor(cents + 0.5) / 100.0
-    out = np.where(finite, r, a)
+    if a.ndim == 0:
+        return float(np.copysign(np.floor(np.round(abs(float(a)) * 100.0, 6) + 0.5) / 100.0, float(a)))
+    cents = np.abs(a) * 100.0
+    np.round(cents, 6, out=cents)
+    cents += 0.5
+    np.floor(cents, out=cents)
+    cents /= 100.0
+    out = np.copysign(cents, a)
     return out if out.ndim else float(out)
 
 
@@ -247,10 +252,10 @@ class Compiler:
                 v = f(env)
                 return Val(-v.hi, -v.lo, v.present) if not v.exact else exact(-v.lo, v.present)
             return neg
-        if op in ("up_to", "at_most"):
-            return lambda env: (lambda v: Val(v.lo * 0.0, v.hi, v.present))(f(env))
+        if op in ("up_to", "at_most"):  # [0, X]: the low end is a scalar, broadcast where needed
+            return lambda env: (lambda v: Val(0.0, v.hi, v.present))(f(env))
         if op == "at_least":
-            return lambda env: (lambda v: Val(v.lo, v.lo * 0.0 + INF, v.present))(f(env))
+            return lambda env: (lambda v: Val(v.lo, INF, v.present))(f(env))
         return f  # about: the figure itself
 
     def binary(self, e: A.Binary, want: Dim | None) -> Fn:  # noqa: C901
@@ -325,8 +330,11 @@ class Compiler:
             assert isinstance(e.element, A.Name)
             col = f"categories.{e.element.dotted}"
             return lambda env: exact(env.batch.columns[col] != neg)
-        codes = [REFERRALS.index(n.dotted) for n in e.container.items]
-        return lambda env: exact(np.isin(env.batch.columns["referral"], codes) != neg)
+        table = np.zeros(len(REFERRALS), dtype=bool)  # a lookup by code beats np.isin
+        table[[REFERRALS.index(n.dotted) for n in e.container.items]] = True
+        if neg:
+            table = ~table
+        return lambda env: exact(table[env.batch.columns["referral"]])
 
     def call(self, e: A.Call, want: Dim | None) -> Fn:
         if e.func in ("cny", "usd"):
@@ -345,17 +353,27 @@ class Compiler:
             pres = [np.broadcast_to(np.asarray(v.present, dtype=bool), (n,)) for v in vals]
             los = [np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (n,)) for v in vals]
             his = [np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (n,)) for v in vals]
-            any_present = np.logical_or.reduce(pres)
+            any_present = pres[0].copy()
+            for p in pres[1:]:
+                any_present |= p
             if func in ("max", "min"):
                 fill = -INF if func == "max" else INF
                 pick = np.maximum if func == "max" else np.minimum
-                lo = pick.reduce([np.where(p, x, fill) for p, x in zip(pres, los, strict=True)])
-                hi = pick.reduce([np.where(p, x, fill) for p, x in zip(pres, his, strict=True)])
+                lo = np.where(pres[0], los[0], fill)
+                for p, x in zip(pres[1:], los[1:], strict=True):
+                    pick(lo, np.where(p, x, fill), out=lo)
+                if all(v.exact for v in vals):
+                    hi = lo
+                else:
+                    hi = np.where(pres[0], his[0], fill)
+                    for p, x in zip(pres[1:], his[1:], strict=True):
+                        pick(hi, np.where(p, x, fill), out=hi)
                 if env.trace is not None:
                     key = [np.where(p, x, fill)[0] for p, x in zip(pres, his, strict=True)]
                     env.trace[node_id] = int(np.argmax(key) if func == "max" else np.argmin(key)) \
                         if any_present[0] else None
-                return Val(np.where(any_present, lo, 0.0), np.where(any_present, hi, 0.0), any_present)
+                lo = np.where(any_present, lo, 0.0)
+                return Val(lo, lo if hi is lo else np.where(any_present, hi, 0.0), any_present)
             if func == "sum":
                 lo = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, los, strict=True)])
                 hi = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, his, strict=True)])
@@ -394,17 +412,26 @@ class Compiler:
                 applies = np.asarray(cond(env).lo, dtype=bool)
                 k = np.where(~applies if unless else applies, factor(env).lo, 1.0)
             n = x.shape[0]
-            out_lo = np.zeros(n)
-            out_hi = np.zeros(n)
             matched = np.full(n, -1, dtype=np.int64)
             for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
-                lo, lc, hi, hc, value = rows[i]
+                lo, lc, hi, hc, _ = rows[i]
                 lo_k, hi_k = lo * k, hi * k
                 m = (x >= lo_k if lc else x > lo_k) & (x <= hi_k if hc else x < hi_k)
-                v = value(env)
-                out_lo = np.where(m, v.lo, out_lo)
-                out_hi = np.where(m, v.hi, out_hi)
-                matched = np.where(m, i, matched)
+                matched[m] = i
+            values = [value(env) for *_, value in rows]
+            if all(np.ndim(v.lo) == 0 and np.ndim(v.hi) == 0 for v in values):
+                # fixed figures per tier (the usual case): one gather; index -1 picks the trailing 0
+                table_lo = np.array([float(v.lo) for v in values] + [0.0])
+                table_hi = np.array([float(v.hi) for v in values] + [0.0])
+                out_lo = table_lo[matched]
+                out_hi = out_lo if np.array_equal(table_lo, table_hi) else table_hi[matched]
+            else:
+                out_lo = np.zeros(n)
+                out_hi = np.zeros(n)
+                for i, v in enumerate(values):
+                    m = matched == i
+                    out_lo = np.where(m, v.lo, out_lo)
+                    out_hi = np.where(m, v.hi, out_hi)
             if env.trace is not None:
                 env.trace[node_id] = (int(matched[0]), float(np.broadcast_to(k, (n,))[0]))
             return Val(out_lo, out_hi, matched >= 0)
@@ -421,6 +448,10 @@ def _mul(a: Val, b: Val) -> Val:
     present = _and(a.present, b.present)
     if a.exact and b.exact:
         return exact(a.lo * b.lo, present)
+    for r, x in ((a, b), (b, a)):  # a fixed range of rates (2‰~5‰) times an exact amount: two products
+        if x.exact and np.ndim(r.lo) == 0 and np.ndim(r.hi) == 0 and np.isfinite(r.lo) and np.isfinite(r.hi):
+            p, q = r.lo * x.lo, r.hi * x.lo
+            return Val(np.minimum(p, q), np.maximum(p, q), present)
     ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
     with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
         ps = [np.nan_to_num(p, nan=0.0, posinf=INF, neginf=-INF) for p in ps]
@@ -542,6 +573,7 @@ class CompiledPolicy:
                 continue
             cc = self.clauses[ident]
             v = cc.value(env)
+            always = v.present is True and cc.when is None  # fires for every project
             fired = np.broadcast_to(np.asarray(v.present, dtype=bool), (n,))
             if cc.when is not None:
                 fired = fired & np.broadcast_to(np.asarray(cc.when(env).lo, dtype=bool), (n,))
@@ -549,8 +581,19 @@ class CompiledPolicy:
                 lo = np.broadcast_to(np.asarray(v.lo, dtype=bool), (n,)) & fired
                 env.results[ident] = Val(lo, lo, fired)
             else:
-                lo = np.where(fired, v.lo, 0.0)
-                hi = lo if v.exact else np.where(fired, v.hi, 0.0)
+                if always:
+                    lo = np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (n,))
+                    hi = lo if v.exact else np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (n,))
+                elif cc.is_money and np.ndim(v.lo) == 0 and np.ndim(v.hi) == 0:
+                    # a fixed amount (最高50万元): round the figure once, not a million copies of it
+                    lo = np.where(fired, round_fen(v.lo), 0.0)
+                    hi = lo if v.exact else np.where(fired, round_fen(v.hi), 0.0)
+                    env.results[ident] = Val(lo, hi, fired)
+                    env.fired[ident] = fired
+                    continue
+                else:
+                    lo = np.where(fired, v.lo, 0.0)
+                    hi = lo if v.exact else np.where(fired, v.hi, 0.0)
                 if cc.is_money:
                     lo = round_fen(lo)
                     hi = lo if v.exact else round_fen(hi)
@@ -572,10 +615,12 @@ class CompiledPolicy:
                 continue
             v = env.results[cid]
             if cc.dim == Dim.BOOL:
-                boolean[concept] = boolean.get(concept, np.zeros(n, dtype=bool)) | v.lo
+                boolean[concept] = boolean[concept] | v.lo if concept in boolean else v.lo
+            elif concept in numeric:  # several clauses of one concept add up
+                lo, hi = numeric[concept]
+                numeric[concept] = (lo + v.lo, hi + v.hi)
             else:
-                lo, hi = numeric.get(concept, (np.zeros(n), np.zeros(n)))
-                numeric[concept] = (lo + np.broadcast_to(v.lo, (n,)), hi + np.broadcast_to(v.hi, (n,)))
+                numeric[concept] = (np.broadcast_to(v.lo, (n,)), np.broadcast_to(v.hi, (n,)))
         for sc in self.splits.values():
             if sc.concept is None or sc.base not in env.results:
                 continue

@@ -10,6 +10,9 @@ import yaml
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 
+# libyaml's loader when PyYAML was built with it: the taxonomy is read on every check.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 UNITS = {"points", "CNY", "USD", "money", "ratio", "count", "area", "months", "days", "duration", "bool",
          "text", "any"}
 KINDS = {"outcome", "parameter"}
@@ -58,7 +61,7 @@ def load_taxonomy(directory: Path) -> tuple[Taxonomy, list[Diagnostic]]:
         tax.files.append(p)
         try:
             text = path.read_text(encoding="utf-8")
-            data = yaml.safe_load(text) or {}
+            data = yaml.load(text, Loader=_LOADER) or {}
         except UnicodeDecodeError:
             diags.append(Diagnostic("E002", "taxonomy file is not UTF-8", Span(p, 1, 1, 1, 1), None))
             continue
