@@ -334,3 +334,34 @@ def coverage_(
             uncited += len(report.uncited)
     if uncited:
         raise typer.Exit(EXIT_POLICY_ERRORS)
+
+
+@app.command("compare")
+def compare_(
+    policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
+    projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
+    fx: Annotated[float | None, typer.Option("--fx", help="USD→CNY rate (default: each policy year's average)")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+) -> None:
+    """The cities side by side: for each project, what each city's measures give it."""
+    from compare.fx import default_fx
+    from compare.projects import InputError, load_projects
+    from compare.report import concept_dims, render_side_by_side
+    from dsl.diagnostics import render
+
+    readings = _parse_readings(reading)
+    compiled = _load_compiled(policies)
+    _validate_readings(compiled, readings)
+    if not projects.exists():
+        typer.echo(f"policylab: no such project file: {projects}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        batch = load_projects(projects)
+    except InputError as e:
+        for d in e.diagnostics:
+            sys.stderr.write(render(d, None) + "\n\n")
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    results = [cp.evaluate(batch, fx if fx is not None else default_fx(cp.policy), readings) for cp in compiled]
+    tax = compiled[0].policy.taxonomy if compiled else None
+    labels = {k: c.zh for k, c in tax.concepts.items()} if tax else {}
+    sys.stdout.write(render_side_by_side(results, labels, [concept_dims(cp) for cp in compiled]))

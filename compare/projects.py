@@ -187,12 +187,14 @@ def _yaml_records(text: str, path: str) -> list[Record]:
 def _csv_records(text: str, path: str) -> list[Record]:
     rows_with_lines = []
     reader = csv.reader(io.StringIO(text), strict=True)
+    row_start = 1  # a quoted cell may span lines: a row is named by the line it starts on
     try:
         for row in reader:
-            rows_with_lines.append((reader.line_num, row))
+            rows_with_lines.append((row_start, row))
+            row_start = reader.line_num + 1
     except csv.Error as e:
-        raise InputError([Diagnostic("E807", f"malformed CSV: {e}", Span(path, reader.line_num, 1, reader.line_num, 2),
-                                     "quote fields that contain commas or line breaks")]) from None
+        raise InputError([Diagnostic("E807", f"malformed CSV: {e}", Span(path, row_start, 1, row_start, 2),
+                                     "quote fields that contain commas or line breaks; close every quote")]) from None
     rows_with_lines = [(n, r) for n, r in rows_with_lines if any(c.strip() for c in r)]
     if not rows_with_lines:
         return []

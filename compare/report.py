@@ -12,7 +12,8 @@ import io
 import json
 from typing import Any
 
-from compare.evaluate import Outcomes
+from compare.evaluate import CompiledPolicy, Outcomes
+from dsl.units import Dim
 
 Row = dict[str, Any]
 
@@ -90,3 +91,69 @@ def render_table(rows: list[Row]) -> str:
     out = [line(header), line(["-" * w for w in widths])]
     out += [line(b) for b in body]
     return "\n".join(x.rstrip() for x in out) + "\n"
+
+
+def human(v: Any, dim: Dim | None) -> str:
+    """A value for people: money in 万元 where large, points with 分, a promise as such."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, list):
+        if v[1] is None:
+            return "promised, no figure" if v[0] == 0 else f"at least {human(v[0], dim)}"
+        return f"{human(v[0], dim)}~{human(v[1], dim)}"
+    x = float(v)
+    if dim in (Dim.CNY, Dim.USD):
+        unit = "元" if dim == Dim.CNY else "美元"
+        if abs(x) >= 10_000:
+            return f"{x / 10_000:,.2f}".rstrip("0").rstrip(".") + "万" + unit
+        return f"{x:,.2f}".rstrip("0").rstrip(".") + unit
+    suffix = {Dim.POINTS: "分", Dim.MONTHS: "个月", Dim.DAYS: "天"}.get(dim, "") if dim else ""
+    return f"{x:g}{suffix}"
+
+
+def concept_dims(cp: CompiledPolicy) -> dict[str, Dim | None]:
+    dims: dict[str, Dim | None] = {}
+    for cid, c in cp.policy.clauses.items():
+        if c.concept is not None:
+            dims[c.concept.dotted] = cp.compiler.clause_dim.get(cid)
+    for sc in cp.splits.values():
+        if sc.concept:
+            for name, _ in sc.weights:
+                dims[f"{sc.concept}.{name}"] = dims.get(sc.concept)
+    return dims
+
+
+def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None = None,
+                        dims: list[dict[str, Dim | None]] | None = None) -> str:
+    """Per project: the outcomes any city gives it (rows) and the cities (columns).
+
+    A blank cell: that city's policy has no such concept; 0: it has, and gives nothing here."""
+    from dsl.diagnostics import _display_width
+
+    if not results:
+        return ""
+    out: list[str] = []
+    cities = [r.city for r in results]
+    for i, pid in enumerate(results[0].ids):
+        concepts: dict[str, None] = {}
+        for r in results:
+            for c in r.concepts:
+                v = r.value(c, i)
+                if v is True or (not isinstance(v, bool) and v != 0):
+                    concepts.setdefault(c, None)
+        header = ["", *cities]
+        rows = []
+        for c in sorted(concepts):
+            label = f"{c} {labels.get(c, '')}".rstrip() if labels else c
+            rows.append([label, *[human(_json_value(r.value(c, i)), dims[k].get(c) if dims else None)
+                                  if c in r.concepts else "" for k, r in enumerate(results)]])
+        out.append(f"project {pid}")
+        if not rows:
+            out.append("  (no city gives this project anything)\n")
+            continue
+        widths = [max(_display_width(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+        for row in [header, *rows]:
+            out.append("  " + "  ".join(str(x) + " " * (w - _display_width(str(x)))
+                                        for x, w in zip(row, widths, strict=True)).rstrip())
+        out.append("")
+    return "\n".join(out)

@@ -25,3 +25,24 @@ def test_language_reference_covers_every_keyword() -> None:
     text = (DOCS / "language.md").read_text(encoding="utf-8")
     missing = sorted(k for k in _keywords() if f"`{k}" not in text and f"{k} " not in text)
     assert not missing, f"keywords not in docs/language.md: {missing}"
+
+
+def test_mkdocs_site_builds_strictly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "site" / "language.html").exists()
+
+
+def test_readme_main_job_runs() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "compare.cli", "compare", "policies", "--projects",
+                        "examples/projects.yaml"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for city in ("zhangjiagang", "taicang", "jiaxing", "wuxi"):
+        assert city in r.stdout

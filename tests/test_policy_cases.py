@@ -28,3 +28,30 @@ def test_hand_worked_case(policy: str, case) -> None:  # type: ignore[no-untyped
 
 def test_there_are_hand_worked_cases_for_each_city() -> None:
     assert len(CASES) >= 60
+
+
+def test_every_branch_of_the_four_policies_is_exercised() -> None:
+    from compare.casetest import Coverage, all_branches
+
+    for f in FILES:
+        policy, cases = load_cases(f)
+        cov = Coverage()
+        all_branches(COMPILED[policy], cov)
+        for case in cases:
+            run_case(COMPILED[policy], case, cov)
+        assert cov.missed() == [], (policy, cov.missed())
+
+
+def test_every_figure_bearing_sentence_is_cited_or_explained() -> None:
+    from compare.coverage import source_coverage
+
+    for p in RESULT.policies:
+        if p.meta.get("status") and p.meta["status"].value == "superseded":
+            continue  # a base that exists to be extended: its revision is reported
+        for report in source_coverage(p):
+            assert report.uncited == [], (p.id, [s.text for s in report.uncited])
+            assert report.with_figures
+
+
+def test_bundled_policies_check_clean() -> None:
+    assert [f"{d.span}: {d.code} {d.message}" for d in RESULT.diagnostics] == []
