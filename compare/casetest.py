@@ -251,18 +251,7 @@ def _row(r: A.TierRow) -> str:
 
 
 def _walk(e: object) -> list[object]:
-    out: list[object] = []
-    stack: list[object] = [e]
-    while stack:
-        x = stack.pop()
-        if x is None:
-            continue
-        out.append(x)
-        if isinstance(x, tuple):
-            stack.extend(x)
-        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, A.Span):
-            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "span")
-    return out
+    return list(A.walk(e))
 
 
 def case_files(paths: list[Path]) -> list[Path]:

@@ -28,8 +28,14 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _default_paths(paths: list[Path] | None) -> list[Path]:
-    return paths if paths else [Path("policies")]
+def _default_paths(paths: list[Path] | None, command: str = "policylab") -> list[Path]:
+    """The paths given (default: policies/); a missing one is a command-line error (exit 2)."""
+    targets = paths if paths else [Path("policies")]
+    for p in targets:
+        if not p.exists():
+            typer.echo(f"{command}: no such file or folder: {p}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    return targets
 
 
 def _print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat) -> None:
@@ -61,11 +67,7 @@ def check(
     from dsl.check import check_paths
     from dsl.load import policy_files
 
-    targets = _default_paths(paths)
-    for p in targets:
-        if not p.exists():
-            typer.echo(f"policylab check: no such file or folder: {p}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+    targets = _default_paths(paths, "policylab check")
     if not policy_files(targets):
         typer.echo(f"policylab check: no *.policy files in {', '.join(map(str, targets))}", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -92,11 +94,7 @@ def fmt(
     from dsl.load import policy_files
     from dsl.parse import read_policy_bytes
 
-    targets = _default_paths(paths)
-    for p in targets:
-        if not p.exists():
-            typer.echo(f"policylab fmt: no such file or folder: {p}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+    targets = _default_paths(paths, "policylab fmt")
     failed = changed = 0
     for path in policy_files(targets):
         text, diags = read_policy_bytes(path)
@@ -155,10 +153,7 @@ def _load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text) -> 
     from dsl.check import check_paths
     from dsl.load import policy_files
 
-    for p in paths:
-        if not p.exists():
-            typer.echo(f"policylab: no such file or folder: {p}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+    _default_paths(paths)
     files = policy_files(paths)
     result = check_paths(paths)
     errors = [d for d in result.diagnostics if d.is_error]
@@ -267,11 +262,7 @@ def test_(
     from compare.projects import InputError
     from dsl.diagnostics import render
 
-    targets = _default_paths(paths)
-    for p in targets:
-        if not p.exists():
-            typer.echo(f"policylab test: no such file or folder: {p}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+    targets = _default_paths(paths, "policylab test")
     files = case_files(targets)
     if not files:
         typer.echo("policylab test: no *.cases.yaml files found", err=True)

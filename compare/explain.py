@@ -128,9 +128,7 @@ def _field_value(batch: ProjectBatch, name: str) -> str:
 def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
     """Walk a value expression and report what the trace recorded for its nodes."""
     trace = env.trace or {}
-    stack: list[object] = [e]
-    while stack:
-        x = stack.pop()
+    for x in A.walk(e):
         if isinstance(x, A.Tiers) and id(x) in trace:
             idx, k = trace[id(x)]
             subject = _field_value(env.batch, x.subject.dotted) if x.subject.dotted in FIELDS else x.subject.dotted
@@ -157,10 +155,6 @@ def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
             out.append(f"{x.func}({', '.join(parts)}): {verdict}")
         elif isinstance(x, A.ByReading) and id(x) in trace:
             out.append(f"reading {x.reading} = {trace[id(x)]}")
-        if isinstance(x, tuple):
-            stack.extend(reversed(x))
-        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, A.Span):
-            stack.extend(reversed([getattr(x, f) for f in x.__dataclass_fields__ if f != "span"]))
 
 
 def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,

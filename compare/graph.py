@@ -41,22 +41,12 @@ def names_in(e: object) -> Iterator[A.Name]:
         elif isinstance(x, A.Tiers):
             yield x.subject
             stack.extend([x.scale, *x.rows])
-        elif isinstance(x, tuple):
-            stack.extend(x)
-        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, A.Span):
-            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "span")
+        else:
+            stack.extend(A.children(x))
 
 
 def readings_in(e: object) -> Iterator[str]:
-    stack: list[object] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, A.ByReading):
-            yield x.reading
-        if isinstance(x, tuple):
-            stack.extend(x)
-        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, A.Span):
-            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "span")
+    return (x.reading for x in A.walk(e) if isinstance(x, A.ByReading))
 
 
 def _is_choice_cmp(b: A.Binary) -> bool:

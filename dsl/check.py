@@ -735,17 +735,7 @@ def _contained(lo: Decimal, lc: bool, hi: Decimal, hc: bool, covered: list[tuple
 
 
 def _quantities(e: A.Expr | None) -> list[A.Quantity]:
-    out: list[A.Quantity] = []
-    stack: list[object] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, A.Quantity):
-            out.append(x)
-        elif isinstance(x, tuple):
-            stack.extend(x)
-        elif hasattr(x, "__dataclass_fields__") and not isinstance(x, A.Span):
-            stack.extend(getattr(x, f) for f in x.__dataclass_fields__ if f != "span")
-    return out
+    return [x for x in A.walk(e) if isinstance(x, A.Quantity)]
 
 
 def _constant_range(e: A.Expr | None) -> tuple[Decimal, Decimal] | None:
