@@ -122,7 +122,11 @@ def _field_value(batch: ProjectBatch, name: str) -> str:
     if f.dim == Dim.RATIO:
         return fmt_number(float(cols[name][0]), Dim.RATIO)
     v = cols[name][0]
-    return str(bool(v)).lower() if f.dim == Dim.BOOL else str(v)
+    if f.dim == Dim.BOOL:
+        return str(bool(v)).lower()
+    if isinstance(v, float) and v != v:  # NaN: the record does not give it
+        return "unknown"
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
