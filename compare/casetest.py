@@ -32,6 +32,7 @@ from compare.fx import default_fx
 from compare.projects import FieldError, InputError, Record, clean_records, columns, parse_money
 from dsl import ast as A
 from dsl.ast import Span
+from dsl.check import DAYS_PER_MONTH
 from dsl.diagnostics import Diagnostic
 from dsl.units import SCALES, UNITS, Dim, split_quantity
 
@@ -169,6 +170,8 @@ def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -
             continue
         got = out.value(concept, 0)
         money = _is_money(cp, concept)
+        if _months(raw) and _dim(cp, concept) == Dim.DAYS:
+            want = want * DAYS_PER_MONTH  # "1个月" for a concept reported in days
         if not _matches(want, got, money):
             dim = Dim.CNY if money else None
             failures.append(f"{concept}: expected {fmt_value(want, dim)}, got {fmt_value(got, dim)}")
@@ -188,6 +191,15 @@ def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -
     if failures:
         result.explanation = explain(cp, batch, batch.ids[0], fx, case.readings).render()
     return result
+
+
+def _months(raw: Any) -> bool:
+    return isinstance(raw, str) and raw.strip().endswith(("个月", "月")) and not raw.strip().endswith("年")
+
+
+def _dim(cp: CompiledPolicy, concept: str) -> Dim | None:
+    return next((cp.compiler.clause_dim.get(cid) for cid, c in cp.policy.clauses.items()
+                 if c.concept is not None and c.concept.dotted == concept), None)
 
 
 def _is_money(cp: CompiledPolicy, concept: str) -> bool:

@@ -25,6 +25,7 @@ import numpy as np
 from compare.graph import build_graph, computation_order
 from compare.projects import USD, ProjectBatch
 from dsl import ast as A
+from dsl.check import DAYS_PER_MONTH
 from dsl.model import Policy
 from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
@@ -109,15 +110,19 @@ class Compiler:
         for cid, c in policy.clauses.items():
             self.clause_dim[cid] = self._clause_dim(c)
 
+    def concept_unit(self, c: A.Clause) -> str | None:
+        if c.concept is not None and self.p.taxonomy is not None:
+            concept = self.p.taxonomy.concepts.get(c.concept.dotted)
+            return concept.unit if concept else None
+        return None
+
     def _clause_dim(self, c: A.Clause) -> Dim | None:
         ty = self.p.types.get(c.id)
         dim = ty.dim if ty else None
         if dim == Dim.MONEY:
-            unit = None
-            if c.concept is not None and self.p.taxonomy is not None:
-                concept = self.p.taxonomy.concepts.get(c.concept.dotted)
-                unit = concept.unit if concept else None
-            return Dim.USD if unit == "USD" else Dim.CNY
+            return Dim.USD if self.concept_unit(c) == "USD" else Dim.CNY
+        if dim == Dim.MONTHS and self.concept_unit(c) == "days":
+            return Dim.DAYS  # reported in days: see CompiledClause.factor
         return dim
 
     def dim(self, e: A.Expr) -> Dim | None:
@@ -484,6 +489,7 @@ class CompiledClause:
     value: Fn
     dim: Dim | None
     is_money: bool
+    factor: float = 1.0  # months reported in days (DAYS_PER_MONTH)
 
 
 @dataclass
@@ -537,8 +543,10 @@ class CompiledPolicy:
                 d = comp.clause_dim[ident]
                 conj = [(x, comp.c(x)) for x in _conjuncts(c.when)] if c.when is not None else []
                 value = comp.c(c.value, d) if c.value is not None else (lambda env: exact(0.0))
+                ty = policy.types.get(ident)
+                factor = float(DAYS_PER_MONTH) if ty and ty.dim == Dim.MONTHS and d == Dim.DAYS else 1.0
                 self.clauses[ident] = CompiledClause(ident, c, comp.c(c.when) if c.when is not None else None,
-                                                     conj, value, d, d in _MONEY)
+                                                     conj, value, d, d in _MONEY, factor)
             else:
                 s = policy.splits[ident]
                 base = s.splits.dotted if s.splits is not None else ""
@@ -573,6 +581,8 @@ class CompiledPolicy:
                 continue
             cc = self.clauses[ident]
             v = cc.value(env)
+            if cc.factor != 1.0:
+                v = Val(v.lo * cc.factor, v.lo * cc.factor if v.exact else v.hi * cc.factor, v.present)
             always = v.present is True and cc.when is None  # fires for every project
             fired = np.broadcast_to(np.asarray(v.present, dtype=bool), (n,))
             if cc.when is not None:

@@ -22,6 +22,8 @@ from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
 from dsl.units import Dim, format_decimal
 
 STATUSES = ("draft", "in_force", "superseded")
+# Where a concept is measured in days and the text gives months (首谈期 1个月), a month counts as 30 days.
+DAYS_PER_MONTH = 30
 UNKNOWN = Ty(None)
 BOOL = Ty(Dim.BOOL)
 _MONEY = (Dim.USD, Dim.CNY, Dim.MONEY)
@@ -37,7 +39,8 @@ DIM_WORDS = {
 CONCEPT_UNITS: dict[str, tuple[Dim, ...]] = {
     "points": (Dim.POINTS,), "CNY": (Dim.CNY, Dim.MONEY), "USD": (Dim.USD, Dim.MONEY),
     "money": _MONEY, "ratio": (Dim.RATIO, Dim.SCALAR), "count": (Dim.COUNT, Dim.SCALAR),
-    "area": (Dim.AREA,), "months": (Dim.MONTHS,), "days": (Dim.DAYS,), "duration": (Dim.MONTHS, Dim.DAYS),
+    "area": (Dim.AREA,), "months": (Dim.MONTHS,), "duration": (Dim.MONTHS, Dim.DAYS),
+    "days": (Dim.DAYS, Dim.MONTHS),  # a month reported in days counts 30 (DAYS_PER_MONTH)
     "bool": (Dim.BOOL,), "text": (Dim.TEXT,),
 }
 

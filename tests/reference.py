@@ -52,6 +52,16 @@ class Reference:
             return Dim.USD if unit == "USD" else Dim.CNY
         return d
 
+    def concept_unit(self, cid: str) -> str | None:
+        c = self.p.clauses[cid]
+        if c.concept is not None and self.p.taxonomy is not None and c.concept.dotted in self.p.taxonomy.concepts:
+            return self.p.taxonomy.concepts[c.concept.dotted].unit
+        return None
+
+    def dim_of_value(self, cid: str) -> Dim | None:
+        ty = self.p.types.get(cid)
+        return ty.dim if ty else None
+
     def run(self, project: dict[str, Any]) -> dict[str, Any]:
         self.project = project
         self.memo: dict[str, tuple[Any, bool]] = {}
@@ -100,6 +110,8 @@ class Reference:
                 value = Num(ZERO, ZERO)
             elif d in (Dim.CNY, Dim.USD):
                 value = Num(fen(value.lo), fen(value.hi))
+            elif self.dim_of_value(cid) == Dim.MONTHS and self.concept_unit(cid) == "days":
+                value = Num(value.lo * 30, value.hi * 30)  # a month reported in days counts 30
             result = (value, fired)
         self.memo[cid] = result
         return result
