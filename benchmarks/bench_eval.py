@@ -118,7 +118,7 @@ def hand_written(b: ProjectBatch, fx: float) -> dict[str, dict[str, Any]]:
         "target.counts_as.domestic_over_10bn_cny": ~foreign & (ti_cny >= 1e10),
         "eligibility.expansion_as_new_project": c["expansion"].copy(),
         "duty.first_talk_registration": registered,
-        "right.first_talk_exclusive_days": np.where(registered, 1.0, 0.0),
+        "right.first_talk_exclusive_days": np.where(registered, 30.0, 0.0),  # 1个月 reported in days
         "points.referring_district": gate((ref == district) & registered, promised),
         "points.host_district": gate((ref == district) & registered, promised),
         "duty.signing_prereport": prereport,

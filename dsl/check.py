@@ -526,7 +526,9 @@ class Checker:
     def check_quote(self, info: PolicyFileInfo | None, quote: str, span: A.Span) -> None:
         if info is None or info.source_text is None:
             return
-        folded = self._folded.setdefault(id(info), fold(info.source_text))
+        folded = self._folded.get(id(info))
+        if folded is None:  # fold each source once, not once per quote
+            folded = self._folded[id(info)] = fold(info.source_text)
         ok, where = find_quote(quote, folded)
         if not ok:
             name = info.source_path.name if info.source_path else "the source"
