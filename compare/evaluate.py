@@ -27,7 +27,7 @@ from compare.projects import USD, ProjectBatch
 from dsl import ast as A
 from dsl.check import DAYS_PER_MONTH
 from dsl.model import Policy
-from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.schema import FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
 
 INF = float("inf")
@@ -656,4 +656,4 @@ def _conjuncts(e: A.Expr) -> list[A.Expr]:
     return [e]
 
 
-__all__ = ["CompiledPolicy", "Outcomes", "round_fen", "CATEGORIES"]
+__all__ = ["CompiledPolicy", "Outcomes", "round_fen"]

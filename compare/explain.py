@@ -16,7 +16,7 @@ from compare.graph import names_in
 from compare.projects import USD, ProjectBatch
 from dsl import ast as A
 from dsl.format import Generator
-from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.schema import FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
 
 
@@ -218,4 +218,4 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
     return Explanation(project_id, cp.policy.id, cp.policy.city_label, fx, chosen, steps, shown)
 
 
-__all__ = ["explain", "Explanation", "CATEGORIES"]
+__all__ = ["explain", "Explanation"]

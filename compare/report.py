@@ -81,16 +81,23 @@ def render_table(rows: list[Row]) -> str:
     header = ["project", "city", *concepts]
     body = [[r["project"], r["city"], *[_cell(r["outcomes"][c]) if c in r["outcomes"] else "—" for c in concepts]]
             for r in rows]
-    from dsl.diagnostics import _display_width
+    rule = ["-" * w for w in column_widths([header, *body])]
+    return "\n".join(aligned([header, rule, *body])) + "\n"
 
-    widths = [max(_display_width(str(x)) for x in col) for col in zip(header, *body, strict=True)]
 
-    def line(cells: list[Any]) -> str:
-        return "  ".join(str(c) + " " * (w - _display_width(str(c))) for c, w in zip(cells, widths, strict=True))
+def column_widths(rows: list[list[Any]]) -> list[int]:
+    from dsl.diagnostics import display_width  # CJK characters count two columns wide
 
-    out = [line(header), line(["-" * w for w in widths])]
-    out += [line(b) for b in body]
-    return "\n".join(x.rstrip() for x in out) + "\n"
+    return [max(display_width(str(x)) for x in col) for col in zip(*rows, strict=True)]
+
+
+def aligned(rows: list[list[Any]], indent: str = "") -> list[str]:
+    """Rows of cells as text columns."""
+    from dsl.diagnostics import display_width
+
+    widths = column_widths(rows)
+    return [(indent + "  ".join(str(x) + " " * (w - display_width(str(x)))
+                                for x, w in zip(row, widths, strict=True))).rstrip() for row in rows]
 
 
 def human(v: Any, dim: Dim | None) -> str:
@@ -128,8 +135,6 @@ def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None =
     """Per project: the outcomes any city gives it (rows) and the cities (columns).
 
     A blank cell: that city's policy has no such concept; 0: it has, and gives nothing here."""
-    from dsl.diagnostics import _display_width
-
     if not results:
         return ""
     out: list[str] = []
@@ -151,9 +156,6 @@ def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None =
         if not rows:
             out.append("  (no city gives this project anything)\n")
             continue
-        widths = [max(_display_width(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-        for row in [header, *rows]:
-            out.append("  " + "  ".join(str(x) + " " * (w - _display_width(str(x)))
-                                        for x, w in zip(row, widths, strict=True)).rstrip())
+        out.extend(aligned([header, *rows], indent="  "))
         out.append("")
     return "\n".join(out)

@@ -128,7 +128,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
-def _display_width(s: str) -> int:
+def display_width(s: str) -> int:
     """Columns a terminal gives the text: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
@@ -145,10 +145,10 @@ def render(diag: Diagnostic, source_lines: list[str] | None) -> str:
             col_in_shown = len(prefix) + (s.column - 1 - start)
         else:
             shown, col_in_shown = line, s.column - 1
-        pad = _display_width(shown[:col_in_shown])
+        pad = display_width(shown[:col_in_shown])
         width = 1
         if s.end_line == s.line and s.end_column > s.column:
-            width = max(1, _display_width(line[s.column - 1:s.end_column - 1]))
+            width = max(1, display_width(line[s.column - 1:s.end_column - 1]))
             width = min(width, 80)
         out.append(f"  {s.line:>4} | {shown}")
         out.append(f"       | {' ' * pad}{'^' * width}")

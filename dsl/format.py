@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from dsl import ast as A
-from dsl.diagnostics import Diagnostic, _display_width
+from dsl.diagnostics import Diagnostic, display_width
 from dsl.parse import parse_text
 from dsl.units import format_decimal
 
@@ -171,9 +171,9 @@ class Generator:
             head += f" scaled {self.expr(t.scale.factor, depth, P_PREFIX)} {word} {self.expr(t.scale.cond, depth)}"
         edges = [f"{'[' if r.low_closed else '('}{self.expr(r.low, depth)}, {self.expr(r.high, depth)}"
                  f"{']' if r.high_closed else ')'}" for r in t.rows]
-        width = max(_display_width(x) for x in edges)
+        width = max(display_width(x) for x in edges)
         rows: list[tuple[str | Callable[[], str], A.Span]] = [
-            (partial(self._arrow, f"{edge}{' ' * (width - _display_width(edge))}", r.value, depth + 1), r.span)
+            (partial(self._arrow, f"{edge}{' ' * (width - display_width(edge))}", r.value, depth + 1), r.span)
             for edge, r in zip(edges, t.rows, strict=True)]
         return self._block(head, rows, depth, t.span)
 
