@@ -15,6 +15,7 @@ import typer
 
 if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to start fast
     from compare.evaluate import CompiledPolicy
+    from compare.projects import ProjectBatch
     from dsl.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -198,20 +199,11 @@ def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str])
                 raise typer.Exit(EXIT_USAGE)
 
 
-@app.command("eval")
-def eval_(
-    policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
-    projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
-    explain_id: Annotated[str | None, typer.Option("--explain", help="explain this project, clause by clause")] = None,
-    format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv")] = EvalFormat.table,
-    fx: Annotated[float | None, typer.Option("--fx", help="USD→CNY rate (default: the policy year's average)")] = None,
-    reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
-) -> None:
-    """Evaluate projects under each policy: one row per project and city."""
-    from compare.explain import explain
-    from compare.fx import default_fx
+def _prepare_run(policies: list[Path], projects: Path, fx: float | None,
+                 reading: list[str] | None) -> tuple[list[CompiledPolicy], ProjectBatch, dict[str, str]]:
+    """What eval and compare share: the rate, the readings, the compiled policies, the projects.
+    Exits 2 on a wrong command line, 1 on a policy or project file with errors."""
     from compare.projects import InputError, load_projects
-    from compare.report import outcome_rows, render_csv, render_json, render_table
     from dsl.diagnostics import render
 
     if fx is not None and not fx > 0:
@@ -233,6 +225,24 @@ def eval_(
         for d in e.diagnostics:
             sys.stderr.write(render(d, lines) + "\n\n")
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    return compiled, batch, readings
+
+
+@app.command("eval")
+def eval_(
+    policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
+    projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
+    explain_id: Annotated[str | None, typer.Option("--explain", help="explain this project, clause by clause")] = None,
+    format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv")] = EvalFormat.table,
+    fx: Annotated[float | None, typer.Option("--fx", help="USD→CNY rate (default: the policy year's average)")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+) -> None:
+    """Evaluate projects under each policy: one row per project and city."""
+    from compare.explain import explain
+    from compare.fx import default_fx
+    from compare.report import outcome_rows, render_csv, render_json, render_table
+
+    compiled, batch, readings = _prepare_run(policies, projects, fx, reading)
     if explain_id is not None:
         if explain_id not in batch.ids:
             from dsl.diagnostics import did_you_mean
@@ -336,22 +346,9 @@ def compare_(
 ) -> None:
     """The cities side by side: for each project, what each city's measures give it."""
     from compare.fx import default_fx
-    from compare.projects import InputError, load_projects
     from compare.report import concept_dims, render_side_by_side
-    from dsl.diagnostics import render
 
-    readings = _parse_readings(reading)
-    compiled = _load_compiled(policies)
-    _validate_readings(compiled, readings)
-    if not projects.exists():
-        typer.echo(f"policylab: no such project file: {projects}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    try:
-        batch = load_projects(projects)
-    except InputError as e:
-        for d in e.diagnostics:
-            sys.stderr.write(render(d, None) + "\n\n")
-        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    compiled, batch, readings = _prepare_run(policies, projects, fx, reading)
     results = [cp.evaluate(batch, fx if fx is not None else default_fx(cp.policy), readings) for cp in compiled]
     tax = compiled[0].policy.taxonomy if compiled else None
     labels = {k: c.zh for k, c in tax.concepts.items()} if tax else {}
