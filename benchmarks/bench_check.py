@@ -10,14 +10,14 @@ process against a bare `python -c pass`.
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from timing import process_median  # noqa: E402
 
 from dsl.check import check_paths  # noqa: E402
 from dsl.load import policy_files  # noqa: E402
@@ -31,15 +31,6 @@ def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
-
-
-def median_process(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -66,8 +57,8 @@ def main() -> None:
     print(f"in-process parse+check: {full * 1000:.1f} ms (best of {args.repeat}); "
           f"lexing alone {lex * 1000:.1f} ms; ratio {full / lex:.1f}x   [aim: <= 50 ms]")
 
-    bare = median_process([sys.executable, "-c", "pass"], args.repeat // 2 or 1)
-    cli = median_process([sys.executable, "-m", "compare.cli", "check", "policies"], args.repeat // 2 or 1)
+    bare = process_median([sys.executable, "-c", "pass"], args.repeat // 2 or 1, ROOT)
+    cli = process_median([sys.executable, "-m", "compare.cli", "check", "policies"], args.repeat // 2 or 1, ROOT)
     print(f"process `policylab check policies/`: {cli * 1000:.0f} ms (median); bare python {bare * 1000:.0f} ms; "
           f"ratio {cli / bare:.1f}x   [aim: <= 1000 ms]")
 

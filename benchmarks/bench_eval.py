@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from synthetic import BOOLS, synthetic_batch  # noqa: E402
+from timing import process_median  # noqa: E402
 
 from compare.api import load_policy  # noqa: E402
 from compare.evaluate import CompiledPolicy, Outcomes  # noqa: E402
@@ -194,15 +193,6 @@ def sample_records(b: ProjectBatch, n: int) -> list[dict[str, Any]]:
     return rows
 
 
-def process_median(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -261,8 +251,8 @@ def main() -> None:
                 "started: true, fdi_arrived: 1400万美元, referral: other_district}\n")
     cmd = [sys.executable, "-m", "compare.cli", "eval", "policies/zhangjiagang_2017.policy", "policies/taicang_2020.policy",
            "policies/jiaxing_draft.policy", "policies/wuxi_2023.policy", "--projects", f.name, "--explain", "p1"]
-    bare = process_median([sys.executable, "-c", "pass"], 5)
-    proc = process_median(cmd, 5)
+    bare = process_median([sys.executable, "-c", "pass"], 5, ROOT, check=True)
+    proc = process_median(cmd, 5, ROOT, check=True)
     print(f"`policylab eval` of one project with --explain, 4 policies, whole process: {proc * 1000:.0f} ms (median); "
           f"bare python {bare * 1000:.0f} ms; ratio {proc / bare:.1f}x   [aim: <= 1 s]")
     Path(f.name).unlink()

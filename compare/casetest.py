@@ -169,8 +169,9 @@ def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -
             failures.append(f"{concept}: the policy has no such outcome (it has {', '.join(out.concepts)})")
             continue
         got = out.value(concept, 0)
-        money = _is_money(cp, concept)
-        if _months(raw) and _dim(cp, concept) == Dim.DAYS:
+        dim = cp.concept_dims.get(concept)
+        money = dim is not None and dim.is_money
+        if _months(raw) and dim == Dim.DAYS:
             want = want * DAYS_PER_MONTH  # "1个月" for a concept reported in days
         if not _matches(want, got, money):
             dim = Dim.CNY if money else None
@@ -195,19 +196,6 @@ def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -
 
 def _months(raw: Any) -> bool:
     return isinstance(raw, str) and raw.strip().endswith(("个月", "月")) and not raw.strip().endswith("年")
-
-
-def _dim(cp: CompiledPolicy, concept: str) -> Dim | None:
-    return next((cp.compiler.clause_dim.get(cid) for cid, c in cp.policy.clauses.items()
-                 if c.concept is not None and c.concept.dotted == concept), None)
-
-
-def _is_money(cp: CompiledPolicy, concept: str) -> bool:
-    for cid, c in cp.policy.clauses.items():
-        if c.concept is not None and (concept == c.concept.dotted or concept.startswith(c.concept.dotted + ".")):
-            d = cp.compiler.clause_dim.get(cid)
-            return d is not None and d.is_money
-    return False
 
 
 def all_branches(cp: CompiledPolicy, coverage: Coverage) -> None:

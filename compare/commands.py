@@ -346,10 +346,10 @@ def compare_(
 ) -> None:
     """The cities side by side: for each project, what each city's measures give it."""
     from compare.fx import default_fx
-    from compare.report import concept_dims, render_side_by_side
+    from compare.report import render_side_by_side
 
     compiled, batch, readings = _prepare_run(policies, projects, fx, reading)
     results = [cp.evaluate(batch, fx if fx is not None else default_fx(cp.policy), readings) for cp in compiled]
     tax = compiled[0].policy.taxonomy if compiled else None
     labels = {k: c.zh for k, c in tax.concepts.items()} if tax else {}
-    sys.stdout.write(render_side_by_side(results, labels, [concept_dims(cp) for cp in compiled]))
+    sys.stdout.write(render_side_by_side(results, labels, [cp.concept_dims for cp in compiled]))

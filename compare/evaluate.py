@@ -556,15 +556,15 @@ class CompiledPolicy:
                 concept = policy.concept_of(base)
                 self.splits[ident] = CompiledSplit(ident, s, base, comp.c(s.when) if s.when is not None else None,
                                                    weights, concept)
-        self.concept_kind: dict[str, str] = {}
+        # concept -> the dimension its outcome is reported in (a split's shares take their clause's)
+        self.concept_dims: dict[str, Dim | None] = {}
         for c in policy.clauses.values():
             if c.concept is not None:
-                d = comp.clause_dim[c.id]
-                self.concept_kind[c.concept.dotted] = "bool" if d == Dim.BOOL else "number"
+                self.concept_dims[c.concept.dotted] = comp.clause_dim[c.id]
         for sc in self.splits.values():
             if sc.concept:
                 for name, _ in sc.weights:
-                    self.concept_kind[f"{sc.concept}.{name}"] = "number"
+                    self.concept_dims[f"{sc.concept}.{name}"] = self.concept_dims.get(sc.concept)
 
     def default_readings(self) -> dict[str, str]:
         return {rid: r.default for rid, r in self.policy.readings.items() if r.default is not None}

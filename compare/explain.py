@@ -207,12 +207,7 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             steps.append(ClauseTrace("split", ident, s.label, sc.concept,
                                      s.cites[0].article if s.cites else None, s.cites[0].quote if s.cites else None,
                                      applies, conds, None, None, details))
-    shown = {}
-    for concept in outcomes.concepts:
-        base_clause = next((c for c in cp.clauses.values() if c.clause.concept and
-                            concept.startswith(c.clause.concept.dotted)), None)
-        dim = base_clause.dim if base_clause else None
-        shown[concept] = fmt_value(outcomes.value(concept, 0), dim)
+    shown = {c: fmt_value(outcomes.value(c, 0), cp.concept_dims.get(c)) for c in outcomes.concepts}
     chosen = cp.default_readings()
     chosen.update({k: v for k, v in (readings or {}).items() if k in cp.policy.readings})
     return Explanation(project_id, cp.policy.id, cp.policy.city_label, fx, chosen, steps, shown)

@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any
 
-from compare.evaluate import CompiledPolicy, Outcomes
+from compare.evaluate import Outcomes
 from dsl.units import Dim
 
 Row = dict[str, Any]
@@ -116,18 +116,6 @@ def human(v: Any, dim: Dim | None) -> str:
         return f"{x:,.2f}".rstrip("0").rstrip(".") + unit
     suffix = {Dim.POINTS: "分", Dim.MONTHS: "个月", Dim.DAYS: "天"}.get(dim, "") if dim else ""
     return f"{x:g}{suffix}"
-
-
-def concept_dims(cp: CompiledPolicy) -> dict[str, Dim | None]:
-    dims: dict[str, Dim | None] = {}
-    for cid, c in cp.policy.clauses.items():
-        if c.concept is not None:
-            dims[c.concept.dotted] = cp.compiler.clause_dim.get(cid)
-    for sc in cp.splits.values():
-        if sc.concept:
-            for name, _ in sc.weights:
-                dims[f"{sc.concept}.{name}"] = dims.get(sc.concept)
-    return dims
 
 
 def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None = None,
