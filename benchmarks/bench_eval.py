@@ -31,8 +31,8 @@ from synthetic import BOOLS, synthetic_batch  # noqa: E402
 from timing import process_median  # noqa: E402
 
 from compare.api import load_policy  # noqa: E402
-from compare.evaluate import CompiledPolicy, Outcomes  # noqa: E402
-from compare.projects import USD, ProjectBatch  # noqa: E402
+from compare.engine.batch import USD, ProjectBatch  # noqa: E402
+from compare.engine.evaluate import CompiledPolicy, Outcomes  # noqa: E402
 from dsl.schema import CATEGORIES, REFERRALS  # noqa: E402
 
 POLICIES = ["zhangjiagang_2017", "taicang_2020", "jiaxing_draft", "wuxi_2023"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compare.projects import ProjectBatch
+from compare.engine.batch import ProjectBatch
 from dsl.schema import CATEGORIES, FIELDS
 from dsl.units import Dim
 

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from compare.evaluate import CompiledPolicy, Outcomes
-from compare.fx import default_fx
-from compare.projects import ProjectBatch, from_dicts, load_projects
+from compare.data.read import from_dicts, load_projects
+from compare.engine.batch import ProjectBatch
+from compare.engine.evaluate import CompiledPolicy, Outcomes
+from compare.engine.explain import explain
+from compare.engine.fx import default_fx
 from dsl.check import check_paths
 from dsl.diagnostics import PolicyError
 
@@ -47,3 +49,6 @@ def evaluate(policies: Iterable[CompiledPolicy], projects: Any, fx: float | None
     batch = as_batch(projects)
     return [p.evaluate(batch, fx if fx is not None else default_fx(p.policy), dict(readings or {}))
             for p in policies]
+
+
+__all__ = ["CompiledPolicy", "Outcomes", "ProjectBatch", "as_batch", "evaluate", "explain", "load_policies", "load_policy"]

@@ -1,0 +1,1 @@
+"""The policy language: text → Lark tree → typed AST (`parse`) → merged (`load`) → checked model (`check`)."""

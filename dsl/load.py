@@ -8,6 +8,7 @@ from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.model import Policy, PolicyFileInfo
 from dsl.parse import parse_file
+from dsl.walk import item_kind
 
 POLICY_SUFFIX = ".policy"
 _KIND_MAPS = {"clause": "clauses", "split": "splits", "param": "params", "mechanism": "mechanisms",
@@ -113,7 +114,7 @@ def merge(chain: list[PolicyFileInfo], diags: list[Diagnostic]) -> Policy:
                 continue
             overriding = isinstance(item, A.Override)
             inner = item.item if isinstance(item, A.Override) else item
-            kind = A.item_kind(inner)
+            kind = item_kind(inner)
             table = getattr(policy, _KIND_MAPS[kind])
             key = f"{kind}:{inner.id}"
             if overriding:

@@ -42,6 +42,9 @@ class Dim(Enum):
         return self not in (Dim.BOOL, Dim.TEXT, Dim.CHOICE, Dim.CATEGORY, Dim.SET, Dim.DATE)
 
 
+# Where a concept is measured in days and the text gives months (首谈期 1个月), a month counts as 30 days.
+DAYS_PER_MONTH = 30
+
 SCALES: dict[str, Decimal] = {
     "": Decimal(1),
     "千": Decimal(1000),

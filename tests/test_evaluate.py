@@ -16,9 +16,11 @@ import pytest
 from conftest import POLICIES, ROOT
 
 from compare.api import as_batch, evaluate, load_policy
-from compare.evaluate import CompiledPolicy, round_fen
-from compare.explain import explain
-from compare.projects import InputError, load_projects
+from compare.data.read import load_projects
+from compare.data.records import InputError
+from compare.engine.evaluate import CompiledPolicy
+from compare.engine.explain import explain
+from compare.engine.values import round_fen
 
 ZJG = load_policy(POLICIES / "zhangjiagang_2017.policy")
 WUXI = load_policy(POLICIES / "wuxi_2023.policy")

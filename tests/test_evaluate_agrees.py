@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import Num, Reference
 
-from compare.evaluate import CompiledPolicy
-from compare.projects import Record, clean_records, columns
+from compare.data.records import Record
+from compare.data.validate import clean_records, columns
+from compare.engine.evaluate import CompiledPolicy
 from dsl.check import check_paths, check_text
 from dsl.schema import CATEGORIES, GRADES, REFERRALS
 from dsl.taxonomy import load_taxonomy

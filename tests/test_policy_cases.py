@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import POLICIES
 
-from compare.casetest import case_files, load_cases, run_case
-from compare.evaluate import CompiledPolicy
+from compare.engine.evaluate import CompiledPolicy
+from compare.testing.cases import case_files, load_cases, run_case
 from dsl.check import check_paths
 
 FILES = case_files([POLICIES])
@@ -31,7 +31,7 @@ def test_there_are_hand_worked_cases_for_each_city() -> None:
 
 
 def test_every_branch_of_the_four_policies_is_exercised() -> None:
-    from compare.casetest import Coverage, all_branches
+    from compare.testing.cases import Coverage, all_branches
 
     for f in FILES:
         policy, cases = load_cases(f)
@@ -43,7 +43,7 @@ def test_every_branch_of_the_four_policies_is_exercised() -> None:
 
 
 def test_every_figure_bearing_sentence_is_cited_or_explained() -> None:
-    from compare.coverage import source_coverage
+    from compare.testing.source_coverage import source_coverage
 
     for p in RESULT.policies:
         if p.meta.get("status") and p.meta["status"].value == "superseded":

@@ -11,13 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from compare.evaluate import CompiledPolicy, Env
-from compare.graph import names_in
-from compare.projects import USD, ProjectBatch
+from compare.engine.batch import USD, ProjectBatch
+from compare.engine.evaluate import CompiledPolicy
+from compare.engine.graph import names_in
+from compare.engine.values import Env
 from dsl import ast as A
 from dsl.format import Generator
 from dsl.schema import FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
+from dsl.walk import walk
 
 
 def show(e: A.Expr) -> str:
@@ -132,7 +134,7 @@ def _field_value(batch: ProjectBatch, name: str) -> str:
 def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
     """Walk a value expression and report what the trace recorded for its nodes."""
     trace = env.trace or {}
-    for x in A.walk(e):
+    for x in walk(e):
         if isinstance(x, A.Tiers) and id(x) in trace:
             idx, k = trace[id(x)]
             subject = _field_value(env.batch, x.subject.dotted) if x.subject.dotted in FIELDS else x.subject.dotted

@@ -1,103 +1,21 @@
-"""Compile a checked policy to a column-wise evaluator over a batch of projects.
+"""Compile checked expressions to closures over the batch's columns (Env -> Val).
 
-Each clause's expressions are compiled once into closures over numpy arrays; evaluation
-runs them in the dependency graph's order.  One code path serves one project and a
-million.  Arithmetic (docs/evaluation.md):
-- every numeric value is an interval [lo, hi]; exact figures have lo == hi, discretion
-  ("最高", "2‰～5‰") widens it, a promise with no figure is [0, ∞];
-- money is held in the currency the checker inferred for each expression; a project's
-  money fields are converted at the run's USD→CNY rate where a policy reads them in the
-  other currency; money results are rounded to the fen (0.01), half away from zero, once,
-  at the end of each clause; points keep their fractions;
-- a clause fires where its condition holds and its value is present (a tier matched, an
-  item of a max fired); a concept's outcome sums the clauses that fired for it.
+Money is held in the currency the checker inferred for each expression; a project's money
+fields are converted at the run's USD→CNY rate where a policy reads them in the other
+currency.  Tiers, rates, caps and max/sum/first each compile to a vectorised closure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
-from compare.graph import build_graph, computation_order
-from compare.projects import USD, ProjectBatch
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
 from dsl import ast as A
-from dsl.check import DAYS_PER_MONTH
 from dsl.model import Policy
 from dsl.schema import FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
-
-INF = float("inf")
-_MONEY = (Dim.CNY, Dim.USD, Dim.MONEY)
-Arr = np.ndarray
-
-
-@dataclass
-class Val:
-    """A value over the batch: numeric [lo, hi] (hi is lo when exact) or boolean (lo only)."""
-
-    lo: Any  # ndarray or a Python scalar (broadcasts)
-    hi: Any
-    present: Any = True  # bool ndarray or True: where the value exists (a tier matched ...)
-
-    @property
-    def exact(self) -> bool:
-        return self.hi is self.lo
-
-
-def exact(x: Any, present: Any = True) -> Val:
-    return Val(x, x, present)
-
-
-@dataclass
-class Env:
-    batch: ProjectBatch
-    fx: float
-    readings: dict[str, str]
-    results: dict[str, Val] = field(default_factory=dict)  # clause id -> value (0 where not fired)
-    fired: dict[str, Any] = field(default_factory=dict)  # clause id -> bool array
-    cache: dict[tuple[str, Dim], Arr] = field(default_factory=dict)
-    trace: dict[int, Any] | None = None  # id(node) -> detail, when explaining one project
-
-    def money(self, name: str, dim: Dim) -> Arr:
-        key = (name, dim)
-        if key not in self.cache:
-            amt = self.batch.columns[name]
-            cur = self.batch.columns[f"{name}#cur"]
-            if dim == Dim.USD:
-                self.cache[key] = np.where(cur == USD, amt, amt / self.fx)
-            else:
-                self.cache[key] = np.where(cur == USD, amt * self.fx, amt)
-        return self.cache[key]
-
-
-Fn = Callable[[Env], Val]
-
-
-def _and(a: Any, b: Any) -> Any:
-    if a is True:
-        return b
-    if b is True:
-        return a
-    return a & b
-
-
-def round_fen(x: Any) -> Any:
-    """Half away from zero to 0.01; first to 1e-6 fen so that binary noise (195999.99999) cannot tip it.
-    Infinities (a promise with no figure) pass through unchanged."""
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim == 0:
-        return float(np.copysign(np.floor(np.round(abs(float(a)) * 100.0, 6) + 0.5) / 100.0, float(a)))
-    cents = np.abs(a) * 100.0
-    np.round(cents, 6, out=cents)
-    cents += 0.5
-    np.floor(cents, out=cents)
-    cents /= 100.0
-    out = np.copysign(cents, a)
-    return out if out.ndim else float(out)
 
 
 class Compiler:
@@ -187,7 +105,7 @@ class Compiler:
 
             def rng(env: Env) -> Val:
                 a, b = lo_f(env), hi_f(env)
-                return Val(a.lo, b.hi, _and(a.present, b.present))
+                return Val(a.lo, b.hi, and_(a.present, b.present))
             return rng
         if isinstance(e, A.InSet):
             return self.in_set(e)
@@ -274,25 +192,25 @@ class Compiler:
             return self.compare(e)
         d = self.eff(e, want)
         if op == "of" or op == "*":
-            ld = self.eff(e.left, d) if self.dim(e.left) in _MONEY else None
-            rd = self.eff(e.right, d) if self.dim(e.right) in _MONEY else None
+            ld = self.eff(e.left, d) if self.dim(e.left) in MONEY_DIMS else None
+            rd = self.eff(e.right, d) if self.dim(e.right) in MONEY_DIMS else None
             lf, rf = self.c(e.left, ld or d), self.c(e.right, rd or d)
-            return lambda env: _mul(lf(env), rf(env))
+            return lambda env: mul(lf(env), rf(env))
         if op == "/":
             sub = self.common(e.left, e.right)
             lf, rf = self.c(e.left, sub), self.c(e.right, sub)
-            return lambda env: _div(lf(env), rf(env))
+            return lambda env: div(lf(env), rf(env))
         lf, rf = self.c(e.left, d), self.c(e.right, d)
         if op == "+":
             return lambda env: (lambda a, b: Val(a.lo + b.lo, a.lo + b.lo if a.exact and b.exact else a.hi + b.hi,
-                                                 _and(a.present, b.present)))(lf(env), rf(env))
+                                                 and_(a.present, b.present)))(lf(env), rf(env))
         if op == "-":
             return lambda env: (lambda a, b: Val(a.lo - b.hi, a.lo - b.lo if a.exact and b.exact else a.hi - b.lo,
-                                                 _and(a.present, b.present)))(lf(env), rf(env))
+                                                 and_(a.present, b.present)))(lf(env), rf(env))
         if op == "cap":
-            return lambda env: (lambda a, b: _pair(np.minimum, a, b))(lf(env), rf(env))
+            return lambda env: (lambda a, b: pair(np.minimum, a, b))(lf(env), rf(env))
         if op == "floor":
-            return lambda env: (lambda a, b: _pair(np.maximum, a, b))(lf(env), rf(env))
+            return lambda env: (lambda a, b: pair(np.maximum, a, b))(lf(env), rf(env))
         raise CompileError(f"unknown operator {op}", e)
 
     def compare(self, e: A.Binary) -> Fn:
@@ -316,7 +234,7 @@ class Compiler:
 
         def cmp(env: Env) -> Val:
             a, b = lf(env), rf(env)
-            return exact(_and(fn(a.lo, b.lo), _and(a.present, b.present)))
+            return exact(and_(fn(a.lo, b.lo), and_(a.present, b.present)))
         return cmp
 
     @staticmethod
@@ -448,212 +366,3 @@ class CompileError(Exception):
         super().__init__(message)
         self.node = node
 
-
-def _mul(a: Val, b: Val) -> Val:
-    present = _and(a.present, b.present)
-    if a.exact and b.exact:
-        return exact(a.lo * b.lo, present)
-    for r, x in ((a, b), (b, a)):  # a fixed range of rates (2‰~5‰) times an exact amount: two products
-        if x.exact and np.ndim(r.lo) == 0 and np.ndim(r.hi) == 0 and np.isfinite(r.lo) and np.isfinite(r.hi):
-            p, q = r.lo * x.lo, r.hi * x.lo
-            return Val(np.minimum(p, q), np.maximum(p, q), present)
-    ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
-    with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
-        ps = [np.nan_to_num(p, nan=0.0, posinf=INF, neginf=-INF) for p in ps]
-    return Val(np.minimum.reduce(ps), np.maximum.reduce(ps), present)
-
-
-def _div(a: Val, b: Val) -> Val:
-    present = _and(a.present, b.present)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if a.exact and b.exact:
-            return exact(a.lo / b.lo, present)
-        qs = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
-    return Val(np.minimum.reduce(qs), np.maximum.reduce(qs), present)
-
-
-def _pair(fn: Any, a: Val, b: Val) -> Val:
-    lo = fn(a.lo, b.lo)
-    return Val(lo, lo if a.exact and b.exact else fn(a.hi, b.hi), _and(a.present, b.present))
-
-
-# ---------------------------------------------------------------------- the compiled policy
-
-
-@dataclass
-class CompiledClause:
-    id: str
-    clause: A.Clause
-    when: Fn | None
-    conjuncts: list[tuple[A.Expr, Fn]]
-    value: Fn
-    dim: Dim | None
-    is_money: bool
-    factor: float = 1.0  # months reported in days (DAYS_PER_MONTH)
-
-
-@dataclass
-class CompiledSplit:
-    id: str
-    split: A.Split
-    base: str
-    when: Fn | None
-    weights: list[tuple[str, float]]  # share -> fraction of the whole
-    concept: str | None
-
-
-@dataclass
-class Outcomes:
-    """Per concept: an interval (lo, hi arrays) or a boolean array, for each project."""
-
-    policy: str
-    city: str
-    ids: list[str]
-    numeric: dict[str, tuple[Arr, Arr]]
-    boolean: dict[str, Arr]
-    fired: dict[str, Arr]
-
-    def value(self, concept: str, i: int) -> float | bool | tuple[float, float]:
-        if concept in self.boolean:
-            return bool(self.boolean[concept][i])
-        lo, hi = self.numeric[concept]
-        a, b = float(lo[i]), float(hi[i])
-        return a if a == b else (a, b)
-
-    @property
-    def concepts(self) -> list[str]:
-        return sorted([*self.numeric, *self.boolean])
-
-
-class CompiledPolicy:
-    """A policy compiled once; `evaluate` runs it over any batch."""
-
-    def __init__(self, policy: Policy):
-        self.policy = policy
-        self.graph: nx.DiGraph = build_graph(policy)
-        self.order = computation_order(self.graph)
-        comp = Compiler(policy)
-        self.compiler = comp
-        self.clauses: dict[str, CompiledClause] = {}
-        self.splits: dict[str, CompiledSplit] = {}
-        for node in self.order:
-            kind, ident = node.split(":", 1)
-            if kind == "clause":
-                c = policy.clauses[ident]
-                d = comp.clause_dim[ident]
-                conj = [(x, comp.c(x)) for x in _conjuncts(c.when)] if c.when is not None else []
-                value = comp.c(c.value, d) if c.value is not None else (lambda env: exact(0.0))
-                ty = policy.types.get(ident)
-                factor = float(DAYS_PER_MONTH) if ty and ty.dim == Dim.MONTHS and d == Dim.DAYS else 1.0
-                self.clauses[ident] = CompiledClause(ident, c, comp.c(c.when) if c.when is not None else None,
-                                                     conj, value, d, d in _MONEY, factor)
-            else:
-                s = policy.splits[ident]
-                base = s.splits.dotted if s.splits is not None else ""
-                total = sum(float(sh.weight.base_value) for sh in s.shares if isinstance(sh.weight, A.Quantity))
-                weights = [(sh.name, float(sh.weight.base_value) / total if s.ratio_form else
-                            float(sh.weight.base_value)) for sh in s.shares if isinstance(sh.weight, A.Quantity)]
-                concept = policy.concept_of(base)
-                self.splits[ident] = CompiledSplit(ident, s, base, comp.c(s.when) if s.when is not None else None,
-                                                   weights, concept)
-        # concept -> the dimension its outcome is reported in (a split's shares take their clause's)
-        self.concept_dims: dict[str, Dim | None] = {}
-        for c in policy.clauses.values():
-            if c.concept is not None:
-                self.concept_dims[c.concept.dotted] = comp.clause_dim[c.id]
-        for sc in self.splits.values():
-            if sc.concept:
-                for name, _ in sc.weights:
-                    self.concept_dims[f"{sc.concept}.{name}"] = self.concept_dims.get(sc.concept)
-
-    def default_readings(self) -> dict[str, str]:
-        return {rid: r.default for rid, r in self.policy.readings.items() if r.default is not None}
-
-    def run(self, batch: ProjectBatch, fx: float, readings: dict[str, str] | None = None,
-            trace: dict[int, Any] | None = None) -> Env:
-        chosen = self.default_readings()
-        chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
-        env = Env(batch, fx, chosen, trace=trace)
-        n = batch.n
-        for node in self.order:
-            kind, ident = node.split(":", 1)
-            if kind != "clause":
-                continue
-            cc = self.clauses[ident]
-            v = cc.value(env)
-            if cc.factor != 1.0:
-                v = Val(v.lo * cc.factor, v.lo * cc.factor if v.exact else v.hi * cc.factor, v.present)
-            always = v.present is True and cc.when is None  # fires for every project
-            fired = np.broadcast_to(np.asarray(v.present, dtype=bool), (n,))
-            if cc.when is not None:
-                fired = fired & np.broadcast_to(np.asarray(cc.when(env).lo, dtype=bool), (n,))
-            if cc.dim == Dim.BOOL:
-                lo = np.broadcast_to(np.asarray(v.lo, dtype=bool), (n,)) & fired
-                env.results[ident] = Val(lo, lo, fired)
-            else:
-                if always:
-                    lo = np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (n,))
-                    hi = lo if v.exact else np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (n,))
-                elif cc.is_money and np.ndim(v.lo) == 0 and np.ndim(v.hi) == 0:
-                    # a fixed amount (最高50万元): round the figure once, not a million copies of it
-                    lo = np.where(fired, round_fen(v.lo), 0.0)
-                    hi = lo if v.exact else np.where(fired, round_fen(v.hi), 0.0)
-                    env.results[ident] = Val(lo, hi, fired)
-                    env.fired[ident] = fired
-                    continue
-                else:
-                    lo = np.where(fired, v.lo, 0.0)
-                    hi = lo if v.exact else np.where(fired, v.hi, 0.0)
-                if cc.is_money:
-                    lo = round_fen(lo)
-                    hi = lo if v.exact else round_fen(hi)
-                env.results[ident] = Val(lo, hi, fired)
-            env.fired[ident] = fired
-        return env
-
-    def evaluate(self, batch: ProjectBatch, fx: float, readings: dict[str, str] | None = None) -> Outcomes:
-        env = self.run(batch, fx, readings)
-        return self.outcomes(env)
-
-    def outcomes(self, env: Env) -> Outcomes:
-        n = env.batch.n
-        numeric: dict[str, tuple[Arr, Arr]] = {}
-        boolean: dict[str, Arr] = {}
-        for cid, cc in self.clauses.items():
-            concept = cc.clause.concept.dotted if cc.clause.concept else None
-            if concept is None:
-                continue
-            v = env.results[cid]
-            if cc.dim == Dim.BOOL:
-                boolean[concept] = boolean[concept] | v.lo if concept in boolean else v.lo
-            elif concept in numeric:  # several clauses of one concept add up
-                lo, hi = numeric[concept]
-                numeric[concept] = (lo + v.lo, hi + v.hi)
-            else:
-                numeric[concept] = (np.broadcast_to(v.lo, (n,)), np.broadcast_to(v.hi, (n,)))
-        for sc in self.splits.values():
-            if sc.concept is None or sc.base not in env.results:
-                continue
-            base = env.results[sc.base]
-            applies = env.fired[sc.base]
-            if sc.when is not None:
-                applies = applies & np.broadcast_to(np.asarray(sc.when(env).lo, dtype=bool), (n,))
-            money = self.clauses[sc.base].is_money
-            for name, w in sc.weights:
-                lo = np.where(applies, base.lo * w, 0.0)
-                hi = np.where(applies, base.hi * w, 0.0)
-                if money:
-                    lo, hi = round_fen(lo), round_fen(hi)
-                key = f"{sc.concept}.{name}"
-                plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
-                numeric[key] = (plo + lo, phi + hi)
-        return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired)
-
-
-def _conjuncts(e: A.Expr) -> list[A.Expr]:
-    if isinstance(e, A.Binary) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
-    return [e]
-
-
-__all__ = ["CompiledPolicy", "Outcomes", "round_fen"]

@@ -26,15 +26,16 @@ from typing import Any
 import numpy as np
 import yaml
 
-from compare.evaluate import CompiledPolicy
-from compare.explain import explain, fmt_value, show
-from compare.fx import default_fx
-from compare.projects import FieldError, InputError, Record, clean_records, columns, parse_money
+from compare.data.records import FieldError, InputError, Record
+from compare.data.validate import clean_records, columns, parse_money
+from compare.engine.evaluate import CompiledPolicy
+from compare.engine.explain import explain, fmt_value, show
+from compare.engine.fx import default_fx
 from dsl import ast as A
 from dsl.ast import Span
-from dsl.check import DAYS_PER_MONTH
 from dsl.diagnostics import Diagnostic
-from dsl.units import SCALES, UNITS, Dim, split_quantity
+from dsl.units import DAYS_PER_MONTH, SCALES, UNITS, Dim, split_quantity
+from dsl.walk import walk
 
 
 @dataclass
@@ -251,7 +252,7 @@ def _row(r: A.TierRow) -> str:
 
 
 def _walk(e: object) -> list[object]:
-    return list(A.walk(e))
+    return list(walk(e))
 
 
 def case_files(paths: list[Path]) -> list[Path]:

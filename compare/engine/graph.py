@@ -21,6 +21,7 @@ import networkx as nx
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.schema import FIELDS
+from dsl.walk import children, walk
 
 
 def names_in(e: object) -> Iterator[A.Name]:
@@ -42,11 +43,11 @@ def names_in(e: object) -> Iterator[A.Name]:
             yield x.subject
             stack.extend([x.scale, *x.rows])
         else:
-            stack.extend(A.children(x))
+            stack.extend(children(x))
 
 
 def readings_in(e: object) -> Iterator[str]:
-    return (x.reading for x in A.walk(e) if isinstance(x, A.ByReading))
+    return (x.reading for x in walk(e) if isinstance(x, A.ByReading))
 
 
 def _is_choice_cmp(b: A.Binary) -> bool:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from dsl.ast import Clause, Mechanism, Param, Reading, Split
-from dsl.check import _ELLIPSIS, fold
+from dsl.check.quotes import ELLIPSIS, fold
 from dsl.model import Policy
 
 _NUM = r"(?:[0-9０-９]+(?:[.．][0-9]+)?|[一二三四五六七八九十百千两半]+)"
@@ -63,7 +63,7 @@ def sentences(folded: str) -> list[Sentence]:
 def _spans(quote: str, folded: str) -> list[tuple[int, int]]:
     """Where a quote's pieces occur in the folded source (every occurrence)."""
     spans = []
-    for piece in _ELLIPSIS.split(fold(quote)):
+    for piece in ELLIPSIS.split(fold(quote)):
         if not piece:
             continue
         i = folded.find(piece)

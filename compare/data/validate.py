@@ -1,30 +1,26 @@
-"""Project records: read from YAML, CSV or JSON (or Python dicts), validate, make columns.
+"""Project records validated against the schema (dsl.schema) and turned into columns.
 
-Every problem is a Diagnostic naming the file and the row's line (YAML/JSON records by
-the line where they start, CSV rows by their line) and the field, with a hint.  The
+Every bad value is a Diagnostic naming the record's line and the field, with a hint; the
 result is a `ProjectBatch`: one numpy array per field, so one project and a million go
 through the same evaluator.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from compare.data.records import FieldError, InputError, Record
+from compare.engine.batch import CNY, USD, ProjectBatch
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
 from dsl.units import SCALES, Dim
 
-CNY, USD = 0, 1
 CURRENCIES = {"元": CNY, "CNY": CNY, "RMB": CNY, "美元": USD, "USD": USD}
 
 _MONEY = re.compile(r"^\s*(?:(USD|CNY|RMB)\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)|(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*"
@@ -32,48 +28,6 @@ _MONEY = re.compile(r"^\s*(?:(USD|CNY|RMB)\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)|(-?[0
 _RATIO = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(%|‰)?\s*$")
 _TRUE = {"true", "yes", "y", "1", "是", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "f", ""}
-
-
-class FieldError(ValueError):
-    """One bad value: its catalogue code, the message and a hint."""
-
-    def __init__(self, message: str, hint: str | None = None, code: str = "E802"):
-        super().__init__(message, hint)
-        self.message, self.hint, self.code = message, hint, code
-
-
-class InputError(Exception):
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("; ".join(d.message for d in diagnostics))
-        self.diagnostics = diagnostics
-
-
-@dataclass
-class Record:
-    values: dict[str, Any]
-    line: int  # where the record starts in its file (1-based); 0 for Python objects
-    field_lines: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class ProjectBatch:
-    """Columns of n projects.  Money is an amount and a currency code per row (CNY 0, USD 1)."""
-
-    ids: list[str]
-    columns: dict[str, np.ndarray]
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-    def row(self, i: int) -> ProjectBatch:
-        return ProjectBatch([self.ids[i]], {k: v[i:i + 1] for k, v in self.columns.items()})
-
-    def select(self, ids: Iterable[str]) -> ProjectBatch:
-        index = {pid: i for i, pid in enumerate(self.ids)}
-        rows = np.array([index[i] for i in ids], dtype=np.int64)
-        return ProjectBatch([self.ids[i] for i in rows], {k: v[rows] for k, v in self.columns.items()})
-
 
 # ------------------------------------------------------------------ value parsers
 
@@ -143,93 +97,6 @@ def parse_categories(value: Any) -> list[str]:
     if isinstance(value, (list, tuple, set)):
         return [str(v) for v in value]
     raise FieldError(f"`{value}` is not a list of categories", "write [fortune_global_500, landmark]")
-
-
-# ------------------------------------------------------------------ readers
-
-def _yaml_records(text: str, path: str) -> list[Record]:
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise InputError([Diagnostic("E800", f"the project file is not valid YAML/JSON: {getattr(e, 'problem', e)}",
-                                     Span(path, line, col, line, col + 1), "check brackets, quotes and indentation")]) from None
-    if root is None:
-        return []
-    if isinstance(root, yaml.MappingNode):  # {projects: [...]} is accepted too
-        for k, v in root.value:
-            if k.value == "projects":
-                root = v
-                break
-    if not isinstance(root, yaml.SequenceNode):
-        raise InputError([Diagnostic("E800", "a project file holds a list of projects",
-                                     Span(path, root.start_mark.line + 1, 1, root.start_mark.line + 1, 2),
-                                     "- {id: p1, registered_capital: 4000万美元, foreign: true}")])
-    records = []
-    for node in root.value:
-        line = node.start_mark.line + 1
-        if not isinstance(node, yaml.MappingNode):
-            raise InputError([Diagnostic("E800", "each project is a mapping of fields",
-                                         Span(path, line, node.start_mark.column + 1, line, node.start_mark.column + 2),
-                                         "- {id: p1, foreign: true}")])
-        values: dict[str, Any] = {}
-        lines: dict[str, int] = {}
-        for k, v in node.value:
-            values[str(k.value)] = yaml.SafeLoader(io.StringIO("")).construct_object(v, deep=True)
-            lines[str(k.value)] = k.start_mark.line + 1
-        records.append(Record(values, line, lines))
-    return records
-
-
-def _csv_records(text: str, path: str) -> list[Record]:
-    rows_with_lines = []
-    reader = csv.reader(io.StringIO(text), strict=True)
-    row_start = 1  # a quoted cell may span lines: a row is named by the line it starts on
-    try:
-        for row in reader:
-            rows_with_lines.append((row_start, row))
-            row_start = reader.line_num + 1
-    except csv.Error as e:
-        raise InputError([Diagnostic("E807", f"malformed CSV: {e}", Span(path, row_start, 1, row_start, 2),
-                                     "quote fields that contain commas or line breaks; close every quote")]) from None
-    rows_with_lines = [(n, r) for n, r in rows_with_lines if any(c.strip() for c in r)]
-    if not rows_with_lines:
-        return []
-    header_line, header = rows_with_lines[0]
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    records = []
-    for line, row in rows_with_lines[1:]:
-        if len(row) != len(header):
-            raise InputError([Diagnostic("E807", f"row has {len(row)} cells but the header has {len(header)}",
-                                         Span(path, line, 1, line, 2), "every row has one cell per column")])
-        values = {h: c for h, c in zip(header, row, strict=True) if c.strip() != "" or h == "id"}
-        records.append(Record(values, line, {h: line for h in header}))
-    return records
-
-
-def read_records(path: Path) -> list[Record]:
-    p = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError([Diagnostic("E800", f"cannot read the project file: {e.strerror or e}",
-                                     Span(p, 1, 1, 1, 1), None)]) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError([Diagnostic("E800", f"invalid UTF-8 byte 0x{data[e.start]:02x}",
-                                     Span(p, line, 1, line, 2), "save the file as UTF-8")]) from None
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_records(text, p)
-    if suffix in (".yaml", ".yml", ".json"):
-        return _yaml_records(text, p)
-    raise InputError([Diagnostic("E800", f"unknown project file type `{path.suffix}`", Span(p, 1, 1, 1, 1),
-                                 "project files are .yaml, .yml, .json or .csv")])
 
 
 # ------------------------------------------------------------------ validation
@@ -371,12 +238,3 @@ def columns(records: list[dict[str, Any]]) -> ProjectBatch:
     cols["paid_in_capital#cur"] = np.where(given, cols["paid_in_capital#cur"], cols["registered_capital#cur"])
     return ProjectBatch([r["id"] for r in records], cols)
 
-
-def load_projects(path: Path) -> ProjectBatch:
-    return validate(read_records(path), str(path))
-
-
-def from_dicts(rows: Iterable[Mapping[str, Any]]) -> ProjectBatch:
-    """The Python API: a list of dicts (or a pandas DataFrame's records)."""
-    records = [Record(dict(r), i + 1) for i, r in enumerate(rows)]
-    return validate(records, "<records>")

@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any
 
-from compare.evaluate import Outcomes
+from compare.engine.evaluate import Outcomes
 from dsl.units import Dim
 
 Row = dict[str, Any]

@@ -1,0 +1,8 @@
+"""The `policylab` typer app with every command registered (importing a module registers its commands)."""
+
+from __future__ import annotations
+
+from compare.cli import language, run, testing  # noqa: F401 - registers the commands
+from compare.cli.common import app
+
+__all__ = ["app"]

@@ -1,0 +1,160 @@
+"""What the commands share: the typer app, exit codes, paths, diagnostics, loading and run preparation.
+
+Exit codes: 0 fine (warnings allowed), 1 the policy has errors (or `fmt --check` found
+files to reformat), 2 the command line is wrong.  Stages are imported inside functions,
+so that `policylab --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to start fast
+    from compare.engine.batch import ProjectBatch
+    from compare.engine.evaluate import CompiledPolicy
+    from dsl.diagnostics import Diagnostic
+
+EXIT_OK, EXIT_POLICY_ERRORS, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="policylab: write cities' investment-promotion measures as code; check, evaluate, compare.")
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def default_paths(paths: list[Path] | None, command: str = "policylab") -> list[Path]:
+    """The paths given (default: policies/); a missing one is a command-line error (exit 2)."""
+    targets = paths if paths else [Path("policies")]
+    for p in targets:
+        if not p.exists():
+            typer.echo(f"{command}: no such file or folder: {p}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    return targets
+
+
+def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat) -> None:
+    from dsl.diagnostics import render, to_json
+
+    if fmt == OutputFormat.json:
+        sys.stdout.write(to_json(diags) + "\n")
+        return
+    cache: dict[str, list[str]] = {}
+    for d in diags:
+        f = d.span.file
+        if f not in cache:
+            text = texts.get(f)
+            if text is None:
+                try:
+                    text = Path(f).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            cache[f] = text.split("\n") if text is not None else []
+        sys.stderr.write(render(d, cache[f] or None) + "\n\n")
+
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write beside the file, then rename: an interrupted write never truncates the user's file."""
+    import os
+    import tempfile
+
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, mode)  # mkstemp makes the file owner-only; keep the user's permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text) -> list[CompiledPolicy]:
+    """Check and compile policies; print diagnostics and exit 1 if any has errors."""
+    from compare.engine.evaluate import CompiledPolicy
+    from dsl.check import check_paths
+    from dsl.load import policy_files
+
+    default_paths(paths)
+    files = policy_files(paths)
+    result = check_paths(paths)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:
+        print_diagnostics(errors, result.texts, fmt)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    # A folder may hold bases that only exist to be extended: skip the superseded ones.
+    wanted = {f.resolve() for f in files}
+    compiled = [CompiledPolicy(p) for p in result.policies if p.path.resolve() in wanted]
+    if len(compiled) > 1:
+        compiled = [c for c in compiled if c.policy.meta.get("status") is None
+                    or c.policy.meta["status"].value != "superseded"] or compiled
+    return compiled
+
+
+def _parse_readings(pairs: list[str] | None) -> dict[str, str]:
+    readings: dict[str, str] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            typer.echo(f"policylab: --reading takes NAME=CHOICE, got `{pair}`", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        k, v = pair.split("=", 1)
+        readings[k.strip()] = v.strip()
+    return readings
+
+
+def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str]) -> None:
+    from dsl.diagnostics import did_you_mean
+
+    for name, choice in readings.items():
+        declaring = [c for c in compiled if name in c.policy.readings]
+        if not declaring:
+            known = sorted({r for c in compiled for r in c.policy.readings})
+            typer.echo(f"policylab: no policy declares the reading `{name}`; "
+                       f"{did_you_mean(name, known) or 'readings: ' + ', '.join(known)}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        for c in declaring:
+            options = [o.id for o in c.policy.readings[name].options]
+            if choice not in options:
+                typer.echo(f"policylab: `{choice}` is not an option of reading `{name}` in {c.policy.id}; "
+                           f"options: {', '.join(options)}", err=True)
+                raise typer.Exit(EXIT_USAGE)
+
+
+def prepare_run(policies: list[Path], projects: Path, fx: float | None,
+                 reading: list[str] | None) -> tuple[list[CompiledPolicy], ProjectBatch, dict[str, str]]:
+    """What eval and compare share: the rate, the readings, the compiled policies, the projects.
+    Exits 2 on a wrong command line, 1 on a policy or project file with errors."""
+    from compare.data.read import load_projects
+    from compare.data.records import InputError
+    from dsl.diagnostics import render
+
+    if fx is not None and not fx > 0:
+        typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    readings = _parse_readings(reading)
+    compiled = load_compiled(policies)
+    _validate_readings(compiled, readings)
+    if not projects.exists():
+        typer.echo(f"policylab: no such project file: {projects}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        batch = load_projects(projects)
+    except InputError as e:
+        try:
+            lines: list[str] | None = projects.read_text(encoding="utf-8-sig").split("\n")
+        except (OSError, UnicodeDecodeError):
+            lines = None
+        for d in e.diagnostics:
+            sys.stderr.write(render(d, lines) + "\n\n")
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    return compiled, batch, readings
+

@@ -1,0 +1,87 @@
+"""`policylab check` and `policylab fmt`: the language's own commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compare.cli.common import (
+    EXIT_OK,
+    EXIT_POLICY_ERRORS,
+    EXIT_USAGE,
+    OutputFormat,
+    app,
+    default_paths,
+    print_diagnostics,
+    write_atomically,
+)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools")] = OutputFormat.text,
+) -> None:
+    """Check policies: syntax, names, types and units, tiers, splits, taxonomy, quotes against the source."""
+    from dsl.check import check_paths
+    from dsl.load import policy_files
+
+    targets = default_paths(paths, "policylab check")
+    if not policy_files(targets):
+        typer.echo(f"policylab check: no *.policy files in {', '.join(map(str, targets))}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    result = check_paths(targets)
+    print_diagnostics(result.diagnostics, result.texts, format)
+    n_err = sum(d.is_error for d in result.diagnostics)
+    n_warn = len(result.diagnostics) - n_err
+    if format == OutputFormat.text:
+        files = len(policy_files(targets))
+        summary = f"checked {files} file{'s' * (files != 1)}: {n_err} error{'s' * (n_err != 1)}, " \
+                  f"{n_warn} warning{'s' * (n_warn != 1)}"
+        typer.echo(summary, err=n_err > 0)
+    raise typer.Exit(EXIT_POLICY_ERRORS if n_err else EXIT_OK)
+
+
+@app.command()
+def fmt(
+    paths: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
+    check_only: Annotated[bool, typer.Option("--check", help="only report files that would change")] = False,
+) -> None:
+    """Rewrite policies in the canonical layout (meaning never changes; comments are kept)."""
+    from dsl.diagnostics import render
+    from dsl.format import FormatError, format_text
+    from dsl.load import policy_files
+    from dsl.parse import read_policy_bytes
+
+    targets = default_paths(paths, "policylab fmt")
+    failed = changed = 0
+    for path in policy_files(targets):
+        text, diags = read_policy_bytes(path)
+        if text is None:
+            for d in diags:
+                sys.stderr.write(render(d, None) + "\n\n")
+            failed += 1
+            continue
+        try:
+            new = format_text(text, str(path))
+        except FormatError as e:
+            lines = text.split("\n")
+            for d in e.diagnostics:
+                sys.stderr.write(render(d, lines) + "\n\n")
+            failed += 1
+            continue
+        if new != text:
+            changed += 1
+            if check_only:
+                typer.echo(f"would reformat {path}")
+            else:
+                write_atomically(path, new)
+                typer.echo(f"reformatted {path}")
+    if failed:
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    if check_only and changed:
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+

@@ -1,0 +1,5 @@
+"""The engine: a checked policy (dsl.model.Policy) and a ProjectBatch in; Outcomes out.
+
+`graph` orders the policy's nodes, `compile` turns expressions into closures over numpy
+columns, `evaluate` runs them; `explain` replays one project with tracing; `fx` dates rates.
+"""

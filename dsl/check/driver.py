@@ -1,0 +1,167 @@
+"""The checker's driver: every item of a merged policy through every family of checks.
+
+It reads the merged model (dsl.load) and reports every problem it finds as a Diagnostic;
+it never stops at the first.  Clause value types land in `policy.types` for the compiler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsl import ast as A
+from dsl.check.base import STATUSES, span_of
+from dsl.check.expressions import ExpressionChecks
+from dsl.check.names import NameChecks
+from dsl.check.quotes import QuoteChecks
+from dsl.check.reachability import ReachabilityChecks
+from dsl.check.readings import ReadingChecks
+from dsl.check.splits import SplitChecks
+from dsl.check.tiers import TierChecks
+from dsl.diagnostics import Diagnostic, did_you_mean
+from dsl.load import Loader
+from dsl.model import Policy, PolicyFileInfo
+from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
+
+
+class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, ReachabilityChecks):
+    def check_clause(self, c: A.Clause) -> None:
+        key = f"clause:{c.id}"
+        self.check_cites(key, c.cites, c.span, f"clause `{c.id}`")
+        if c.when is not None:
+            self.expect_bool(c.when, f"the condition of clause `{c.id}`")
+            self.never_fires(c)
+        if c.value is None:
+            self.err("E110", f"clause `{c.id}` has no `value`", c.span, "add: value 10分")
+        ty = self.clause_type(c.id, c.span)
+        self.check_beneficiary(c.beneficiary)
+        if c.concept is not None:
+            ben = self.check_concept(c.concept, "outcome", ty, span_of(c.value) if c.value else c.span)
+            if ben is None and c.beneficiary is None and self.tax is not None \
+                    and c.concept.dotted in self.tax.concepts and self.tax.concepts[c.concept.dotted].kind == "outcome":
+                self.err("E110", f"clause `{c.id}` names no beneficiary", c.span,
+                         "add: beneficiary host_district (or give the concept one in the taxonomy)")
+        self.check_quote_currency(c.cites, [c.when, c.value])
+
+    def check_param(self, prm: A.Param) -> None:
+        self.check_cites(f"param:{prm.id}", prm.cites, prm.span, f"param `{prm.id}`")
+        ty = self.param_type(prm)
+        self.check_concept(A.Name(tuple(prm.id.split(".")), span=prm.span), "parameter", ty, prm.span)
+        self.check_beneficiary(prm.beneficiary)
+        v = prm.value
+        self.check_quote_currency(prm.cites, [v.committed, v.stretch] if isinstance(v, A.Target) else [v])
+
+    def check_mechanism(self, m: A.Mechanism) -> None:
+        self.check_cites(f"mechanism:{m.id}", m.cites, m.span, f"mechanism `{m.id}`")
+        if self.tax is not None and m.id not in self.tax.mechanisms:
+            self.err("E204", f"`{m.id}` is not a mechanism of the taxonomy", m.span,
+                     did_you_mean(m.id, self.tax.mechanisms) or "declare it under `mechanisms:` in the taxonomy")
+        names = [a.name for a in m.attrs]
+        for a in m.attrs:
+            if names.count(a.name) > 1 and names.index(a.name) != m.attrs.index(a):
+                self.err("E201", f"attribute `{a.name}` is given twice", a.span, None)
+
+    def check_meta(self) -> None:
+        info = self.p.files[-1]
+        header = info.ast.header
+        meta = self.p.meta
+        if "city" not in meta:
+            self.err("E110", f"policy `{header.id}` names no city", header.span, 'add: city wuxi "无锡"')
+        if "source" not in meta:
+            self.err("E110", f"policy `{header.id}` names no source text, so its quotes cannot be checked",
+                     header.span, 'add: source "sources/wuxi_2023.txt"')
+        st = meta.get("status")
+        if st is not None and st.value not in STATUSES:
+            self.err("E208", f"unknown status `{st.value}`", st.value_span if st.value_span.line else st.span,
+                     did_you_mean(st.value, STATUSES) or "status is draft, in_force or superseded")
+        for m in header.meta:
+            if m.is_date:
+                try:
+                    dt.date.fromisoformat(m.value)
+                except ValueError:
+                    self.err("E109", f"`{m.value}` is not a date", m.value_span if m.value_span.line else m.span,
+                             "dates are YYYY-MM-DD")
+
+    def run(self) -> list[Diagnostic]:
+        self.check_meta()
+        for r in self.p.readings.values():
+            self.check_reading(r)
+        for c in self.p.clauses.values():
+            self.check_clause(c)
+        for s in self.p.splits.values():
+            self.check_split(s)
+        for prm in self.p.params.values():
+            self.check_param(prm)
+        for m in self.p.mechanisms.values():
+            self.check_mechanism(m)
+        for i, u in enumerate(self.p.unencoded):
+            self.check_quote(self.p.origin.get(f"unencoded:{i}"), u.quote, u.span)
+        for r in self.p.readings.values():
+            if r.id not in self._used_readings:
+                self.err("W703", f"reading `{r.id}` is declared but no value depends on it", r.span,
+                         f"use it: by reading {r.id} {{ … }}, so a simulation can switch it")
+        self.p.types.update(self._clause_ty)
+        return self.diags
+
+
+# ---------------------------------------------------------------- entry points
+
+
+@dataclass
+class CheckResult:
+    policies: list[Policy]
+    diagnostics: list[Diagnostic]
+    texts: dict[str, str]  # path -> text, for rendering
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def check_paths(paths: list[Path]) -> CheckResult:
+    """Parse, merge and check each policy file; every diagnostic of every file, deduplicated."""
+    from dsl.load import policy_files
+
+    loader = Loader()
+    taxonomies: dict[Path, tuple[Taxonomy, list[Diagnostic]]] = {}
+    diags: list[Diagnostic] = []
+    policies: list[Policy] = []
+    for path in policy_files(paths):
+        if not path.exists():
+            diags.append(Diagnostic("E001", "no such file", A.Span(str(path), 1, 1, 1, 1),
+                                    "give a .policy file or a folder of them"))
+            continue
+        policy, d = loader.load(path)
+        diags.extend(d)
+        if policy is None:
+            continue
+        tax_dir = find_taxonomy_dir(path)
+        tax = None
+        if tax_dir is not None:
+            if tax_dir not in taxonomies:
+                taxonomies[tax_dir] = load_taxonomy(tax_dir)
+                diags.extend(taxonomies[tax_dir][1])
+            tax = taxonomies[tax_dir][0]
+        policy.taxonomy = tax
+        diags.extend(Checker(policy, tax).run())
+        policies.append(policy)
+    unique = list(dict.fromkeys(diags))
+    unique.sort(key=lambda d: (d.span.file, d.span.line, d.span.column, d.code))
+    return CheckResult(policies, unique, loader.texts)
+
+
+def check_text(text: str, path: str = "<text>", taxonomy: Taxonomy | None = None,
+               source_text: str | None = None) -> tuple[Policy | None, list[Diagnostic]]:
+    """Check one policy given as text (no extends): for tests and tools."""
+    from dsl.load import merge
+    from dsl.parse import parse_text
+
+    ast, diags = parse_text(text, path)
+    if ast is None:
+        return None, diags
+    info = PolicyFileInfo(Path(path), text, ast, None, source_text)
+    policy = merge([info], diags)
+    policy.taxonomy = taxonomy
+    diags = diags + Checker(policy, taxonomy).run()
+    return policy, sorted(dict.fromkeys(diags), key=lambda d: (d.span.line, d.span.column, d.code))

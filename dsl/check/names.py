@@ -1,0 +1,94 @@
+"""Names: fields, clauses and params resolved to types; taxonomy concepts and beneficiaries."""
+
+from __future__ import annotations
+
+from dsl import ast as A
+from dsl.check.base import CONCEPT_UNITS, UNKNOWN, CheckerBase
+from dsl.diagnostics import did_you_mean
+from dsl.model import Ty
+from dsl.schema import CATEGORIES, FIELDS
+from dsl.units import Dim
+
+
+class NameChecks(CheckerBase):
+    # ------------------------------------------------------------ names
+    def resolve(self, name: A.Name) -> Ty:
+        dotted = name.dotted
+        if len(name.path) == 1 and dotted in FIELDS:
+            return Ty(FIELDS[dotted].dim)
+        if dotted in self.p.clauses:
+            return self.clause_type(dotted, name.span)
+        if dotted in self.p.params:
+            return self.param_type(self.p.params[dotted])
+        if dotted in CATEGORIES:
+            self.err("E200", f"`{dotted}` is a category, not a value", name.span,
+                     f"test it with `{dotted} in categories`")
+        elif any(dotted in f.choices for f in FIELDS.values() if f.dim == Dim.CHOICE):
+            self.err("E200", f"`{dotted}` is a choice of `referral`, not a value", name.span,
+                     f"compare it: referral == {dotted}")
+        elif dotted in self.p.readings:
+            self.err("E200", f"`{dotted}` is a reading, not a value", name.span,
+                     f"choose by it: by reading {dotted} {{ option: … }}")
+        elif dotted in self.p.splits:
+            self.err("E200", f"`{dotted}` is a split; refer to the clause it splits", name.span, None)
+        elif len(name.path) == 1 and did_you_mean(dotted, FIELDS) and not did_you_mean(dotted, self.p.clauses):
+            self.err("E202", f"`{dotted}` is not a field of the project record", name.span,
+                     did_you_mean(dotted, FIELDS))
+        else:
+            known = [*FIELDS, *self.p.clauses, *self.p.params]
+            self.err("E200", f"undefined name `{dotted}`", name.span,
+                     did_you_mean(dotted, known) or "names are project fields, clause ids or param keys")
+        return UNKNOWN
+
+    def clause_type(self, cid: str, span: A.Span) -> Ty:
+        if cid in self._clause_ty:
+            return self._clause_ty[cid]
+        if cid in self._visiting:
+            cycle = " -> ".join([*self._visiting[self._visiting.index(cid):], cid])
+            self.err("E207", f"clauses refer to each other in a circle: {cycle}", span,
+                     "a clause cannot depend on its own value")
+            return UNKNOWN
+        clause = self.p.clauses[cid]
+        self._visiting.append(cid)
+        ty = self.infer(clause.value) if clause.value is not None else UNKNOWN
+        self._visiting.pop()
+        self._clause_ty[cid] = ty
+        return ty
+
+    def param_type(self, param: A.Param) -> Ty:
+        v = param.value
+        if isinstance(v, A.Target):
+            ty = self.infer(v.committed)
+            if v.stretch is not None:
+                ty = self.unify(ty, self.infer(v.stretch), v.span, "the committed and stretch targets")
+            return ty
+        return self.infer(v)
+
+    def check_concept(self, concept: A.Name, kind: str, ty: Ty | None, span: A.Span) -> str | None:
+        """Validate a taxonomy key; return its beneficiary."""
+        if self.tax is None:
+            return None
+        key = concept.dotted
+        c = self.tax.concepts.get(key)
+        if c is None:
+            self.err("E204", f"`{key}` is not a concept of the taxonomy", concept.span,
+                     did_you_mean(key, [k for k, v in self.tax.concepts.items() if v.kind == kind])
+                     or "declare it in policies/taxonomy/*.yaml")
+            return None
+        if c.kind != kind:
+            self.err("E204", f"`{key}` is a{'n' if c.kind[0] in 'aeiou' else ''} {c.kind} concept; "
+                     f"a {'clause' if kind == 'outcome' else 'param'} needs a{'n' if kind[0] in 'aeiou' else ''} "
+                     f"{kind}", concept.span, None)
+        allowed = CONCEPT_UNITS.get(c.unit)
+        if ty is not None and ty.dim is not None and allowed is not None and ty.dim not in allowed:
+            self.err("E304", f"`{key}` is measured in {c.unit}, but the value is {self._words(ty)}", span,
+                     "check the unit of the figures against the concept in the taxonomy")
+        return c.beneficiary
+
+    def check_beneficiary(self, ben: A.Name | None) -> None:
+        if ben is None or self.tax is None:
+            return
+        if ben.dotted not in self.tax.beneficiaries:
+            self.err("E205", f"unknown beneficiary `{ben.dotted}`", ben.span,
+                     did_you_mean(ben.dotted, self.tax.beneficiaries) or
+                     "beneficiaries: " + ", ".join(self.tax.beneficiaries))

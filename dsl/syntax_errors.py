@@ -1,0 +1,186 @@
+"""Syntax errors in the policy's own words: what was expected, common mistakes recognised
+by the parser state they leave (Lark's match_examples), units and dates named as such."""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from dsl import ast as A
+from dsl.diagnostics import Diagnostic
+from dsl.lark_parser import parser
+
+# Terminals named by what they hold; keywords and punctuation are shown as written.
+TOKEN_NAMES: dict[str, str] = {
+    "NAME": "a name", "STRING": 'a quoted text "…"', "QUANTITY": "a figure (500万美元, 30%)",
+    "RATIO": "a ratio (3:7)", "DATE": "a date (2020-07-06)", "COMP_OP": "a comparison (>=, ==, …)",
+    "RANGE_SEP": "`~`", "$END": "the end of the file",
+}
+# Shown first: the closing brace is the token most often missing.
+_FIRST = ("`}`", "`)`", "`]`")
+
+
+def _terminal_text(name: str) -> str:
+    if name in TOKEN_NAMES:
+        return TOKEN_NAMES[name]
+    try:
+        pattern = parser().get_terminal(name).pattern
+    except KeyError:
+        return f"`{name.lower()}`"
+    return f"`{pattern.value}`" if pattern.type == "str" else f"`{name.lower()}`"
+
+
+def _describe_expected(expected: set[str]) -> str:
+    if {"QUANTITY", "NAME", "LPAR"} <= expected:  # anywhere an expression may start
+        closers = [n for n in _FIRST if n in {_terminal_text(t) for t in expected}]
+        return ", ".join([*closers, "a value: a figure (500万美元, 30%), a name, `(`, `up to`, `tiers`, `max(`, …"])
+    texts = {_terminal_text(t) for t in expected}
+    named = sorted(t for t in texts if not t.startswith("`"))
+    rest = sorted(t for t in texts if t.startswith("`") and t not in _FIRST)
+    names = [n for n in _FIRST if n in texts] + named + rest
+    if len(names) > 10:
+        return ", ".join(names[:10]) + ", …"
+    return ", ".join(names)
+
+
+def _token_text(tok: Token) -> str:
+    if tok.type == "$END":
+        return "the end of the file"
+    text = str(tok)
+    if len(text) > 30:
+        text = text[:27] + "…"
+    return f"`{text}`"
+
+
+# Common mistakes, recognised by the parser state they leave it in (Lark match_examples).
+_EXAMPLES: dict[str, list[str]] = {
+    "compare with `==`, not `=`": [
+        'policy p { } clause c { when referral = intermediary }',
+        'policy p { } clause c { when foreign = true }',
+    ],
+    "a tier row is `[low, high) -> value`; the `->` is missing": [
+        'policy p { } clause c { value tiers x { [1分, 2分) 3分 } }',
+    ],
+    "`cite` takes the article and then the quote: cite \"第5条\" \"…\"": [
+        'policy p { } clause c { cite "第5条" when x }',
+        'policy p { } clause c { cite "第5条" }',
+        'policy p { } clause c { cite when }',
+    ],
+    "a block is not closed: a `}` is missing": [
+        'policy p { } clause c { value 1分 ',
+        'policy p { } clause c { value 1分 clause d { }',
+        'policy p { city x ',
+    ],
+    "tier edges are two figures separated by a comma: [500万美元, 1000万美元)": [
+        'policy p { } clause c { value tiers x { [1分 2分) -> 3分 } }',
+        'policy p { } clause c { value tiers x { [1分, 2分 -> 3分 } }',
+    ],
+    "a file starts with its header: policy ID { city … }": [
+        'clause c { }',
+        'param x = 1',
+    ],
+}
+
+
+_HEADER_EXAMPLE = "policy p { } "
+
+
+def _classify(e: UnexpectedInput, start: str) -> str | None:
+    """The label of the example that fails in the same parser state, if any."""
+    examples = _EXAMPLES
+    if start == "items":  # after a resynchronisation the parser runs the `items` rule
+        examples = {label: [x[len(_HEADER_EXAMPLE):] for x in xs if x.startswith(_HEADER_EXAMPLE)]
+                    for label, xs in _EXAMPLES.items()}
+    try:
+        label = e.match_examples(lambda s: parser().parse(s, start=start), examples, use_accepts=True)
+    except Exception:  # match_examples re-parses; never let it mask the real error
+        return None
+    return label if isinstance(label, str) else None
+
+
+_STATEMENT_WORDS = {"concept", "beneficiary", "cite", "when", "value", "note", "splits", "shares", "option",
+                    "default", "because"}
+
+
+def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnostic:  # noqa: C901
+    lines = text.split("\n")  # Lark counts lines by \n only (not form feeds)
+    if isinstance(e, UnexpectedCharacters):
+        line, col = e.line, e.column
+        pos = e.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
+        span = A.Span(path, line, col, line, col + 1)
+        if ch == '"':
+            return Diagnostic("E103", "unterminated string: a quote must close on the same line", span,
+                              'close it with `"`; write a literal quote mark inside as \\"')
+        prev = lines[line - 1][: col - 1] if 0 < line <= len(lines) else ""
+        if re.search(r"\d[ \t]*(万亿|万|亿|千)?$", prev) and ch and not ch.isascii():
+            m = re.match(r"[^\s\d\[\](){},~～:=<>+*/\-]+", text[pos:])
+            unit = m.group(0) if m else ch
+            return Diagnostic("E106", f"unknown unit `{unit}`", A.Span(path, line, col, line, col + len(unit)),
+                              "units are 美元 元 (with 万 亿), % ‰ 分 亩 个月 月 周 年 天 日 and counts 人 名 个 次 项 家")
+        if ch and not ch.isascii():
+            return Diagnostic("E100", f"unexpected character `{ch}` outside a quoted text", span,
+                              'names are ASCII (registered_capital); put Chinese in quotes: "重大外资项目加分"')
+        shown = repr(ch) if ch and not ch.isprintable() else f"`{ch}`"
+        return Diagnostic("E100", f"unexpected character {shown}", span, None)
+    if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+        body = text.rstrip().split("\n")  # point just after the last character, not at trailing blank lines
+        last = len(body)
+        col = len(body[-1]) + 1 if body else 1
+        span = A.Span(path, max(last, 1), col, max(last, 1), col)
+        label = _classify(e, start)
+        expected = getattr(e, "expected", None) or getattr(e, "accepts", None) or set()
+        where = "inside the header: a `}` is missing" if start == "start" and header_end(text) is None \
+            else "in the middle of an item"
+        return Diagnostic("E102", f"the file ends {where}", span,
+                          label or (f"expected {_describe_expected(set(expected))}" if expected else None))
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    end_col = (tok.end_column or tok.column + 1) if tok.end_line == tok.line else tok.column + 1
+    span = A.Span(path, tok.line or 1, tok.column or 1, tok.line or 1, end_col)
+    date = re.match(r"\d{4}-\d{1,2}-\d{1,2}\b", text[tok.start_pos:]) if tok.start_pos is not None else None
+    if date:
+        return Diagnostic("E109", f"`{date.group(0)}` is not a date", A.Span(path, span.line, span.column, span.line,
+                          span.column + len(date.group(0))), "dates are YYYY-MM-DD, e.g. 2020-07-06")
+    expected = set(e.accepts or e.expected)
+    if str(tok) in _STATEMENT_WORDS and "CLAUSE" in expected:
+        return Diagnostic("E105", f"`{tok}` is a statement of an item, outside any item", span,
+                          f"put it inside a block: clause ID {{ {tok} … }}")
+    label = _classify(e, start)
+    msg = f"unexpected {_token_text(tok)}"
+    return Diagnostic("E101", msg, span, label or f"expected {_describe_expected(expected)}")
+
+
+
+def header_end(text: str) -> int | None:
+    """End offset of a well-formed header block, or None."""
+    m = re.match(r"\s*(#[^\n]*\s*)*policy\b", text)
+    if not m:
+        return None
+    depth = 0
+    in_str = False
+    i = m.end()
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"' or ch == "\n":
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "#":
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j
+            continue
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
