@@ -20,9 +20,10 @@ from dsl.check import check_paths
 from dsl.diagnostics import PolicyError
 
 
-def load_policy(path: str | Path) -> CompiledPolicy:
-    """Parse, check and compile one policy file; raise PolicyError if it has errors."""
-    result = check_paths([Path(path)])
+def load_policy(path: str | Path, search: Iterable[str | Path] = ()) -> CompiledPolicy:
+    """Parse, check and compile one policy file; raise PolicyError if it has errors.
+    `search`: folders of base policies and taxonomy after the file's own (then $POLICYLAB_PATH, the bundled)."""
+    result = check_paths([Path(path)], [Path(s) for s in search])
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.policies:
         raise PolicyError(errors)

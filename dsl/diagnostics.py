@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dsl.ast import Span
+from dsl.textsafe import display_width, json_safe, printable
 
 # code -> (severity, title).  Never renumber: tools and docs refer to these codes.
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -43,6 +43,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E206": ("error", "unknown reading or option"),
     "E207": ("error", "circular reference"),
     "E208": ("error", "unknown metadata value"),
+    "E209": ("error", "no taxonomy found"),
     # types and units
     "E300": ("error", "currencies mixed without conversion"),
     "E301": ("error", "dimensions do not match"),
@@ -60,7 +61,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E406": ("error", "tier edges are not fixed figures"),
     # citations and sources
     "E500": ("error", "quote not found in the source text"),
-    "E501": ("error", "source text not found"),
+    "E501": ("error", "source text cannot be read"),
     "E502": ("error", "item has no citation"),
     # readings, extends
     "E600": ("error", "reading's default is not one of its options"),
@@ -83,6 +84,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W702": ("warning", "item a max can never select"),
     "W703": ("warning", "reading is never used"),
     "W704": ("warning", "value range is empty"),
+    "W705": ("warning", "control character in a text"),
 }
 
 
@@ -128,14 +130,12 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
-def display_width(s: str) -> int:
-    """Columns a terminal gives the text: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
 def render(diag: Diagnostic, source_lines: list[str] | None) -> str:
+    """The diagnostic for a terminal.  File name, message, hint and the echoed source line pass through
+    `printable` (an ESC or U+202E in a policy is shown as ``\\x1b``, ``\\u202e``), and the caret is
+    measured on the escaped text, so it stays under the spot."""
     s = diag.span
-    out = [f"{s.file}:{s.line}:{s.column}: {diag.severity}[{diag.code}]: {diag.message}"]
+    out = [printable(f"{s.file}:{s.line}:{s.column}: {diag.severity}[{diag.code}]: {diag.message}")]
     if source_lines is not None and 1 <= s.line <= len(source_lines):
         line = source_lines[s.line - 1].rstrip("\r\n").replace("\t", " ")
         if len(line) > 200:  # a huge line: show the window around the spot
@@ -145,17 +145,17 @@ def render(diag: Diagnostic, source_lines: list[str] | None) -> str:
             col_in_shown = len(prefix) + (s.column - 1 - start)
         else:
             shown, col_in_shown = line, s.column - 1
-        pad = display_width(shown[:col_in_shown])
+        pad = display_width(printable(shown[:col_in_shown]))
         width = 1
         if s.end_line == s.line and s.end_column > s.column:
-            width = max(1, display_width(line[s.column - 1:s.end_column - 1]))
+            width = max(1, display_width(printable(line[s.column - 1:s.end_column - 1])))
             width = min(width, 80)
-        out.append(f"  {s.line:>4} | {shown}")
+        out.append(f"  {s.line:>4} | {printable(shown)}")
         out.append(f"       | {' ' * pad}{'^' * width}")
     if diag.hint:
-        out.append(f"  hint: {diag.hint}")
+        out.append(f"  hint: {printable(diag.hint)}")
     return "\n".join(out)
 
 
 def to_json(diags: list[Diagnostic]) -> str:
-    return json.dumps([d.as_json() for d in diags], ensure_ascii=False, indent=2)
+    return json_safe(json.dumps([d.as_json() for d in diags], ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.model import Policy, PolicyFileInfo
 from dsl.parse import parse_file
+from dsl.paths import ENV_VAR, FileRefusedError, confined, read_regular, search_dirs, within
 from dsl.walk import item_kind
 
 POLICY_SUFFIX = ".policy"
@@ -16,20 +17,29 @@ _KIND_MAPS = {"clause": "clauses", "split": "splits", "param": "params", "mechan
 
 
 def policy_files(paths: list[Path]) -> list[Path]:
-    """Expand folders to the *.policy files inside them (recursively), in a stable order."""
+    """Expand folders to the *.policy files inside them (recursively), in a stable order.
+
+    A file inside a folder that is a link to somewhere outside that folder is left out here
+    and reported by `escaping_links`: a policy folder must not read the rest of the disk."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(p.rglob(f"*{POLICY_SUFFIX}")))
+            out.extend(f for f in sorted(p.rglob(f"*{POLICY_SUFFIX}")) if within(f, p))
         else:
             out.append(p)
     return out
 
 
-class Loader:
-    """Parses each file once; finds base policies by id in the same folder."""
+def escaping_links(paths: list[Path]) -> list[Path]:
+    """The *.policy links inside the given folders that point out of them."""
+    return [f for p in paths if p.is_dir() for f in sorted(p.rglob(f"*{POLICY_SUFFIX}")) if not within(f, p)]
 
-    def __init__(self) -> None:
+
+class Loader:
+    """Parses each file once; finds base policies by id along the search path (dsl.paths)."""
+
+    def __init__(self, search: list[Path] | None = None) -> None:
+        self.search = search_dirs(search)
         self.parsed: dict[Path, tuple[A.PolicyFile | None, str | None, list[Diagnostic]]] = {}
         self.texts: dict[str, str] = {}  # path -> text, for rendering diagnostics
 
@@ -42,15 +52,46 @@ class Loader:
                 self.texts[str(path)] = text
         return self.parsed[key]
 
-    def find_base(self, policy_id: str, near: Path) -> Path | None:
-        for candidate in sorted(near.parent.glob(f"*{POLICY_SUFFIX}")):
-            if candidate.stem == policy_id:
-                return candidate
-        for candidate in sorted(near.parent.glob(f"*{POLICY_SUFFIX}")):
-            ast, _, _ = self.parse(candidate)
-            if ast is not None and ast.header.id == policy_id:
-                return candidate
-        return None
+    def _declares(self, candidate: Path, folder: Path, policy_id: str) -> bool:
+        if not candidate.is_file() or not within(candidate, folder):
+            return False
+        ast, _, _ = self.parse(candidate)
+        return ast is not None and ast.header.id == policy_id
+
+    def find_base(self, policy_id: str, near: Path) -> tuple[Path | None, str]:
+        """The file whose header declares `policy_id`: the policy's folder first, then the search path.
+        Without one, a hint saying where it looked (and which file is named so but declares another id)."""
+        folders = [near.parent, *self.search]
+        for folder in folders:
+            named = folder / f"{policy_id}{POLICY_SUFFIX}"
+            if self._declares(named, folder, policy_id):  # the usual case: file named after its id
+                return named, ""
+            for candidate in sorted(folder.glob(f"*{POLICY_SUFFIX}")):
+                if candidate != named and self._declares(candidate, folder, policy_id):
+                    return candidate, ""
+        for folder in folders:
+            named = folder / f"{policy_id}{POLICY_SUFFIX}"
+            ast = self.parse(named)[0] if named.is_file() and within(named, folder) else None
+            if ast is not None:
+                return None, (f"{named} declares `policy {ast.header.id}`, not `{policy_id}`: "
+                              f"`extends` names a policy by the id in its header")
+        return None, ("looked in " + ", ".join(str(f) for f in folders) +
+                      f"; put {policy_id}{POLICY_SUFFIX} beside {near.name}, or add its folder with --policies DIR "
+                      f"or ${ENV_VAR}")
+
+    def read_source(self, info: PolicyFileInfo, src: A.Meta, diags: list[Diagnostic]) -> None:
+        """The policy's own source text, confined to its folder tree (dsl.paths)."""
+        span = src.value_span if src.value_span.line else src.span
+        try:
+            path = confined(info.path.parent, src.value)
+            data = read_regular(path)
+            info.source_text = data.decode("utf-8-sig")
+            info.source_path = path
+        except FileRefusedError as e:
+            diags.append(Diagnostic("E501", f"source text refused: {e.message}", span, e.hint))
+        except UnicodeDecodeError:
+            diags.append(Diagnostic("E501", f"source text `{src.value}` is not UTF-8", span,
+                                    "save the text as UTF-8 (GBK-encoded texts must be converted first)"))
 
     def load(self, path: Path) -> tuple[Policy | None, list[Diagnostic]]:
         """Parse `path` and its bases, merge; diagnostics of parsing and merging."""
@@ -68,28 +109,36 @@ class Loader:
             info = PolicyFileInfo(current, text, ast)
             src = ast.header.get("source")
             if src is not None:
-                info.source_path = (current.parent / src.value)
-                try:
-                    info.source_text = info.source_path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    diags.append(Diagnostic("E501", f"source text `{src.value}` not found or not UTF-8", src.span,
-                                            f"the path is relative to the policy file: {info.source_path}"))
+                self.read_source(info, src, diags)
             chain.insert(0, info)
             seen.add(current.resolve())
             base_id = ast.header.extends
             if base_id is None:
                 break
-            base = self.find_base(base_id, current)
+            base, hint = self.find_base(base_id, current)
             if base is None:
-                diags.append(Diagnostic("E602", f"base policy `{base_id}` not found", ast.header.extends_span,
-                                        f"put {base_id}{POLICY_SUFFIX} beside {current.name}"))
+                diags.append(Diagnostic("E602", f"base policy `{base_id}` not found", ast.header.extends_span, hint))
                 return None, diags
             if base.resolve() in seen:
                 diags.append(Diagnostic("E604", f"`{ast.header.id}` extends `{base_id}`, which extends it back",
                                         ast.header.extends_span, "a policy cannot be its own base"))
                 return None, diags
             current = base
+        inherit_sources(chain)
         return merge(chain, diags), diags
+
+
+def inherit_sources(chain: list[PolicyFileInfo]) -> None:
+    """A revision without a `source` of its own quotes its base's text; one with its own may also
+    quote the texts it revises.  So every file of a chain is quote-checked (base first)."""
+    for base, info in zip(chain, chain[1:], strict=False):
+        inherited = ([(base.source_path, base.source_text)] if base.source_path and base.source_text else []) \
+            + base.base_sources
+        if info.source_text is None:
+            info.source_path, info.source_text = base.source_path, base.source_text
+            info.base_sources = list(base.base_sources)
+        else:
+            info.base_sources = [(p, s) for p, s in inherited if s != info.source_text]
 
 
 def merge(chain: list[PolicyFileInfo], diags: list[Diagnostic]) -> Policy:

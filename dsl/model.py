@@ -32,8 +32,10 @@ class PolicyFileInfo:
     path: Path
     text: str
     ast: A.PolicyFile
-    source_path: Path | None = None
+    source_path: Path | None = None  # its own `source`, or else the one its base policy quotes
     source_text: str | None = None
+    # a revision with its own source may still quote the text it revises: its bases' sources
+    base_sources: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -16,10 +16,9 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.lark_parser import KEYWORD_NAMES, load_keywords, parser
+from dsl.paths import FileRefusedError, read_regular
 from dsl.syntax_errors import header_end, syntax_diag
 from dsl.transform import ToAst, tok_span
-
-MAX_BYTES = 50 * 1024 * 1024
 
 # Keywords that start a top-level item: where the parser resynchronises after an error.
 ITEM_KEYWORDS = ("clause", "split", "param", "mechanism", "reading", "unencoded", "override", "remove")
@@ -161,17 +160,12 @@ def _parse_header_only(text: str, transformer: ToAst) -> A.Header | None:
 
 
 def read_policy_bytes(path: Path) -> tuple[str | None, list[Diagnostic]]:
-    p = str(path)
+    """A policy file's text: only a regular file, at most MAX_BYTES (dsl.paths), decoded as UTF-8."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, [Diagnostic("E001", f"file is {size // (1024 * 1024)} MiB; policy files are at most "
-                                             f"{MAX_BYTES // (1024 * 1024)} MiB", A.Span(p, 1, 1, 1, 1),
-                                     "is this really a policy file?")]
-        data = path.read_bytes()
-    except OSError as e:
-        return None, [Diagnostic("E001", f"cannot read the file: {e.strerror or e}", A.Span(p, 1, 1, 1, 1), None)]
-    return decode(data, p)
+        data = read_regular(path)
+    except FileRefusedError as e:
+        return None, [Diagnostic("E001", e.message, A.Span(str(path), 1, 1, 1, 1), e.hint)]
+    return decode(data, str(path))
 
 
 def parse_file(path: Path) -> tuple[A.PolicyFile | None, str | None, list[Diagnostic]]:

@@ -100,6 +100,37 @@ def _classify(e: UnexpectedInput, start: str) -> str | None:
     return label if isinstance(label, str) else None
 
 
+# What each header keyword takes: the hint when the value after it is wrong (E101, or E100 for Chinese
+# outside quotes), so the message teaches the form instead of listing token kinds.
+HEADER_FORMS: dict[str, str] = {
+    "city": 'a city is an ASCII id, then its name in quotes: city zhangjiagang "张家港"',
+    "title": 'a title is a quoted text: title "关于进一步完善招商引资工作机制的实施办法"',
+    "docno": 'a document number is a quoted text: docno "太政发〔2020〕43号"',
+    "issuer": 'an issuer is a quoted text: issuer "太仓市人民政府"',
+    "issued": 'issued takes a date, YYYY-MM-DD: issued 2020-07-06 (or a quoted text: issued "2020年7月")',
+    "effective": 'effective takes a date, YYYY-MM-DD: effective 2017-01-01 (or a quoted text: effective "自发布之日起施行")',
+    "status": "a status is one unquoted word: status in_force (or draft, superseded)",
+    "source": 'the source is the path of the text in quotes, relative to the policy: source "sources/zhangjiagang_2017.txt"',
+    "note": 'a note is a quoted text: note "原文无标题"',
+}
+_GAP = r"(?:\s|#[^\n]*)*"  # blanks and comments between a keyword and its value
+_AFTER_HEADER_WORD = re.compile(rf"(?<![\w.])(?:({'|'.join(HEADER_FORMS)}){_GAP}|(city)[ \t]+[A-Za-z_]\w*[ \t]*)$")
+
+
+def header_form(text: str, pos: int) -> str | None:
+    """The expected form, if the token at `pos` is the value of a header keyword (`city`, `title`, …;
+    also the name after `city zhangjiagang`).  The keyword must start its statement: not in a comment
+    or a quoted text."""
+    start = max(0, pos - 2000)
+    m = _AFTER_HEADER_WORD.search(text, start, pos)
+    if m is None:
+        return None
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    if "#" in text[line_start:m.start()] or text[line_start:m.start()].count('"') % 2:
+        return None
+    return HEADER_FORMS[m.group(1) or m.group(2)]
+
+
 _STATEMENT_WORDS = {"concept", "beneficiary", "cite", "when", "value", "note", "splits", "shares", "option",
                     "default", "because"}
 
@@ -122,6 +153,7 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
                               "units are 美元 元 (with 万 亿), % ‰ 分 亩 个月 月 周 年 天 日 and counts 人 名 个 次 项 家")
         if ch and not ch.isascii():
             return Diagnostic("E100", f"unexpected character `{ch}` outside a quoted text", span,
+                              header_form(text, pos) or
                               'names are ASCII (registered_capital); put Chinese in quotes: "重大外资项目加分"')
         shown = repr(ch) if ch and not ch.isprintable() else f"`{ch}`"
         return Diagnostic("E100", f"unexpected character {shown}", span, None)
@@ -148,9 +180,10 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
     if str(tok) in _STATEMENT_WORDS and "CLAUSE" in expected:
         return Diagnostic("E105", f"`{tok}` is a statement of an item, outside any item", span,
                           f"put it inside a block: clause ID {{ {tok} … }}")
-    label = _classify(e, start)
+    form = header_form(text, tok.start_pos) if tok.start_pos is not None else None
+    label = None if form else _classify(e, start)
     msg = f"unexpected {_token_text(tok)}"
-    return Diagnostic("E101", msg, span, label or f"expected {_describe_expected(expected)}")
+    return Diagnostic("E101", msg, span, form or label or f"expected {_describe_expected(expected)}")
 
 
 

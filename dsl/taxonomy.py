@@ -37,9 +37,10 @@ class Taxonomy:
     files: list[str] = field(default_factory=list)
 
 
-def find_taxonomy_dir(policy_path: Path) -> Path | None:
-    """The nearest `taxonomy/` folder at or above the policy's folder."""
-    for d in [policy_path.parent, *policy_path.parent.parents]:
+def find_taxonomy_dir(policy_path: Path, search: list[Path] | None = None) -> Path | None:
+    """The nearest `taxonomy/` folder at or above the policy's folder, else the first one in a
+    search-path folder (--policies, $POLICYLAB_PATH, the bundled policies: dsl.paths)."""
+    for d in [policy_path.parent, *policy_path.parent.parents, *(search or [])]:
         if (d / "taxonomy").is_dir():
             return d / "taxonomy"
     return None

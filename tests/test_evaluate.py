@@ -86,7 +86,7 @@ def test_explain_names_tier_max_condition_and_article() -> None:
     batch = as_batch([{"id": "p", "registered_capital": "4000万美元", "in_core_zone": True,
                        "referral": "municipal_dept", "categories": ["china_top_500"], **FOREIGN}])
     text = explain(ZJG, batch, "p", 7.0).render()
-    assert "tier [3000万美元, 1亿美元) matched registered_capital = 40,000,000.00美元 -> 5分" in text
+    assert "tier [3000万美元, 1亿美元) matched registered_capital = 4000万美元 -> 5分" in text
     assert "major_foreign_project_points wins" in text and "china_top_500_points=3分" in text
     assert "第12条: “对引进国内500强企业的，每个加3分”" in text
     assert "when referral == other_district: NO" in text

@@ -8,6 +8,21 @@ from __future__ import annotations
 
 
 def main() -> None:
+    _escape_what_the_terminal_cannot_show()
     from compare.cli.app import app  # heavy imports only once a command runs
 
     app()
+
+
+def _escape_what_the_terminal_cannot_show() -> None:
+    """Any output encoding works: a character stdout or stderr cannot encode (城市 on an ASCII, Latin-1
+    or Big5 terminal, a lone surrogate anywhere) is written as a backslash escape, not a crash."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # absent on a replaced stream (tests)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a detached or closed stream: leave it as it is
+                pass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,12 @@ EXIT_OK, EXIT_POLICY_ERRORS, EXIT_USAGE = 0, 1, 2
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="policylab: write cities' investment-promotion measures as code; check, evaluate, compare.")
+
+
+# Where base policies (`extends`) and the taxonomy are looked for after the policy's own folder.
+SearchOption = Annotated[list[Path] | None, typer.Option(
+    "--policies", help="a folder of base policies and taxonomy, searched after the policy's own folder "
+                       "(repeatable; then $POLICYLAB_PATH, then the bundled policies)")]
 
 
 class OutputFormat(StrEnum):
@@ -78,7 +84,8 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text) -> list[CompiledPolicy]:
+def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text,
+                  search: list[Path] | None = None) -> list[CompiledPolicy]:
     """Check and compile policies; print diagnostics and exit 1 if any has errors."""
     from compare.engine.evaluate import CompiledPolicy
     from dsl.check import check_paths
@@ -86,7 +93,7 @@ def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text) -> l
 
     default_paths(paths)
     files = policy_files(paths)
-    result = check_paths(paths)
+    result = check_paths(paths, search)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:
         print_diagnostics(errors, result.texts, fmt)
@@ -130,7 +137,7 @@ def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str])
 
 
 def prepare_run(policies: list[Path], projects: Path, fx: float | None,
-                 reading: list[str] | None) -> tuple[list[CompiledPolicy], ProjectBatch, dict[str, str]]:
+                 reading: list[str] | None, search: list[Path] | None = None) -> tuple[list[CompiledPolicy], ProjectBatch, dict[str, str]]:
     """What eval and compare share: the rate, the readings, the compiled policies, the projects.
     Exits 2 on a wrong command line, 1 on a policy or project file with errors."""
     from compare.data.read import load_projects
@@ -141,7 +148,7 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None,
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
         raise typer.Exit(EXIT_USAGE)
     readings = _parse_readings(reading)
-    compiled = load_compiled(policies)
+    compiled = load_compiled(policies, search=search)
     _validate_readings(compiled, readings)
     if not projects.exists():
         typer.echo(f"policylab: no such project file: {projects}", err=True)

@@ -13,6 +13,7 @@ from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
     OutputFormat,
+    SearchOption,
     app,
     default_paths,
     print_diagnostics,
@@ -24,16 +25,17 @@ from compare.cli.common import (
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools")] = OutputFormat.text,
+    search: SearchOption = None,
 ) -> None:
     """Check policies: syntax, names, types and units, tiers, splits, taxonomy, quotes against the source."""
     from dsl.check import check_paths
-    from dsl.load import policy_files
+    from dsl.load import escaping_links, policy_files
 
     targets = default_paths(paths, "policylab check")
-    if not policy_files(targets):
+    if not policy_files(targets) and not escaping_links(targets):
         typer.echo(f"policylab check: no *.policy files in {', '.join(map(str, targets))}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    result = check_paths(targets)
+    result = check_paths(targets, search)
     print_diagnostics(result.diagnostics, result.texts, format)
     n_err = sum(d.is_error for d in result.diagnostics)
     n_warn = len(result.diagnostics) - n_err

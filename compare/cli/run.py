@@ -11,6 +11,7 @@ import typer
 
 from compare.cli.common import (
     EXIT_USAGE,
+    SearchOption,
     app,
     prepare_run,
 )
@@ -30,23 +31,25 @@ def eval_(
     format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv")] = EvalFormat.table,
     fx: Annotated[float | None, typer.Option("--fx", help="USD→CNY rate (default: the policy year's average)")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+    search: SearchOption = None,
 ) -> None:
     """Evaluate projects under each policy: one row per project and city."""
     from compare.data.write import outcome_rows, render_csv, render_json, render_table
     from compare.engine.explain import explain
     from compare.engine.fx import default_fx
 
-    compiled, batch, readings = prepare_run(policies, projects, fx, reading)
+    compiled, batch, readings = prepare_run(policies, projects, fx, reading, search)
     if explain_id is not None:
         if explain_id not in batch.ids:
             from dsl.diagnostics import did_you_mean
+            from dsl.textsafe import printable
 
-            typer.echo(f"policylab: no project `{explain_id}` in {projects}; "
-                       f"{did_you_mean(explain_id, batch.ids) or 'ids: ' + ', '.join(batch.ids[:10])}", err=True)
+            typer.echo(printable(f"policylab: no project `{explain_id}` in {projects}; "
+                       f"{did_you_mean(explain_id, batch.ids) or 'ids: ' + ', '.join(batch.ids[:10])}"), err=True)
             raise typer.Exit(EXIT_USAGE)
         for cp in compiled:
             rate = fx if fx is not None else default_fx(cp.policy)
-            typer.echo(explain(cp, batch, explain_id, rate, readings).render() + "\n")
+            sys.stdout.write(explain(cp, batch, explain_id, rate, readings).render() + "\n\n")
         return
     results = [cp.evaluate(batch, fx if fx is not None else default_fx(cp.policy), readings) for cp in compiled]
     rows = outcome_rows(results)
@@ -60,12 +63,13 @@ def compare_(
     projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
     fx: Annotated[float | None, typer.Option("--fx", help="USD→CNY rate (default: each policy year's average)")] = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+    search: SearchOption = None,
 ) -> None:
     """The cities side by side: for each project, what each city's measures give it."""
     from compare.data.write import render_side_by_side
     from compare.engine.fx import default_fx
 
-    compiled, batch, readings = prepare_run(policies, projects, fx, reading)
+    compiled, batch, readings = prepare_run(policies, projects, fx, reading, search)
     results = [cp.evaluate(batch, fx if fx is not None else default_fx(cp.policy), readings) for cp in compiled]
     tax = compiled[0].policy.taxonomy if compiled else None
     labels = {k: c.zh for k, c in tax.concepts.items()} if tax else {}

@@ -11,6 +11,7 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    SearchOption,
     app,
     default_paths,
     load_compiled,
@@ -23,6 +24,7 @@ def test_(
     coverage: Annotated[bool, typer.Option("--coverage", help="report clauses, tiers, conditions, max/split "
                                                                  "branches that no case exercised")] = False,
     fail_under: Annotated[float | None, typer.Option("--fail-under", help="fail if coverage is below N%")] = None,
+    search: SearchOption = None,
 ) -> None:
     """Run the hand-worked cases (*.cases.yaml) against their policies."""
     from compare.data.records import InputError
@@ -34,7 +36,7 @@ def test_(
     if not files:
         typer.echo("policylab test: no *.cases.yaml files found", err=True)
         raise typer.Exit(EXIT_USAGE)
-    compiled = {c.policy.id: c for c in load_compiled(sorted({f.parent for f in files}))}
+    compiled = {c.policy.id: c for c in load_compiled(sorted({f.parent for f in files}), search=search)}
     failed = total = 0
     low: list[str] = []
     for f in files:
@@ -80,11 +82,12 @@ def test_(
 @app.command("coverage")
 def coverage_(
     policies: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
+    search: SearchOption = None,
 ) -> None:
     """Per document: the articles encoded, and every figure-bearing sentence that no clause cites."""
     from compare.testing.source_coverage import render, source_coverage
 
-    compiled = load_compiled(default_paths(policies))
+    compiled = load_compiled(default_paths(policies), search=search)
     uncited = 0
     for cp in compiled:
         for report in source_coverage(cp.policy):

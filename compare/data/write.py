@@ -3,6 +3,11 @@
 The JSON shape is a public interface: a list of
 `{"project": ID, "city": CITY, "outcomes": {CONCEPT: number | bool | [low, high]}}`;
 an interval whose upper end is unbounded (a promise with no figure, "不少于") has `null` there.
+
+Texts from files (project ids, labels) reach a terminal or a spreadsheet only through
+`dsl.textsafe.printable`: an ESC, BEL or U+202E is shown as `\x1b`, `\x07`, `\u202e`.  In CSV a
+project id or city starting with = + - @ gets a leading `'`, so a spreadsheet does not run it as a
+formula.  JSON stays lossless (json escapes control characters; bidi controls become \u202e).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 from typing import Any
 
 from compare.engine.evaluate import Outcomes
+from dsl.textsafe import display_width, json_safe, printable
 from dsl.units import Dim
 
 Row = dict[str, Any]
@@ -44,7 +50,7 @@ def outcome_rows(results: list[Outcomes]) -> list[Row]:
 
 
 def render_json(rows: list[Row]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
 
 
 def _cell(v: Any) -> str:
@@ -64,14 +70,25 @@ def _concepts(rows: list[Row]) -> list[str]:
     return sorted(seen)
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def csv_text(text: str) -> str:
+    """A text cell of a CSV for spreadsheets: control characters escaped, and a leading `'` on a cell a
+    spreadsheet would take for a formula (=, +, -, @: "CSV injection").  Only text cells: figures
+    are written as numbers."""
+    text = printable(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def render_csv(rows: list[Row]) -> str:
     concepts = _concepts(rows)
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["project", "city", *concepts])
     for r in rows:
-        w.writerow([r["project"], r["city"], *[_cell(r["outcomes"][c]) if c in r["outcomes"] else ""
-                                               for c in concepts]])
+        w.writerow([csv_text(str(r["project"])), csv_text(str(r["city"])),
+                    *[_cell(r["outcomes"][c]) if c in r["outcomes"] else "" for c in concepts]])
     return buf.getvalue()
 
 
@@ -86,18 +103,16 @@ def render_table(rows: list[Row]) -> str:
 
 
 def column_widths(rows: list[list[Any]]) -> list[int]:
-    from dsl.diagnostics import display_width  # CJK characters count two columns wide
-
-    return [max(display_width(str(x)) for x in col) for col in zip(*rows, strict=True)]
+    """Each column's width in terminal columns (CJK two, combining marks none), cells escaped."""
+    return [max(display_width(printable(str(x))) for x in col) for col in zip(*rows, strict=True)]
 
 
 def aligned(rows: list[list[Any]], indent: str = "") -> list[str]:
-    """Rows of cells as text columns."""
-    from dsl.diagnostics import display_width
-
+    """Rows of cells as text columns; every cell through `printable` (ESC, BEL, U+202E escaped)."""
     widths = column_widths(rows)
-    return [(indent + "  ".join(str(x) + " " * (w - display_width(str(x)))
-                                for x, w in zip(row, widths, strict=True))).rstrip() for row in rows]
+    cells = [[printable(str(x)) for x in row] for row in rows]
+    return [(indent + "  ".join(x + " " * (w - display_width(x))
+                                for x, w in zip(row, widths, strict=True))).rstrip() for row in cells]
 
 
 def human(v: Any, dim: Dim | None) -> str:
@@ -140,7 +155,7 @@ def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None =
             label = f"{c} {labels.get(c, '')}".rstrip() if labels else c
             rows.append([label, *[human(_json_value(r.value(c, i)), dims[k].get(c) if dims else None)
                                   if c in r.concepts else "" for k, r in enumerate(results)]])
-        out.append(f"project {pid}")
+        out.append(f"project {printable(pid)}")
         if not rows:
             out.append("  (no city gives this project anything)\n")
             continue

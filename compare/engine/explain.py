@@ -1,12 +1,17 @@
 """Explain one project: for every clause, in the order of computation, whether it fired,
 which condition failed, which tier matched, which item won a max, which split applied,
-the arithmetic, with the article and the quote.  The trace comes from the same compiled
-closures as the batch evaluation (a batch of one, with recording on)."""
+the arithmetic, with every article and quote the item cites.  The trace comes from the same compiled
+closures as the batch evaluation (a batch of one, with recording on).
+
+Figures are written as the texts write them: money in 万/亿 where that is exact (1400万美元, 3.5亿元,
+19.6万元), otherwise the exact 元 figure (44,430,121.94元), never losing a fen; points as 2分, ratios
+as 35%.  Every text from a file (ids, labels, quotes) is shown through `printable`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -18,6 +23,7 @@ from compare.engine.values import Env
 from dsl import ast as A
 from dsl.format import Generator
 from dsl.schema import FIELDS, GRADES, REFERRALS
+from dsl.textsafe import printable
 from dsl.units import Dim
 from dsl.walk import walk
 
@@ -26,13 +32,46 @@ def show(e: A.Expr) -> str:
     return re.sub(r"\s+", " ", Generator([]).expr(e, 0))
 
 
+def _plain(d: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 3.5, 10, 47.2626."""
+    return format(d.normalize(), "f")
+
+
+def fmt_money(x: float, unit: str) -> str:
+    """An amount in the texts' notation, exact to the fen (the rule is in docs/evaluation.md):
+    a whole number of 万 as N万 (1400万美元, 200万元), or as N亿 when it is at least 1亿 and a whole
+    number of 百万 (3.5亿元; but 12345万元); a whole number of 元 from 1万 up as 万 with up to four
+    decimals (19.6万元, 47.2626万元); below 1万 as 元 (500元); an amount with fen as the exact 元 figure
+    with thousands separators (44,430,121.94元)."""
+    if x != x:
+        return "unknown"
+    if x in (float("inf"), float("-inf")):
+        return ("-" if x < 0 else "") + "∞"
+    d = Decimal(repr(float(x)))
+    sign = "-" if d < 0 else ""
+    fen = int((abs(d) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if fen == 0:
+        return f"0{unit}"
+    if fen % 100:  # fen: the exact figure
+        return f"{sign}{fen // 100:,}.{fen % 100:02d}{unit}"
+    yuan = fen // 100
+    if yuan < 10_000:
+        return f"{sign}{yuan}{unit}"
+    if yuan % 10_000:
+        return f"{sign}{_plain(Decimal(yuan) / 10_000)}万{unit}"
+    wan = yuan // 10_000
+    if wan >= 10_000 and wan % 100 == 0:
+        return f"{sign}{_plain(Decimal(wan) / 10_000)}亿{unit}"
+    return f"{sign}{wan}万{unit}"
+
+
 def fmt_number(x: float, dim: Dim | None) -> str:
     if x == float("inf"):
         return "∞"
     unit = {Dim.CNY: "元", Dim.USD: "美元", Dim.POINTS: "分", Dim.MONTHS: "个月", Dim.DAYS: "天",
             Dim.AREA: "亩", Dim.COUNT: ""}.get(dim, "") if dim else ""
     if dim in (Dim.CNY, Dim.USD):
-        return f"{x:,.2f}{unit}"
+        return fmt_money(x, unit)
     if dim == Dim.RATIO:
         return f"{x * 100:g}%"
     return f"{x:g}{unit}"
@@ -55,8 +94,7 @@ class ClauseTrace:
     id: str
     label: str | None
     concept: str | None
-    article: str | None
-    quote: str | None
+    cites: list[tuple[str, str]]  # (article, quote), every one the item cites, in order
     fired: bool
     conditions: list[tuple[str, bool]] = field(default_factory=list)
     value_text: str | None = None
@@ -66,23 +104,23 @@ class ClauseTrace:
 
     def render(self) -> str:
         mark = "✓" if self.fired else "·"
-        head = f"{mark} {self.kind} {self.id}"
+        head = f"{mark} {self.kind} {printable(self.id)}"
         if self.label:
-            head += f" “{self.label}”"
+            head += f" “{printable(self.label)}”"
         if self.concept:
             head += f" → {self.concept}"
         lines = [head]
-        if self.article:
-            lines.append(f"    {self.article}: “{self.quote}”")
+        for article, quote in self.cites:
+            lines.append(f"    {printable(article)}: “{printable(quote)}”")
         for text, ok in self.conditions:
-            lines.append(f"    when {text}: {'yes' if ok else 'NO'}")
+            lines.append(f"    when {printable(text)}: {'yes' if ok else 'NO'}")
         if self.inputs:
-            lines.append("    inputs: " + ", ".join(self.inputs))
+            lines.append("    inputs: " + printable(", ".join(self.inputs)))
         for d in self.details:
-            lines.append(f"    {d}")
+            lines.append(f"    {printable(d)}")
         if self.value_text is not None:
-            lines.append(f"    value {self.value_text} = {self.value}" if self.fired else
-                         f"    value {self.value_text} (not fired)")
+            lines.append(f"    value {printable(self.value_text)} = {self.value}" if self.fired else
+                         f"    value {printable(self.value_text)} (not fired)")
         return "\n".join(lines)
 
 
@@ -97,11 +135,11 @@ class Explanation:
     outcomes: dict[str, str]
 
     def render(self) -> str:
-        out = [f"project {self.project} under {self.policy} ({self.city}); USD→CNY {self.fx:g}; readings: "
-               + (", ".join(f"{k}={v}" for k, v in sorted(self.readings.items())) or "none")]
+        out = [printable(f"project {self.project} under {self.policy} ({self.city}); USD→CNY {self.fx:g}; "
+                         "readings: " + (", ".join(f"{k}={v}" for k, v in sorted(self.readings.items())) or "none"))]
         out += [s.render() for s in self.steps]
         out.append("outcomes:")
-        out += [f"  {k}: {v}" for k, v in self.outcomes.items()]
+        out += [printable(f"  {k}: {v}") for k, v in self.outcomes.items()]
         return "\n".join(out)
 
 
@@ -188,7 +226,7 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
                 _details(c.value, env, cp, details)
             steps.append(ClauseTrace(
                 "clause", ident, c.label, c.concept.dotted if c.concept else None,
-                c.cites[0].article if c.cites else None, c.cites[0].quote if c.cites else None, fired, conds,
+                [(x.article, x.quote) for x in c.cites], fired, conds,
                 show(c.value) if c.value is not None else None, fmt_value(value, cc.dim), details,
                 [f"{name} = {_field_value(one, name)}" for name in inputs]))
         else:
@@ -206,8 +244,7 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
                     key = f"{sc.concept}.{name}"
                     details.append(f"{key} = {w:.0%} of {sc.base} = "
                                    f"{fmt_value(outcomes.value(key, 0), cp.compiler.clause_dim.get(sc.base))}")
-            steps.append(ClauseTrace("split", ident, s.label, sc.concept,
-                                     s.cites[0].article if s.cites else None, s.cites[0].quote if s.cites else None,
+            steps.append(ClauseTrace("split", ident, s.label, sc.concept, [(x.article, x.quote) for x in s.cites],
                                      applies, conds, None, None, details))
     shown = {c: fmt_value(outcomes.value(c, 0), cp.concept_dims.get(c)) for c in outcomes.concepts}
     chosen = cp.default_readings()

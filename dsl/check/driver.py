@@ -18,6 +18,7 @@ from dsl.check.quotes import QuoteChecks
 from dsl.check.reachability import ReachabilityChecks
 from dsl.check.readings import ReadingChecks
 from dsl.check.splits import SplitChecks
+from dsl.check.text import TextChecks
 from dsl.check.tiers import TierChecks
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.load import Loader
@@ -25,7 +26,7 @@ from dsl.model import Policy, PolicyFileInfo
 from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
 
 
-class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, ReachabilityChecks):
+class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, ReachabilityChecks, TextChecks):
     def check_clause(self, c: A.Clause) -> None:
         key = f"clause:{c.id}"
         self.check_cites(key, c.cites, c.span, f"clause `{c.id}`")
@@ -85,6 +86,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
 
     def run(self) -> list[Diagnostic]:
         self.check_meta()
+        self.check_texts()
         for r in self.p.readings.values():
             self.check_reading(r)
         for c in self.p.clauses.values():
@@ -119,14 +121,20 @@ class CheckResult:
         return any(d.is_error for d in self.diagnostics)
 
 
-def check_paths(paths: list[Path]) -> CheckResult:
-    """Parse, merge and check each policy file; every diagnostic of every file, deduplicated."""
-    from dsl.load import policy_files
+def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckResult:
+    """Parse, merge and check each policy file; every diagnostic of every file, deduplicated.
 
-    loader = Loader()
+    `search`: folders where base policies and the taxonomy are looked for after the policy's own
+    folder (then $POLICYLAB_PATH and the bundled policies: dsl.paths)."""
+    from dsl.load import escaping_links, policy_files
+
+    loader = Loader(search)
     taxonomies: dict[Path, tuple[Taxonomy, list[Diagnostic]]] = {}
     diags: list[Diagnostic] = []
     policies: list[Policy] = []
+    for link in escaping_links(paths):
+        diags.append(Diagnostic("E001", "a link to a file outside the folder is not read", A.Span(str(link), 1, 1, 1, 1),
+                                "copy the policy into the folder instead of linking to it"))
     for path in policy_files(paths):
         if not path.exists():
             diags.append(Diagnostic("E001", "no such file", A.Span(str(path), 1, 1, 1, 1),
@@ -136,9 +144,13 @@ def check_paths(paths: list[Path]) -> CheckResult:
         diags.extend(d)
         if policy is None:
             continue
-        tax_dir = find_taxonomy_dir(path)
+        tax_dir = find_taxonomy_dir(path, loader.search)
         tax = None
-        if tax_dir is not None:
+        if tax_dir is None:
+            diags.append(Diagnostic("E209", "no taxonomy found, so concept keys cannot be checked",
+                                    policy.files[-1].ast.header.span,
+                                    "put a taxonomy/ folder beside the policy, or name one with --policies DIR"))
+        else:
             if tax_dir not in taxonomies:
                 taxonomies[tax_dir] = load_taxonomy(tax_dir)
                 diags.extend(taxonomies[tax_dir][1])

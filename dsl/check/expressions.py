@@ -139,6 +139,11 @@ class ExpressionChecks(CheckerBase):
                 self.err("E203", f"unknown grade \"{value.value}\"", value.span,
                          "grades are " + ", ".join(GRADES))
             return
+        if isinstance(value, A.Text):  # `referral == "intermediary"`: a choice is a word, not a text
+            self.err("E302", f"`{field_name}` is compared with one of its choices, not with a quoted text",
+                     value.span, f"drop the quotes: write {field_name} == {value.value}" if value.value in f.choices
+                     else "drop the quotes; choices: " + ", ".join(f.choices))
+            return
         if not isinstance(value, A.Name) or len(value.path) != 1:
             self.err("E302", f"`{field_name}` is compared with one of its choices", span_of(value),
                      "choices: " + ", ".join(f.choices))

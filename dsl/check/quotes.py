@@ -61,15 +61,29 @@ class QuoteChecks(CheckerBase):
     def check_quote(self, info: PolicyFileInfo | None, quote: str, span: A.Span) -> None:
         if info is None or info.source_text is None:
             return
-        folded = self._folded.get(id(info))
-        if folded is None:  # fold each source once, not once per quote
-            folded = self._folded[id(info)] = fold(info.source_text)
-        ok, where = find_quote(quote, folded)
-        if not ok:
-            name = info.source_path.name if info.source_path else "the source"
-            self.err("E500", f"quote not found in {name}: {where}", span,
-                     "copy the text verbatim (whitespace is ignored; full-width punctuation is not); "
-                     "elide with ……")
+        folded = fold(quote)
+        if not folded.replace("…", ""):
+            self.err("E500", "the quote is empty" if not folded else "the quote is only an elision (……)", span,
+                     "quote the words of the text that the item rests on")
+            return
+        texts = [(info.source_path, info.source_text), *info.base_sources]
+        where = ""
+        for _path, text in texts:  # its own text first, then the texts it revises
+            ok, found = find_quote(quote, self._fold_once(text))
+            if ok:
+                return
+            where = where or found
+        name = info.source_path.name if info.source_path else "the source"
+        self.err("E500", f"quote not found in {name}: {where}", span,
+                 "copy the text verbatim (whitespace is ignored; full-width punctuation is not); "
+                 "elide with ……")
+
+    def _fold_once(self, text: str) -> str:
+        """Fold each source once, not once per quote."""
+        folded = self._folded.get(id(text))
+        if folded is None:
+            folded = self._folded[id(text)] = fold(text)
+        return folded
 
     def check_quote_currency(self, cites: tuple[A.Cite, ...], exprs: list[A.Expr | None]) -> None:
         if not cites:
