@@ -41,6 +41,7 @@ class Quantity:
     number: Decimal
     scale: str  # "", "千", "万", "亿", "万亿"
     unit: str  # a key of dsl.units.UNITS ("" for a bare number)
+    derived: str | None = None  # `10分 derived "why"`: implied by the text, not stated in a quote
     span: Span = _span()
 
     @property
@@ -61,6 +62,7 @@ class RatioLit:
     """``1.5:1`` (a weight ratio) or ``3:7`` (split proportions)."""
 
     parts: tuple[Decimal, ...]
+    derived: str | None = None  # `1:1 derived "why"`: implied by the text, not stated in a quote
     span: Span = _span()
 
     def __str__(self) -> str:
@@ -108,7 +110,7 @@ class Name:
 
 @dataclass(frozen=True)
 class Unary:
-    op: str  # "neg", "not", "up_to", "at_most", "at_least", "about"
+    op: str  # "neg", "not", "up_to", "at_most", "at_least", "more_than", "about"
     operand: Expr
     span: Span = _span()
 
@@ -231,6 +233,17 @@ class Cite:
 
 
 @dataclass(frozen=True)
+class BeneficiaryRule:
+    """`beneficiary referring_department if referral == municipal_dept`: who receives an outcome,
+    chosen per project.  In a split, `share` names the share it is for."""
+
+    share: str | None
+    name: Name
+    when: Expr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Clause:
     """A per-project rule: when its condition holds, its value goes to its concept."""
 
@@ -242,6 +255,8 @@ class Clause:
     when: Expr | None
     value: Expr | None
     notes: tuple[str, ...]
+    # conditional beneficiaries, first that holds wins; `beneficiary` above is the one otherwise
+    beneficiary_if: tuple[BeneficiaryRule, ...] = ()
     span: Span = _span()
 
 
@@ -264,6 +279,7 @@ class Split:
     ratio_form: bool  # written as ``a, b = 3:7`` rather than ``a = 30%, b = 70%``
     cites: tuple[Cite, ...]
     notes: tuple[str, ...]
+    beneficiaries: tuple[BeneficiaryRule, ...] = ()  # per share; conditional ones first that holds wins
     span: Span = _span()
     shares_span: Span = _span()
 

@@ -33,6 +33,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E108": ("error", "repeated statement"),
     "E109": ("error", "invalid date"),
     "E110": ("error", "missing statement"),
+    "E111": ("error", "expression nested too deep"),
     # names
     "E200": ("error", "undefined name"),
     "E201": ("error", "duplicate id"),
@@ -51,6 +52,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E303": ("error", "condition is not true/false"),
     "E304": ("error", "value does not fit the concept's unit"),
     "E305": ("error", "figure's currency differs from the quoted text"),
+    "E306": ("error", "division by zero"),
+    "E307": ("error", "figure too large"),
+    "E308": ("error", "arithmetic with no value"),
     # tiers and splits
     "E400": ("error", "gap between tiers"),
     "E401": ("error", "overlapping tiers"),
@@ -63,6 +67,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E500": ("error", "quote not found in the source text"),
     "E501": ("error", "source text cannot be read"),
     "E502": ("error", "item has no citation"),
+    "E503": ("error", "figure not in the quotes"),
     # readings, extends
     "E600": ("error", "reading's default is not one of its options"),
     "E601": ("error", "reading cases do not match its options"),

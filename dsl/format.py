@@ -4,20 +4,23 @@ Guarantees, checked on every call before anything is returned:
 - meaning: parse(format(x)) == parse(x) (the AST ignores spans);
 - nothing lost: every comment of the input is in the output;
 - idempotence follows from the canonical layout: format(format(x)) == format(x).
+
+The generator lays out code only, recording for each output line where its content begins in the
+source; `dsl.format_comments` then puts each comment beside the line of the code it was beside.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from itertools import pairwise
+from typing import Any
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic, display_width
-from dsl.parse import parse_text
+from dsl.format_comments import INDENT, Comment, Doc, Pos, SourceScan, place_comments, scan_comments
+from dsl.parse import normalise_newlines, parse_text
 from dsl.units import format_decimal
+from dsl.walk import chain, same
 
-INDENT = "  "
 MAX_LINE = 100  # a `when` or `value` longer than this is broken over lines
 
 
@@ -25,34 +28,6 @@ class FormatError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         super().__init__("; ".join(d.message for d in diagnostics))
         self.diagnostics = diagnostics
-
-
-@dataclass
-class Comment:
-    line: int
-    text: str
-
-
-def scan_comments(text: str) -> list[Comment]:
-    """`#` comments outside strings, with their line numbers (strings never span lines)."""
-    out: list[Comment] = []
-    for n, line in enumerate(text.split("\n"), 1):  # \n only, as the parser counts lines
-        in_str = False
-        i = 0
-        while i < len(line):
-            ch = line[i]
-            if in_str:
-                if ch == "\\":
-                    i += 1
-                elif ch == '"':
-                    in_str = False
-            elif ch == '"':
-                in_str = True
-            elif ch == "#":
-                out.append(Comment(n, line[i:].rstrip()))
-                break
-            i += 1
-    return out
 
 
 def quote(s: str) -> str:
@@ -68,252 +43,299 @@ _BINARY = {
     "*": (P_PRODUCT, P_PRODUCT, P_PREFIX), "/": (P_PRODUCT, P_PRODUCT, P_PREFIX),
     "of": (P_OF, P_RANGE, P_OF),
 }
-_PREFIX = {"neg": "-", "up_to": "up to ", "at_most": "at most ", "at_least": "at least ", "about": "about "}
+_PREFIX = {"neg": "-", "up_to": "up to ", "at_most": "at most ", "at_least": "at least ", "more_than": "more than ", "about": "about "}
+
+
+_ITEM_WORD: dict[type, str] = {A.Clause: "clause", A.Split: "split", A.Param: "param", A.Mechanism: "mechanism",
+                               A.Reading: "reading", A.Unencoded: "unencoded", A.Override: "override",
+                               A.Remove: "remove"}
+_EOF: Pos = (1 << 62, 0)  # after every position
+
+
+def _start(span: A.Span) -> Pos:
+    return (span.line, span.column)
+
+
+def _end(span: A.Span) -> Pos:
+    return (span.end_line, span.end_column)  # exclusive, as Lark's
 
 
 class Generator:
-    def __init__(self, comments: list[Comment]):
-        self.comments = comments
-        self.lines: list[str] = []
+    """Lays out an AST.  With the source scan, each output line knows where it began in the source;
+    `Generator([])` (no source) is how other modules render a bare expression."""
 
-    # -------------------------------------------------------- comments
-    def flush_before(self, line: int, depth: int) -> None:
-        while self.comments and self.comments[0].line < line:
-            self.lines.append(INDENT * depth + self.comments.pop(0).text)
+    def __init__(self, source: SourceScan | list[Comment] | None = None):
+        self.src = source if isinstance(source, SourceScan) else None
+        self.lines: list[tuple[str, Pos | None]] = []
 
-    def trailing(self, upto_line: int, depth: int) -> None:
-        """Comments on the lines a statement occupied: the first trails it, the rest follow it."""
-        first = True
-        while self.comments and self.comments[0].line <= upto_line:
-            c = self.comments.pop(0)
-            if first and self.lines:
-                self.lines[-1] += "  " + c.text
-                first = False
-            else:
-                self.lines.append(INDENT * depth + c.text)
+    # -------------------------------------------------------- source positions (None without a source)
+    # The AST keeps no span for some statement keywords, so they are found among the source's tokens.
+    def _kw(self, word: str, span: A.Span) -> Pos | None:
+        """The keyword `word` that opens a node whose span (or first child's span) is `span`."""
+        return self.src.last(word, _start(span)) if self.src and span.line else None
 
-    def emit(self, depth: int, text: str | Callable[[], str], node_span: A.Span | None = None) -> None:
-        """One statement.  `text` may be a thunk: comments before the statement are placed
-        first, so that a block inside it (tiers) does not swallow them."""
-        if node_span is not None and node_span.line:
-            self.flush_before(node_span.line, depth)
-        if callable(text):
-            text = text()
-        for i, part in enumerate(text.split("\n")):
-            self.lines.append((INDENT * depth if i == 0 else "") + part)
-        if node_span is not None and node_span.line:
-            self.trailing(node_span.end_line, depth)
+    def _nth(self, word: str, start: Pos | None, end: Pos | None, n: int = 0) -> Pos | None:
+        """The n-th keyword `word` of the item from `start` to `end` (None: the file's end): for
+        statements the AST keeps no span of."""
+        return self.src.nth(word, start, end or _EOF, n) if self.src and start else None
+
+    def _close(self, span: A.Span) -> Pos | None:
+        """The closing `)` that ends a call's span."""
+        return self.src.before(_end(span)) if self.src and span.line else None
+
+    def _block_close(self, first_row: A.Span) -> Pos | None:
+        """The `}` matching the `{` before a block's first row."""
+        opened = self.src.last("{", _start(first_row)) if self.src and first_row.line else None
+        return self.src.partner.get(opened) if self.src and opened else None
+
+    def _last_before(self, end: Pos | None) -> Pos | None:
+        """The last token before `end` (the next item), or of the file: an item's closing `}`."""
+        if self.src is None or not self.src.tokens:
+            return None
+        return self.src.before(end) if end else self.src.tokens[-1]
+
+    def _from(self, word: str, span: A.Span) -> Pos | None:
+        """The first `word` after a node: the `and` that starts the next line of a broken chain."""
+        return self.src.first(word, _end(span)) if self.src and span.line else None
+
+    def _next(self, word: str, at: Pos) -> Pos | None:
+        """The token after the first `word` from `at`: an argument after `(` or `,`."""
+        if self.src is None or not at[0]:
+            return None
+        found = self.src.first(word, at)
+        return self.src.after(found) if found else None
+
+    # -------------------------------------------------------- output
+    def emit(self, depth: int, text: Doc | str, start: Pos | None) -> None:
+        """One statement, which begins at `start` in the source; its further lines know their own."""
+        doc = Doc(text) if isinstance(text, str) else text
+        self.lines.append((INDENT * depth + doc.first, start))
+        self.lines.extend(doc.rest)
 
     # -------------------------------------------------------- expressions
     def expr(self, e: A.Expr, depth: int, need: int = P_IF) -> str:
-        text, prec = self._expr(e, depth)
-        return f"({text})" if prec < need else text
+        return str(self.doc(e, depth, need))
 
-    def _expr(self, e: A.Expr, depth: int) -> tuple[str, int]:  # noqa: C901
+    def doc(self, e: A.Expr, depth: int, need: int = P_IF) -> Doc:
+        text, prec = self._expr(e, depth)
+        return "(" + text + ")" if prec < need else text
+
+    def _expr(self, e: A.Expr, depth: int) -> tuple[Doc, int]:  # noqa: C901
         if isinstance(e, A.Quantity):
-            return f"{format_decimal(e.number)}{e.scale}{e.unit}", P_ATOM
+            return Doc(f"{format_decimal(e.number)}{e.scale}{e.unit}{_derived(e)}"), P_ATOM
         if isinstance(e, A.RatioLit):
-            return str(e), P_ATOM
+            return Doc(f"{e}{_derived(e)}"), P_ATOM
         if isinstance(e, A.Infinity):
-            return "∞", P_ATOM
+            return Doc("∞"), P_ATOM
         if isinstance(e, A.BoolLit):
-            return ("true" if e.value else "false"), P_ATOM
+            return Doc("true" if e.value else "false"), P_ATOM
         if isinstance(e, A.Text):
-            return quote(e.value), P_ATOM
+            return Doc(quote(e.value)), P_ATOM
         if isinstance(e, A.Promised):
-            return f"promised {quote(e.wording)}", P_ATOM
+            return Doc(f"promised {quote(e.wording)}"), P_ATOM
         if isinstance(e, A.Name):
-            return e.dotted, P_ATOM
+            return Doc(e.dotted), P_ATOM
         if isinstance(e, A.Unary):
             if e.op == "not":
-                return f"not {self.expr(e.operand, depth, P_NOT)}", P_NOT
-            return f"{_PREFIX[e.op]}{self.expr(e.operand, depth, P_PREFIX)}", P_PREFIX
+                return "not " + self.doc(e.operand, depth, P_NOT), P_NOT
+            return _PREFIX[e.op] + self.doc(e.operand, depth, P_PREFIX), P_PREFIX
         if isinstance(e, A.Binary):
+            if e.op in ("and", "or"):  # a chain of any length, as a list: no recursion along it
+                prec, lneed, rneed = _BINARY[e.op]
+                parts = chain(e, e.op)
+                out = self.doc(parts[0], depth, lneed)
+                for x in parts[1:]:
+                    out = out + f" {e.op} " + self.doc(x, depth, rneed)
+                return out, prec
             if e.op in _BINARY:
                 prec, lneed, rneed = _BINARY[e.op]
-                return f"{self.expr(e.left, depth, lneed)} {e.op} {self.expr(e.right, depth, rneed)}", prec
-            return f"{self.expr(e.left, depth, P_BOUND)} {e.op} {self.expr(e.right, depth, P_BOUND)}", P_CMP
+                return self.doc(e.left, depth, lneed) + f" {e.op} " + self.doc(e.right, depth, rneed), prec
+            return self.doc(e.left, depth, P_BOUND) + f" {e.op} " + self.doc(e.right, depth, P_BOUND), P_CMP
         if isinstance(e, A.Range):
-            return f"{self.expr(e.low, depth, P_ATOM)}~{self.expr(e.high, depth, P_ATOM)}", P_RANGE
+            return self.doc(e.low, depth, P_ATOM) + "~" + self.doc(e.high, depth, P_ATOM), P_RANGE
         if isinstance(e, A.SetLit):
-            return "{" + ", ".join(n.dotted for n in e.items) + "}", P_ATOM
+            return Doc("{" + ", ".join(n.dotted for n in e.items) + "}"), P_ATOM
         if isinstance(e, A.InSet):
-            container = e.container.dotted if isinstance(e.container, A.Name) else self.expr(e.container, depth)
-            return f"{self.expr(e.element, depth, P_BOUND)} {'not in' if e.negated else 'in'} {container}", P_CMP
+            container = Doc(e.container.dotted) if isinstance(e.container, A.Name) else self.doc(e.container, depth)
+            word = " not in " if e.negated else " in "
+            return self.doc(e.element, depth, P_BOUND) + word + container, P_CMP
         if isinstance(e, A.IfExpr):
-            return (f"if {self.expr(e.cond, depth)} then {self.expr(e.then, depth)} "
-                    f"else {self.expr(e.else_, depth)}"), P_IF
+            return ("if " + self.doc(e.cond, depth) + " then " + self.doc(e.then, depth) + " else "
+                    + self.doc(e.else_, depth)), P_IF
         if isinstance(e, A.Call):
-            return f"{e.func}(" + ", ".join(self.expr(a, depth) for a in e.args) + ")", P_ATOM
+            return _join(Doc(f"{e.func}("), [self.doc(a, depth) for a in e.args], ", ") + ")", P_ATOM
         if isinstance(e, A.ListValue):
-            return "[" + ", ".join(self.expr(a, depth) for a in e.items) + "]", P_ATOM
+            return _join(Doc("["), [self.doc(a, depth) for a in e.items], ", ") + "]", P_ATOM
         if isinstance(e, A.Tiers):
             return self._tiers(e, depth), P_ATOM
         if isinstance(e, A.ByReading):
             return self._by_reading(e, depth), P_ATOM
         raise AssertionError(type(e).__name__)
 
-    def _block(self, head: str, rows: list[tuple[str | Callable[[], str], A.Span]], depth: int, end: A.Span) -> str:
-        """A `{ … }` block inside an expression: rows one per line, comments kept in place."""
-        saved, self.lines = self.lines, []
-        for text, span in rows:
-            self.emit(depth + 1, text, span)
-        if end.end_line:
-            self.flush_before(end.end_line, depth + 1)
-        body = self.lines
-        self.lines = saved
-        return "\n".join([head + " {", *body, INDENT * depth + "}"])
+    def _block(self, head: Doc, rows: list[tuple[Doc, A.Span]], depth: int) -> Doc:
+        """A `{ … }` block inside an expression: one row a line."""
+        out = head + " {"
+        for row, row_span in rows:
+            out = out + Doc.line(INDENT * (depth + 1), _start(row_span) if row_span.line else None) + row
+        return out + Doc.line(INDENT * depth, self._block_close(rows[0][1])) + "}"
 
-    def _tiers(self, t: A.Tiers, depth: int) -> str:
-        head = f"tiers {t.subject.dotted}"
+    def _tiers(self, t: A.Tiers, depth: int) -> Doc:
+        head = Doc(f"tiers {t.subject.dotted}")
         if t.scale is not None:
             word = "unless" if t.scale.unless else "when"
-            head += f" scaled {self.expr(t.scale.factor, depth, P_PREFIX)} {word} {self.expr(t.scale.cond, depth)}"
-        edges = [f"{'[' if r.low_closed else '('}{self.expr(r.low, depth)}, {self.expr(r.high, depth)}"
-                 f"{']' if r.high_closed else ')'}" for r in t.rows]
-        width = max(display_width(x) for x in edges)
-        rows: list[tuple[str | Callable[[], str], A.Span]] = [
-            (partial(self._arrow, f"{edge}{' ' * (width - display_width(edge))}", r.value, depth + 1), r.span)
-            for edge, r in zip(edges, t.rows, strict=True)]
-        return self._block(head, rows, depth, t.span)
+            head = (head + " scaled " + self.doc(t.scale.factor, depth, P_PREFIX) + f" {word} "
+                    + self.doc(t.scale.cond, depth))
+        edges = [("[" if r.low_closed else "(") + self.doc(r.low, depth) + ", " + self.doc(r.high, depth)
+                 + ("]" if r.high_closed else ")") for r in t.rows]
+        width = max(display_width(x.last) for x in edges)
+        rows = [(edge + " " * (width - display_width(edge.last)) + " -> " + self.doc(r.value, depth + 1), r.span)
+                for edge, r in zip(edges, t.rows, strict=True)]
+        return self._block(head, rows, depth)
 
-    def _by_reading(self, b: A.ByReading, depth: int) -> str:
+    def _by_reading(self, b: A.ByReading, depth: int) -> Doc:
         width = max(len(c.option) for c in b.cases)
-        rows: list[tuple[str | Callable[[], str], A.Span]] = [
-            (partial(self._keyword, f"{c.option}:{' ' * (width - len(c.option))}", c.value, depth + 1), c.span)
-            for c in b.cases]
-        return self._block(f"by reading {b.reading}", rows, depth, b.span)
+        rows = [(f"{c.option}:{' ' * (width - len(c.option))} " + self.doc(c.value, depth + 1), c.span)
+                for c in b.cases]
+        return self._block(Doc(f"by reading {b.reading}"), rows, depth)
 
     # -------------------------------------------------------- statements
-    # Statement texts are built lazily (see `emit`): these make the thunks.
-    def _keyword(self, keyword: str, e: A.Expr, depth: int) -> str:
-        return f"{keyword} {self.expr(e, depth)}"
-
-    def _arrow(self, edges: str, e: A.Expr, depth: int) -> str:
-        return f"{edges} -> {self.expr(e, depth)}"
-
-    def _statement(self, keyword: str, e: A.Expr, depth: int) -> str:
+    def _statement(self, keyword: str, e: A.Expr, depth: int) -> Doc:
         """`when`/`value`: a long chain of `and`/`or` gets one operand a line; a long max(…) one item a line."""
-        text = self._keyword(keyword, e, depth)
-        if len(INDENT * depth + text.split("\n")[0]) <= MAX_LINE:
+        text = keyword + " " + self.doc(e, depth)
+        if len(INDENT * depth + text.first) <= MAX_LINE:
             return text
         pad = INDENT * (depth + 1)
         if isinstance(e, A.Binary) and e.op in ("and", "or"):
             need = P_NOT if e.op == "and" else P_AND
-            parts = [self.expr(x, depth + 1, need) for x in _chain(e, e.op)]
-            return f"{keyword} {parts[0]}" + "".join(f"\n{pad}{e.op} {x}" for x in parts[1:])
+            operands = _chain(e, e.op)
+            out = keyword + " " + self.doc(operands[0], depth + 1, need)
+            for prev, x in pairwise(operands):
+                out = out + Doc.line(pad, self._from(e.op, prev.span)) + f"{e.op} " + self.doc(x, depth + 1, need)
+            return out
         if isinstance(e, A.Call) and len(e.args) > 1:
-            args = [self.expr(a, depth + 1) for a in e.args]
-            return f"{keyword} {e.func}(\n" + ",\n".join(pad + a for a in args) + f"\n{INDENT * depth})"
+            out = Doc(f"{keyword} {e.func}(")
+            for i, a in enumerate(e.args):
+                # an argument's line begins after the call's `(`, or after the `,` ending the one before
+                at = self._next("(", _start(e.span)) if i == 0 else self._next(",", _end(e.args[i - 1].span))
+                out = out + ("," if i else "") + Doc.line(pad, at) + self.doc(a, depth + 1)
+            return out + Doc.line(INDENT * depth, self._close(e.span)) + ")"
         return text
+
+    def _when_value(self, d: int, when: A.Expr | None, value: A.Expr | None) -> None:
+        for keyword, e in (("when", when), ("value", value)):
+            if e is not None:
+                self.emit(d, self._statement(keyword, e, d), self._kw(keyword, e.span))
 
     def cites(self, cites: tuple[A.Cite, ...], depth: int) -> None:
         for c in cites:
-            self.emit(depth, f"cite {quote(c.article)} {quote(c.quote)}", c.span)
+            self.emit(depth, f"cite {quote(c.article)} {quote(c.quote)}", self._kw("cite", c.span))
 
-    def notes(self, notes: tuple[str, ...], depth: int) -> None:
-        for n in notes:
-            self.emit(depth, f"note {quote(n)}")
+    def notes(self, notes: tuple[str, ...], depth: int, start: Pos | None, end: Pos | None) -> None:
+        for i, n in enumerate(notes):
+            self.emit(depth, f"note {quote(n)}", self._nth("note", start, end, i))
 
-    def open_block(self, depth: int, head: str, span: A.Span) -> None:
-        self.flush_before(span.line, depth)
-        self.lines.append(INDENT * depth + head + " {")
-        self.trailing(span.line, depth)
+    def beneficiary(self, b: A.Name | None, depth: int, rules: tuple[Any, ...] = ()) -> None:
+        """`beneficiary X`, after the rules `beneficiary [SHARE =] X if COND` (first that holds wins)."""
+        for r in rules:
+            text = f"beneficiary {r.share + ' = ' if r.share else ''}{r.name.dotted}"
+            self.emit(depth, text + (" if " + self.doc(r.when, depth) if r.when is not None else ""),
+                      self._kw("beneficiary", r.span))
+        if b is not None:
+            self.emit(depth, f"beneficiary {b.dotted}", self._kw("beneficiary", b.span))
 
-    def close_block(self, depth: int, span: A.Span) -> None:
-        if span.end_line:
-            self.flush_before(span.end_line, depth + 1)
-        self.lines.append(INDENT * depth + "}")
-        if span.end_line:
-            self.trailing(span.end_line, depth)
+    def open_block(self, depth: int, head: Doc | str, start: Pos | None) -> None:
+        self.emit(depth, head + " {", start)
+
+    def close_block(self, depth: int, end: Pos | None) -> None:
+        """An item's `}`, the last token before `end` (where the next item begins)."""
+        self.emit(depth, "}", self._last_before(end))
 
     @staticmethod
     def _label(label: str | None) -> str:
         return f" {quote(label)}" if label is not None else ""
 
-    def item(self, item: A.Item, depth: int = 0, prefix: str = "") -> None:  # noqa: C901
+    def item(self, item: A.Item, end: Pos | None = None, depth: int = 0, prefix: str = "",  # noqa: C901
+             start: Pos | None = None) -> None:
+        """One item; `end` is where the next item begins in the source (None: the file's end)."""
+        start = start or self._kw(_ITEM_WORD[type(item)], item.span)
         if isinstance(item, A.Override):
-            self.item(item.item, depth, "override ")
+            self.item(item.item, end, depth, "override ", start)
             return
         if isinstance(item, A.Remove):
-            self.emit(depth, f"remove {item.kind} {item.id}", item.span)
+            self.emit(depth, f"remove {item.kind} {item.id}", start)
             return
         if isinstance(item, A.Unencoded):
             self.emit(depth, f"unencoded {quote(item.article)} {quote(item.quote)} because {quote(item.reason)}",
-                      item.span)
+                      start)
             return
         d = depth + 1
         if isinstance(item, A.Clause):
-            self.open_block(depth, f"{prefix}clause {item.id}{self._label(item.label)}", item.span)
+            self.open_block(depth, f"{prefix}clause {item.id}{self._label(item.label)}", start)
             if item.concept is not None:
-                self.emit(d, f"concept {item.concept.dotted}")
-            if item.beneficiary is not None:
-                self.emit(d, f"beneficiary {item.beneficiary.dotted}")
+                self.emit(d, f"concept {item.concept.dotted}", self._kw("concept", item.concept.span))
+            self.beneficiary(item.beneficiary, d, item.beneficiary_if)
             self.cites(item.cites, d)
-            if item.when is not None:
-                self.emit(d, partial(self._statement, "when", item.when, d), _stmt_span(item.when))
-            if item.value is not None:
-                self.emit(d, partial(self._statement, "value", item.value, d), _stmt_span(item.value))
-            self.notes(item.notes, d)
-            self.close_block(depth, item.span)
+            self._when_value(d, item.when, item.value)
+            self.notes(item.notes, d, start, end)
+            self.close_block(depth, end)
         elif isinstance(item, A.Split):
-            self.open_block(depth, f"{prefix}split {item.id}{self._label(item.label)}", item.span)
+            self.open_block(depth, f"{prefix}split {item.id}{self._label(item.label)}", start)
             self.cites(item.cites, d)
             if item.splits is not None:
-                self.emit(d, f"splits {item.splits.dotted}")
-            if item.when is not None:
-                self.emit(d, partial(self._statement, "when", item.when, d), _stmt_span(item.when))
+                self.emit(d, f"splits {item.splits.dotted}", self._kw("splits", item.splits.span))
+            self._when_value(d, item.when, None)
             if item.shares:
                 if item.ratio_form:
                     parts = ":".join(format_decimal(s.weight.number) for s in item.shares  # type: ignore[union-attr]
                                      )
-                    self.emit(d, f"shares {', '.join(s.name for s in item.shares)} = {parts}")
+                    text: Doc | str = f"shares {', '.join(s.name for s in item.shares)} = {parts}"
                 else:
-                    self.emit(d, "shares " + ", ".join(f"{s.name} = {self.expr(s.weight, d)}" for s in item.shares))
-            self.notes(item.notes, d)
-            self.close_block(depth, item.span)
+                    text = _join(Doc("shares "), [f"{s.name} = " + self.doc(s.weight, d) for s in item.shares], ", ")
+                self.emit(d, text, self._kw("shares", item.shares_span))
+            self.beneficiary(None, d, item.beneficiaries)
+            self.notes(item.notes, d, start, end)
+            self.close_block(depth, end)
         elif isinstance(item, A.Param):
             v = item.value
             if isinstance(v, A.Target):
-                value = f"committed {self.expr(v.committed, d)}"
+                value = "committed " + self.doc(v.committed, d)
                 if v.stretch is not None:
-                    value += f" stretch {self.expr(v.stretch, d)}"
+                    value = value + " stretch " + self.doc(v.stretch, d)
             else:
-                value = self.expr(v, d)
-            head = f"{prefix}param {item.id}{self._label(item.label)} = {value}"
+                value = self.doc(v, d)
+            head = f"{prefix}param {item.id}{self._label(item.label)} = " + value
             if not (item.cites or item.notes or item.beneficiary):
-                self.emit(depth, head, item.span)
+                self.emit(depth, head, start)
                 return
-            self.open_block(depth, head, item.span)
-            if item.beneficiary is not None:
-                self.emit(d, f"beneficiary {item.beneficiary.dotted}")
+            self.open_block(depth, head, start)
+            self.beneficiary(item.beneficiary, d)
             self.cites(item.cites, d)
-            self.notes(item.notes, d)
-            self.close_block(depth, item.span)
+            self.notes(item.notes, d, start, end)
+            self.close_block(depth, end)
         elif isinstance(item, A.Mechanism):
-            self.open_block(depth, f"{prefix}mechanism {item.id}{self._label(item.label)}", item.span)
+            self.open_block(depth, f"{prefix}mechanism {item.id}{self._label(item.label)}", start)
             self.cites(item.cites, d)
             for a in item.attrs:
-                self.emit(d, partial(self._keyword, f"{a.name} =", a.value, d), a.span)
-            self.notes(item.notes, d)
-            self.close_block(depth, item.span)
+                self.emit(d, f"{a.name} = " + self.doc(a.value, d), _start(a.span) if a.span.line else None)
+            self.notes(item.notes, d, start, end)
+            self.close_block(depth, end)
         elif isinstance(item, A.Reading):
-            self.open_block(depth, f"{prefix}reading {item.id}{self._label(item.label)}", item.span)
+            self.open_block(depth, f"{prefix}reading {item.id}{self._label(item.label)}", start)
             self.cites(item.cites, d)
             for o in item.options:
-                self.emit(d, f"option {o.id}{self._label(o.label)}", o.span)
+                self.emit(d, f"option {o.id}{self._label(o.label)}", self._kw("option", o.span))
             if item.default is not None:
-                self.emit(d, f"default {item.default}")
+                self.emit(d, f"default {item.default}", self._kw("default", item.default_span))
             if item.because is not None:
-                self.emit(d, f"because {quote(item.because)}")
-            self.notes(item.notes, d)
-            self.close_block(depth, item.span)
+                self.emit(d, f"because {quote(item.because)}", self._nth("because", start, end))
+            self.notes(item.notes, d, start, end)
+            self.close_block(depth, end)
         else:
             raise AssertionError(type(item).__name__)
 
-    def header(self, h: A.Header) -> None:
+    def header(self, h: A.Header, end: Pos | None) -> None:
         ext = f" extends {h.extends}" if h.extends else ""
-        self.open_block(0, f"policy {h.id}{ext}", h.span)
+        self.open_block(0, f"policy {h.id}{ext}", self._kw("policy", h.span))
         for m in h.meta:
             if m.is_date:
                 value = m.value
@@ -321,52 +343,57 @@ class Generator:
                 value = m.value + (f" {quote(m.label)}" if m.label is not None else "")
             else:
                 value = quote(m.value)
-            self.emit(1, f"{m.key} {value}", m.span)
-        self.close_block(0, h.span)
+            self.emit(1, f"{m.key} {value}", self._kw(m.key, m.span))
+        self.close_block(0, end)
 
-    def policy(self, p: A.PolicyFile) -> str:
-        self.header(p.header)
-        for item in p.items:
-            self.lines.append("")
-            self.item(item)
-        if self.comments:
-            self.lines.append("")
-            self.lines.extend(c.text for c in self.comments)
-            self.comments = []
-        return "\n".join(line.rstrip() for line in self.lines) + "\n"
+    def policy(self, p: A.PolicyFile) -> list[tuple[str, Pos | None]]:
+        """The output lines (items separated by a blank line) and where each began in the source."""
+        starts = [self._kw(_ITEM_WORD[type(item)], item.span) for item in p.items]
+        self.header(p.header, starts[0] if starts else None)
+        for item, end in zip(p.items, [*starts[1:], None][:len(p.items)], strict=True):
+            self.lines.append(("", None))
+            self.item(item, end)
+        return self.lines
+
+
+def _derived(e: A.Quantity | A.RatioLit) -> str:
+    return f" derived {quote(e.derived)}" if e.derived is not None else ""
+
+
+def _join(head: Doc, parts: list[Doc], sep: str) -> Doc:
+    for i, part in enumerate(parts):
+        head = head + (sep if i else "") + part
+    return head
 
 
 def _chain(e: A.Expr, op: str) -> list[A.Expr]:
-    """The operands of a left-nested chain a op b op c."""
-    if isinstance(e, A.Binary) and e.op == op:
-        return [*_chain(e.left, op), e.right]
-    return [e]
+    """The operands of a left-nested chain a op b op c (iterative: any length)."""
+    return chain(e, op)
 
 
-def _stmt_span(e: A.Expr) -> A.Span:
-    return getattr(e, "span", A.NO_SPAN)
-
-
-def format_ast(p: A.PolicyFile, comments: list[Comment] | None = None) -> str:
-    return Generator(list(comments or [])).policy(p)
+def format_ast(p: A.PolicyFile, source: str = "") -> str:
+    """The canonical text of `p`, with the comments of `source` (the text `p` was parsed from)."""
+    scan = SourceScan(source)
+    return place_comments(Generator(scan).policy(p), scan)
 
 
 def format_text(text: str, path: str = "<text>") -> str:
     """Canonical text of a policy; raises FormatError (with diagnostics) if it does not parse."""
+    text = normalise_newlines(text)  # as the parser reads it: a CR-only file's comments end at each line
     ast, diags = parse_text(text, path)
     errors = [d for d in diags if d.is_error]
     if ast is None or errors:
         raise FormatError(errors or diags)
     comments = scan_comments(text)
-    out = format_ast(ast, comments)
+    out = format_ast(ast, text)
     again, diags2 = parse_text(out, path)
-    if again != ast or any(d.is_error for d in diags2):
+    if again is None or not same(again, ast) or any(d.is_error for d in diags2):  # iterative: any depth
         raise FormatError([Diagnostic("E101", "the formatter would change the meaning of this file; it was left "
                                       "as it is", A.Span(path, 1, 1, 1, 1), "please report this with the file")])
-    if len(scan_comments(out)) != len(comments):
+    if sorted(c.text for c in scan_comments(out)) != sorted(c.text for c in comments):
         raise FormatError([Diagnostic("E101", "the formatter would lose a comment; the file was left as it is",
                                       A.Span(path, 1, 1, 1, 1), "please report this with the file")])
     return out
 
 
-__all__ = ["format_text", "format_ast", "FormatError", "scan_comments"]
+__all__ = ["format_text", "format_ast", "FormatError", "scan_comments", "Comment", "Generator"]

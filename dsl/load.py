@@ -128,6 +128,16 @@ class Loader:
         return merge(chain, diags), diags
 
 
+def find_policy(name: str, search: list[Path] | None = None) -> tuple[Path | None, str]:
+    """A policy named on the command line: a file, or a policy id looked up in the current folder,
+    `policies/`, then the search path (--policies, $POLICYLAB_PATH, bundled)."""
+    as_path = Path(name)
+    if as_path.suffix == POLICY_SUFFIX or as_path.exists():
+        return (as_path, "") if as_path.is_file() else (None, f"no such policy file: {name}")
+    loader = Loader([Path("policies"), *(search or [])])
+    return loader.find_base(name, Path.cwd() / name)
+
+
 def inherit_sources(chain: list[PolicyFileInfo]) -> None:
     """A revision without a `source` of its own quotes its base's text; one with its own may also
     quote the texts it revises.  So every file of a chain is quote-checked (base first)."""

@@ -4,13 +4,14 @@ by the parser state they leave (Lark's match_examples), units and dates named as
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
-from dsl.lark_parser import parser
+from dsl.lark_parser import MAX_DEPTH, parser
 
 # Terminals named by what they hold; keywords and punctuation are shown as written.
 TOKEN_NAMES: dict[str, str] = {
@@ -87,17 +88,61 @@ _EXAMPLES: dict[str, list[str]] = {
 _HEADER_EXAMPLE = "policy p { } "
 
 
-def _classify(e: UnexpectedInput, start: str) -> str | None:
-    """The label of the example that fails in the same parser state, if any."""
+@lru_cache(maxsize=2)
+def _example_errors(start: str) -> tuple[tuple[str, UnexpectedInput], ...]:
+    """Each example's error, parsed once per start rule (not once per syntax error of a file)."""
     examples = _EXAMPLES
     if start == "items":  # after a resynchronisation the parser runs the `items` rule
         examples = {label: [x[len(_HEADER_EXAMPLE):] for x in xs if x.startswith(_HEADER_EXAMPLE)]
                     for label, xs in _EXAMPLES.items()}
+    out = []
+    for label, xs in examples.items():
+        for x in xs:
+            try:
+                parser().parse(x, start=start)
+            except UnexpectedInput as ut:
+                out.append((label, ut))
+    return tuple(out)
+
+
+_ACCEPTS: dict[tuple[int, ...], frozenset[str]] = {}
+
+
+def _remember_accepts(e: UnexpectedInput) -> None:
+    """Give `e` the terminals its parser state accepts, found once per state stack: Lark finds them by
+    feeding every terminal to a copy of the parser, for each error anew.  The answer depends on the
+    stack of LALR states alone (it runs without callbacks), so one syntax error repeated a thousand
+    times is worked out once."""
+    if not isinstance(e, UnexpectedToken):
+        return
     try:
-        label = e.match_examples(lambda s: parser().parse(s, start=start), examples, use_accepts=True)
-    except Exception:  # match_examples re-parses; never let it mask the real error
+        key = tuple(e.interactive_parser.parser_state.state_stack)
+    except AttributeError:  # another Lark: let it compute
+        return
+    found = _ACCEPTS.get(key)
+    if found is None:
+        if len(_ACCEPTS) > 4096:
+            _ACCEPTS.clear()
+        found = _ACCEPTS[key] = frozenset(e.accepts or ())
+    e._accepts = set(found)  # what the `accepts` property returns
+
+
+def _classify(e: UnexpectedInput, start: str) -> str | None:
+    """The label of the example that fails in the same parser state, if any: Lark's match_examples
+    (use_accepts=True), against errors parsed once."""
+    if getattr(e, "state", None) is None:
         return None
-    return label if isinstance(label, str) else None
+    candidate = None
+    for label, ut in _example_errors(start):
+        if ut.state != e.state:
+            continue
+        if isinstance(e, UnexpectedToken) and isinstance(ut, UnexpectedToken) and ut.accepts != e.accepts:
+            continue
+        if isinstance(e, (UnexpectedToken, UnexpectedEOF)) and isinstance(ut, (UnexpectedToken, UnexpectedEOF)) \
+                and ut.token == e.token:
+            return label
+        candidate = candidate or label
+    return candidate
 
 
 # What each header keyword takes: the hint when the value after it is wrong (E101, or E100 for Chinese
@@ -131,12 +176,14 @@ def header_form(text: str, pos: int) -> str | None:
     return HEADER_FORMS[m.group(1) or m.group(2)]
 
 
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\b")
 _STATEMENT_WORDS = {"concept", "beneficiary", "cite", "when", "value", "note", "splits", "shares", "option",
                     "default", "because"}
 
 
 def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnostic:  # noqa: C901
-    lines = text.split("\n")  # Lark counts lines by \n only (not form feeds)
+    """The diagnostic of a Lark error; its cost does not grow with the text (no split of it)."""
+    _remember_accepts(e)
     if isinstance(e, UnexpectedCharacters):
         line, col = e.line, e.column
         pos = e.pos_in_stream or 0
@@ -145,7 +192,7 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
         if ch == '"':
             return Diagnostic("E103", "unterminated string: a quote must close on the same line", span,
                               'close it with `"`; write a literal quote mark inside as \\"')
-        prev = lines[line - 1][: col - 1] if 0 < line <= len(lines) else ""
+        prev = text[text.rfind("\n", 0, pos) + 1: pos]  # the line before the character (Lark counts \n only)
         if re.search(r"\d[ \t]*(万亿|万|亿|千)?$", prev) and ch and not ch.isascii():
             m = re.match(r"[^\s\d\[\](){},~～:=<>+*/\-]+", text[pos:])
             unit = m.group(0) if m else ch
@@ -158,10 +205,10 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
         shown = repr(ch) if ch and not ch.isprintable() else f"`{ch}`"
         return Diagnostic("E100", f"unexpected character {shown}", span, None)
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
-        body = text.rstrip().split("\n")  # point just after the last character, not at trailing blank lines
-        last = len(body)
-        col = len(body[-1]) + 1 if body else 1
-        span = A.Span(path, max(last, 1), col, max(last, 1), col)
+        body = text.rstrip()  # point just after the last character, not at trailing blank lines
+        last = body.count("\n") + 1
+        col = len(body) - (body.rfind("\n") + 1) + 1
+        span = A.Span(path, last, col, last, col)
         label = _classify(e, start)
         expected = getattr(e, "expected", None) or getattr(e, "accepts", None) or set()
         where = "inside the header: a `}` is missing" if start == "start" and header_end(text) is None \
@@ -172,7 +219,7 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
     tok = e.token
     end_col = (tok.end_column or tok.column + 1) if tok.end_line == tok.line else tok.column + 1
     span = A.Span(path, tok.line or 1, tok.column or 1, tok.line or 1, end_col)
-    date = re.match(r"\d{4}-\d{1,2}-\d{1,2}\b", text[tok.start_pos:]) if tok.start_pos is not None else None
+    date = _DATE_LIKE.match(text, tok.start_pos) if tok.start_pos is not None else None
     if date:
         return Diagnostic("E109", f"`{date.group(0)}` is not a date", A.Span(path, span.line, span.column, span.line,
                           span.column + len(date.group(0))), "dates are YYYY-MM-DD, e.g. 2020-07-06")
@@ -185,6 +232,19 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
     msg = f"unexpected {_token_text(tok)}"
     return Diagnostic("E101", msg, span, form or label or f"expected {_describe_expected(expected)}")
 
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*|\d[\d.]*[^\s\d()\[\]{},~～:=<>+*/\-]*|\S")
+
+
+def depth_diag(path: str, text: str, pos: int, line: int, column: int) -> Diagnostic:
+    """E111 at the node of an item nested too deep (`pos`: where the node begins in `text`)."""
+    m = _WORD.match(text, pos)
+    width = len(m.group(0)) if m else 1
+    return Diagnostic("E111", f"the expression nests more than {MAX_DEPTH} levels deep here", A.Span(
+        path, line, column, line, column + width),
+        f"the checker stops at {MAX_DEPTH} levels: give an inner part a clause of its own and refer to it by id "
+        "(a long sum a + b + … is sum(a, b, …); a chain a and b and … is not nesting and may be any length)")
 
 
 def header_end(text: str) -> int | None:

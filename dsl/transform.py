@@ -13,50 +13,10 @@ from lark import Token, Transformer, Tree, v_args
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
+from dsl.transform_rules import binary_rule, meta_rule, tok_span, unary_rule, unquote
 from dsl.units import CURRENCY_CODES, SCALES, format_decimal, split_quantity
 
 _SKIP = re.compile(r"(?:\s|#[^\n]*)*")
-_UNARY_KW = {"neg": "-", "not": "not", "up_to": "up", "at_most": "at", "at_least": "at", "about": "about"}
-
-
-def tok_span(path: str, tok: Token) -> A.Span:
-    return A.Span(path, tok.line or 0, tok.column or 0, tok.end_line or tok.line or 0,
-                  tok.end_column or tok.column or 0)
-
-
-def _unquote(tok: Token) -> str:
-    body = str(tok)[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
-
-
-# Rule callbacks made from a template: one per operator or header key.
-def _unary_rule(op: str) -> Any:
-    @v_args(meta=True)
-    def rule(self: ToAst, meta: Any, c: list[Any]) -> A.Unary:
-        return A.Unary(op, c[-1], span=self._span_c(c, kw=_UNARY_KW[op]))
-    return rule
-
-
-def _binary_rule(op: str) -> Any:
-    @v_args(meta=True)
-    def rule(self: ToAst, meta: Any, c: list[Any]) -> A.Binary:
-        return A.Binary(op, c[0], c[-1], span=self._span_c(c))
-    return rule
-
-
-def _meta_rule(key: str) -> Any:
-    @v_args(meta=True)
-    def rule(self: ToAst, meta: Any, c: list[Any]) -> A.Meta:
-        tok = c[0]
-        sp = self._span_c(c, kw=key)
-        vs = tok_span(self.path, tok)
-        if tok.type == "DATE":
-            return A.Meta(key, str(tok), is_date=True, span=sp, value_span=vs)
-        if tok.type == "STRING":
-            return A.Meta(key, _unquote(tok), span=sp, value_span=vs)
-        return A.Meta(key, str(tok), label=_unquote(c[1]) if len(c) > 1 and c[1] is not None else None, span=sp,
-                      value_span=vs)
-    return rule
 
 
 class ToAst(Transformer[Token, Any]):
@@ -125,11 +85,20 @@ class ToAst(Transformer[Token, Any]):
         return A.Quantity(number, scale, unit, span=self._span_c(c))
 
     @v_args(meta=True)
+    def derived_quantity(self, meta: Any, c: list[Token]) -> A.Quantity:
+        number, scale, unit = split_quantity(str(c[0]))
+        return A.Quantity(number, scale, unit, unquote(c[1]), span=self._span_c(c))
+
+    @v_args(meta=True)
+    def derived_ratio(self, meta: Any, c: list[Token]) -> A.RatioLit:
+        return A.RatioLit(tuple(Decimal(p) for p in str(c[0]).split(":")), unquote(c[1]), span=self._span_c(c))
+
+    @v_args(meta=True)
     def coded_money(self, meta: Any, c: list[Any]) -> A.Quantity:
         code = str(c[0].children[0])
         number, scale, unit = split_quantity(str(c[1]))
         sp = self._span_c(c)
-        if unit or scale:
+        if unit:  # `USD 4000万` is 4000万美元 (a scale is allowed); `USD 4000万美元` names the currency twice
             plain = format_decimal(number * SCALES[scale])
             self.diags.append(Diagnostic("E106", f"`{code}` is followed by a plain number, not `{c[1]}`", sp,
                                          f"write `{code} {plain}` or `{format_decimal(number)}{scale}"
@@ -150,11 +119,11 @@ class ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def text(self, meta: Any, c: list[Token]) -> A.Text:
-        return A.Text(_unquote(c[0]), span=self._span_c(c))
+        return A.Text(unquote(c[0]), span=self._span_c(c))
 
     @v_args(meta=True)
     def promised(self, meta: Any, c: list[Token]) -> A.Promised:
-        return A.Promised(_unquote(c[0]), span=self._span_c(c, kw="promised"))
+        return A.Promised(unquote(c[0]), span=self._span_c(c, kw="promised"))
 
     @v_args(meta=True)
     def dotted(self, meta: Any, c: list[Token]) -> A.Name:
@@ -163,22 +132,23 @@ class ToAst(Transformer[Token, Any]):
     def name(self, c: list[A.Name]) -> A.Name:
         return c[0]
 
-    neg = _unary_rule("neg")
-    not_ = _unary_rule("not")
-    up_to = _unary_rule("up_to")
-    at_most = _unary_rule("at_most")
-    at_least = _unary_rule("at_least")
-    about = _unary_rule("about")
+    neg = unary_rule("neg")
+    not_ = unary_rule("not")
+    up_to = unary_rule("up_to")
+    at_most = unary_rule("at_most")
+    at_least = unary_rule("at_least")
+    more_than = unary_rule("more_than")
+    about = unary_rule("about")
 
-    or_ = _binary_rule("or")
-    and_ = _binary_rule("and")
-    cap = _binary_rule("cap")
-    floor = _binary_rule("floor")
-    add = _binary_rule("+")
-    sub = _binary_rule("-")
-    mul = _binary_rule("*")
-    div = _binary_rule("/")
-    of = _binary_rule("of")
+    or_ = binary_rule("or")
+    and_ = binary_rule("and")
+    cap = binary_rule("cap")
+    floor = binary_rule("floor")
+    add = binary_rule("+")
+    sub = binary_rule("-")
+    mul = binary_rule("*")
+    div = binary_rule("/")
+    of = binary_rule("of")
 
     @v_args(meta=True)
     def compare(self, meta: Any, c: list[Any]) -> A.Binary:
@@ -249,16 +219,24 @@ class ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def beneficiary_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
-        return ("beneficiary", A.Name((str(c[0]),), span=tok_span(self.path, c[0])), self._span_c(c, kw="beneficiary"))
+        sp = self._span_c(c, kw="beneficiary")
+        name = A.Name((str(c[0]),), span=tok_span(self.path, c[0]))
+        return ("beneficiary", A.BeneficiaryRule(None, name, c[1], span=sp), sp)
+
+    @v_args(meta=True)
+    def share_beneficiary_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
+        sp = self._span_c(c, kw="beneficiary")
+        name = A.Name((str(c[1]),), span=tok_span(self.path, c[1]))
+        return ("beneficiary", A.BeneficiaryRule(str(c[0]), name, c[2], span=sp), sp)
 
     @v_args(meta=True)
     def cite_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
         sp = self._span_c(c, kw="cite")
-        return ("cite", A.Cite(_unquote(c[0]), _unquote(c[1]), span=sp, quote_span=tok_span(self.path, c[1])), sp)
+        return ("cite", A.Cite(unquote(c[0]), unquote(c[1]), span=sp, quote_span=tok_span(self.path, c[1])), sp)
 
     @v_args(meta=True)
     def note_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
-        return ("note", _unquote(c[0]), self._span_c(c, kw="note"))
+        return ("note", unquote(c[0]), self._span_c(c, kw="note"))
 
     @v_args(meta=True)
     def when_stmt(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
@@ -305,7 +283,7 @@ class ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def option(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
         sp = self._span_c(c, kw="option")
-        return ("option", A.Option(str(c[0]), _unquote(c[1]) if c[1] is not None else None, span=sp), sp)
+        return ("option", A.Option(str(c[0]), unquote(c[1]) if c[1] is not None else None, span=sp), sp)
 
     @v_args(meta=True)
     def default(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
@@ -313,7 +291,7 @@ class ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def because(self, meta: Any, c: list[Any]) -> tuple[str, Any, A.Span]:
-        return ("because", _unquote(c[0]), self._span_c(c, kw="because"))
+        return ("because", unquote(c[0]), self._span_c(c, kw="because"))
 
     def param_body(self, c: list[Any]) -> list[Any]:
         return c
@@ -324,7 +302,7 @@ class ToAst(Transformer[Token, Any]):
 
     # -- items
     def _collect(self, stmts: list[tuple[str, Any, A.Span]], single: set[str], what: str) -> dict[str, Any]:
-        got: dict[str, Any] = {"cite": [], "note": [], "attr": [], "option": []}
+        got: dict[str, Any] = {"cite": [], "note": [], "attr": [], "option": [], "beneficiary": []}
         for key, value, span in stmts:
             if key in single:
                 if key in got:
@@ -338,14 +316,23 @@ class ToAst(Transformer[Token, Any]):
 
     @staticmethod
     def _label(tok: Any) -> str | None:
-        return _unquote(tok) if tok is not None else None
+        return unquote(tok) if tok is not None else None
 
     @v_args(meta=True)
     def clause(self, meta: Any, c: list[Any]) -> A.Clause:
         ident, label, *stmts = c
-        g = self._collect(stmts, {"concept", "beneficiary", "when", "value"}, f"clause `{ident}`")
-        return A.Clause(str(ident), self._label(label), g.get("concept"), g.get("beneficiary"),
-                        tuple(g["cite"]), g.get("when"), g.get("value"), tuple(g["note"]), span=self._span_c(c, kw="clause", close="}"))
+        g = self._collect(stmts, {"concept", "when", "value"}, f"clause `{ident}`")
+        plain, conditional = self._beneficiaries(g, f"clause `{ident}`")
+        return A.Clause(str(ident), self._label(label), g.get("concept"), plain, tuple(g["cite"]), g.get("when"),
+                        g.get("value"), tuple(g["note"]), conditional, span=self._span_c(c, kw="clause", close="}"))
+
+    def _beneficiaries(self, g: dict[str, Any], what: str) -> tuple[A.Name | None, tuple[A.BeneficiaryRule, ...]]:
+        """The one unconditional beneficiary (given at most once) and the conditional ones, in order."""
+        plain = [r for r in g["beneficiary"] if r.when is None]
+        for extra in plain[1:]:
+            self.diags.append(Diagnostic("E108", f"`beneficiary` given twice in {what}", extra.span,
+                                         "one beneficiary otherwise; others say when: beneficiary X if CONDITION"))
+        return (plain[0].name if plain else None), tuple(r for r in g["beneficiary"] if r.when is not None)
 
     @v_args(meta=True)
     def split(self, meta: Any, c: list[Any]) -> A.Split:
@@ -357,13 +344,17 @@ class ToAst(Transformer[Token, Any]):
             first, last = shares[0].span, shares[-1].span
             shares_span = A.Span(self.path, first.line, first.column, last.end_line, last.end_column)
         return A.Split(str(ident), self._label(label), g.get("splits"), g.get("when"), shares, ratio_form,
-                       tuple(g["cite"]), tuple(g["note"]), span=self._span_c(c, kw="split", close="}"), shares_span=shares_span)
+                       tuple(g["cite"]), tuple(g["note"]), tuple(g["beneficiary"]), span=self._span_c(c, kw="split", close="}"), shares_span=shares_span)
 
     @v_args(meta=True)
     def param(self, meta: Any, c: list[Any]) -> A.Param:
         ident, label, value, body = c
-        g = self._collect(body or [], {"beneficiary"}, f"param `{ident.dotted}`")
-        return A.Param(ident.dotted, self._label(label), value, g.get("beneficiary"), tuple(g["cite"]),
+        g = self._collect(body or [], set(), f"param `{ident.dotted}`")
+        plain, conditional = self._beneficiaries(g, f"param `{ident.dotted}`")
+        for rule in conditional:
+            self.diags.append(Diagnostic("E302", "a param's beneficiary cannot depend on a project", rule.span,
+                                         "a param is city-level: drop the `if`, or make it a clause"))
+        return A.Param(ident.dotted, self._label(label), value, plain, tuple(g["cite"]),
                        tuple(g["note"]), span=self._span_c(c, kw="param", close="}" if body is not None else None))
 
     @v_args(meta=True)
@@ -383,7 +374,7 @@ class ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def unencoded(self, meta: Any, c: list[Any]) -> A.Unencoded:
-        return A.Unencoded(_unquote(c[0]), _unquote(c[1]), _unquote(c[2]), span=self._span_c(c, kw="unencoded"))
+        return A.Unencoded(unquote(c[0]), unquote(c[1]), unquote(c[2]), span=self._span_c(c, kw="unencoded"))
 
     @v_args(meta=True)
     def override(self, meta: Any, c: list[Any]) -> A.Override:
@@ -394,15 +385,15 @@ class ToAst(Transformer[Token, Any]):
         return A.Remove(str(c[0].children[0]), c[1].dotted, span=self._span_c(c, kw="remove"))
 
     # -- header
-    meta_city = _meta_rule("city")
-    meta_title = _meta_rule("title")
-    meta_docno = _meta_rule("docno")
-    meta_issuer = _meta_rule("issuer")
-    meta_issued = _meta_rule("issued")
-    meta_effective = _meta_rule("effective")
-    meta_status = _meta_rule("status")
-    meta_source = _meta_rule("source")
-    meta_note = _meta_rule("note")
+    meta_city = meta_rule("city")
+    meta_title = meta_rule("title")
+    meta_docno = meta_rule("docno")
+    meta_issuer = meta_rule("issuer")
+    meta_issued = meta_rule("issued")
+    meta_effective = meta_rule("effective")
+    meta_status = meta_rule("status")
+    meta_source = meta_rule("source")
+    meta_note = meta_rule("note")
 
     @v_args(meta=True)
     def extends(self, meta: Any, c: list[Any]) -> tuple[str, A.Span]:

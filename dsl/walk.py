@@ -1,4 +1,5 @@
-"""Traversal of the typed AST: children, a walk in source order, `and` chains, item ids and kinds.
+"""Traversal of the typed AST: children, a walk in source order, `and` chains (any operator's chain),
+structural equality, item ids and kinds.
 
 Iterative, not recursive, so any nesting depth that fits in memory is walked.
 """
@@ -6,6 +7,7 @@ Iterative, not recursive, so any nesting depth that fits in memory is walked.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields, is_dataclass
 
 from dsl.ast import Binary, Clause, Expr, Item, Mechanism, Override, Param, Reading, Remove, Span, Split, Unencoded
 
@@ -52,6 +54,50 @@ def conjuncts(e: Expr) -> list[Expr]:
         else:
             out.append(x)
     return out
+
+
+def chain_links(e: Binary) -> list[Binary]:
+    """The nodes of the left-nested chain `a op b op c …` that `e` heads (op: e's operator), outermost
+    first: the operands are links[-1].left, then each link's right from the last link back to `e`."""
+    links = [e]
+    while isinstance(links[-1].left, Binary) and links[-1].left.op == e.op:
+        links.append(links[-1].left)
+    return links
+
+
+def chain(e: Expr, op: str) -> list[Expr]:
+    """The operands of a left-nested chain `a op b op c …`, left to right (iterative: any length)."""
+    if not (isinstance(e, Binary) and e.op == op):
+        return [e]
+    links = chain_links(e)
+    return [links[-1].left, *(x.right for x in reversed(links))]
+
+
+_COMPARED: dict[type, tuple[str, ...]] = {}
+
+
+def same(a: object, b: object) -> bool:
+    """`a == b` for AST nodes as their dataclasses define it (spans are not compared), without
+    recursion: two trees of any depth."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        names = _COMPARED.get(type(x))
+        if names is None and is_dataclass(x) and not isinstance(x, type):
+            names = _COMPARED[type(x)] = tuple(f.name for f in fields(x) if f.compare)
+        if names is not None:
+            if type(y) is not type(x):
+                return False
+            stack.extend((getattr(x, n), getattr(y, n)) for n in names)
+        elif isinstance(x, tuple) and isinstance(y, tuple):
+            if len(x) != len(y):
+                return False
+            stack.extend(zip(x, y, strict=True))
+        elif x != y:
+            return False
+    return True
 
 
 def item_id(item: Item) -> str:

@@ -1,13 +1,18 @@
 """A per-row reference interpreter, for tests only: simple, slow, obviously right.
 
-It walks the AST for one project at a time with exact Decimal arithmetic, following the
-rules in docs/evaluation.md, and shares nothing with compare/evaluate.py but the AST.
+It walks the AST for one project at a time with exact rational arithmetic (Fraction; ±∞ as
+float infinities), following the rules in docs/evaluation.md, and shares nothing with
+compare/engine but the AST.  Every number is read as the decimal it was written as: a figure
+of a policy, a record's amount (the shortest repr of its float), the USD→CNY rate (6.0002 is
+30001/5000); so 1/rate, thresholds in the other currency and half fen are all exact.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from dsl import ast as A
@@ -15,24 +20,37 @@ from dsl.model import Policy
 from dsl.schema import FIELDS, GRADES
 from dsl.units import Dim
 
-INF = Decimal("Infinity")
-ZERO = Decimal(0)
+INF = math.inf
+ZERO = Fraction(0)
+Q = Fraction | float  # a float only for ±∞ (or NaN: ∞ - ∞ at run time)
 
 
 @dataclass
 class Num:
-    lo: Decimal
-    hi: Decimal
+    lo: Q
+    hi: Q
 
 
-def fen(x: Decimal) -> Decimal:
-    return x if x.is_infinite() else x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # half away from zero
+def exact(x: Any) -> Fraction:
+    """A float as the decimal it stands for (its shortest repr); Decimal and Fraction as they are."""
+    if isinstance(x, Fraction):
+        return x
+    return Fraction(Decimal(repr(float(x))) if isinstance(x, float) else Decimal(str(x)))
+
+
+def fen(x: Q) -> Q:
+    """Half away from zero to 0.01."""
+    if isinstance(x, float):
+        return x
+    n, d = abs(x.numerator) * 100, x.denominator
+    whole = n // d + (2 * (n % d) >= d)
+    return Fraction(-whole if x < 0 else whole, 100)
 
 
 class Reference:
-    def __init__(self, policy: Policy, fx: float, readings: dict[str, str] | None = None):
+    def __init__(self, policy: Policy, fx: Any, readings: dict[str, str] | None = None):
         self.p = policy
-        self.fx = Decimal(str(fx))
+        self.fx = exact(fx)
         self.readings = {rid: r.default for rid, r in policy.readings.items()}
         self.readings.update({k: v for k, v in (readings or {}).items() if k in policy.readings})
 
@@ -85,11 +103,11 @@ class Reference:
                 continue
             value, fired = self.clause(base.id)
             applies = fired and (s.when is None or self.truth(s.when))
-            total = sum((sh.weight.base_value for sh in s.shares), ZERO)  # type: ignore[union-attr]
+            total = sum((Fraction(sh.weight.base_value) for sh in s.shares), ZERO)  # type: ignore[union-attr]
             for sh in s.shares:
-                w = sh.weight.base_value / total if s.ratio_form else sh.weight.base_value  # type: ignore[union-attr]
+                w = Fraction(sh.weight.base_value) / total if s.ratio_form else Fraction(sh.weight.base_value)  # type: ignore[union-attr]
                 key = f"{base.concept.dotted}.{sh.name}"
-                part = Num(value.lo * w, value.hi * w) if applies else Num(ZERO, ZERO)
+                part = Num(_mul(value.lo, w), _mul(value.hi, w)) if applies else Num(ZERO, ZERO)
                 if self.clause_dim(base.id) in (Dim.CNY, Dim.USD):
                     part = Num(fen(part.lo), fen(part.hi))
                 prev = out.get(key, Num(ZERO, ZERO))
@@ -102,6 +120,8 @@ class Reference:
         c = self.p.clauses[cid]
         d = self.clause_dim(cid)
         value, present = self.ev(c.value, d) if c.value is not None else (Num(ZERO, ZERO), True)
+        if isinstance(value, Num) and any(isinstance(x, float) and math.isnan(x) for x in (value.lo, value.hi)):
+            present = False  # no number (∞ - ∞ at run time): the clause does not fire
         fired = present and (c.when is None or self.truth(c.when))
         if isinstance(value, bool):
             result: tuple[Any, bool] = (value and fired, fired)
@@ -120,13 +140,13 @@ class Reference:
         v, present = self.ev(e, None)
         return bool(v) and present
 
-    def money_field(self, name: str, want: Dim | None) -> Decimal:
-        if name == "paid_in_capital" and name not in self.project:  # the schema's default
+    def money_field(self, name: str, want: Dim | None) -> Q:
+        if name == "paid_in_capital" and name not in self.project:  # the schema's default, to the fen
             capital, cur = self.project.get("registered_capital", (0.0, 0))
-            amount = Decimal(repr(float(capital))) * Decimal(repr(float(self.project.get("paid_in_ratio", 0.0))))
+            amount = fen(exact(capital) * exact(self.project.get("paid_in_ratio", 0.0)))
         else:
             raw, cur = self.project.get(name, (0.0, 0))
-            amount = Decimal(repr(float(raw)))
+            amount = exact(raw)
         if want == Dim.USD:
             return amount if cur == 1 else amount / self.fx
         return amount * self.fx if cur == 1 else amount
@@ -145,7 +165,7 @@ class Reference:
 
     def ev(self, e: A.Expr, want: Dim | None) -> tuple[Any, bool]:  # noqa: C901
         if isinstance(e, A.Quantity):
-            v = Num(e.base_value, e.base_value)
+            v = Num(Fraction(e.base_value), Fraction(e.base_value))
             return (self.convert(v, e.dim, want) if e.dim in (Dim.CNY, Dim.USD) else v), True
         if isinstance(e, A.Infinity):
             return Num(INF, INF), True
@@ -154,7 +174,8 @@ class Reference:
         if isinstance(e, A.BoolLit):
             return e.value, True
         if isinstance(e, A.RatioLit):
-            return Num(e.parts[0] / e.parts[1], e.parts[0] / e.parts[1]), True
+            ratio = Fraction(e.parts[0]) / Fraction(e.parts[1]) if len(e.parts) == 2 and e.parts[1] else Fraction(e.parts[0])
+            return Num(ratio, ratio), True
         if isinstance(e, A.Name):
             name = e.dotted
             if name in FIELDS:
@@ -166,7 +187,7 @@ class Reference:
                     return bool(self.project.get(name, False)), True
                 if f.dim == Dim.SCALAR and self.project.get(name) is None:
                     return Num(ZERO, ZERO), False  # unknown (no quality score): absent
-                x = Decimal(repr(float(self.project.get(name, 0.0))))
+                x = exact(self.project.get(name, 0.0))
                 return Num(x, x), True
             if name in self.p.clauses:
                 v, fired = self.clause(name)
@@ -183,7 +204,7 @@ class Reference:
                 return Num(-v.hi, -v.lo), p
             if e.op in ("up_to", "at_most"):
                 return Num(ZERO, v.hi), p
-            if e.op == "at_least":
+            if e.op in ("at_least", "more_than"):
                 return Num(v.lo, INF), p
             return v, p
         if isinstance(e, A.Binary):
@@ -223,12 +244,12 @@ class Reference:
         if isinstance(e, A.Tiers):
             edge_dim = next((x.dim for r in e.rows for x in (r.low, r.high) if isinstance(x, A.Quantity)), None)
             x = self.ev(e.subject, edge_dim)[0].lo
-            k = Decimal(1)
+            k: Q = Fraction(1)
             if e.scale is not None and (self.truth(e.scale.cond) != e.scale.unless):
                 k = self.ev(e.scale.factor, None)[0].lo
             for r in e.rows:
-                lo = r.low.base_value * k if isinstance(r.low, A.Quantity) else -INF
-                hi = r.high.base_value * k if isinstance(r.high, A.Quantity) else INF
+                lo = _mul(Fraction(r.low.base_value), k) if isinstance(r.low, A.Quantity) else -INF
+                hi = _mul(Fraction(r.high.base_value), k) if isinstance(r.high, A.Quantity) else INF
                 if (x >= lo if r.low_closed else x > lo) and (x <= hi if r.high_closed else x < hi):
                     return self.ev(r.value, self.eff(e, want))
             return Num(ZERO, ZERO), False
@@ -257,8 +278,8 @@ class Reference:
                     mine, theirs = -GRADES.index(g), -GRADES.index(other.value)
                     if fside is e.right:
                         mine, theirs = theirs, mine
-                    return _cmp(op, Decimal(mine), Decimal(theirs)), True
-            sub = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
+                    return _cmp(op, mine, theirs), True
+            sub: Dim | None = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
             (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
             if isinstance(a, Num):
                 a, b = a.lo, b.lo
@@ -277,7 +298,9 @@ class Reference:
                 if self.dim(side) in (Dim.CNY, Dim.USD):
                     sub = self.dim(side)
             (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
-            qs = [x / y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+            if b.lo <= 0 <= b.hi:  # the divisor can be 0: no quotient, the project is not eligible
+                return Num(ZERO, ZERO), False
+            qs = [_div(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
             return Num(min(qs), max(qs)), pa and pb
         (a, pa), (b, pb) = self.ev(e.left, d), self.ev(e.right, d)
         present = pa and pb
@@ -292,10 +315,16 @@ class Reference:
         raise AssertionError(op)
 
 
-def _mul(x: Decimal, y: Decimal) -> Decimal:
-    if (x == 0 and y.is_infinite()) or (y == 0 and x.is_infinite()):
+def _mul(x: Q, y: Q) -> Q:
+    if x == 0 or y == 0:  # 0 × ∞ (a promise times nothing) is 0
         return ZERO
     return x * y
+
+
+def _div(x: Q, y: Q) -> Q:
+    if isinstance(y, float):  # y is ±∞
+        return math.nan if isinstance(x, float) else ZERO
+    return x / y
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool:

@@ -61,7 +61,10 @@ def test_json_format_for_tools(workdir: Path) -> None:
     (workdir / "bad.policy").write_text(GOOD.replace("50万元的一次性", "60万元的一次性"), encoding="utf-8")
     r = run("check", "--format", "json", "bad.policy", cwd=workdir)
     assert r.returncode == 1
-    (d,) = json.loads(r.stdout)
+    diags = json.loads(r.stdout)
+    # the quote no longer matches the source (E500), and 50万元 is no longer in the quote (E503)
+    assert sorted(x["code"] for x in diags) == ["E500", "E503"]
+    (d,) = [x for x in diags if x["code"] == "E500"]
     assert d["code"] == "E500" and d["severity"] == "error" and d["line"] == 8 and d["column"] == 14  # the quote
     assert d["file"] == "bad.policy" and "quote not found" in d["message"]
 

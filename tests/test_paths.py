@@ -131,7 +131,7 @@ clause invented_points "虚构条款" {{
   beneficiary host_district
   cite "第99条" "{quote}"
   when foreign
-  value 1分
+  value 5分
 }}
 '''
 

@@ -67,21 +67,19 @@ def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: Outpu
 
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write beside the file, then rename: an interrupted write never truncates the user's file."""
-    import os
-    import tempfile
+def write_atomically(path: Path, text: str) -> bool:
+    """Write through compare.data.atomic; a refusal (read-only file, full disk, no permission) is
+    printed with its hint, and False returned: never a traceback, never a half-written file."""
+    from compare.data.atomic import WriteError, sweep_stale
+    from compare.data.atomic import write_atomically as write
 
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    sweep_stale(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, mode)  # mkstemp makes the file owner-only; keep the user's permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write(path, text)
+    except WriteError as e:
+        typer.echo(f"policylab: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        return False
+    return True
 
 
 def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text,
@@ -144,7 +142,7 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None,
     from compare.data.records import InputError
     from dsl.diagnostics import render
 
-    if fx is not None and not fx > 0:
+    if fx is not None and not 0 < fx < float("inf"):  # NaN fails both comparisons
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
         raise typer.Exit(EXIT_USAGE)
     readings = _parse_readings(reading)

@@ -57,6 +57,7 @@ def fmt(
     from dsl.format import FormatError, format_text
     from dsl.load import policy_files
     from dsl.parse import read_policy_bytes
+    from dsl.textsafe import printable
 
     targets = default_paths(paths, "policylab fmt")
     failed = changed = 0
@@ -78,10 +79,12 @@ def fmt(
         if new != text:
             changed += 1
             if check_only:
-                typer.echo(f"would reformat {path}")
+                typer.echo(f"would reformat {printable(str(path))}")
             else:
-                write_atomically(path, new)
-                typer.echo(f"reformatted {path}")
+                if write_atomically(path, new):
+                    typer.echo(f"reformatted {printable(str(path))}")
+                else:
+                    failed += 1
     if failed:
         raise typer.Exit(EXIT_POLICY_ERRORS)
     if check_only and changed:

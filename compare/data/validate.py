@@ -7,9 +7,10 @@ through the same evaluator.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -31,17 +32,34 @@ _FALSE = {"false", "no", "n", "0", "否", "f", ""}
 
 # ------------------------------------------------------------------ value parsers
 
+# The largest amount a record may give (10万亿, in its currency): converted at any plausible rate
+# it stays below 2^53 fen, where the engine's whole-fen arithmetic is exact.
+MAX_AMOUNT = Decimal(10) ** 13
+
+
 def parse_money(value: Any) -> tuple[float, int]:
     """`4000万美元`, `1.5亿元`, `USD 40000000`, `40000000 CNY` -> (amount, currency)."""
+    amount, cur = parse_amount(value)
+    return float(amount), cur
+
+
+def parse_amount(value: Any) -> tuple[Decimal, int]:
+    """`4000万美元`, `1.5亿元`, `USD 40000000`, `40000000 CNY` -> (the decimal amount, currency)."""
     if isinstance(value, Mapping) and {"amount", "currency"} <= set(value):
         cur = CURRENCIES.get(str(value["currency"]).upper()) if str(value["currency"]).isascii() \
             else CURRENCIES.get(str(value["currency"]))
         if cur is None:
             raise FieldError(f"unknown currency `{value['currency']}`", "currencies are USD (美元) and CNY (元)", "E804")
-        return float(value["amount"]), cur
+        raw = value["amount"]
+        try:
+            if isinstance(raw, bool):
+                raise InvalidOperation
+            return (Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(str(raw).replace(",", ""))), cur
+        except InvalidOperation:
+            raise FieldError(f"`{raw}` is not a number", "write the amount as digits, e.g. 40000000") from None
     if isinstance(value, bool) or isinstance(value, (int, float)):
         if value == 0:
-            return 0.0, CNY
+            return Decimal(0), CNY
         raise FieldError(f"`{value}` has no currency", "write 4000万美元, 1.5亿元 or USD 40000000")
     m = _MONEY.match(str(value))
     if not m:
@@ -50,17 +68,19 @@ def parse_money(value: Any) -> tuple[float, int]:
     code, coded, number, scale, unit = m.groups()
     try:
         if code:
-            return float(Decimal(coded.replace(",", ""))), CURRENCIES[code]
+            return Decimal(coded.replace(",", "")), CURRENCIES[code]
         amount = Decimal(number.replace(",", "")) * SCALES[scale or ""]
     except InvalidOperation as e:
         raise FieldError(f"`{value}` is not a number", None) from e
-    return float(amount), CURRENCIES[unit]
+    return amount, CURRENCIES[unit]
 
 
 def parse_ratio(value: Any) -> float:
     if isinstance(value, bool):
         raise FieldError(f"`{value}` is not a ratio", "write 35% or 0.35")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise FieldError(f"`{value}` is not a ratio", "a ratio is in the range 0%–100%", "E803")
         return float(value)
     m = _RATIO.match(str(value))
     if not m:
@@ -84,9 +104,12 @@ def parse_number(value: Any) -> float:
     if isinstance(value, bool):
         raise FieldError(f"`{value}` is not a number", None)
     try:
-        return float(value)
-    except (TypeError, ValueError) as e:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError) as e:
         raise FieldError(f"`{value}` is not a number", None) from e
+    if not math.isfinite(x):
+        raise FieldError(f"`{value}` is not a finite number", None, "E803")
+    return x
 
 
 def parse_categories(value: Any) -> list[str]:
@@ -150,10 +173,18 @@ def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
     if name == "id":
         return None if raw is None else str(raw)
     if dim == Dim.MONEY:
-        amount, cur = parse_money(raw)
+        amount, cur = parse_amount(raw)
+        if not amount.is_finite():
+            raise FieldError(f"`{raw}` is not a finite amount", "write the amount, e.g. 4000万美元", "E803")
         if amount < 0:
             raise FieldError(f"negative amount {raw}", "amounts are zero or more", "E803")
-        return (amount, cur)
+        if amount > MAX_AMOUNT:
+            raise FieldError(f"the amount {raw} is too large", "amounts are at most 10万亿 (10^13) in their currency",
+                             "E803")
+        if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+            raise FieldError(f"`{raw}` is finer than a fen (0.01)", "amounts are given to the fen or cent: "
+                             "round it, e.g. 1234.57元")
+        return (float(amount), cur)
     if dim == Dim.RATIO:
         r = parse_ratio(raw)
         if r < 0 or r > 1:
@@ -204,17 +235,16 @@ def columns(records: list[dict[str, Any]]) -> ProjectBatch:
     for name, f in FIELDS.items():
         if name == "id":
             continue
+        # where the record gave the field (elsewhere it took the schema's default): see compare.engine.assumed
+        cols[f"{name}#given"] = np.array([name in r for r in records], dtype=bool)
         if f.dim == Dim.MONEY:
             amount = np.zeros(n, dtype=np.float64)
             cur = np.zeros(n, dtype=np.int8)
-            given = np.zeros(n, dtype=bool)
             for i, r in enumerate(records):
                 if name in r:
                     amount[i], cur[i] = r[name]
-                    given[i] = True
             cols[name] = amount
             cols[f"{name}#cur"] = cur
-            cols[f"{name}#given"] = given
         elif f.dim == Dim.BOOL:
             cols[name] = np.array([bool(r.get(name, f.default)) for r in records], dtype=bool)
         elif f.dim == Dim.RATIO:
@@ -231,10 +261,18 @@ def columns(records: list[dict[str, Any]]) -> ProjectBatch:
             cols[name] = np.array([r.get(name, np.nan) for r in records], dtype=np.float64)
         else:
             cols[name] = np.array([r.get(name, f.default or "") for r in records], dtype=object)
-    # 实缴资金 defaults to registered capital × paid-in ratio, in the capital's currency.
+    # 实缴资金 defaults to registered capital × paid-in ratio, in the capital's currency, rounded to the
+    # fen (half away from zero) from the decimals the record gave
     given = cols["paid_in_capital#given"]
     cols["paid_in_capital"] = np.where(given, cols["paid_in_capital"],
-                                       cols["registered_capital"] * cols["paid_in_ratio"])
+                                       [_default_paid_in(r) for r in records] if n else cols["paid_in_capital"])
     cols["paid_in_capital#cur"] = np.where(given, cols["paid_in_capital#cur"], cols["registered_capital#cur"])
     return ProjectBatch([r["id"] for r in records], cols)
 
+
+def _default_paid_in(record: dict[str, Any]) -> float:
+    """registered_capital × paid_in_ratio to the fen, half away from zero, in exact decimals."""
+    capital = record.get("registered_capital", (0.0, CNY))[0]
+    ratio = record.get("paid_in_ratio", 0.0)
+    product = Decimal(repr(float(capital))) * Decimal(repr(float(ratio)))
+    return float(product.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -1,8 +1,11 @@
 """Outcomes as rows for people (table) and tools (JSON, CSV).
 
 The JSON shape is a public interface: a list of
-`{"project": ID, "city": CITY, "outcomes": {CONCEPT: number | bool | [low, high]}}`;
-an interval whose upper end is unbounded (a promise with no figure, "不少于") has `null` there.
+`{"project": ID, "city": CITY, "outcomes": {CONCEPT: number | bool | [low, high]}, "states": {CONCEPT:
+STATE}, "beneficiaries": {CONCEPT: NAME}, "assumed": {FIELD: DEFAULT}, "sensitive": {CONCEPT: [{reading,
+option, value, state}]}, "fx": RATE, "readings": {READING: OPTION}}` (docs/evaluation.md); an interval
+whose upper end is unbounded (a promise with no figure, "不少于") has `null` there.  `states` covers
+every concept of the run's policies: a concept this city's policy lacks is "absent".
 
 Texts from files (project ids, labels) reach a terminal or a spreadsheet only through
 `dsl.textsafe.printable`: an ESC, BEL or U+202E is shown as `\x1b`, `\x07`, `\u202e`.  In CSV a
@@ -15,9 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
-from compare.engine.evaluate import Outcomes
+from compare.engine.assumed import assumed_row, default_text
+from compare.engine.evaluate import ABSENT, NOT_ELIGIBLE, PROMISED, ZERO, Outcomes
+from compare.engine.sensitivity import sensitive_row
 from dsl.textsafe import display_width, json_safe, printable
 from dsl.units import Dim
 
@@ -25,11 +31,16 @@ Row = dict[str, Any]
 
 
 def _json_value(v: float | bool | tuple[float, float]) -> Any:
+    """JSON has no ∞ or NaN: an unbounded end (or figure) is null."""
     if isinstance(v, bool):
         return v
     if isinstance(v, tuple):
-        return [_num(v[0]), None if v[1] == float("inf") else _num(v[1])]
-    return _num(v)
+        return [_finite(v[0]), _finite(v[1])]
+    return _finite(v)
+
+
+def _finite(x: float) -> float | int | None:
+    return _num(x) if math.isfinite(x) else None
 
 
 def _num(x: float) -> float | int:
@@ -37,37 +48,76 @@ def _num(x: float) -> float | int:
 
 
 def outcome_rows(results: list[Outcomes]) -> list[Row]:
-    """One row per project and city, in project order, cities in the order given."""
+    """One row per project and city, in project order, cities in the order given.  `assumed` and
+    `sensitive` are there where the analyses ran (compare.engine.runs.evaluate_policies)."""
     rows: list[Row] = []
     if not results:
         return rows
     ids = results[0].ids
+    every = sorted({c for out in results for c in out.concepts})
     for i, pid in enumerate(ids):
         for out in results:
-            rows.append({"project": pid, "city": out.city,
-                         "outcomes": {c: _json_value(out.value(c, i)) for c in out.concepts}})
+            row: Row = {"project": pid, "city": out.city,
+                        "outcomes": {c: _json_value(out.value(c, i)) for c in out.concepts},
+                        "states": {c: out.state(c, i) for c in every},
+                        "beneficiaries": {c: out.beneficiary(c, i) for c in out.concepts}}
+            if out.assumed is not None:
+                row["assumed"] = assumed_row(out, i)
+            if out.alternatives is not None:
+                row["sensitive"] = {c: [{**alt, "value": _json_value(alt["value"])} for alt in alts]
+                                    for c, alts in sensitive_row(out, i).items()}
+            if out.fx is not None:
+                row["fx"] = _num(float(out.fx))
+            row["readings"] = dict(sorted(out.readings.items()))
+            rows.append(row)
     return rows
 
 
 def render_json(rows: list[Row]) -> str:
-    return json_safe(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
+    return json_safe(json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"  # never NaN/Infinity
 
 
 def _cell(v: Any) -> str:
+    """A JSON value as a cell, every digit kept (56715.12, not 56715.1; 1000000, not 1e+06)."""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if v is None:  # an unbounded figure
+        return "∞"
     if isinstance(v, list):
-        hi = "∞" if v[1] is None else f"{v[1]:g}"
-        return f"{v[0]:g}~{hi}"
-    return f"{v:g}"
+        hi = "∞" if v[1] is None else _figure(v[1])
+        return f"{'-∞' if v[0] is None else _figure(v[0])}~{hi}"
+    return _figure(v)
+
+
+def _figure(x: float | int) -> str:
+    n = _num(x) if x == x and abs(x) != float("inf") else x
+    return format(n, "f").rstrip("0").rstrip(".") if isinstance(n, float) else str(n)
 
 
 def _concepts(rows: list[Row]) -> list[str]:
     seen: dict[str, None] = {}
     for r in rows:
-        for c in r["outcomes"]:
+        for c in [*r["outcomes"], *r.get("states", {})]:
             seen.setdefault(c, None)
     return sorted(seen)
+
+
+_STATE_CELL = {ABSENT: "—", NOT_ELIGIBLE: "not eligible", PROMISED: "promised, no figure"}
+
+
+def _state(r: Row, c: str) -> str:
+    return str(r.get("states", {}).get(c, "figure" if c in r["outcomes"] else ABSENT))
+
+
+def _alternatives(alts: list[dict[str, Any]], show: Any) -> str:
+    """`2分 under tier_edges=upper_closed`; with what the option reads that the record did not give."""
+    return "; ".join(f"{show(a['value'], a['state'])} under {a['reading']}={a['option']}"
+                     + (f" (which reads {_assumed_text(a['assumed'])}, not given)" if a.get("assumed") else "")
+                     for a in alts)
+
+
+def _assumed_text(assumed: dict[str, Any]) -> str:
+    return ", ".join(f"`{k}` = {default_text(k)}" for k in assumed)
 
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -82,24 +132,44 @@ def csv_text(text: str) -> str:
 
 
 def render_csv(rows: list[Row]) -> str:
+    """project, city, one column per concept (as before), then CONCEPT.state per concept, the inputs
+    assumed (`licensed=false;fdi_arrived=0`) and the rate."""
     concepts = _concepts(rows)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["project", "city", *concepts])
+    w.writerow(["project", "city", *concepts, *[f"{c}.state" for c in concepts], "assumed", "fx"])
     for r in rows:
+        assumed = ";".join(f"{k}={default_text(k)}" for k in r.get("assumed", {}))
         w.writerow([csv_text(str(r["project"])), csv_text(str(r["city"])),
-                    *[_cell(r["outcomes"][c]) if c in r["outcomes"] else "" for c in concepts]])
+                    *[_cell(r["outcomes"][c]) if c in r["outcomes"] else "" for c in concepts],
+                    *[_state(r, c) for c in concepts], csv_text(assumed), r.get("fx", "")])
     return buf.getvalue()
 
 
-def render_table(rows: list[Row]) -> str:
-    """A plain-text table: one row per project and city; a concept a city does not have is blank."""
+def _table_cell(r: Row, c: str) -> str:
+    state = _state(r, c)
+    cell = _STATE_CELL.get(state) or ("0" if state == ZERO else _cell(r["outcomes"][c]))
+    return cell + (" *" if c in r.get("sensitive", {}) else "")
+
+
+def render_table(rows: list[Row], notes: list[str] | None = None) -> str:
+    """A plain-text table: one row per project and city; cells show the state (— absent, not eligible,
+    0, promised, no figure) or the figure, `*` where another reading option moves it.  Below it: the
+    footnotes, the inputs each project was assumed to have, and `notes` (the rate, the readings)."""
     concepts = _concepts(rows)
     header = ["project", "city", *concepts]
-    body = [[r["project"], r["city"], *[_cell(r["outcomes"][c]) if c in r["outcomes"] else "—" for c in concepts]]
-            for r in rows]
+    body = [[r["project"], r["city"], *[_table_cell(r, c) for c in concepts]] for r in rows]
     rule = ["-" * w for w in column_widths([header, *body])]
-    return "\n".join(aligned([header, rule, *body])) + "\n"
+    lines = aligned([header, rule, *body])
+    cell = lambda v, state: _STATE_CELL.get(state) or _cell(v)  # noqa: E731
+    for r in rows:
+        for c, alts in r.get("sensitive", {}).items():
+            lines.append(printable(f"* {r['project']} {r['city']} {c}: {_alternatives(alts, cell)}"))
+    for r in rows:
+        if r.get("assumed"):
+            lines.append(printable(f"{r['project']} {r['city']}: assumed (not given): {_assumed_text(r['assumed'])}"))
+    lines += [printable(n) for n in notes or []]
+    return "\n".join(lines) + "\n"
 
 
 def column_widths(rows: list[list[Any]]) -> list[int]:
@@ -119,6 +189,8 @@ def human(v: Any, dim: Dim | None) -> str:
     """A value for people: money in 万元 where large, points with 分, a promise as such."""
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if v is None or (isinstance(v, list) and v[0] is None):  # an unbounded figure
+        return "unbounded"
     if isinstance(v, list):
         if v[1] is None:
             return "promised, no figure" if v[0] == 0 else f"at least {human(v[0], dim)}"
@@ -134,31 +206,60 @@ def human(v: Any, dim: Dim | None) -> str:
 
 
 def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None = None,
-                        dims: list[dict[str, Dim | None]] | None = None) -> str:
-    """Per project: the outcomes any city gives it (rows) and the cities (columns).
+                        dims: list[dict[str, Dim | None]] | None = None, notes: list[str] | None = None) -> str:
+    """Per project: the outcomes some city makes it eligible for (rows) and the cities (columns).
 
-    A blank cell: that city's policy has no such concept; 0: it has, and gives nothing here."""
+    A cell: — (that city has no such measure), not eligible, 0, promised, no figure, or the figure;
+    `→ NAME` where the beneficiary depends on the project; `*` where another option of a reading
+    would change it (a footnote under the project names the reading and the alternative).  Under the
+    project, the inputs an outcome read that the record did not give; at the end, `notes`."""
     if not results:
         return ""
     out: list[str] = []
     cities = [r.city for r in results]
+
+    def show(k: int, c: str, v: Any, state: str) -> str:
+        if state in _STATE_CELL:
+            return _STATE_CELL[state]
+        return human(_json_value(v), dims[k].get(c) if dims else None)
+
     for i, pid in enumerate(results[0].ids):
-        concepts: dict[str, None] = {}
-        for r in results:
-            for c in r.concepts:
-                v = r.value(c, i)
-                if v is True or (not isinstance(v, bool) and v != 0):
-                    concepts.setdefault(c, None)
-        header = ["", *cities]
+        concepts = sorted({c for r in results for c in r.concepts if r.state(c, i) not in (ABSENT, NOT_ELIGIBLE)})
+        sensitive = [sensitive_row(r, i) for r in results]
+        notes_here: list[str] = []
         rows = []
-        for c in sorted(concepts):
+        for c in concepts:
             label = f"{c} {labels.get(c, '')}".rstrip() if labels else c
-            rows.append([label, *[human(_json_value(r.value(c, i)), dims[k].get(c) if dims else None)
-                                  if c in r.concepts else "" for k, r in enumerate(results)]])
+            depends = {r.beneficiary(c, i) for r in results if c in r.beneficiaries
+                       and r.beneficiaries[c].depends_on_project and r.state(c, i) not in (ABSENT, NOT_ELIGIBLE)}
+            if len(depends) == 1:
+                label += f" → {depends.pop()}"
+            cells = []
+            for k, r in enumerate(results):
+                cell = show(k, c, r.value(c, i) if c in r.concepts else 0, r.state(c, i))
+                if len(depends) > 1 and r.state(c, i) not in (ABSENT, NOT_ELIGIBLE) \
+                        and r.beneficiaries[c].depends_on_project:
+                    cell += f" → {r.beneficiary(c, i)}"
+                if c in sensitive[k]:
+                    cell += " *"
+                    alts = _alternatives(sensitive[k][c], lambda v, st, k=k, c=c: show(k, c, v, st))
+                    notes_here.append(f"  * {c}, {r.city}: {alts}")
+                cells.append(cell)
+            rows.append([label, *cells])
         out.append(f"project {printable(pid)}")
-        if not rows:
-            out.append("  (no city gives this project anything)\n")
-            continue
-        out.extend(aligned([header, *rows], indent="  "))
+        if rows:
+            out.extend(aligned([["", *cities], *rows], indent="  "))
+        else:
+            out.append("  (no city makes this project eligible for anything)")
+        out.extend(printable(n) for n in notes_here)
+        assumed: dict[str, list[str]] = {}
+        for r in results:
+            for name in assumed_row(r, i):
+                assumed.setdefault(name, []).append(r.city)
+        if assumed:
+            parts = [f"`{k}` = {default_text(k)}" + ("" if len(v) == len(results) else f" ({', '.join(v)})")
+                     for k, v in sorted(assumed.items())]
+            out.append(printable("  assumed (not given): " + ", ".join(parts)))
         out.append("")
-    return "\n".join(out)
+    out += [printable(n) for n in notes or []]
+    return "\n".join(out) + ("\n" if notes else "")

@@ -1,13 +1,14 @@
 """The engine's input: the columns of n project records.
 
-Money is an amount and a currency code per row (CNY 0, USD 1); a field's `#given` column
-says where the record gave it.  compare.data builds batches from files and Python objects.
+Money is an amount and a currency code per row (CNY 0, USD 1); every field's `#given` column
+(`categories#given` for the set) says where the record gave it, elsewhere it took the schema's default.  Amounts are to the fen (0.01): the engine computes with them
+as whole fen (`fen`), exactly.  compare.data builds batches from files and Python objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,10 +21,48 @@ class ProjectBatch:
 
     ids: list[str]
     columns: dict[str, np.ndarray]
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def fen(self, name: str) -> np.ndarray:
+        """A money field as whole fen (cents), each row in its own currency: exact, as the amounts
+        are to the fen (the nearest double to a 2-decimal amount times 100 rounds back to it)."""
+        key = f"{name}#fen"
+        if key not in self._cache:
+            self._cache[key] = np.rint(np.asarray(self.columns[name], dtype=np.float64) * 100.0)
+        return self._cache[key]
+
+    def fen_parts(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The whole fen on the CNY rows (0 on the others), and on the USD rows."""
+        key = f"{name}#parts"
+        if key not in self._cache:
+            fen, usd = self.fen(name), self.usd(name)
+            self._cache[key] = np.stack([fen * ~usd, fen * usd])
+        parts = self._cache[key]
+        return parts[0], parts[1]
+
+    def fen_bound(self, name: str) -> float:
+        """The largest |amount| of a money field, in whole fen (of either currency)."""
+        key = f"{name}#bound"
+        if key not in self._cache:
+            fen = self.fen(name)
+            self._cache[key] = np.array(float(np.max(np.abs(fen))) if fen.size else 0.0)
+        return float(self._cache[key])
+
+    def usd(self, name: str) -> np.ndarray:
+        """Where a money field is in USD."""
+        key = f"{name}#usd"
+        if key not in self._cache:
+            self._cache[key] = np.asarray(self.columns[f"{name}#cur"]) == USD
+        return self._cache[key]
+
+    def given(self, name: str) -> np.ndarray:
+        """Where the record gave field `name`; a batch built without `#given` columns counts as given."""
+        col = self.columns.get(f"{name}#given")
+        return np.ones(self.n, dtype=bool) if col is None else col
 
     def row(self, i: int) -> ProjectBatch:
         return ProjectBatch([self.ids[i]], {k: v[i:i + 1] for k, v in self.columns.items()})
@@ -32,4 +71,3 @@ class ProjectBatch:
         index = {pid: i for i, pid in enumerate(self.ids)}
         rows = np.array([index[i] for i in ids], dtype=np.int64)
         return ProjectBatch([self.ids[i] for i in rows], {k: v[rows] for k, v in self.columns.items()})
-

@@ -3,22 +3,26 @@
 Money is held in the currency the checker inferred for each expression; a project's money
 fields are converted at the run's USD→CNY rate where a policy reads them in the other
 currency.  Tiers, rates, caps and max/sum/first each compile to a vectorised closure.
+Comparisons of money, tier edges and a money clause's value take the exact path of
+compare.engine.money (whole fen, exact rates); the closures here compute in float64.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from fractions import Fraction
 
 import numpy as np
 
+from compare.engine.tiers import TierCompiler
 from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.schema import FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
+from dsl.walk import chain
 
 
-class Compiler:
+class Compiler(TierCompiler):
     """AST expressions -> closures.  `want` carries the currency a money field is read in."""
 
     def __init__(self, policy: Policy):
@@ -111,31 +115,14 @@ class Compiler:
             return self.in_set(e)
         if isinstance(e, A.IfExpr):
             d = self.eff(e, want)
-            cond, then, other = self.c(e.cond), self.c(e.then, d), self.c(e.else_, d)
-
-            def if_(env: Env) -> Val:
-                k, a, b = cond(env).lo, then(env), other(env)
-                lo = np.where(k, a.lo, b.lo)
-                hi = lo if a.exact and b.exact else np.where(k, a.hi, b.hi)
-                present = True if a.present is True and b.present is True else np.where(k, a.present, b.present)
-                return Val(lo, hi, present)
-            return if_
+            return self.if_(self.c(e.cond), self.c(e.then, d), self.c(e.else_, d))
         if isinstance(e, A.Call):
             return self.call(e, want)
         if isinstance(e, A.Tiers):
             return self.tiers(e, want)
         if isinstance(e, A.ByReading):
             d = self.eff(e, want)
-            cases = {case.option: self.c(case.value, d) for case in e.cases}
-            default = self.p.readings[e.reading].default if e.reading in self.p.readings else None
-            rid = e.reading
-
-            def by_reading(env: Env) -> Val:
-                choice = env.readings.get(rid, default)
-                if env.trace is not None:
-                    env.trace[id(e)] = choice
-                return cases[choice](env)  # type: ignore[index]
-            return by_reading
+            return self.by_reading(e, {case.option: self.c(case.value, d) for case in e.cases})
         raise CompileError(f"cannot evaluate {type(e).__name__}", e)
 
     def name(self, e: A.Name, want: Dim | None) -> Fn:
@@ -177,23 +164,32 @@ class Compiler:
             return neg
         if op in ("up_to", "at_most"):  # [0, X]: the low end is a scalar, broadcast where needed
             return lambda env: (lambda v: Val(0.0, v.hi, v.present))(f(env))
-        if op == "at_least":
+        if op in ("at_least", "more_than"):  # (X, ∞] is held as [X, ∞]: a bound, not a figure to pay
             return lambda env: (lambda v: Val(v.lo, INF, v.present))(f(env))
         return f  # about: the figure itself
 
     def binary(self, e: A.Binary, want: Dim | None) -> Fn:  # noqa: C901
         op = e.op
-        if op in ("and", "or"):
-            lf, rf = self.c(e.left), self.c(e.right)
-            if op == "and":
-                return lambda env: exact(np.logical_and(lf(env).lo, rf(env).lo))
-            return lambda env: exact(np.logical_or(lf(env).lo, rf(env).lo))
+        if op in ("and", "or"):  # a chain `a and b and …` of any length: one closure over its operands
+            fns = [self.c(x) for x in chain(e, op)]
+            logic = np.logical_and if op == "and" else np.logical_or
+
+            def chained(env: Env) -> Val:
+                acc = fns[0](env).lo
+                for f in fns[1:]:
+                    acc = logic(acc, f(env).lo)
+                return exact(acc)
+            return chained
         if op in ("==", "!=", ">=", "<=", ">", "<"):
             return self.compare(e)
         d = self.eff(e, want)
         if op == "of" or op == "*":
             ld = self.eff(e.left, d) if self.dim(e.left) in MONEY_DIMS else None
             rd = self.eff(e.right, d) if self.dim(e.right) in MONEY_DIMS else None
+            for k_e, x_e, xd in ((e.left, e.right, rd), (e.right, e.left, ld)):
+                k = self.point(k_e)
+                if k is not None:  # a fixed factor: x·n/d rounds once, so 70% of 1.5分 is 1.05, not 1.0499…
+                    return _times(self.c(x_e, xd or d), k)
             lf, rf = self.c(e.left, ld or d), self.c(e.right, rd or d)
             return lambda env: mul(lf(env), rf(env))
         if op == "/":
@@ -228,6 +224,10 @@ class Compiler:
                 real = mirror.get(field_op, field_op)
                 return self._grade_cmp(real, rank)
         sub = self.common(e.left, e.right)
+        if sub in (Dim.CNY, Dim.USD):
+            exact_cmp = self.money_compare(op, e.left, e.right, sub)
+            if exact_cmp is not None:
+                return exact_cmp
         lf, rf = self.c(e.left, sub), self.c(e.right, sub)
         fn = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
               "==": np.equal, "!=": np.not_equal}[op]
@@ -266,10 +266,10 @@ class Compiler:
             src = self.eff(arg, dst)
             return self.convert(self.c(arg, src), src, dst)
         d = self.eff(e, want)
-        fns = [self.c(a, d) for a in e.args]
-        func = e.func
-        node_id = id(e)
+        return self.combine(e.func, [self.c(a, d) for a in e.args], id(e))
 
+    def combine(self, func: str, fns: list[Fn], node_id: int) -> Fn:
+        """max / min / first / sum over items that may be absent."""
         def combine(env: Env) -> Val:
             vals = [f(env) for f in fns]
             n = env.batch.n
@@ -313,52 +313,21 @@ class Compiler:
             return Val(lo, hi, any_present)
         return combine
 
-    def tiers(self, e: A.Tiers, want: Dim | None) -> Fn:
-        edge_dim = next((x.dim for r in e.rows for x in (r.low, r.high) if isinstance(x, A.Quantity)), None)
-        subject = self.c(e.subject, edge_dim)
-        d = self.eff(e, want)
-        rows = []
-        for r in e.rows:
-            lo = float(r.low.base_value) if isinstance(r.low, A.Quantity) else -INF
-            hi = float(r.high.base_value) if isinstance(r.high, A.Quantity) else INF
-            rows.append((lo, r.low_closed, hi, r.high_closed, self.c(r.value, d)))
-        scale = None
-        if e.scale is not None:
-            scale = (self.c(e.scale.factor), self.c(e.scale.cond), e.scale.unless)
-        node_id = id(e)
 
-        def tier(env: Env) -> Val:
-            x = np.asarray(subject(env).lo, dtype=np.float64)
-            k: Any = 1.0
-            if scale is not None:
-                factor, cond, unless = scale
-                applies = np.asarray(cond(env).lo, dtype=bool)
-                k = np.where(~applies if unless else applies, factor(env).lo, 1.0)
-            n = x.shape[0]
-            matched = np.full(n, -1, dtype=np.int64)
-            for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
-                lo, lc, hi, hc, _ = rows[i]
-                lo_k, hi_k = lo * k, hi * k
-                m = (x >= lo_k if lc else x > lo_k) & (x <= hi_k if hc else x < hi_k)
-                matched[m] = i
-            values = [value(env) for *_, value in rows]
-            if all(np.ndim(v.lo) == 0 and np.ndim(v.hi) == 0 for v in values):
-                # fixed figures per tier (the usual case): one gather; index -1 picks the trailing 0
-                table_lo = np.array([float(v.lo) for v in values] + [0.0])
-                table_hi = np.array([float(v.hi) for v in values] + [0.0])
-                out_lo = table_lo[matched]
-                out_hi = out_lo if np.array_equal(table_lo, table_hi) else table_hi[matched]
-            else:
-                out_lo = np.zeros(n)
-                out_hi = np.zeros(n)
-                for i, v in enumerate(values):
-                    m = matched == i
-                    out_lo = np.where(m, v.lo, out_lo)
-                    out_hi = np.where(m, v.hi, out_hi)
-            if env.trace is not None:
-                env.trace[node_id] = (int(matched[0]), float(np.broadcast_to(k, (n,))[0]))
-            return Val(out_lo, out_hi, matched >= 0)
-        return tier
+def _times(f: Fn, k: Fraction) -> Fn:
+    """x × k for a fixed k = n/d: x·n then /d (one rounding each way; exact for whole numbers)."""
+    n, d = float(k.numerator), float(k.denominator)
+    if k == 0:  # 0 × ∞ (nothing of a promise) is 0
+        return lambda env: (lambda v: exact(0.0, v.present))(f(env))
+
+    def times(env: Env) -> Val:
+        v = f(env)
+        lo = v.lo * n / d if d != 1 else v.lo * n
+        if v.exact:
+            return Val(lo, lo, v.present)
+        hi = v.hi * n / d if d != 1 else v.hi * n
+        return Val(lo, hi, v.present) if k > 0 else Val(hi, lo, v.present)
+    return times
 
 
 class CompileError(Exception):

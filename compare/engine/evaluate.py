@@ -8,23 +8,30 @@ million.  Arithmetic (docs/evaluation.md):
 - money is held in the currency the checker inferred for each expression; a project's
   money fields are converted at the run's USD→CNY rate where a policy reads them in the
   other currency; money results are rounded to the fen (0.01), half away from zero, once,
-  at the end of each clause; points keep their fractions;
+  at the end of each clause; points keep their fractions.  Money clauses, comparisons of
+  money and tier edges are computed exactly in whole fen (compare.engine.exact); a money
+  clause's result is kept in whole fen (`env.fen`) and in yuan (`env.results`);
+- where a value has no number (a division by a field that is 0, ∞ - ∞ at run time) the
+  clause does not fire for that project: no NaN reaches an outcome;
 - a clause fires where its condition holds and its value is present (a tier matched, an
   item of a max fired); a concept's outcome sums the clauses that fired for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
 from compare.engine.batch import ProjectBatch
+from compare.engine.beneficiary import BeneficiaryRules, Choice, choose_beneficiaries, compile_beneficiaries
 from compare.engine.compile import Compiler
+from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.graph import build_graph, computation_order
-from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, exact, round_fen
+from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import DAYS_PER_MONTH, Dim
@@ -39,7 +46,7 @@ class CompiledClause:
     clause: A.Clause
     when: Fn | None
     conjuncts: list[tuple[A.Expr, Fn]]
-    value: Fn
+    value: Fn  # money: whole fen, rounded (Compiler.rounded); otherwise in the concept's unit
     dim: Dim | None
     is_money: bool
     factor: float = 1.0  # months reported in days (DAYS_PER_MONTH)
@@ -53,11 +60,19 @@ class CompiledSplit:
     when: Fn | None
     weights: list[tuple[str, float]]  # share -> fraction of the whole
     concept: str | None
+    exact_weights: tuple[Fraction, ...] = ()
+
+
+# The state of an outcome for a project (docs/evaluation.md, "Outcome states").
+NOT_ELIGIBLE, ZERO, FIGURE, PROMISED, ABSENT = "not_eligible", "zero", "figure", "promised", "absent"
+STATES = (NOT_ELIGIBLE, ZERO, FIGURE, PROMISED, ABSENT)
 
 
 @dataclass
 class Outcomes:
-    """Per concept: an interval (lo, hi arrays) or a boolean array, for each project."""
+    """Per concept: an interval (lo, hi arrays) or a boolean array, for each project; where some
+    clause (or split) gave it (`eligible`); who receives it (`beneficiary`).  `fx` and `readings` are
+    the run's; `assumed` and `alternatives` are filled by compare.engine.assumed and .sensitivity."""
 
     policy: str
     city: str
@@ -65,6 +80,12 @@ class Outcomes:
     numeric: dict[str, tuple[Arr, Arr]]
     boolean: dict[str, Arr]
     fired: dict[str, Arr]
+    eligible: dict[str, Arr] = field(default_factory=dict)
+    beneficiaries: dict[str, Choice] = field(default_factory=dict)
+    fx: Any = None  # the USD→CNY rate of the run
+    readings: dict[str, str] = field(default_factory=dict)
+    assumed: dict[str, Arr] | None = None  # field -> where an outcome read it and the record did not give it
+    alternatives: list[Any] | None = None  # sensitivity.Alternative: outcomes under another reading option
 
     def value(self, concept: str, i: int) -> float | bool | tuple[float, float]:
         if concept in self.boolean:
@@ -76,6 +97,22 @@ class Outcomes:
     @property
     def concepts(self) -> list[str]:
         return sorted([*self.numeric, *self.boolean])
+
+    def state(self, concept: str, i: int) -> str:
+        """absent (no clause or split for it), not_eligible (none gave it), zero, promised ([0, ∞]), figure."""
+        if concept not in self.numeric and concept not in self.boolean:
+            return ABSENT
+        if concept in self.eligible and not self.eligible[concept][i]:
+            return NOT_ELIGIBLE
+        v = self.value(concept, i)
+        if isinstance(v, tuple):
+            return PROMISED if v == (0.0, float("inf")) else FIGURE
+        return FIGURE if v else ZERO
+
+    def beneficiary(self, concept: str, i: int) -> str | None:
+        """Who receives `concept` for project i (None: the policy and taxonomy name nobody)."""
+        choice = self.beneficiaries.get(concept)
+        return choice.name(i) if choice is not None else None
 
 
 class CompiledPolicy:
@@ -95,20 +132,28 @@ class CompiledPolicy:
                 c = policy.clauses[ident]
                 d = comp.clause_dim[ident]
                 conj = [(x, comp.c(x)) for x in conjuncts(c.when)] if c.when is not None else []
-                value = comp.c(c.value, d) if c.value is not None else (lambda env: exact(0.0))
+                money = d in MONEY_DIMS
+                if c.value is None:
+                    value: Fn = lambda env: exact(0.0)  # noqa: E731
+                else:
+                    value = comp.rounded(c.value, d) if money else comp.c(c.value, d)
                 ty = policy.types.get(ident)
                 factor = float(DAYS_PER_MONTH) if ty and ty.dim == Dim.MONTHS and d == Dim.DAYS else 1.0
                 self.clauses[ident] = CompiledClause(ident, c, comp.c(c.when) if c.when is not None else None,
-                                                     conj, value, d, d in MONEY_DIMS, factor)
+                                                     conj, value, d, money, factor)
             else:
                 s = policy.splits[ident]
                 base = s.splits.dotted if s.splits is not None else ""
-                total = sum(float(sh.weight.base_value) for sh in s.shares if isinstance(sh.weight, A.Quantity))
-                weights = [(sh.name, float(sh.weight.base_value) / total if s.ratio_form else
-                            float(sh.weight.base_value)) for sh in s.shares if isinstance(sh.weight, A.Quantity)]
+                parts = [(sh.name, Fraction(sh.weight.base_value)) for sh in s.shares
+                         if isinstance(sh.weight, A.Quantity)]
+                total = sum((w for _, w in parts), Fraction(0))
+                exact_w = tuple(w / total if s.ratio_form and total else w for _, w in parts)
+                weights = [(name, float(w)) for (name, _), w in zip(parts, exact_w, strict=True)]
                 concept = policy.concept_of(base)
                 self.splits[ident] = CompiledSplit(ident, s, base, comp.c(s.when) if s.when is not None else None,
-                                                   weights, concept)
+                                                   weights, concept, exact_w)
+        # concept -> who receives it: the beneficiary rules of each clause and share that gives it
+        self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
         # concept -> the dimension its outcome is reported in (a split's shares take their clause's)
         self.concept_dims: dict[str, Dim | None] = {}
         for c in policy.clauses.values():
@@ -122,8 +167,10 @@ class CompiledPolicy:
     def default_readings(self) -> dict[str, str]:
         return {rid: r.default for rid, r in self.policy.readings.items() if r.default is not None}
 
-    def run(self, batch: ProjectBatch, fx: float, readings: dict[str, str] | None = None,
+    def run(self, batch: ProjectBatch, fx: Any, readings: dict[str, str] | None = None,
             trace: dict[int, Any] | None = None) -> Env:
+        """Every clause over the batch.  `fx`: the USD→CNY rate, a float or the Decimal typed
+        (ValueError unless finite and positive)."""
         chosen = self.default_readings()
         chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
         env = Env(batch, fx, chosen, trace=trace)
@@ -136,47 +183,47 @@ class CompiledPolicy:
             v = cc.value(env)
             if cc.factor != 1.0:
                 v = Val(v.lo * cc.factor, v.lo * cc.factor if v.exact else v.hi * cc.factor, v.present)
-            always = v.present is True and cc.when is None  # fires for every project
             fired = np.broadcast_to(np.asarray(v.present, dtype=bool), (n,))
             if cc.when is not None:
                 fired = fired & np.broadcast_to(np.asarray(cc.when(env).lo, dtype=bool), (n,))
             if cc.dim == Dim.BOOL:
                 lo = np.broadcast_to(np.asarray(v.lo, dtype=bool), (n,)) & fired
                 env.results[ident] = Val(lo, lo, fired)
+                env.fired[ident] = fired
+                continue
+            fired = _defined(v, fired)
+            lo = np.where(fired, v.lo, 0.0)
+            hi = lo if v.exact else np.where(fired, v.hi, 0.0)
+            if cc.is_money:  # whole fen, rounded by the value's closure; yuan for readers of results
+                env.fen[ident] = Val(lo, hi, fired)
+                env.results[ident] = Yuan(env.fen[ident])
             else:
-                if always:
-                    lo = np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (n,))
-                    hi = lo if v.exact else np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (n,))
-                elif cc.is_money and np.ndim(v.lo) == 0 and np.ndim(v.hi) == 0:
-                    # a fixed amount (最高50万元): round the figure once, not a million copies of it
-                    lo = np.where(fired, round_fen(v.lo), 0.0)
-                    hi = lo if v.exact else np.where(fired, round_fen(v.hi), 0.0)
-                    env.results[ident] = Val(lo, hi, fired)
-                    env.fired[ident] = fired
-                    continue
-                else:
-                    lo = np.where(fired, v.lo, 0.0)
-                    hi = lo if v.exact else np.where(fired, v.hi, 0.0)
-                if cc.is_money:
-                    lo = round_fen(lo)
-                    hi = lo if v.exact else round_fen(hi)
                 env.results[ident] = Val(lo, hi, fired)
             env.fired[ident] = fired
         return env
 
-    def evaluate(self, batch: ProjectBatch, fx: float, readings: dict[str, str] | None = None) -> Outcomes:
+    def evaluate(self, batch: ProjectBatch, fx: Any, readings: dict[str, str] | None = None) -> Outcomes:
         env = self.run(batch, fx, readings)
         return self.outcomes(env)
 
     def outcomes(self, env: Env) -> Outcomes:
+        """Per concept, the clauses that fired for it added up (money in whole fen, then yuan)."""
         n = env.batch.n
         numeric: dict[str, tuple[Arr, Arr]] = {}
         boolean: dict[str, Arr] = {}
+        money: set[str] = set()
+        eligible: dict[str, Arr] = {}  # concept -> where some clause or split share gave it
+        gave: dict[str, Arr] = {}  # "clause:ID" / "split:ID" -> where it gave its concept
         for cid, cc in self.clauses.items():
             concept = cc.clause.concept.dotted if cc.clause.concept else None
             if concept is None:
                 continue
-            v = env.results[cid]
+            fired = np.broadcast_to(np.asarray(env.fired[cid], dtype=bool), (n,))
+            gave[f"clause:{cid}"] = fired
+            eligible[concept] = eligible[concept] | fired if concept in eligible else fired
+            v = env.fen[cid] if cc.is_money else env.results[cid]
+            if cc.is_money:
+                money.add(concept)
             if cc.dim == Dim.BOOL:
                 boolean[concept] = boolean[concept] | v.lo if concept in boolean else v.lo
             elif concept in numeric:  # several clauses of one concept add up
@@ -187,18 +234,50 @@ class CompiledPolicy:
         for sc in self.splits.values():
             if sc.concept is None or sc.base not in env.results:
                 continue
-            base = env.results[sc.base]
+            is_money = self.clauses[sc.base].is_money
+            base = env.fen[sc.base] if is_money else env.results[sc.base]
             applies = env.fired[sc.base]
             if sc.when is not None:
                 applies = applies & np.broadcast_to(np.asarray(sc.when(env).lo, dtype=bool), (n,))
-            money = self.clauses[sc.base].is_money
-            for name, w in sc.weights:
-                lo = np.where(applies, base.lo * w, 0.0)
-                hi = np.where(applies, base.hi * w, 0.0)
-                if money:
-                    lo, hi = round_fen(lo), round_fen(hi)
+            applies = np.broadcast_to(applies, (n,))
+            gave[f"split:{sc.id}"] = applies
+            for (name, w), kw in zip(sc.weights, sc.exact_weights, strict=True):
+                if is_money:  # each share rounded to the fen, exactly
+                    lo, hi = (np.where(applies, _share(x, kw), 0.0) for x in (base.lo, base.hi))
+                else:
+                    lo, hi = np.where(applies, base.lo * w, 0.0), np.where(applies, base.hi * w, 0.0)
                 key = f"{sc.concept}.{name}"
+                if is_money:
+                    money.add(key)
                 plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
                 numeric[key] = (plo + lo, phi + hi)
-        return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired)
+                eligible[key] = eligible[key] | applies if key in eligible else applies
+        for key in money:
+            lo, hi = numeric[key]
+            numeric[key] = (lo / 100.0, lo / 100.0 if hi is lo else hi / 100.0)
+        beneficiaries = {c: choose_beneficiaries(rules, gave, env) for c, rules in self.beneficiary_rules.items()
+                         if c in numeric or c in boolean}
+        return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
+                        eligible, beneficiaries, env.fx, dict(env.readings))
 
+
+def _share(fen: Any, w: Fraction) -> Any:
+    """w of an amount in whole fen, rounded to the fen (half away from zero), exactly."""
+    col = np.asarray(fen, dtype=np.float64)
+    finite = np.isfinite(col)
+    if not finite.all():  # an unbounded end stays unbounded (w > 0)
+        return np.where(finite, _share(np.where(finite, col, 0.0), w), col * float(w))
+    return round_lin(Lin((Term(np.atleast_1d(col), None, (w, w)),)))
+
+
+def _defined(v: Val, fired: Arr) -> Arr:
+    """Where a value is NaN (∞ - ∞, 0/0 at run time) it has no number: the clause does not fire."""
+    for x in (v.lo,) if v.exact else (v.lo, v.hi):
+        if np.ndim(x) == 0:
+            if np.isnan(x):
+                return np.zeros_like(fired)
+        else:
+            bad = np.isnan(x)
+            if bad.any():
+                fired = fired & ~bad
+    return fired

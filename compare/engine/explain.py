@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from compare.engine.batch import USD, ProjectBatch
+from compare.engine.beneficiary import PLAIN, TAXONOMY, BeneficiaryRules
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.graph import names_in
 from compare.engine.values import Env
@@ -201,6 +202,26 @@ def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
             out.append(f"reading {x.reading} = {trace[id(x)]}")
 
 
+def _beneficiary(cp: CompiledPolicy, source: str, concept: str, env: Env, share: str | None = None) -> str | None:
+    """Who receives `concept` from this clause or split share, and the rule that chose it."""
+    rules: BeneficiaryRules | None = next((r for r in cp.beneficiary_rules.get(concept, []) if r.source == source), None)
+    if rules is None:
+        return None
+    rule = int(np.asarray(rules.choose(env)).reshape(-1)[0])
+    prefix = f"beneficiary {share} = " if share else "beneficiary "
+    tried = [f"if {show(r.when)}: no" for r, _ in rules.conditional[: rule if rule >= 0 else None]]  # type: ignore[arg-type]
+    if rule >= 0:
+        r = rules.conditional[rule][0]
+        why = f"by `{prefix}{r.name.dotted} if {show(r.when)}` (it holds)"  # type: ignore[arg-type]
+    elif rule == PLAIN:
+        why = f"by `{prefix}{rules.plain}`"
+    elif rule == TAXONOMY:
+        why = f"the taxonomy's beneficiary of {concept}"
+    else:
+        return f"{concept}: no beneficiary named"
+    return f"{concept} → {rules.name(rule)}, {why}" + (f"; {', '.join(tried)}" if tried else "")
+
+
 def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             readings: dict[str, str] | None = None) -> Explanation:
     one = batch.select([project_id])
@@ -224,6 +245,9 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             details: list[str] = []
             if c.value is not None:
                 _details(c.value, env, cp, details)
+            who = _beneficiary(cp, f"clause:{ident}", c.concept.dotted, env) if c.concept and fired else None
+            if who is not None:
+                details.append(who)
             steps.append(ClauseTrace(
                 "clause", ident, c.label, c.concept.dotted if c.concept else None,
                 [(x.article, x.quote) for x in c.cites], fired, conds,
@@ -244,9 +268,13 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
                     key = f"{sc.concept}.{name}"
                     details.append(f"{key} = {w:.0%} of {sc.base} = "
                                    f"{fmt_value(outcomes.value(key, 0), cp.compiler.clause_dim.get(sc.base))}")
+                    who = _beneficiary(cp, f"split:{ident}", key, env, name)
+                    if who is not None:
+                        details.append(who)
             steps.append(ClauseTrace("split", ident, s.label, sc.concept, [(x.article, x.quote) for x in s.cites],
                                      applies, conds, None, None, details))
-    shown = {c: fmt_value(outcomes.value(c, 0), cp.concept_dims.get(c)) for c in outcomes.concepts}
+    shown = {c: fmt_value(outcomes.value(c, 0), cp.concept_dims.get(c))
+             + (f" → {outcomes.beneficiary(c, 0)}" if outcomes.beneficiary(c, 0) else "") for c in outcomes.concepts}
     chosen = cp.default_readings()
     chosen.update({k: v for k, v in (readings or {}).items() if k in cp.policy.readings})
     return Explanation(project_id, cp.policy.id, cp.policy.city_label, fx, chosen, steps, shown)

@@ -2,18 +2,21 @@
 
 Every numeric value is an interval; exact figures have lo is hi, discretion ("最高",
 "2‰～5‰") widens it, a promise with no figure is [0, ∞].  `Env` is one run's state: the
-batch, the rate, the readings in force and each clause's result.
+batch, the rate (as a float for float arithmetic, as the exact decimal typed for money, see
+compare.engine.exact), the readings in force and each clause's result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from compare.engine.batch import USD, ProjectBatch
+from compare.engine.exact import exact_rate
 from dsl.units import Dim
 
 INF = float("inf")
@@ -38,15 +41,43 @@ def exact(x: Any, present: Any = True) -> Val:
     return Val(x, x, present)
 
 
+class Yuan(Val):
+    """A money clause's value in yuan, worked out from its whole fen (`Env.fen`) when first read:
+    the float path and explanations read yuan, the exact path never does."""
+
+    def __init__(self, fen: Val):  # not Val's own: lo and hi are computed on demand
+        self.fen, self.present = fen, fen.present
+        self._lo: Any = None
+        self._hi: Any = None
+
+    @property
+    def lo(self) -> Any:
+        if self._lo is None:
+            self._lo = self.fen.lo / 100.0
+        return self._lo
+
+    @property
+    def hi(self) -> Any:
+        if self._hi is None:
+            self._hi = self.lo if self.fen.hi is self.fen.lo else self.fen.hi / 100.0
+        return self._hi
+
+
 @dataclass
 class Env:
     batch: ProjectBatch
-    fx: float
+    fx: Any  # the rate as given (a float, or a Decimal); `rate` is it exactly, `fx` becomes its float
     readings: dict[str, str]
     results: dict[str, Val] = field(default_factory=dict)  # clause id -> value (0 where not fired)
     fired: dict[str, Any] = field(default_factory=dict)  # clause id -> bool array
     cache: dict[tuple[str, Dim], Arr] = field(default_factory=dict)
     trace: dict[int, Any] | None = None  # id(node) -> detail, when explaining one project
+    fen: dict[str, Val] = field(default_factory=dict)  # money clause id -> its value in whole fen
+    rate: Fraction = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rate = exact_rate(self.fx)  # ValueError unless finite and positive
+        self.fx = float(self.rate)
 
     def money(self, name: str, dim: Dim) -> Arr:
         key = (name, dim)
@@ -72,29 +103,32 @@ def and_(a: Any, b: Any) -> Any:
     return a & b
 
 
-def round_fen(x: Any) -> Any:
-    """Half away from zero to 0.01; first to 1e-6 fen so that binary noise (195999.99999) cannot tip it.
-    Infinities (a promise with no figure) pass through unchanged."""
+def fen_of(x: Any) -> Any:
+    """Yuan (floats) -> whole fen, half away from zero: the rounding of values computed in float64
+    (outside the exact fragment of compare.engine.exact).  Binary noise is absorbed first: a value
+    within a few units in the last place below a half fen (1.005 is 1.00499999999999989…) counts
+    as the half fen it stands for.  Infinities pass through."""
     a = np.asarray(x, dtype=np.float64)
-    if a.ndim == 0:
-        return float(np.copysign(np.floor(np.round(abs(float(a)) * 100.0, 6) + 0.5) / 100.0, float(a)))
     cents = np.abs(a) * 100.0
-    np.round(cents, 6, out=cents)
-    cents += 0.5
-    np.floor(cents, out=cents)
-    cents /= 100.0
-    out = np.copysign(cents, a)
+    out = np.copysign(np.floor(cents + 0.5 + np.maximum(cents * 2.0 ** -50, 1e-6)), a)
     return out if out.ndim else float(out)
 
+
+def round_fen(x: Any) -> Any:
+    """Half away from zero to 0.01 (see fen_of); infinities (a promise with no figure) pass through."""
+    out = np.asarray(fen_of(x)) / 100.0
+    return out if out.ndim else float(out)
 
 
 def mul(a: Val, b: Val) -> Val:
     present = and_(a.present, b.present)
     if a.exact and b.exact:
-        return exact(a.lo * b.lo, present)
+        with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
+            p = np.multiply(a.lo, b.lo)
+        return exact(np.nan_to_num(p, nan=0.0, posinf=INF, neginf=-INF) if np.isnan(p).any() else p, present)
     for r, x in ((a, b), (b, a)):  # a fixed range of rates (2‰~5‰) times an exact amount: two products
         if x.exact and np.ndim(r.lo) == 0 and np.ndim(r.hi) == 0 and np.isfinite(r.lo) and np.isfinite(r.hi):
-            p, q = r.lo * x.lo, r.hi * x.lo
+            p, q = (0.0 if k == 0 else k * x.lo for k in (r.lo, r.hi))  # 0 × ∞ is 0
             return Val(np.minimum(p, q), np.maximum(p, q), present)
     ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
     with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
@@ -103,11 +137,14 @@ def mul(a: Val, b: Val) -> Val:
 
 
 def div(a: Val, b: Val) -> Val:
-    present = and_(a.present, b.present)
+    """a / b; where b can be 0 (its interval holds 0) there is no quotient: the value is absent
+    there (not eligible), never ∞ or NaN."""
+    zero = b.lo == 0 if b.exact else (np.less_equal(b.lo, 0) & np.greater_equal(b.hi, 0))
+    present = and_(and_(a.present, b.present), ~np.asarray(zero) if np.ndim(zero) else not zero)
     with np.errstate(divide="ignore", invalid="ignore"):
         if a.exact and b.exact:
-            return exact(a.lo / b.lo, present)
-        qs = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
+            return exact(np.true_divide(a.lo, b.lo), present)
+        qs = [np.true_divide(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
     return Val(np.minimum.reduce(qs), np.maximum.reduce(qs), present)
 
 

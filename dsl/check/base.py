@@ -125,7 +125,13 @@ class CheckerBase:
     def check_concept(self, concept: A.Name, kind: str, ty: Ty | None, span: A.Span) -> str | None:
         raise NotImplementedError
 
+    def check_beneficiary(self, ben: A.Name | None) -> None:
+        raise NotImplementedError
+
     def check_cites(self, key: str, cites: tuple[A.Cite, ...], span: A.Span, what: str) -> None:
+        raise NotImplementedError
+
+    def check_split_figures(self, s: A.Split) -> None:
         raise NotImplementedError
 
     def check_quote(self, info: PolicyFileInfo | None, quote: str, span: A.Span) -> None:

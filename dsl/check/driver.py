@@ -13,6 +13,7 @@ from pathlib import Path
 from dsl import ast as A
 from dsl.check.base import STATUSES, span_of
 from dsl.check.expressions import ExpressionChecks
+from dsl.check.figures import FigureChecks
 from dsl.check.names import NameChecks
 from dsl.check.quotes import QuoteChecks
 from dsl.check.reachability import ReachabilityChecks
@@ -26,7 +27,8 @@ from dsl.model import Policy, PolicyFileInfo
 from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
 
 
-class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, ReachabilityChecks, TextChecks):
+class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, FigureChecks,
+              ReachabilityChecks, TextChecks):
     def check_clause(self, c: A.Clause) -> None:
         key = f"clause:{c.id}"
         self.check_cites(key, c.cites, c.span, f"clause `{c.id}`")
@@ -37,6 +39,10 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.err("E110", f"clause `{c.id}` has no `value`", c.span, "add: value 10分")
         ty = self.clause_type(c.id, c.span)
         self.check_beneficiary(c.beneficiary)
+        for rule in c.beneficiary_if:
+            self.check_beneficiary(rule.name)
+            if rule.when is not None:
+                self.expect_bool(rule.when, f"the condition of clause `{c.id}`'s beneficiary")
         if c.concept is not None:
             ben = self.check_concept(c.concept, "outcome", ty, span_of(c.value) if c.value else c.span)
             if ben is None and c.beneficiary is None and self.tax is not None \
@@ -44,6 +50,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
                 self.err("E110", f"clause `{c.id}` names no beneficiary", c.span,
                          "add: beneficiary host_district (or give the concept one in the taxonomy)")
         self.check_quote_currency(c.cites, [c.when, c.value])
+        self.check_figures(f"clause `{c.id}`", c.cites, [c.when, c.value])
 
     def check_param(self, prm: A.Param) -> None:
         self.check_cites(f"param:{prm.id}", prm.cites, prm.span, f"param `{prm.id}`")
@@ -51,7 +58,9 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
         self.check_concept(A.Name(tuple(prm.id.split(".")), span=prm.span), "parameter", ty, prm.span)
         self.check_beneficiary(prm.beneficiary)
         v = prm.value
-        self.check_quote_currency(prm.cites, [v.committed, v.stretch] if isinstance(v, A.Target) else [v])
+        exprs: list[A.Expr | None] = [v.committed, v.stretch] if isinstance(v, A.Target) else [v]
+        self.check_quote_currency(prm.cites, exprs)
+        self.check_figures(f"param `{prm.id}`", prm.cites, exprs)
 
     def check_mechanism(self, m: A.Mechanism) -> None:
         self.check_cites(f"mechanism:{m.id}", m.cites, m.span, f"mechanism `{m.id}`")
@@ -62,6 +71,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
         for a in m.attrs:
             if names.count(a.name) > 1 and names.index(a.name) != m.attrs.index(a):
                 self.err("E201", f"attribute `{a.name}` is given twice", a.span, None)
+        self.check_figures(f"mechanism `{m.id}`", m.cites, [a.value for a in m.attrs])
 
     def check_meta(self) -> None:
         info = self.p.files[-1]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dsl import ast as A
-from dsl.check.base import BOOL, MONEY_DIMS, UNKNOWN, CheckerBase, span_of
+from dsl.check.base import BOOL, MONEY_DIMS, UNKNOWN, span_of
+from dsl.check.constants import ConstantChecks
 from dsl.diagnostics import did_you_mean
 from dsl.model import Ty
 from dsl.schema import CATEGORIES, FIELDS, GRADES
 from dsl.units import Dim, format_decimal
+from dsl.walk import chain_links
 
 
-class ExpressionChecks(CheckerBase):
+class ExpressionChecks(ConstantChecks):
     # ------------------------------------------------------------ expressions
     def infer(self, e: A.Expr) -> Ty:
         ty = self._infer(e)
         self.p.node_types[id(e)] = ty  # the compiler reads each node's type (e.g. its currency)
+        if isinstance(e, (A.Quantity, A.Binary)):
+            self.check_constant(e)  # a division by zero, a figure too large, ∞ − ∞ (E306–E308)
         return ty
 
     def _infer(self, e: A.Expr) -> Ty:  # noqa: C901 - one case per node kind
@@ -71,21 +75,25 @@ class ExpressionChecks(CheckerBase):
         return True
 
     def _unary(self, e: A.Unary) -> Ty:
-        ty = self.infer(e.operand)
-        if e.op == "not":
+        if e.op == "not":  # expect_bool infers the operand: inferring it here too made `not not …` exponential
             self.expect_bool(e.operand, "the operand of `not`")
             return BOOL
-        words = {"neg": "`-`", "up_to": "`up to`", "at_most": "`at most`", "at_least": "`at least`",
+        ty = self.infer(e.operand)
+        words = {"neg": "`-`", "up_to": "`up to`", "at_most": "`at most`", "at_least": "`at least`", "more_than": "`more than`",
                  "about": "`about`"}[e.op]
         if not self.numeric(ty, e.operand, words):
             return UNKNOWN
-        return Ty(ty.dim, ty.interval or e.op in ("up_to", "at_most", "at_least"))
+        return Ty(ty.dim, ty.interval or e.op in ("up_to", "at_most", "at_least", "more_than"))
 
     def _binary(self, e: A.Binary) -> Ty:  # noqa: C901
         op = e.op
-        if op in ("and", "or"):
-            self.expect_bool(e.left, f"the left side of `{op}`")
-            self.expect_bool(e.right, f"the right side of `{op}`")
+        if op in ("and", "or"):  # a chain `a and b and …` nests to the left: walked as a list, any length
+            links = chain_links(e)
+            for link in links[1:]:
+                self.p.node_types[id(link)] = BOOL
+            self.expect_bool(links[-1].left, f"the left side of `{op}`")
+            for link in reversed(links):
+                self.expect_bool(link.right, f"the right side of `{op}`")
             return BOOL
         if op in (">=", "<=", ">", "<", "==", "!="):
             return self._compare(e)

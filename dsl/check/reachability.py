@@ -9,7 +9,7 @@ from dsl import ast as A
 from dsl.check.base import CheckerBase, span_of
 from dsl.schema import FIELDS
 from dsl.units import Dim
-from dsl.walk import conjuncts
+from dsl.walk import conjuncts, same
 
 
 @dataclass
@@ -35,7 +35,7 @@ class ReachabilityChecks(CheckerBase):
             ranges.append((arg, r[0], r[1], clause.when))
         for name, _lo, hi, when in ranges:
             for other, olo, _ohi, owhen in ranges:
-                if other is not name and (owhen is None or owhen == when) and hi < olo:
+                if other is not name and (owhen is None or same(owhen, when)) and hi < olo:
                     self.err("W702", f"`{name.dotted}` is never the highest: `{other.dotted}` fires whenever it "
                              f"does and gives more", name.span, None)
                     break

@@ -13,6 +13,7 @@ from dsl.units import Dim, format_decimal
 class SplitChecks(CheckerBase):
     def check_split(self, s: A.Split) -> None:
         self.check_cites(f"split:{s.id}", s.cites, s.span, f"split `{s.id}`")
+        self.check_split_figures(s)
         if s.when is not None:
             self.expect_bool(s.when, f"the condition of split `{s.id}`")
         if s.splits is None:
@@ -29,6 +30,20 @@ class SplitChecks(CheckerBase):
                 for share in s.shares:
                     out = A.Name((*base.concept.path, share.name), span=share.span)
                     self.check_concept(out, "outcome", None, share.span)
+        names = [sh.name for sh in s.shares]
+        plain: set[str] = set()
+        for rule in s.beneficiaries:
+            self.check_beneficiary(rule.name)
+            if rule.share not in names:
+                self.err("E200", f"split `{s.id}` has no share `{rule.share}`", rule.span,
+                         did_you_mean(rule.share or "", names) or "shares: " + ", ".join(names))
+            if rule.when is not None:
+                self.expect_bool(rule.when, f"the condition of split `{s.id}`'s beneficiary")
+            elif rule.share in plain:
+                self.err("E108", f"share `{rule.share}` is given a beneficiary twice", rule.span,
+                         "one beneficiary otherwise; others say when: beneficiary SHARE = X if CONDITION")
+            else:
+                plain.add(rule.share or "")
         if not s.shares:
             self.err("E110", f"split `{s.id}` has no shares", s.span, "add: shares referrer, host = 3:7")
         elif not s.ratio_form:

@@ -48,19 +48,26 @@ class TierChecks(CheckerBase):
         return value_ty
 
     def _tier_table(self, rows: list[tuple[Decimal, bool, Decimal, bool, A.TierRow]]) -> None:
+        """One sweep in the order written.  Each row is compared with the earlier row that reaches
+        furthest (E402 out of order, E401 overlap, E400 gap); whether one earlier row covers it (W701)
+        is the greatest end among the earlier rows that start no later, kept in a Fenwick tree over
+        the starts sorted once: O(n log n) for n rows, not O(n²)."""
+        starts = sorted({_start(lo, lc) for lo, lc, hi, hc, _ in rows if not _empty(lo, lc, hi, hc)})
+        rank = {key: i + 1 for i, key in enumerate(starts)}
+        reach = _PrefixMax(len(starts))
         prev = None
-        covered: list[tuple[Decimal, bool, Decimal, bool]] = []
         for lo, lc, hi, hc, row in rows:
-            if lo > hi or (lo == hi and not (lc and hc)):
+            if _empty(lo, lc, hi, hc):
                 self.err("E403", f"the tier {_edges(row)} contains no value", row.span,
                          "the low edge comes first; a single value is written [x, x]")
                 continue
+            start = rank[_start(lo, lc)]
             if prev is not None:
                 plo, plc, phi, phc, prow = prev
                 if lo < plo:
                     self.err("E402", f"tier {_edges(row)} starts below the tier before it ({_edges(prow)})",
                              row.span, "list tiers from the lowest edge up")
-                elif _contained(lo, lc, hi, hc, covered):
+                elif reach.covers(start, _end(hi, hc)):
                     self.err("W701", f"tier {_edges(row)} is never reached: earlier tiers cover it", row.span,
                              "the first matching tier wins")
                 elif phi > lo or (phi == lo and phc and lc):
@@ -71,9 +78,48 @@ class TierChecks(CheckerBase):
                     self.err("E400", f"gap between tiers {_edges(prow)} and {_edges(row)}", row.span,
                              f"a value of exactly {_fmt_edge(row.low)} matches no tier; write `[` or `]` at that edge"
                              if phi == lo else "if the text gives nothing there, add a tier with 0")
-            covered.append((lo, lc, hi, hc))
+            reach.add(start, _end(hi, hc))
             if prev is None or hi > prev[2] or (hi == prev[2] and hc):
                 prev = (lo, lc, hi, hc, row)
+
+
+# A row's start and end as keys ordered along the line: a closed start [x comes before an open (x, and
+# an open end x) before a closed x].  Row A covers row B when start(A) <= start(B) and end(A) >= end(B).
+_Key = tuple[Decimal, int]
+
+
+def _start(lo: Decimal, closed: bool) -> _Key:
+    return (lo, 0 if closed else 1)
+
+
+def _end(hi: Decimal, closed: bool) -> _Key:
+    return (hi, 1 if closed else 0)
+
+
+def _empty(lo: Decimal, lc: bool, hi: Decimal, hc: bool) -> bool:
+    return lo > hi or (lo == hi and not (lc and hc))
+
+
+class _PrefixMax:
+    """A Fenwick tree: the greatest end among the rows added whose start rank is at most i."""
+
+    def __init__(self, n: int):
+        self.tree: list[_Key | None] = [None] * (n + 1)
+
+    def add(self, i: int, end: _Key) -> None:
+        while i < len(self.tree):
+            cur = self.tree[i]
+            if cur is None or cur < end:
+                self.tree[i] = end
+            i += i & -i
+
+    def covers(self, i: int, end: _Key) -> bool:
+        while i > 0:
+            cur = self.tree[i]
+            if cur is not None and cur >= end:
+                return True
+            i -= i & -i
+        return False
 
 
 def _fmt_edge(x: A.Expr) -> str:
@@ -82,12 +128,3 @@ def _fmt_edge(x: A.Expr) -> str:
 
 def _edges(row: A.TierRow) -> str:
     return f"{'[' if row.low_closed else '('}{_fmt_edge(row.low)}, {_fmt_edge(row.high)}{']' if row.high_closed else ')'}"
-
-
-def _contained(lo: Decimal, lc: bool, hi: Decimal, hc: bool, covered: list[tuple[Decimal, bool, Decimal, bool]]) -> bool:
-    for clo, clc, chi, chc in covered:
-        low_ok = clo < lo or (clo == lo and (clc or not lc))
-        high_ok = chi > hi or (chi == hi and (chc or not hc))
-        if low_ok and high_ok:
-            return True
-    return False

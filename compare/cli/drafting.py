@@ -1,0 +1,249 @@
+"""`policylab diff`: what a revision changed, between two policies or two versions of one.
+
+Structural by default (the rules as written, figure by figure).  `--projects FILE` evaluates both on
+project records and gives each outcome's change (compare.diff.data).  `--semantic` compares what the
+rules give for every valid project (compare.diff.semantic): per outcome concept, equivalent or which
+side is more generous, with witness projects and the largest gain and loss; `--concept KEY` (or
+`OLD_KEY=NEW_KEY`, implies --semantic) limits it to that concept and describes where each side gives
+more.  `--reading NAME=OPTION` and `--fx RATE` apply to both policies.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, OutputFormat, SearchOption, app, print_diagnostics
+
+if TYPE_CHECKING:
+    from dsl.model import Policy
+
+
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"  # with --projects
+
+
+def resolve(name: str, search: list[Path] | None, command: str = "diff") -> Path:
+    """A policy file, a policy id found along the search path, or a city's name (its policy in force
+    along the search path: `wuxi`); exit 2 when none."""
+    from dsl.load import find_policy
+
+    path, hint = find_policy(name, search)
+    if path is None:
+        path = _city_policy(name, search)
+    if path is None:
+        typer.echo(f"policylab {command}: no policy `{name}`: {hint}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return path
+
+
+def _city_policy(city: str, search: list[Path] | None) -> Path | None:
+    from dsl.load import Loader
+    from dsl.paths import search_dirs
+
+    if not city.isidentifier():
+        return None
+    loader = Loader(search)
+    for folder in [Path("policies"), *search_dirs(search)]:
+        for path in sorted(folder.glob("*.policy")) if folder.is_dir() else []:
+            ast, _text, _diags = loader.parse(path)
+            header = ast.header if ast is not None else None
+            meta = {m.key: m.value for m in header.meta} if header is not None else {}
+            if meta.get("city") == city and meta.get("status") != "superseded":
+                return path
+    return None
+
+
+def _fx(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = float("nan")
+    if not rate > 0 or rate == float("inf"):
+        typer.echo(f"policylab diff: --fx takes a positive rate (e.g. --fx 7.1), got `{text}`", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return rate
+
+
+def _readings(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, eq, option = item.partition("=")
+        if not eq or not name.strip() or not option.strip():
+            typer.echo(f"policylab diff: --reading takes NAME=OPTION, got `{item}`", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        out[name.strip()] = option.strip()
+    return out
+
+
+@app.command("diff")
+def diff_(
+    old: Annotated[str, typer.Argument(help="the old policy: a .policy file, a policy id (zhangjiagang_base) "
+                                            "or a city (wuxi)")],
+    new: Annotated[str, typer.Argument(help="the new policy: a .policy file, a policy id or a city")],
+    format: Annotated[DiffFormat, typer.Option("--format", help="table, json, markdown for a memo, or csv "
+                                                              "(with --projects)")] = DiffFormat.table,
+    semantic: Annotated[bool, typer.Option("--semantic", help="compare what the rules give, for every valid "
+                                                             "project (z3): verdicts, witnesses, largest gain/loss")] = False,
+    concept: Annotated[list[str] | None, typer.Option("--concept", help="only this outcome concept (repeatable); "
+                                                      "OLD_KEY=NEW_KEY compares two; describes where each side "
+                                                      "gives more. Implies --semantic")] = None,
+    reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=OPTION, repeatable: a reading other "
+                                                      "than its default, for both. Without --projects, implies "
+                                                      "--semantic")] = None,
+    fx: Annotated[str | None, typer.Option("--fx", help="USD→CNY rate for both (default: the later policy year's "
+                                           "average). Without --projects, implies --semantic")] = None,
+    projects: Annotated[Path | None, typer.Option("--projects", help="project records: each one's outcomes under "
+                                                  "OLD and NEW and the change (compare.diff.data)")] = None,
+    search: SearchOption = None,
+) -> None:
+    """What changed between two policies: items added, removed, renamed, and every figure with its old and
+    new value (extends chains resolved; a reformat gives no change).  With --projects: each project's
+    outcomes under both.  With --semantic: what changed in what they give, proved over every valid project."""
+    from compare.diff.items import diff_policies
+    from compare.diff.render import render_json, render_markdown, render_table
+    from dsl.check import check_paths
+
+    semantic = semantic or bool(concept) or (projects is None and (bool(reading) or fx is not None))
+    rate, readings = _fx(fx), _readings(reading)
+    if projects is not None and semantic:
+        _usage("--projects evaluates both policies on records; --semantic and --concept prove over every "
+               "project: give one")
+    if format == DiffFormat.csv and projects is None:
+        _usage("--format csv goes with --projects (a row per project and concept)")
+    if projects is not None and not projects.is_file():
+        _usage(f"no such project file: {projects}")
+    paths = [resolve(old, search), resolve(new, search)]
+    results = [check_paths([p], search) for p in paths]
+    errors = [d for r in results for d in r.diagnostics if d.is_error]
+    if errors:
+        print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    if projects is not None or semantic:
+        _by_value(results[0].policies[0], results[1].policies[0], format, projects, concept, readings, rate)
+        return
+    d = diff_policies(results[0].policies[0], results[1].policies[0])
+    render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
+    sys.stdout.write(render[format](d))
+
+
+def _usage(message: str) -> None:
+    typer.echo(f"policylab diff: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | None, concept: list[str] | None,
+              readings: dict[str, str], rate: float | None) -> None:
+    """What the two policies give: on project records (--projects), or proved over every project (--semantic)."""
+    from compare.diff.data import check_readings
+    from compare.engine.evaluate import CompiledPolicy
+
+    a, b = CompiledPolicy(old), CompiledPolicy(new)
+    try:
+        check_readings([a, b], readings)
+    except ValueError as e:
+        _usage(str(e))
+    if projects is not None:
+        from compare.data.read import load_projects
+        from compare.data.records import InputError
+        from compare.diff import data_render as dr
+        from compare.diff.data import outcome_diff
+
+        try:
+            batch = load_projects(projects)
+        except InputError as e:
+            print_diagnostics(e.diagnostics, {}, OutputFormat.text)
+            raise typer.Exit(EXIT_POLICY_ERRORS) from None
+        d = outcome_diff(a, b, batch, rate, readings)
+        render = {DiffFormat.table: dr.render_table, DiffFormat.json: dr.render_json,
+                  DiffFormat.markdown: dr.render_markdown, DiffFormat.csv: dr.render_csv}
+        sys.stdout.write(render[format](d))
+        return
+    from compare.diff import semantic_render as sr
+    from compare.diff.semantic import semantic_diff
+
+    try:
+        sd = semantic_diff(a, b, concept or None, readings, rate, regions=bool(concept))
+    except ValueError as e:
+        _usage(str(e))
+    render_semantic = {DiffFormat.table: sr.render_table, DiffFormat.json: sr.render_json,
+                       DiffFormat.markdown: sr.render_markdown}
+    sys.stdout.write(render_semantic[format](sd))
+
+
+# ---------------------------------------------------------------- impact and the joined graph (compare.diff)
+
+
+def checked(names: list[str], search: list[Path] | None, command: str) -> list[Policy]:
+    """Policies named by file, id or city, checked; exit 2 for a name that is none, 1 for errors."""
+    from dsl.check import check_paths
+
+    results = [check_paths([resolve(n, search, command)], search) for n in names]
+    errors = [d for r in results for d in r.diagnostics if d.is_error]
+    if errors:
+        print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    return [r.policies[0] for r in results]
+
+
+class ImpactFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("impact")
+def impact_(
+    policy: Annotated[str, typer.Argument(help="a .policy file, a policy id (zhangjiagang_2017) or a city")],
+    name: Annotated[str, typer.Argument(help="a clause, param, reading, project field or outcome concept; "
+                                             "`reading:stacking` picks one kind")],
+    format: Annotated[ImpactFormat, typer.Option("--format", help="table or json")] = ImpactFormat.table,
+    search: SearchOption = None,
+) -> None:
+    """What NAME can move: every outcome and beneficiary it reaches and the rules between; for an outcome
+    concept, the fields, readings and params it depends on."""
+    from compare.diff.impact import UnknownNameError, impact, render_table
+    from compare.engine.evaluate import CompiledPolicy
+    from dsl.textsafe import printable
+
+    (p,) = checked([policy], search, "impact")
+    try:
+        im = impact(CompiledPolicy(p), name)
+    except UnknownNameError as e:
+        typer.echo(printable(f"policylab impact: {e.message}" + (f"; {e.hint}" if e.hint else "")), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    sys.stdout.write(im.to_json() if format == ImpactFormat.json else render_table(im))
+
+
+class GraphFormat(StrEnum):
+    dot = "dot"
+    json = "json"
+    svg = "svg"
+
+
+@app.command("graph")
+def graph_(
+    policies: Annotated[list[str], typer.Argument(help=".policy files, policy ids or cities")],
+    format: Annotated[GraphFormat, typer.Option("--format", help="dot, json (node-link) or svg")] = GraphFormat.dot,
+    out: Annotated[Path | None, typer.Option("--out", help="write here (atomically) instead of to stdout")] = None,
+    search: SearchOption = None,
+) -> None:
+    """The policies' dependency graphs joined at the taxonomy's concept nodes (the SVG is drawn without
+    Graphviz)."""
+    from compare.cli.common import write_atomically
+    from compare.diff.graph_export import policy_graph
+
+    g = policy_graph(checked(policies, search, "graph"))
+    text = {GraphFormat.dot: g.to_dot, GraphFormat.json: g.to_json, GraphFormat.svg: g.to_svg}[format]()
+    if out is None:
+        sys.stdout.write(text)
+    elif not write_atomically(out, text):
+        raise typer.Exit(EXIT_POLICY_ERRORS)

@@ -1,0 +1,16 @@
+"""Drafting revisions: two checked policies in; what changed out.
+
+`structural` and `items` compare the rules as written (items matched by id, then by concept and
+citations; figures as quantities), giving a StructuralDiff of Changes; `render` prints it as a
+table, JSON or Markdown for a memo.
+
+On the policies' graphs joined at concept nodes (compare.engine.crossgraph): `data` evaluates two
+policies over projects at one rate and gives each outcome's change (an OutcomeDiff; `data_render`
+prints it), `impact` walks what a name can reach, `graph_export` writes the joined graph as JSON,
+DOT or SVG (drawn without Graphviz).
+
+`semantic` compares what two policies give, proved with z3 over every valid project record: per outcome
+concept a verdict, witness projects (re-evaluated by the evaluator: `witness`) and the largest gain and
+loss; `encode` (with `encode_expr` and `symbolic`) turns a checked policy into z3 terms mirroring the
+reference interpreter, `regions` describes where each side gives more, `semantic_render` prints it.
+"""

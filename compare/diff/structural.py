@@ -1,0 +1,167 @@
+"""Structural diff of two checked policies: what the text of the rules changed, figure by figure.
+
+Items are matched by id, then (clauses) by concept and citations, never by position; `extends`
+chains are merged first (dsl.load), so a revision diffs against the whole policy it revises.
+Figures are compared as quantities (1亿美元 = 10000万美元), so a reformat or a rewrite of the
+same figure gives no change; a changed figure reports its old and new value and the relative
+change.  Where an expression's shape changed, the whole expression is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dsl import ast as A
+from dsl.format import Generator
+from dsl.walk import children
+
+KINDS = ("clause", "split", "param", "mechanism", "reading")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference.  `status`: added, removed, changed or renamed; `where`: the field inside the
+    item (`value › [3000万美元, 1亿美元) › value`); `relative`: (new - old) / old for a figure."""
+
+    kind: str  # clause, split, param, mechanism, reading, header, unencoded
+    item: str
+    status: str
+    where: str = ""
+    old: str | None = None
+    new: str | None = None
+    relative: float | None = None
+
+    @property
+    def is_figure(self) -> bool:
+        return self.relative is not None
+
+
+@dataclass
+class StructuralDiff:
+    old: str  # policy ids
+    new: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def of(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+
+def text(e: object) -> str:
+    """One line of policy text for an expression (the formatter's layout, whitespace folded)."""
+    if e is None:
+        return "—"
+    if isinstance(e, A.Name):
+        return e.dotted
+    return " ".join(Generator([]).expr(e, 0).split())  # type: ignore[arg-type]
+
+
+def _same_quantity(a: A.Quantity, b: A.Quantity) -> bool:
+    return a.dim == b.dim and a.base_value == b.base_value
+
+
+def _relative(old: Decimal, new: Decimal) -> float | None:
+    return float((new - old) / old) if old else None
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def _row_label(r: A.TierRow) -> str:
+    return f"{'[' if r.low_closed else '('}{text(r.low)}, {text(r.high)}{']' if r.high_closed else ')'}"
+
+
+def diff_expr(where: str, a: A.Expr | None, b: A.Expr | None, emit: Callable[[str, str, str, float | None], None]) -> None:
+    """Walk two expressions in parallel; emit (where, old, new, relative) for each difference.
+    Iterative, so any depth the parser accepts is walked."""
+    stack: list[tuple[str, object, object]] = [(where, a, b)]
+    while stack:
+        at, x, y = stack.pop()
+        if x == y:
+            continue
+        if isinstance(x, A.Quantity) and isinstance(y, A.Quantity):
+            if not _same_quantity(x, y):
+                rel = _relative(x.base_value, y.base_value) if x.dim == y.dim else None
+                emit(at, text(x), text(y), rel if rel is not None else (0.0 if x.dim != y.dim else None))
+            elif x.derived != y.derived:
+                emit(at + " › derived", x.derived or "—", y.derived or "—", None)
+            continue
+        if isinstance(x, A.RatioLit) and isinstance(y, A.RatioLit):
+            if len(x.parts) == len(y.parts) and all(p * y.parts[-1] == q * x.parts[-1] for p, q in zip(x.parts, y.parts, strict=True)):
+                continue  # 3:7 and 30:70 are the same ratio
+            rel = _relative(x.parts[0] / x.parts[-1], y.parts[0] / y.parts[-1]) if x.parts[-1] and y.parts[-1] else None
+            emit(at, text(x), text(y), rel)
+            continue
+        if isinstance(x, A.Tiers) and isinstance(y, A.Tiers) and x.subject == y.subject and x.scale == y.scale:
+            stack.extend(reversed(list(_tier_pairs(at, x, y, emit))))
+            continue
+        if isinstance(x, A.ByReading) and isinstance(y, A.ByReading) and x.reading == y.reading:
+            new_cases = {c.option: c.value for c in y.cases}
+            for c in x.cases:
+                if c.option in new_cases:
+                    stack.append((f"{at} › {c.option}", c.value, new_cases[c.option]))
+                else:
+                    emit(f"{at} › {c.option}", text(c.value), "—", None)
+            for c in y.cases:
+                if c.option not in {o.option for o in x.cases}:
+                    emit(f"{at} › {c.option}", "—", text(c.value), None)
+            continue
+        if _same_shape(x, y):
+            kids = list(zip(children(x), children(y), strict=True))
+            for i, (cx, cy) in reversed(list(enumerate(kids))):
+                stack.append((f"{at} › {_part(x, i)}", cx, cy))
+            continue
+        emit(at, text(x), text(y), None)
+
+
+def _same_shape(x: object, y: object) -> bool:
+    if type(x) is not type(y) or isinstance(x, (A.Name, A.Text, A.Promised, A.BoolLit, A.Infinity)):
+        return False
+    if getattr(x, "op", None) != getattr(y, "op", None) or getattr(x, "func", None) != getattr(y, "func", None):
+        return False
+    if isinstance(x, A.InSet) and x.negated != y.negated:  # type: ignore[attr-defined]
+        return False
+    return len(children(x)) == len(children(y))
+
+
+def _part(x: object, i: int) -> str:
+    if isinstance(x, A.Binary):
+        return ("left", "right")[i] if x.op not in ("of", "cap", "floor") else ("rate", "base")[i] if x.op == "of" \
+            else ("amount", x.op)[i]
+    if isinstance(x, A.Call):
+        return f"{x.func}[{i + 1}]"
+    if isinstance(x, A.IfExpr):
+        return ("if", "then", "else")[i]
+    if isinstance(x, A.Range):
+        return ("low", "high")[i]
+    return type(x).__name__.lower()
+
+
+def _tier_pairs(at: str, x: A.Tiers, y: A.Tiers, emit: Callable[[str, str, str, float | None], None]
+                ) -> Iterator[tuple[str, object, object]]:
+    """Tier rows matched by position when the table keeps its size (edges compared as figures),
+    otherwise by their edges: rows only in one table are added or removed."""
+    if len(x.rows) == len(y.rows):
+        for r, s in zip(x.rows, y.rows, strict=True):
+            label = f"{at} › {_row_label(r)}"
+            if (r.low_closed, r.high_closed) != (s.low_closed, s.high_closed):
+                emit(f"{label} › edges", _row_label(r), _row_label(s), None)
+            yield f"{label} › low", r.low, s.low
+            yield f"{label} › high", r.high, s.high
+            yield f"{label} › value", r.value, s.value
+        return
+    keyed: dict[str, A.TierRow | None] = {_row_label(s): s for s in y.rows}
+    for r in x.rows:
+        match = keyed.pop(_row_label(r), None)
+        if match is None:
+            emit(f"{at} › row {_row_label(r)}", f"{_row_label(r)} -> {text(r.value)}", "—", None)
+        else:
+            yield f"{at} › {_row_label(r)} › value", r.value, match.value
+    for label, rest in keyed.items():
+        if rest is not None:
+            emit(f"{at} › row {label}", "—", f"{label} -> {text(rest.value)}", None)

@@ -1,0 +1,137 @@
+"""Who receives each outcome, per project.
+
+A clause may name conditional beneficiaries (`beneficiary referring_department if referral ==
+municipal_dept`, repeatable) besides its unconditional one (`beneficiary team`); a split names them
+per share (`beneficiary referrer = referring_district`).  For one project the beneficiary is the
+first conditional rule whose condition holds, otherwise the unconditional one, otherwise the
+taxonomy concept's.  Where several clauses give one concept, the first of them (in the policy's
+order) that fired for the project decides; where none fired, the first of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from compare.engine.compile import Compiler
+from compare.engine.values import Arr, Env, Fn
+from dsl import ast as A
+from dsl.model import Policy
+
+PLAIN, TAXONOMY, NOBODY = -1, -2, -3  # rule indices besides the conditional rules 0, 1, …
+
+
+@dataclass
+class BeneficiaryRules:
+    """The beneficiary rules of one clause (source "clause:ID") or split share ("split:ID")."""
+
+    source: str
+    conditional: list[tuple[A.BeneficiaryRule, Fn]]
+    plain: str | None  # the unconditional `beneficiary NAME`
+    fallback: str | None  # the taxonomy concept's beneficiary
+
+    @property
+    def otherwise(self) -> int:
+        return PLAIN if self.plain else TAXONOMY if self.fallback else NOBODY
+
+    def name(self, rule: int) -> str | None:
+        if rule >= 0:
+            return self.conditional[rule][0].name.dotted
+        return self.plain if rule == PLAIN else self.fallback if rule == TAXONOMY else None
+
+    def choose(self, env: Env) -> Any:
+        """Per project the rule that decides: the first conditional rule that holds, else `otherwise`."""
+        if not self.conditional:
+            return self.otherwise
+        n = env.batch.n
+        rule = np.full(n, self.otherwise, dtype=np.int8)
+        for k in range(len(self.conditional) - 1, -1, -1):  # last to first: the first that holds wins
+            holds = np.broadcast_to(np.asarray(self.conditional[k][1](env).lo, dtype=bool), (n,))
+            rule = np.where(holds, np.int8(k), rule)
+        return rule
+
+
+@dataclass
+class Choice:
+    """One concept's beneficiary over a batch: `names` is one name where it is the same for every
+    project, else an object array; `which` (the contributing clause or share) and `rule` are an int
+    for all projects or an array per project."""
+
+    rules: list[BeneficiaryRules]
+    names: str | None | Arr
+    which: int | Arr
+    rule: int | Arr
+
+    def name(self, i: int) -> str | None:
+        return self.names if self.names is None or isinstance(self.names, str) else self.names[i]
+
+    def at(self, i: int) -> tuple[BeneficiaryRules, int]:
+        """The rules of the clause or share that decided for project i, and the rule that chose."""
+        which = self.which if isinstance(self.which, int) else int(self.which[i])
+        rule = self.rule if isinstance(self.rule, int) else int(self.rule[i])
+        return self.rules[which], rule
+
+    @property
+    def depends_on_project(self) -> bool:
+        """Whether the policy makes the beneficiary depend on the project (a conditional rule)."""
+        return any(r.conditional for r in self.rules)
+
+
+def compile_beneficiaries(policy: Policy, comp: Compiler) -> dict[str, list[BeneficiaryRules]]:
+    """Concept key -> the beneficiary rules of each clause and split share that gives it, in order."""
+    tax = policy.taxonomy
+
+    def fallback(key: str) -> str | None:
+        concept = tax.concepts.get(key) if tax is not None else None
+        return concept.beneficiary if concept else None
+
+    out: dict[str, list[BeneficiaryRules]] = {}
+    for cid, c in policy.clauses.items():
+        if c.concept is None:
+            continue
+        key = c.concept.dotted
+        conditional = [(r, comp.c(r.when)) for r in c.beneficiary_if if r.when is not None]
+        out.setdefault(key, []).append(BeneficiaryRules(
+            f"clause:{cid}", conditional, c.beneficiary.dotted if c.beneficiary else None, fallback(key)))
+    for sid, s in policy.splits.items():
+        base = policy.concept_of(s.splits.dotted) if s.splits is not None else None
+        if base is None:
+            continue
+        for share in s.shares:
+            key = f"{base}.{share.name}"
+            mine = [r for r in s.beneficiaries if r.share == share.name]
+            plain = next((r.name.dotted for r in mine if r.when is None), None)
+            conditional = [(r, comp.c(r.when)) for r in mine if r.when is not None]
+            out.setdefault(key, []).append(BeneficiaryRules(f"split:{sid}", conditional, plain, fallback(key)))
+    return out
+
+
+def choose_beneficiaries(rules: list[BeneficiaryRules], fired: dict[str, Arr], env: Env) -> Choice:
+    """The beneficiary per project of a concept given by `rules` (fired: source -> where it gave)."""
+    n = env.batch.n
+    chosen = [r.choose(env) for r in rules]
+    if len(rules) == 1 and isinstance(chosen[0], int):
+        return Choice(rules, rules[0].name(chosen[0]), 0, chosen[0])
+    which = np.zeros(n, dtype=np.int8)  # the first contributor that fired decides; where none fired, the first
+    for k in range(len(rules) - 1, -1, -1):
+        gave = fired.get(rules[k].source)
+        if gave is not None:
+            which = np.where(gave, np.int8(k), which)
+    if all(isinstance(c, int) for c in chosen):
+        names = {r.name(c) for r, c in zip(rules, chosen, strict=True)}
+        if len(names) == 1:
+            return Choice(rules, names.pop(), which, np.asarray(chosen, dtype=np.int8)[which])
+    rule = np.full(n, NOBODY, dtype=np.int8)
+    names_arr = np.empty(n, dtype=object)
+    for k, (r, c) in enumerate(zip(rules, chosen, strict=True)):
+        mine = which == k
+        c_arr = np.broadcast_to(np.asarray(c, dtype=np.int8), (n,))
+        rule = np.where(mine, c_arr, rule)
+        m = len(r.conditional)  # positions in `table`: conditional rules, then plain, taxonomy, nobody
+        table = np.array([r.name(j) for j in range(m)] + [r.plain, r.fallback, None], dtype=object)
+        pos = np.select([c_arr >= 0, c_arr == PLAIN, c_arr == TAXONOMY], [c_arr, m, m + 1], m + 2)
+        names_arr[mine] = table[pos[mine]]
+    distinct = set(names_arr.tolist())
+    return Choice(rules, distinct.pop() if len(distinct) == 1 else names_arr, which, rule)

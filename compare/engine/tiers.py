@@ -1,0 +1,120 @@
+"""Tiers in the compiler: the first row whose edges hold the subject wins.
+
+A money subject is compared with each edge (scaled by a fixed factor where `scaled` applies)
+exactly, in whole fen (compare.engine.exact): 180,006,000元 at 6.0002 is 3000万美元 and meets
+the edge [3000万美元, …).  Other subjects (points, a computed factor) are compared in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from compare.engine.exact import ONE, Lin, and_, cmp_lin, const, sub
+from compare.engine.money import MoneyCompiler, Num, _finite
+from compare.engine.values import Env, Fn, Val
+from dsl import ast as A
+from dsl.units import Dim
+
+
+class TierCompiler(MoneyCompiler):
+    def tiers(self, e: A.Tiers, want: Dim | None, rounded: bool = False) -> Fn:
+        d = self.eff(e, want)
+        values = [self.rounded(r.value, d) if rounded else self.c(r.value, d) for r in e.rows]
+        match = self.tier_match(e)
+        node_id = id(e)
+
+        def tier(env: Env) -> Val:
+            matched, k = match(env)
+            n = matched.shape[0]
+            vals = [value(env) for value in values]
+            if all(np.ndim(v.lo) == 0 and np.ndim(v.hi) == 0 for v in vals):
+                # fixed figures per tier (the usual case): one gather; index -1 picks the trailing 0
+                table_lo = np.array([float(v.lo) for v in vals] + [0.0])
+                table_hi = np.array([float(v.hi) for v in vals] + [0.0])
+                out_lo = table_lo[matched]
+                out_hi = out_lo if np.array_equal(table_lo, table_hi) else table_hi[matched]
+            else:
+                out_lo, out_hi = np.zeros(n), np.zeros(n)
+                for i, v in enumerate(vals):
+                    m = matched == i
+                    out_lo = np.where(m, v.lo, out_lo)
+                    out_hi = np.where(m, v.hi, out_hi)
+            if env.trace is not None:
+                env.trace[node_id] = (int(matched[0]), float(np.broadcast_to(k, (n,))[0]))
+            return Val(out_lo, out_hi, matched >= 0)
+        return tier
+
+    def tier_match(self, e: A.Tiers) -> Callable[[Env], tuple[Any, Any]]:
+        """Env -> (the index of the first row holding the subject, -1 for none; the edges' factor)."""
+        edge_dim = next((x.dim for r in e.rows for x in (r.low, r.high) if isinstance(x, A.Quantity)), None)
+        money = edge_dim in (Dim.CNY, Dim.USD)
+        rows = [(_edge(r.low, -math.inf, money), r.low_closed, _edge(r.high, math.inf, money), r.high_closed)
+                for r in e.rows]
+        subject = self.lin(e.subject, edge_dim) if money else None
+        factor = self.point(e.scale.factor) if e.scale is not None else ONE
+        scale_fns = (self.c(e.scale.factor), self.c(e.scale.cond), e.scale.unless) if e.scale is not None else None
+        if subject is None or factor is None:
+            return self._float_tier_match(e, rows, edge_dim, scale_fns)
+        fk = float(factor)
+
+        def match(env: Env) -> tuple[Any, Any]:
+            x = subject(env)[0]
+            use: Any = False
+            if scale_fns is not None:
+                applies = np.asarray(scale_fns[1](env).lo, dtype=bool)
+                use = ~applies if scale_fns[2] else applies
+            n = env.batch.n
+            matched = np.full(n, -1, dtype=np.int64)
+            for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
+                m = _holds(x, rows[i], ONE)
+                if use is not False and factor != 1:
+                    m = (use & _holds(x, rows[i], factor)) | (~use & m)
+                matched[np.broadcast_to(m, (n,))] = i
+            if env.trace is None or use is False:  # the factor is only shown when explaining
+                return matched, 1.0
+            return matched, np.where(use, fk, 1.0)
+        return match
+
+    def _float_tier_match(self, e: A.Tiers, rows: list[tuple[Num, bool, Num, bool]], edge_dim: Dim | None,
+                          scale_fns: tuple[Fn, Fn, bool] | None) -> Callable[[Env], tuple[Any, Any]]:
+        subject = self.c(e.subject, edge_dim)
+        div = 100.0 if edge_dim in (Dim.CNY, Dim.USD) else 1.0
+        edges = [(float(lo) / div, lc, float(hi) / div, hc) for lo, lc, hi, hc in rows]
+
+        def match(env: Env) -> tuple[Any, Any]:
+            x = np.asarray(subject(env).lo, dtype=np.float64)
+            k: Any = 1.0
+            if scale_fns is not None:
+                factor, cond, unless = scale_fns
+                applies = np.asarray(cond(env).lo, dtype=bool)
+                k = np.where(~applies if unless else applies, factor(env).lo, 1.0)
+            n = env.batch.n
+            matched = np.full(n, -1, dtype=np.int64)
+            for i in range(len(edges) - 1, -1, -1):
+                lo, lc, hi, hc = edges[i]
+                lo_k, hi_k = lo * k, hi * k
+                m = (x >= lo_k if lc else x > lo_k) & (x <= hi_k if hc else x < hi_k)
+                matched[np.broadcast_to(m, (n,))] = i
+            return matched, k
+        return match
+
+
+def _edge(x: A.Expr, none: float, money: bool) -> Num:
+    if isinstance(x, A.Quantity):
+        return Fraction(x.base_value) * (100 if money else 1)
+    return none  # ∞ (the checker allows only figures and ∞ as edges)
+
+
+def _holds(x: Lin, row: tuple[Num, bool, Num, bool], k: Fraction) -> Any:
+    lo, lc, hi, hc = row
+    m: Any = True
+    if _finite(lo):
+        m = cmp_lin(sub(x, const(lo * k)), ">=" if lc else ">")
+    if _finite(hi):
+        m = and_(m, cmp_lin(sub(x, const(hi * k)), "<=" if hc else "<"))
+    return m
