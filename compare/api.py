@@ -1,8 +1,9 @@
 """The Python API: load policies, evaluate batches, explain one project.
 
-    from compare.api import load_policy, evaluate, explain
+    from compare.api import load_policy, outcomes, explain
     zjg = load_policy("policies/zhangjiagang_2017.policy")
-    out = evaluate([zjg], [{"id": "p1", "foreign": True, "registered_capital": "4000万美元"}])
+    frame = evaluate([zjg], "projects.xlsx")          # a pandas DataFrame, one row per project and city
+    out = outcomes([zjg], [{"id": "p1", "foreign": True, "registered_capital": "4000万美元"}])  # numpy arrays
 
 Several policies are evaluated at one USD→CNY rate (the latest policy year's average unless `fx`
 names one; `fx="per-policy"` for each policy's own year); `run` also says which rate and carries, per
@@ -15,7 +16,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compare.data.read import from_dicts, load_projects
+from compare.data.read import from_dicts, from_frame
+from compare.data.read import read_projects as _read_file
+from compare.data.records import InputError
+from compare.data.vector import Projects
 from compare.diff.data import OutcomeDiff
 from compare.diff.data import outcome_diff as _outcome_diff
 from compare.diff.graph_export import PolicyGraph
@@ -26,35 +30,50 @@ from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.explain import explain
 from compare.engine.runs import PER_POLICY, Rates, evaluate_policies
-from dsl.check import check_paths
+from dsl.cache import check_paths_cached
 from dsl.diagnostics import PolicyError
 
 if TYPE_CHECKING:  # the semantic diff imports z3: loaded when first used
     from compare.diff.semantic import SemanticDiff
 
 
-def load_policy(path: str | Path, search: Iterable[str | Path] = ()) -> CompiledPolicy:
+def load_policy(path: str | Path, search: Iterable[str | Path] = (), cache: bool = True) -> CompiledPolicy:
     """Parse, check and compile one policy file; raise PolicyError if it has errors.
-    `search`: folders of base policies and taxonomy after the file's own (then $POLICYLAB_PATH, the bundled)."""
-    result = check_paths([Path(path)], [Path(s) for s in search])
+    `search`: folders of base policies and taxonomy after the file's own (then $POLICYLAB_PATH, the bundled).
+    `cache`: take the checked policy from the cache while no file it read has changed (dsl.cache)."""
+    result = check_paths_cached([Path(path)], [Path(s) for s in search], cache)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.policies:
         raise PolicyError(errors)
     return CompiledPolicy(result.policies[0])
 
 
-def load_policies(paths: Iterable[str | Path]) -> list[CompiledPolicy]:
-    return [load_policy(p) for p in paths]
+def load_policies(paths: Iterable[str | Path], search: Iterable[str | Path] = (),
+                  cache: bool = True) -> list[CompiledPolicy]:
+    folders = list(search)
+    return [load_policy(p, folders, cache) for p in paths]
 
 
-def as_batch(projects: ProjectBatch | str | Path | Iterable[Mapping[str, Any]] | Any) -> ProjectBatch:
-    if isinstance(projects, ProjectBatch):
-        return projects
+def as_batch(projects: ProjectBatch | str | Path | Iterable[Mapping[str, Any]] | Any,
+             units: Mapping[str, str] | None = None) -> ProjectBatch:
+    """Projects as the engine's columns; see `read_projects`."""
+    return projects if isinstance(projects, ProjectBatch) else read_projects(projects, units).batch
+
+
+def read_projects(projects: str | Path | Any, units: Mapping[str, str] | None = None,
+                  sheet: str | None = None) -> Projects:
+    """Projects validated, from a file (.csv .tsv .jsonl .parquet .xlsx .yaml .json), a pandas
+    DataFrame, a pyarrow Table, a dict of columns (numpy arrays or lists) or a list of dicts; columns
+    are read column-wise.  `.batch` (ProjectBatch), `.carry` (the columns that are not fields, e.g. a
+    company name, as a pyarrow Table), `.warnings`.  `units`: field -> unit of bare numbers
+    (`{"registered_capital": "万美元"}`), where a column's header does not say (`registered_capital[万美元]`).
+    InputError (str() is a screenful: the first problems, each with row and field, and a count)."""
     if isinstance(projects, (str, Path)):
-        return load_projects(Path(projects))
-    if hasattr(projects, "to_dict"):  # a pandas DataFrame
-        return from_dicts(projects.to_dict(orient="records"))
-    return from_dicts(projects)
+        return _read_file(Path(projects), units, sheet)
+    if isinstance(projects, list) or (not hasattr(projects, "columns") and not isinstance(projects, Mapping)
+                                      and not hasattr(projects, "schema")):
+        return Projects(from_dicts(projects, units))
+    return from_frame(projects, units)
 
 
 def run(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | None = None,
@@ -65,14 +84,41 @@ def run(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | Non
     return evaluate_policies(list(policies), as_batch(projects), fx, dict(readings or {}), analyse)
 
 
-def evaluate(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | None = None,
+def outcomes(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | None = None,
              readings: Mapping[str, str] | None = None, analyse: bool = True) -> list[Outcomes]:
-    """Every project under every policy: one Outcomes per policy (as `run`, without the rate note)."""
+    """Every project under every policy: one Outcomes (numpy arrays per concept) per policy."""
     return run(policies, projects, fx, readings, analyse)[0]
 
 
-__all__ = ["PER_POLICY", "CompiledPolicy", "Outcomes", "ProjectBatch", "Rates", "as_batch", "evaluate", "explain",
-           "load_policies", "load_policy", "run"]
+def evaluate(policies: Iterable[CompiledPolicy | str | Path], projects: Any, fx: float | str | None = None,
+             readings: Mapping[str, str] | None = None, wide: bool = False, output: str = "pandas",
+             units: Mapping[str, str] | None = None, analyse: bool = True) -> Any:
+    """Every project under every policy, as a table: a pandas DataFrame (`output="pandas"`, needs
+    pandas: `pip install 'policylab[data]'`) or a pyarrow Table (`output="arrow"`).
+
+    Long (default): one row per project and city: `project`, `policy`, `city`, the carried columns
+    of the input (a company name), then per outcome concept `CONCEPT.low` / `CONCEPT.high` (float64;
+    money in yuan or dollars to the fen, points with their fractions; `high` missing where
+    unbounded), `CONCEPT` for a yes/no outcome, `CONCEPT.state` (not_eligible, zero, figure,
+    promised, absent), `CONCEPT.beneficiary`, then `assumed` (inputs not given that an outcome
+    read), `sensitive` (outcomes another reading would change), `fx`, `readings`.  `wide=True`: one
+    row per project, the columns prefixed by the policy id.  The rate and readings are also in the
+    table's metadata (docs/data.md)."""
+    from compare.data.table import outcome_table, to_pandas
+
+    compiled = [_compiled(p) for p in policies]
+    read = read_projects(projects, units)
+    results, rates = evaluate_policies(compiled, read.batch, fx, dict(readings or {}), analyse)
+    table = outcome_table(results, read.carry, wide, dims=[cp.concept_dims for cp in compiled], notes=[rates.note])
+    if output == "arrow":
+        return table
+    if output != "pandas":
+        raise ValueError(f"output is `pandas` or `arrow`, not `{output}`")
+    return to_pandas(table)
+
+
+__all__ = ["PER_POLICY", "CompiledPolicy", "InputError", "Outcomes", "ProjectBatch", "Projects", "Rates", "as_batch",
+           "evaluate", "explain", "load_policies", "load_policy", "outcomes", "read_projects", "run"]
 
 
 # ---------------------------------------------------------------- revisions on data, impact, the graph

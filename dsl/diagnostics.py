@@ -83,6 +83,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E805": ("error", "project has no id"),
     "E806": ("error", "duplicate project id"),
     "E807": ("error", "malformed CSV"),
+    "E808": ("error", "key or column given twice"),
+    "E809": ("error", "unsafe YAML (tag or alias)"),
+    "E810": ("error", "project file too large for its format"),
+    "E811": ("error", "unit of a column does not fit its field"),
     # warnings
     "W700": ("warning", "clause can never fire"),
     "W701": ("warning", "tier is shadowed by an earlier tier"),
@@ -90,6 +94,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W703": ("warning", "reading is never used"),
     "W704": ("warning", "value range is empty"),
     "W705": ("warning", "control character in a text"),
+    # project data
+    "W800": ("warning", "column is not a field of the project record"),
+    "W801": ("warning", "no projects in the file"),
 }
 
 

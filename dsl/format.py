@@ -17,7 +17,6 @@ from typing import Any
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic, display_width
 from dsl.format_comments import INDENT, Comment, Doc, Pos, SourceScan, place_comments, scan_comments
-from dsl.parse import normalise_newlines, parse_text
 from dsl.units import format_decimal
 from dsl.walk import chain, same
 
@@ -379,6 +378,8 @@ def format_ast(p: A.PolicyFile, source: str = "") -> str:
 
 def format_text(text: str, path: str = "<text>") -> str:
     """Canonical text of a policy; raises FormatError (with diagnostics) if it does not parse."""
+    from dsl.parse import normalise_newlines, parse_text  # Lark only here: the Generator alone prints expressions
+
     text = normalise_newlines(text)  # as the parser reads it: a CR-only file's comments end at each line
     ast, diags = parse_text(text, path)
     errors = [d for d in diags if d.is_error]

@@ -7,8 +7,7 @@ from pathlib import Path
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.model import Policy, PolicyFileInfo
-from dsl.parse import parse_file
-from dsl.paths import ENV_VAR, FileRefusedError, confined, read_regular, search_dirs, within
+from dsl.paths import ENV_VAR, FileRefusedError, confined, glob_sorted, probe, read_regular, search_dirs, within
 from dsl.walk import item_kind
 
 POLICY_SUFFIX = ".policy"
@@ -23,8 +22,8 @@ def policy_files(paths: list[Path]) -> list[Path]:
     and reported by `escaping_links`: a policy folder must not read the rest of the disk."""
     out: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            out.extend(f for f in sorted(p.rglob(f"*{POLICY_SUFFIX}")) if within(f, p))
+        if probe(p) == "dir":
+            out.extend(f for f in glob_sorted(p, f"*{POLICY_SUFFIX}", recursive=True) if within(f, p))
         else:
             out.append(p)
     return out
@@ -32,7 +31,8 @@ def policy_files(paths: list[Path]) -> list[Path]:
 
 def escaping_links(paths: list[Path]) -> list[Path]:
     """The *.policy links inside the given folders that point out of them."""
-    return [f for p in paths if p.is_dir() for f in sorted(p.rglob(f"*{POLICY_SUFFIX}")) if not within(f, p)]
+    return [f for p in paths if probe(p) == "dir"
+            for f in glob_sorted(p, f"*{POLICY_SUFFIX}", recursive=True) if not within(f, p)]
 
 
 class Loader:
@@ -46,6 +46,8 @@ class Loader:
     def parse(self, path: Path) -> tuple[A.PolicyFile | None, str | None, list[Diagnostic]]:
         key = path.resolve()
         if key not in self.parsed:
+            from dsl.parse import parse_file  # Lark is imported only when a file is parsed (dsl.cache)
+
             self.parsed[key] = parse_file(path)
             text = self.parsed[key][1]
             if text is not None:
@@ -53,7 +55,7 @@ class Loader:
         return self.parsed[key]
 
     def _declares(self, candidate: Path, folder: Path, policy_id: str) -> bool:
-        if not candidate.is_file() or not within(candidate, folder):
+        if probe(candidate) != "file" or not within(candidate, folder):
             return False
         ast, _, _ = self.parse(candidate)
         return ast is not None and ast.header.id == policy_id
@@ -66,12 +68,12 @@ class Loader:
             named = folder / f"{policy_id}{POLICY_SUFFIX}"
             if self._declares(named, folder, policy_id):  # the usual case: file named after its id
                 return named, ""
-            for candidate in sorted(folder.glob(f"*{POLICY_SUFFIX}")):
+            for candidate in glob_sorted(folder, f"*{POLICY_SUFFIX}"):
                 if candidate != named and self._declares(candidate, folder, policy_id):
                     return candidate, ""
         for folder in folders:
             named = folder / f"{policy_id}{POLICY_SUFFIX}"
-            ast = self.parse(named)[0] if named.is_file() and within(named, folder) else None
+            ast = self.parse(named)[0] if probe(named) == "file" and within(named, folder) else None
             if ast is not None:
                 return None, (f"{named} declares `policy {ast.header.id}`, not `{policy_id}`: "
                               f"`extends` names a policy by the id in its header")

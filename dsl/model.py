@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dsl import ast as A
+from dsl.diagnostics import Diagnostic
 from dsl.taxonomy import Taxonomy
 from dsl.units import Dim
+from dsl.walk import walk
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,30 @@ class Policy:
     def concept_of(self, clause_id: str) -> str | None:
         c = self.clauses.get(clause_id)
         return c.concept.dotted if c and c.concept else None
+
+    # `node_types` is keyed by id(node), which means nothing in another process or after a copy: a
+    # policy is pickled (dsl.cache) or copied with each type beside its node, and re-keyed when loaded.
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        nodes = {id(n): n for info in self.files for n in walk(info.ast)}
+        state["node_types"] = [(nodes[k], ty) for k, ty in self.node_types.items() if k in nodes]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pairs = state["node_types"]
+        self.__dict__.update(state)
+        self.node_types = {id(n): ty for n, ty in pairs}
+
+
+@dataclass
+class CheckResult:
+    """What dsl.check.check_paths gives (and dsl.cache keeps): the checked policies, every diagnostic
+    of every file, and the policy texts read (path -> text, for rendering the diagnostics)."""
+
+    policies: list[Policy]
+    diagnostics: list[Diagnostic]
+    texts: dict[str, str]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
-
-# libyaml's loader when PyYAML was built with it: the taxonomy is read on every check.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from dsl.paths import glob_sorted, note_read, probe
 
 UNITS = {"points", "CNY", "USD", "money", "ratio", "count", "area", "months", "days", "duration", "bool",
          "text", "any"}
@@ -41,7 +37,7 @@ def find_taxonomy_dir(policy_path: Path, search: list[Path] | None = None) -> Pa
     """The nearest `taxonomy/` folder at or above the policy's folder, else the first one in a
     search-path folder (--policies, $POLICYLAB_PATH, the bundled policies: dsl.paths)."""
     for d in [policy_path.parent, *policy_path.parent.parents, *(search or [])]:
-        if (d / "taxonomy").is_dir():
+        if probe(d / "taxonomy") == "dir":
             return d / "taxonomy"
     return None
 
@@ -55,14 +51,19 @@ def _key_line(text: str, key: str) -> int:
 
 
 def load_taxonomy(directory: Path) -> tuple[Taxonomy, list[Diagnostic]]:
+    import yaml  # here, not above: a checked policy loaded from dsl.cache needs the classes, not the reader
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML was built with it
     tax = Taxonomy()
     diags: list[Diagnostic] = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in glob_sorted(directory, "*.yaml"):
         p = str(path)
         tax.files.append(p)
         try:
-            text = path.read_text(encoding="utf-8")
-            data = yaml.load(text, Loader=_LOADER) or {}
+            raw = path.read_bytes()
+            note_read(path, raw)
+            text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads it
+            data = yaml.load(text, Loader=loader) or {}
         except UnicodeDecodeError:
             diags.append(Diagnostic("E002", "taxonomy file is not UTF-8", Span(p, 1, 1, 1, 1), None))
             continue

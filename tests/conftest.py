@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,17 @@ POLICIES = ROOT / "policies"
 SOURCES = POLICIES / "sources"
 
 HEADER = 'policy t {\n  city t "测试"\n  source "sources/x.txt"\n}\n'
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests never touch the user's cache of checked policies (dsl.cache): a private folder per session,
+    set before any test module loads a policy (subprocesses inherit it)."""
+    os.environ["POLICYLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="policylab-cache-")
+    os.environ.pop("POLICYLAB_NO_CACHE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("POLICYLAB_CACHE_DIR", ""), ignore_errors=True)
 
 
 def parse_ok(text: str) -> A.PolicyFile:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from mini_policies import ZJG, make_folder
 
-from compare.api import as_batch, evaluate, explain, load_policy
+from compare.api import as_batch, explain, load_policy, outcomes
 from compare.engine.evaluate import CompiledPolicy
 
 FOREIGN = {"foreign": True, "started": True, "licensed": True, "paid_in_ratio": "35%",
@@ -44,7 +44,7 @@ def test_the_referrer_share_goes_to_who_referred(zjg: CompiledPolicy) -> None:
     projects = [{"id": "dept", "referral": "municipal_dept", **FOREIGN},
                 {"id": "district", "referral": "other_district", **FOREIGN},
                 {"id": "none", **FOREIGN}]
-    (out,) = evaluate([zjg], projects, fx=7.0)
+    (out,) = outcomes([zjg], projects, fx=7.0)
     assert out.beneficiary("reward.team.referrer", 0) == "referring_department"  # 机关部门引荐
     assert out.beneficiary("reward.team.referrer", 1) == "referring_district"  # 区镇引荐
     # not referred: no split (not eligible), and the unconditional rule names who would receive it
@@ -59,7 +59,7 @@ def test_the_referrer_share_goes_to_who_referred(zjg: CompiledPolicy) -> None:
 
 
 def test_a_batch_where_it_does_not_vary_holds_one_name(zjg: CompiledPolicy) -> None:
-    (out,) = evaluate([zjg], [{"id": "a", "referral": "municipal_dept", **FOREIGN},
+    (out,) = outcomes([zjg], [{"id": "a", "referral": "municipal_dept", **FOREIGN},
                               {"id": "b", "referral": "municipal_dept", **FOREIGN}], fx=7.0)
     assert out.beneficiaries["reward.team.referrer"].names == "referring_department"
     assert out.beneficiaries["reward.team.referrer"].depends_on_project  # the policy makes it depend
@@ -72,7 +72,7 @@ def test_the_first_rule_that_holds_wins(folder: Path) -> None:
                        "  beneficiary referrer = referring_district\n")
     (folder / "order.policy").write_text(text.replace("policy zjg_mini", "policy zjg_order"), encoding="utf-8")
     cp = load_policy(folder / "order.policy")
-    (out,) = evaluate([cp], [{"id": "a", "referral": "municipal_dept", **FOREIGN},
+    (out,) = outcomes([cp], [{"id": "a", "referral": "municipal_dept", **FOREIGN},
                              {"id": "b", "referral": "other_district", **FOREIGN}], fx=7.0)
     assert [out.beneficiary("reward.team.referrer", i) for i in range(2)] == ["referring_department",
                                                                                "referring_district"]
@@ -93,7 +93,7 @@ clause referrer_share "引荐单位份额" {
     text = text[:text.index("split team_reward_split")] + text[text.index("clause domestic_reference"):]
     (folder / "clause.policy").write_text(text.replace("policy zjg_mini", "policy zjg_clause"), encoding="utf-8")
     cp = load_policy(folder / "clause.policy")
-    (out,) = evaluate([cp], [{"id": "a", "referral": "municipal_dept", **FOREIGN},
+    (out,) = outcomes([cp], [{"id": "a", "referral": "municipal_dept", **FOREIGN},
                              {"id": "b", "referral": "other_district", **FOREIGN}], fx=7.0)
     # 1400万美元 × 7.0 = 9800万元; 2‰～5‰ = 196000～490000元; 30% = 58800～147000元
     assert out.value("reward.team.referrer", 0) == (58800.0, 147000.0)

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from reference import Reference
 from test_diff_structural import WUXI_DRAFT_TEXT, revision, wuxi_fdi
 
-from compare.api import evaluate, load_policy, semantic_diff
+from compare.api import load_policy, outcomes, semantic_diff
 from compare.data.read import from_dicts
 from compare.data.records import Record
 from compare.data.validate import clean_records
@@ -58,7 +58,7 @@ def reproduce(d: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, cd: Con
         if key is None:
             assert shown is None
             continue
-        (out,) = evaluate([cp], [w.project], fx=d.fx, readings=d.readings, analyse=False)
+        (out,) = outcomes([cp], [w.project], fx=d.fx, readings=d.readings, analyse=False)
         assert out.value(key, 0) == shown, (key, w.project)
 
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import Num, Reference
 
-from compare.api import evaluate, load_policy
+from compare.api import load_policy, outcomes
 from compare.data.read import from_dicts
 from compare.data.records import Record
 from compare.data.validate import clean_records, columns
@@ -57,7 +57,7 @@ def test_equal_amounts_in_either_currency_meet_the_same_tier_zhangjiagang_art12(
     # At 6.0002, 3000万美元 = 30,000,000 × 6.0002 = 180,006,000元 exactly: the tier [3000万美元, 1亿美元), 5分,
     # the same as 3000万美元 itself.  One fen less is below the edge: 2分.
     for capital, points in (("180006000元", 5.0), ("3000万美元", 5.0), ("180005999.99元", 2.0)):
-        (out,) = evaluate([ZJG], [{"id": "p", "registered_capital": capital, **CORE}], fx=6.0002)
+        (out,) = outcomes([ZJG], [{"id": "p", "registered_capital": capital, **CORE}], fx=6.0002)
         assert out.value("points.host_district", 0) == points, capital
         # the engine takes the decimal as typed too
         direct = ZJG.evaluate(from_dicts([{"id": "p", "registered_capital": capital, **CORE}]), Decimal("6.0002"))
@@ -68,7 +68,7 @@ def test_a_threshold_in_usd_met_in_cny_at_the_2023_rate() -> None:
     # 3300万美元 × 7.0467 = 33,000,000 × 7.0467 = 232,541,100元: exactly the threshold, so it is met
     # (in binary floating point 232541100 / 7.0467 is 32999999.999999996).  One fen less is not.
     cp = one_clause("1万元", "注册资本3300万美元以上的项目奖励1万元", when="registered_capital >= 3300万美元")
-    (out,) = evaluate([cp], [{"id": "a", "registered_capital": "232541100元"},
+    (out,) = outcomes([cp], [{"id": "a", "registered_capital": "232541100元"},
                              {"id": "b", "registered_capital": "232541099.99元"}], fx=7.0467)
     assert out.value("reward.team", 0) == 10000.0 and out.value("reward.team", 1) == 0.0
 
@@ -76,7 +76,7 @@ def test_a_threshold_in_usd_met_in_cny_at_the_2023_rate() -> None:
 def test_half_fen_rounds_away_from_zero_above_4e7() -> None:
     # 1.5% × 2,962,008,129元 = 44,430,121.935元, exactly half a fen: half away from zero gives 44,430,121.94元
     cp = one_clause("1.5% of fdi_arrived", "按当年到账外资的1.5%给予奖励")
-    (out,) = evaluate([cp], [{"id": "p", "fdi_arrived": "2962008129元"}], fx=7.0)
+    (out,) = outcomes([cp], [{"id": "p", "fdi_arrived": "2962008129元"}], fx=7.0)
     assert out.value("reward.team", 0) == 44430121.94
     ref = Reference(cp.policy, 7.0).run(clean_records([Record({"id": "p", "fdi_arrived": "2962008129元"}, 1)])[0])
     assert ref["reward.team"].lo == Fraction(4443012194, 100)

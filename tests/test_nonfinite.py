@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import POLICIES, ROOT
 
-from compare.api import evaluate
+from compare.api import outcomes
 from compare.data.read import from_dicts
 from compare.data.records import InputError
 from compare.data.write import outcome_rows, render_json
@@ -109,7 +109,7 @@ def test_eval_of_a_division_by_constant_zero_is_a_diagnostic_not_a_traceback(fol
 def test_division_by_a_field_that_is_zero_is_not_eligible() -> None:
     policy, diags = check_text(HEADER + clause("5分 / paid_in_ratio"), "r.policy", TAXONOMY, QUOTE)
     assert policy is not None and not [d for d in diags if d.is_error], diags
-    (out,) = evaluate([CompiledPolicy(policy)], [{"id": "zero", "paid_in_ratio": "0%"},
+    (out,) = outcomes([CompiledPolicy(policy)], [{"id": "zero", "paid_in_ratio": "0%"},
                                                  {"id": "half", "paid_in_ratio": "50%"}], fx=7.0)
     # 0%: no quotient, the clause does not fire; 50%: 5分 / 0.5 = 10分
     assert not out.fired["c"][0] and out.value("points.host_district", 0) == 0.0
@@ -122,7 +122,7 @@ def test_a_condition_dividing_by_a_field_that_is_zero_is_false() -> None:
     when = "fdi_arrived / registered_capital >= 30%"
     policy, diags = check_text(HEADER + clause("5分", when=when), "r.policy", TAXONOMY, QUOTE)
     assert policy is not None and not [d for d in diags if d.is_error], diags
-    (out,) = evaluate([CompiledPolicy(policy)], [{"id": "no_capital", "fdi_arrived": "1万元"},
+    (out,) = outcomes([CompiledPolicy(policy)], [{"id": "no_capital", "fdi_arrived": "1万元"},
                                                  {"id": "a", "fdi_arrived": "40万元", "registered_capital": "100万元"}],
                       fx=7.0)
     assert out.value("points.host_district", 0) == 0.0 and out.value("points.host_district", 1) == 5.0
@@ -143,8 +143,8 @@ def test_eval_json_has_no_nan_for_a_division_by_a_zero_ratio(folder: Path) -> No
 # ---------------------------------------------------------------- infinite inputs and rates are refused
 
 
-@pytest.mark.parametrize("amount", ["{amount: .inf, currency: USD}", "{amount: .nan, currency: CNY}",
-                                    "1" + "0" * 400 + "万元", "USD 1" + "0" * 20])
+@pytest.mark.parametrize("amount", ["{amount: .inf, currency: USD}", ".inf", "1" + "0" * 400 + "万元",
+                                    "USD 1" + "0" * 20])
 def test_infinite_or_huge_amounts_in_a_project_file_are_refused(folder: Path, amount: str) -> None:
     projects = folder / "bad.yaml"
     projects.write_text(f"- {{id: p1, registered_capital: {amount}}}\n", encoding="utf-8")
@@ -153,13 +153,24 @@ def test_infinite_or_huge_amounts_in_a_project_file_are_refused(folder: Path, am
     assert "registered_capital" in r.stderr
 
 
-@pytest.mark.parametrize("record", [{"paid_in_ratio": float("nan")}, {"paid_in_ratio": float("inf")},
-                                    {"quality_score": float("nan")}, {"year": float("inf")},
-                                    {"registered_capital": {"amount": float("inf"), "currency": "USD"}}])
+@pytest.mark.parametrize("record", [{"paid_in_ratio": float("inf")}, {"year": float("inf")},
+                                    {"registered_capital": {"amount": float("inf"), "currency": "USD"}},
+                                    {"registered_capital": float("-inf")}])
 def test_non_finite_values_in_records_are_refused(record: dict[str, object]) -> None:
     with pytest.raises(InputError) as e:
         from_dicts([{"id": "p", **record}])
     assert e.value.diagnostics[0].code == "E803"
+
+
+@pytest.mark.parametrize("record", [{"paid_in_ratio": float("nan")}, {"quality_score": float("nan")},
+                                    {"registered_capital": {"amount": float("nan"), "currency": "CNY"}},
+                                    {"registered_capital": None}, {"registered_capital": "NaN"}])
+def test_nan_and_none_are_not_given(record: dict[str, object]) -> None:
+    """NaN (a DataFrame's empty cell), None and the text NaN mean "not given": the schema's default
+    applies and the field is marked not given (issue 11)."""
+    (name,) = record
+    batch = from_dicts([{"id": "p", **record}])
+    assert not batch.columns[f"{name}#given"][0]
 
 
 def test_amounts_finer_than_a_fen_are_refused() -> None:
@@ -191,7 +202,7 @@ def test_unbounded_figures_are_null_in_json() -> None:
                                .replace("points.host_district", "points.referring_district"),
                                "r.policy", TAXONOMY, QUOTE)
     assert policy is not None and not [d for d in diags if d.is_error], diags
-    out = evaluate([CompiledPolicy(policy)], [{"id": "p"}], fx=7.0)
+    out = outcomes([CompiledPolicy(policy)], [{"id": "p"}], fx=7.0)
     text = render_json(outcome_rows(out))
     rows = strict_json(text)
     assert isinstance(rows, list)

@@ -19,7 +19,7 @@ import pytest
 from conftest import POLICIES
 from mini_policies import make_folder
 
-from compare.api import evaluate, load_policy, run
+from compare.api import load_policy, outcomes, run
 
 PROJECTS = """\
 - {id: domestic, foreign: false, fixed_asset_investment: 20亿元}
@@ -43,7 +43,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_each_state_in_the_api(folder: Path) -> None:
     zjg, wuxi = load_policy(folder / "zjg.policy"), load_policy(folder / "wuxi.policy")
-    z, w = evaluate([zjg, wuxi], folder / "p.yaml", fx=7.0)
+    z, w = outcomes([zjg, wuxi], folder / "p.yaml", fx=7.0)
     # 无锡 (16) "对符合要求的新批外资项目…给予最高2%、不超过5000万元奖励": a domestic project is not eligible
     assert (w.state("reward.fdi", 0), w.value("reward.fdi", 0)) == ("not_eligible", 0.0)
     # a foreign project with no FDI arrived yet is eligible, for 2% of 0元 = 0

@@ -158,11 +158,11 @@ def test_check_json_has_no_raw_controls(workdir: Path) -> None:
 
 
 def test_project_file_diagnostics_escape_the_id(workdir: Path) -> None:
-    (workdir / "bad.json").write_text(json.dumps([{"id": EVIL, "regstered_capital": "1万元"}]), encoding="utf-8")
+    (workdir / "bad.json").write_text(json.dumps([{"id": EVIL, "registered_capital": "lots"}]), encoding="utf-8")
     r = run("eval", "wuxi.policy", "--projects", "bad.json", cwd=workdir)
     text = no_raw_controls(r)
     assert r.returncode == 1
-    assert EVIL_SHOWN in text and "error[E801]" in text
+    assert EVIL_SHOWN in text and "error[E802]" in text
 
 
 # ---------------------------------------------------------------- reports

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import POLICIES
 
-from compare.api import evaluate, load_policy
+from compare.api import load_policy, outcomes
 from dsl import ast as A
 from dsl.check import check_paths, check_text
 from dsl.parse import parse_text
@@ -108,9 +108,9 @@ def test_zhangjiagang_declares_its_open_readings(zjg: object, reading: str, defa
 def test_fortune_500_in_talks_gets_no_landing_points(zjg: object) -> None:
     """第12条: a 世界500强 project without its licence has not landed (reading landing = licensed): 0分, not 5分."""
     project = {"id": "p", "foreign": True, "categories": ["fortune_global_500"]}
-    (out,) = evaluate([zjg], [project], fx=7.0)  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [project], fx=7.0)  # type: ignore[list-item]
     assert out.value("points.host_district", 0) == 0
-    (out,) = evaluate([zjg], [{**project, "licensed": True}], fx=7.0)  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [{**project, "licensed": True}], fx=7.0)  # type: ignore[list-item]
     assert out.value("points.host_district", 0) == 5
 
 
@@ -119,11 +119,11 @@ def test_expansion_is_not_newly_introduced(zjg: object) -> None:
     19.6万元～49万元 for a new project; a settled firm's capital increase gets nothing (new_only)."""
     project = {"id": "p", "foreign": True, "registered_capital": "4000万美元", "paid_in_ratio": "35%",
                "started": True, "in_core_zone": True, "fdi_arrived": "1400万美元"}
-    (out,) = evaluate([zjg], [project], fx=7.0)  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [project], fx=7.0)  # type: ignore[list-item]
     assert out.value("reward.team", 0) == (196000.0, 490000.0)
-    (out,) = evaluate([zjg], [{**project, "expansion": True}], fx=7.0)  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [{**project, "expansion": True}], fx=7.0)  # type: ignore[list-item]
     assert out.value("reward.team", 0) == 0
-    (out,) = evaluate([zjg], [{**project, "expansion": True}], fx=7.0,  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [{**project, "expansion": True}], fx=7.0,  # type: ignore[list-item]
                       readings={"new_project_scope": "with_expansion"})
     assert out.value("reward.team", 0) == (196000.0, 490000.0)
 
@@ -133,9 +133,9 @@ def test_referral_points_for_a_domestic_project_follow_the_reading(zjg: object) 
     item covers domestic projects (all_projects); none under the default foreign_only."""
     project = {"id": "p", "foreign": False, "referral": "other_district", "licensed": True,
                "registered_capital": "600万美元", "paid_in_ratio": "30%"}
-    (out,) = evaluate([zjg], [project], fx=7.0)  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [project], fx=7.0)  # type: ignore[list-item]
     assert out.value("points.referring_district", 0) == 0
-    (out,) = evaluate([zjg], [project], fx=7.0, readings={"referral_points_scope": "all_projects"})  # type: ignore[list-item]
+    (out,) = outcomes([zjg], [project], fx=7.0, readings={"referral_points_scope": "all_projects"})  # type: ignore[list-item]
     assert out.value("points.referring_district", 0) == 1
 
 
@@ -144,7 +144,7 @@ def test_jiaxing_chao_excludes_the_figure_by_default() -> None:
     does not count by default; the city-level 超7000亿元 follows the same reading."""
     jx = load_policy(POLICIES / "jiaxing_draft.policy")
     assert jx.policy.readings["over_threshold"].default == "strict"
-    (out,) = evaluate([jx], [{"id": "p", "foreign": True, "total_investment": "1亿美元"}], fx=7.0)
+    (out,) = outcomes([jx], [{"id": "p", "foreign": True, "total_investment": "1亿美元"}], fx=7.0)
     assert out.value("target.counts_as.project_over_100m_usd", 0) is False
     land = jx.policy.params["target.industrial_land_investment_five_year"].value
     assert isinstance(land, A.ByReading)
@@ -157,7 +157,7 @@ def test_promises_kept_as_mechanisms_are_outcomes() -> None:
     """嘉兴 三(二) “一企一策” and 无锡 (16) 重大项目落户奖励 are promises to a landed project, not only mechanisms."""
     jx = load_policy(POLICIES / "jiaxing_draft.policy")
     wx = load_policy(POLICIES / "wuxi_2023.policy")
-    out_jx, out_wx = evaluate([jx, wx], [{"id": "p", "licensed": True}], fx=7.0)
+    out_jx, out_wx = outcomes([jx, wx], [{"id": "p", "licensed": True}], fx=7.0)
     assert out_jx.value("reward.case_by_case", 0) == (0.0, float("inf"))
     assert out_wx.value("reward.landing", 0) == (0.0, float("inf"))
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to start fast
-    from compare.engine.batch import ProjectBatch
+    from compare.cli.progress import Steps
+    from compare.data.vector import Projects
     from compare.engine.evaluate import CompiledPolicy
     from dsl.diagnostics import Diagnostic
 
@@ -29,6 +30,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 SearchOption = Annotated[list[Path] | None, typer.Option(
     "--policies", help="a folder of base policies and taxonomy, searched after the policy's own folder "
                        "(repeatable; then $POLICYLAB_PATH, then the bundled policies)")]
+
+
+# Checked policies are kept between runs (dsl.cache); this reads them afresh (so does POLICYLAB_NO_CACHE=1).
+CacheOption = Annotated[bool, typer.Option(
+    "--no-cache", help="check every file afresh, without the cache of checked policies "
+                       "(kept in $POLICYLAB_CACHE_DIR, else ~/.cache/policylab)")]
 
 
 class OutputFormat(StrEnum):
@@ -83,15 +90,15 @@ def write_atomically(path: Path, text: str) -> bool:
 
 
 def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text,
-                  search: list[Path] | None = None) -> list[CompiledPolicy]:
-    """Check and compile policies; print diagnostics and exit 1 if any has errors."""
+                  search: list[Path] | None = None, cache: bool = True) -> list[CompiledPolicy]:
+    """Check (or take from the cache: dsl.cache) and compile policies; print diagnostics and exit 1 if any has errors."""
     from compare.engine.evaluate import CompiledPolicy
-    from dsl.check import check_paths
+    from dsl.cache import check_paths_cached
     from dsl.load import policy_files
 
     default_paths(paths)
     files = policy_files(paths)
-    result = check_paths(paths, search)
+    result = check_paths_cached(paths, search, cache)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:
         print_diagnostics(errors, result.texts, fmt)
@@ -134,32 +141,17 @@ def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str])
                 raise typer.Exit(EXIT_USAGE)
 
 
-def prepare_run(policies: list[Path], projects: Path, fx: float | None,
-                 reading: list[str] | None, search: list[Path] | None = None) -> tuple[list[CompiledPolicy], ProjectBatch, dict[str, str]]:
+def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading: list[str] | None,
+                search: list[Path] | None = None, units: list[str] | None = None, sheet: str | None = None,
+                steps: Steps | None = None, cache: bool = True) -> tuple[list[CompiledPolicy], Projects, dict[str, str]]:
     """What eval and compare share: the rate, the readings, the compiled policies, the projects.
-    Exits 2 on a wrong command line, 1 on a policy or project file with errors."""
-    from compare.data.read import load_projects
-    from compare.data.records import InputError
-    from dsl.diagnostics import render
+    Exits 2 on a wrong command line, 1 on a policy or project file with errors, 3 on no projects."""
+    from compare.cli.data import read_projects_or_exit
 
     if fx is not None and not 0 < fx < float("inf"):  # NaN fails both comparisons
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
         raise typer.Exit(EXIT_USAGE)
     readings = _parse_readings(reading)
-    compiled = load_compiled(policies, search=search)
+    compiled = load_compiled(policies, search=search, cache=cache)
     _validate_readings(compiled, readings)
-    if not projects.exists():
-        typer.echo(f"policylab: no such project file: {projects}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    try:
-        batch = load_projects(projects)
-    except InputError as e:
-        try:
-            lines: list[str] | None = projects.read_text(encoding="utf-8-sig").split("\n")
-        except (OSError, UnicodeDecodeError):
-            lines = None
-        for d in e.diagnostics:
-            sys.stderr.write(render(d, lines) + "\n\n")
-        raise typer.Exit(EXIT_POLICY_ERRORS) from None
-    return compiled, batch, readings
-
+    return compiled, read_projects_or_exit(projects, units, sheet, steps), readings

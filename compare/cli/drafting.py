@@ -153,16 +153,11 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
     except ValueError as e:
         _usage(str(e))
     if projects is not None:
-        from compare.data.read import load_projects
-        from compare.data.records import InputError
+        from compare.cli.data import read_projects_or_exit
         from compare.diff import data_render as dr
         from compare.diff.data import outcome_diff
 
-        try:
-            batch = load_projects(projects)
-        except InputError as e:
-            print_diagnostics(e.diagnostics, {}, OutputFormat.text)
-            raise typer.Exit(EXIT_POLICY_ERRORS) from None
+        batch = read_projects_or_exit(projects, None, None).batch
         d = outcome_diff(a, b, batch, rate, readings)
         render = {DiffFormat.table: dr.render_table, DiffFormat.json: dr.render_json,
                   DiffFormat.markdown: dr.render_markdown, DiffFormat.csv: dr.render_csv}

@@ -12,6 +12,7 @@ from compare.cli.common import (
     EXIT_OK,
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    CacheOption,
     OutputFormat,
     SearchOption,
     app,
@@ -26,16 +27,17 @@ def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools")] = OutputFormat.text,
     search: SearchOption = None,
+    no_cache: CacheOption = False,
 ) -> None:
     """Check policies: syntax, names, types and units, tiers, splits, taxonomy, quotes against the source."""
-    from dsl.check import check_paths
+    from dsl.cache import check_paths_cached
     from dsl.load import escaping_links, policy_files
 
     targets = default_paths(paths, "policylab check")
     if not policy_files(targets) and not escaping_links(targets):
         typer.echo(f"policylab check: no *.policy files in {', '.join(map(str, targets))}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    result = check_paths(targets, search)
+    result = check_paths_cached(targets, search, cache=not no_cache)
     print_diagnostics(result.diagnostics, result.texts, format)
     n_err = sum(d.is_error for d in result.diagnostics)
     n_warn = len(result.diagnostics) - n_err

@@ -10,16 +10,24 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from compare.cli.common import (
     EXIT_USAGE,
+    CacheOption,
     SearchOption,
     app,
     prepare_run,
 )
+from compare.cli.data import ProjectsOption, QuietOption, SheetOption, UnitOption
+
+if TYPE_CHECKING:
+    from compare.cli.progress import Steps
+    from compare.engine.batch import ProjectBatch
+    from compare.engine.evaluate import CompiledPolicy, Outcomes
+    from compare.engine.runs import Rates
 
 PER_POLICY = "per-policy"  # as compare.engine.runs.PER_POLICY (imported lazily there)
 
@@ -51,34 +59,49 @@ def parse_fx(text: str | None) -> float | str | None:
 @app.command("eval")
 def eval_(
     policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
-    projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
+    projects: ProjectsOption,
     explain_id: Annotated[str | None, typer.Option("--explain", help="explain this project, clause by clause")] = None,
-    format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv")] = EvalFormat.table,
+    format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv (on stdout)")] = EvalFormat.table,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="write the outcomes to FILE: .csv, .tsv, .parquet, .jsonl or .xlsx (by extension)")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="with --out: one row per project, columns per city")] = False,
     fx: FxOption = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+    unit: UnitOption = None,
+    sheet: SheetOption = None,
+    quiet: QuietOption = False,
     search: SearchOption = None,
+    no_cache: CacheOption = False,
 ) -> None:
     """Evaluate projects under each policy: one row per project and city."""
-    from compare.data.write import outcome_rows, render_csv, render_json, render_table
+    from compare.cli.progress import steps
     from compare.engine.explain import explain
-    from compare.engine.runs import choose_rates, evaluate_policies, run_notes
+    from compare.engine.runs import choose_rates, run_notes
 
     rate = parse_fx(fx)
-    compiled, batch, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
-                                            reading, search)
-    if explain_id is not None:
-        if explain_id not in batch.ids:
-            from dsl.diagnostics import did_you_mean
-            from dsl.textsafe import printable
+    with steps(quiet) as progress:
+        compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
+                                               reading, search, unit, sheet, progress, not no_cache)
+        batch = read.batch
+        if explain_id is not None:
+            if explain_id not in batch.ids:
+                from dsl.diagnostics import did_you_mean
+                from dsl.textsafe import printable
 
-            typer.echo(printable(f"policylab: no project `{explain_id}` in {projects}; "
-                       f"{did_you_mean(explain_id, batch.ids) or 'ids: ' + ', '.join(batch.ids[:10])}"), err=True)
-            raise typer.Exit(EXIT_USAGE)
-        rates = choose_rates([cp.policy for cp in compiled], rate)
-        for cp, r in zip(compiled, rates.rates, strict=True):
-            sys.stdout.write(explain(cp, batch, explain_id, r, readings).render() + "\n\n")
-        return
-    results, rates = evaluate_policies(compiled, batch, rate, readings)
+                typer.echo(printable(f"policylab: no project `{explain_id}` in {projects}; "
+                           f"{did_you_mean(explain_id, batch.ids) or 'ids: ' + ', '.join(batch.ids[:10])}"), err=True)
+                raise typer.Exit(EXIT_USAGE)
+            rates = choose_rates([cp.policy for cp in compiled], rate)
+            for cp, r in zip(compiled, rates.rates, strict=True):
+                sys.stdout.write(explain(cp, batch, explain_id, r, readings).render() + "\n\n")
+            return
+        results, rates = _evaluate(compiled, batch, rate, readings, progress)
+        if out is not None:
+            _write(out, results, read.carry, wide, [cp.concept_dims for cp in compiled],
+                   run_notes(compiled, rates, readings), progress)
+            return
+    from compare.data.write import outcome_rows, render_csv, render_json, render_table
+
     rows = outcome_rows(results)
     if format == EvalFormat.table:
         sys.stdout.write(render_table(rows, run_notes(compiled, rates, readings)))
@@ -86,22 +109,60 @@ def eval_(
         sys.stdout.write({EvalFormat.json: render_json, EvalFormat.csv: render_csv}[format](rows))
 
 
+def _evaluate(compiled: list[CompiledPolicy], batch: ProjectBatch, rate: float | str | None,
+              readings: dict[str, str], progress: Steps) -> tuple[list[Outcomes], Rates]:
+    """Every policy over the batch, a progress step per policy."""
+    from compare.engine.runs import choose_rates, evaluate_policies
+
+    rates = choose_rates([cp.policy for cp in compiled], rate)
+    progress.step(f"evaluating {batch.n:,} projects", total=len(compiled))
+    results = []
+    for cp, r in zip(compiled, rates.rates, strict=True):
+        results += evaluate_policies([cp], batch, r, readings)[0]
+        progress.advance()
+    return results, rates
+
+
+def _write(out: Path, results: list[Outcomes], carry: Any, wide: bool, dims: list[dict[str, Any]],
+           notes: list[str], progress: Steps) -> None:
+    """The outcomes to a file, atomically; a refusal is printed with its hint (exit 1)."""
+    from compare.data.atomic import WriteError
+    from compare.data.table import write_outcomes
+    from dsl.textsafe import printable
+
+    n = len(results[0].ids) if results else 0
+    progress.step(f"writing {out.name}", total=n)
+    try:
+        write_outcomes(out, results, carry=carry, wide=wide, dims=dims, notes=notes, progress=progress.done)
+    except WriteError as e:
+        typer.echo(printable(f"policylab: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else "")), err=True)
+        raise typer.Exit(1) from None
+    rows = n if wide else n * len(results)
+    typer.echo(printable(f"wrote {rows:,} rows ({n:,} projects × {len(results)} policies) to {out}"), err=True)
+
+
 @app.command("compare")
 def compare_(
     policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
-    projects: Annotated[Path, typer.Option("--projects", help="project records: .yaml, .json or .csv")],
+    projects: ProjectsOption,
     fx: FxOption = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
+    unit: UnitOption = None,
+    sheet: SheetOption = None,
+    quiet: QuietOption = False,
     search: SearchOption = None,
+    no_cache: CacheOption = False,
 ) -> None:
     """The cities side by side: for each project, what each city's measures give it."""
+    from compare.cli.progress import steps
     from compare.data.write import render_side_by_side
-    from compare.engine.runs import evaluate_policies, run_notes
+    from compare.engine.runs import run_notes
 
     rate = parse_fx(fx)
-    compiled, batch, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
-                                            reading, search)
-    results, rates = evaluate_policies(compiled, batch, rate, readings)
+    with steps(quiet) as progress:
+        compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
+                                               reading, search, unit, sheet, progress, not no_cache)
+        results, rates = _evaluate(compiled, read.batch, rate, readings, progress)
     tax = compiled[0].policy.taxonomy if compiled else None
     labels = {k: c.zh for k, c in tax.concepts.items()} if tax else {}
     sys.stdout.write(render_side_by_side(results, labels, [cp.concept_dims for cp in compiled],

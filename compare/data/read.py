@@ -1,89 +1,67 @@
-"""Project files in: YAML, JSON and CSV records, with the line each record and field came from.
+"""Project data in: files and Python objects, through one column-wise validator, to a ProjectBatch.
 
-Every problem is a Diagnostic naming the file and the row's line (YAML/JSON records by the
-line where they start, CSV rows by their line), with a hint.  `load_projects` and
-`from_dicts` go on through compare.data.validate to a ProjectBatch.
+    .csv .tsv .jsonl .parquet   read column-wise by pyarrow (compare.data.tables)
+    .xlsx                       the first sheet, or `sheet` (compare.data.xlsx; openpyxl)
+    .yaml .yml .json            lists of records, for small hand-written files (compare.data.document)
+    DataFrame, Arrow table, dict of arrays, list of dicts   (`from_frame`, `from_dicts`)
+
+All of them end in compare.data.vector.validate_table, so `0`, an empty cell, `4000万美元` and a
+number under a `registered_capital[万美元]` header mean the same everywhere.  Problems are an
+InputError: the first screenful, by row, each at its file, line (or row) and field, and a count
+of the rest.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
+from compare.data.locate import RowLocator
 from compare.data.records import InputError, Record
-from compare.data.validate import validate
+from compare.data.tables import read_csv, read_jsonl, read_parquet, records_table
+from compare.data.vector import CAP, Locator, Projects, validate_table
 from compare.engine.batch import ProjectBatch
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 
-
-def _yaml_records(text: str, path: str) -> list[Record]:
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise InputError([Diagnostic("E800", f"the project file is not valid YAML/JSON: {getattr(e, 'problem', e)}",
-                                     Span(path, line, col, line, col + 1), "check brackets, quotes and indentation")]) from None
-    if root is None:
-        return []
-    if isinstance(root, yaml.MappingNode):  # {projects: [...]} is accepted too
-        for k, v in root.value:
-            if k.value == "projects":
-                root = v
-                break
-    if not isinstance(root, yaml.SequenceNode):
-        raise InputError([Diagnostic("E800", "a project file holds a list of projects",
-                                     Span(path, root.start_mark.line + 1, 1, root.start_mark.line + 1, 2),
-                                     "- {id: p1, registered_capital: 4000万美元, foreign: true}")])
-    records = []
-    for node in root.value:
-        line = node.start_mark.line + 1
-        if not isinstance(node, yaml.MappingNode):
-            raise InputError([Diagnostic("E800", "each project is a mapping of fields",
-                                         Span(path, line, node.start_mark.column + 1, line, node.start_mark.column + 2),
-                                         "- {id: p1, foreign: true}")])
-        values: dict[str, Any] = {}
-        lines: dict[str, int] = {}
-        for k, v in node.value:
-            values[str(k.value)] = yaml.SafeLoader(io.StringIO("")).construct_object(v, deep=True)
-            lines[str(k.value)] = k.start_mark.line + 1
-        records.append(Record(values, line, lines))
-    return records
+FORMATS = {".csv": "CSV", ".tsv": "TSV", ".jsonl": "JSON Lines", ".parquet": "Parquet", ".xlsx": "Excel",
+           ".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
 
 
-def _csv_records(text: str, path: str) -> list[Record]:
-    rows_with_lines = []
-    reader = csv.reader(io.StringIO(text), strict=True)
-    row_start = 1  # a quoted cell may span lines: a row is named by the line it starts on
-    try:
-        for row in reader:
-            rows_with_lines.append((row_start, row))
-            row_start = reader.line_num + 1
-    except csv.Error as e:
-        raise InputError([Diagnostic("E807", f"malformed CSV: {e}", Span(path, row_start, 1, row_start, 2),
-                                     "quote fields that contain commas or line breaks; close every quote")]) from None
-    rows_with_lines = [(n, r) for n, r in rows_with_lines if any(c.strip() for c in r)]
-    if not rows_with_lines:
-        return []
-    header_line, header = rows_with_lines[0]
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    records = []
-    for line, row in rows_with_lines[1:]:
-        if len(row) != len(header):
-            raise InputError([Diagnostic("E807", f"row has {len(row)} cells but the header has {len(header)}",
-                                         Span(path, line, 1, line, 2), "every row has one cell per column")])
-        values = {h: c for h, c in zip(header, row, strict=True) if c.strip() != "" or h == "id"}
-        records.append(Record(values, line, {h: line for h in header}))
-    return records
+def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]:
+    """The file's records as an Arrow table of raw cells, and where each row came from."""
+    p = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError([Diagnostic("E800", f"unknown project file type `{path.suffix}`", Span(p, 1, 1, 1, 1),
+                                     "project files are " + ", ".join(FORMATS))])
+    if not path.is_file():
+        raise InputError([Diagnostic("E800", "cannot read the project file: no such file", Span(p, 1, 1, 1, 1), None)])
+    if sheet is not None and suffix != ".xlsx":
+        raise InputError([Diagnostic("E800", "--sheet applies to .xlsx files only", Span(p, 1, 1, 1, 1), None)])
+    if suffix in (".csv", ".tsv"):
+        return read_csv(path, "\t" if suffix == ".tsv" else ",")
+    if suffix == ".jsonl":
+        return read_jsonl(path)
+    if suffix == ".parquet":
+        return read_parquet(path)
+    if suffix == ".xlsx":
+        from compare.data.locate import SheetLocator
+        from compare.data.xlsx import read_xlsx
+
+        table, rows = read_xlsx(path, sheet)
+        return table, SheetLocator(p, rows, rows[0] - 1 if rows else 1)
+    text = _text(path)
+    from compare.data.document import json_records, yaml_records
+
+    records = json_records(text, p) if suffix == ".json" else yaml_records(text, p)
+    return records_table(records, p, text)
 
 
-def read_records(path: Path) -> list[Record]:
+def _text(path: Path) -> str:
     p = str(path)
     try:
         data = path.read_bytes()
@@ -91,26 +69,51 @@ def read_records(path: Path) -> list[Record]:
         raise InputError([Diagnostic("E800", f"cannot read the project file: {e.strerror or e}",
                                      Span(p, 1, 1, 1, 1), None)]) from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError([Diagnostic("E800", f"invalid UTF-8 byte 0x{data[e.start]:02x}",
                                      Span(p, line, 1, line, 2), "save the file as UTF-8")]) from None
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_records(text, p)
-    if suffix in (".yaml", ".yml", ".json"):
-        return _yaml_records(text, p)
-    raise InputError([Diagnostic("E800", f"unknown project file type `{path.suffix}`", Span(p, 1, 1, 1, 1),
-                                 "project files are .yaml, .yml, .json or .csv")])
 
+
+def read_projects(path: Path, units: Mapping[str, str] | None = None, sheet: str | None = None,
+                  cap: int = CAP) -> Projects:
+    """A project file, validated: the batch, the carried columns, warnings (InputError on problems).
+    `units`: field -> unit for columns whose header declares none (`--unit registered_capital=万美元`)."""
+    table, locator = read_table(path, sheet)
+    return validate_table(table, locator, dict(units or {}), cap)
 
 
 def load_projects(path: Path) -> ProjectBatch:
-    return validate(read_records(path), str(path))
+    return read_projects(path).batch
 
 
-def from_dicts(rows: Iterable[Mapping[str, Any]]) -> ProjectBatch:
-    """The Python API: a list of dicts (or a pandas DataFrame's records)."""
+def from_dicts(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None) -> ProjectBatch:
+    """A list of dicts (one per project)."""
     records = [Record(dict(r), i + 1) for i, r in enumerate(rows)]
-    return validate(records, "<records>")
+    table, _ = records_table(records, "<records>")
+    return validate_table(table, RowLocator("<records>", "project"), dict(units or {})).batch
+
+
+def from_frame(data: Any, units: Mapping[str, str] | None = None, cap: int = CAP) -> Projects:
+    """A pandas DataFrame, a pyarrow Table or RecordBatch, or a dict of columns (numpy arrays, lists),
+    column-wise (no per-row dicts).  Row k of the input is "row k+1" in messages; NaN and None are
+    "not given"; columns that are not fields are carried through."""
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if isinstance(data, pa.Table):
+        table = data
+    elif hasattr(data, "columns") and hasattr(data, "dtypes"):  # a pandas DataFrame, column by column
+        table = pa.table({str(k): _array(data[k]) for k in data.columns})
+    elif isinstance(data, Mapping):
+        table = pa.table({str(k): _array(v) for k, v in data.items()})
+    else:
+        raise TypeError("projects are a DataFrame, a pyarrow Table, a dict of columns or a list of dicts")
+    return validate_table(table, RowLocator("<projects>"), dict(units or {}), cap)
+
+
+def _array(values: Any) -> pa.Array:
+    try:
+        return pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())

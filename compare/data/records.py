@@ -17,9 +17,19 @@ class FieldError(ValueError):
 
 
 class InputError(Exception):
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("; ".join(d.message for d in diagnostics))
-        self.diagnostics = diagnostics
+    """Problems with project data: the first of them (a screenful at most), the count of the rest
+    (`more`), and the text of the lines they point at (`lines`: line -> text), for the caret."""
+
+    def __init__(self, diagnostics: list[Diagnostic], more: int = 0, lines: dict[int, str] | None = None):
+        super().__init__(diagnostics, more)
+        self.diagnostics, self.more, self.lines = diagnostics, more, lines or {}
+
+    def __str__(self) -> str:
+        shown = [f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}: {d.message}"
+                 + (f" (hint: {d.hint})" if d.hint else "") for d in self.diagnostics]
+        if self.more:
+            shown.append(f"… and {self.more} more problems")
+        return "\n".join(shown)
 
 
 @dataclass

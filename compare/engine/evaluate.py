@@ -35,7 +35,7 @@ from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import DAYS_PER_MONTH, Dim
-from dsl.walk import conjuncts
+from dsl.walk import conjuncts, walk
 
 # ---------------------------------------------------------------------- the compiled policy
 
@@ -86,6 +86,13 @@ class Outcomes:
     readings: dict[str, str] = field(default_factory=dict)
     assumed: dict[str, Arr] | None = None  # field -> where an outcome read it and the record did not give it
     alternatives: list[Any] | None = None  # sensitivity.Alternative: outcomes under another reading option
+
+    def merged(self, base: Outcomes, affected: set[str]) -> Outcomes:
+        """These outcomes for the `affected` concepts, `base`'s for the others."""
+        keep = lambda d, b: {**{k: v for k, v in b.items() if k not in affected}, **d}  # noqa: E731
+        return Outcomes(self.policy, self.city, self.ids, keep(self.numeric, base.numeric),
+                        keep(self.boolean, base.boolean), self.fired, keep(self.eligible, base.eligible),
+                        keep(self.beneficiaries, base.beneficiaries), self.fx, self.readings)
 
     def value(self, concept: str, i: int) -> float | bool | tuple[float, float]:
         if concept in self.boolean:
@@ -152,8 +159,14 @@ class CompiledPolicy:
                 concept = policy.concept_of(base)
                 self.splits[ident] = CompiledSplit(ident, s, base, comp.c(s.when) if s.when is not None else None,
                                                    weights, concept, exact_w)
+        # clause -> the readings its value or condition depends on (directly, through params or clauses)
+        self.reading_deps = _reading_deps(policy, [n.split(":", 1)[1] for n in self.order if n.startswith("clause:")])
+        self.split_deps = {sid: _deps_of(policy, self.reading_deps, sc.split.when) for sid, sc in self.splits.items()}
         # concept -> who receives it: the beneficiary rules of each clause and share that gives it
         self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
+        self.beneficiary_deps = {c: frozenset().union(*(_deps_of(policy, self.reading_deps, rule.when)
+                                                          for r in rules for rule, _ in r.conditional))
+                                 for c, rules in self.beneficiary_rules.items()}
         # concept -> the dimension its outcome is reported in (a split's shares take their clause's)
         self.concept_dims: dict[str, Dim | None] = {}
         for c in policy.clauses.values():
@@ -168,16 +181,23 @@ class CompiledPolicy:
         return {rid: r.default for rid, r in self.policy.readings.items() if r.default is not None}
 
     def run(self, batch: ProjectBatch, fx: Any, readings: dict[str, str] | None = None,
-            trace: dict[int, Any] | None = None) -> Env:
+            trace: dict[int, Any] | None = None, base: Env | None = None) -> Env:
         """Every clause over the batch.  `fx`: the USD→CNY rate, a float or the Decimal typed
-        (ValueError unless finite and positive)."""
+        (ValueError unless finite and positive).  With `base` (a run over the same batch at the same
+        rate), only the clauses that depend on a reading whose option differs from base's are run
+        again; the others keep base's results (compare.engine.sensitivity runs every option so)."""
         chosen = self.default_readings()
         chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
         env = Env(batch, fx, chosen, trace=trace)
+        changed: set[str] | None = None
+        if base is not None and base.batch is batch and base.rate == env.rate:
+            changed = {r for r in chosen if chosen[r] != base.readings.get(r)}
+            env.results, env.fired, env.fen, env.cache = dict(base.results), dict(base.fired), dict(base.fen), base.cache
+            env.rerun = (changed, {c for c, deps in self.reading_deps.items() if deps & changed})
         n = batch.n
         for node in self.order:
             kind, ident = node.split(":", 1)
-            if kind != "clause":
+            if kind != "clause" or (changed is not None and not self.reading_deps[ident] & changed):
                 continue
             cc = self.clauses[ident]
             v = cc.value(env)
@@ -206,8 +226,27 @@ class CompiledPolicy:
         env = self.run(batch, fx, readings)
         return self.outcomes(env)
 
-    def outcomes(self, env: Env) -> Outcomes:
-        """Per concept, the clauses that fired for it added up (money in whole fen, then yuan)."""
+    def affected(self, env: Env) -> set[str] | None:
+        """The concepts a partial run (`run(base=…)`) may have changed; None after a whole run."""
+        if env.rerun is None:
+            return None
+        changed, clauses = env.rerun
+        out = {cc.clause.concept.dotted for cid, cc in self.clauses.items() if cid in clauses and cc.clause.concept}
+        for sc in self.splits.values():
+            if sc.concept and (sc.base in clauses or self.split_deps[sc.id] & changed):
+                out |= {f"{sc.concept}.{name}" for name, _ in sc.weights}
+        return out | {c for c, deps in self.beneficiary_deps.items() if deps & changed}
+
+    def outcomes(self, env: Env, base: Outcomes | None = None) -> Outcomes:
+        """Per concept, the clauses that fired for it added up (money in whole fen, then yuan).  With
+        `base` (the outcomes of the run `env` was a partial re-run of), concepts the re-run could not
+        change are taken from it."""
+        affected = self.affected(env) if base is not None else None
+        if affected is not None and base is not None:
+            return self._outcomes(env, affected).merged(base, affected)
+        return self._outcomes(env, None)
+
+    def _outcomes(self, env: Env, only: set[str] | None) -> Outcomes:
         n = env.batch.n
         numeric: dict[str, tuple[Arr, Arr]] = {}
         boolean: dict[str, Arr] = {}
@@ -216,7 +255,7 @@ class CompiledPolicy:
         gave: dict[str, Arr] = {}  # "clause:ID" / "split:ID" -> where it gave its concept
         for cid, cc in self.clauses.items():
             concept = cc.clause.concept.dotted if cc.clause.concept else None
-            if concept is None:
+            if concept is None or (only is not None and concept not in only):
                 continue
             fired = np.broadcast_to(np.asarray(env.fired[cid], dtype=bool), (n,))
             gave[f"clause:{cid}"] = fired
@@ -232,7 +271,8 @@ class CompiledPolicy:
             else:
                 numeric[concept] = (np.broadcast_to(v.lo, (n,)), np.broadcast_to(v.hi, (n,)))
         for sc in self.splits.values():
-            if sc.concept is None or sc.base not in env.results:
+            if sc.concept is None or sc.base not in env.results or \
+                    (only is not None and not any(f"{sc.concept}.{name}" in only for name, _ in sc.weights)):
                 continue
             is_money = self.clauses[sc.base].is_money
             base = env.fen[sc.base] if is_money else env.results[sc.base]
@@ -256,9 +296,46 @@ class CompiledPolicy:
             lo, hi = numeric[key]
             numeric[key] = (lo / 100.0, lo / 100.0 if hi is lo else hi / 100.0)
         beneficiaries = {c: choose_beneficiaries(rules, gave, env) for c, rules in self.beneficiary_rules.items()
-                         if c in numeric or c in boolean}
+                         if (c in numeric or c in boolean) and all(r.source in gave for r in rules)}
         return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
                         eligible, beneficiaries, env.fx, dict(env.readings))
+
+
+def _deps_of(policy: Policy, clause_deps: dict[str, frozenset[str]], e: object) -> frozenset[str]:
+    """The readings expression `e` reads, given the clauses' (`clause_deps`)."""
+    return frozenset(_reading_deps(policy, [], clause_deps, e)[""]) if e is not None else frozenset()
+
+
+def _reading_deps(policy: Policy, clauses_in_order: list[str], known: dict[str, frozenset[str]] | None = None,
+                  extra: object = None) -> dict[str, frozenset[str]]:
+    """Clause id -> the readings its condition and value read: `by reading` in them, in the params
+    they name and in the clauses they refer to (those come earlier in the computation order)."""
+    deps: dict[str, frozenset[str]] = dict(known or {})
+    params: dict[str, frozenset[str]] = {}
+
+    def of(e: object, seen: frozenset[str] = frozenset()) -> set[str]:
+        out: set[str] = set()
+        for x in walk(e):
+            if isinstance(x, A.ByReading):
+                out.add(x.reading)
+            elif isinstance(x, A.Name):
+                name = x.dotted
+                if name in deps:
+                    out |= deps[name]
+                elif name in policy.params and name not in seen:
+                    if name not in params:
+                        v = policy.params[name].value
+                        parts = [v.committed, v.stretch] if isinstance(v, A.Target) else [v]
+                        params[name] = frozenset(set().union(*(of(p, seen | {name}) for p in parts if p is not None)))
+                    out |= params[name]
+        return out
+
+    for cid in clauses_in_order:
+        c = policy.clauses[cid]
+        deps[cid] = frozenset(of(c.when) | of(c.value))
+    if extra is not None:
+        deps[""] = frozenset(of(extra))
+    return deps
 
 
 def _share(fen: Any, w: Fraction) -> Any:

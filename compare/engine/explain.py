@@ -22,7 +22,6 @@ from compare.engine.evaluate import CompiledPolicy
 from compare.engine.graph import names_in
 from compare.engine.values import Env
 from dsl import ast as A
-from dsl.format import Generator
 from dsl.schema import FIELDS, GRADES, REFERRALS
 from dsl.textsafe import printable
 from dsl.units import Dim
@@ -30,6 +29,8 @@ from dsl.walk import walk
 
 
 def show(e: A.Expr) -> str:
+    from dsl.format import Generator  # here: the formatter imports the parser (Lark), which a cached run needs not
+
     return re.sub(r"\s+", " ", Generator([]).expr(e, 0))
 
 

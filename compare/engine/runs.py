@@ -96,7 +96,7 @@ def evaluate_policies(compiled: Sequence[CompiledPolicy], batch: ProjectBatch, f
         out = cp.outcomes(env)
         if analyse:
             annotate_assumed(cp, env, out)
-            annotate_sensitivity(cp, batch, rate, out)
+            annotate_sensitivity(cp, batch, rate, out, env)
         results.append(out)
     return results, rates
 

@@ -18,7 +18,7 @@ import numpy as np
 from compare.engine.assumed import assumed_masks, default_value
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
-from compare.engine.values import Arr
+from compare.engine.values import Arr, Env
 
 
 @dataclass
@@ -45,16 +45,20 @@ def _differs(a: Outcomes, b: Outcomes, concept: str) -> Arr:
     return np.broadcast_to(d, (n,))
 
 
-def alternatives(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, base: Outcomes) -> list[Alternative]:
-    """Every other option of every reading the policy declares, with the others as in `base`."""
+def alternatives(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, base: Outcomes,
+                 base_env: Env | None = None) -> list[Alternative]:
+    """Every other option of every reading the policy declares, with the others as in `base`.
+    With `base_env` (the run behind `base`), only the clauses that depend on the reading run again."""
     out: list[Alternative] = []
     for rid, reading in cp.policy.readings.items():
         for option in reading.options:
             if option.id == base.readings.get(rid):
                 continue
-            env = cp.run(batch, fx, {**base.readings, rid: option.id})
-            alt = cp.outcomes(env)
-            changed = {c: m for c in base.concepts if (m := _differs(base, alt, c)).any()}
+            env = cp.run(batch, fx, {**base.readings, rid: option.id}, base=base_env)
+            alt = cp.outcomes(env, base if base_env is not None else None)
+            maybe = cp.affected(env)
+            changed = {c: m for c in base.concepts
+                       if (maybe is None or c in maybe) and (m := _differs(base, alt, c)).any()}
             if changed:
                 before = base.assumed if base.assumed is not None else assumed_masks(cp, cp.run(batch, fx, base.readings))
                 extra = {f: m & ~before[f] if f in before else m for f, m in assumed_masks(cp, env).items()}
@@ -62,8 +66,9 @@ def alternatives(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, base: Outcome
     return out
 
 
-def annotate_sensitivity(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, out: Outcomes) -> Outcomes:
-    out.alternatives = alternatives(cp, batch, fx, out)
+def annotate_sensitivity(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, out: Outcomes,
+                         env: Env | None = None) -> Outcomes:
+    out.alternatives = alternatives(cp, batch, fx, out, env)
     return out
 
 

@@ -73,6 +73,8 @@ class Env:
     cache: dict[tuple[str, Dim], Arr] = field(default_factory=dict)
     trace: dict[int, Any] | None = None  # id(node) -> detail, when explaining one project
     fen: dict[str, Val] = field(default_factory=dict)  # money clause id -> its value in whole fen
+    # a partial re-run (CompiledPolicy.run with base): the readings changed and the clauses run again
+    rerun: tuple[set[str], set[str]] | None = None
     rate: Fraction = field(init=False)
 
     def __post_init__(self) -> None:

@@ -7,7 +7,6 @@ it never stops at the first.  Clause value types land in `policy.types` for the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from dsl import ast as A
@@ -23,7 +22,8 @@ from dsl.check.text import TextChecks
 from dsl.check.tiers import TierChecks
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.load import Loader
-from dsl.model import Policy, PolicyFileInfo
+from dsl.model import CheckResult, Policy, PolicyFileInfo
+from dsl.paths import probe
 from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
 
 
@@ -120,17 +120,6 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
 # ---------------------------------------------------------------- entry points
 
 
-@dataclass
-class CheckResult:
-    policies: list[Policy]
-    diagnostics: list[Diagnostic]
-    texts: dict[str, str]  # path -> text, for rendering
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
-
-
 def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckResult:
     """Parse, merge and check each policy file; every diagnostic of every file, deduplicated.
 
@@ -146,7 +135,7 @@ def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckRes
         diags.append(Diagnostic("E001", "a link to a file outside the folder is not read", A.Span(str(link), 1, 1, 1, 1),
                                 "copy the policy into the folder instead of linking to it"))
     for path in policy_files(paths):
-        if not path.exists():
+        if probe(path) == "missing":
             diags.append(Diagnostic("E001", "no such file", A.Span(str(path), 1, 1, 1, 1),
                                     "give a .policy file or a folder of them"))
             continue

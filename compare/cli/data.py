@@ -1,0 +1,87 @@
+"""What commands that read project files share: the options (--unit, --sheet, --quiet), reading
+with every problem printed at its file, line and field, and the exit code of an empty input.
+
+Exit codes beside common's: 3 when the project file holds no projects (a warning, not an error:
+a script should notice, and nothing was evaluated).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from compare.cli.progress import Steps
+    from compare.data.records import InputError
+    from compare.data.vector import Projects
+
+EXIT_NO_PROJECTS = 3
+
+UnitOption = Annotated[list[str] | None, typer.Option(
+    "--unit", help="FIELD=UNIT: the unit of bare numbers in a column whose header declares none "
+                   "(--unit registered_capital=万美元, --unit paid_in_ratio=%); repeatable")]
+SheetOption = Annotated[str | None, typer.Option("--sheet", help="the sheet of an .xlsx file (default: the first)")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")]
+ProjectsOption = Annotated[Path, typer.Option(
+    "--projects", help="project records: .csv, .tsv, .jsonl, .parquet, .xlsx, .yaml or .json")]
+
+
+def parse_units(specs: list[str] | None) -> dict[str, str]:
+    """--unit FIELD=UNIT options; a wrong one is a command-line error (exit 2)."""
+    from compare.data.headers import parse_unit_option
+    from compare.data.records import FieldError
+
+    units: dict[str, str] = {}
+    for spec in specs or []:
+        try:
+            name, unit = parse_unit_option(spec)
+        except FieldError as e:
+            typer.echo(f"policylab: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        units[name] = unit
+    return units
+
+
+def print_input_error(e: InputError) -> None:
+    """Every problem with its source line and a caret under the cell, then the count of the rest."""
+    from dsl.diagnostics import render
+
+    for d in e.diagnostics:
+        line = e.lines.get(d.span.line)
+        shown = [""] * (d.span.line - 1) + [line] if line is not None else None
+        sys.stderr.write(render(d, shown) + "\n\n")
+    if e.more:
+        sys.stderr.write(f"… and {e.more} more problems in this file (the first {len(e.diagnostics)} are shown)\n")
+
+
+def read_projects_or_exit(projects: Path, units: list[str] | None, sheet: str | None,
+                          steps: Steps | None = None) -> Projects:
+    """The project file validated; problems printed and exit 1; no projects: a warning and exit 3."""
+    from compare.data.read import read_projects
+    from compare.data.records import InputError
+    from dsl.diagnostics import render
+    from dsl.textsafe import printable
+
+    chosen = parse_units(units)
+    if not projects.exists():
+        typer.echo(printable(f"policylab: no such project file: {projects}"), err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if steps is not None:
+        steps.step(printable(f"reading {projects.name}"))
+    try:
+        read = read_projects(projects, chosen, sheet)
+    except InputError as e:
+        print_input_error(e)
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    for w in read.warnings:
+        sys.stderr.write(render(w, None) + "\n\n")
+    if read.batch.n == 0:
+        sys.stderr.write(printable(f"{projects}: warning[W801]: the file holds no projects; nothing was evaluated")
+                         + "\n  hint: a CSV needs a header row and one row per project\n")
+        raise typer.Exit(EXIT_NO_PROJECTS)
+    return read

@@ -1,0 +1,152 @@
+"""Where a record and its fields are in the input, for error messages with a caret under the cell.
+
+Readers do not keep positions for every row (a million rows would pay for three errors):
+a locator finds them when a problem is reported.  A CSV row's line is found by scanning
+the file up to it (a quoted cell may span lines, blank lines are skipped), and the caret
+goes under the field's cell; a YAML or JSON record's field at the line of its key; a
+Parquet or DataFrame row is named by its number; a spreadsheet cell by row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from compare.data.records import Record
+from dsl.ast import Span
+
+
+@dataclass
+class RowLocator:
+    """Rows without lines (Parquet, Arrow, DataFrames, dicts of arrays): row k is named k + 1."""
+
+    path: str
+    noun: str = "row"
+    first: int = 1  # the number of the first data row
+    numbered: bool = True
+
+    def span(self, row: int, column: int) -> Span:
+        n = max(row, -1) + self.first
+        return Span(self.path, max(n, 1), column + 1, max(n, 1), column + 2)
+
+    def lines(self) -> dict[int, str]:
+        return {}
+
+
+@dataclass
+class SheetLocator:
+    """A spreadsheet: data row k is sheet row `rows[k]`, the header is `header_row`."""
+
+    path: str
+    rows: Sequence[int]
+    header_row: int = 1
+    noun: str = "row"
+    numbered: bool = False
+
+    def span(self, row: int, column: int) -> Span:
+        n = self.header_row if row < 0 else self.rows[row]
+        return Span(self.path, n, column + 1, n, column + 2)
+
+    def lines(self) -> dict[int, str]:
+        return {}
+
+
+@dataclass
+class CsvLocator:
+    """A CSV or TSV file: data row k (blank lines skipped) starts on some line, found by scanning the
+    text (read only when a problem is reported)."""
+
+    path: str
+    delimiter: str = ","
+    noun: str = "row"
+    numbered: bool = False
+    _text: list[str] | None = None  # the file's lines
+    _starts: list[int] = field(default_factory=list)  # line of the header, then of each row scanned
+    _shown: dict[int, str] = field(default_factory=dict)
+
+    def _lines(self) -> list[str]:
+        if self._text is None:
+            try:
+                self._text = open(self.path, encoding="utf-8-sig", errors="replace", newline="").read().split("\n")
+            except OSError:
+                self._text = []
+        return self._text
+
+    def _scan(self, upto: int) -> None:
+        if len(self._starts) > upto + 1:
+            return
+        self._starts = []
+        reader = csv.reader(iter(self._lines()), delimiter=self.delimiter)
+        start = 1
+        try:
+            for row in reader:
+                if any(c.strip() for c in row):
+                    self._starts.append(start)
+                    if len(self._starts) > upto + 1:
+                        break
+                start = reader.line_num + 1
+        except csv.Error:
+            pass
+
+    def line_of(self, row: int) -> int:
+        self._scan(row)
+        k = row + 1
+        return self._starts[k] if k < len(self._starts) else (self._starts[-1] if self._starts else 1)
+
+    def span(self, row: int, column: int) -> Span:
+        line = self.line_of(row)
+        lines = self._lines()
+        text = lines[line - 1].rstrip("\r") if line <= len(lines) else ""
+        col, width = cell_position(text, column, self.delimiter)
+        self._shown[line] = text
+        return Span(self.path, line, col, line, col + width)
+
+    def lines(self) -> dict[int, str]:
+        return dict(self._shown)
+
+
+def cell_position(line: str, column: int, delimiter: str = ",") -> tuple[int, int]:
+    """The 1-based character column where cell `column` of a CSV line starts, and its width."""
+    k, i, start, quoted = 0, 0, 0, False
+    while i <= len(line):
+        ch = line[i] if i < len(line) else delimiter
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            if k == column:
+                return start + 1, max(1, i - start)
+            k, start = k + 1, i + 1
+        i += 1
+    return max(1, len(line)), 1
+
+
+@dataclass
+class RecordLocator:
+    """YAML or JSON lists of records: a record at its line, a field at its key's line and column."""
+
+    path: str
+    records: Sequence[Record]
+    headers: Sequence[str]
+    text: str = ""
+    noun: str = "project"
+    numbered: bool = False
+    _lines: list[str] | None = None
+    _shown: dict[int, str] = field(default_factory=dict)
+
+    def span(self, row: int, column: int) -> Span:
+        if row < 0:
+            return Span(self.path, 1, 1, 1, 2)
+        rec = self.records[row]
+        name = self.headers[column] if 0 <= column < len(self.headers) else ""
+        line = max(rec.field_lines.get(name, rec.line) or rec.line, 1)
+        if self._lines is None:
+            self._lines = self.text.split("\n") if self.text else []
+        text = self._lines[line - 1] if line <= len(self._lines) else ""
+        col = text.find(name) + 1 if name and name in text else 1
+        if text:
+            self._shown[line] = text
+        return Span(self.path, line, col, line, col + max(len(name), 1))
+
+    def lines(self) -> dict[int, str]:
+        return dict(self._shown)

@@ -1,0 +1,231 @@
+"""Project files as Arrow tables: CSV, TSV, JSON Lines and Parquet read column-wise by pyarrow, and
+lists of records (YAML, JSON, Python dicts) turned into columns.
+
+pyarrow infers each column's type (numbers, booleans, text); `id` and the text fields are always
+read as text (an id `007` stays `007`).  Empty cells and the null words (compare.data.cells.NULL_WORDS)
+are null: not given.  Malformed rows are all reported, each at its line (E807).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from compare.data.locate import CsvLocator, RecordLocator, RowLocator
+from compare.data.records import InputError, Record
+from dsl.ast import Span
+from dsl.diagnostics import Diagnostic
+from dsl.schema import FIELDS
+from dsl.units import Dim
+
+TEXT_FIELDS = [name for name, f in FIELDS.items() if f.dim in (Dim.TEXT, Dim.CHOICE)]
+
+
+def _problem(path: str, message: str, hint: str | None, line: int = 1, code: str = "E800") -> InputError:
+    return InputError([Diagnostic(code, message, Span(path, line, 1, line, 2), hint)])
+
+
+def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
+    """A CSV (or, with delimiter `\\t`, TSV) file; every row of the wrong length is an E807 at its line."""
+    import pyarrow.csv as pcsv
+
+    p = str(path)
+    locator = CsvLocator(p, delimiter)
+    header = _header(path, delimiter)
+    if not header:  # an empty file, or blank lines only: no projects (the caller warns)
+        return pa.table({"id": pa.array([], pa.string())}), locator
+    text_columns = {h: pa.string() for h in header if h.split("[")[0].strip() in TEXT_FIELDS}
+    invalid: list[tuple[int | None, str, int, int]] = []
+    with open(path, "rb") as f:  # an odd number of quotes: one was left open (pyarrow would run it on)
+        if sum(block.count(b'"') for block in iter(lambda: f.read(1 << 24), b"")) % 2:
+            _check_quotes(path, delimiter)
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((row.number, row.text, row.actual_columns, row.expected_columns))
+        return "skip"
+
+    # only an empty cell is null here: the null words (NaN, NULL, N/A) are read as not given by field
+    # (compare.data.cells), and an id may be `NA`
+    convert = pcsv.ConvertOptions(column_types=text_columns, null_values=[""], strings_can_be_null=True,
+                                  quoted_strings_can_be_null=True)
+    table = None
+    for newlines in (False, True):  # a quoted cell with a line break needs the slower, exact parser
+        invalid.clear()
+        parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid)
+        try:
+            table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 24), parse_options=parse,
+                                  convert_options=convert)
+            if newlines:  # a cell spans lines: make sure no quote was left open (it would run to the end)
+                _check_quotes(path, delimiter)
+            break
+        except pa.ArrowInvalid as e:
+            if newlines:
+                raise _csv_error(p, str(e), locator) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise _problem(p, f"cannot read the project file: {e}", "save the file as UTF-8 text") from None
+    assert table is not None
+    if invalid:
+        diags = []
+        for number, text, actual, expected in invalid[:20]:
+            line = _find_line(path, text) if number is None else number
+            diags.append(Diagnostic("E807", f"row has {actual} cells but the header has {expected}",
+                                    Span(p, line, 1, line, 2), "every row has one cell per column; quote cells "
+                                    "that contain the delimiter"))
+        raise InputError(diags, more=max(0, len(invalid) - 20))
+    names = [h.strip().lstrip("\ufeff") for h in table.column_names]
+    return table.rename_columns(names), locator
+
+
+def _header(path: Path, delimiter: str) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        for row in csv.reader(f, delimiter=delimiter):
+            if any(c.strip() for c in row):
+                return [c.strip() for c in row]
+    return []
+
+
+def _check_quotes(path: Path, delimiter: str) -> None:
+    import csv
+
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except csv.Error as e:
+            raise _problem(str(path), f"malformed CSV: {e}", "quote fields that contain commas or line breaks; "
+                           "close every quote", start, "E807") from None
+
+
+def _find_line(path: Path, text: str) -> int:
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if line.rstrip("\r\n") == text:
+                return n
+    return 1
+
+
+def _csv_error(path: str, message: str, locator: CsvLocator) -> InputError:
+    if "UTF8" in message or "utf8" in message.lower():
+        return _problem(path, "the file is not UTF-8 text", "save it as UTF-8 (CSV UTF-8 in Excel)")
+    return _problem(path, f"malformed CSV: {message.split(':', 1)[-1].strip()}",
+                    "quote fields that contain commas or line breaks; close every quote", code="E807")
+
+
+def read_jsonl(path: Path) -> tuple[pa.Table, RowLocator | RecordLocator]:
+    """JSON Lines: one object per line.  A column whose type changes between lines (a number here, a
+    text there) is read line by line instead, as JSON lists are."""
+    import pyarrow.json as pjson
+
+    p = str(path)
+    try:
+        schema = pa.schema([(h, pa.string()) for h in TEXT_FIELDS])
+        table = pjson.read_json(path, parse_options=pjson.ParseOptions(explicit_schema=schema,
+                                                                       unexpected_field_behavior="infer"))
+        return table, RowLocator(p)
+    except pa.ArrowInvalid:
+        pass  # mixed types or a malformed line: read it line by line for exact messages
+    records = _jsonl_records(path)
+    return records_table(records, p)
+
+
+def _jsonl_records(path: Path) -> list[Record]:
+    p = str(path)
+    records = []
+    with open(path, encoding="utf-8-sig") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line, object_pairs_hook=_no_duplicates)
+            except json.JSONDecodeError as e:
+                raise _problem(p, f"line {n} is not valid JSON: {e.msg}", "one JSON object per line",
+                               n) from None
+            except _DuplicateKeyError as e:
+                raise _problem(p, f"key `{e.args[0]}` is given twice", "give each field once", n, "E808") from None
+            if not isinstance(value, dict):
+                raise _problem(p, "each line holds one JSON object", '{"id": "p1", "foreign": true}', n)
+            records.append(Record(value, n, {k: n for k in value}))
+    return records
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKeyError(k)
+        out[k] = v
+    return out
+
+
+def read_parquet(path: Path) -> tuple[pa.Table, RowLocator]:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path), RowLocator(str(path))
+    except (pa.ArrowInvalid, OSError) as e:
+        raise _problem(str(path), f"cannot read the Parquet file: {e}", "is it a Parquet file?") from None
+
+
+def records_table(records: Sequence[Record], path: str, text: str = "") -> tuple[pa.Table, RecordLocator]:
+    """Records (YAML, JSON, dicts) as columns, one per key in order of first appearance.  A column
+    whose values mix types (a number and a text) becomes text, written as the record gave it."""
+    headers: dict[str, None] = {}
+    for r in records:
+        headers.update(dict.fromkeys(r.values))
+    names = list(headers)
+    arrays = [_column([r.values.get(h) for r in records]) for h in names]
+    table = pa.table(dict(zip(names, arrays, strict=True))) if names else pa.table({"id": pa.array([], pa.string())})
+    return table, RecordLocator(path, records, names, text)
+
+
+def _column(values: list[Any]) -> pa.Array:
+    """Values of one key as an Arrow array; mixed types as text; NaN as null."""
+    values = [None if isinstance(v, float) and v != v else v for v in values]
+    kinds = {_kind(v) for v in values if v is not None}
+    if len(kinds) == 1 and kinds <= {"bool", "number", "text", "list"}:
+        try:
+            return pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pass
+    return pa.array([None if v is None else _as_text(v) for v in values], pa.string())
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
+        return "list"
+    return "other"
+
+
+def _as_text(v: Any) -> str:
+    """A value as the text a reader would write: `{amount: 4e7, currency: USD}` as `40000000 USD`."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return format(Decimal(repr(v)), "f") if v == v and v not in (float("inf"), float("-inf")) else repr(v)
+    if isinstance(v, Mapping) and set(v) == {"amount", "currency"}:
+        amount = v["amount"]
+        if amount is None or (isinstance(amount, float) and amount != amount):  # NaN: not given
+            return ""
+        return f"{_as_text(amount)} {v['currency']}"
+    if isinstance(v, (list, tuple)):
+        return ",".join(_as_text(x) for x in v)
+    return str(v)

@@ -1,0 +1,232 @@
+"""A table of project records validated column by column into a ProjectBatch.
+
+Every reader (CSV, TSV, JSON Lines, Parquet, Excel, YAML and JSON lists, DataFrames, Arrow
+tables, dicts of arrays) ends here, so a value means the same in every format.  Each column
+is parsed at once (compare.data.cells); the bad cells of the whole file are reported together,
+sorted by row, at most `cap` of them with a count of the rest, each at its row and field
+(the caret under the cell, where the format has lines: see compare.data.locate).  Columns that
+are not fields of the record are carried through (`Projects.carry`) for the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compare.data import cells
+from compare.data.headers import Column, columns, lookalikes
+from compare.data.records import FieldError, InputError
+from compare.engine.batch import ProjectBatch
+from dsl.ast import Span
+from dsl.diagnostics import Diagnostic, did_you_mean
+from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.units import Dim
+
+CAP = 20  # problems reported per file: a screenful; the rest are counted
+
+
+class Locator(Protocol):
+    """Where row `row` (0-based data row; -1 the header) and column `column` are in the input."""
+
+    path: str
+    noun: str  # how a message names a record: "row" (tables) or "project" (YAML/JSON lists)
+    numbered: bool  # no lines to point at: a message says "row k"
+
+    def span(self, row: int, column: int) -> Span: ...
+
+    def lines(self) -> dict[int, str]: ...
+
+
+@dataclass
+class Projects:
+    """Validated projects: the batch, the carried columns (None when there are none) and warnings."""
+
+    batch: ProjectBatch
+    carry: pa.Table | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class _Problems:
+    locator: Locator
+    cap: int
+    found: list[tuple[int, int, Diagnostic]] = field(default_factory=list)
+    count: int = 0
+
+    def header(self, column: int, e: FieldError) -> None:
+        self.count += 1
+        self.found.append((-1, column, Diagnostic(e.code, e.message, self.locator.span(-1, column), e.hint)))
+
+    def cells(self, column: int, name: str, bad: cells.Bad, ids: pa.Array | None) -> None:
+        self.count += bad.count
+        for row, code, message, hint in bad.rows:
+            pid = ids[row].as_py() if ids is not None else None
+            shown = pid if pid not in (None, "") else "?"
+            # rows without lines (Parquet, DataFrames) are named by number, the others by id
+            who = f"row {row + 1} (project {shown})" if self.locator.numbered else f"{self.locator.noun} {shown}"
+            self.found.append((row, column, Diagnostic(code, f"{who}: field `{name}`: {message}",
+                                                       self.locator.span(row, column), hint)))
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            shown = sorted(self.found, key=lambda t: (t[0], t[1]))[: self.cap]
+            raise InputError([d for _, _, d in shown], more=self.count - len(shown), lines=self.locator.lines())
+
+
+def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | None = None,
+                   cap: int = CAP) -> Projects:
+    """Check every column of `table` against the project record (dsl.schema); InputError with the
+    first `cap` problems (by row) and a count of the rest."""
+    problems = _Problems(locator, cap)
+    cols, header_problems = columns(table.column_names, units)
+    for i, e in header_problems:
+        problems.header(i, e)
+    names = [c.header for c in cols]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            problems.header(i, FieldError(f"column `{name}` is given twice (columns {names.index(name) + 1} and {i + 1})",
+                                          "keep one column of each name", "E808"))
+    fields = {c.field: i for i, c in enumerate(cols) if c.field is not None}
+    n = table.num_rows
+    arrays = {c.field: table.column(i).combine_chunks() for i, c in enumerate(cols) if c.field is not None}
+    if "id" not in fields:
+        if locator.noun == "row" or n == 0:  # a table: one problem, at the header
+            problems.header(0, FieldError("there is no `id` column", "every project has an id: add a column `id`",
+                                          "E805"))
+            problems.raise_if_any()
+        arrays["id"], fields["id"] = pa.nulls(n, pa.string()), -1  # records: each one without an id
+    ids_raw = cells.as_strings(arrays["id"], null_words=False)
+    ids, id_bad = _ids(ids_raw, cap)
+    problems.cells(fields["id"], "id", id_bad, None)
+    out: dict[str, np.ndarray] = {}
+    for name, f in FIELDS.items():
+        if name == "id":
+            continue
+        col = cols[fields[name]] if name in fields else Column(name, name)
+        arr = arrays.get(name, pa.nulls(n))
+        bad = cells.Bad()
+        _field(name, f.dim, arr, col, bad, cap, out)
+        if name in fields:
+            problems.cells(fields[name], col.header, bad, ids_raw)
+    problems.raise_if_any()
+    given = out["paid_in_capital#given"]
+    if not given.all():
+        out["paid_in_capital"] = np.where(given, out["paid_in_capital"], _default_paid_in(out))
+        out["paid_in_capital#cur"] = np.where(given, out["paid_in_capital#cur"], out["registered_capital#cur"])
+    carried = [i for i, c in enumerate(cols) if c.field is None]
+    carry = table.select(carried) if carried else None
+    warnings = [Diagnostic("W800", f"column `{header}` is not a field of the project record; it is carried "
+                           f"through to the output as it is", locator.span(-1, names.index(header)),
+                           f"did you mean `{guess}`? rename the column if it should be read")
+                for header, guess in lookalikes(cols)]
+    return Projects(ProjectBatch(ids, out), carry, warnings)
+
+
+def _ids(ids: pa.Array, cap: int) -> tuple[list[str], cells.Bad]:
+    bad = cells.Bad()
+    missing = ~np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    bad.add(missing, "E805", lambda i: "missing", "every project has an id: - {id: p1, …}", cap)
+    codes = np.asarray(pc.fill_null(ids.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    present = codes >= 0
+    if present.any():
+        _, first = np.unique(codes[present], return_index=True)
+        first_row = np.flatnonzero(present)[first]
+        first_of = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
+        first_of[codes[first_row]] = first_row
+        repeated = present & (first_of[np.where(present, codes, 0)] != np.arange(len(codes)))
+        bad.add(repeated, "E806", lambda i: f"`{ids[i].as_py()}` is used twice (first in row "
+                f"{int(first_of[codes[i]]) + 1})", "ids are unique", cap)
+    return [str(x) if x is not None else "" for x in ids.to_pylist()], bad
+
+
+def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap: int,
+           out: dict[str, np.ndarray]) -> None:
+    """Parse one field's column into the batch's columns (`out`), its bad cells into `bad`."""
+    n = len(arr)
+    f = FIELDS[name]
+    if dim == Dim.MONEY:
+        amount, cur, given = cells.money(arr, col.unit, name, bad, cap)
+        out[name], out[f"{name}#cur"], out[f"{name}#given"] = amount, cur, given
+    elif dim == Dim.RATIO:
+        out[name], out[f"{name}#given"] = cells.ratio(arr, col.unit, name, bad, cap)
+    elif dim == Dim.BOOL:
+        value, given = cells.boolean(arr, bad, cap)
+        out[name] = np.where(given, value, bool(f.default))
+        out[f"{name}#given"] = given
+    elif dim == Dim.SET:
+        _categories(arr, bad, cap, out)
+    elif name in ("referral", "grade"):
+        choices = REFERRALS if name == "referral" else GRADES
+        index, given, unknown = cells.choice(arr, choices, upper=name == "grade")
+        shown = cells.as_strings(arr)
+        for i in np.flatnonzero(unknown)[:cap]:
+            text = str(shown[int(i)].as_py())
+            bad.rows.append((int(i), "E804", f"unknown {name} `{text}`",
+                             did_you_mean(text, choices) or "one of " + ", ".join(choices)))
+        bad.count += int(unknown.sum())
+        given &= ~unknown
+        default = REFERRALS.index("none") if name == "referral" else -1
+        out[name] = np.where(given, index, default).astype(np.int8)
+        out[f"{name}#given"] = given
+    elif name in ("quality_score", "year"):
+        x, given = cells.number(arr, bad, cap)
+        if name == "quality_score":
+            wrong = given & ((x < 0) | (x > 100))
+            bad.add(wrong, "E803", lambda i: f"{cells._text(arr, i)} is out of range",
+                    "the quality score is in the range 0–100", cap)
+        else:
+            wrong = given & (x != np.floor(x))
+            bad.add(wrong, "E802", lambda i: f"`{cells._text(arr, i)}` is not a whole year", None, cap)
+        given &= ~wrong
+        out[name], out[f"{name}#given"] = np.where(given, x, np.nan), given
+    else:  # text
+        s = cells.as_strings(arr)
+        given = np.asarray(s.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        out[name] = np.asarray(pc.fill_null(s, f.default or "").to_numpy(zero_copy_only=False), dtype=object)
+        out[f"{name}#given"] = given
+    assert all(len(v) == n for k, v in out.items() if k.startswith(name))
+
+
+def _categories(arr: pa.Array, bad: cells.Bad, cap: int, out: dict[str, np.ndarray]) -> None:
+    n = len(arr)
+    lists = cells.category_lists(arr)
+    given = np.asarray(lists.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if not pa.types.is_list(lists.type) and not pa.types.is_large_list(lists.type):
+        raise AssertionError(lists.type)
+    flat = cells.as_strings(pc.list_flatten(lists))
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False), dtype=np.int64)
+    valid = np.asarray(flat.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    index = np.asarray(pc.fill_null(pc.index_in(flat, value_set=pa.array(CATEGORIES)), -1)
+                       .to_numpy(zero_copy_only=False), dtype=np.int64)
+    unknown = valid & (index < 0)
+    rows_bad = np.zeros(n, dtype=bool)
+    first_unknown: dict[int, str] = {}
+    for at in np.flatnonzero(unknown):
+        row = int(parent[at])
+        if row not in first_unknown:
+            first_unknown[row] = str(flat[int(at)].as_py())
+        rows_bad[row] = True
+        if len(first_unknown) > cap:
+            break
+    rows_bad[parent[unknown]] = True
+    for row in sorted(first_unknown)[:cap]:
+        word = first_unknown[row]
+        bad.rows.append((row, "E804", f"unknown category `{word}`",
+                         did_you_mean(word, CATEGORIES) or "categories: " + ", ".join(CATEGORIES)))
+    bad.count += int(rows_bad.sum())
+    for k, category in enumerate(CATEGORIES):
+        column = np.zeros(n, dtype=bool)
+        column[parent[valid & (index == k)]] = True
+        out[f"categories.{category}"] = column & ~rows_bad
+    out["categories#given"] = given & ~rows_bad
+
+
+def _default_paid_in(out: dict[str, np.ndarray]) -> np.ndarray:
+    """实缴资金 not given: registered capital × paid-in ratio, to the fen, half away from zero (the
+    decimal product; the tolerance absorbs the binary error of a ratio such as 0.35)."""
+    fen = np.rint(out["registered_capital"] * 100.0) * out["paid_in_ratio"]
+    return np.floor(fen + 0.5 + np.maximum(1e-7, fen * 4e-16)) / 100.0
