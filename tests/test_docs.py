@@ -46,3 +46,24 @@ def test_readme_main_job_runs() -> None:
     assert r.returncode == 0, r.stderr
     for city in ("zhangjiagang", "taicang", "jiaxing", "wuxi"):
         assert city in r.stdout
+
+
+def test_readme_spreadsheet_example_runs() -> None:
+    """The README's spreadsheet example, as written: 4 projects × 4 cities, one row each; the xlsx
+    (plain numbers under header units) gives what examples/projects.yaml (units in every cell) gives."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### From a spreadsheet to a DataFrame")[1].split("```python\n")[1].split("```")[0]
+    check = block + "\n".join([
+        "assert len(frame) == 16, len(frame)",
+        "same = evaluate(cities, 'examples/projects.yaml')",
+        "cols = [c for c in frame.columns if c.endswith(('.low', '.high', '.state'))]",
+        "assert frame[cols].equals(same[cols])",
+        "row = frame[(frame.project == 'foreign-4000wan') & (frame.policy == 'zhangjiagang_2017')]",
+        "assert list(row['points.host_district.state']) == ['figure']",
+    ])
+    r = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "foreign-4000wan" in r.stdout

