@@ -443,3 +443,34 @@ def test_clause_12_through_from_frame(tmp_path: Path, zhangjiagang: Any) -> None
     assert got.carry is not None and got.carry.column_names == ["company_name"]
     results, _ = evaluate_policies([zhangjiagang], got.batch, 7.0, {})
     _check_points(results[0])
+
+
+def test_clause_12_arrow_table_in_arrow_table_out(tmp_path: Path, zhangjiagang: Any) -> None:
+    """The API end to end: a pyarrow Table in, a wide pyarrow Table out, the same hand-worked points."""
+    import pyarrow.csv as pcsv
+
+    from compare.api import evaluate
+
+    table = pcsv.read_csv(write(tmp_path, EVAL_CSV), convert_options=pcsv.ConvertOptions(
+        column_types={"id": pa.string(), "referral": pa.string()}))
+    out = evaluate([zhangjiagang], table, fx=7.0, wide=True, output="arrow")
+    assert isinstance(out, pa.Table) and out.num_rows == len(EXPECTED_POINTS)
+    assert out.column("company_name").to_pylist()[0] == "below the first tier"
+    low = out.column("zhangjiagang_2017.points.host_district.low").to_pylist()
+    state = out.column("zhangjiagang_2017.points.host_district.state").to_pylist()
+    for k, want in enumerate(EXPECTED_POINTS.values()):
+        if want is None:
+            assert state[k] == "not_eligible"
+        else:
+            assert low[k] == pytest.approx(want)
+
+
+def test_clause_12_dataframe_in_dataframe_out(tmp_path: Path, zhangjiagang: Any) -> None:
+    from compare.api import evaluate
+
+    df = pd.read_csv(write(tmp_path, EVAL_CSV), dtype={"referral": object})
+    out = evaluate([zhangjiagang], df, fx=7.0)
+    assert isinstance(out, pd.DataFrame) and list(out["project"]) == list(EXPECTED_POINTS)
+    got = dict(zip(out["project"], out["points.host_district.high"], strict=True))
+    assert got["t_referred"] == pytest.approx(0.7 * 5) and got["t_1yi"] == pytest.approx(10)
+    assert str(out["points.host_district.state"].dtype) == "category"

@@ -36,6 +36,11 @@ FxOption = Annotated[str | None, typer.Option(
                  "or `per-policy` for each policy's own year")]
 
 
+class Layout(StrEnum):
+    wide = "wide"
+    long = "long"
+
+
 class EvalFormat(StrEnum):
     table = "table"
     json = "json"
@@ -64,7 +69,9 @@ def eval_(
     format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv (on stdout)")] = EvalFormat.table,
     out: Annotated[Path | None, typer.Option(
         "--out", help="write the outcomes to FILE: .csv, .tsv, .parquet, .jsonl or .xlsx (by extension)")] = None,
-    wide: Annotated[bool, typer.Option("--wide", help="with --out: one row per project, columns per city")] = False,
+    layout: Annotated[Layout, typer.Option(
+        "--layout", help="with --out: `wide`, one row per project as in the input, columns per policy; `long`, "
+                         "one row per project and city")] = Layout.wide,
     fx: FxOption = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
     unit: UnitOption = None,
@@ -97,7 +104,7 @@ def eval_(
             return
         results, rates = _evaluate(compiled, batch, rate, readings, progress)
         if out is not None:
-            _write(out, results, read.carry, wide, [cp.concept_dims for cp in compiled],
+            _write(out, results, read.carry, layout == Layout.wide, [cp.concept_dims for cp in compiled],
                    run_notes(compiled, rates, readings), progress)
             return
     from compare.data.write import outcome_rows, render_csv, render_json, render_table
@@ -140,10 +147,12 @@ def _write(out: Path, results: list[Outcomes], carry: Any, wide: bool, dims: lis
     try:
         write_outcomes(out, results, carry=carry, wide=wide, dims=dims, notes=notes, progress=progress.done)
     except WriteError as e:
-        typer.echo(printable(f"policylab: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else "")), err=True)
+        typer.echo(printable(f"policylab: {e.message}") + ("\n  hint: " + printable(e.hint) if e.hint else ""),
+                   err=True)
         raise typer.Exit(1) from None
     rows = n if wide else n * len(results)
-    typer.echo(printable(f"wrote {rows:,} rows ({n:,} projects × {len(results)} policies) to {out}"), err=True)
+    policies = f"{len(results)} {'policy' if len(results) == 1 else 'policies'}"
+    typer.echo(printable(f"wrote {rows:,} rows ({n:,} projects × {policies}) to {out}"), err=True)
 
 
 @app.command("compare")

@@ -1,2 +1,9 @@
-"""Project data in and out: files and Python objects in, a validated ProjectBatch out (`read`,
-`validate`); Outcomes in, JSON, CSV and tables out (`write`)."""
+"""Project data in and out.
+
+In: files (CSV, TSV, JSON Lines, Parquet via `tables`; Excel via `xlsx`; YAML and JSON lists via
+`document`) and Python objects (DataFrames, Arrow tables, dicts of arrays, lists of dicts via `read`)
+become an Arrow table of raw cells, which `vector` validates column by column (`cells` parses each
+kind of value, `headers` reads units from column headers, `locate` finds a bad cell's line) into a
+ProjectBatch and the carried columns.  `validate` is the per-record validator of the policy cases.
+Out: Outcomes become Arrow tables (`table`, `table_columns`, `table_text`) written to files
+(`table_files`, atomically through `atomic`), or rows for the terminal and JSON (`write`)."""

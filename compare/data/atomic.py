@@ -13,7 +13,10 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 class WriteError(Exception):
@@ -99,6 +102,54 @@ def _write_named(path: Path, folder: Path, raw: bytes, mode: int) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A binary file for `path`'s new content, for writers that stream (Parquet, CSV by chunks): on a
+    normal exit the content is synced and replaces `path` (its permissions kept); on any exception
+    `path` is left as it was and the temporary file is gone (unnamed where Linux has O_TMPFILE, so even
+    SIGKILL leaves nothing).  An OSError (disk full, permissions) becomes a WriteError."""
+    check_writable(path)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, name = _open_temporary(path, folder, mode)
+    except OSError as e:
+        raise _refusal(path, e) from None
+    placed = False
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as f:
+            yield f
+        os.fsync(fd)
+        os.fchmod(fd, mode)
+        if name is None:  # unnamed: a name for a moment, only once complete
+            name = str(folder / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.link(f"/proc/self/fd/{fd}", Path(name).name, dst_dir_fd=dir_fd, follow_symlinks=True)
+            finally:
+                os.close(dir_fd)
+        os.replace(name, path)
+        placed = True
+    except OSError as e:
+        raise _refusal(path, e) from None
+    finally:
+        os.close(fd)
+        if name is not None and not placed:
+            Path(name).unlink(missing_ok=True)
+
+
+def _open_temporary(path: Path, folder: Path, mode: int) -> tuple[int, str | None]:
+    """An unnamed file in `folder` (O_TMPFILE), else a named `.NAME.*.tmp` one: (fd, its name or None)."""
+    if hasattr(os, "O_TMPFILE"):
+        try:
+            return os.open(folder, os.O_TMPFILE | os.O_WRONLY, mode), None
+        except OSError as e:
+            if e.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.EXDEV, errno.ENOENT):
+                raise
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    return fd, name
 
 
 def sweep_stale(path: Path) -> None:

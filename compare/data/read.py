@@ -81,7 +81,11 @@ def read_projects(path: Path, units: Mapping[str, str] | None = None, sheet: str
     """A project file, validated: the batch, the carried columns, warnings (InputError on problems).
     `units`: field -> unit for columns whose header declares none (`--unit registered_capital=万美元`)."""
     table, locator = read_table(path, sheet)
-    return validate_table(table, locator, dict(units or {}), cap)
+    try:
+        return validate_table(table, locator, dict(units or {}), cap)
+    finally:
+        del table
+        pa.default_memory_pool().release_unused()  # the raw cells' pages: 0.3 GB of 10⁶ rows, back to the system
 
 
 def load_projects(path: Path) -> ProjectBatch:

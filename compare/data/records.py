@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsl.diagnostics import Diagnostic
+from dsl.textsafe import printable
 
 
 class FieldError(ValueError):
@@ -25,8 +26,8 @@ class InputError(Exception):
         self.diagnostics, self.more, self.lines = diagnostics, more, lines or {}
 
     def __str__(self) -> str:
-        shown = [f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}: {d.message}"
-                 + (f" (hint: {d.hint})" if d.hint else "") for d in self.diagnostics]
+        shown = [printable(f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}: {d.message}"
+                           + (f" (hint: {d.hint})" if d.hint else "")) for d in self.diagnostics]
         if self.more:
             shown.append(f"… and {self.more} more problems")
         return "\n".join(shown)

@@ -62,8 +62,17 @@ def alternatives(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, base: Outcome
             if changed:
                 before = base.assumed if base.assumed is not None else assumed_masks(cp, cp.run(batch, fx, base.readings))
                 extra = {f: m & ~before[f] if f in before else m for f, m in assumed_masks(cp, env).items()}
-                out.append(Alternative(rid, option.id, alt, changed, {f: m for f, m in extra.items() if m.any()}))
+                out.append(Alternative(rid, option.id, _only(alt, set(changed)), changed,
+                                       {f: m for f, m in extra.items() if m.any()}))
     return out
+
+
+def _only(out: Outcomes, concepts: set[str]) -> Outcomes:
+    """The outcomes of `concepts` alone: an alternative is read only where it changes something, and a
+    million projects' arrays of every concept under every option would not fit in memory."""
+    keep = lambda d: {k: v for k, v in d.items() if k in concepts}  # noqa: E731
+    return Outcomes(out.policy, out.city, out.ids, keep(out.numeric), keep(out.boolean), {}, keep(out.eligible),
+                    keep(out.beneficiaries), out.fx, out.readings)
 
 
 def annotate_sensitivity(cp: CompiledPolicy, batch: ProjectBatch, fx: Any, out: Outcomes,

@@ -1,0 +1,109 @@
+"""The per-policy columns of an outcome table that are computed rather than copied, column-wise over a
+slice of projects: each outcome's state (as `Outcomes.state`), the inputs assumed (as
+compare.engine.assumed.assumed_row, written `licensed=false;fdi_arrived=0`) and the reading-sensitive
+outcomes (as compare.engine.sensitivity.sensitive_row, written
+`points.host_district: tier_edges=upper_closed → 2`).  Repeated texts are made once and taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compare.data.table_text import concat_text, number_text, repeat_text, strings
+from compare.engine.assumed import default_text
+from compare.engine.evaluate import ABSENT, FIGURE, NOT_ELIGIBLE, PROMISED, STATES, ZERO, Outcomes
+
+STATE_CODE = {s: np.int8(i) for i, s in enumerate(STATES)}
+STATE_NAMES = strings(list(STATES))
+# how an alternative outcome reads in `sensitive` where it is not a figure
+_STATE_WORDS = strings([{NOT_ELIGIBLE: "not eligible", PROMISED: "promised, no figure", ABSENT: "absent"}.get(s)
+                        for s in STATES])
+Rows = slice | np.ndarray
+
+
+def state_codes(out: Outcomes, concept: str, rows: Rows) -> np.ndarray:
+    """Outcomes.state for the projects `rows`, as indices into STATES (int8), column-wise."""
+    n = len(out.ids)
+    count = len(range(n)[rows]) if isinstance(rows, slice) else len(rows)
+    if concept in out.boolean:
+        v = np.asarray(out.boolean[concept])[rows]
+        code = np.where(v, STATE_CODE[FIGURE], STATE_CODE[ZERO])
+    elif concept in out.numeric:
+        lo, hi = (np.asarray(a)[rows] for a in out.numeric[concept])
+        pair = np.where((lo == 0) & (hi == np.inf), STATE_CODE[PROMISED], STATE_CODE[FIGURE])
+        code = np.where(lo != hi, pair, np.where(lo != 0, STATE_CODE[FIGURE], STATE_CODE[ZERO]))
+    else:
+        return np.full(count, STATE_CODE[ABSENT], dtype=np.int8)
+    if concept in out.eligible:
+        code = np.where(np.asarray(out.eligible[concept])[rows], code, STATE_CODE[NOT_ELIGIBLE])
+    return np.ascontiguousarray(np.broadcast_to(code, (count,)), dtype=np.int8)
+
+
+def field_text(masks: dict[str, np.ndarray], rows: Rows, count: int, render: Callable[[list[str]], str]) -> pa.Array:
+    """Per project, `render` of the fields whose mask holds there (in the masks' order): the distinct
+    combinations are few, so each is rendered once and taken."""
+    names = list(masks)
+    if not names:
+        return repeat_text(render([]), count)
+    code = np.zeros(count, dtype=np.int64)
+    for bit, name in enumerate(names):
+        code |= np.asarray(masks[name])[rows].astype(np.int64) << bit
+    distinct, index = np.unique(code, return_inverse=True)
+    texts = [render([n for b, n in enumerate(names) if int(d) >> b & 1]) for d in distinct.tolist()]
+    return strings(texts).take(pa.array(index.astype(np.int32)))
+
+
+def assumed_text(fields: list[str]) -> str:
+    return ";".join(f"{f}={default_text(f)}" for f in fields)
+
+
+def _reads(fields: list[str]) -> str:
+    return f" (which reads {', '.join(f'{f}={default_text(f)}' for f in fields)}, not given)" if fields else ""
+
+
+def value_text(out: Outcomes, concept: str, rows: np.ndarray) -> pa.Array:
+    """Outcome values as short texts: 2, 0~490000, 0~∞, true; not eligible, promised, no figure, absent."""
+    words = _STATE_WORDS.take(pa.array(state_codes(out, concept, rows)))
+    if concept in out.boolean:
+        text = pc.if_else(pa.array(np.asarray(out.boolean[concept])[rows]), "true", "false")
+    elif concept in out.numeric:
+        lo, hi = (np.asarray(a)[rows] for a in out.numeric[concept])
+        lo_t, hi_t = pc.fill_null(number_text(lo), "-∞"), pc.fill_null(number_text(hi), "∞")
+        text = pc.if_else(pa.array(lo == hi), lo_t, concat_text([lo_t, repeat_text("~", len(rows)), hi_t]))
+    else:
+        text = repeat_text(None, len(rows))
+    return pc.coalesce(words, text)
+
+
+def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
+    """Per project, as compare.engine.sensitivity.sensitive_row: concept by concept (sorted), each
+    other reading option that moves it, `points.host_district: tier_edges=upper_closed → 2`, joined
+    by `; `; null where none does."""
+    alts = out.alternatives or []
+    pieces: list[pa.Array] = []
+    hit = np.zeros(count, dtype=bool)
+    for concept in sorted({c for a in alts for c in a.changed}):
+        for alt in alts:
+            mask = alt.changed.get(concept)
+            if mask is None:
+                continue
+            here = np.asarray(mask)[rows]
+            where = np.flatnonzero(here)
+            if not where.size:
+                continue
+            at = where + (rows.start or 0)
+            text = concat_text([repeat_text(f"; {concept}: {alt.reading}={alt.option} → ", where.size),
+                                value_text(alt.outcomes, concept, at), field_text(alt.assumed, at, where.size, _reads)])
+            position = np.cumsum(here, dtype=np.int64) - 1
+            pieces.append(text.take(pa.array(position, mask=~here)))
+            hit |= here
+    if not pieces:
+        return pa.nulls(count, pa.string())
+    return pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(concat_text(pieces), 2), pa.scalar(None, pa.string()))
+
+
+__all__ = ["STATE_CODE", "STATE_NAMES", "assumed_text", "field_text", "sensitive_text", "state_codes", "value_text"]

@@ -1,0 +1,317 @@
+"""Outcome tables to files, by extension: .csv, .tsv, .parquet, .jsonl, .xlsx.
+
+Written a slice of projects at a time (compare.data.table, CHUNK projects a slice), so a long table of
+four cities and 10^6 projects is never held whole, and atomically (compare.data.atomic.atomic_output:
+the file is the old one or the complete new one; a failed write leaves no temporary file).
+
+- CSV / TSV: UTF-8, a header, `\\n` line ends; a cell is quoted only where it holds the delimiter or
+  a quote.  Numbers are written with every digit they need and never an exponent (money to the
+  fen: 2330720.5, 12345678901.23); null is an empty cell; true/false.  Text cells are made safe for a
+  spreadsheet as compare.data.write.csv_text does: control characters escaped, a leading `'` on a cell
+  starting with = + - @.
+- Parquet: snappy, the schema's metadata (version, rate, readings, units) kept.  Lossless.
+- JSON Lines: one object per row, keys the column names; null (never NaN); numbers that parse back
+  to the same double; texts as json writes them (lossless).
+- .xlsx (openpyxl, write-only): one sheet of rows (text cells as in CSV) and a sheet `about` with the
+  metadata; at most 1,048,575 rows of data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compare.data.atomic import WriteError, atomic_output
+from compare.data.table import CHUNK, TablePlan
+from compare.data.table_text import decode, json_text, number_text, safe_text, strings
+from compare.engine.evaluate import Outcomes
+from dsl.textsafe import json_safe
+from dsl.units import Dim
+
+FORMATS = {".csv": "CSV", ".tsv": "TSV (tab-separated)", ".parquet": "Parquet", ".jsonl": "JSON Lines",
+           ".xlsx": "Excel workbook"}
+XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows, less the header
+# snappy: 14% less CPU than zstd on the long table of benchmarks/bench_write.py (zstd's file is a third
+# smaller: 40 MB instead of 64 MB for 10^6 projects × 4 cities)
+PARQUET_COMPRESSION = "snappy"
+TEXT_BYTES = 16 << 20  # CSV and JSON Lines are formatted about this much text at a time: memory stays bounded
+TEXT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+class FormatError(WriteError, ValueError):
+    """An output the writers cannot make (unknown extension, too many rows for a sheet, no openpyxl)."""
+
+
+def output_format(path: Path) -> str:
+    """The format of `path` by its extension; FormatError (with the formats) for any other."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(f"{s} ({name})" for s, name in FORMATS.items())
+        raise FormatError(f"cannot write {path}: unknown output format `{path.suffix or '(no extension)'}`",
+                          f"name the file with one of: {known}")
+    return suffix
+
+
+def write_outcomes(path: Path, results: Sequence[Outcomes], carry: pa.Table | None = None, wide: bool = False,
+                   dims: Sequence[dict[str, Dim | None]] | None = None, notes: Sequence[str] = (),
+                   progress: Callable[[int], None] | None = None, chunk: int = CHUNK) -> None:
+    """Write the outcome table (compare.data.table.outcome_table: long, or wide) to `path`, in the
+    format its extension names, `chunk` projects at a time; after each, `progress(projects written)`
+    (in a long table each project is one row per policy).
+    FormatError for an unknown extension or a sheet that cannot hold the rows; WriteError where the
+    file cannot be written (the old file is then unchanged)."""
+    path = Path(path)
+    suffix = output_format(path)
+    plan = TablePlan(results, carry, wide, dims, notes)
+    if suffix == ".xlsx":
+        _xlsx_preflight(path, plan)
+    write = {".csv": _write_delimited, ".tsv": _write_delimited, ".parquet": _write_parquet,
+             ".jsonl": _write_jsonl, ".xlsx": _write_xlsx}[suffix]
+    with atomic_output(path) as f, contextlib.closing(_slices(plan, chunk, progress)) as tables:
+        write(f, plan, tables, "\t" if suffix == ".tsv" else ",")
+
+
+def _slices(plan: TablePlan, chunk: int, progress: Callable[[int], None] | None) -> Generator[pa.Table, None, None]:
+    """The table a slice at a time, the next slice built in a thread while this one is written (numpy
+    and pyarrow let go of the GIL: on two cores building and writing overlap, 4.8 s -> 2.8 s for the
+    long Parquet of bench_write); `progress(projects written)` once each slice is written."""
+    bounds = plan.slices(chunk)
+    with ThreadPoolExecutor(1, thread_name_prefix="policylab-table") as pool:
+        ahead = pool.submit(plan.table, *bounds[0])
+        try:
+            for k, (_, stop) in enumerate(bounds):
+                table = ahead.result()
+                if k + 1 < len(bounds):
+                    ahead = pool.submit(plan.table, *bounds[k + 1])
+                yield table
+                if progress is not None:
+                    progress(stop)
+        finally:
+            ahead.cancel()
+
+
+def _text_parts(tables: Any, row_bytes: int) -> Any:
+    """The tables in parts of about TEXT_BYTES of text (rows of about `row_bytes`), for formatting."""
+    rows = max(1, TEXT_BYTES // max(1, row_bytes))
+    for table in tables:
+        for start in range(0, table.num_rows, rows):
+            yield table.slice(start, rows)
+
+
+def _write_formatted(f: BinaryIO, tables: Any, lines: Callable[[pa.Table], pa.Array], row_bytes: int) -> None:
+    """`lines` of each part of the tables, made by TEXT_WORKERS threads (pyarrow's string kernels let
+    go of the GIL: 1.8 s instead of 2.4-3.2 s per 10^6 CSV rows on two cores), written in order."""
+    with ThreadPoolExecutor(TEXT_WORKERS, thread_name_prefix="policylab-text") as pool:
+        pending: deque[Future[pa.Array]] = deque()
+        try:
+            for part in _text_parts(tables, row_bytes):
+                pending.append(pool.submit(lines, part))
+                if len(pending) > TEXT_WORKERS:
+                    _write_text(f, pending.popleft().result())
+            while pending:
+                _write_text(f, pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _array(col: pa.ChunkedArray) -> pa.Array:
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _write_text(f: BinaryIO, lines: pa.Array) -> None:
+    """Lines (each ending in \\n, none null) written straight from the array's data buffer."""
+    if len(lines) == 0:
+        return
+    width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset:lines.offset + len(lines) + 1]
+    f.write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+
+
+# ---------------------------------------------------------------- CSV / TSV
+
+_NEEDS_QUOTES = {",": '[,"]', "\t": '[\t"]'}
+_COMBINATIONS = 4096  # at most this many texts for a run of dictionary columns written as one
+
+
+def _quoted(arr: pa.Array, delimiter: str) -> pa.Array:
+    """Text cells quoted where they hold the delimiter or a quote (a quote doubled inside)."""
+    if pa.types.is_dictionary(arr.type):
+        return pa.DictionaryArray.from_arrays(arr.indices, _quoted(arr.dictionary, delimiter))
+    need = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_QUOTES[delimiter]), False)
+    if not pc.any(need).as_py():
+        return arr
+    return pc.if_else(need, pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', ""), arr)
+
+
+def _csv_cell(col: pa.Array, delimiter: str) -> pa.Array:
+    """A column's cells as text (null: an empty cell, left to the join)."""
+    if pa.types.is_dictionary(col.type) and not _is_text(col.type):
+        col = decode(col)
+    if pa.types.is_floating(col.type):
+        return number_text(col)
+    if pa.types.is_boolean(col.type):
+        return pc.if_else(col, "true", "false")
+    if pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
+        return pc.cast(col, pa.string())
+    return _quoted(safe_text(col if _is_text(col.type) else pc.cast(col, pa.string())), delimiter)
+
+
+def _dictionary_cells(cols: list[pa.Array], delimiter: str) -> pa.Array:
+    """Neighbouring dictionary columns (a state and its beneficiary, policy and city) as one text of
+    their cells and delimiters: one take from the texts of every combination, instead of one take
+    and one more column to join per column."""
+    texts = [""]
+    code = np.zeros(len(cols[0]), dtype=np.int64)
+    for k, col in enumerate(cols):
+        words = [*_quoted(safe_text(col.dictionary), delimiter).to_pylist(), ""]  # the last: null
+        index = np.asarray(pc.fill_null(col.indices, len(words) - 1).cast(pa.int64()))
+        code = code * len(words) + index
+        texts = [t + (delimiter if k else "") + w for t in texts for w in words]
+    return strings(texts).take(pa.array(code))
+
+
+def _csv_cells(table: pa.Table, delimiter: str) -> list[pa.Array]:
+    cells: list[pa.Array] = []
+    run: list[pa.Array] = []  # dictionary columns of text next to each other
+    for col in [*map(_array, table.columns), None]:
+        if col is not None and _is_text(col.type) and pa.types.is_dictionary(col.type) and \
+                np.prod([len(c.dictionary) + 1 for c in (*run, col)]) <= _COMBINATIONS:
+            run.append(col)
+            continue
+        if run:
+            cells.append(_dictionary_cells(run, delimiter))
+            run = []
+        if col is not None:
+            if _is_text(col.type) and pa.types.is_dictionary(col.type):
+                run = [col]
+            else:
+                cells.append(_csv_cell(col, delimiter))
+    return cells
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return (pa.types.is_string(t) or pa.types.is_large_string(t)
+            or (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)))
+
+
+def _write_delimited(f: BinaryIO, plan: TablePlan, tables: Any, delimiter: str) -> None:
+    header = [_quoted(safe_text(pa.array([name], pa.string())), delimiter)[0].as_py() for name in plan.schema.names]
+    f.write((delimiter.join(header) + "\n").encode("utf-8"))
+    _write_formatted(f, tables, lambda part: _lines(_csv_cells(part, delimiter), delimiter),
+                     12 * len(plan.schema))
+
+
+def _lines(cells: list[pa.Array], separator: str, end: str = "\n") -> pa.Array:
+    """Each row's cells joined by `separator`, then `end`.  Joined eight columns at a time, then the
+    groups: pyarrow's join over a hundred arrays at once is slower by half."""
+    def join(*parts: Any) -> pa.Array:  # a null cell is empty
+        return pc.binary_join_element_wise(*parts, null_handling="replace", null_replacement="")
+
+    cells = [*cells[:-1], join(cells[-1], end, "")]
+    groups = [join(*cells[i:i + 8], separator) for i in range(0, len(cells), 8)]
+    return groups[0] if len(groups) == 1 else join(*groups, separator)
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def _write_parquet(f: BinaryIO, plan: TablePlan, tables: Any, _: str) -> None:
+    import pyarrow.parquet as pq
+
+    # min/max statistics of the dictionary columns (states, beneficiaries, city …) cost more than all
+    # the rest and say nothing useful: kept for numbers and texts only
+    stats = [fld.name for fld in plan.schema if not pa.types.is_dictionary(fld.type)]
+    writer = pq.ParquetWriter(f, plan.schema, compression=PARQUET_COMPRESSION, write_statistics=stats)
+    try:
+        for table in tables:
+            writer.write_table(table)
+    finally:
+        writer.close()
+
+
+# ---------------------------------------------------------------- JSON Lines
+
+
+def _json_cell(col: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(col.type) and not _is_text(col.type):
+        col = decode(col)
+    if pa.types.is_floating(col.type):
+        text = number_text(col)
+    elif pa.types.is_boolean(col.type):
+        text = pc.if_else(col, "true", "false")
+    elif pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
+        text = pc.cast(col, pa.string())
+    else:
+        text = json_text(col if _is_text(col.type) else pc.cast(col, pa.string()))
+        if pa.types.is_dictionary(text.type):
+            text = text.dictionary.take(text.indices)
+    return text
+
+
+def _write_jsonl(f: BinaryIO, plan: TablePlan, tables: Any, _: str) -> None:
+    keys = [json_safe(json.dumps(name, ensure_ascii=False)) + ":" for name in plan.schema.names]
+    keys[0] = "{" + keys[0]
+
+    def lines(part: pa.Table) -> pa.Array:
+        cells = [pc.binary_join_element_wise(key, _json_cell(_array(col)), "", null_handling="replace",
+                                             null_replacement="null")
+                 for key, col in zip(keys, part.columns, strict=True)]
+        return _lines(cells, ",", "}\n")
+
+    _write_formatted(f, tables, lines, sum(len(k) + 12 for k in keys))
+
+
+# ---------------------------------------------------------------- Excel
+
+
+def _xlsx_preflight(path: Path, plan: TablePlan) -> None:
+    if plan.rows > XLSX_MAX_ROWS:
+        raise FormatError(f"cannot write {path}: {plan.rows:,} rows do not fit in a spreadsheet "
+                          f"(at most {XLSX_MAX_ROWS:,})",
+                          "write one row per project (wide), or use .parquet or .csv")
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise FormatError(f"cannot write {path}: .xlsx needs openpyxl",
+                          "pip install 'policylab[data]'") from None
+
+
+def _xlsx_values(col: pa.Array) -> list[Any]:
+    if _is_text(col.type):
+        col = safe_text(col)
+    return col.to_pylist()
+
+
+def _write_xlsx(f: BinaryIO, plan: TablePlan, tables: Any, _: str) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    sheet = wb.create_sheet("outcomes")
+    sheet.append([safe_text(pa.array([n], pa.string()))[0].as_py() for n in plan.schema.names])
+    try:
+        for table in tables:
+            for row in zip(*[_xlsx_values(_array(col)) for col in table.columns], strict=True):
+                sheet.append(row)
+    except BaseException:  # finish the sheet's stream and remove openpyxl's own temporary file
+        with contextlib.suppress(Exception):
+            sheet.close()
+            sheet._writer.cleanup()
+        raise
+    about = wb.create_sheet("about")
+    for key, value in (plan.schema.metadata or {}).items():
+        about.append([key.decode(), value.decode()])
+    wb.save(f)
+
+
+__all__ = ["FORMATS", "XLSX_MAX_ROWS", "FormatError", "output_format", "write_outcomes"]
