@@ -8,8 +8,9 @@
   `{c}.state` (dictionary: not_eligible, zero, figure, promised, absent, as `Outcomes.state`),
   `{c}.beneficiary` (dictionary); then `assumed`, `sensitive`, `fx`, `readings`.
 - wide (`wide=True`): one row per project: `project`, the carried columns, then per policy in the
-  order given, its own concepts only, `{policy}.{c}.low` … `{policy}.{c}.beneficiary`, and
-  `{policy}.assumed`, `{policy}.sensitive`.
+  order given, its own concepts only, `{policy}.{c}.low` … `{policy}.{c}.state`, `{policy}.{c}.beneficiary`
+  where the policy makes the beneficiary depend on the project (a fixed one is in the metadata,
+  `policylab.beneficiaries`), and `{policy}.assumed`, `{policy}.sensitive`.
 
 Types: project and texts string; policy, city, readings, states and beneficiaries dictionary-encoded
 strings (pandas: Categorical); values float64 or bool; fx float64.  A carried column named as one of
@@ -100,6 +101,16 @@ class TablePlan:
         found = {d.value for k in which if (d := self.dims[k].get(concept)) is not None}
         return "|".join(sorted(found)) or None
 
+    def _own_column(self, concept: str, which: Sequence[int]) -> bool:
+        """Whether `concept` gets a `.beneficiary` column: always in long (cities differ), in wide only
+        where the policy makes the beneficiary depend on the project; a fixed one is in the metadata
+        (`policylab.beneficiaries`): the same name on every row is a fact of the policy, and a
+        tenth of a wide CSV."""
+        if not self.wide:
+            return True
+        choice = self.results[which[0]].beneficiaries.get(concept)
+        return choice is not None and choice.depends_on_project
+
     def _outcome_fields(self, prefix: str, concepts: list[str], which: Sequence[int]) -> list[pa.Field]:
         fields: list[pa.Field] = []
         for c in concepts:
@@ -110,7 +121,9 @@ class TablePlan:
                            pa.field(f"{prefix}{c}.high", pa.float64(), metadata=meta)]
             if any(c in self.results[k].boolean for k in which):
                 fields.append(pa.field(f"{prefix}{c}", pa.bool_()))
-            fields += [pa.field(f"{prefix}{c}.state", STATE_TYPE), pa.field(f"{prefix}{c}.beneficiary", NAME_TYPE)]
+            fields.append(pa.field(f"{prefix}{c}.state", STATE_TYPE))
+            if self._own_column(c, which):
+                fields.append(pa.field(f"{prefix}{c}.beneficiary", NAME_TYPE))
         if any(self.results[k].assumed is not None for k in which):
             fields.append(pa.field(f"{prefix}assumed", pa.string()))
         if any(self.results[k].alternatives is not None for k in which):
@@ -137,10 +150,13 @@ class TablePlan:
         policies = [{"policy": o.policy, "city": o.city, "fx": None if o.fx is None else float(o.fx),
                      "readings": dict(sorted(o.readings.items()))} for o in self.results]
         units = {f.name: f.metadata[b"unit"].decode() for f in fields if f.metadata and b"unit" in f.metadata}
+        fixed = {f"{o.policy}.{c}.beneficiary": o.beneficiary(c, 0) for k, o in enumerate(self.results)
+                 for c in o.concepts if self.wide and not self._own_column(c, [k]) and self.n}
         meta = {"policylab.version": _version(), "policylab.layout": "wide" if self.wide else "long",
                 "policylab.policies": json.dumps(policies, ensure_ascii=False),
                 "policylab.notes": json.dumps(list(notes), ensure_ascii=False),
-                "policylab.units": json.dumps(units, ensure_ascii=False)}
+                "policylab.units": json.dumps(units, ensure_ascii=False),
+                "policylab.beneficiaries": json.dumps(fixed, ensure_ascii=False)}
         return pa.schema(fields, metadata=meta)
 
     # ---------------------------------------------------------------- one policy's columns for a slice
@@ -161,7 +177,8 @@ class TablePlan:
                 cols.append(Col(np.asarray(out.boolean[c])[rows]) if c in out.boolean
                             else Col(np.zeros(count, dtype=bool), absent))
             cols.append(Col(state_codes(out, c, rows), None, STATE_NAMES))
-            cols.append(self._beneficiary(out, c, rows, count))
+            if self._own_column(c, which):
+                cols.append(self._beneficiary(out, c, rows, count))
         if any(self.results[k].assumed is not None for k in which):
             cols.append(Col(pa.nulls(count, pa.string()) if out.assumed is None
                             else field_text(out.assumed, rows, count, assumed_text)))
