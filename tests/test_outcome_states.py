@@ -89,13 +89,15 @@ def test_csv_has_a_state_column_per_concept(folder: Path) -> None:
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     dz = next(x for x in rows if x["project"] == "domestic" and x["city"] == "zhangjiagang")
-    assert (dz["reward.fdi"], dz["reward.fdi.state"]) == ("", "absent")
-    assert (dz["assessment.domestic_reference"], dz["assessment.domestic_reference.state"]) == ("0~∞", "promised")
+    assert (dz["reward.fdi.low"], dz["reward.fdi.high"], dz["reward.fdi.state"]) == ("", "", "absent")
+    # a promise without a figure: low 0, high unbounded (empty)
+    assert (dz["assessment.domestic_reference.low"], dz["assessment.domestic_reference.high"],
+            dz["assessment.domestic_reference.state"]) == ("0", "", "promised")
     fw = next(x for x in rows if x["project"] == "foreign-1yi" and x["city"] == "wuxi")
-    assert (fw["reward.fdi"], fw["reward.fdi.state"]) == ("0~14000000", "figure")
+    assert (fw["reward.fdi.low"], fw["reward.fdi.high"], fw["reward.fdi.state"]) == ("0", "14000000", "figure")
     zero = next(x for x in rows if x["project"] == "foreign-no-fdi-yet" and x["city"] == "wuxi")
-    assert (zero["reward.fdi"], zero["reward.fdi.state"]) == ("0", "zero")
-    assert r.stdout.splitlines()[0].startswith("project,city,")  # the first columns as before
+    assert (zero["reward.fdi.low"], zero["reward.fdi.high"], zero["reward.fdi.state"]) == ("0", "0", "zero")
+    assert r.stdout.splitlines()[0].startswith("project,policy,city,")  # as `--out FILE.csv --layout long`
 
 
 def _table(text: str) -> dict[tuple[str, str], dict[str, str]]:

@@ -107,14 +107,22 @@ def eval_(
             _write(out, results, read.carry, layout == Layout.wide, [cp.concept_dims for cp in compiled],
                    run_notes(compiled, rates, readings), progress)
             return
-    from compare.data.write import outcome_rows, render_csv, render_json, render_table
+    if format == EvalFormat.csv:  # column-wise, as `--out FILE.csv --layout long` writes it
+        from compare.data.table_files import write_stream
+
+        sys.stdout.flush()
+        write_stream(sys.stdout.buffer, ".csv", results, read.carry, dims=[cp.concept_dims for cp in compiled],
+                     notes=run_notes(compiled, rates, readings))
+        sys.stdout.buffer.flush()
+        return
+    from compare.data.write import outcome_rows, render_json, render_table
 
     _not_shown(read.carry)
     rows = outcome_rows(results)
     if format == EvalFormat.table:
         sys.stdout.write(render_table(rows, run_notes(compiled, rates, readings)))
     else:
-        sys.stdout.write({EvalFormat.json: render_json, EvalFormat.csv: render_csv}[format](rows))
+        sys.stdout.write(render_json(rows))
 
 
 def _evaluate(compiled: list[CompiledPolicy], batch: ProjectBatch, rate: float | str | None,
@@ -138,12 +146,13 @@ def _not_shown(carry: Any) -> None:
 def _write(out: Path, results: list[Outcomes], carry: Any, wide: bool, dims: list[dict[str, Any]],
            notes: list[str], progress: Steps) -> None:
     """The outcomes to a file, atomically; a refusal is printed with its hint (exit 1)."""
-    from compare.data.atomic import WriteError
+    from compare.data.atomic import WriteError, sweep_stale
     from compare.data.table import write_outcomes
     from dsl.textsafe import printable
 
     n = len(results[0].ids) if results else 0
     progress.step(f"writing {out.name}", total=n)
+    sweep_stale(out)
     try:
         write_outcomes(out, results, carry=carry, wide=wide, dims=dims, notes=notes, progress=progress.done)
     except WriteError as e:

@@ -2,7 +2,9 @@
 
 The new content goes into an unnamed file in the same folder (Linux O_TMPFILE), which is
 linked in beside the target and renamed over it only once complete: a process killed while
-writing, even by SIGKILL, leaves no temporary file behind.  Where O_TMPFILE is missing, a
+writing, even by SIGKILL, leaves no temporary file behind, but for the instant between naming the
+complete file and renaming it over the target; `sweep_stale` removes such a name once its writer is
+gone.  Where O_TMPFILE is missing, a
 named `.NAME.*.tmp` file is used and removed on any exception, and `sweep_stale` removes the
 ones a killed run left.  Problems are WriteError (message and hint), never a traceback.
 """
@@ -153,12 +155,26 @@ def _open_temporary(path: Path, folder: Path, mode: int) -> tuple[int, str | Non
 
 
 def sweep_stale(path: Path) -> None:
-    """Remove `.NAME.*.tmp` files beside `path` that a killed earlier run left (named fallback only)."""
+    """Remove `.NAME.*.tmp` files beside `path` that a killed earlier run left: the named fallback's, and
+    the unnamed file's name of a moment (linked, not yet renamed over the target: Linux cannot link a
+    file over an existing one, so a SIGKILL in that instant leaves it).  A file whose writer (the pid in
+    its name) is gone is removed at once; one without a pid after ten minutes."""
     import time
 
     for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = leftover.name[len(path.name) + 2:].split(".")[0]
         try:
-            if time.time() - leftover.stat().st_mtime > 600:  # not a concurrent run's file
+            if pid.isdigit() and not _alive(int(pid)) or time.time() - leftover.stat().st_mtime > 600:
                 leftover.unlink()
         except OSError:
             pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True

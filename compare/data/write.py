@@ -1,4 +1,5 @@
-"""Outcomes as rows for people (table) and tools (JSON, CSV).
+"""Outcomes as rows for people (table) and tools (JSON); CSV and the file formats are column-wise
+(compare.data.table, table_files).
 
 The JSON shape is a public interface: a list of
 `{"project": ID, "city": CITY, "outcomes": {CONCEPT: number | bool | [low, high]}, "states": {CONCEPT:
@@ -7,16 +8,13 @@ option, value, state}]}, "fx": RATE, "readings": {READING: OPTION}}` (docs/evalu
 whose upper end is unbounded (a promise with no figure, "不少于") has `null` there.  `states` covers
 every concept of the run's policies: a concept this city's policy lacks is "absent".
 
-Texts from files (project ids, labels) reach a terminal or a spreadsheet only through
-`dsl.textsafe.printable`: an ESC, BEL or U+202E is shown as `\x1b`, `\x07`, `\u202e`.  In CSV a
-project id or city starting with = + - @ gets a leading `'`, so a spreadsheet does not run it as a
-formula.  JSON stays lossless (json escapes control characters; bidi controls become \u202e).
+Texts from files (project ids, labels) reach a terminal only through `dsl.textsafe.printable`: an
+ESC, BEL or U+202E is shown as `\x1b`, `\x07`, `\u202e` (compare.data.table_text does the same, and
+neutralises spreadsheet formulas, for CSV).  JSON stays lossless (json escapes control characters; bidi controls become \u202e).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from typing import Any
@@ -126,24 +124,9 @@ _FORMULA_START = ("=", "+", "-", "@")
 def csv_text(text: str) -> str:
     """A text cell of a CSV for spreadsheets: control characters escaped, and a leading `'` on a cell a
     spreadsheet would take for a formula (=, +, -, @: "CSV injection").  Only text cells: figures
-    are written as numbers."""
+    are written as numbers.  (compare.data.table_text.safe_text does the same column-wise.)"""
     text = printable(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def render_csv(rows: list[Row]) -> str:
-    """project, city, one column per concept (as before), then CONCEPT.state per concept, the inputs
-    assumed (`licensed=false;fdi_arrived=0`) and the rate."""
-    concepts = _concepts(rows)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["project", "city", *concepts, *[f"{c}.state" for c in concepts], "assumed", "fx"])
-    for r in rows:
-        assumed = ";".join(f"{k}={default_text(k)}" for k in r.get("assumed", {}))
-        w.writerow([csv_text(str(r["project"])), csv_text(str(r["city"])),
-                    *[_cell(r["outcomes"][c]) if c in r["outcomes"] else "" for c in concepts],
-                    *[_state(r, c) for c in concepts], csv_text(assumed), r.get("fx", "")])
-    return buf.getvalue()
 
 
 def _table_cell(r: Row, c: str) -> str:
