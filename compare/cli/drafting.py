@@ -111,7 +111,7 @@ def diff_(
     outcomes under both.  With --semantic: what changed in what they give, proved over every valid project."""
     from compare.diff.items import diff_policies
     from compare.diff.render import render_json, render_markdown, render_table
-    from dsl.check import check_paths
+    from dsl.cache import check_paths_cached as check_paths  # POLICYLAB_NO_CACHE=1 bypasses it
 
     semantic = semantic or bool(concept) or (projects is None and (bool(reading) or fx is not None))
     rate, readings = _fx(fx), _readings(reading)
@@ -180,7 +180,7 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
 
 def checked(names: list[str], search: list[Path] | None, command: str) -> list[Policy]:
     """Policies named by file, id or city, checked; exit 2 for a name that is none, 1 for errors."""
-    from dsl.check import check_paths
+    from dsl.cache import check_paths_cached as check_paths  # POLICYLAB_NO_CACHE=1 bypasses it
 
     results = [check_paths([resolve(n, search, command)], search) for n in names]
     errors = [d for r in results for d in r.diagnostics if d.is_error]
