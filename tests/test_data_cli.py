@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
+import pytest
 from conftest import ROOT
 
 POLICIES = [str(ROOT / "policies" / f"{p}.policy") for p in ("zhangjiagang_2017", "wuxi_2023")]
@@ -67,3 +68,34 @@ def test_extra_columns_on_the_terminal_are_named_once(tmp_path: Path) -> None:
     r = run(PROJECTS)
     assert r.returncode == 0
     assert r.stderr.count("columns carried only into --out files: company_name") == 1
+
+
+def test_progress_goes_to_stderr_only_past_the_delay(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The progress display: on stderr, only once a run has taken DELAY seconds, never on stdout, and
+    not at all with --quiet or when stderr is not a terminal."""
+    import time as clock
+
+    from compare.cli import progress
+
+    mp, cap = monkeypatch, capsys
+    mp.setattr(progress, "DELAY", 0.05)
+    mp.setattr(sys.stderr, "isatty", lambda: True)
+    with progress.steps() as steps:
+        steps.step("reading big.csv", total=4)
+        steps.advance(2)
+        clock.sleep(0.4)  # past the delay: the display starts
+    shown = cap.readouterr()
+    assert "reading big.csv" in shown.err and shown.out == ""
+    with progress.steps() as steps:  # a quick run: nothing at all
+        steps.step("quick", total=1)
+    assert cap.readouterr().err == ""
+    with progress.steps(quiet=True) as steps:
+        steps.step("quiet", total=1)
+        clock.sleep(0.2)
+    assert cap.readouterr().err == ""
+    mp.setattr(sys.stderr, "isatty", lambda: False)
+    with progress.steps() as steps:
+        steps.step("to a log file", total=1)
+        clock.sleep(0.2)
+    assert cap.readouterr().err == ""
