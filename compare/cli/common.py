@@ -112,14 +112,36 @@ def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text,
     return compiled
 
 
-def _parse_readings(pairs: list[str] | None) -> dict[str, str]:
+PER_POLICY = "per-policy"  # as compare.engine.runs.PER_POLICY (imported lazily there)
+
+
+def parse_fx(text: str | None, command: str = "policylab", per_policy: bool = True) -> float | str | None:
+    """--fx RATE (a positive number), or `per-policy` where the command takes it; anything else is a
+    command-line error (exit 2)."""
+    if text is None:
+        return None
+    if per_policy and text.strip() == PER_POLICY:
+        return PER_POLICY
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = float("nan")
+    if not rate > 0 or rate == float("inf"):
+        also = f" or `{PER_POLICY}`" if per_policy else ""
+        typer.echo(f"{command}: --fx takes a positive rate (e.g. --fx 7.1){also}, got `{text}`", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return rate
+
+
+def parse_readings(pairs: list[str] | None, command: str = "policylab") -> dict[str, str]:
+    """--reading NAME=OPTION options (both sides non-empty); anything else is exit 2."""
     readings: dict[str, str] = {}
     for pair in pairs or []:
-        if "=" not in pair:
-            typer.echo(f"policylab: --reading takes NAME=CHOICE, got `{pair}`", err=True)
+        name, eq, option = pair.partition("=")
+        if not eq or not name.strip() or not option.strip():
+            typer.echo(f"{command}: --reading takes NAME=OPTION, got `{pair}`", err=True)
             raise typer.Exit(EXIT_USAGE)
-        k, v = pair.split("=", 1)
-        readings[k.strip()] = v.strip()
+        readings[name.strip()] = option.strip()
     return readings
 
 
@@ -151,7 +173,7 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading:
     if fx is not None and not 0 < fx < float("inf"):  # NaN fails both comparisons
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
         raise typer.Exit(EXIT_USAGE)
-    readings = _parse_readings(reading)
+    readings = parse_readings(reading)
     compiled = load_compiled(policies, search=search, cache=cache)
     _validate_readings(compiled, readings)
     return compiled, read_projects_or_exit(projects, units, sheet, steps), readings

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, OutputFormat, SearchOption, app, print_diagnostics
+from compare.cli.common import (
+    EXIT_POLICY_ERRORS,
+    EXIT_USAGE,
+    OutputFormat,
+    SearchOption,
+    app,
+    parse_fx,
+    parse_readings,
+    print_diagnostics,
+)
 
 if TYPE_CHECKING:
     from dsl.model import Policy
@@ -61,30 +70,6 @@ def _city_policy(city: str, search: list[Path] | None) -> Path | None:
     return None
 
 
-def _fx(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = float("nan")
-    if not rate > 0 or rate == float("inf"):
-        typer.echo(f"policylab diff: --fx takes a positive rate (e.g. --fx 7.1), got `{text}`", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    return rate
-
-
-def _readings(items: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items or []:
-        name, eq, option = item.partition("=")
-        if not eq or not name.strip() or not option.strip():
-            typer.echo(f"policylab diff: --reading takes NAME=OPTION, got `{item}`", err=True)
-            raise typer.Exit(EXIT_USAGE)
-        out[name.strip()] = option.strip()
-    return out
-
-
 @app.command("diff")
 def diff_(
     old: Annotated[str, typer.Argument(help="the old policy: a .policy file, a policy id (zhangjiagang_base) "
@@ -114,7 +99,9 @@ def diff_(
     from dsl.cache import check_paths_cached as check_paths  # POLICYLAB_NO_CACHE=1 bypasses it
 
     semantic = semantic or bool(concept) or (projects is None and (bool(reading) or fx is not None))
-    rate, readings = _fx(fx), _readings(reading)
+    rate = parse_fx(fx, "policylab diff", per_policy=False)
+    assert not isinstance(rate, str)
+    readings = parse_readings(reading, "policylab diff")
     if projects is not None and semantic:
         _usage("--projects evaluates both policies on records; --semantic and --concept prove over every "
                "project: give one")

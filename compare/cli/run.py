@@ -19,6 +19,7 @@ from compare.cli.common import (
     CacheOption,
     SearchOption,
     app,
+    parse_fx,
     prepare_run,
 )
 from compare.cli.data import ProjectsOption, QuietOption, SheetOption, UnitOption
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from compare.engine.evaluate import CompiledPolicy, Outcomes
     from compare.engine.runs import Rates
 
-PER_POLICY = "per-policy"  # as compare.engine.runs.PER_POLICY (imported lazily there)
 
 FxOption = Annotated[str | None, typer.Option(
     "--fx", help="USD→CNY rate for every policy (default: the latest policy year's average), "
@@ -45,20 +45,6 @@ class EvalFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def parse_fx(text: str | None) -> float | str | None:
-    """--fx RATE (a positive number) or `per-policy`; anything else is a command-line error (exit 2)."""
-    if text is None or text.strip() == PER_POLICY:
-        return None if text is None else PER_POLICY
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = float("nan")
-    if not rate > 0 or rate == float("inf"):
-        typer.echo(f"policylab: --fx takes a positive rate (e.g. --fx 7.1) or `{PER_POLICY}`, got `{text}`", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    return rate
 
 
 @app.command("eval")
