@@ -41,9 +41,6 @@ def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
         return pa.table({"id": pa.array([], pa.string())}), locator
     text_columns = {h: pa.string() for h in header if h.split("[")[0].strip() in TEXT_FIELDS}
     invalid: list[tuple[int | None, str, int, int]] = []
-    with open(path, "rb") as f:  # an odd number of quotes: one was left open (pyarrow would run it on)
-        if sum(block.count(b'"') for block in iter(lambda: f.read(1 << 24), b"")) % 2:
-            _check_quotes(path, delimiter)
 
     def on_invalid(row: Any) -> str:
         invalid.append((row.number, row.text, row.actual_columns, row.expected_columns))
@@ -53,22 +50,17 @@ def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
     # (compare.data.cells), and an id may be `NA`
     convert = pcsv.ConvertOptions(column_types=text_columns, null_values=[""], strings_can_be_null=True,
                                   quoted_strings_can_be_null=True)
-    table = None
-    for newlines in (False, True):  # a quoted cell with a line break needs the slower, exact parser
-        invalid.clear()
-        parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=on_invalid)
-        try:
-            table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 24), parse_options=parse,
-                                  convert_options=convert)
-            if newlines:  # a cell spans lines: make sure no quote was left open (it would run to the end)
-                _check_quotes(path, delimiter)
-            break
-        except pa.ArrowInvalid as e:
-            if newlines:
-                raise _csv_error(p, str(e), locator) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise _problem(p, f"cannot read the project file: {e}", "save the file as UTF-8 text") from None
-    assert table is not None
+    # quoted cells may hold line breaks (a few % slower than without)
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
+    try:
+        table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 24), parse_options=parse,
+                              convert_options=convert)
+    except pa.ArrowInvalid as e:
+        raise _csv_error(p, str(e), locator) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise _problem(p, f"cannot read the project file: {e}", "save the file as UTF-8 text") from None
+    if _any_line_break(table):  # a cell spans lines, or a quote left open ran on: read it strictly
+        _check_quotes(path, delimiter)
     if invalid:
         diags = []
         for number, text, actual, expected in invalid[:20]:
@@ -89,6 +81,13 @@ def _header(path: Path, delimiter: str) -> list[str]:
             if any(c.strip() for c in row):
                 return [c.strip() for c in row]
     return []
+
+
+def _any_line_break(table: pa.Table) -> bool:
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring(col, "\n")).as_py() for col in table.columns
+               if pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
 
 
 def _check_quotes(path: Path, delimiter: str) -> None:
