@@ -15,27 +15,17 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from timing import process_median  # noqa: E402
+from timing import best_of, process_median  # noqa: E402
 
 from dsl.cache import check_paths_cached, clear_cache  # noqa: E402
 from dsl.check import check_paths  # noqa: E402
 from dsl.load import policy_files  # noqa: E402
 from dsl.parse import parser  # noqa: E402
-
-
-def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

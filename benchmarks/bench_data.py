@@ -28,7 +28,9 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from timing import best_of  # noqa: E402
 
 from compare.data.read import read_projects  # noqa: E402
 from dsl.schema import CATEGORIES, REFERRALS  # noqa: E402
@@ -59,15 +61,6 @@ def synthetic_csv(path: Path, n: int, style: str, seed: int = 0) -> None:
     cols["referral"] = pa.array(np.array(REFERRALS)[rng.integers(0, len(REFERRALS), n)])
     cols["company_name"] = pa.array(np.char.add("企业", np.arange(n).astype(str)))
     pcsv.write_csv(pa.table(cols), path)
-
-
-def best(fn: object, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 # Runs the command in a grandchild and reports its peak RSS: a child forked from this (large) process
@@ -105,8 +98,8 @@ def main() -> None:
             src = folder / f"projects_{style}.csv"
             synthetic_csv(src, args.n, style)
             print(f"== {args.n:,} projects, style `{style}` ({src.stat().st_size / 2**20:.0f} MiB CSV)")
-            bare_read = best(lambda src=src: pcsv.read_csv(src), args.repeat)
-            ours_read = best(lambda src=src: read_projects(src), args.repeat)
+            bare_read = best_of(lambda src=src: pcsv.read_csv(src), args.repeat)
+            ours_read = best_of(lambda src=src: read_projects(src), args.repeat)
             print(f"read CSV: pyarrow alone {bare_read:.2f} s; read + validate {ours_read:.2f} s "
                   f"({ours_read / bare_read:.1f}x)")
             for layout, ext in (("wide", "parquet"), ("wide", "csv"), ("long", "parquet"), ("long", "csv")):
@@ -125,7 +118,7 @@ def main() -> None:
                     else:
                         pcsv.write_csv(shape, folder / "floor.csv")
 
-                io_floor = best(floor, args.repeat)
+                io_floor = best_of(floor, args.repeat)
                 print(f"eval --out {ext} --layout {layout}: {wall:.2f} s as a process ({shape.num_rows:,} rows × "
                       f"{shape.num_columns} columns); I/O floor (pyarrow: read the CSV, write {ext} of the same "
                       f"shape) {io_floor:.2f} s; ratio {wall / io_floor:.1f}x; peak RSS {peak:.2f} GiB")

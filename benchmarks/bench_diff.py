@@ -15,11 +15,12 @@ import itertools
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from timing import best_of  # noqa: E402
 
 from compare.data.read import from_dicts  # noqa: E402
 from compare.diff.items import diff_policies  # noqa: E402
@@ -47,15 +48,6 @@ override clause fdi_arrival_reward "新批外资项目到账外资奖励（修�
   }
 }
 '''
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def compiled(path: Path) -> CompiledPolicy:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from timing import best_of  # noqa: E402
 
 from compare.data.records import Record  # noqa: E402
 from compare.data.validate import clean_records, columns  # noqa: E402
@@ -80,15 +80,6 @@ def one_clause(value: str, when: str | None = None) -> str:
     return HEADER + f'clause c {{\n  cite "第1条" "加1分"\n{cond}  value {value}\n}}\n'
 
 
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def codes(text: str) -> set[str]:
     return {d.code for d in check_text(text, "bench.policy")[1] if d.is_error}
 
@@ -121,7 +112,7 @@ def checker_seconds(text: str, repeat: int) -> tuple[float, float]:
     assert isinstance(clause_.value, A.Tiers)
     rows = [(r.low.base_value, r.low_closed, r.high.base_value, r.high_closed, r)  # type: ignore[union-attr]
             for r in clause_.value.rows]
-    return best(check, repeat), best(lambda: checker._tier_table(rows), repeat)
+    return best_of(check, repeat), best_of(lambda: checker._tier_table(rows), repeat)
 
 
 def main() -> None:
@@ -133,24 +124,24 @@ def main() -> None:
 
     valid = valid_file()
     assert not codes(valid)
-    base = best(lambda: check_text(valid, "bench.policy"), r)
+    base = best_of(lambda: check_text(valid, "bench.policy"), r)
     rows: list[tuple[str, float, str]] = [("valid 1 MB policy: check (baseline)", base, f"{len(valid.encode())} bytes")]
 
     broken = broken_file()
     n_errors = sum(1 for d in check_text(broken, "bench.policy")[1] if d.code.startswith("E1"))
-    rows.append(("1 MB with syntax errors: check", best(lambda: check_text(broken, "bench.policy"), r),
+    rows.append(("1 MB with syntax errors: check", best_of(lambda: check_text(broken, "bench.policy"), r),
                  f"{n_errors} syntax errors"))
 
     for n in (10_000, 30_000):
         text = tier_file(n)
-        rows.append((f"{n} tier rows: parse", best(lambda t=text: parse_text(t, "bench.policy"), r),  # type: ignore[misc]
+        rows.append((f"{n} tier rows: parse", best_of(lambda t=text: parse_text(t, "bench.policy"), r),  # type: ignore[misc]
                      f"{len(text.encode())} bytes"))
         check, sweep = checker_seconds(text, r)
         rows.append((f"{n} tier rows: the checker (every check)", check, ""))
         rows.append((f"{n} tier rows: the tier sweep alone", sweep, "E400-E403, W701"))
 
     chain = one_clause("1分", " and ".join(["foreign"] * 10_000))
-    rows.append(("`and` chain of 10,000: check+fmt+eval", best(lambda: run_all_stages(chain), r), "flat: any length"))
+    rows.append(("`and` chain of 10,000: check+fmt+eval", best_of(lambda: run_all_stages(chain), r), "flat: any length"))
     deep = MAX_DEPTH  # each construct is a level; figures, names and the statement are not
     for name, value, when in [
         ("unary -", "- " * deep + "1分", None),
@@ -161,13 +152,13 @@ def main() -> None:
     ]:
         text = one_clause(value, when)
         assert "E111" not in codes(text), name
-        rows.append((f"{name} nested {deep} deep: check+fmt+eval", best(lambda t=text: run_all_stages(t), r),  # type: ignore[misc]
+        rows.append((f"{name} nested {deep} deep: check+fmt+eval", best_of(lambda t=text: run_all_stages(t), r),  # type: ignore[misc]
                      "within MAX_DEPTH"))
     for name, value in [("max(", "max(" * 10_000 + "1分" + ")" * 10_000),
                         ("if", "if foreign then " * 10_000 + "1分" + " else 2分" * 10_000)]:
         text = one_clause(value)
         assert "E111" in codes(text), name
-        rows.append((f"{name} nested 10,000 deep: check", best(lambda t=text: check_text(t, "bench.policy"), r),
+        rows.append((f"{name} nested 10,000 deep: check", best_of(lambda t=text: check_text(t, "bench.policy"), r),
                      "refused: E111"))
 
     width = max(len(name) for name, _, _ in rows)
