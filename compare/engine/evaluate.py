@@ -31,11 +31,12 @@ from compare.engine.beneficiary import BeneficiaryRules, Choice, choose_benefici
 from compare.engine.compile import Compiler
 from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.graph import build_graph, computation_order
+from compare.engine.reading_deps import ReadingDeps
 from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import DAYS_PER_MONTH, Dim
-from dsl.walk import conjuncts, walk
+from dsl.walk import conjuncts
 
 # ---------------------------------------------------------------------- the compiled policy
 
@@ -160,12 +161,15 @@ class CompiledPolicy:
                 self.splits[ident] = CompiledSplit(ident, s, base, comp.c(s.when) if s.when is not None else None,
                                                    weights, concept, exact_w)
         # clause -> the readings its value or condition depends on (directly, through params or clauses)
-        self.reading_deps = _reading_deps(policy, [n.split(":", 1)[1] for n in self.order if n.startswith("clause:")])
-        self.split_deps = {sid: _deps_of(policy, self.reading_deps, sc.split.when) for sid, sc in self.splits.items()}
+        reads = ReadingDeps(policy)
+        for node in self.order:
+            if node.startswith("clause:"):
+                reads.add_clause(node.split(":", 1)[1])
+        self.reading_deps = reads.clauses
+        self.split_deps = {sid: reads.of(sc.split.when) for sid, sc in self.splits.items()}
         # concept -> who receives it: the beneficiary rules of each clause and share that gives it
         self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
-        self.beneficiary_deps = {c: frozenset().union(*(_deps_of(policy, self.reading_deps, rule.when)
-                                                          for r in rules for rule, _ in r.conditional))
+        self.beneficiary_deps = {c: frozenset().union(*(reads.of(rule.when) for r in rules for rule, _ in r.conditional))
                                  for c, rules in self.beneficiary_rules.items()}
         # concept -> the dimension its outcome is reported in (a split's shares take their clause's)
         self.concept_dims: dict[str, Dim | None] = {}
@@ -299,43 +303,6 @@ class CompiledPolicy:
                          if (c in numeric or c in boolean) and all(r.source in gave for r in rules)}
         return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
                         eligible, beneficiaries, env.fx, dict(env.readings))
-
-
-def _deps_of(policy: Policy, clause_deps: dict[str, frozenset[str]], e: object) -> frozenset[str]:
-    """The readings expression `e` reads, given the clauses' (`clause_deps`)."""
-    return frozenset(_reading_deps(policy, [], clause_deps, e)[""]) if e is not None else frozenset()
-
-
-def _reading_deps(policy: Policy, clauses_in_order: list[str], known: dict[str, frozenset[str]] | None = None,
-                  extra: object = None) -> dict[str, frozenset[str]]:
-    """Clause id -> the readings its condition and value read: `by reading` in them, in the params
-    they name and in the clauses they refer to (those come earlier in the computation order)."""
-    deps: dict[str, frozenset[str]] = dict(known or {})
-    params: dict[str, frozenset[str]] = {}
-
-    def of(e: object, seen: frozenset[str] = frozenset()) -> set[str]:
-        out: set[str] = set()
-        for x in walk(e):
-            if isinstance(x, A.ByReading):
-                out.add(x.reading)
-            elif isinstance(x, A.Name):
-                name = x.dotted
-                if name in deps:
-                    out |= deps[name]
-                elif name in policy.params and name not in seen:
-                    if name not in params:
-                        v = policy.params[name].value
-                        parts = [v.committed, v.stretch] if isinstance(v, A.Target) else [v]
-                        params[name] = frozenset(set().union(*(of(p, seen | {name}) for p in parts if p is not None)))
-                    out |= params[name]
-        return out
-
-    for cid in clauses_in_order:
-        c = policy.clauses[cid]
-        deps[cid] = frozenset(of(c.when) | of(c.value))
-    if extra is not None:
-        deps[""] = frozenset(of(extra))
-    return deps
 
 
 def _share(fen: Any, w: Fraction) -> Any:
