@@ -15,24 +15,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compare.data.headers import Unit
-from compare.engine.batch import CNY, USD
+from compare.data import validate
+from compare.data.headers import CURRENCY_WORDS, Unit
+from compare.engine.batch import CNY
+from dsl.units import SCALES
 
 # Cells read as "not given", in every format (pandas writes NaN, Excel #N/A, databases NULL).
 NULL_WORDS = ("", "nan", "NaN", "NAN", "none", "None", "NONE", "null", "NULL", "Null", "n/a", "N/A", "NA", "#N/A")
 TRUE_WORDS = ("true", "yes", "y", "1", "是", "t")
 FALSE_WORDS = ("false", "no", "n", "0", "否", "f")
 
-# The largest amount a record may give (10万亿, in its currency): converted at any plausible rate
-# it stays below 2^53 fen, where the engine's whole-fen arithmetic is exact.
-MAX_AMOUNT = 1e13
+MAX_AMOUNT = float(validate.MAX_AMOUNT)  # 10万亿 in its currency: below 2^53 fen at any plausible rate
 
 _NUM = r"-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?"
 _MONEY = (r"^(?P<code>USD|CNY|RMB)?\s*(?P<num>-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<scale>万亿|万|亿|千)?\s*"
           r"(?P<unit>美元|元|人民币|USD|CNY|RMB)?$")
 _RATIO = r"^(?P<num>-?[0-9]+(?:\.[0-9]+)?)\s*(?P<sign>%|‰)?$"
-_SCALE = {"": 1.0, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}
-_CURRENCY = {"美元": USD, "USD": USD, "元": CNY, "人民币": CNY, "CNY": CNY, "RMB": CNY}
+_SCALE = {word: float(factor) for word, factor in SCALES.items()}
 
 MONEY_HINT = "write it as in the texts: 4000万美元, 1.5亿元, 200万元, or USD 40000000"
 
@@ -135,9 +134,8 @@ def money(arr: pa.Array, unit: Unit | None, name: str, bad: Bad, cap: int) -> tu
 
 
 # Units a cell most often ends with, longest first: read without a regular expression.
-_SUFFIXES = (("万亿美元", 1e12, USD), ("万亿元", 1e12, CNY), ("万美元", 1e4, USD), ("亿美元", 1e8, USD),
-             ("千美元", 1e3, USD), ("万元", 1e4, CNY), ("亿元", 1e8, CNY), ("千元", 1e3, CNY), ("美元", 1.0, USD),
-             ("元", 1.0, CNY))
+_SUFFIXES = sorted(((scale + unit, factor, CURRENCY_WORDS[unit]) for scale, factor in _SCALE.items()
+                    for unit in ("美元", "元")), key=lambda s: -len(s[0]))
 
 
 def _np(arr: pa.Array, fill: object = False) -> np.ndarray:
@@ -182,7 +180,7 @@ def _money_regex(s: pa.Array) -> tuple[np.ndarray, ...]:
     ok = matched & ~wrong & ~odd
     numbers = pc.replace_substring(pc.if_else(pa.array(ok), num, pa.scalar(None, pa.string())), ",", "")
     x = np.nan_to_num(_floats(numbers.cast(pa.float64())), nan=0.0)
-    cur = _lookup(pc.if_else(pa.array(has_code), code, cell_unit), _CURRENCY, -1).astype(np.int64)
+    cur = _lookup(pc.if_else(pa.array(has_code), code, cell_unit), CURRENCY_WORDS, -1).astype(np.int64)
     return ok, odd, x, _lookup(scale, _SCALE, 1.0), cur
 
 
