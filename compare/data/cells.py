@@ -22,8 +22,7 @@ from dsl.units import SCALES
 
 # Cells read as "not given", in every format (pandas writes NaN, Excel #N/A, databases NULL).
 NULL_WORDS = ("", "nan", "NaN", "NAN", "none", "None", "NONE", "null", "NULL", "Null", "n/a", "N/A", "NA", "#N/A")
-TRUE_WORDS = ("true", "yes", "y", "1", "是", "t")
-FALSE_WORDS = ("false", "no", "n", "0", "否", "f")
+TRUE_WORDS, FALSE_WORDS = validate.TRUE_WORDS, validate.FALSE_WORDS
 
 MAX_AMOUNT = float(validate.MAX_AMOUNT)  # 10万亿 in its currency: below 2^53 fen at any plausible rate
 

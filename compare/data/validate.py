@@ -27,8 +27,8 @@ CURRENCIES = {"元": CNY, "CNY": CNY, "RMB": CNY, "美元": USD, "USD": USD}
 _MONEY = re.compile(r"^\s*(?:(USD|CNY|RMB)\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)|(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*"
                     r"(万亿|万|亿|千)?\s*(美元|元|USD|CNY|RMB))\s*$")
 _RATIO = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(%|‰)?\s*$")
-_TRUE = {"true", "yes", "y", "1", "是", "t"}
-_FALSE = {"false", "no", "n", "0", "否", "f", ""}
+TRUE_WORDS = ("true", "yes", "y", "1", "是", "t")
+FALSE_WORDS = ("false", "no", "n", "0", "否", "f")
 
 # ------------------------------------------------------------------ value parsers
 
@@ -93,9 +93,9 @@ def parse_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     s = str(value).strip().lower()
-    if s in _TRUE:
+    if s in TRUE_WORDS:
         return True
-    if s in _FALSE:
+    if s in FALSE_WORDS or s == "":  # a record's empty value: false
         return False
     raise FieldError(f"`{value}` is not true or false", "write true or false")
 
