@@ -103,17 +103,22 @@ def from_frame(data: Any, units: Mapping[str, str] | None = None, cap: int = CAP
     """A pandas DataFrame, a pyarrow Table or RecordBatch, or a dict of columns (numpy arrays, lists),
     column-wise (no per-row dicts).  Row k of the input is "row k+1" in messages; NaN and None are
     "not given"; columns that are not fields are carried through."""
+    if not is_table(data):
+        raise TypeError("projects are a DataFrame, a pyarrow Table, a dict of columns or a list of dicts")
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if isinstance(data, pa.Table):
         table = data
-    elif hasattr(data, "columns") and hasattr(data, "dtypes"):  # a pandas DataFrame, column by column
-        table = pa.table({str(k): _array(data[k]) for k in data.columns})
     elif isinstance(data, Mapping):
         table = pa.table({str(k): _array(v) for k, v in data.items()})
-    else:
-        raise TypeError("projects are a DataFrame, a pyarrow Table, a dict of columns or a list of dicts")
+    else:  # a pandas DataFrame, column by column
+        table = pa.table({str(k): _array(data[k]) for k in data.columns})
     return validate_table(table, RowLocator("<projects>"), dict(units or {}), cap)
+
+
+def is_table(data: Any) -> bool:
+    """Whether `data` is given by columns: a pyarrow Table or RecordBatch, a dict of columns, a DataFrame."""
+    return isinstance(data, (pa.Table, pa.RecordBatch, Mapping)) or (hasattr(data, "columns") and hasattr(data, "dtypes"))
 
 
 def _array(values: Any) -> pa.Array:
