@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dsl.ast import Span
@@ -142,14 +142,19 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
-def render(diag: Diagnostic, source_lines: list[str] | None) -> str:
+def render(diag: Diagnostic, source_lines: Sequence[str] | Mapping[int, str] | None) -> str:
     """The diagnostic for a terminal.  File name, message, hint and the echoed source line pass through
     `printable` (an ESC or U+202E in a policy is shown as ``\\x1b``, ``\\u202e``), and the caret is
-    measured on the escaped text, so it stays under the spot."""
+    measured on the escaped text, so it stays under the spot.  `source_lines`: the file's lines, or
+    just the ones diagnostics point at (line number -> text: a project file of a million rows)."""
     s = diag.span
     out = [printable(f"{s.file}:{s.line}:{s.column}: {diag.severity}[{diag.code}]: {diag.message}")]
-    if source_lines is not None and 1 <= s.line <= len(source_lines):
-        line = source_lines[s.line - 1].rstrip("\r\n").replace("\t", " ")
+    if isinstance(source_lines, Mapping):
+        text = source_lines.get(s.line)
+    else:
+        text = source_lines[s.line - 1] if source_lines is not None and 1 <= s.line <= len(source_lines) else None
+    if text is not None:
+        line = text.rstrip("\r\n").replace("\t", " ")
         if len(line) > 200:  # a huge line: show the window around the spot
             start = max(0, s.column - 80)
             prefix = "…" if start else ""

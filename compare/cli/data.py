@@ -52,9 +52,7 @@ def print_input_error(e: InputError) -> None:
     from dsl.diagnostics import render
 
     for d in e.diagnostics:
-        line = e.lines.get(d.span.line)
-        shown = [""] * (d.span.line - 1) + [line] if line is not None else None
-        sys.stderr.write(render(d, shown) + "\n\n")
+        sys.stderr.write(render(d, e.lines) + "\n\n")
     if e.more:
         sys.stderr.write(f"… and {e.more} more problems in this file (the first {len(e.diagnostics)} are shown)\n")
 
