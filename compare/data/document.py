@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from compare.data.records import InputError, Record
+from compare.data.records import TEXT_FIELDS, InputError, Record
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 
@@ -47,10 +47,6 @@ IN_FULL_HINT = "write each project's fields out in full"
 
 _YAML_CORE = "tag:yaml.org,2002:"
 _WS = re.compile(r"[ \t\n\r]*")
-
-
-# Fields whose values are text: a project's scalar under these keys is kept as written.
-_TEXT_FIELDS = frozenset({"id", "referral", "grade", "industry"})
 
 
 def _error(code: str, message: str, path: str, line: int, col: int, hint: str | None, width: int = 1) -> InputError:
@@ -211,7 +207,7 @@ class _Yaml:
                 top.key = self.key(ev, top.seen)
             else:
                 v: Any
-                if isinstance(ev, yaml.ScalarEvent) and len(stack) == 1 and top.key in _TEXT_FIELDS and \
+                if isinstance(ev, yaml.ScalarEvent) and len(stack) == 1 and top.key in TEXT_FIELDS and \
                         not (ev.implicit[0] and ev.value in ("", "~", "null", "Null", "NULL")):
                     v = ev.value  # as written: `id: 0123` is 0123 (not octal 83), `referral: no` is `no`
                 elif isinstance(ev, yaml.ScalarEvent):

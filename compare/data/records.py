@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsl.diagnostics import Diagnostic
+from dsl.schema import FIELDS
 from dsl.textsafe import printable
+from dsl.units import Dim
+
+# Fields whose values are text (`id: 0123` is 0123, `referral: no` is `no`): every reader keeps them as written.
+TEXT_FIELDS = frozenset(name for name, f in FIELDS.items() if f.dim in (Dim.TEXT, Dim.CHOICE))
 
 
 class FieldError(ValueError):

@@ -17,13 +17,9 @@ from typing import Any
 import pyarrow as pa
 
 from compare.data.locate import CsvLocator, RecordLocator, RowLocator
-from compare.data.records import InputError, Record
+from compare.data.records import TEXT_FIELDS, InputError, Record
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
-from dsl.schema import FIELDS
-from dsl.units import Dim
-
-TEXT_FIELDS = [name for name, f in FIELDS.items() if f.dim in (Dim.TEXT, Dim.CHOICE)]
 
 
 def _problem(path: str, message: str, hint: str | None, line: int = 1, code: str = "E800") -> InputError:
@@ -126,7 +122,7 @@ def read_jsonl(path: Path) -> tuple[pa.Table, RowLocator | RecordLocator]:
 
     p = str(path)
     try:
-        schema = pa.schema([(h, pa.string()) for h in TEXT_FIELDS])
+        schema = pa.schema([(h, pa.string()) for h in sorted(TEXT_FIELDS)])
         table = pjson.read_json(path, parse_options=pjson.ParseOptions(explicit_schema=schema,
                                                                        unexpected_field_behavior="infer"))
         return table, RowLocator(p)
