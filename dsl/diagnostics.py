@@ -87,6 +87,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E809": ("error", "unsafe YAML (tag or alias)"),
     "E810": ("error", "project file too large for its format"),
     "E811": ("error", "unit of a column does not fit its field"),
+    # scenario files (what-if simulation)
+    "E900": ("error", "scenario file cannot be read"),
+    "E901": ("error", "scenario does not match the schema"),
+    "E902": ("error", "unsafe YAML in a scenario (tag, anchor, alias or merge key)"),
+    "E903": ("error", "key given twice in a scenario"),
+    "E904": ("error", "scenario is inconsistent"),
+    "E910": ("error", "reform does not fit its policy"),
+    "E911": ("error", "transplant cannot be made"),
     # warnings
     "W700": ("warning", "clause can never fire"),
     "W701": ("warning", "tier is shadowed by an earlier tier"),

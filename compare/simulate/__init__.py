@@ -1,0 +1,1 @@
+"""What-if simulation: reforms, transplants, portfolios, sweeps, Monte Carlo, readings, plots."""
