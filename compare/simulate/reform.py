@@ -87,7 +87,8 @@ def changed_items(policy: Policy, changes: Sequence[Change], reform: str) -> lis
 
 def _item(policy: Policy, key: str) -> Any:
     kind, ident = key.split(":", 1)
-    return {"clause": policy.clauses, "param": policy.params, "split": policy.splits}[kind][ident]
+    tables: dict[str, dict[str, Any]] = {"clause": policy.clauses, "param": policy.params, "split": policy.splits}
+    return tables[kind][ident]
 
 
 def revision_text(name: str, base: str, items: Sequence[A.Item], note: str, source: str | None = None) -> str:
@@ -141,7 +142,8 @@ def substitute(policy: Policy, values: Mapping[str, Node], figures: Mapping[str,
     for key, nodes in by_item.items():
         rebuilt: list[tuple[Any, Any]] = []
         kind, ident = key.split(":", 1)
-        table = {"clause": out.clauses, "param": out.params, "split": out.splits}[kind]
+        tables: dict[str, dict[str, Any]] = {"clause": out.clauses, "param": out.params, "split": out.splits}
+        table = tables[kind]
         table[ident] = swap(table[ident], nodes, rebuilt)
         for old, new in rebuilt:
             ty = policy.node_types.get(id(old))

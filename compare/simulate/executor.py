@@ -1,0 +1,83 @@
+"""Where blocks of work run: here, one after another, or on Dask workers (`--executor dask`).
+
+A block (a slice of sweep points, a block of Monte Carlo draws) is a call of a module-level function
+on picklable arguments (checked policies, not compiled ones: closures do not pickle); its result
+depends only on its arguments, so the order and place blocks run in cannot change the outcome.
+Results come back in the order of the blocks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+EXECUTORS = ("local", "dask")
+
+
+class ExecutorError(RuntimeError):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def map_blocks(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], executor: str = "local",
+               scheduler: str | None = None, done: Callable[[int], None] | None = None) -> list[Any]:
+    """`fn(*block)` for every block, in order.  `executor`: local or dask (`scheduler`: a Dask scheduler
+    address, else a local cluster of this machine's cores); `done(k)` after each block finishes."""
+    if executor == "local":
+        return _local(fn, blocks, done)
+    if executor != "dask":
+        raise ExecutorError(f"unknown executor `{executor}`", "use local or dask")
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as e:
+        raise ExecutorError("the dask executor needs dask.distributed",
+                            "pip install 'policylab[dask]'") from e
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as e:
+        raise ExecutorError(f"cannot reach the Dask scheduler {scheduler}: {e}",
+                            "start one with `dask scheduler` and workers with `dask worker ADDRESS`") from e
+    try:
+        futures = [client.submit(fn, *args, pure=False) for args in blocks]
+        index = {f.key: k for k, f in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        for f in as_completed(futures):
+            k = index[f.key]
+            results[k] = f.result()
+            if done is not None:
+                done(k)
+        return results
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Callable[[int], None] | None) -> list[Any]:
+    """Here: several blocks on this machine's cores (forked processes: numpy work on small batches is
+    mostly Python, which threads would serialise), one block in this process."""
+    workers = min(len(blocks), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        for k, args in enumerate(blocks):
+            out.append(fn(*args))
+            if done is not None:
+                done(k)
+        return out
+    results: list[Any] = [None] * len(blocks)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {pool.submit(fn, *args): k for k, args in enumerate(blocks)}
+        for f in as_completed(futures):
+            results[futures[f]] = f.result()
+            if done is not None:
+                done(futures[f])
+    return results

@@ -1,0 +1,112 @@
+"""The lines of a simulation: each baseline policy and each reform, checked and compiled once.
+
+A reform stacks on its base (a policy or an earlier reform) and is compared with its root, the
+baseline policy it comes from: per-project deltas are taken against the root, and in the
+competitiveness table a reform stands in for its root among the other cities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compare.engine.evaluate import CompiledPolicy
+from compare.simulate.reform import NO_SPAN, Reform, ReformError, apply_changes
+from compare.simulate.transplant import apply_transplant
+from dsl.diagnostics import Diagnostic
+from dsl.model import Policy
+
+
+@dataclass
+class Line:
+    name: str  # the policy id, or the reform's name
+    policy: Policy
+    compiled: CompiledPolicy
+    root: str  # the baseline it derives from (its own name for a baseline)
+    readings: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # a reform's revision, as checked
+    reform: Reform | None = None
+
+    @property
+    def city(self) -> str:
+        return self.policy.city
+
+    @property
+    def label(self) -> str:
+        return f"{self.policy.city_label} {self.name}"
+
+    @property
+    def is_reform(self) -> bool:
+        return self.reform is not None
+
+
+def _readings_for(policy: Policy, chosen: Mapping[str, str]) -> dict[str, str]:
+    return {r: o for r, o in chosen.items() if r in policy.readings}
+
+
+def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
+                readings: Mapping[str, Mapping[str, str]], folder: Path, search: Sequence[Path]) -> list[Line]:
+    """Baselines (in order), then reforms (in order, each on its base).  `readings`: per policy id or
+    reform name, reading -> option (a reform takes its root's, then its own).  Reform revisions are
+    written to `folder`.  ReformError for a reform that does not check."""
+    lines: dict[str, Line] = {}
+    folders = [folder, *dict.fromkeys(p.path.parent for p in policies), *search]
+    for p in policies:
+        chosen = _readings_for(p, readings.get(p.id, {}))
+        lines[p.id] = Line(p.id, p, CompiledPolicy(p), p.id, chosen)
+    from dsl.lark_parser import keywords
+
+    for r in reforms:
+        if r.name in keywords():  # the reform becomes a policy id: a keyword would not parse
+            raise ReformError([Diagnostic("E910", f"reform name `{r.name}` is a keyword of the policy language", r.where,
+                                          f"choose another name, e.g. `{r.name}_reform`")])
+        base = lines.get(r.base)
+        if base is None:
+            raise ReformError([Diagnostic("E910", f"reform `{r.name}`: its base `{r.base}` is neither a policy of "
+                                                  "the run nor an earlier reform", r.where,
+                                          "bases: " + ", ".join(lines))])
+        policy, text = base.policy, ""
+        if r.extends is not None:
+            policy, text = _extending(r, base, folders)
+        if r.transplant is not None:
+            donor = lines.get(r.transplant.donor)
+            if donor is None:
+                raise ReformError([Diagnostic("E911", f"reform `{r.name}`: transplant from `{r.transplant.donor}`, "
+                                                      "which is not a policy of the run", r.transplant.where,
+                                              "add it to `policies`")])
+            step = r.name if not r.changes else f"{r.name}__transplant"
+            policy, text = apply_transplant(policy, donor.policy, r.transplant, step, folder, folders)
+        if r.changes:
+            policy, text = apply_changes(policy, r.changes, r.name, folder, folders)
+        chosen = {**base.readings, **_readings_for(policy, readings.get(r.name, {}))}
+        lines[r.name] = Line(r.name, policy, CompiledPolicy(policy), base.root, chosen, text, r)
+    return list(lines.values())
+
+
+def _extending(r: Reform, base: Line, search: Sequence[Path]) -> tuple[Policy, str]:
+    """A reform written as a policy file that `extends` the base (its id or a reform's name)."""
+    assert r.extends is not None
+    if not r.extends.is_file():
+        raise ReformError([Diagnostic("E910", f"reform `{r.name}`: no such policy file: {r.extends}", r.where,
+                                      "the path is relative to the scenario file")])
+    text = r.extends.read_text(encoding="utf-8")
+    policy = _check_file(r.extends, search)
+    chain = [info.ast.header.id for info in policy.files]
+    if base.policy.id not in chain:
+        raise ReformError([Diagnostic("E910", f"reform `{r.name}`: {r.extends} does not extend `{base.policy.id}`",
+                                      r.where, f"its chain: {' → '.join(chain)}; write `extends {base.policy.id}`")])
+    return policy, text
+
+
+def _check_file(path: Path, search: Sequence[Path]) -> Policy:
+    from dsl.cache import check_paths_cached
+
+    result = check_paths_cached([path], [path.parent, *search], cache=False)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or not result.policies:
+        raise ReformError(errors or [Diagnostic("E910", f"{path} did not check", NO_SPAN)], result.texts)
+    return result.policies[0]
+
+
+__all__ = ["Line", "build_lines"]

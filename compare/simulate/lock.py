@@ -1,0 +1,51 @@
+"""`scenario.lock`: what a simulation's results depend on, so a rerun can be checked against them.
+
+The scenario file's hash, each line's policy files and source texts (sha256), the seed, and the
+versions of Python and the packages that compute or write the results.  No time stamp: the same
+scenario and seed give a byte-identical lock, as they give byte-identical tables and plots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+from compare.simulate.lines import Line
+from compare.simulate.scenario import Scenario
+
+PACKAGES = ("policylab", "numpy", "pyarrow", "matplotlib", "lark", "pyyaml", "jsonschema")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def lock_data(sc: Scenario, lines: Sequence[Line]) -> dict[str, Any]:
+    policies: dict[str, Any] = {}
+    for ln in lines:
+        files = []
+        for info in ln.policy.files:
+            entry = {"id": info.ast.header.id, "sha256": _sha(info.text.encode("utf-8"))}
+            if info.source_text is not None and info.source_path is not None:
+                entry["source"] = info.source_path.name
+                entry["source_sha256"] = _sha(info.source_text.encode("utf-8"))
+            files.append(entry)
+        policies[ln.name] = {"city": ln.city, "root": ln.root, "files": files, "readings": dict(sorted(ln.readings.items()))}
+    return {
+        "lock_version": 1,
+        "scenario": {"name": sc.data["name"], "sha256": sc.sha256},
+        "seed": sc.data.get("seed"),
+        "policies": policies,
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+    }

@@ -1,0 +1,274 @@
+"""A scenario run from start to end: policies and reforms, the portfolio, the analyses, the results.
+
+    results = run_scenario(load_scenario(path))
+
+Every problem the scenario's file cannot show by itself (a policy that is not found or does not
+check, a figure path or value that does not fit, a reform that does not check) is a diagnostic at the
+scenario key that caused it (ScenarioError), never a traceback.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from compare.data.read import read_projects
+from compare.data.records import InputError
+from compare.data.table import outcome_table
+from compare.engine.batch import ProjectBatch
+from compare.engine.runs import choose_rates
+from compare.simulate import montecarlo as mc
+from compare.simulate import sweep as sw
+from compare.simulate.comparison import PER_PROJECT_LIMIT, Comparison
+from compare.simulate.compmap import competition_grid
+from compare.simulate.executor import map_blocks
+from compare.simulate.figures import FigureError
+from compare.simulate.lines import Line, build_lines
+from compare.simulate.lock import lock_data
+from compare.simulate.portfolio import stream
+from compare.simulate.readings import combinations, tornado
+from compare.simulate.reform import Change, Reform, ReformError, Transplant
+from compare.simulate.results import Results
+from compare.simulate.scenario import Scenario, ScenarioError
+from compare.simulate.scenario_yaml import YamlError, read_yaml
+from compare.simulate.totals import concept_label, unit_of
+from dsl.cache import check_paths_cached
+from dsl.load import find_policy
+from dsl.model import Policy
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+SWEEP_BLOCK = 10  # sweep points per block of work
+
+
+def _fail(sc: Scenario, keys: Sequence[str | int], message: str, hint: str | None = None) -> ScenarioError:
+    return ScenarioError([sc.error(tuple(keys), message, hint)], sc.text)
+
+
+def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
+    policies = []
+    for k, ref in enumerate(sc.data["policies"]):
+        path = sc.folder / ref if str(ref).endswith(".policy") else None
+        if path is None:
+            found, hint = find_policy(str(ref), [sc.folder, *search])
+            if found is None:
+                raise _fail(sc, ("policies", k), f"no policy `{ref}`", hint or "a bundled id or a path to a .policy file")
+            path = found
+        elif not path.is_file():
+            raise _fail(sc, ("policies", k), f"no such policy file: {path}", "paths are relative to the scenario file")
+        result = check_paths_cached([path], [path.parent, *search])
+        errors = [d for d in result.diagnostics if d.is_error]
+        if errors or not result.policies:
+            raise ReformError(errors, result.texts)
+        policies.append(result.policies[0])
+    return policies
+
+
+def reforms_of(sc: Scenario) -> list[Reform]:
+    out = []
+    for k, r in enumerate(sc.data.get("reforms", [])):
+        changes: list[Change] = []
+        if "overrides" in r:
+            changes += _overrides(sc, k, sc.folder / r["overrides"])
+        changes += [Change(str(key), value, sc.where("reforms", k, "set", key)) for key, value in r.get("set", {}).items()]
+        t = r.get("transplant")
+        out.append(Reform(r["name"], r["base"], tuple(changes), sc.folder / r["extends"] if "extends" in r else None,
+                          Transplant(t["from"], tuple(t["concepts"]), sc.where("reforms", k, "transplant"))
+                          if t else None, sc.where("reforms", k)))
+    return out
+
+
+def _overrides(sc: Scenario, k: int, path: Path) -> list[Change]:
+    """A YAML file of `PATH: VALUE` (a reform's `overrides`), each change at its line in that file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise _fail(sc, ("reforms", k, "overrides"), f"cannot read {path}: {getattr(e, 'strerror', None) or e}",
+                    "a YAML file of `figure.path: value` lines, relative to the scenario file") from None
+    try:
+        data, spans, dups = read_yaml(text, str(path))
+    except YamlError as e:
+        raise ReformError([e.diagnostic], {str(path): text}) from None
+    if dups:
+        raise ReformError(dups, {str(path): text})
+    if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) for v in data.values()):
+        raise _fail(sc, ("reforms", k, "overrides"), f"{path} is not a mapping of figure paths to values",
+                    "write one `fdi_arrival_reward.cap: 8000万元` per line")
+    return [Change(str(key), value, spans.at((key,))) for key, value in data.items()]
+
+
+def rate_of(sc: Scenario, policies: Sequence[Policy]) -> tuple[mc.Rate, str]:
+    fx = sc.data.get("fx")
+    if isinstance(fx, dict):
+        return mc.Rate(float(fx["low"]), float(fx["high"])), f"USD→CNY {fx['low']}–{fx['high']} (a range: Monte " \
+                                                             f"Carlo draws it; single runs use the midpoint)"
+    rates = choose_rates(policies, fx)
+    return mc.Rate(rates.rates[0], rates.rates[0]), rates.note
+
+
+def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int) -> tuple[Any, pa.Table | None]:
+    """An iterator of batches, and the carried columns of a file portfolio."""
+    spec = sc.data["portfolio"]
+    if "file" in spec:
+        try:
+            read = read_projects(sc.folder / spec["file"])
+        except InputError as e:
+            raise ScenarioError(e.diagnostics, sc.text) from e
+        return iter([read.batch]), read.carry
+    sample = spec["sample"]
+    try:
+        return stream(sample, int(sample["size"]), int(sc.data["seed"]), chunk_size, fx=rate.mid,
+                      folder=sc.folder), None
+    except ValueError as e:
+        raise _fail(sc, ("portfolio", "sample"), str(e)) from e
+
+
+def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "local", scheduler: str | None = None,
+                 progress: Progress | None = None, chunk_size: int = 1_000_000,
+                 extra: Sequence[Reform] = ()) -> Results:
+    """Run the scenario; `extra`: reforms after the scenario's own (`--set` on the command line)."""
+    tick = progress or (lambda what, done, total: None)
+    policies = load_policies(sc, search)
+    work = Path(tempfile.mkdtemp(prefix="policylab-sim-"))
+    try:
+        lines = build_lines(policies, [*reforms_of(sc), *extra], sc.data.get("readings", {}), work, search)
+    except FigureError as e:  # pragma: no cover - reforms report FigureError as E910
+        raise _fail(sc, ("reforms",), str(e), e.hint) from e
+    rate, note = rate_of(sc, policies)
+    analyses = sc.data["analyses"]
+    res = Results(sc.data["name"], sc.data.get("title", sc.data["name"]))
+    res.meta = {"rate": note, "fx": rate.mid, "lines": [{"name": ln.name, "label": ln.label, "city": ln.city,
+                                                         "root": ln.root, "readings": ln.readings} for ln in lines],
+                "labels": {ln.name: ln.label for ln in lines}, "notes": []}
+    res.revisions = {ln.name: ln.text for ln in lines if ln.text}
+    for src in work.glob("sources/*"):
+        res.sources[f"sources/{src.name}"] = src.read_bytes()
+    batches, carry = portfolio(sc, rate, chunk_size)
+    first: ProjectBatch | None = None
+    size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
+    comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)
+    per: pa.Table | None = None
+    if not analyses.get("compare", True):  # the other analyses take the first chunk only
+        batches = iter([next(batches)])
+    for batch in batches:
+        first = first or batch
+        if not analyses.get("compare", True):
+            break
+        results = [ln.compiled.outcomes(ln.compiled.run(batch, rate.mid, ln.readings)) for ln in lines]
+        comp.add(batch, results, rate.mid)
+        tick("portfolio", comp.projects, size or batch.n)
+        if comp.chunks == 1 and comp.per_project and batch.n <= PER_PROJECT_LIMIT:
+            per = outcome_table(results, carry, False, dims=[ln.compiled.concept_dims for ln in lines], notes=[note])
+        del batch, results  # the next chunk is built before this one would otherwise be freed
+    assert first is not None
+    if analyses.get("compare", True):
+        res.tables.update({"totals": comp.totals_table(), "by_beneficiary": comp.beneficiary_table(),
+                           "wins": comp.wins_table()})
+        if any(ln.is_reform for ln in lines):
+            res.tables["delta_summary"] = comp.delta_summary()
+        for name, table in (("deltas", comp.deltas_table()), ("competitiveness", comp.competitiveness_table())):
+            if table is not None:
+                res.tables[name] = table
+        if per is not None and comp.chunks == 1:
+            res.tables["per_project"] = per
+        else:
+            res.meta["notes"].append(f"{comp.projects} projects in {comp.chunks} chunks: per-project tables not kept; "
+                                     f"sweeps and readings use the first chunk ({first.n} projects)")
+    _concept_meta(res, lines)
+    if "sweep" in analyses:
+        res.tables["sweep"] = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
+    if "monte_carlo" in analyses:
+        _monte_carlo(sc, analyses["monte_carlo"], lines, rate, executor, scheduler, tick, res)
+    if "readings" in analyses:
+        _readings(sc, analyses["readings"], lines, first, rate.mid, res)
+    if "competition_map" in analyses:
+        _competition_map(sc, analyses["competition_map"], lines, rate.mid, res)
+    res.lock = lock_data(sc, lines)
+    return res
+
+
+def _concept_meta(res: Results, lines: Sequence[Line]) -> None:
+    res.meta["concept_labels"] = {"money.total": "支付合计（有数额部分） money paid, outcomes with a figure"}
+    res.meta["units"] = {"money.total": "CNY"}
+    for ln in lines:
+        for c in ln.compiled.concept_dims:
+            res.meta["concept_labels"].setdefault(c, concept_label(ln.policy, c))
+            res.meta["units"].setdefault(c, unit_of(ln.compiled, c))
+
+
+def _line(sc: Scenario, lines: Sequence[Line], name: str, keys: tuple[str | int, ...]) -> Line:
+    for ln in lines:
+        if ln.name == name:
+            return ln
+    raise _fail(sc, keys, f"`{name}` is neither a policy nor a reform of the scenario",
+                "names: " + ", ".join(ln.name for ln in lines))
+
+
+def _sweep(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: ProjectBatch, rate: float,
+           executor: str, scheduler: str | None, tick: Progress) -> pa.Table:
+    ln = _line(sc, lines, spec["policy"], ("analyses", "sweep", "policy"))
+    axes = []
+    for fkey, vkey in (("figure", "values"), ("figure2", "values2")):
+        if fkey not in spec:
+            continue
+        try:
+            axes.append(sw.axis(ln.policy, spec[fkey], spec[vkey], f"sweep of {spec[fkey]}"))
+        except FigureError as e:
+            raise _fail(sc, ("analyses", "sweep", fkey), str(e), e.hint) from e
+    first, second = axes[0], axes[1] if len(axes) > 1 else None
+    points = sw.sweep_points(first, second)
+    blocks = [(ln.policy, ln.name, first, second, points[i:i + SWEEP_BLOCK], batch, rate, ln.readings,
+               spec.get("concepts")) for i in range(0, len(points), SWEEP_BLOCK)]
+    parts = map_blocks(sw.run_points, blocks, executor, scheduler,
+                       lambda k: tick("sweep", min((k + 1) * SWEEP_BLOCK, len(points)), len(points)))
+    return pa.Table.from_pylist([row for part in parts for row in part])
+
+
+def _monte_carlo(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate: mc.Rate, executor: str,
+                 scheduler: str | None, tick: Progress, res: Results) -> None:
+    sample = sc.data["portfolio"].get("sample")
+    if sample is None:
+        raise _fail(sc, ("analyses", "monte_carlo"), "Monte Carlo draws portfolios: the portfolio must be `sample`",
+                    "declare portfolio.sample (a file portfolio is one fixed draw)")
+    draws = int(spec["draws"])
+    members = [(ln.name, ln.policy, ln.readings) for ln in lines]  # checked policies pickle; compiled ones do not
+    blocks = [(members, sample, int(sample["size"]), int(sc.data["seed"]), b, count, rate, sc.folder)
+              for b, count in mc.blocks(draws)]
+    parts = map_blocks(mc.run_block, blocks, executor, scheduler,
+                       lambda k: tick("monte carlo", min((k + 1) * mc.DRAWS_PER_BLOCK, draws), draws))
+    table = pa.Table.from_pylist([row for part in parts for row in part])
+    res.tables["monte_carlo"] = table
+    res.tables["monte_carlo_summary"] = mc.summary(table, spec.get("quantiles", [0.05, 0.5, 0.95]),
+                                                   float(spec.get("confidence", 0.95)))
+    res.meta["mc_concepts"] = spec.get("concepts")
+
+
+def _readings(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: ProjectBatch, rate: float,
+              res: Results) -> None:
+    names = spec.get("policies") or [ln.name for ln in lines if not ln.is_reform]
+    rows, combos = [], []
+    for k, name in enumerate(names):
+        ln = _line(sc, lines, name, ("analyses", "readings", "policies", k))
+        rows += tornado(ln, batch, rate, spec.get("concepts"))
+        more, note = combinations(ln, batch, rate, spec.get("concepts"))
+        combos += more
+        if note:
+            res.meta["notes"].append(note)
+    res.tables["tornado"] = pa.Table.from_pylist(rows)
+    res.tables["readings"] = pa.Table.from_pylist(combos)
+
+
+def _competition_map(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate: float, res: Results) -> None:
+    for k, name in enumerate(spec.get("policies") or []):
+        _line(sc, lines, name, ("analyses", "competition_map", "policies", k))
+    try:
+        rows, axes = competition_grid(spec, lines, rate)
+    except (ValueError, InputError) as e:
+        raise _fail(sc, ("analyses", "competition_map"), str(e)) from e
+    res.tables["competition_map"] = pa.Table.from_pylist(rows)
+    axes["x_title"] = f"{spec['x']['field']}"
+    axes["y_title"] = f"{spec['y']['field']}"
+    res.axes = axes

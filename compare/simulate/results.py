@@ -1,0 +1,203 @@
+"""A simulation's results: named tables (pyarrow), DataFrames for notebooks, plots, and the files.
+
+    res = simulate("examples/wuxi_fdi_cap.scenario.yaml")
+    res.totals            # DataFrame: per line and concept, [low, high] over the portfolio
+    res.plot_sweep()      # a matplotlib Figure
+
+`write(out)` puts every table as CSV, JSON and Parquet, every plot as PNG and SVG, the checked reform
+revisions and `scenario.lock` into a folder, built beside it and renamed into place at the end, so an
+interrupted run leaves the previous folder (or none), never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+TABLE_FORMATS = ("csv", "json", "parquet")
+PLOT_FORMATS = ("png", "svg")
+
+
+@dataclass
+class Results:
+    name: str
+    title: str
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # rate note, lines, notes
+    revisions: dict[str, str] = field(default_factory=dict)  # reform name -> .policy text
+    sources: dict[str, bytes] = field(default_factory=dict)  # sources/NAME -> text a transplant quotes
+    lock: dict[str, Any] = field(default_factory=dict)
+    axes: dict[str, Any] = field(default_factory=dict)  # the competition map's axes
+
+    def frame(self, name: str) -> Any:
+        """A table as a pandas DataFrame (empty if the scenario did not ask for it)."""
+        import pandas as pd
+
+        t = self.tables.get(name)
+        return t.to_pandas() if t is not None else pd.DataFrame()
+
+    totals = property(lambda self: self.frame("totals"))
+    by_beneficiary = property(lambda self: self.frame("by_beneficiary"))
+    per_project = property(lambda self: self.frame("per_project"))
+    deltas = property(lambda self: self.frame("deltas"))
+    delta_summary = property(lambda self: self.frame("delta_summary"))
+    competitiveness = property(lambda self: self.frame("competitiveness"))
+    wins = property(lambda self: self.frame("wins"))
+    sweep = property(lambda self: self.frame("sweep"))
+    monte_carlo = property(lambda self: self.frame("monte_carlo"))
+    monte_carlo_summary = property(lambda self: self.frame("monte_carlo_summary"))
+    tornado = property(lambda self: self.frame("tornado"))
+    readings = property(lambda self: self.frame("readings"))
+    competition_map = property(lambda self: self.frame("competition_map"))
+
+    # ------------------------------------------------------------ plots
+
+    def plots(self) -> dict[str, Any]:
+        """Plot name -> matplotlib Figure, for every analysis that ran."""
+        out: dict[str, Any] = {}
+        for name, make in (("totals", self.plot_totals), ("sweep", self.plot_sweep),
+                           ("monte_carlo", self.plot_distribution), ("tornado", self.plot_tornado),
+                           ("competition_map", self.plot_competition_map)):
+            key = {"totals": "totals", "sweep": "sweep", "monte_carlo": "monte_carlo", "tornado": "tornado",
+                   "competition_map": "competition_map"}[name]
+            if key in self.tables and self.tables[key].num_rows:
+                out[name] = make()
+        return out
+
+    def plot_totals(self) -> Any:
+        from compare.simulate import plots
+
+        frame = self.frame("by_beneficiary").rename(columns={"beneficiary": "concept", "beneficiary_label": "concept_label"})
+        frame["beneficiary"], frame["beneficiary_label"] = frame["concept"], frame["concept_label"]
+        return plots.city_bars(frame, f"{self.title}：按受益方合计 totals by beneficiary")
+
+    def plot_sweep(self) -> Any:
+        from compare.simulate import plots
+
+        frame = self.frame("sweep")
+        if "value2" in frame.columns and frame["value2"].notna().any():
+            return plots.sweep_heatmap(frame, f"{self.title}：参数扫描 sweep")
+        return plots.sweep_curve(frame, f"{self.title}：参数扫描 sweep",
+                                 str(frame["figure"].iloc[0]) if len(frame) else None)
+
+    def plot_distribution(self) -> Any:
+        from compare.simulate import plots
+
+        frame = self.frame("monte_carlo")
+        lines = self.meta.get("labels", {})
+        concepts = self.meta.get("concept_labels", {})
+        units = self.meta.get("units", {})
+        focus = self.meta.get("mc_concepts") or ["money.total"]  # default: what each city pays in all
+        frame = frame[frame["concept"].isin(focus)].copy()
+        frame["label"] = [lines.get(p, p) for p in frame["policy"]]
+        frame["concept_label"] = [concepts.get(c, c) for c in frame["concept"]]
+        frame["unit"] = [units.get(c, "") for c in frame["concept"]]
+        return plots.distribution(frame, f"{self.title}：蒙特卡洛 Monte Carlo")
+
+    def plot_tornado(self) -> Any:
+        from compare.simulate import plots
+
+        frame = self.frame("tornado")
+        frame = frame[frame["swing"] > 0] if len(frame) else frame
+        if len(frame):  # one concept per line: the one its readings move most
+            top = frame.sort_values(["policy", "swing"], ascending=[True, False]).groupby("policy").head(1)
+            keep = set(zip(top["policy"], top["concept"], strict=True))
+            frame = frame[[(p, c) in keep for p, c in zip(frame["policy"], frame["concept"], strict=True)]]
+        return plots.tornado(frame, f"{self.title}：解读敏感性 readings")
+
+    def plot_competition_map(self) -> Any:
+        from compare.simulate import plots
+
+        ax = self.axes
+        return plots.competition_map(self.frame("competition_map"), f"{self.title}：竞争地图 competition map",
+                                     ax.get("x_title", "x"), ax.get("y_title", "y"), bool(ax.get("x_log")))
+
+    # ------------------------------------------------------------ files
+
+    def write(self, out: Path, formats: Sequence[str] = (*TABLE_FORMATS, *PLOT_FORMATS)) -> list[Path]:
+        """Everything into folder `out` (replaced as a whole); the files written, relative to `out`."""
+        from compare.simulate import plots
+
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        written: list[Path] = []
+        try:
+            for name, table in sorted(self.tables.items()):
+                for fmt in (f for f in TABLE_FORMATS if f in formats):
+                    path = tmp / f"{name}.{fmt}"
+                    _write_table(table, path, fmt)
+                    written.append(path)
+            wanted = [f for f in PLOT_FORMATS if f in formats]
+            if wanted:
+                (tmp / "plots").mkdir()
+                for name, fig in self.plots().items():
+                    written += plots.save(fig, tmp / "plots" / name, wanted)
+            for name, text in sorted(self.revisions.items()):
+                (tmp / "policies").mkdir(exist_ok=True)
+                (tmp / "policies" / f"{name}.policy").write_text(text, encoding="utf-8")
+                written.append(tmp / "policies" / f"{name}.policy")
+            for rel, data in sorted(self.sources.items()):
+                path = tmp / "policies" / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            (tmp / "meta.json").write_text(_json(self.meta), encoding="utf-8")
+            (tmp / "scenario.lock").write_text(_json(self.lock), encoding="utf-8")
+            written += [tmp / "meta.json", tmp / "scenario.lock"]
+            _fsync_tree(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.rename(out, old)
+        os.rename(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+        return [p.relative_to(tmp) for p in written]
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _json(data: Any) -> str:
+    return json.dumps(_clean(data), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _write_table(table: pa.Table, path: Path, fmt: str) -> None:
+    if fmt == "csv":
+        pacsv.write_csv(table, path)
+    elif fmt == "parquet":
+        pq.write_table(table, path)
+    else:
+        rows = [_clean(r) for r in table.to_pylist()]
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)

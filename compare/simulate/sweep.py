@@ -1,0 +1,84 @@
+"""Sweeps: one or two figures of a line over a range of values, the portfolio's totals at each.
+
+The line is checked once; each point swaps the figures into the checked model and compiles it
+(compare.simulate.reform.substitute, about a millisecond), so only the swept line is evaluated again.
+Points are independent: an executor may run blocks of them anywhere (compare.simulate.executor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from compare.engine.batch import ProjectBatch
+from compare.engine.evaluate import CompiledPolicy
+from compare.simulate.figures import Figure, FigureError, Node, find_figure, parse_value, value_of, with_value
+from compare.simulate.reform import substitute
+from compare.simulate.totals import concept_label, concept_totals
+from dsl.model import Policy
+
+MAX_POINTS = 100_000
+
+
+@dataclass(frozen=True)
+class Axis:
+    figure: Figure
+    nodes: tuple[Node, ...]  # one per value
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(n) for n in self.nodes]
+
+
+def axis(policy: Policy, path: str, values: Any, derived: str) -> Axis:
+    """The figure at `path` and its values: a list, or {from, to, steps} (evenly spaced, inclusive;
+    money to the fen).  FigureError for a path or value that does not fit."""
+    fig = find_figure(policy, path)
+    if isinstance(values, dict):
+        lo, hi = parse_value(values["from"], fig, derived), parse_value(values["to"], fig, derived)
+        steps = int(values["steps"])
+        if steps < 2 or steps > MAX_POINTS:
+            raise FigureError(f"steps must be from 2 to {MAX_POINTS}, not {steps}")
+        a, b = Decimal(str(value_of(lo))), Decimal(str(value_of(hi)))
+        money = fig.dim.is_money
+        points = []
+        for k in range(steps):
+            v = a + (b - a) * k / (steps - 1)
+            points.append(with_value(lo, v.quantize(Decimal("0.01")) if money else v.normalize(), derived))
+        return Axis(fig, tuple(points))
+    return Axis(fig, tuple(parse_value(v, fig, derived) for v in values))
+
+
+def sweep_points(first: Axis, second: Axis | None) -> list[tuple[int, int | None]]:
+    """(index on the first axis, on the second) for every point, the first axis outermost."""
+    if second is None:
+        return [(i, None) for i in range(len(first.nodes))]
+    return [(i, j) for i in range(len(first.nodes)) for j in range(len(second.nodes))]
+
+
+def run_points(policy: Policy, name: str, first: Axis, second: Axis | None, points: Sequence[tuple[int, int | None]],
+               batch: ProjectBatch, rate: float, readings: dict[str, str], concepts: Sequence[str] | None
+               ) -> list[dict[str, Any]]:
+    """The totals of the swept line at each point: one row per point and concept."""
+    rows: list[dict[str, Any]] = []
+    for i, j in points:
+        values = {first.figure.path: first.nodes[i]}
+        if second is not None and j is not None:
+            values[second.figure.path] = second.nodes[j]
+        cp = CompiledPolicy(substitute(policy, values, {first.figure.path: first.figure,
+                                                        **({second.figure.path: second.figure} if second else {})}))
+        out = cp.outcomes(cp.run(batch, rate, readings))
+        for t in concept_totals(cp, out):
+            if (concepts and t.concept not in concepts) or t.unit == "bool":
+                continue
+            row = {"policy": name, "label": f"{policy.city_label} {name}", "figure": first.figure.path,
+                   "value": value_of(first.nodes[i]), "value_label": str(first.nodes[i]),
+                   "concept": t.concept, "concept_label": concept_label(policy, t.concept), "unit": t.unit,
+                   "low": t.low, "high": t.high, "eligible": t.eligible}
+            if second is not None and j is not None:
+                row.update({"figure2": second.figure.path, "value2": value_of(second.nodes[j]),
+                            "value2_label": str(second.nodes[j])})
+            rows.append(row)
+    return rows
