@@ -171,3 +171,32 @@ def semantic_diff(old: CompiledPolicy | str | Path, new: CompiledPolicy | str | 
 
 
 __all__ += ["semantic_diff"]
+
+
+# ---------------------------------------------------------------- what-if simulation
+
+
+def simulate(scenario: str | Path | Mapping[str, Any], search: Iterable[str | Path] = (), executor: str = "local",
+             scheduler: str | None = None) -> Any:
+    """Run a what-if scenario (docs/simulation.md): a scenario file, or the same as a dict (paths in it
+    relative to the current folder).  Returns compare.simulate.results.Results: `.totals`,
+    `.per_project`, `.by_beneficiary`, `.deltas`, `.competitiveness`, `.sweep`, `.monte_carlo`,
+    `.monte_carlo_summary`, `.tornado`, `.readings`, `.competition_map` (pandas DataFrames),
+    `.plot_totals()`, `.plot_sweep()`, `.plot_distribution()`, `.plot_tornado()`,
+    `.plot_competition_map()` (matplotlib Figures), `.tables` (pyarrow), `.write(folder)`.
+    ScenarioError / ReformError (a PolicyError: `.diagnostics`, each at its key and line) for a
+    scenario that cannot run.  Needs `pip install 'policylab[simulate]'`."""
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import load_scenario, parse_scenario
+
+    if isinstance(scenario, Mapping):
+        import yaml
+
+        text = yaml.safe_dump(dict(scenario), allow_unicode=True, sort_keys=False)
+        sc = parse_scenario(text, str(Path.cwd() / "<scenario>.yaml"))
+    else:
+        sc = load_scenario(Path(scenario))
+    return run_scenario(sc, [Path(s) for s in search], executor, scheduler)
+
+
+__all__ += ["simulate"]

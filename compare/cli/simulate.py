@@ -1,0 +1,214 @@
+"""`policylab simulate SCENARIO`, `policylab figures POLICY`, `policylab reform POLICY`.
+
+`simulate` runs a scenario file (compare.simulate.plan) and writes its tables, plots, reform revisions
+and `scenario.lock` into `--out DIR` (default `simulations/NAME`) in one atomic step; `--set
+[LINE:]PATH=VALUE` adds a reform of the command line on top of the scenario's.  `figures` lists the
+figure paths `--set` and sweeps take.  `reform` writes a checked revision of a policy: figures set
+(`--set`), or another city's clauses for concepts transplanted (`--transplant-from CITY --concept KEY`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, OutputFormat, SearchOption, app, print_diagnostics
+from compare.cli.data import QuietOption
+
+if TYPE_CHECKING:
+    from compare.simulate.reform import Change
+
+EXIT_SCENARIO = 1
+SetOption = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE (figure path: "
+                                                     "`policylab figures POLICY`), repeatable; in simulate "
+                                                     "LINE:PATH=VALUE names the policy or reform it changes")]
+
+
+def _usage(message: str) -> None:
+    typer.echo(f"policylab: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def parse_sets(values: list[str] | None) -> list[tuple[str | None, Change, str]]:
+    """`[LINE:]PATH=VALUE` arguments: (line or None, the change with its place in the argument, the text)."""
+    from compare.simulate.reform import Change
+    from dsl.ast import Span
+
+    out = []
+    for k, raw in enumerate(values or []):
+        if "=" not in raw:
+            _usage(f"--set `{raw}`: write PATH=VALUE, e.g. fdi_arrival_reward.cap=8000万元")
+        left, value = raw.split("=", 1)
+        line, path = left.split(":", 1) if ":" in left else (None, left)
+        col = raw.index("=") + 2
+        where = Span(f"<--set {k + 1}>", 1, col, 1, len(raw) + 1)
+        out.append((line, Change(path.strip(), value.strip(), where), raw))
+    return out
+
+
+def _report(err: Exception, texts: dict[str, str]) -> None:
+    diags = getattr(err, "diagnostics", [])
+    print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
+
+
+@app.command("simulate")
+def simulate_(
+    scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
+    out: Annotated[Path | None, typer.Option("--out", help="the results folder (replaced as a whole; default "
+                                                           "simulations/NAME)")] = None,
+    set_: SetOption = None,
+    executor: Annotated[str, typer.Option("--executor", help="local, or dask (sweeps and Monte Carlo on Dask "
+                                                             "workers; same results)")] = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="a Dask scheduler address (default: a "
+                                                  "local cluster)")] = None,
+    formats: Annotated[str, typer.Option("--formats", help="comma-separated: csv,json,parquet,png,svg "
+                                                           "(default: the scenario's outputs, else all)")] = "",
+    search: SearchOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
+    analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
+    from compare.cli.progress import steps
+    from compare.simulate.executor import ExecutorError
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.reform import ReformError
+    from compare.simulate.scenario import ScenarioError, load_scenario
+
+    sets = parse_sets(set_)
+    texts = {c.where.file: raw for _, c, raw in sets}
+    if executor not in ("local", "dask"):
+        _usage(f"--executor `{executor}`: local or dask")
+    try:
+        sc = load_scenario(scenario)
+        texts[str(sc.path)] = sc.text
+        extra = _cli_reforms(sc, sets) if sets else []
+        with steps(quiet) as progress:
+            current: dict[str, Any] = {"what": None}
+
+            def tick(what: str, done: int, total: int) -> None:
+                if current["what"] != what:
+                    progress.step(what, total)
+                    current["what"] = what
+                progress.done(done)
+            results = run_scenario(sc, search or [], executor, scheduler, tick, extra=extra)
+            wanted = [f.strip() for f in formats.split(",") if f.strip()] or sc.data.get("outputs") or \
+                ["csv", "json", "parquet", "png", "svg"]
+            target = out or Path("simulations") / sc.data["name"]
+            progress.step("writing", None)
+            written = results.write(target, wanted)
+    except (ScenarioError, ReformError) as e:
+        _report(e, texts)
+        raise typer.Exit(EXIT_SCENARIO) from None
+    except ExecutorError as e:
+        typer.echo(f"policylab simulate: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        raise typer.Exit(EXIT_SCENARIO) from None
+    for note in results.meta.get("notes", []):
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"{target}: {len(written)} files ({results.meta['rate']})")
+    for name in sorted(results.tables):
+        typer.echo(f"  {name}: {results.tables[name].num_rows} rows")
+
+
+def _cli_reforms(sc: Any, sets: list[tuple[str | None, Change, str]]) -> list[Any]:
+    """A reform `cli_LINE` per line named by --set, stacked on that line after the scenario's reforms."""
+    from compare.simulate.reform import Reform
+
+    names = [*map(str, sc.data["policies"]), *(r["name"] for r in sc.data.get("reforms", []))]
+    ids = [Path(n).stem if n.endswith(".policy") else n for n in names]
+    by_line: dict[str, list[Change]] = {}
+    for line, change, raw in sets:
+        if line is None:
+            if len(ids) != 1:
+                _usage(f"--set `{raw}`: the scenario has several lines ({', '.join(ids)}): write LINE:PATH=VALUE")
+            line = ids[-1]
+        if line not in ids:
+            _usage(f"--set `{raw}`: no policy or reform `{line}` in the scenario ({', '.join(ids)})")
+        by_line.setdefault(line, []).append(change)
+    return [Reform(f"cli_{line}", line, tuple(changes)) for line, changes in by_line.items()]
+
+
+@app.command("figures")
+def figures_(
+    policy: Annotated[str, typer.Argument(help="a .policy file or a policy id")],
+    search: SearchOption = None,
+) -> None:
+    """The figure paths of a policy (for --set, reforms and sweeps), with each figure and its article."""
+    from compare.cli.drafting import resolve
+    from compare.simulate.figures import policy_figures
+    from dsl.cache import check_paths_cached
+
+    result = check_paths_cached([resolve(policy, search, "figures")], search or [])
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or not result.policies:
+        print_diagnostics(errors, result.texts, OutputFormat.text)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    figs = policy_figures(result.policies[0])
+    width = max((len(p) for p in figs), default=0)
+    for path, fig in figs.items():
+        sys.stdout.write(f"{path:<{width}}  {fig.text:<12}  {fig.article}\n")
+
+
+@app.command("reform")
+def reform_(
+    policy: Annotated[str, typer.Argument(help="the policy to change: a .policy file or a policy id")],
+    out: Annotated[Path, typer.Option("--out", help="the revision to write (NAME.policy; NAME is its id)")],
+    set_: SetOption = None,
+    transplant_from: Annotated[str | None, typer.Option("--transplant-from", help="a policy whose clauses for "
+                                                        "--concept replace this one's")] = None,
+    concept: Annotated[list[str] | None, typer.Option("--concept", help="a concept key to transplant, "
+                                                      "repeatable")] = None,
+    search: SearchOption = None,
+) -> None:
+    """Write a checked revision of POLICY: figures changed (--set PATH=VALUE), and/or another policy's
+    clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi)."""
+    import tempfile
+
+    from compare.cli.drafting import resolve
+    from compare.simulate.reform import ReformError, Transplant, apply_changes
+    from compare.simulate.transplant import apply_transplant
+    from dsl.cache import check_paths_cached
+
+    if not set_ and transplant_from is None:
+        _usage("give --set PATH=VALUE and/or --transplant-from POLICY --concept KEY")
+    if transplant_from is not None and not concept:
+        _usage("--transplant-from needs --concept KEY")
+    sets = parse_sets(set_)
+    texts = {c.where.file: raw for _, c, raw in sets}
+    name = out.stem
+    paths = [resolve(policy, search, "reform")] + ([resolve(transplant_from, search, "reform")] if transplant_from else [])
+    checked = [check_paths_cached([p], search or []) for p in paths]
+    errors = [d for r in checked for d in r.diagnostics if d.is_error]
+    if errors:
+        print_diagnostics(errors, {k: v for r in checked for k, v in r.texts.items()}, OutputFormat.text)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    target = checked[0].policies[0]
+    folder = Path(tempfile.mkdtemp(prefix="policylab-reform-"))
+    where = [folder, paths[0].parent, *(search or [])]
+    try:
+        text = ""
+        if transplant_from is not None:
+            step = name if not sets else f"{name}__transplant"
+            target, text = apply_transplant(target, checked[1].policies[0],
+                                            Transplant(checked[1].policies[0].id, tuple(concept or ())), step,
+                                            folder, where)
+        if sets:
+            target, text = apply_changes(target, [c for _, c, _ in sets], name, folder, where)
+    except ReformError as e:
+        _report(e, texts)
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    from compare.data.atomic import write_atomically
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for src in folder.glob("sources/*"):
+        (out.parent / "sources").mkdir(exist_ok=True)
+        write_atomically(out.parent / "sources" / src.name, src.read_bytes())
+    if transplant_from is not None and sets:
+        write_atomically(out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes())
+    write_atomically(out, text)
+    typer.echo(f"{out}: revision `{name}` of {paths[0].stem}, checked")
+
+
+__all__ = ["EXIT_USAGE", "parse_sets"]
