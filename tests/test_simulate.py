@@ -234,3 +234,70 @@ def test_dask_equals_local(tmp_path: Path) -> None:
     for name in ("sweep", "monte_carlo", "monte_carlo_summary"):
         assert remote.frame(name).equals(local.frame(name)), name  # NaN where NaN (a DataFrame's equals)
     assert local.tables["monte_carlo"].num_rows > 0 and len(set(local.monte_carlo["fx"])) > 1  # a rate per draw
+
+
+def _stack_case(tmp: Path, reforms: list[dict[str, Any]], readings: dict[str, Any] | None = None) -> Any:
+    """The six projects of tests/simulate_cases/wuxi_two_reform_stack.yaml under 无锡 and `reforms`."""
+    case = yaml.safe_load((ROOT / "tests" / "simulate_cases" / "wuxi_two_reform_stack.yaml").read_text(encoding="utf-8"))
+    projects = tmp / "projects.yaml"
+    projects.write_text(yaml.safe_dump(case["projects"], allow_unicode=True), encoding="utf-8")
+    names = ["wuxi_2023", *(r["name"] for r in reforms)]
+    return simulate({"name": "stack", "fx": 7.0, "policies": ["wuxi_2023"], "reforms": reforms,
+                     "readings": {n: {"ceilings": "full"} for n in names} if readings is None else readings,
+                     "portfolio": {"file": str(projects)}, "analyses": {"compare": True}})
+
+
+def test_an_overrides_file_and_an_extending_policy_are_reforms_like_set(tmp_path: Path) -> None:
+    """(16) cap 5000万元 → 8000万元 three ways; the six projects total 136,372,839.42元 under ceilings=full
+    (tests/simulate_cases/wuxi_two_reform_stack.yaml, reform A, worked by hand)."""
+    overrides = tmp_path / "cap.yaml"
+    overrides.write_text("fdi_arrival_reward.cap: 8000万元\n", encoding="utf-8")
+    child = tmp_path / "wuxi_cap.policy"
+    done = _cli("reform", "wuxi_2023", "--set", "fdi_arrival_reward.cap=8000万元", "--out", str(child))
+    assert done.returncode == 0, done.stderr
+    res = _stack_case(tmp_path, [{"name": "by_set", "base": "wuxi_2023", "set": {"fdi_arrival_reward.cap": "8000万元"}},
+                                 {"name": "by_file", "base": "wuxi_2023", "overrides": str(overrides)},
+                                 {"name": "by_child", "base": "wuxi_2023", "extends": str(child)}])
+    totals = {(r["policy"], r["concept"]): r["high"] for r in res.totals.to_dict("records")}
+    for name in ("by_set", "by_file", "by_child"):
+        assert totals[(name, "reward.fdi")] == pytest.approx(136_372_839.42, abs=0.005), name
+    assert totals[("wuxi_2023", "reward.fdi")] == pytest.approx(104_372_839.42, abs=0.005)
+
+
+def test_an_overrides_error_points_into_the_overrides_file(tmp_path: Path) -> None:
+    overrides = tmp_path / "cap.yaml"
+    overrides.write_text("# raise the cap\nfdi_arrival_reward.cap: 8000万美元\n", encoding="utf-8")
+    with pytest.raises(ReformError) as err:
+        _stack_case(tmp_path, [{"name": "by_file", "base": "wuxi_2023", "overrides": str(overrides)}])
+    diag = err.value.diagnostics[0]
+    assert diag.code == "E910" and diag.span.file == str(overrides) and diag.span.line == 2
+
+
+def test_an_extending_policy_of_another_base_is_refused(tmp_path: Path) -> None:
+    from compare.simulate.scenario import ScenarioError
+
+    with pytest.raises((ReformError, ScenarioError)) as err:
+        _stack_case(tmp_path, [{"name": "wrong", "base": "wuxi_2023",
+                                "extends": str(POLICIES / "zhangjiagang_2017.policy")}])
+    assert "does not extend `wuxi_2023`" in err.value.diagnostics[0].message
+
+
+def test_a_two_parameter_sweep_by_hand(tmp_path: Path) -> None:
+    """(16) 按实际到账外资比例给予最高2%、不超过5000万元, swept over cap {3000万元, 1亿元} × rate {1%, 3%},
+    ceilings=full, fx 7.0, on the four projects of wuxi_cap_sweep.yaml (FDI in 元: q1 2.1亿, q2 10亿,
+    q3 28亿, q4 84亿).  rate 1%: 2,100,000 + 10,000,000 + 28,000,000 + 84,000,000, each capped;
+    rate 3%: 6,300,000 + 30,000,000 + 84,000,000 + 252,000,000, each capped."""
+    case = yaml.safe_load((ROOT / "tests" / "simulate_cases" / "wuxi_cap_sweep.yaml").read_text(encoding="utf-8"))
+    projects = tmp_path / "q.yaml"
+    projects.write_text(yaml.safe_dump(case["projects"], allow_unicode=True), encoding="utf-8")
+    res = simulate({"name": "grid", "fx": 7.0, "policies": ["wuxi_2023"], "readings": {"wuxi_2023": {"ceilings": "full"}},
+                    "portfolio": {"file": str(projects)},
+                    "analyses": {"sweep": {"policy": "wuxi_2023", "figure": "fdi_arrival_reward.cap",
+                                           "values": ["3000万元", "1亿元"], "figure2": "fdi_arrival_reward.rate",
+                                           "values2": ["1%", "3%"], "concepts": ["reward.fdi"]}}})
+    got = {(r["value_label"], r["value2_label"]): r["high"] for r in res.sweep.to_dict("records")}
+    assert got == {("3000万元", "1%"): pytest.approx(70_100_000.0),   # 2.1M + 10M + 28M + 30M (cap)
+                   ("1亿元", "1%"): pytest.approx(124_100_000.0),     # 2.1M + 10M + 28M + 84M
+                   ("3000万元", "3%"): pytest.approx(96_300_000.0),   # 6.3M + 30M + 30M + 30M
+                   ("1亿元", "3%"): pytest.approx(220_300_000.0)}     # 6.3M + 30M + 84M + 100M
+    assert len(res.plots()) == 1  # the sweep's heatmap

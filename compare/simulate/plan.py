@@ -151,11 +151,11 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
     comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)
     per: pa.Table | None = None
-    if not analyses.get("compare", True):  # the other analyses take the first chunk only
+    if not analyses.get("compare", False):  # the other analyses take the first chunk only
         batches = iter([next(batches)])
     for batch in batches:
         first = first or batch
-        if not analyses.get("compare", True):
+        if not analyses.get("compare", False):
             break
         results = [ln.compiled.outcomes(ln.compiled.run(batch, rate.mid, ln.readings)) for ln in lines]
         comp.add(batch, results, rate.mid)
@@ -164,7 +164,7 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
             per = outcome_table(results, carry, False, dims=[ln.compiled.concept_dims for ln in lines], notes=[note])
         del batch, results  # the next chunk is built before this one would otherwise be freed
     assert first is not None
-    if analyses.get("compare", True):
+    if analyses.get("compare", False):
         res.tables.update({"totals": comp.totals_table(), "by_beneficiary": comp.beneficiary_table(),
                            "wins": comp.wins_table()})
         if any(ln.is_reform for ln in lines):
