@@ -49,6 +49,16 @@ def parse_sets(values: list[str] | None) -> list[tuple[str | None, Change, str]]
     return out
 
 
+def _needs_extra() -> None:
+    """The simulation's packages are an extra: say which command installs them, not a traceback."""
+    import importlib.util
+
+    missing = [m for m in ("matplotlib", "pandas", "jsonschema") if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"policylab simulate needs {', '.join(missing)}: pip install 'policylab[simulate]'", err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
 def _report(err: Exception, texts: dict[str, str]) -> None:
     diags = getattr(err, "diagnostics", [])
     print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
@@ -77,6 +87,7 @@ def simulate_(
     from compare.simulate.reform import ReformError
     from compare.simulate.scenario import ScenarioError, load_scenario
 
+    _needs_extra()
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):

@@ -73,12 +73,12 @@ class Comparison:
                 s.low, s.high = s.low + t.low, s.high + t.high
                 s.eligible, s.promised = s.eligible + t.eligible, s.promised + t.promised
                 s.stats = (t.mean_high, t.p50_high, t.p90_high, t.max_high) if self.chunks == 1 else None
-            for (name, unit), (lo, hi) in beneficiary_totals(ln.compiled, out, rate).items():
+            for (name, unit), sums in beneficiary_totals(ln.compiled, out, rate).items():
                 if first_chunk and unit == "CNY" and name not in self.paid:
                     self.paid.append(name)
-                acc = self.by_beneficiary.setdefault((ln.name, name, unit), [0.0, 0.0])
-                acc[0] += lo
-                acc[1] += hi
+                acc = self.by_beneficiary.setdefault((ln.name, name, unit), [0.0] * 5)
+                for k, x in enumerate(sums):
+                    acc[k] += x
         for ln in self.lines:
             if ln.is_reform:
                 self._deltas(ln, by_name[ln.name], by_name[ln.root], keep)
@@ -174,7 +174,8 @@ class Comparison:
         lines = {ln.name: ln for ln in self.lines}
         return pa.Table.from_pylist([
             {"policy": name, "label": lines[name].label, "city": lines[name].city, "beneficiary": who,
-             "beneficiary_label": beneficiary_label(lines[name].policy, who), "unit": unit, "low": v[0], "high": v[1]}
+             "beneficiary_label": beneficiary_label(lines[name].policy, who), "unit": unit, "low": v[0], "high": v[1],
+             "low_with_figure": v[2], "high_with_figure": v[3], "promised": int(v[4])}
             for (name, who, unit), v in sorted(self.by_beneficiary.items())])
 
     def delta_summary(self) -> pa.Table:

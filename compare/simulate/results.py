@@ -68,17 +68,20 @@ class Results:
         for name, make in (("totals", self.plot_totals), ("sweep", self.plot_sweep),
                            ("monte_carlo", self.plot_distribution), ("tornado", self.plot_tornado),
                            ("competition_map", self.plot_competition_map)):
-            key = {"totals": "totals", "sweep": "sweep", "monte_carlo": "monte_carlo", "tornado": "tornado",
-                   "competition_map": "competition_map"}[name]
-            if key in self.tables and self.tables[key].num_rows:
+            if name in self.tables and self.tables[name].num_rows:
                 out[name] = make()
         return out
 
     def plot_totals(self) -> Any:
         from compare.simulate import plots
 
-        frame = self.frame("by_beneficiary").rename(columns={"beneficiary": "concept", "beneficiary_label": "concept_label"})
-        frame["beneficiary"], frame["beneficiary_label"] = frame["concept"], frame["concept_label"]
+        frame = self.frame("by_beneficiary")
+        if len(frame):  # the amounts with a figure; promises with none are counted in the table
+            frame = frame.assign(concept=frame["beneficiary"], concept_label=frame["beneficiary_label"],
+                                 beneficiary="", beneficiary_label="有数额部分 with a figure",
+                                 low=frame["low_with_figure"], high=frame["high_with_figure"])
+            given = frame.groupby(["beneficiary_label", "unit"])["high"].transform("max") > 0
+            frame = frame[given]  # a beneficiary no line pays on this portfolio is only in the table
         return plots.city_bars(frame, f"{self.title}：按受益方合计 totals by beneficiary")
 
     def plot_sweep(self) -> Any:

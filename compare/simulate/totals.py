@@ -162,12 +162,16 @@ def beneficiary_parts(cp: CompiledPolicy, out: Outcomes, fx: float, covered: set
             yield name, unit, concept, np.where(mask, lo, 0.0), np.where(mask, hi, 0.0)
 
 
-def beneficiary_totals(cp: CompiledPolicy, out: Outcomes, fx: float) -> dict[tuple[str, str], tuple[float, float]]:
-    """(beneficiary, unit) -> [Σ low, Σ high] over the portfolio."""
-    acc: dict[tuple[str, str], tuple[float, float]] = {}
+def beneficiary_totals(cp: CompiledPolicy, out: Outcomes, fx: float) -> dict[tuple[str, str], tuple[float, ...]]:
+    """(beneficiary, unit) -> (Σ low, Σ high, Σ low and Σ high of the outcomes with a figure, how many
+    project outcomes are promises with no upper bound) over the portfolio."""
+    acc: dict[tuple[str, str], tuple[float, ...]] = {}
     for name, unit, _, lo, hi in beneficiary_parts(cp, out, fx):
-        a, b = acc.get((name, unit), (0.0, 0.0))
-        acc[(name, unit)] = (a + float(lo.sum()), b + float(hi.sum()))
+        unbounded = np.isinf(hi)
+        part = (float(lo.sum()), float(hi.sum()), float(np.where(unbounded, 0.0, lo).sum()),
+                float(np.where(unbounded, 0.0, hi).sum()), float(np.count_nonzero(unbounded)))
+        old = acc.get((name, unit), (0.0,) * 5)
+        acc[(name, unit)] = tuple(a + b for a, b in zip(old, part, strict=True))
     return acc
 
 
