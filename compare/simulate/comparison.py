@@ -22,6 +22,7 @@ from compare.simulate.totals import (
     beneficiary_totals,
     concept_label,
     concept_totals,
+    ends,
     offers,
     unit_of,
 )
@@ -94,8 +95,8 @@ class Comparison:
         cols: dict[str, list[Any]] = {k: [] for k in ("concept", "low", "high", "root_low", "root_high")}
         index: list[np.ndarray] = []
         for concept in sorted(set(new.numeric) | set(old.numeric)):
-            nl, nh = _ends(new, concept, n)
-            ol, oh = _ends(old, concept, n)
+            nl, nh = ends(new, concept, n)
+            ol, oh = ends(old, concept, n)
             with np.errstate(invalid="ignore"):  # ∞ - ∞: unbounded on both sides, no change
                 dl, dh = np.nan_to_num(nl - ol, nan=0.0), np.nan_to_num(nh - oh, nan=0.0)
             moved = (dl != 0) | (dh != 0)
@@ -207,12 +208,3 @@ class Comparison:
 
 def unit_of_total(line: Line, concept: str) -> str:
     return unit_of(line.compiled, concept)
-
-
-def _ends(out: Outcomes, concept: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    if concept not in out.numeric:
-        return np.zeros(n), np.zeros(n)
-    lo, hi = out.numeric[concept]
-    elig = np.broadcast_to(out.eligible.get(concept, np.ones(n, dtype=bool)), (n,))
-    return (np.where(elig, np.broadcast_to(lo, (n,)), 0.0).astype(np.float64),
-            np.where(elig, np.broadcast_to(hi, (n,)), 0.0).astype(np.float64))

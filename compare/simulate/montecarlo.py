@@ -22,7 +22,7 @@ import pyarrow as pa
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy
 from compare.simulate.portfolio import sample_batch
-from compare.simulate.totals import TOTAL_MONEY, money_per_project
+from compare.simulate.totals import TOTAL_MONEY, ends, money_per_project
 from dsl.model import Policy
 
 DRAWS_PER_BLOCK = 50
@@ -70,7 +70,7 @@ def run_block(policies: Sequence[tuple[str, Policy | CompiledPolicy, dict[str, s
         for name, cp, readings in compiled:
             out = cp.outcomes(cp.run(batch, rate.low, readings))
             for concept in [*out.concepts, TOTAL_MONEY]:
-                lo, hi = money_per_project(cp, out, rate.low) if concept == TOTAL_MONEY else _ends(out, concept, batch.n)
+                lo, hi = money_per_project(cp, out, rate.low) if concept == TOTAL_MONEY else ends(out, concept, batch.n)
                 los, his = np.add.reduceat(lo, starts), np.add.reduceat(hi, starts)
                 rows += [{"draw": first + d, "fx": rate.low, "policy": name, "concept": concept,
                           "low": float(los[d]), "high": float(his[d])} for d in range(count)]
@@ -81,20 +81,10 @@ def run_block(policies: Sequence[tuple[str, Policy | CompiledPolicy, dict[str, s
         for name, cp, readings in compiled:
             out = cp.outcomes(cp.run(part, fx, readings))
             for concept in [*out.concepts, TOTAL_MONEY]:
-                lo, hi = money_per_project(cp, out, fx) if concept == TOTAL_MONEY else _ends(out, concept, part.n)
+                lo, hi = money_per_project(cp, out, fx) if concept == TOTAL_MONEY else ends(out, concept, part.n)
                 rows.append({"draw": first + d, "fx": fx, "policy": name, "concept": concept,
                              "low": float(lo.sum()), "high": float(hi.sum())})
     return rows
-
-
-def _ends(out: Any, concept: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    if concept in out.boolean:
-        held = np.broadcast_to(out.boolean[concept], (n,)).astype(np.float64)
-        return held, held
-    lo, hi = out.numeric[concept]
-    elig = np.broadcast_to(out.eligible.get(concept, np.ones(n, dtype=bool)), (n,))
-    return (np.where(elig, np.broadcast_to(lo, (n,)), 0.0).astype(np.float64),
-            np.where(elig, np.broadcast_to(hi, (n,)), 0.0).astype(np.float64))
 
 
 def summary(draws: pa.Table, quantiles: Sequence[float], confidence: float) -> pa.Table:

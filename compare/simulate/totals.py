@@ -204,3 +204,17 @@ def money_per_project(cp: CompiledPolicy, out: Outcomes, fx: float) -> tuple[np.
             lo_sum += np.where(unbounded, 0.0, lo)
             hi_sum += np.where(unbounded, 0.0, hi)
     return lo_sum, hi_sum
+
+
+def ends(out: Outcomes, concept: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A concept's [low, high] per project where it was given (0 elsewhere, and where the policy has
+    no such concept); a yes/no outcome as 1 or 0."""
+    if concept in out.boolean:
+        held = np.broadcast_to(out.boolean[concept], (n,)).astype(np.float64)
+        return held, held
+    if concept not in out.numeric:
+        return np.zeros(n), np.zeros(n)
+    lo, hi = out.numeric[concept]
+    elig = np.broadcast_to(out.eligible.get(concept, np.ones(n, dtype=bool)), (n,))
+    return (np.where(elig, np.broadcast_to(lo, (n,)), 0.0).astype(np.float64),
+            np.where(elig, np.broadcast_to(hi, (n,)), 0.0).astype(np.float64))
