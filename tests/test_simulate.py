@@ -222,7 +222,7 @@ def test_a_portfolio_in_chunks_adds_up_to_the_same_totals(tmp_path: Path) -> Non
                 hi += float(out.numeric["reward.fdi"][1][elig].sum())
         if name == "wuxi_2023":
             assert totals[(name, "reward.fdi")] == pytest.approx((lo, hi), abs=0.01)
-    assert comparison.PER_PROJECT_LIMIT >= 300 and "per_project" not in whole.tables  # three chunks: totals only
+    assert comparison.PER_PROJECT_LIMIT >= 300 and whole.tables["per_project"].num_rows == 300 * 2  # all chunks
 
 
 def test_dask_equals_local(tmp_path: Path) -> None:
@@ -301,3 +301,16 @@ def test_a_two_parameter_sweep_by_hand(tmp_path: Path) -> None:
                    ("3000万元", "3%"): pytest.approx(96_300_000.0),   # 6.3M + 30M + 30M + 30M
                    ("1亿元", "3%"): pytest.approx(220_300_000.0)}     # 6.3M + 30M + 84M + 100M
     assert len(res.plots()) == 1  # the sweep's heatmap
+
+
+def test_every_step_of_a_reform_is_written_so_each_revision_checks(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, analyses={"compare": True},
+                         reforms=[{"name": "zjg_fdi", "base": "zhangjiagang_2017", "set": {"fdi_arrival_reward.rate": "2.5%"},
+                                   "transplant": {"from": "wuxi_2023", "concepts": ["reward.fdi"]}}])
+    out = tmp_path / "out"
+    simulate(scenario).write(out, ["csv"])
+    written = sorted(p.name for p in (out / "policies").glob("*.policy"))
+    assert written == ["zjg_fdi.policy", "zjg_fdi__transplant.policy"]
+    assert (out / "policies" / "sources" / "wuxi_2023.txt").is_file()
+    check = _cli("check", str(out / "policies" / "zjg_fdi.policy"), "--policies", str(POLICIES))
+    assert check.returncode == 0, check.stdout + check.stderr

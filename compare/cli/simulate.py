@@ -156,10 +156,16 @@ def figures_(
     if errors or not result.policies:
         print_diagnostics(errors, result.texts, OutputFormat.text)
         raise typer.Exit(EXIT_POLICY_ERRORS)
+    import unicodedata
+
+    def cells(text: str) -> int:  # a Chinese character takes two columns in a terminal
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
     figs = policy_figures(result.policies[0])
-    width = max((len(p) for p in figs), default=0)
+    width = max((cells(p) for p in figs), default=0)
     for path, fig in figs.items():
-        sys.stdout.write(f"{path:<{width}}  {fig.text:<12}  {fig.article}\n")
+        sys.stdout.write(f"{path}{' ' * (width - cells(path))}  {fig.text}{' ' * max(0, 12 - cells(fig.text))}  "
+                         f"{fig.article}\n")
 
 
 @app.command("reform")

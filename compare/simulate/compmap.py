@@ -105,7 +105,8 @@ def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float
         second = values[order[1, c], c] if len(chosen) > 1 else 0.0
         winner = "—" if top <= 0 else ("并列 tie" if top == second else chosen[order[0, c]].label)
         row = {"x": axes["x"][i], "y": axes["y"][j], "x_label": axes["x_label"][i], "y_label": axes["y_label"][j],
-               "winner": winner, "winner_policy": "" if top <= 0 or top == second else chosen[order[0, c]].name,
+               "winner": winner,  # a display label; winner_policy as in the competitiveness table
+               "winner_policy": "none" if top <= 0 else "tie" if top == second else chosen[order[0, c]].name,
                "best": float(top), "margin": float(top - second) if top > 0 else 0.0}
         for k, ln in enumerate(chosen):
             row[f"offer.{ln.name}"] = float(values[k, c])

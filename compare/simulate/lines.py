@@ -27,6 +27,7 @@ class Line:
     readings: dict[str, str] = field(default_factory=dict)
     text: str | None = None  # a reform's revision, as checked
     reform: Reform | None = None
+    revisions: list[tuple[str, str]] = field(default_factory=list)  # (file stem, text) of each step
 
     @property
     def city(self) -> str:
@@ -67,8 +68,10 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
                                                   "the run nor an earlier reform", r.where,
                                           "bases: " + ", ".join(lines))])
         policy, text = base.policy, ""
+        steps: list[tuple[str, str]] = []
         if r.extends is not None:
             policy, text = _extending(r, base, folders)
+            steps.append((r.extends.stem, text))
         if r.transplant is not None:
             donor = lines.get(r.transplant.donor)
             if donor is None:
@@ -77,10 +80,12 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
                                               "add it to `policies`")])
             step = r.name if not r.changes else f"{r.name}__transplant"
             policy, text = apply_transplant(policy, donor.policy, r.transplant, step, folder, folders)
+            steps.append((step, text))
         if r.changes:
             policy, text = apply_changes(policy, r.changes, r.name, folder, folders)
+            steps.append((r.name, text))
         chosen = {**base.readings, **_readings_for(policy, readings.get(r.name, {}))}
-        lines[r.name] = Line(r.name, policy, CompiledPolicy(policy), base.root, chosen, text, r)
+        lines[r.name] = Line(r.name, policy, CompiledPolicy(policy), base.root, chosen, text, r, steps)
     return list(lines.values())
 
 

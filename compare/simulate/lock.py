@@ -33,16 +33,27 @@ def _version(name: str) -> str | None:
 def lock_data(sc: Scenario, lines: Sequence[Line]) -> dict[str, Any]:
     policies: dict[str, Any] = {}
     for ln in lines:
-        files = []
+        chain: list[dict[str, str]] = []
         for info in ln.policy.files:
             entry = {"id": info.ast.header.id, "sha256": _sha(info.text.encode("utf-8"))}
             if info.source_text is not None and info.source_path is not None:
                 entry["source"] = info.source_path.name
                 entry["source_sha256"] = _sha(info.source_text.encode("utf-8"))
-            files.append(entry)
-        policies[ln.name] = {"city": ln.city, "root": ln.root, "files": files, "readings": dict(sorted(ln.readings.items()))}
+            chain.append(entry)
+        policies[ln.name] = {"city": ln.city, "root": ln.root, "files": chain, "readings": dict(sorted(ln.readings.items()))}
+    inputs: dict[str, str | None] = {}
+    portfolio = sc.data["portfolio"]
+    money = portfolio.get("sample", {}).get("money", {})
+    files: list[str] = [portfolio["file"]] if "file" in portfolio else \
+        [str(m["table"]) for m in money.values() if isinstance(m, dict) and isinstance(m.get("table"), str)]
+    files += [r["overrides"] for r in sc.data.get("reforms", []) if "overrides" in r]
+    files += [r["extends"] for r in sc.data.get("reforms", []) if "extends" in r]
+    for rel in files:
+        path = sc.folder / rel
+        inputs[str(rel)] = _sha(path.read_bytes()) if path.is_file() else None
     return {
         "lock_version": 1,
+        "inputs": inputs,  # the files the scenario names (portfolio, tables, overrides, policies it extends)
         "scenario": {"name": sc.data["name"], "sha256": sc.sha256},
         "seed": sc.data.get("seed"),
         "policies": policies,

@@ -143,14 +143,14 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
     res.meta = {"rate": note, "fx": rate.mid, "lines": [{"name": ln.name, "label": ln.label, "city": ln.city,
                                                          "root": ln.root, "readings": ln.readings} for ln in lines],
                 "labels": {ln.name: ln.label for ln in lines}, "notes": []}
-    res.revisions = {ln.name: ln.text for ln in lines if ln.text}
+    res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
     batches, carry = portfolio(sc, rate, chunk_size)
     first: ProjectBatch | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
     comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)
-    per: pa.Table | None = None
+    per: list[pa.Table] = []
     if not analyses.get("compare", False):  # the other analyses take the first chunk only
         batches = iter([next(batches)])
     for batch in batches:
@@ -160,8 +160,9 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
         results = [ln.compiled.outcomes(ln.compiled.run(batch, rate.mid, ln.readings)) for ln in lines]
         comp.add(batch, results, rate.mid)
         tick("portfolio", comp.projects, size or batch.n)
-        if comp.chunks == 1 and comp.per_project and batch.n <= PER_PROJECT_LIMIT:
-            per = outcome_table(results, carry, False, dims=[ln.compiled.concept_dims for ln in lines], notes=[note])
+        if comp.per_project and comp.projects <= PER_PROJECT_LIMIT:
+            per.append(outcome_table(results, carry if comp.chunks == 1 else None, False,
+                                     dims=[ln.compiled.concept_dims for ln in lines], notes=[note]))
         del batch, results  # the next chunk is built before this one would otherwise be freed
     assert first is not None
     if analyses.get("compare", False):
@@ -172,11 +173,13 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
         for name, table in (("deltas", comp.deltas_table()), ("competitiveness", comp.competitiveness_table())):
             if table is not None:
                 res.tables[name] = table
-        if per is not None and comp.chunks == 1:
-            res.tables["per_project"] = per
+        if per and comp.projects <= PER_PROJECT_LIMIT:
+            res.tables["per_project"] = pa.concat_tables(per, promote_options="default")
         else:
-            res.meta["notes"].append(f"{comp.projects} projects in {comp.chunks} chunks: per-project tables not kept; "
-                                     f"sweeps and readings use the first chunk ({first.n} projects)")
+            res.meta["notes"].append(f"{comp.projects} projects, more than {PER_PROJECT_LIMIT}: the per-project tables "
+                                     f"(per_project, deltas, competitiveness) are not kept, the totals are")
+    if comp.chunks > 1 and any(k in analyses for k in ("sweep", "readings")):
+        res.meta["notes"].append(f"sweep and readings use the portfolio's first chunk ({first.n} projects)")
     _concept_meta(res, lines)
     if "sweep" in analyses:
         res.tables["sweep"] = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)

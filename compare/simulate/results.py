@@ -89,7 +89,8 @@ class Results:
 
         frame = self.frame("sweep")
         if "value2" in frame.columns and frame["value2"].notna().any():
-            return plots.sweep_heatmap(frame, f"{self.title}：参数扫描 sweep")
+            return plots.sweep_heatmap(frame, f"{self.title}：参数扫描 sweep", str(frame["figure"].iloc[0]),
+                                       str(frame["figure2"].iloc[0]))
         return plots.sweep_curve(frame, f"{self.title}：参数扫描 sweep",
                                  str(frame["figure"].iloc[0]) if len(frame) else None)
 
@@ -112,8 +113,9 @@ class Results:
 
         frame = self.frame("tornado")
         frame = frame[frame["swing"] > 0] if len(frame) else frame
-        if len(frame):  # one concept per line: the one its readings move most
-            top = frame.sort_values(["policy", "swing"], ascending=[True, False]).groupby("policy").head(1)
+        if len(frame):  # per line and unit (points, CNY …), the concept its readings move most
+            top = frame.sort_values(["policy", "unit", "swing"], ascending=[True, True, False])
+            top = top.groupby(["policy", "unit"]).head(1)
             keep = set(zip(top["policy"], top["concept"], strict=True))
             frame = frame[[(p, c) in keep for p, c in zip(frame["policy"], frame["concept"], strict=True)]]
         return plots.tornado(frame, f"{self.title}：解读敏感性 readings")
