@@ -63,7 +63,7 @@ def parse_amount(text: str | int | float, dim_hint: str | None = None) -> tuple[
     "money" a bare or merely scaled number (`3000万`) is refused for want of a currency; with "ratio" a
     bare number is a fraction (0.3, at most 1); with "days" months count 30 days each."""
     want = _hint_dim(dim_hint)
-    raw, number, scale, unit = _split(text)
+    raw, number, scale, unit = split_amount(text)
     if unit not in UNITS:
         raise ValueError(f"`{raw}`: unknown unit `{unit}`; write it as in the texts: "
                          + (_EXAMPLES[want] if want else "8000万元, 3000万美元, 3%, 5‰, 12分, 6个月, 30天"))
@@ -92,7 +92,7 @@ def parse_amount(text: str | int | float, dim_hint: str | None = None) -> tuple[
     raise ValueError(f"`{raw}` is {_what(dim)}, not {_what(want)}: write e.g. {_EXAMPLES[want]}")
 
 
-def _split(text: str | int | float) -> tuple[str, Decimal, str, str]:
+def split_amount(text: str | int | float) -> tuple[str, Decimal, str, str]:
     """(the text as shown, number, scale, unit symbol)."""
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise ValueError(f"`{text!r}` is not an amount: write a number with its unit, e.g. 8000万元")

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from compare.simulate.amounts import split_amount
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import SCALES, UNITS, Dim, format_decimal
@@ -174,7 +175,6 @@ def find_figure(policy: Policy, path: str) -> Figure:
 
 # ---------------------------------------------------------------- values
 
-_QUANTITY = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<scale>万亿|万|亿|千)?\s*(?P<unit>\S*?)\s*$")
 _RATIO = re.compile(r"^\s*\d+(?:\.\d+)?(?:\s*:\s*\d+(?:\.\d+)?)+\s*$")
 
 
@@ -192,24 +192,22 @@ def parse_value(text: str | int | float, figure: Figure, derived: str) -> Node:
         if len(parts) != len(old.parts):
             raise FigureError(f"`{raw}` has {len(parts)} parts; `{figure.path}` ({old}) has {len(old.parts)}")
         return A.RatioLit(parts, derived=derived)
-    m = _QUANTITY.match(raw)
-    if m is None or m["unit"] not in UNITS:
-        unit = m["unit"] if m else raw
-        raise FigureError(f"`{raw}` is not a figure" + (f": unknown unit `{unit}`" if m else ""), _unit_hint(old))
     try:
-        number = Decimal(m["num"])
-    except InvalidOperation as e:  # pragma: no cover - the pattern admits only decimals
-        raise FigureError(f"`{raw}` is not a number") from e
-    new = A.Quantity(number, m["scale"] or "", m["unit"], derived=derived)
+        _, number, scale, unit = split_amount(text)  # one reading of amounts: scenario values, portfolios, here
+    except ValueError as e:
+        raise FigureError(f"`{raw}` is not a figure: {e}", _unit_hint(old)) from None
+    if unit not in UNITS:
+        raise FigureError(f"`{raw}` is not a figure: unknown unit `{unit}`", _unit_hint(old))
+    new = A.Quantity(number, scale, unit, derived=derived)
     if new.dim != old.dim:
         if old.dim in (Dim.CNY, Dim.USD) and new.dim in (Dim.CNY, Dim.USD):
             raise FigureError(f"`{figure.path}` is in {old.dim.value} ({old}); `{raw}` is {new.dim.value}",
                               f"a figure keeps its currency: write it in {UNITS[old.unit].symbol}, "
-                              f"e.g. {format_decimal(number)}{m['scale'] or ''}{old.unit}")
+                              f"e.g. {format_decimal(number)}{scale}{old.unit}")
         have = "a bare number" if new.dim == Dim.SCALAR else f"{new.dim.value}"
         raise FigureError(f"`{figure.path}` is {old.dim.value} ({old}); `{raw}` is {have}", _unit_hint(old))
-    if m["scale"] and new.dim not in (Dim.CNY, Dim.USD, Dim.SCALAR):
-        raise FigureError(f"`{raw}`: a scale ({m['scale']}) goes with money only", _unit_hint(old))
+    if scale and new.dim not in (Dim.CNY, Dim.USD, Dim.SCALAR):
+        raise FigureError(f"`{raw}`: a scale ({scale}) goes with money only", _unit_hint(old))
     return new
 
 
