@@ -166,7 +166,7 @@ class Comparison:
             mean, p50, p90, top = s.stats if s.stats else (np.nan,) * 4
             rows.append({"policy": name, "label": ln.label, "city": ln.city, "root": ln.root, "concept": concept,
                          "concept_label": concept_label(ln.policy, concept),
-                         "unit": unit_of_total(ln, concept), "low": s.low, "high": s.high,
+                         "unit": unit_of(ln.compiled, concept), "low": s.low, "high": s.high,
                          "eligible": s.eligible, "promised": s.promised, "projects": self.projects,
                          "mean_high": mean, "p50_high": p50, "p90_high": p90, "max_high": top})
         return pa.Table.from_pylist(rows)
@@ -204,7 +204,3 @@ class Comparison:
         for t in self.compete_parts:
             by_scenario.setdefault(t.column("scenario")[0].as_py(), []).append(t)
         return pa.concat_tables([pa.concat_tables(ts) for ts in by_scenario.values()], promote_options="default")
-
-
-def unit_of_total(line: Line, concept: str) -> str:
-    return unit_of(line.compiled, concept)

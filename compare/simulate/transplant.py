@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compare.simulate.reform import NO_SPAN, ReformError, Transplant, check_revision, revision_text
+from compare.simulate.reform import ReformError, Transplant, check_revision, revision_text
 from compare.simulate.rewrite import rename
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
@@ -141,4 +141,4 @@ def apply_transplant(target: Policy, donor: Policy, t: Transplant, name: str, fo
     return check_revision(text, folder, name, search), text
 
 
-__all__ = ["NO_SPAN", "apply_transplant", "donor_source", "transplant_items"]
+__all__ = ["apply_transplant", "donor_source", "transplant_items"]
