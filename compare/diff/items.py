@@ -27,9 +27,9 @@ def diff_policies(old: Policy, new: Policy) -> StructuralDiff:
         _diff_table(kind, getattr(old, _TABLES[kind]), getattr(new, _TABLES[kind]), out.changes)
     olds = {(u.article, u.quote): u for u in old.unencoded}
     news = {(u.article, u.quote): u for u in new.unencoded}
-    for k in olds.keys() - news.keys():
+    for k in sorted(olds.keys() - news.keys()):  # sorted: a set's order changes from run to run
         out.changes.append(Change("unencoded", k[0], "removed", "", k[1], None))
-    for k in news.keys() - olds.keys():
+    for k in sorted(news.keys() - olds.keys()):
         out.changes.append(Change("unencoded", k[0], "added", "", None, k[1]))
     return out
 
