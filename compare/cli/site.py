@@ -1,0 +1,91 @@
+"""`policylab site build`: the comparison website (compare.site.build), offline, into `site/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, OutputFormat, SearchOption, app, print_diagnostics
+
+site_app = typer.Typer(help="The comparison website: pages generated from the policies, built with MkDocs (Material).",
+                       no_args_is_help=True)
+app.add_typer(site_app, name="site")
+DOCS = Path(__file__).resolve().parents[2] / "docs"  # the manual, where the repository is at hand
+
+
+def _default_policies(search: list[Path] | None) -> list[Path]:
+    """The bundled policies that are not superseded (a superseded base shows in its revision's diff)."""
+    from dsl.load import Loader
+    from dsl.paths import BUNDLED
+
+    out = []
+    loader = Loader(search)
+    for path in sorted(BUNDLED.glob("*.policy")):
+        ast, _text, _diags = loader.parse(path)
+        status = ast.header.get("status") if ast is not None else None
+        if status is None or status.value != "superseded":
+            out.append(path)
+    return out
+
+
+@site_app.command("build")
+def build_(
+    policies: Annotated[list[str] | None, typer.Argument(help="policy files or ids (default: the bundled policies "
+                                                             "in force or in draft)")] = None,
+    diff: Annotated[list[str] | None, typer.Option("--diff", help="OLD:NEW, repeatable: a revision page (structural "
+                                                   "redline and semantic diff); default: each policy against the "
+                                                   "base it extends")] = None,
+    simulation: Annotated[list[Path] | None, typer.Option("--simulation", help="a folder `policylab simulate` "
+                                                          "wrote, repeatable: its tables and plots")] = None,
+    out: Annotated[Path, typer.Option("--out", help="the site folder (replaced as a whole)")] = Path("site"),
+    search: SearchOption = None,
+) -> None:
+    """Build the comparison site: home, one page per city (items beside the source text), one per concept,
+    mechanisms, graphs, revisions, simulations and the manual; open `site/index.html` from disk."""
+    import importlib.util
+
+    from compare.cli.drafting import resolve
+    from dsl.cache import check_paths_cached
+
+    missing = [m for m in ("material", "jieba") if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"policylab site build needs {', '.join(missing)}: pip install 'policylab[site]'", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    paths = [resolve(p, search, "site build") for p in policies] if policies else _default_policies(search)
+    pairs: list[tuple[Path, Path]] = []
+    for d in diff or []:
+        if ":" not in d:
+            typer.echo(f"policylab site build: --diff `{d}`: write OLD:NEW, e.g. zhangjiagang_base:zhangjiagang_2017",
+                       err=True)
+            raise typer.Exit(EXIT_USAGE)
+        old, new = d.split(":", 1)
+        pairs.append((resolve(old, search, "site build"), resolve(new, search, "site build")))
+    for folder in simulation or []:
+        if not (folder / "meta.json").is_file():
+            typer.echo(f"policylab site build: {folder} is not a folder `policylab simulate` wrote (no meta.json)",
+                       err=True)
+            raise typer.Exit(EXIT_USAGE)
+    results = [check_paths_cached([p], search or []) for p in [*paths, *(x for pair in pairs for x in pair)]]
+    errors = [d for r in results for d in r.diagnostics if d.is_error]
+    if errors:
+        print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    checked = [r.policies[0] for r in results]
+    chosen, rest = checked[:len(paths)], checked[len(paths):]
+    diffs = list(zip(rest[::2], rest[1::2], strict=True))
+    if diff is None:  # each policy against the base it extends, where the base is at hand
+        for p in chosen:
+            if len(p.files) > 1:
+                base = check_paths_cached([p.files[-2].path], search or []).policies
+                if base:
+                    diffs.append((base[0], p))
+    from compare.site.build import SiteBuildError, SiteInputs, build_site
+
+    try:
+        where = build_site(SiteInputs(chosen, diffs, list(simulation or []), DOCS if DOCS.is_dir() else None), out)
+    except SiteBuildError as e:
+        typer.echo(f"policylab site build: {e}", err=True)
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    typer.echo(f"{where}: open {where / 'index.html'} (works from disk, offline)")

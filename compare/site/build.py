@@ -1,0 +1,195 @@
+"""The comparison website: Jinja2 templates render Markdown pages, MkDocs (Material theme) builds them.
+
+    build_site(policies, out=Path("site"))
+
+Pages: home (the documents at a glance), one per city (every item beside its source text, linked both
+ways), one per taxonomy concept (the cities side by side), the mechanisms matrix, the graphs (SVG drawn
+here), revision redlines (`diffs`), the simulations `policylab simulate` wrote (`simulations`), and the
+manual (the language reference, the error catalogue) where the repository's docs/ is at hand.
+
+Policy text is data: templates autoescape (Jinja2), values are never rendered as templates, and city
+and concept pages lay policy text out as escaped HTML, so a quote holding `<script>`, Markdown or
+`{{ … }}` shows as written.  Offline: Material's `offline` plugin, no web fonts, the iframe-worker
+shim served from the site itself (the plugin would fetch it from unpkg), search built with jieba
+(`lang: zh`) and a dictionary of the documents' own terms, so 就高不重复 or 注册资本 is one word.
+Deterministic: SOURCE_DATE_EPOCH is fixed, nothing random; the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug
+from dsl.model import Policy
+
+SITE_NAME = "policylab 招商引资政策对照"
+EPOCH = "1700000000"  # a fixed build date: sitemap and gzip stamps do not change between builds
+
+
+class SiteBuildError(RuntimeError):
+    """MkDocs refused the generated pages (a warning under --strict): the message says which."""
+
+
+@dataclass
+class SiteInputs:
+    policies: list[Policy]
+    diffs: list[tuple[Policy, Policy]] = field(default_factory=list)
+    simulations: list[Path] = field(default_factory=list)
+    manual: Path | None = None  # a docs/ folder holding language.md and errors.md
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("compare.site", "templates"), autoescape=True,
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
+    env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug)
+    return env
+
+
+def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
+    """Write every page's Markdown under `docs`; the nav as (title, path) pairs."""
+    from compare.site import sections
+
+    env = environment()
+    nav: list[tuple[str, Any]] = [("首页 Home", "index.md")]
+    rate, rate_note = sections.stated_rate(inputs.policies)
+    revisions = sections.revision_pages(env, inputs.diffs, docs, {slug(p.id) for p in inputs.policies})
+    simulations = sections.simulation_pages(env, inputs.simulations, docs)
+    _write(docs / "index.md", env.get_template("home.md.j2").render(
+        title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
+        "measures side by side; every figure traces back to the sentence it comes from.",
+        rows=home_rows(inputs.policies), rate_note=rate_note, revisions=revisions, simulations=simulations))
+    cities = []
+    for p in inputs.policies:
+        page = city_page(p)
+        _write(docs / "cities" / f"{page.slug}.md", env.get_template("city.md.j2").render(
+            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), issued=meta(p, "issued"),
+            status=meta(p, "status")))
+        cities.append((f"{p.city_label} {p.id}", f"cities/{page.slug}.md"))
+    nav.append(("城市 Cities", cities))
+    nav.append(("概念 Concepts", sections.concept_pages(env, inputs.policies, rate, rate_note, docs)))
+    nav.append(("关系图 Graphs", sections.graph_pages(env, inputs.policies, docs)))
+    if revisions:
+        nav.append(("修订 Revisions", [(r["title"], f"revisions/{r['slug']}.md") for r in revisions]))
+    if simulations:
+        nav.append(("模拟 Simulations", [(s["title"], f"simulations/{s['slug']}.md") for s in simulations]))
+    if inputs.manual is not None:
+        nav.append(("手册 Manual", _manual(env, inputs.manual, docs)))
+    return nav
+
+
+def _manual(env: Environment, folder: Path, docs: Path) -> list[tuple[str, str]]:
+    """The tool's own manual (the repository's docs/, in its mkdocs.yml order) and the how-to."""
+    shutil.copytree(folder, docs / "manual", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    _write(docs / "manual" / "howto.md", env.get_template("howto.md.j2").render())
+    entries = [("How-to for researchers", "manual/howto.md")]
+    config = folder.parent / "mkdocs.yml"
+    nav = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("nav", []) if config.is_file() else []
+    for entry in nav:
+        for title, path in (entry.items() if isinstance(entry, dict) else []):
+            if isinstance(path, str) and (folder / path).is_file():
+                entries.append((title, f"manual/{path}"))
+    return entries
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _nav(entries: Sequence[tuple[str, Any]]) -> list[Any]:
+    return [{title: _nav(value) if isinstance(value, list) else value} for title, value in entries]
+
+
+def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]], terms: Path) -> dict[str, Any]:
+    return {
+        "site_name": SITE_NAME, "docs_dir": str(docs), "site_dir": str(site), "use_directory_urls": False,
+        "strict": True, "nav": _nav(nav),
+        "theme": {"name": "material", "language": "zh", "font": False,
+                  "features": ["navigation.sections", "search.highlight"]},
+        "plugins": [{"search": {"lang": "zh", "jieba_dict_user": str(terms)}}, "offline"],
+        "extra": {"polyfills": ["assets/iframe-worker-shim.js"], "generator": False},
+        "extra_css": ["assets/site.css"],
+        "markdown_extensions": ["tables", "attr_list", "md_in_html", "toc",
+                                {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
+        "validation": {"links": {"not_found": "warn", "anchors": "warn", "unrecognized_links": "warn"}},
+    }
+
+
+def build_site(inputs: SiteInputs, out: Path) -> Path:
+    """Build into `out` (replaced as a whole, atomically: a failed build leaves what was there)."""
+    import jieba
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines are not the user's business
+
+    from compare.site.sections import search_terms
+
+    out = Path(out).resolve()
+    work = Path(tempfile.mkdtemp(prefix="policylab-site-"))
+    try:
+        docs, site = work / "docs", work / "site"
+        nav = render_pages(inputs, docs)
+        assets = docs / "assets"
+        assets.mkdir(parents=True, exist_ok=True)
+        for name in ("site.css", "iframe-worker-shim.js"):
+            (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
+        terms = work / "terms.txt"
+        terms.write_text(search_terms(inputs.policies), encoding="utf-8")
+        config_path = work / "mkdocs.yml"
+        config_path.write_text(yaml.safe_dump(mkdocs_config(docs, site, nav, terms), allow_unicode=True,
+                                              sort_keys=False), encoding="utf-8")
+        old = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+        warnings = _Warnings()
+        logging.getLogger("mkdocs").addHandler(warnings)
+        try:
+            config = load_config(str(config_path))
+            build(config)
+        except Abort as e:
+            raise SiteBuildError(f"MkDocs stopped the build: {e}\n" + "\n".join(warnings.messages)) from None
+        finally:
+            logging.getLogger("mkdocs").removeHandler(warnings)
+            if old is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = old
+        _publish(site, out)
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _Warnings(logging.Handler):
+    """MkDocs' warnings of one build, to say why --strict stopped it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"  {record.levelname.lower()}: {record.getMessage()}")
+
+
+def _publish(site: Path, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(site, staged)
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        os.rename(out, old)
+    os.rename(staged, out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,152 @@
+"""What the site's pages show, as plain data: the documents at a glance, and each city's items with
+their passages in the source text.  Templates (compare/site/templates) lay it out; nothing here is
+HTML but the marked source text, which is escaped (compare.site.passages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from compare.site.passages import Passage, SourceText
+from dsl import ast as A
+from dsl.format import Generator
+from dsl.model import Policy
+from dsl.walk import walk
+
+KINDS = {A.Clause: "clause", A.Split: "split", A.Param: "param", A.Mechanism: "mechanism", A.Reading: "reading"}
+KIND_ZH = {"clause": "条款", "split": "分成", "param": "参数", "mechanism": "机制", "reading": "解读"}
+
+
+def slug(text: str) -> str:
+    """An id for anchors and file names: ASCII letters, digits, `-` and `_` (dots become `-`)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
+
+
+def expr_text(e: Any) -> str:
+    return Generator([]).expr(e, 0) if e is not None else ""
+
+
+@dataclass
+class CiteView:
+    article: str
+    quote: str
+    anchor: str | None  # the passage's id in the source text, None where not found (another text)
+
+
+@dataclass
+class ItemView:
+    kind: str
+    id: str
+    anchor: str  # item-KIND-ID
+    label: str | None
+    concept: str | None = None
+    concept_label: str | None = None
+    beneficiary: str | None = None
+    condition: str | None = None
+    value: str | None = None
+    cites: list[CiteView] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: list[tuple[str, str]] = field(default_factory=list)  # (name, text): options, attributes, shares
+    inherited: str | None = None  # the base policy the item comes from
+
+
+@dataclass
+class CityPage:
+    policy: Policy
+    slug: str
+    items: list[ItemView]
+    unencoded: list[A.Unencoded]
+    source_name: str | None
+    source_html: str | None
+    counts: dict[str, int]
+
+
+def _figures(node: Any) -> list[str]:
+    return [str(x) for x in walk(node) if isinstance(x, (A.Quantity, A.RatioLit))]
+
+
+def _readings(node: Any) -> list[str]:
+    return sorted({x.reading for x in walk(node) if isinstance(x, A.ByReading)})
+
+
+def _item(policy: Policy, item: Any) -> ItemView:
+    kind = KINDS[type(item)]
+    view = ItemView(kind, item.id, f"item-{kind}-{slug(item.id)}", item.label,
+                    notes=list(getattr(item, "notes", ())))
+    if isinstance(item, A.Clause):
+        view.concept = item.concept.dotted if item.concept else None
+        view.beneficiary = item.beneficiary.dotted if item.beneficiary else None
+        view.condition, view.value = expr_text(item.when) or None, expr_text(item.value) or None
+        view.extra = [(f"beneficiary if {expr_text(r.when)}", r.name.dotted) for r in item.beneficiary_if]
+    elif isinstance(item, A.Split):
+        view.concept = policy.concept_of(item.splits.dotted) if item.splits else None
+        view.condition = expr_text(item.when) or None
+        view.value = f"splits {item.splits.dotted}" if item.splits else None
+        view.extra = [(s.name, expr_text(s.weight)) for s in item.shares]
+    elif isinstance(item, A.Param):
+        view.concept = item.id
+        value = item.value
+        view.value = (f"committed {expr_text(value.committed)}" + (f", stretch {expr_text(value.stretch)}"
+                      if value.stretch is not None else "")) if isinstance(value, A.Target) else expr_text(value)
+    elif isinstance(item, A.Mechanism):
+        view.extra = [(a.name, expr_text(a.value)) for a in item.attrs]
+    elif isinstance(item, A.Reading):
+        view.extra = [(o.id + (" (default)" if o.id == item.default else ""), o.label or "") for o in item.options]
+        view.value = item.because
+    view.figures = _figures(item)
+    view.readings = _readings(item)
+    tax = policy.taxonomy
+    if view.concept and tax is not None and view.concept in tax.concepts:
+        view.concept_label = tax.concepts[view.concept].zh
+    return view
+
+
+def city_page(policy: Policy) -> CityPage:
+    """Every item of the policy (its `extends` chain merged), each with its quotes located in the text."""
+    last = policy.files[-1]
+    source = SourceText(last.source_text) if last.source_text is not None else None
+    items: list[ItemView] = []
+    passages: list[Passage] = []
+    tables: list[dict[str, Any]] = [policy.clauses, policy.splits, policy.params, policy.readings, policy.mechanisms]
+    for table in tables:
+        for item in table.values():
+            view = _item(policy, item)
+            origin = policy.origin.get(f"{view.kind}:{item.id}")
+            if origin is not None and origin is not last:
+                view.inherited = origin.ast.header.id
+            for k, cite in enumerate(item.cites):
+                ranges = source.locate(cite.quote) if source is not None and (
+                    origin is None or origin.source_text == last.source_text) else None
+                anchor = f"passage-{view.kind}-{slug(item.id)}-{k}" if ranges else None
+                if ranges:
+                    passages.append(Passage(anchor or "", view.anchor, ranges))
+                view.cites.append(CiteView(cite.article, cite.quote, anchor))
+            items.append(view)
+    counts = {"clauses": len(policy.clauses), "params": len(policy.params), "mechanisms": len(policy.mechanisms),
+              "readings": len(policy.readings), "unencoded": len(policy.unencoded), "splits": len(policy.splits)}
+    return CityPage(policy, slug(policy.id), items, list(policy.unencoded),
+                    last.source_path.name if last.source_path else None,
+                    str(source.html(passages)) if source is not None else None, counts)
+
+
+def meta(policy: Policy, key: str) -> str:
+    m = policy.meta.get(key)
+    return (m.label or m.value) if m is not None and key != "city" else (m.value if m else "")
+
+
+def home_rows(policies: Sequence[Policy]) -> list[dict[str, Any]]:
+    rows = []
+    for p in policies:
+        page = city_page(p)
+        rows.append({"id": p.id, "slug": page.slug, "city": p.city_label, "title": meta(p, "title"),
+                     "issuer": meta(p, "issuer"), "issued": meta(p, "issued") or meta(p, "effective"),
+                     "status": meta(p, "status"), **page.counts})
+    return rows
+
+
+__all__ = ["KIND_ZH", "CityPage", "ItemView", "city_page", "home_rows", "slug"]

@@ -1,0 +1,130 @@
+"""The site's other pages: concepts side by side, mechanisms, graphs, revisions, simulations, and the
+search dictionary.  Each writes its Markdown under `docs` and returns its nav entries.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from compare.engine.runs import choose_rates
+from compare.site.pages import slug
+from dsl.model import Policy
+
+# Words a researcher searches for that jieba's general dictionary splits or joins wrongly.
+TERMS = ("注册资本", "外资", "到账外资", "实际利用外资", "实际到账外资", "总投资", "固定资产投资", "世界500强",
+         "中国500强", "专精特新", "首谈", "首谈地", "招商引资", "落户", "引荐", "中介机构", "一事一议", "一企一策",
+         "就高不重复", "两区一园", "新引进", "新批", "增资扩产", "外资到账", "考核加分", "地区总部", "功能性机构")
+MAX_ROWS = 200  # rows of a simulation table shown on its page; the files hold them all
+
+
+def stated_rate(policies: Sequence[Policy]) -> tuple[float, str]:
+    rates = choose_rates(policies)
+    return rates.rates[0] if rates.rates else 7.0, rates.note
+
+
+def search_terms(policies: Sequence[Policy]) -> str:
+    """A jieba user dictionary: the domain words, and every short phrase the texts put in quotation
+    marks (“两区一园”, “就高不重复”), each kept whole."""
+    words = set(TERMS)
+    for p in policies:
+        for info in p.files:
+            for m in re.finditer(r"“([^”]{2,8})”", info.source_text or ""):
+                if not re.search(r"\s", m.group(1)):
+                    words.add(m.group(1))
+    return "".join(f"{w} 100000 n\n" for w in sorted(words))
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def concept_pages(env: Environment, policies: Sequence[Policy], rate: float, rate_note: str,
+                  docs: Path) -> list[tuple[str, str]]:
+    from compare.site.concepts import concept_rows, mechanism_matrix
+
+    rows = concept_rows(policies, rate)
+    for row in rows:
+        _write(docs / "concepts" / f"{slug(row.key)}.md", env.get_template("concept.md.j2").render(
+            row=row, rate_note=rate_note))
+    mechanisms, matrix = mechanism_matrix(policies)
+    _write(docs / "concepts" / "index.md", env.get_template("concepts.md.j2").render(
+        rows=rows, policies=policies, rate_note=rate_note))
+    _write(docs / "concepts" / "mechanisms.md", env.get_template("mechanisms.md.j2").render(
+        mechanisms=mechanisms, matrix=matrix, policies=policies))
+    # the concept pages are reached from the index (one per taxonomy concept: too many for the nav)
+    return [("概念一览 All concepts", "concepts/index.md"), ("机制 Mechanisms", "concepts/mechanisms.md")]
+
+
+def graph_pages(env: Environment, policies: Sequence[Policy], docs: Path) -> list[tuple[str, str]]:
+    """Each policy's dependency graph and the cross-city concept graph, drawn here as SVG."""
+    from compare.diff.graph_export import policy_graph
+    from compare.engine.graph import build_graph
+
+    graphs = []
+    for p in policies:
+        svg = policy_graph([p], [build_graph(p)]).to_svg()
+        _write(docs / "graphs" / f"{slug(p.id)}.svg", svg)
+        graphs.append({"title": f"{p.city_label} {p.id}", "file": f"{slug(p.id)}.svg"})
+    _write(docs / "graphs" / "cities.svg", policy_graph(list(policies), [build_graph(p) for p in policies]).to_svg())
+    _write(docs / "graphs" / "index.md", env.get_template("graphs.md.j2").render(graphs=graphs))
+    return [("关系图 Graphs", "graphs/index.md")]
+
+
+def revision_pages(env: Environment, diffs: Sequence[tuple[Policy, Policy]], docs: Path,
+                   cities: set[str]) -> list[dict[str, Any]]:
+    """The structural diff as a redline, the semantic diff's verdicts and witnesses."""
+    from compare.diff.items import diff_policies
+    from compare.diff.semantic import semantic_diff
+    from compare.diff.semantic_render import render_table
+    from compare.engine.evaluate import CompiledPolicy
+
+    out = []
+    for old, new in diffs:
+        structural = diff_policies(old, new)
+        semantic = render_table(semantic_diff(CompiledPolicy(old), CompiledPolicy(new)))
+        page = {"title": f"{old.id} → {new.id}", "slug": slug(f"{old.id}--{new.id}")}
+        _write(docs / "revisions" / f"{page['slug']}.md", env.get_template("revision.md.j2").render(
+            old=old, new=new, changes=structural.changes, semantic=semantic, cities=cities))
+        out.append(page)
+    return out
+
+
+def _table(path: Path) -> tuple[list[str], list[list[str]], int]:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return [], [], 0
+    return rows[0], rows[1:MAX_ROWS + 1], len(rows) - 1
+
+
+def simulation_pages(env: Environment, folders: Sequence[Path], docs: Path) -> list[dict[str, Any]]:
+    """What `policylab simulate` wrote: its tables (the first rows; the files hold all) and plots."""
+    out = []
+    for folder in folders:
+        meta_path = folder / "meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        name = slug(folder.name)
+        target = docs / "simulations" / name
+        plots = []
+        for png in sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(png, target / png.name)
+            plots.append({"name": png.stem, "file": f"{name}/{png.name}"})
+        tables = []
+        for path in sorted(folder.glob("*.csv")):
+            header, rows, total = _table(path)
+            tables.append({"name": path.stem, "header": header, "rows": rows, "total": total})
+        page = {"title": folder.name, "slug": name}
+        _write(docs / "simulations" / f"{name}.md", env.get_template("simulation.md.j2").render(
+            title=folder.name, meta=meta, plots=plots, tables=tables))
+        out.append(page)
+    return out
