@@ -25,6 +25,10 @@ class Concept:
     span: Span
 
 
+CONCEPT_KEYS = frozenset({"kind", "unit", "beneficiary", "zh", "en"})
+NAME_KEYS = frozenset({"zh", "en"})
+
+
 @dataclass
 class Taxonomy:
     concepts: dict[str, Concept] = field(default_factory=dict)
@@ -80,6 +84,13 @@ def load_taxonomy(directory: Path) -> tuple[Taxonomy, list[Diagnostic]]:
         for key, entry in (data.get("beneficiaries") or {}).items():
             entry = entry or {}
             tax.beneficiaries[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
+        for section, allowed in (("concepts", CONCEPT_KEYS), ("mechanisms", NAME_KEYS), ("beneficiaries", NAME_KEYS)):
+            for key, entry in (data.get(section) or {}).items():
+                for extra in sorted(set(entry) - allowed if isinstance(entry, dict) else (), key=str):
+                    line = _key_line(text, str(key))
+                    diags.append(Diagnostic("E208", f"{section[:-1] if section != 'beneficiaries' else 'beneficiary'} "
+                                            f"`{key}` has an unknown key `{extra}`", Span(p, line, 1, line, 1 + len(str(key))),
+                                            "a value holding a comma inside `{…}` must be quoted: en: \"a, b\""))
         for key, entry in (data.get("mechanisms") or {}).items():
             entry = entry or {}
             if key in tax.mechanisms:

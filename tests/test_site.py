@@ -125,3 +125,19 @@ def test_policy_text_is_data(tmp_path: Path) -> None:
     assert "{{ 7*7 }}" in page and "49" not in re.findall(r"\{\{[^}]*\}\}|49", page)
     assert "<strong>bold</strong>" not in page and "**bold**" in page
     assert 'href="http://example.com"' not in page
+
+
+def test_a_taxonomy_key_cut_by_an_unquoted_comma_is_an_error(tmp_path: Path) -> None:
+    """`en: team reward, referrer's share` inside `{…}` is an `en` of "team reward" and a key
+    "referrer's share": the labels the site shows were cut so, silently (E208 now)."""
+    from dsl.taxonomy import load_taxonomy
+
+    folder = tmp_path / "taxonomy"
+    folder.mkdir()
+    (folder / "t.yaml").write_text(
+        "beneficiaries:\n  team: {zh: 团队, en: team}\nconcepts:\n"
+        "  reward.team: {kind: outcome, unit: CNY, beneficiary: team, zh: 团队奖励, en: team reward, referrer's share}\n",
+        encoding="utf-8")
+    _tax, diags = load_taxonomy(folder)
+    assert [(d.code, d.span.line) for d in diags] == [("E208", 4)]
+    assert "unknown key `referrer's share`" in diags[0].message and 'en: "a, b"' in (diags[0].hint or "")
