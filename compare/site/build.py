@@ -10,8 +10,8 @@ manual (the language reference, the error catalogue) where the repository's docs
 Policy text is data: templates autoescape (Jinja2), values are never rendered as templates, and city
 and concept pages lay policy text out as escaped HTML, so a quote holding `<script>`, Markdown or
 `{{ … }}` shows as written.  Offline: Material's `offline` plugin, no web fonts, the iframe-worker
-shim served from the site itself (the plugin would fetch it from unpkg), search built with jieba
-(`lang: zh`) and a dictionary of the documents' own terms, so 就高不重复 or 注册资本 is one word.
+shim served from the site itself (the plugin would fetch it from unpkg), and search built with jieba
+(`lang: zh`), which segments the text at build time as the browser segments a query.
 Deterministic: SOURCE_DATE_EPOCH is fixed, nothing random; the same inputs give the same bytes.
 """
 
@@ -111,13 +111,13 @@ def _nav(entries: Sequence[tuple[str, Any]]) -> list[Any]:
     return [{title: _nav(value) if isinstance(value, list) else value} for title, value in entries]
 
 
-def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]], terms: Path) -> dict[str, Any]:
+def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     return {
         "site_name": SITE_NAME, "docs_dir": str(docs), "site_dir": str(site), "use_directory_urls": False,
         "strict": True, "nav": _nav(nav),
         "theme": {"name": "material", "language": "zh", "font": False,
                   "features": ["navigation.sections", "search.highlight"]},
-        "plugins": [{"search": {"lang": "zh", "jieba_dict_user": str(terms)}}, "offline"],
+        "plugins": [{"search": {"lang": "zh"}}, "offline"],
         "extra": {"polyfills": ["assets/iframe-worker-shim.js"], "generator": False},
         "extra_css": ["assets/site.css"],
         "markdown_extensions": ["tables", "attr_list", "md_in_html", "toc",
@@ -135,8 +135,6 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
 
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines are not the user's business
 
-    from compare.site.sections import search_terms
-
     out = Path(out).resolve()
     work = Path(tempfile.mkdtemp(prefix="policylab-site-"))
     try:
@@ -146,10 +144,8 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
         assets.mkdir(parents=True, exist_ok=True)
         for name in ("site.css", "iframe-worker-shim.js"):
             (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
-        terms = work / "terms.txt"
-        terms.write_text(search_terms(inputs.policies), encoding="utf-8")
         config_path = work / "mkdocs.yml"
-        config_path.write_text(yaml.safe_dump(mkdocs_config(docs, site, nav, terms), allow_unicode=True,
+        config_path.write_text(yaml.safe_dump(mkdocs_config(docs, site, nav), allow_unicode=True,
                                               sort_keys=False), encoding="utf-8")
         old = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,28 +17,12 @@ from compare.engine.runs import choose_rates
 from compare.site.pages import slug
 from dsl.model import Policy
 
-# Words a researcher searches for that jieba's general dictionary splits or joins wrongly.
-TERMS = ("注册资本", "外资", "到账外资", "实际利用外资", "实际到账外资", "总投资", "固定资产投资", "世界500强",
-         "中国500强", "专精特新", "首谈", "首谈地", "招商引资", "落户", "引荐", "中介机构", "一事一议", "一企一策",
-         "就高不重复", "两区一园", "新引进", "新批", "增资扩产", "外资到账", "考核加分", "地区总部", "功能性机构")
 MAX_ROWS = 200  # rows of a simulation table shown on its page; the files hold them all
 
 
 def stated_rate(policies: Sequence[Policy]) -> tuple[float, str]:
     rates = choose_rates(policies)
     return rates.rates[0] if rates.rates else 7.0, rates.note
-
-
-def search_terms(policies: Sequence[Policy]) -> str:
-    """A jieba user dictionary: the domain words, and every short phrase the texts put in quotation
-    marks (“两区一园”, “就高不重复”), each kept whole."""
-    words = set(TERMS)
-    for p in policies:
-        for info in p.files:
-            for m in re.finditer(r"“([^”]{2,8})”", info.source_text or ""):
-                if not re.search(r"\s", m.group(1)):
-                    words.add(m.group(1))
-    return "".join(f"{w} 100000 n\n" for w in sorted(words))
 
 
 def _write(path: Path, text: str) -> None:
