@@ -141,3 +141,23 @@ def test_a_taxonomy_key_cut_by_an_unquoted_comma_is_an_error(tmp_path: Path) -> 
     _tax, diags = load_taxonomy(folder)
     assert [(d.code, d.span.line) for d in diags] == [("E208", 4)]
     assert "unknown key `referrer's share`" in diags[0].message and 'en: "a, b"' in (diags[0].hint or "")
+
+
+def test_a_simulation_gets_its_page(tmp_path: Path) -> None:
+    """`--simulation DIR`: the tables (first rows) and the plots `policylab simulate` wrote."""
+    pytest.importorskip("matplotlib")
+    sim = tmp_path / "competition"
+    done = subprocess.run([sys.executable, "-m", "compare.cli", "simulate",
+                           "examples/competition_foreign_manufacturing.scenario.yaml", "--out", str(sim), "--quiet",
+                           "--formats", "csv,png"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "site"
+    done = _build(out, "wuxi_2023", "zhangjiagang_2017", "--simulation", str(sim), "--diff",
+                  "zhangjiagang_base:zhangjiagang_2017")
+    assert done.returncode == 0, done.stderr
+    page = (out / "simulations" / "competition.html").read_text(encoding="utf-8")
+    assert "competition_map" in page and 'src="competition/competition_map.png"' in page
+    assert (out / "simulations" / "competition" / "competition_map.png").is_file()
+    assert (out / "revisions" / "zhangjiagang_base--zhangjiagang_2017.html").is_file()
+    bad = _build(tmp_path / "x", "wuxi_2023", "--simulation", str(tmp_path))
+    assert bad.returncode == 2 and "no meta.json" in bad.stderr

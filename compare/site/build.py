@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug
 from dsl.model import Policy
@@ -53,7 +54,24 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("compare.site", "templates"), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
     env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug)
+    env.filters["policy"] = highlight_policy
     return env
+
+
+def highlight_policy(text: str) -> Markup:
+    """Policy text (a value, a condition) highlighted by the language's Pygments lexer; Pygments escapes it."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+
+    from dsl.highlight import PolicyLexer
+
+    return Markup(highlight(text, PolicyLexer(), HtmlFormatter(nowrap=True)).rstrip("\n"))
+
+
+def pygments_css() -> str:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(style="friendly").get_style_defs(".pl-code")
 
 
 def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
@@ -119,7 +137,7 @@ def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dic
                   "features": ["navigation.sections", "search.highlight"]},
         "plugins": [{"search": {"lang": "zh"}}, "offline"],
         "extra": {"polyfills": ["assets/iframe-worker-shim.js"], "generator": False},
-        "extra_css": ["assets/site.css"],
+        "extra_css": ["assets/site.css", "assets/policy.css"],
         "markdown_extensions": ["tables", "attr_list", "md_in_html", "toc",
                                 {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
         "validation": {"links": {"not_found": "warn", "anchors": "warn", "unrecognized_links": "warn"}},
@@ -144,6 +162,7 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
         assets.mkdir(parents=True, exist_ok=True)
         for name in ("site.css", "iframe-worker-shim.js"):
             (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
+        (assets / "policy.css").write_text(pygments_css() + "\n", encoding="utf-8")
         config_path = work / "mkdocs.yml"
         config_path.write_text(yaml.safe_dump(mkdocs_config(docs, site, nav), allow_unicode=True,
                                               sort_keys=False), encoding="utf-8")
