@@ -161,3 +161,25 @@ def test_a_simulation_gets_its_page(tmp_path: Path) -> None:
     assert (out / "revisions" / "zhangjiagang_base--zhangjiagang_2017.html").is_file()
     bad = _build(tmp_path / "x", "wuxi_2023", "--simulation", str(tmp_path))
     assert bad.returncode == 2 and "no meta.json" in bad.stderr
+
+
+def test_concept_charts_follow_the_texts(site: Path) -> None:
+    """The chart of a concept is each city's value as the project grows: 无锡 (16) 2% of arrived FDI up to
+    5000万元; 张家港 第12条 in the core zone 1000万–3000万美元 2分, 3000万–1亿 5分, 1亿美元以上 10分."""
+    pytest.importorskip("matplotlib")
+    from compare.api import load_policy
+    from compare.site.charts import SIZES, concept_curves
+
+    policies = [load_policy(POLICIES / f"{n}.policy").policy for n in ("wuxi_2023", "zhangjiagang_2017")]
+    curves = concept_curves(policies, 7.0)
+
+    def at(concept: str, policy: str, usd: float) -> float:
+        k = int(abs(SIZES - usd).argmin())
+        return next(r["high"] for r in curves[concept] if r["policy"] == policy and r["value"] == SIZES[k])
+
+    assert at("reward.fdi", "wuxi_2023", 1e7) == pytest.approx(0.02 * 1e7 * 7.0)  # 1000万美元: 140万元
+    assert at("reward.fdi", "wuxi_2023", 1e9) == 50_000_000.0  # capped at 5000万元
+    assert at("points.host_district", "zhangjiagang_2017", 1e7) == 2.0
+    assert at("points.host_district", "zhangjiagang_2017", 1e8) == 10.0
+    assert (site / "concepts" / "reward-fdi.svg").is_file()
+    assert 'src="reward-fdi.svg"' in (site / "concepts" / "reward-fdi.html").read_text(encoding="utf-8")

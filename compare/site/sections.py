@@ -32,12 +32,19 @@ def _write(path: Path, text: str) -> None:
 
 def concept_pages(env: Environment, policies: Sequence[Policy], rate: float, rate_note: str,
                   docs: Path) -> list[tuple[str, str]]:
+    from compare.site import charts
     from compare.site.concepts import concept_rows, mechanism_matrix
 
     rows = concept_rows(policies, rate)
+    curves = charts.concept_curves(policies, rate) if charts.available() else {}
     for row in rows:
+        chart = None
+        if row.key in curves:
+            chart = f"{slug(row.key)}.svg"
+            (docs / "concepts").mkdir(parents=True, exist_ok=True)
+            (docs / "concepts" / chart).write_bytes(charts.chart_svg(curves[row.key], f"{row.zh} {row.key}"))
         _write(docs / "concepts" / f"{slug(row.key)}.md", env.get_template("concept.md.j2").render(
-            row=row, rate_note=rate_note))
+            row=row, rate_note=rate_note, chart=chart, charts_available=charts.available()))
     mechanisms, matrix = mechanism_matrix(policies)
     _write(docs / "concepts" / "index.md", env.get_template("concepts.md.j2").render(
         rows=rows, policies=policies, rate_note=rate_note))

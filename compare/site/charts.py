@@ -1,0 +1,76 @@
+"""A concept page's chart: what each city gives for the concept as a project grows.
+
+The project is a new foreign manufacturing project, licensed, started, in the city's core zone, fully
+paid in, referred by nobody, whose registered capital, total investment, fixed-asset investment and
+arrived FDI all equal its size (from 100万美元 to 10亿美元); every city is evaluated at the stated rate
+under its default readings.  A concept gets a chart where some city gives it a figure that moves with
+the size (money or points); the plot is the simulation's sweep curve (compare.simulate.plots), an
+SVG with glyphs as paths, the same bytes for the same inputs.  Needs matplotlib (the `simulate`
+extra); without it the pages have no charts and say so.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from compare.data.read import from_dicts
+from compare.engine.evaluate import CompiledPolicy
+from dsl.model import Policy
+
+SIZES = np.geomspace(1e6, 1e9, 31)  # USD
+UNITS = ("CNY", "USD", "points")
+PROFILE = {"foreign": True, "licensed": True, "started": True, "manufacturing": True, "in_core_zone": True,
+           "paid_in_ratio": 1.0, "expansion": False, "referral": "none"}
+MONEY = ("registered_capital", "total_investment", "fixed_asset_investment", "fdi_arrived")
+
+
+def available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("matplotlib", "pandas"))
+
+
+def _label(usd: float) -> str:
+    return f"{usd / 1e8:g}亿美元" if usd >= 1e8 else f"{usd / 1e4:g}万美元"
+
+
+def concept_curves(policies: Sequence[Policy], rate: float) -> dict[str, list[dict[str, Any]]]:
+    """Concept -> sweep rows (policy, label, value, low, high, unit …) for the concepts whose value
+    moves with the project's size in some city."""
+    records = [{"id": f"s{i}", **PROFILE, **{f: f"{round(float(x), 2)}美元" for f in MONEY}} for i, x in enumerate(SIZES)]
+    batch = from_dicts(records)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for p in policies:
+        cp = CompiledPolicy(p)
+        out = cp.outcomes(cp.run(batch, rate))
+        tax = p.taxonomy
+        for concept, (lo, hi) in out.numeric.items():
+            unit = tax.concepts[concept].unit if tax is not None and concept in tax.concepts else ""
+            if unit not in UNITS:
+                continue
+            elig = np.broadcast_to(out.eligible.get(concept, np.ones(batch.n, dtype=bool)), (batch.n,))
+            low = np.where(elig, np.broadcast_to(lo, (batch.n,)), 0.0)
+            high = np.where(elig, np.broadcast_to(hi, (batch.n,)), 0.0)
+            zh = tax.concepts[concept].zh if tax is not None and concept in tax.concepts else concept
+            rows.setdefault(concept, []).extend(
+                {"policy": p.id, "label": f"{p.city_label} {p.id}", "concept": concept, "concept_label": zh,
+                 "value": float(x), "value_label": _label(float(x)), "low": float(a), "high": float(b),
+                 "unit": "points" if unit == "points" else "CNY"}
+                for x, a, b in zip(SIZES, low, high, strict=True))
+    moving = {}
+    for concept, curve in rows.items():
+        highs = [r["high"] for r in curve if np.isfinite(r["high"])]
+        if highs and max(highs) > min(highs):
+            moving[concept] = curve
+    return moving
+
+
+def chart_svg(curve: list[dict[str, Any]], title: str) -> bytes:
+    import pandas as pd
+
+    from compare.simulate import plots
+
+    fig = plots.sweep_curve(pd.DataFrame(curve), title, "项目规模（注册资本 = 总投资 = 到账外资）project size")
+    return plots.render(fig, "svg")
