@@ -7,29 +7,20 @@ baseline (aim: the site in at most 20 s).
 
 from __future__ import annotations
 
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def timed(cmd: list[str], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import process_median  # noqa: E402
 
 
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-site-"))
-    site = timed([sys.executable, "-m", "compare.cli", "site", "build", "--out", str(tmp / "site")])
-    manual = timed([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp / "manual")])
+    site = process_median([sys.executable, "-m", "compare.cli", "site", "build", "--out", str(tmp / "site")], 3, ROOT, check=True)
+    manual = process_median([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp / "manual")], 3, ROOT, check=True)
     pages = len(list((tmp / "site").rglob("*.html")))
     print(f"policylab site build (4 cities, 1 revision, {pages} pages)  {site:6.2f} s   (aim ≤ 20 s)")
     print(f"mkdocs build of the manual alone (baseline)              {manual:6.2f} s   ratio {site / manual:.1f}×")
