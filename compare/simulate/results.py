@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from compare.data.atomic import atomic_folder
 
 TABLE_FORMATS = ("csv", "json", "parquet")
 PLOT_FORMATS = ("png", "svg")
@@ -133,14 +133,8 @@ class Results:
         """Everything into folder `out` (replaced as a whole); the files written, relative to `out`."""
         from compare.simulate import plots
 
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
         written: list[Path] = []
-        try:
+        with atomic_folder(Path(out)) as tmp:
             for name, table in sorted(self.tables.items()):
                 for fmt in (f for f in TABLE_FORMATS if f in formats):
                     path = tmp / f"{name}.{fmt}"
@@ -162,15 +156,6 @@ class Results:
             (tmp / "meta.json").write_text(_json(self.meta), encoding="utf-8")
             (tmp / "scenario.lock").write_text(_json(self.lock), encoding="utf-8")
             written += [tmp / "meta.json", tmp / "scenario.lock"]
-            _fsync_tree(tmp)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.rename(out, old)
-        os.rename(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
         return [p.relative_to(tmp) for p in written]
 
 
@@ -196,13 +181,3 @@ def _write_table(table: pa.Table, path: Path, fmt: str) -> None:
     else:
         rows = [_clean(r) for r in table.to_pylist()]
         path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)

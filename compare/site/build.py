@@ -31,6 +31,7 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from compare.data.atomic import atomic_folder
 from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug
 from dsl.model import Policy
 
@@ -181,7 +182,8 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
             else:
                 os.environ["SOURCE_DATE_EPOCH"] = old
-        _publish(site, out)
+        with atomic_folder(out) as staged:
+            shutil.copytree(site, staged, dirs_exist_ok=True)
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -196,15 +198,3 @@ class _Warnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(f"  {record.levelname.lower()}: {record.getMessage()}")
-
-
-def _publish(site: Path, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staged = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staged, ignore_errors=True)
-    shutil.copytree(site, staged)
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(staged, out)
-    shutil.rmtree(old, ignore_errors=True)
