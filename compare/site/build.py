@@ -32,6 +32,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from compare.data.atomic import atomic_folder
+from compare.site.concepts import rate_note as concept_rate
 from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug
 from dsl.model import Policy
 
@@ -81,16 +82,17 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
 
     env = environment()
     nav: list[tuple[str, Any]] = [("首页 Home", "index.md")]
-    rate, rate_note = sections.stated_rate(inputs.policies)
+    rate, rate_note = concept_rate(inputs.policies)
+    pages = [city_page(p) for p in inputs.policies]
     revisions = sections.revision_pages(env, inputs.diffs, docs, {slug(p.id) for p in inputs.policies})
     simulations = sections.simulation_pages(env, inputs.simulations, docs)
     _write(docs / "index.md", env.get_template("home.md.j2").render(
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
         "measures side by side; every figure traces back to the sentence it comes from.",
-        rows=home_rows(inputs.policies), rate_note=rate_note, revisions=revisions, simulations=simulations))
+        rows=home_rows(pages), rate_note=rate_note, revisions=revisions, simulations=simulations))
     cities = []
-    for p in inputs.policies:
-        page = city_page(p)
+    for page in pages:
+        p = page.policy
         _write(docs / "cities" / f"{page.slug}.md", env.get_template("city.md.j2").render(
             page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), issued=meta(p, "issued"),
             status=meta(p, "status")))

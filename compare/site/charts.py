@@ -19,6 +19,7 @@ import numpy as np
 
 from compare.data.read import from_dicts
 from compare.engine.evaluate import CompiledPolicy
+from compare.simulate.totals import ends
 from dsl.model import Policy
 
 SIZES = np.geomspace(1e6, 1e9, 31)  # USD
@@ -46,13 +47,11 @@ def concept_curves(policies: Sequence[Policy], rate: float) -> dict[str, list[di
         cp = CompiledPolicy(p)
         out = cp.outcomes(cp.run(batch, rate))
         tax = p.taxonomy
-        for concept, (lo, hi) in out.numeric.items():
+        for concept in out.numeric:
             unit = tax.concepts[concept].unit if tax is not None and concept in tax.concepts else ""
             if unit not in UNITS:
                 continue
-            elig = np.broadcast_to(out.eligible.get(concept, np.ones(batch.n, dtype=bool)), (batch.n,))
-            low = np.where(elig, np.broadcast_to(lo, (batch.n,)), 0.0)
-            high = np.where(elig, np.broadcast_to(hi, (batch.n,)), 0.0)
+            low, high = ends(out, concept, batch.n)
             zh = tax.concepts[concept].zh if tax is not None and concept in tax.concepts else concept
             rows.setdefault(concept, []).extend(
                 {"policy": p.id, "label": f"{p.city_label} {p.id}", "concept": concept, "concept_label": zh,

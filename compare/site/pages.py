@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from compare.site.concepts import text
 from compare.site.passages import Passage, SourceText
 from dsl import ast as A
-from dsl.format import Generator
 from dsl.model import Policy
 from dsl.walk import walk
 
@@ -23,10 +23,6 @@ KIND_ZH = {"clause": "条款", "split": "分成", "param": "参数", "mechanism"
 def slug(text: str) -> str:
     """An id for anchors and file names: ASCII letters, digits, `-` and `_` (dots become `-`)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
-
-
-def expr_text(e: Any) -> str:
-    return Generator([]).expr(e, 0) if e is not None else ""
 
 
 @dataclass
@@ -81,20 +77,18 @@ def _item(policy: Policy, item: Any) -> ItemView:
     if isinstance(item, A.Clause):
         view.concept = item.concept.dotted if item.concept else None
         view.beneficiary = item.beneficiary.dotted if item.beneficiary else None
-        view.condition, view.value = expr_text(item.when) or None, expr_text(item.value) or None
-        view.extra = [(f"beneficiary if {expr_text(r.when)}", r.name.dotted) for r in item.beneficiary_if]
+        view.condition, view.value = text(item.when) or None, text(item.value) or None
+        view.extra = [(f"beneficiary if {text(r.when)}", r.name.dotted) for r in item.beneficiary_if]
     elif isinstance(item, A.Split):
         view.concept = policy.concept_of(item.splits.dotted) if item.splits else None
-        view.condition = expr_text(item.when) or None
+        view.condition = text(item.when) or None
         view.value = f"splits {item.splits.dotted}" if item.splits else None
-        view.extra = [(s.name, expr_text(s.weight)) for s in item.shares]
+        view.extra = [(s.name, text(s.weight)) for s in item.shares]
     elif isinstance(item, A.Param):
         view.concept = item.id
-        value = item.value
-        view.value = (f"committed {expr_text(value.committed)}" + (f", stretch {expr_text(value.stretch)}"
-                      if value.stretch is not None else "")) if isinstance(value, A.Target) else expr_text(value)
+        view.value = text(item.value)
     elif isinstance(item, A.Mechanism):
-        view.extra = [(a.name, expr_text(a.value)) for a in item.attrs]
+        view.extra = [(a.name, text(a.value)) for a in item.attrs]
     elif isinstance(item, A.Reading):
         view.extra = [(o.id + (" (default)" if o.id == item.default else ""), o.label or "") for o in item.options]
         view.value = item.because
@@ -139,10 +133,11 @@ def meta(policy: Policy, key: str) -> str:
     return (m.label or m.value) if m is not None and key != "city" else (m.value if m else "")
 
 
-def home_rows(policies: Sequence[Policy]) -> list[dict[str, Any]]:
+def home_rows(pages: Sequence[CityPage]) -> list[dict[str, Any]]:
+    """The documents at a glance, from their city pages (built once, for both)."""
     rows = []
-    for p in policies:
-        page = city_page(p)
+    for page in pages:
+        p = page.policy
         rows.append({"id": p.id, "slug": page.slug, "city": p.city_label, "title": meta(p, "title"),
                      "issuer": meta(p, "issuer"), "issued": meta(p, "issued") or meta(p, "effective"),
                      "status": meta(p, "status"), **page.counts})

@@ -13,16 +13,10 @@ from typing import Any
 
 from jinja2 import Environment
 
-from compare.engine.runs import choose_rates
 from compare.site.pages import slug
 from dsl.model import Policy
 
 MAX_ROWS = 200  # rows of a simulation table shown on its page; the files hold them all
-
-
-def stated_rate(policies: Sequence[Policy]) -> tuple[float, str]:
-    rates = choose_rates(policies)
-    return rates.rates[0] if rates.rates else 7.0, rates.note
 
 
 def _write(path: Path, text: str) -> None:
