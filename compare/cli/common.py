@@ -43,6 +43,16 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+def require_extra(command: str, extra: str, modules: tuple[str, ...]) -> None:
+    """Exit 2 naming the install command when an extra's packages are missing (never an ImportError)."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"policylab {command} needs {', '.join(missing)}: pip install 'policylab[{extra}]'", err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
 def default_paths(paths: list[Path] | None, command: str = "policylab") -> list[Path]:
     """The paths given (default: policies/); a missing one is a command-line error (exit 2)."""
     targets = paths if paths else [Path("policies")]

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, OutputFormat, SearchOption, app, print_diagnostics
+from compare.cli.common import (
+    EXIT_POLICY_ERRORS,
+    EXIT_USAGE,
+    OutputFormat,
+    SearchOption,
+    app,
+    print_diagnostics,
+    require_extra,
+)
 from compare.cli.data import QuietOption
 
 if TYPE_CHECKING:
@@ -49,16 +57,6 @@ def parse_sets(values: list[str] | None) -> list[tuple[str | None, Change, str]]
     return out
 
 
-def _needs_extra() -> None:
-    """The simulation's packages are an extra: say which command installs them, not a traceback."""
-    import importlib.util
-
-    missing = [m for m in ("matplotlib", "pandas", "jsonschema") if importlib.util.find_spec(m) is None]
-    if missing:
-        typer.echo(f"policylab simulate needs {', '.join(missing)}: pip install 'policylab[simulate]'", err=True)
-        raise typer.Exit(EXIT_USAGE)
-
-
 def _report(err: Exception, texts: dict[str, str]) -> None:
     diags = getattr(err, "diagnostics", [])
     print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
@@ -87,7 +85,7 @@ def simulate_(
     from compare.simulate.reform import ReformError
     from compare.simulate.scenario import ScenarioError, load_scenario
 
-    _needs_extra()
+    require_extra("simulate", "simulate", ("matplotlib", "pandas", "jsonschema"))
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):

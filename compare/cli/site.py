@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, OutputFormat, SearchOption, app, print_diagnostics
+from compare.cli.common import (
+    EXIT_POLICY_ERRORS,
+    EXIT_USAGE,
+    OutputFormat,
+    SearchOption,
+    app,
+    print_diagnostics,
+    require_extra,
+)
 
 site_app = typer.Typer(help="The comparison website: pages generated from the policies, built with MkDocs (Material).",
                        no_args_is_help=True)
@@ -44,15 +52,10 @@ def build_(
 ) -> None:
     """Build the comparison site: home, one page per city (items beside the source text), one per concept,
     mechanisms, graphs, revisions, simulations and the manual; open `site/index.html` from disk."""
-    import importlib.util
-
     from compare.cli.drafting import resolve
     from dsl.cache import check_paths_cached
 
-    missing = [m for m in ("material", "jieba") if importlib.util.find_spec(m) is None]
-    if missing:
-        typer.echo(f"policylab site build needs {', '.join(missing)}: pip install 'policylab[site]'", err=True)
-        raise typer.Exit(EXIT_USAGE)
+    require_extra("site build", "site", ("material", "jieba"))
     paths = [resolve(p, search, "site build") for p in policies] if policies else _default_policies(search)
     pairs: list[tuple[Path, Path]] = []
     for d in diff or []:
