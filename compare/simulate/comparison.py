@@ -69,7 +69,7 @@ class Comparison:
         by_name = {ln.name: out for ln, out in zip(self.lines, results, strict=True)}
         first_chunk = self.chunks == 1
         for ln, out in zip(self.lines, results, strict=True):
-            for t in concept_totals(ln.compiled, out):
+            for t in concept_totals(ln.compiled, out, stats=self.chunks == 1):
                 s = self.totals.setdefault((ln.name, t.concept), _Sum())
                 s.low, s.high = s.low + t.low, s.high + t.high
                 s.eligible, s.promised = s.eligible + t.eligible, s.promised + t.promised

@@ -24,7 +24,7 @@ def _totals(line: Line, batch: ProjectBatch, rate: float, chosen: dict[str, str]
     cp = line.compiled
     env = cp.run(batch, rate, chosen, base=base[0] if base else None)
     out = cp.outcomes(env, base[1] if base else None)
-    return {t.concept: t for t in concept_totals(cp, out)}
+    return {t.concept: t for t in concept_totals(cp, out, stats=False)}
 
 
 def tornado(line: Line, batch: ProjectBatch, rate: float, concepts: list[str] | None) -> list[dict[str, Any]]:
@@ -34,7 +34,7 @@ def tornado(line: Line, batch: ProjectBatch, rate: float, concepts: list[str] | 
     chosen = {**cp.default_readings(), **line.readings}
     env = cp.run(batch, rate, chosen)
     base_out = cp.outcomes(env)
-    baseline = {t.concept: t for t in concept_totals(cp, base_out)}
+    baseline = {t.concept: t for t in concept_totals(cp, base_out, stats=False)}
     rows = []
     for rid, reading in sorted(cp.policy.readings.items()):
         per_option = {o.id: _totals(line, batch, rate, {**chosen, rid: o.id}, (env, base_out)) for o in reading.options}

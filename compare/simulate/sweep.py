@@ -70,7 +70,7 @@ def run_points(policy: Policy, name: str, first: Axis, second: Axis | None, poin
         cp = CompiledPolicy(substitute(policy, values, {first.figure.path: first.figure,
                                                         **({second.figure.path: second.figure} if second else {})}))
         out = cp.outcomes(cp.run(batch, rate, readings))
-        for t in concept_totals(cp, out):
+        for t in concept_totals(cp, out, stats=False):
             if (concepts and t.concept not in concepts) or t.unit == "bool":
                 continue
             row = {"policy": name, "label": f"{policy.city_label} {name}", "figure": first.figure.path,

@@ -70,7 +70,9 @@ class ConceptTotal:
     max_high: float
 
 
-def concept_totals(cp: CompiledPolicy, out: Outcomes) -> list[ConceptTotal]:
+def concept_totals(cp: CompiledPolicy, out: Outcomes, stats: bool = True) -> list[ConceptTotal]:
+    """Each concept's totals; with `stats`, also the mean, p50, p90 and max of the high end (a sort per
+    concept: sweeps, readings and every chunk after a portfolio's first do without, 0 in their place)."""
     rows = []
     for concept in out.concepts:
         unit = unit_of(cp, concept)
@@ -81,7 +83,7 @@ def concept_totals(cp: CompiledPolicy, out: Outcomes) -> list[ConceptTotal]:
         lo, hi = (np.broadcast_to(x, (len(out.ids),)) for x in out.numeric[concept])
         elig = np.broadcast_to(out.eligible.get(concept, np.ones(len(out.ids), dtype=bool)), (len(out.ids),))
         promised = int(np.count_nonzero(elig & np.isinf(hi)))
-        finite = hi[elig & np.isfinite(hi)]
+        finite = hi[elig & np.isfinite(hi)] if stats else hi[:0]
         q = np.quantile(finite, [0.5, 0.9]) if finite.size else np.zeros(2)
         rows.append(ConceptTotal(concept, unit, float(lo.sum()), float(hi.sum()), int(np.count_nonzero(elig)),
                                  promised, float(finite.mean()) if finite.size else 0.0, float(q[0]), float(q[1]),
