@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compare.engine.evaluate import CompiledPolicy
-from compare.simulate.reform import NO_SPAN, Reform, ReformError, apply_changes
+from compare.simulate.reform import Reform, ReformError, apply_changes, check_file
 from compare.simulate.transplant import apply_transplant
 from dsl.diagnostics import Diagnostic
 from dsl.model import Policy
@@ -96,22 +96,12 @@ def _extending(r: Reform, base: Line, search: Sequence[Path]) -> tuple[Policy, s
         raise ReformError([Diagnostic("E910", f"reform `{r.name}`: no such policy file: {r.extends}", r.where,
                                       "the path is relative to the scenario file")])
     text = r.extends.read_text(encoding="utf-8")
-    policy = _check_file(r.extends, search)
+    policy = check_file(r.extends, search)
     chain = [info.ast.header.id for info in policy.files]
     if base.policy.id not in chain:
         raise ReformError([Diagnostic("E910", f"reform `{r.name}`: {r.extends} does not extend `{base.policy.id}`",
                                       r.where, f"its chain: {' → '.join(chain)}; write `extends {base.policy.id}`")])
     return policy, text
-
-
-def _check_file(path: Path, search: Sequence[Path]) -> Policy:
-    from dsl.cache import check_paths_cached
-
-    result = check_paths_cached([path], [path.parent, *search], cache=False)
-    errors = [d for d in result.diagnostics if d.is_error]
-    if errors or not result.policies:
-        raise ReformError(errors or [Diagnostic("E910", f"{path} did not check", NO_SPAN)], result.texts)
-    return result.policies[0]
 
 
 __all__ = ["Line", "build_lines"]

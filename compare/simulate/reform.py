@@ -105,10 +105,16 @@ def check_revision(text: str, folder: Path, name: str, search: Sequence[Path]) -
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.policy"
     path.write_text(text, encoding="utf-8")
-    result = check_paths_cached([path], [folder, *search], cache=False)
+    return check_file(path, search)
+
+
+def check_file(path: Path, search: Sequence[Path]) -> Policy:
+    """The checked policy of a file (its base found beside it, then along `search`); ReformError with
+    every error of the file.  Not cached: a reform's file is rewritten by every run."""
+    result = check_paths_cached([path], [path.parent, *search], cache=False)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.policies:
-        raise ReformError(errors or [Diagnostic("E910", f"reform `{name}` did not check", NO_SPAN)], result.texts)
+        raise ReformError(errors or [Diagnostic("E910", f"{path} did not check", NO_SPAN)], result.texts)
     return result.policies[0]
 
 
