@@ -186,6 +186,11 @@ def simulate(scenario: str | Path | Mapping[str, Any], search: Iterable[str | Pa
     `.plot_competition_map()` (matplotlib Figures), `.tables` (pyarrow), `.write(folder)`.
     ScenarioError / ReformError (a PolicyError: `.diagnostics`, each at its key and line) for a
     scenario that cannot run.  Needs `pip install 'policylab[simulate]'`."""
+    import importlib.util
+
+    missing = [m for m in ("matplotlib", "pandas", "jsonschema") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ImportError(f"compare.api.simulate needs {', '.join(missing)}: pip install 'policylab[simulate]'")
     from compare.simulate.plan import run_scenario
     from compare.simulate.scenario import load_scenario, parse_scenario
 

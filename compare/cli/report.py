@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, SearchOption, app, parse_fx
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, SearchOption, app, parse_fx, require_extra
 
 
 class ReportFormat(StrEnum):
@@ -56,6 +56,8 @@ def report_(
     fmt = format or (_SUFFIXES.get(out.suffix.lower()) if out is not None else None) or ReportFormat.markdown
     if fmt == ReportFormat.xlsx and out is None:
         _usage("--format xlsx needs --out FILE")
+    if fmt == ReportFormat.xlsx:
+        require_extra("report --format xlsx", "data", ("openpyxl",))
     rate = parse_fx(fx, "policylab report", per_policy=False)
     assert not isinstance(rate, str)
     checked_policies = checked(policies, search, "report")  # exit 2 for a name that is no policy, 1 for errors

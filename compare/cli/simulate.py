@@ -62,6 +62,10 @@ def _report(err: Exception, texts: dict[str, str]) -> None:
     print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
 
 
+# What `policylab simulate` imports beyond the core install (the `simulate` extra).
+SIMULATE_NEEDS = ("matplotlib", "pandas", "jsonschema")
+
+
 @app.command("simulate")
 def simulate_(
     scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
@@ -79,13 +83,13 @@ def simulate_(
 ) -> None:
     """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
+    require_extra("simulate", "simulate", SIMULATE_NEEDS)  # before any import that needs them
     from compare.cli.progress import steps
     from compare.simulate.executor import ExecutorError
     from compare.simulate.plan import run_scenario
     from compare.simulate.reform import ReformError
     from compare.simulate.scenario import ScenarioError, load_scenario
 
-    require_extra("simulate", "simulate", ("matplotlib", "pandas", "jsonschema"))
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):
