@@ -55,14 +55,14 @@ class ScenarioError(PolicyError):
     """A scenario file that cannot be used: its diagnostics in file order (the first `MAX_REPORTED`;
     `more` counts the rest, -1: too many to count), and the text they point into."""
 
-    def __init__(self, diagnostics: list[Diagnostic], text: str, more: int = 0):
+    def __init__(self, diagnostics: list[Diagnostic], text: str, more: int = 0, texts: dict[str, str] | None = None):
         super().__init__(diagnostics)
         self.text, self.more = text, more
+        self.texts = dict(texts or {})  # other files the diagnostics point into (a reform's overrides)
 
     def __str__(self) -> str:
-        lines = self.text.split("\n")
         more = [f"… and {self.more} more problems"] if self.more > 0 else ["… and many more problems"] if self.more < 0 else []
-        return "\n".join([render(d, lines) for d in self.diagnostics] + more)
+        return "\n".join([render(d, self.texts.get(d.span.file, self.text).split("\n")) for d in self.diagnostics] + more)
 
 
 @dataclass(frozen=True)
