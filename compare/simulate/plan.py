@@ -40,9 +40,10 @@ from compare.simulate.scenario import Scenario, ScenarioError
 from compare.simulate.scenario_yaml import YamlError, read_yaml
 from compare.simulate.totals import concept_label, unit_of
 from dsl.cache import check_paths_cached
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.load import find_policy
 from dsl.model import Policy
+from dsl.paths import search_dirs
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SWEEP_BLOCK = 10  # sweep points per block of work
@@ -61,8 +62,9 @@ def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
         if path is None:
             found, hint = find_policy(str(ref), [sc.folder, *search])
             if found is None:
+                near = did_you_mean(str(ref), _policy_ids([sc.folder, Path("policies"), *search]))
                 missing.append(sc.error(("policies", k), f"no policy `{ref}`",
-                                        hint or "a bundled id or a path to a .policy file", value=True))
+                                        near or hint or "a bundled id or a path to a .policy file", value=True))
             paths.append(found)
         elif not path.is_file():
             missing.append(sc.error(("policies", k), f"no such policy file: {path}",
@@ -80,6 +82,11 @@ def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
             raise ReformError(errors, result.texts)
         policies.append(result.policies[0])
     return policies
+
+
+def _policy_ids(folders: Sequence[Path]) -> list[str]:
+    """The ids of the policy files along the search path, by their file names (for a did-you-mean)."""
+    return sorted({p.stem for d in search_dirs(list(folders)) if d.is_dir() for p in d.glob("*.policy")})
 
 
 def reforms_of(sc: Scenario, texts: dict[str, str] | None = None) -> list[Reform]:
