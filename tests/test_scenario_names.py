@@ -409,3 +409,118 @@ def test_the_estimate_counts_points_projects_and_lines() -> None:
 def test_a_million_draws_of_a_thousand_projects_is_too_large() -> None:
     est = estimate({"monte_carlo": {"draws": 1_000_000}}, [LineCost("a", 10, [])], 1000, 1_000_000, 1000)
     assert est.evaluations == 10**9 and est.too_large
+
+
+def test_past_the_limit_a_run_is_refused_unless_forced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit, lowered to nothing, refuses a small run (E908) with no work done; `force_large` runs it."""
+    from compare.simulate import cost
+
+    monkeypatch.setattr(cost, "MAX_SECONDS", 0.0)
+    shutil.copy(ROOT / "examples" / "projects.yaml", tmp_path / "projects.yaml")
+    sc = parse_scenario(HEAD + "analyses: {compare: true}\n", str(tmp_path / "s.yaml"))
+    with pytest.raises(ScenarioError) as err:
+        run_scenario(sc)
+    assert err.value.diagnostics[0].code == "E908"
+    assert run_scenario(sc, force_large=True).tables["totals"].num_rows > 0
+
+
+def test_every_long_analysis_reports_its_progress(tmp_path: Path) -> None:
+    """Sweeps, Monte Carlo, readings and the competition map each tick the progress callback up to
+    their total (the portfolio's chunks too)."""
+    text = """\
+name: ticks
+seed: 1
+fx: 7.0
+policies: [wuxi_2023, zhangjiagang_2017]
+portfolio:
+  sample: {size: 20, money: {registered_capital: {lognormal: {median: 3000万美元, sigma: 1.0}}}}
+analyses:
+  compare: true
+  sweep: {policy: wuxi_2023, figure: fdi_arrival_reward.cap, values: [1000万元, 2000万元]}
+  monte_carlo: {draws: 2}
+  readings: {policies: [wuxi_2023]}
+  competition_map:
+    beneficiary: firm
+    x: {field: registered_capital, from: 100万美元, to: 1亿美元, steps: 2}
+    y: {field: paid_in_ratio, from: 0%, to: 100%, steps: 2}
+"""
+    ticks: dict[str, tuple[int, int]] = {}
+    run_scenario(parse_scenario(text, str(tmp_path / "s.yaml")),
+                 progress=lambda what, done, total: ticks.__setitem__(what, (done, total)))
+    # the last tick of each: done == total (20 projects, 2 points, 2 draws, 2 steps for one line,
+    # 2 lines on the map)
+    assert ticks == {"portfolio": (20, 20), "sweep": (2, 2), "monte carlo": (2, 2), "readings": (2, 2),
+                     "competition map": (2, 2)}
+
+
+def test_the_issues_example_exits_1_with_the_caret_and_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "examples" / "projects.yaml", tmp_path / "projects.yaml")
+    (tmp_path / "s.yaml").write_text(HEAD + """\
+analyses:
+  competition_map: {beneficiary: intermediaries, x: {field: registered_capital, from: 100万美元, to: 1亿美元},
+                    y: {field: paid_in_ratio, from: 0%, to: 100%}}
+""", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "compare.cli", "simulate", str(tmp_path / "s.yaml"), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    # line 6, `intermediaries` at column 34 (after `  competition_map: {beneficiary: `)
+    assert "s.yaml:6:34: error[E905]" in done.stderr and "did you mean `intermediary`?" in done.stderr
+    assert "^^^^^^^^^^^^^^" in done.stderr and not (tmp_path / "out").exists()
+
+
+# The choices of the project record (categories, referral, grade, currencies, fields) are the
+# schema's lists (tests/test_scenario.py checks them against dsl.schema); a wrong one is E901 with a
+# did-you-mean, the same in another case first.
+CHOICES = [
+    ("category", "portfolio:\n  sample: {size: 3, categories: {fortune_global500: 0.1}}\n", 5,
+     "unknown key `fortune_global500`", "did you mean `fortune_global_500`?"),
+    ("referral_key", "portfolio:\n  sample: {size: 3, referral: {intermediry: 1.0}}\n", 5,
+     "unknown key `intermediry`", "did you mean `intermediary`?"),
+    ("currency", "portfolio:\n  sample: {size: 3, currency: {usd: 1.0}}\n", 5,
+     "unknown key `usd`", "did you mean `USD`?"),
+    ("money_field", "portfolio:\n  sample: {size: 3, money: {registerd_capital: {lognormal: {median: 1万美元, sigma: 1}}}}\n",
+     5, "unknown key `registerd_capital`", "did you mean `registered_capital`?"),
+    ("referral_value", "portfolio: {file: p.csv}\nanalyses:\n  competition_map:\n    beneficiary: firm\n"
+     "    x: {field: registered_capital, from: 1万美元, to: 2万美元}\n    y: {field: paid_in_ratio, from: 0%, to: 100%}\n"
+     "    project: {referral: intermediry}\n", 10, "not `intermediry`", "did you mean `intermediary`?"),
+    ("grade_value", "portfolio: {file: p.csv}\nanalyses:\n  competition_map:\n    beneficiary: firm\n"
+     "    x: {field: registered_capital, from: 1万美元, to: 2万美元}\n    y: {field: paid_in_ratio, from: 0%, to: 100%}\n"
+     "    project: {grade: a}\n", 10, "not `a`", "did you mean `A`?"),
+    ("axis_field", "portfolio: {file: p.csv}\nanalyses:\n  competition_map:\n    beneficiary: firm\n"
+     "    x: {field: registered_capitl, from: 1万美元, to: 2万美元}\n    y: {field: paid_in_ratio, from: 0%, to: 100%}\n",
+     8, "not `registered_capitl`", "did you mean `registered_capital`?"),
+]
+
+
+@pytest.mark.parametrize("body, line, message, hint", [c[1:] for c in CHOICES], ids=[c[0] for c in CHOICES])
+def test_a_wrong_choice_of_the_record_says_did_you_mean(body: str, line: int, message: str, hint: str) -> None:
+    text = "name: x\nseed: 1\npolicies: [wuxi_2023]\n" + body + ("" if "analyses" in body else "analyses: {compare: true}\n")
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, "x.yaml")
+    d = next(d for d in err.value.diagnostics if message in d.message)
+    assert (d.code, d.span.line, d.hint) == ("E901", line, hint)
+
+
+def test_an_overrides_file_path_is_checked_at_its_line_there(tmp_path: Path) -> None:
+    """A figure path of an overrides file is reported in that file (line 2 below), with the scenario's
+    own problems, and rendered with that file's line."""
+    (tmp_path / "cap.yaml").write_text("# raise the cap\nfdi_arrival_reward.capp: 8000万元\n", encoding="utf-8")
+    text = HEAD + """\
+reforms:
+  - {name: cap, base: wuxi_2023, overrides: cap.yaml}
+readings:
+  cap: {ceilings: ful}
+analyses: {compare: true}
+"""
+    shutil.copy(ROOT / "examples" / "projects.yaml", tmp_path / "projects.yaml")
+    with pytest.raises(ScenarioError) as err:
+        run_scenario(parse_scenario(text, str(tmp_path / "s.yaml")))
+    first, second = err.value.diagnostics
+    assert (first.code, first.span.line, Path(first.span.file).name) == ("E905", 8, "s.yaml")  # `ful`
+    assert first.hint == "did you mean `full`?"
+    assert (second.code, second.span.line, Path(second.span.file).name) == ("E905", 2, "cap.yaml")
+    assert second.hint == "did you mean `fdi_arrival_reward.cap`?"
+    assert "   2 | fdi_arrival_reward.capp: 8000万元" in str(err.value)
