@@ -7,9 +7,9 @@ competition map, one per compared line over all its cells.  The time is
 
     Σ runs × (RUN_OVERHEAD + projects per run / EVALUATIONS_PER_SECOND)
 
-with constants measured on one core (benchmarks/bench_simulate.py: about 0.65–6 million
-project-evaluations a second per line on a sampled portfolio, and some milliseconds a run for
-compiling a sweep point and the per-run work of small batches), rounded to the slow side.  Memory is
+with constants measured on one core (0.65–6 million project-evaluations a second per line on a
+sampled portfolio of 10^5, some milliseconds a run for compiling a sweep point and the set-up of a
+small batch; 4 × 10^6 evaluations took 21 s on a shared machine), rounded to the slow side.  Memory is
 what the largest part holds at once: a chunk of the portfolio with every line's outcomes, the rows of
 the sweep, Monte Carlo and map tables (Python rows, then Arrow).  Past `MAX_SECONDS` or
 `MAX_BYTES` the run is refused (E908) unless asked for (`--force-large`).
@@ -24,9 +24,9 @@ from typing import Any
 
 from compare.simulate.readings import MAX_COMBINATIONS
 
-EVALUATIONS_PER_SECOND = 500_000  # per line, one core
-RUN_OVERHEAD = 0.005  # seconds a run costs besides its projects (a sweep point's compile, the run's set-up)
-BYTES_PER_PROJECT = 2_000  # a project's columns and one line's outcomes, in a batch
+EVALUATIONS_PER_SECOND = 300_000  # per line, one core
+RUN_OVERHEAD = 0.008  # seconds a run costs besides its projects (a sweep point's compile, the run's set-up)
+BYTES_PER_PROJECT = 250  # a project's columns and one line's outcomes, in a batch (10^6 × 4 lines: 1 GB)
 BYTES_PER_ROW = 1_000  # a table row held as a Python dict, then in Arrow
 BYTES_PER_CELL = 3_000  # a map cell: its record, its batch entry, its row
 MAX_SECONDS = 30 * 60.0  # runs estimated longer than this are refused without --force-large

@@ -212,7 +212,7 @@ class _Checker:
         if concept in have:
             self.add("E906", keys, f"`{concept}` is a yes/no outcome of {names}: {where} sums amounts and points",
                      "name a concept with an amount or points: " + _some(c for c, u in have.items() if u != "bool"))
-        elif concept in self.taxonomy_concepts or "." in concept and concept.rsplit(".", 1)[0] in have:
+        elif concept in self.taxonomy_concepts:
             self.add("E906", keys, f"{names} has no clause for `{concept}`: {where} would show nothing for it",
                      did_you_mean(concept, [*have, *extra]) or f"its concepts: {_some([*have, *extra])}")
         else:
