@@ -1,4 +1,4 @@
-"""Every value a scenario names is checked against the policies of the run (compare.simulate.names):
+"""Every value a scenario names is checked against the policies of the run (compare.simulate.names, .named):
 each kind of named value wrong once, with its code, the line worked out by hand (the first line of
 each text is line 1) and the did-you-mean; several wrong names in one file all reported at once;
 the schema walked so that a key added later must say how its value is checked; and a run too large
@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("jsonschema")
 
 from compare.simulate.cost import LineCost, estimate  # noqa: E402
-from compare.simulate.names import NAMED  # noqa: E402
+from compare.simulate.named import NAMED  # noqa: E402
 from compare.simulate.plan import run_scenario  # noqa: E402
 from compare.simulate.scenario import ScenarioError, parse_scenario  # noqa: E402
 from dsl.diagnostics import CATALOGUE, Diagnostic  # noqa: E402
@@ -351,7 +351,7 @@ def test_every_value_of_the_schema_says_how_it_is_checked() -> None:
     what it names); a place listed there must still be in the schema."""
     places = _schema_values()
     assert len(places) > 90  # the walk reaches into $defs, oneOf branches, keys and list items
-    assert sorted(places - set(NAMED)) == [], "add these to compare/simulate/names.py NAMED"
+    assert sorted(places - set(NAMED)) == [], "add these to compare/simulate/named.py NAMED"
     assert sorted(set(NAMED) - places) == [], "these are no longer in the schema"
     assert all(how.split(":")[0].split(";")[0].split("/")[0] in (
         "free", "free text", "schema", "schema (the categories of dsl.schema)", "E904", "E905", "E906", "E907", "E910")
@@ -524,3 +524,16 @@ analyses: {compare: true}
     assert (second.code, second.span.line, Path(second.span.file).name) == ("E905", 2, "cap.yaml")
     assert second.hint == "did you mean `fdi_arrival_reward.cap`?"
     assert "   2 | fdi_arrival_reward.capp: 8000万元" in str(err.value)
+
+
+def test_a_policy_not_found_is_reported_with_the_other_names(tmp_path: Path) -> None:
+    """The policies that are found are checked as usual beside the one that is not."""
+    text = HEAD.replace("zhangjiagang_2017", "zhangjiagang_2071") + """\
+readings:
+  wuxi_2023: {ceiling: full}
+  zhangjiagang_2071: {landing: bogus}
+analyses: {compare: true}
+"""
+    diags = _problems(tmp_path, text)
+    # line 3: the policy; line 6: wuxi's reading; line 7 names the missing policy: nothing more said
+    assert [(d.code, d.span.line) for d in diags] == [("E905", 3), ("E905", 6)]

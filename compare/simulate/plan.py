@@ -31,7 +31,8 @@ from compare.simulate.executor import map_blocks
 from compare.simulate.figures import FigureError
 from compare.simulate.lines import Line, build_lines
 from compare.simulate.lock import lock_data
-from compare.simulate.names import check_names, planned_views, view_of
+from compare.simulate.named import planned_views, view_of
+from compare.simulate.names import check_names
 from compare.simulate.portfolio import stream
 from compare.simulate.readings import combinations, tornado
 from compare.simulate.reform import Change, Reform, ReformError, Transplant
@@ -56,6 +57,15 @@ def _fail(sc: Scenario, keys: Sequence[str | int], message: str, hint: str | Non
 
 def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
     """The policies of `policies`, checked; every one not found at once (E905), then a policy's errors."""
+    policies, missing = find_policies(sc, search)
+    if missing:
+        raise ScenarioError(missing, sc.text)
+    return policies
+
+
+def find_policies(sc: Scenario, search: Sequence[Path]) -> tuple[list[Policy], list[Diagnostic]]:
+    """The policies of `policies` that are found, checked (ReformError for one that does not check),
+    and an E905 for each that is not."""
     paths, missing = [], []
     for k, ref in enumerate(sc.data["policies"]):
         path = sc.folder / ref if str(ref).endswith(".policy") else None
@@ -65,23 +75,21 @@ def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
                 near = did_you_mean(str(ref), _policy_ids([sc.folder, Path("policies"), *search]))
                 missing.append(sc.error(("policies", k), f"no policy `{ref}`",
                                         near or hint or "a bundled id or a path to a .policy file", value=True))
-            paths.append(found)
+            else:
+                paths.append(found)
         elif not path.is_file():
             missing.append(sc.error(("policies", k), f"no such policy file: {path}",
                                     "paths are relative to the scenario file", value=True))
         else:
             paths.append(path)
-    if missing:
-        raise ScenarioError([replace(d, code="E905") for d in missing], sc.text)
     policies = []
     for path in paths:
-        assert path is not None
         result = check_paths_cached([path], [path.parent, *search])
         errors = [d for d in result.diagnostics if d.is_error]
         if errors or not result.policies:
             raise ReformError(errors, result.texts)
         policies.append(result.policies[0])
-    return policies
+    return policies, [replace(d, code="E905") for d in missing]
 
 
 def _policy_ids(folders: Sequence[Path]) -> list[str]:
@@ -160,12 +168,14 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
     Its cost is estimated before any analysis runs (given to `announce`); past compare.simulate.cost's
     limits the run is refused (E908) unless `force_large`."""
     tick = progress or (lambda what, done, total: None)
-    policies = load_policies(sc, search)
+    policies, missing = find_policies(sc, search)
     texts: dict[str, str] = {}
     reforms = reforms_of(sc, texts)
     baselines = [p.id for p in policies]
-    views = planned_views(policies, [*reforms, *extra])
-    _raise_if(sc, check_names(sc, views, baselines, reforms), texts)
+    views = planned_views(policies, [*reforms, *extra], [str(ref) for k, ref in enumerate(sc.data["policies"])
+                                                         if any(d.span == sc.where("policies", k, value=True)
+                                                                for d in missing)])
+    _raise_if(sc, missing + check_names(sc, views, baselines, reforms), texts)
     work = Path(tempfile.mkdtemp(prefix="policylab-sim-"))
     try:
         lines = build_lines(policies, [*reforms, *extra], sc.data.get("readings", {}), work, search)
@@ -249,8 +259,9 @@ def _check_cost(sc: Scenario, lines: Sequence[Line], projects: int, chunk_size: 
 
 
 def _raise_if(sc: Scenario, problems: list[Diagnostic], texts: dict[str, str]) -> None:
-    if problems:
-        raise ScenarioError(problems, sc.text, texts=texts)
+    if problems:  # the scenario's in the order of the file, then those in other files (overrides)
+        ordered = sorted(problems, key=lambda d: (d.span.file != str(sc.path), d.span.file, d.span.line, d.span.column))
+        raise ScenarioError(ordered, sc.text, texts=texts)
 
 
 def _concept_meta(res: Results, lines: Sequence[Line]) -> None:
