@@ -236,6 +236,13 @@ analyses:
     x: {field: registered_capital, from: 100万美元, to: 1亿元, steps: 3}
     y: {field: paid_in_ratio, from: 0%, to: 100%, steps: 3}
 """, "E907", 8, "two currencies", "one currency"),
+    ("map_score_over_100", HEAD + """\
+analyses:
+  competition_map:
+    beneficiary: firm
+    x: {field: registered_capital, from: 100万美元, to: 1亿美元, steps: 3}
+    y: {field: quality_score, from: 40, to: 120, steps: 3}
+""", "E907", 9, "`analyses.competition_map.y.to` is 120", "from: 40, to: 100"),
     ("map_log_from_zero", HEAD + """\
 analyses:
   competition_map:

@@ -327,15 +327,11 @@ class _Checker:
             axis = spec[a]
             kind = _kind(field)
             ends = {e: self.amount(at + (a, e), axis.get(e), kind) for e in ("from", "to")}
-            if kind is None:  # quality_score: a plain number from 0 to 100
-                for e in ("from", "to"):
-                    v = axis.get(e)
-                    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 <= v <= 100:
-                        self.add("E907", at + (a, e), f"`{dotted(at + (a, e))}` is {v}; a quality score is a "
-                                 "number from 0 to 100", "e.g. `from: 40, to: 100`")
-                        ends[e] = None
-                    else:
-                        ends[e] = (v, None)
+            for e, got in ends.items():
+                if kind is None and got is not None and not 0 <= got[0] <= 100:  # quality_score
+                    self.add("E907", at + (a, e), f"`{dotted(at + (a, e))}` is {axis.get(e)}; a quality score is "
+                             "a number from 0 to 100", "e.g. `from: 40, to: 100`")
+                    ends[e] = None
             lo = ends["from"]
             if axis.get("scale") == "log" and lo is not None and lo[0] <= 0:
                 self.add("E907", at + (a, "from"), f"a log scale starts above 0, not at {axis.get('from')}",
