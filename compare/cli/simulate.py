@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from compare.simulate.reform import Change
 
 EXIT_SCENARIO = 1
+ANNOUNCE_SECONDS = 10.0  # a run estimated to take longer says so on stderr before it starts
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE (figure path: "
                                                      "`policylab figures POLICY`), repeatable; in simulate "
                                                      "LINE:PATH=VALUE names the policy or reform it changes")]
@@ -80,6 +81,8 @@ def simulate_(
                                                            "(default: the scenario's outputs, else all)")] = "",
     search: SearchOption = None,
     quiet: QuietOption = False,
+    force_large: Annotated[bool, typer.Option("--force-large", help="run a scenario estimated to take more than "
+                                              "30 minutes or 8 GB (refused otherwise, with the estimate)")] = False,
 ) -> None:
     """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
@@ -106,7 +109,11 @@ def simulate_(
                     progress.step(what, total)
                     current["what"] = what
                 progress.done(done)
-            results = run_scenario(sc, search or [], executor, scheduler, tick, extra=extra)
+            def announce(est: Any) -> None:  # a long run says what it will cost before it starts
+                if not quiet and est.seconds >= ANNOUNCE_SECONDS:
+                    typer.echo(f"policylab simulate: {est.describe()}", err=True)
+            results = run_scenario(sc, search or [], executor, scheduler, tick, extra=extra,
+                                   force_large=force_large, announce=announce)
             wanted = [f.strip() for f in formats.split(",") if f.strip()] or sc.data.get("outputs") or \
                 ["csv", "json", "parquet", "png", "svg"]
             target = out or Path("simulations") / sc.data["name"]
