@@ -10,6 +10,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import Markup
@@ -36,6 +37,8 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append((tag, {k: v or "" for k, v in attrs}))
+        if tag == "br":
+            self.text.append("\n")
         if tag in ("script", "style", "title", "textarea"):
             self._in.append(tag)
 
@@ -221,3 +224,47 @@ def test_templates_escape_by_default() -> None:
     env = environment()
     assert env.from_string("{{ x }} {{ xs | join(', ') }}").render(x="[c](y)", xs=["{: a }", "<b>"]) == \
         "&#91;c&#93;&#40;y&#41; &#123;&#58; a &#125;, &#60;b&#62;"
+
+
+# ---------------------------------------------------------------- the one-file report (Markdown, HTML)
+
+
+def _commonmark(source: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(source)
+
+
+def _python_markdown(source: str) -> str:
+    import markdown
+
+    return markdown.markdown(source, extensions=["tables", "attr_list", "md_in_html", "toc"])
+
+
+@pytest.mark.parametrize("payload", CORPUS)
+@pytest.mark.parametrize("render", [_commonmark, _python_markdown], ids=["commonmark", "python-markdown"])
+def test_report_markdown_renders_as_written(payload: str, render: Any) -> None:
+    """escape.markdown in a paragraph, a heading, a list item and a table cell: no element of its own,
+    the text as written (a newline of the text is a <br>, a line break)."""
+    m = escape.markdown(payload)
+    for source, tags in ((f"x {m}\n", ["p"]), (f"### x {m}\n", ["h3"]), (f"- x {m}\n", ["ul", "li"]),
+                         (f"| a | b |\n|---|---|\n| {m} | y |\n", ["table", "thead", "tr", "th", "th", "tbody", "tr",
+                                                                  "td", "td"])):
+        html = render(source)
+        assert [t for t, _ in parse(html).elements if t != "br"] == tags, (source, html)
+        assert injected(html) == []
+        assert folded(payload) in visible(html), (source, html)
+
+
+def test_the_report_shows_payloads_as_text(built: tuple[str, Path], tmp_path: Path) -> None:
+    """`policylab report` of the payload policy: its Markdown through both renderers and its HTML hold
+    nothing a payload made, and show the payload."""
+    from compare.api import load_policy
+    from compare.site.report import build_report, render_html, render_markdown
+
+    payload, _ = built
+    policy, _, _ = payload_tree(tmp_path / "tree", payload)
+    report = build_report([load_policy(policy, cache=False).policy])
+    for html in (_commonmark(render_markdown(report)), _python_markdown(render_markdown(report)), render_html(report)):
+        assert injected(html) == []
+        assert visible(html).count(folded(payload)) >= 5  # the city, title, issuer, label, quote …

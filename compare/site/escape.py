@@ -36,12 +36,40 @@ _MARKUP = re.compile("[\\\\`*_{}\\[\\]()#+\\-.!|<>&\"'~=^:\x00-\x1f\x7f]")
 SLUG_MAX = 64
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 _REF = re.compile(r"(?:\.\./)?(?:[A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+(?:\.[A-Za-z0-9]+)?(?:#[A-Za-z0-9_-]+)?|#[A-Za-z0-9_-]+")
+# the report's Markdown: `<`, `&` … as references, the rest backslash-escaped (`_` inside a word starts
+# no emphasis); a line's leading list, heading or setext marker
+_MD_CHAR = re.compile(r"[&<~^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\\`*{}\[\]()#!|>]|(?<!\w)_|_(?!\w)")
+_MD_AS_REF = frozenset("&<~^") | {chr(c) for c in (*range(0x20), 0x7f)}
+_MD_LEAD = re.compile(r"^(\s*)(?:([-+=:])|(\d+)\.)")
 _TAG = re.compile(r"(<[^>]*>)")
 
 
 def text(value: object) -> Markup:
     """`value` as text that every layer of a page shows as written (see the module's docstring)."""
     return Markup(_MARKUP.sub(lambda m: f"&#{ord(m.group())};", str(value)))
+
+
+def markdown(value: str | None) -> str:
+    """Text as Markdown source that renders as written in CommonMark, GitHub's tables and Python-Markdown
+    with `attr_list` alike, and stays readable as source (the one-file report): the characters both read
+    as markup backslash-escaped, those Python-Markdown does not unescape (`<`, `&`, `~`) as references,
+    a line's leading list or heading marker escaped, leading spaces kept, newlines as `<br>` (a table
+    cell never breaks)."""
+    if not value:
+        return ""
+    lines = []
+    for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _MD_CHAR.sub(lambda m: f"&#{ord(m.group())};" if m.group() in _MD_AS_REF else "\\" + m.group(), line)
+        line = _MD_LEAD.sub(_lead, line)
+        stripped = line.lstrip(" ")
+        lines.append("&nbsp;" * (len(line) - len(stripped)) + stripped)
+    return "<br>".join(lines)
+
+
+def _lead(m: re.Match[str]) -> str:
+    if m.group(3):
+        return f"{m.group(1)}{m.group(3)}\\."
+    return m.group(1) + (f"&#{ord(m.group(2))};" if m.group(2) in "=:" else "\\" + m.group(2))
 
 
 def slug(value: str) -> Markup:
@@ -77,4 +105,4 @@ def join(values: Iterable[Any], separator: str = "") -> Markup:
     return Markup(finalize(separator)).join(finalize(v) for v in values)
 
 
-__all__ = ["finalize", "highlighted", "join", "ref", "slug", "text"]
+__all__ = ["finalize", "highlighted", "join", "markdown", "ref", "slug", "text"]
