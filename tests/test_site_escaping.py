@@ -268,3 +268,30 @@ def test_the_report_shows_payloads_as_text(built: tuple[str, Path], tmp_path: Pa
     for html in (_commonmark(render_markdown(report)), _python_markdown(render_markdown(report)), render_html(report)):
         assert injected(html) == []
         assert visible(html).count(folded(payload)) >= 5  # the city, title, issuer, label, quote …
+
+
+def test_names_that_slug_alike_keep_a_page_and_a_plot_each(tmp_path: Path) -> None:
+    """模拟甲 and 模拟乙 both slug to `x`, as 图一.png and 图二.png do: each keeps its own page and file."""
+    from conftest import POLICIES
+    from site_payloads import PNG
+
+    from compare.api import load_policy
+    from compare.site.build import SiteInputs, build_site
+
+    sims = []
+    for name, other in (("模拟甲", "图二"), ("模拟乙", "图四")):
+        sim = tmp_path / name
+        (sim / "plots").mkdir(parents=True)
+        for plot in ("图一" if name == "模拟甲" else "图三", other):
+            (sim / "plots" / f"{plot}.png").write_bytes(PNG + plot.encode())
+        (sim / "meta.json").write_text(json.dumps({"notes": [f"{name}的说明"]}, ensure_ascii=False), encoding="utf-8")
+        sims.append(sim)
+    wuxi = load_policy(POLICIES / "wuxi_2023.policy").policy
+    site = build_site(SiteInputs([wuxi], simulations=sims), tmp_path / "site")
+    pages = {p.name: visible(p.read_text(encoding="utf-8")) for p in (site / "simulations").glob("*.html")}
+    assert sorted(pages) == ["x-2.html", "x.html"]
+    assert "模拟甲的说明" in pages["x.html"] and "模拟乙的说明" in pages["x-2.html"]
+    assert sorted(p.read_bytes()[len(PNG):].decode() for p in (site / "simulations").rglob("*.png")) == \
+        ["图一", "图三", "图二", "图四"]
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="simulations/x.html"' in home and 'href="simulations/x-2.html"' in home

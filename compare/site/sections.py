@@ -88,25 +88,31 @@ def _table(path: Path) -> tuple[list[str], list[list[str]], int]:
     return rows[0], rows[1:MAX_ROWS + 1], len(rows) - 1
 
 
+def _unique(name: str, used: set[str]) -> str:
+    """`name`, or `name-2`, `name-3` … where it is taken (names that slug alike)."""
+    return next(n for n in (name, *(f"{name}-{k}" for k in range(2, len(used) + 3))) if n not in used)
+
+
 def simulation_pages(env: Environment, folders: Sequence[Path], docs: Path) -> list[dict[str, Any]]:
     """What `policylab simulate` wrote: its tables (the first rows; the files hold all) and plots."""
     out = []
     for folder in folders:
         meta_path = folder / "meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-        name = slug(folder.name)
+        name = _unique(slug(folder.name), {o["slug"] for o in out})  # 模拟甲, 模拟乙: a page each
         target = docs / "simulations" / name
         plots = []
         for png in sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []:
             target.mkdir(parents=True, exist_ok=True)
-            shipped = f"{slug(png.stem)}.png"  # a link made of slugs: the file's own name is only shown
+            # a link made of slugs (the file's own name is only shown), one file per plot
+            shipped = _unique(slug(png.stem), {p["file"].rsplit("/", 1)[1][:-4] for p in plots}) + ".png"
             shutil.copyfile(png, target / shipped)
             plots.append({"name": png.stem, "file": ref(f"{name}/{shipped}")})
         tables = []
         for path in sorted(folder.glob("*.csv")):
             header, rows, total = _table(path)
             tables.append({"name": path.stem, "header": header, "rows": rows, "total": total})
-        page = {"title": folder.name, "slug": name}
+        page = {"title": folder.name, "slug": ref(name)}
         write_page(docs / "simulations" / f"{name}.md", folder.name, env.get_template("simulation.md.j2").render(
             title=folder.name, meta=meta, plots=plots, tables=tables))
         out.append(page)
