@@ -42,6 +42,9 @@ def xlsx_text(text: str) -> str:
     return text if len(text) <= XLSX_MAX_CHARS else text[:XLSX_MAX_CHARS - 1] + "…"
 
 
+_NEEDS_CELL = re.compile(f"^[ \t\n]*[=+\\-@]|{_XLSX_UNSAFE.pattern}")  # a text_cell, not a plain value
+
+
 def looks_like_formula(text: str) -> bool:
     return text.lstrip(" \t\n").startswith(FORMULA_START)
 
@@ -59,14 +62,12 @@ def text_cell(cell: Any, text: str) -> Any:
 def xlsx_row(sheet: Any, values: Sequence[Any]) -> list[Any]:
     """A row for a write-only sheet's `append`: texts that need it as text cells (see text_cell),
     the rest as they are (plain texts, numbers, None)."""
-    from openpyxl.cell import WriteOnlyCell
+    out = list(values)
+    for k, v in enumerate(out):
+        if isinstance(v, str) and (_NEEDS_CELL.search(v) or len(v) > XLSX_MAX_CHARS):
+            from openpyxl.cell import WriteOnlyCell
 
-    out: list[Any] = []
-    for v in values:
-        if isinstance(v, str) and (v[:1] == "=" or looks_like_formula(v) or _XLSX_UNSAFE.search(v)
-                                   or len(v) > XLSX_MAX_CHARS):
-            v = text_cell(WriteOnlyCell(sheet), v)
-        out.append(v)
+            out[k] = text_cell(WriteOnlyCell(sheet), v)
     return out
 
 
