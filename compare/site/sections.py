@@ -95,13 +95,13 @@ def _unique(name: str, used: set[str]) -> str:
 
 def simulation_pages(env: Environment, folders: Sequence[Path], docs: Path) -> list[dict[str, Any]]:
     """What `policylab simulate` wrote: its tables (the first rows; the files hold all) and plots."""
-    out = []
+    out: list[dict[str, Any]] = []
     for folder in folders:
         meta_path = folder / "meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
         name = _unique(slug(folder.name), {o["slug"] for o in out})  # 模拟甲, 模拟乙: a page each
         target = docs / "simulations" / name
-        plots = []
+        plots: list[dict[str, Any]] = []
         for png in sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []:
             target.mkdir(parents=True, exist_ok=True)
             # a link made of slugs (the file's own name is only shown), one file per plot
