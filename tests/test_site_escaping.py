@@ -295,3 +295,19 @@ def test_names_that_slug_alike_keep_a_page_and_a_plot_each(tmp_path: Path) -> No
         ["图一", "图三", "图二", "图四"]
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="simulations/x.html"' in home and 'href="simulations/x-2.html"' in home
+
+
+def test_highlighted_policy_text_is_escaped_too() -> None:
+    """A value or condition holding a text (`"…"`) is highlighted by Pygments, whose escaping is HTML's
+    only: its text is escaped as every other text, in a heading as in raw HTML."""
+    import markdown
+
+    from compare.site.build import highlight_policy
+
+    payload = '<img src=x onerror=alert(1)> [c](javascript:x) {: onclick=y } &amp; `t`'
+    code = f'industry == "{payload}"'
+    shown = highlight_policy(code)
+    assert "<img" not in shown and "[c]" not in shown and "{:" not in shown
+    for source in (f"# x {shown}\n", f'<div>\n<p><span class="pl-code">{shown}</span></p>\n</div>\n'):
+        html = markdown.markdown(source, extensions=["tables", "attr_list", "md_in_html", "toc"])
+        assert injected(html) == [] and code in visible(html)
