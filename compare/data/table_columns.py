@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from compare.data.table_text import concat_text, number_text, repeat_text, strings
 from compare.engine.assumed import default_text
 from compare.engine.evaluate import ABSENT, FIGURE, NOT_ELIGIBLE, PROMISED, STATES, ZERO, Outcomes
+from compare.engine.implied import NONE, RULES
 
 STATE_CODE = {s: np.int8(i) for i, s in enumerate(STATES)}
 STATE_NAMES = strings(list(STATES))
@@ -58,7 +59,34 @@ def field_text(masks: dict[str, np.ndarray], rows: Rows, count: int, render: Cal
 
 
 def assumed_text(fields: list[str]) -> str:
-    return ";".join(f"{f}={default_text(f)}" for f in fields)
+    """`licensed=false;fdi_arrived=0`; a field a rule implied is named `FIELD@RULE` in `fields`
+    (assumed_column): `licensed=true (implied by started)`."""
+    parts = []
+    for f in fields:
+        name, _, rule = f.partition("@")
+        if not rule:
+            parts.append(f"{name}={default_text(name)}")
+            continue
+        r = RULES[int(rule)]
+        shown = ("true" if r.value else "false") if r.compute is None else r.by
+        parts.append(f"{name}={shown} (implied{'' if r.compute is not None else ' by ' + r.by})")
+    return ";".join(parts)
+
+
+def assumed_column(out: Outcomes, rows: Rows, count: int) -> pa.Array:
+    """The `assumed` column: per project, the fields an outcome read that the record did not give, with
+    the default they took or the rule that implied them (compare.engine.assumed.assumed_row)."""
+    masks: dict[str, np.ndarray] = {}
+    for name, mask in (out.assumed or {}).items():
+        entry = (out.implied or {}).get(name)
+        if entry is None:
+            masks[name] = mask
+            continue
+        which = np.asarray(entry[0])
+        masks[name] = np.asarray(mask) & (which == NONE)
+        for k in np.unique(which[which != NONE]).tolist():
+            masks[f"{name}@{k}"] = np.asarray(mask) & (which == k)
+    return field_text(masks, rows, count, assumed_text)
 
 
 def _reads(fields: list[str]) -> str:
@@ -106,4 +134,4 @@ def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
     return pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(concat_text(pieces), 2), pa.scalar(None, pa.string()))
 
 
-__all__ = ["STATE_CODE", "STATE_NAMES", "assumed_text", "field_text", "sensitive_text", "state_codes", "value_text"]
+__all__ = ["STATE_CODE", "STATE_NAMES", "assumed_column", "assumed_text", "field_text", "sensitive_text", "state_codes", "value_text"]
