@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from compare.engine.assumed import assumed_masks, input_value
-from compare.engine.implied import NONE, implied_by
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
+from compare.engine.implied import NONE, implied_by
 from compare.engine.values import Arr, Env
 
 
