@@ -172,7 +172,7 @@ def test_states_beneficiaries_and_analyses_agree_with_outcomes(many: list[Outcom
             assumed = ";".join(_assumed_cell(f, v, implied_row(o, i).get(f)) for f, v in assumed_row(o, i).items())
             assert r[f"{pre}assumed"] == assumed
             entries = [f"{c}: {e['reading']}={e['option']} → {_show(e['value'], e['state'])}"
-                       + (f" (which reads {', '.join(f'{f}={default_text(f)}' for f in e['assumed'])}, not given)"
+                       + (f" (which reads {', '.join(_assumed_cell(f, v, e.get('implied', {}).get(f)) for f, v in e['assumed'].items())}, not given)"
                           if e.get("assumed") else "")
                        for c, es in sensitive_row(o, i).items() for e in es]
             assert r[f"{pre}sensitive"] == ("; ".join(entries) or None)
