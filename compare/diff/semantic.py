@@ -212,10 +212,11 @@ class Pair:
             return
         if self.ctx.progress is not None:
             self.ctx.progress(f"{out.concept}: does the {BOUND_TEXT[bound]} move {direction}?")
-        d = decide([*self.pr.domain, *self.pr.limits, cond], box_of(self.pr, limits=True),
-                   self.ctx.ms(self.ctx.timeout_ms))
-        if d.result == z3.unknown:
-            out.undecided.append(Undecided(bound, direction, d.seconds, "timed out"))
+        limit = self.ctx.ms(self.ctx.timeout_ms)
+        d = decide([*self.pr.domain, *self.pr.limits, cond], box_of(self.pr, limits=True), limit)
+        if d.result == z3.unknown:  # stopped by the check's own limit, or by what was left of the budget
+            out.undecided.append(Undecided(bound, direction, d.seconds,
+                                           "timed out" if limit >= self.ctx.timeout_ms else "budget"))
             return
         if d.result == z3.unsat:
             return
@@ -294,6 +295,10 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
         pairs = [(k if k in old.concept_dims else None, k if k in new.concept_dims else None)
                  for k in sorted({*old.concept_dims, *new.concept_dims})]
     for ko, kn in pairs:
+        if ctx.spent:  # not even encoded: the concept is named, with why
+            out.concepts.append(ConceptDiff(kn or ko or "", ko, kn, None, UNKNOWN,
+                                            note="not checked: the time budget was spent"))
+            continue
         try:
             pair = Pair(ctx, ko, kn)
             cd = pair.compare()

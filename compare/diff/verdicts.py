@@ -67,7 +67,8 @@ class Region:
 @dataclass
 class Undecided:
     """A check that gave no answer: whether `bound` moves `direction` ("up": a gain), after `seconds`;
-    `why`: "timed out" (the solver's limit) or "not run" (the diff's time budget was spent)."""
+    `why`: "timed out" (the check's limit), "budget" (stopped when the diff's time budget was spent) or
+    "not run" (the budget was spent before it)."""
 
     bound: str
     direction: str
@@ -79,6 +80,8 @@ class Undecided:
         what = f"whether the {BOUND_TEXT[self.bound]} moves {'up (a gain)' if self.direction == 'up' else 'down (a loss)'}"
         if self.why == "not run":
             return f"{what}: not checked, the time budget was spent"
+        if self.why == "budget":
+            return f"{what}: stopped after {self.seconds:.1f} s, the time budget was spent"
         return f"{what}: the solver timed out after {self.seconds:.1f} s"
 
 
