@@ -228,3 +228,26 @@ def test_reordered_conjuncts_are_equivalent_in_the_semantic_diff(tmp_path: Path)
     d = semantic_diff(load_policy(old), load_policy(new))
     assert {c.concept: c.verdict for c in d.concepts if c.verdict != S.EQUIVALENT} == {}
     assert d.undecided == []
+
+
+def test_the_envelope_holds_every_true_product() -> None:
+    """The relaxation is sound: at random points of random boxes (a bounded factor times an amount, or
+    two bounded factors, each possibly negative), the true product satisfies every envelope bound."""
+    from compare.diff.decide import Relaxation
+
+    rng = Random(11)
+    x, y = z3.Real("x"), z3.Real("y")
+    for _ in range(200):
+        xl, yl = Fraction(rng.randint(-50, 50), rng.randint(1, 9)), Fraction(rng.randint(-50, 50), rng.randint(1, 9))
+        xh, yh = xl + Fraction(rng.randint(0, 90), rng.randint(1, 9)), yl + Fraction(rng.randint(0, 90), 7)
+        box = {"x": (x, xl, xh), "y": (y, yl, yh if rng.random() < 0.7 else float("inf"))}
+        relax = Relaxation(box)
+        (relaxed,), envelope = relax.apply([x * y >= 0], [x * y])
+        assert envelope, box
+        w = relax.pairs[0][1]
+        for _ in range(5):
+            px = xl + (xh - xl) * Fraction(rng.randint(0, 100), 100)
+            top = yh if box["y"][2] != float("inf") else yl + 1000
+            py = yl + (top - yl) * Fraction(rng.randint(0, 100), 100)
+            at = [(x, real(px)), (y, real(py)), (w, real(px * py))]
+            assert all(z3.is_true(z3.simplify(z3.substitute(c, *at))) for c in envelope), (box, px, py)

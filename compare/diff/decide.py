@@ -288,8 +288,11 @@ class Relaxation:
                 lo, hi = lo + kl, hi + kh
             out = (lo, hi)
         elif z3.is_sub(e):
-            (al, ah), (bl, bh) = self.range(kids[0]), self.range(kids[1])
-            out = (al - bh, ah - bl)
+            lo, hi = self.range(kids[0])
+            for k in kids[1:]:
+                kl, kh = self.range(k)
+                lo, hi = lo - kh, hi - kl
+            out = (lo, hi)
         elif e.decl().kind() == z3.Z3_OP_UMINUS:
             al, ah = self.range(kids[0])
             out = (-ah, -al)

@@ -221,7 +221,8 @@ class Pair:
         if d.result == z3.unsat:
             return
         self.finder.timeout_ms = self.ctx.ms(self.ctx.quick_ms)
-        m = self.finder.find([cond], [rcond]) or d.model
+        m = self.finder.find([cond], [rcond])
+        m = d.model if m is None else m
         w = self.witness(m) if m is not None else None
         move = Move(bound, direction, w)
         if isinstance(self.ex[0], Num):
