@@ -67,10 +67,12 @@ def team_by_hand(cny: Decimal, score: int | None, share: Decimal = Decimal(1)) -
     return (float(lo), float(hi)), float(fen(fen(cny * rate) * share))
 
 
-def test_the_hand_figures_are_what_both_policies_give() -> None:
+def test_the_hand_figures_are_what_both_policies_give(tmp_path: Path) -> None:
     """The premise of the witnesses below, on one project: 100万美元 arrived = 675.18万元 at 6.7518.
     OLD: 2‰～5‰ = 13,503.60元 ～ 33,759.00元.  NEW at score 0: 2‰ = 13,503.60元; at 100: 5‰ = 33,759元;
-    at 50: 3.5‰ = 23,631.30元.  Referred by a 机关部门 (3:7): the referrer 4,051.08 ～ 10,127.70元."""
+    at 50: 3.5‰ = 23,631.30元.  Referred by a 机关部门 (3:7): under OLD the referrer 4,051.08 ～ 10,127.70元;
+    under NEW at score 0 the referrer 3/10 × 13,503.60 = 4,051.08元 and the host 7/10 = 9,452.52元, at 100
+    10,127.70 and 23,631.30元, at 50 7,089.39 and 16,541.91元."""
     old = load_policy(ZJG)
     cny = yuan("100万美元")
     assert cny == Decimal("6751800")
@@ -82,6 +84,12 @@ def test_the_hand_figures_are_what_both_policies_give() -> None:
     (out,) = outcomes([old], [rec], fx=6.7518, analyse=False)
     assert out.value("reward.team", 0) == (13_503.60, 33_759.00)
     assert out.value("reward.team.referrer", 0) == (4_051.08, 10_127.70)
+    new = load_policy(linear_draft(tmp_path))
+    for score, team, referrer, host in ((0, 13_503.60, 4_051.08, 9_452.52), (100, 33_759.00, 10_127.70, 23_631.30),
+                                        (50, 23_631.30, 7_089.39, 16_541.91)):
+        (out,) = outcomes([new], [{**rec, "quality_score": score}], fx=6.7518, analyse=False)
+        assert (out.value("reward.team", 0), out.value("reward.team.referrer", 0),
+                out.value("reward.team.host", 0)) == (team, referrer, host), score
 
 
 def test_a_rate_linear_in_the_quality_score_is_mixed_with_witnesses_checked_by_hand(tmp_path: Path) -> None:
