@@ -71,11 +71,11 @@ def decide(assertions: list[z3.BoolRef], box: Box, timeout_ms: int) -> Decision:
     start = time.monotonic()
     left = lambda: int(timeout_ms - (time.monotonic() - start) * 1000)  # noqa: E731
     scan = Scan(assertions)
-    assertions = [*assertions, *scan.monotone()]
-    factors = {k for k in scan.fields if k in box and _finite_narrow(box[k])}
-    if not scan.products:
+    if not scan.products:  # linear: z3 decides it as it is
         r, m = _check(assertions, timeout_ms)
         return Decision(r, m, time.monotonic() - start)
+    assertions = [*assertions, *scan.monotone()]
+    factors = {k for k in scan.fields if k in box and _finite_narrow(box[k])}
     pieces = [{k: box[k][1:] for k in factors}]
     tried, open_ = 0, False  # open_: a piece too small to cut is still undecided
     while pieces:
