@@ -259,3 +259,20 @@ def test_the_envelope_holds_every_true_product() -> None:
             py = yl + (top - yl) * Fraction(rng.randint(0, 100), 100)
             at = [(x, real(px)), (y, real(py)), (w, real(px * py))]
             assert all(z3.is_true(z3.simplify(z3.substitute(c, *at))) for c in envelope), (box, px, py)
+
+
+def test_a_bound_inside_the_range_is_proved_by_cutting_the_range() -> None:
+    """score ≤ 50 asserted, the envelope over the whole 0–100 admits score × amount up to 100 × amount:
+    no proof there.  Cut at 50, each half is tight enough: score × amount ≥ 50 × amount + 1 has no
+    project (for score ≤ 50 the product is at most 50 × amount)."""
+    score, amount = z3.Real("quality_score"), z3.Int("fdi_arrived")
+    box = {"quality_score": (score, Fraction(0), Fraction(100)),
+           "fdi_arrived": (amount, Fraction(0), Fraction(MAX_FEN))}
+    money = z3.ToReal(amount)
+    base = [score >= 0, score <= 100, amount >= 0, amount <= MAX_FEN, score <= 50]
+    d = decide([*base, score * money >= 50 * money + 1], box, 20_000)
+    assert d.result == z3.unsat and d.pieces > 1
+    d = decide([*base, score * money >= 49 * money + 1], box, 20_000)  # 50 × 1 fen ≥ 49 × 1 fen + 1
+    assert d.result == z3.sat and d.model is not None
+    q, n = d.model.eval(score, model_completion=True), d.model.eval(amount, model_completion=True).as_long()
+    assert Fraction(q.numerator_as_long(), q.denominator_as_long()) * n >= 49 * n + 1
