@@ -26,7 +26,7 @@ from test_diff_structural import WUXI_DRAFT_TEXT, ZJG_TEAM_LINEAR, revision, wux
 
 from compare.api import load_policy, outcomes, semantic_diff
 from compare.diff import semantic as S
-from compare.diff.decide import Decision, decide
+from compare.diff.decide import Box, Decision, decide
 from compare.diff.semantic_render import render_json, render_markdown, render_table
 from compare.diff.symbolic import MAX_FEN, real
 
@@ -208,7 +208,7 @@ def test_decide_proves_and_finds_across_a_bounded_factor() -> None:
         a, b, c = (Fraction(rng.randint(0, 50), 10_000) for _ in range(3))
         b = b * rng.choice((1, -1)) / 100
         score, amount = z3.Real("quality_score"), z3.Int("fdi_arrived")
-        box = {"quality_score": (score, Fraction(0), Fraction(100)), "fdi_arrived": (amount, Fraction(0),
+        box: Box = {"quality_score": (score, Fraction(0), Fraction(100)), "fdi_arrived": (amount, Fraction(0),
                                                                                    Fraction(MAX_FEN))}
         money = z3.ToReal(amount)
         rounded = z3.ToReal(z3.ToInt((real(a) + real(b) * score) * money + real(Fraction(1, 2))))
@@ -248,7 +248,7 @@ def test_the_envelope_holds_every_true_product() -> None:
     for _ in range(200):
         xl, yl = Fraction(rng.randint(-50, 50), rng.randint(1, 9)), Fraction(rng.randint(-50, 50), rng.randint(1, 9))
         xh, yh = xl + Fraction(rng.randint(0, 90), rng.randint(1, 9)), yl + Fraction(rng.randint(0, 90), 7)
-        box = {"x": (x, xl, xh), "y": (y, yl, yh if rng.random() < 0.7 else float("inf"))}
+        box: Box = {"x": (x, xl, xh), "y": (y, yl, yh if rng.random() < 0.7 else float("inf"))}
         relax = Relaxation(box)
         (relaxed,), envelope = relax.apply([x * y >= 0], [x * y])
         assert envelope, box
@@ -266,7 +266,7 @@ def test_a_bound_inside_the_range_is_proved_by_cutting_the_range() -> None:
     no proof there.  Cut at 50, each half is tight enough: score × amount ≥ 50 × amount + 1 has no
     project (for score ≤ 50 the product is at most 50 × amount)."""
     score, amount = z3.Real("quality_score"), z3.Int("fdi_arrived")
-    box = {"quality_score": (score, Fraction(0), Fraction(100)),
+    box: Box = {"quality_score": (score, Fraction(0), Fraction(100)),
            "fdi_arrived": (amount, Fraction(0), Fraction(MAX_FEN))}
     money = z3.ToReal(amount)
     base = [score >= 0, score <= 100, amount >= 0, amount <= MAX_FEN, score <= 50]
