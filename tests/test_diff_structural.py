@@ -117,7 +117,7 @@ EDITS = [
     ("rate changed", "value 5‰ of cny(paid_in_capital) cap 200万元", "value 6‰ of cny(paid_in_capital) cap 200万元",
      ("value › amount › rate", "5‰", "6‰")),
     ("condition dropped", "when referral == intermediary and licensed", "when referral == intermediary",
-     ("when", "referral == intermediary and licensed", "referral == intermediary")),
+     ("when › conjunct removed", "licensed", "—")),  # the term dropped, not the whole condition rewritten
     ("currency changed", "cap 200万元", "cap 200万美元", ("value › cap", "200万元", "200万美元")),
 ]
 
@@ -270,3 +270,12 @@ def test_a_changed_figure_inside_reordered_conjuncts_is_that_figure(tmp_path: Pa
     d = diff_files(old, new)
     assert [(c.old, c.new, c.relative) for c in d.changes if c.is_figure] == [("30%", "40% derived \"草案\"", pytest.approx(1 / 3))]
     assert when_changes(d) == [("when › conjunct › right", "30%", "40% derived \"草案\"")]
+
+
+def test_a_chain_cut_to_one_term_is_the_removal_of_the_others(tmp_path: Path) -> None:
+    """`foreign and started` → `foreign`: `started` removed, `foreign` unchanged (and back: added)."""
+    old = revision(tmp_path, "zhangjiagang_2017", zjg_team_reward("foreign and started"))
+    (tmp_path / "new").mkdir()
+    new = revision(tmp_path / "new", "zhangjiagang_2017", zjg_team_reward("foreign"))
+    assert when_changes(diff_files(old, new)) == [("when › conjunct removed", "started", "—")]
+    assert when_changes(diff_files(new, old)) == [("when › conjunct added", "—", "started")]

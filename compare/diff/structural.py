@@ -111,8 +111,9 @@ def diff_expr(where: str, a: A.Expr | None, b: A.Expr | None, emit: Callable[[st
                 if c.option not in {o.option for o in x.cases}:
                     emit(f"{at} › {c.option}", "—", text(c.value), None)
             continue
-        if isinstance(x, A.Binary) and isinstance(y, A.Binary) and x.op == y.op and x.op in ("and", "or"):
-            stack.extend(reversed(list(_operand_pairs(at, x, y, emit))))
+        op = _chain_op(x, y)
+        if op is not None and isinstance(x, A.Expr) and isinstance(y, A.Expr):
+            stack.extend(reversed(list(_operand_pairs(at, op, x, y, emit))))
             continue
         if _same_shape(x, y):
             kids = list(zip(children(x), children(y), strict=True))
@@ -141,13 +142,23 @@ def _key(e: A.Expr) -> tuple[object, ...]:
     return type(e).__name__, getattr(e, "op", None), first
 
 
-def _operand_pairs(at: str, x: A.Binary, y: A.Binary, emit: Callable[[str, str, str, float | None], None]
+def _chain_op(x: object, y: object) -> str | None:
+    """`and` or `or` where both sides are chains of it, or one is and the other a single term (`a and b`
+    → `a`: b removed); else None."""
+    ops = [e.op for e in (x, y) if isinstance(e, A.Binary) and e.op in ("and", "or")]
+    if not ops or (len(ops) == 2 and ops[0] != ops[1]):
+        return None
+    single = [e for e in (x, y) if not (isinstance(e, A.Binary) and e.op == ops[0])]
+    return ops[0] if not single or single[0] is not None else None
+
+
+def _operand_pairs(at: str, op: str, x: A.Expr, y: A.Expr, emit: Callable[[str, str, str, float | None], None]
                    ) -> Iterator[tuple[str, object, object]]:
     """The terms of `and` (`or`) chains matched as a set, not by position: `a and b` is `b and a`; a term
     only in one is removed or added; a term changed in place (the same kind of test of the same name, or
     the only one left on each side) is walked further."""
-    label = "conjunct" if x.op == "and" else "alternative"
-    olds, news = _operands(x, x.op), _operands(y, y.op)
+    label = "conjunct" if op == "and" else "alternative"
+    olds, news = _operands(x, op), _operands(y, op)
     rest = list(news)
     left: list[A.Expr] = []
     for t in olds:
