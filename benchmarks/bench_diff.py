@@ -3,7 +3,8 @@
 Prints absolute times and ratios against baselines measured in the same run (the machines are noisy):
 the structural diff of zhangjiagang_base → zhangjiagang_2017, and one evaluation of one project under
 one policy (CompiledPolicy.evaluate).  Policies are checked and compiled before timing.  Aims (issue 10):
-a revision and each pair on each shared concept at most 2 s; all pairs on all shared concepts at most 30 s.
+a revision (one a rate linear in the quality score: compare.diff.decide) and each pair on each
+shared concept at most 2 s; all pairs on all shared concepts at most 30 s.
 
     python benchmarks/bench_diff.py [--repeat 3]
 """
@@ -49,6 +50,28 @@ override clause fdi_arrival_reward "新批外资项目到账外资奖励（修�
 }
 '''
 
+# 第13条's team reward made linear in the quality score: a product of a bounded field and an amount
+ZJG_LINEAR = '''policy zjg_linear extends zhangjiagang_2017 {
+  city x "草案"
+  status draft
+}
+
+override clause team_reward "重大项目团队额外奖励（修订稿）" {
+  concept reward.team
+  beneficiary team
+  cite "第13条" "再按引进项目质量情况对其进行额外奖励"
+  cite "第13条" "“两区一园”注册资本1000万美元及以上、其他区镇注册资本500万美元及以上、开工并有30%以上外资到账的项目"
+  cite "第13条" "给予当年度项目到帐外资2～5‰的奖励"
+  when foreign and started and paid_in_ratio >= 30%
+    and registered_capital >= (if in_core_zone then 1000万美元 else 500万美元)
+    and by reading new_project_scope {
+      new_only:       not expansion
+      with_expansion: true
+    }
+  value (2‰ + 3‰ derived "5‰ - 2‰" * quality_score / 100 derived "积分以百分计") of fdi_arrived
+}
+'''
+
 
 def compiled(path: Path) -> CompiledPolicy:
     result = check_paths([path])
@@ -66,6 +89,8 @@ def main() -> None:
             "（十六）对符合要求的新批外资项目，分类别按实际到账外资比例给予最高3%、不超过8000万元奖励。\n", encoding="utf-8")
         (Path(tmp) / "draft.policy").write_text(WUXI_DRAFT, encoding="utf-8")
         pol["wuxi_draft"] = compiled(Path(tmp) / "draft.policy")
+        (Path(tmp) / "linear.policy").write_text(ZJG_LINEAR, encoding="utf-8")
+        pol["zjg_linear"] = compiled(Path(tmp) / "linear.policy")
 
     base, zjg = pol["zhangjiagang_base"], pol["zhangjiagang_2017"]
     batch = from_dicts([{"id": "p1", "foreign": True, "registered_capital": "4000万美元", "paid_in_ratio": "35%",
@@ -83,7 +108,8 @@ def main() -> None:
 
     ok = True
     print(f"semantic diff of a revision (best of {args.repeat}; every concept, witnesses re-evaluated):")
-    for old, new in (("zhangjiagang_base", "zhangjiagang_2017"), ("wuxi_2023", "wuxi_draft")):
+    for old, new in (("zhangjiagang_base", "zhangjiagang_2017"), ("wuxi_2023", "wuxi_draft"),
+                     ("zhangjiagang_2017", "zjg_linear")):
         t = best_of(lambda o=old, n=new: semantic_diff(pol[o], pol[n]), args.repeat)  # type: ignore[misc]
         ok &= show(f"{old} → {new}", t, 2.0)
 

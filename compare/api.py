@@ -158,16 +158,17 @@ __all__ += ["Impact", "OutcomeDiff", "PolicyGraph", "UnknownNameError", "impact"
 
 def semantic_diff(old: CompiledPolicy | str | Path, new: CompiledPolicy | str | Path,
                   concepts: Iterable[str] | None = None, readings: Mapping[str, str] | None = None,
-                  fx: float | str | None = None, regions: bool = False) -> SemanticDiff:
+                  fx: float | str | None = None, regions: bool = False, budget: float | None = 60.0) -> SemanticDiff:
     """Per outcome concept, what `new` gives against `old` over every valid project, proved with z3:
     a verdict (equivalent, more generous, less generous, mixed, only in OLD/NEW), witness projects
     (re-evaluated by the evaluator) with both values, the largest gain and loss per bound of the
     interval.  `concepts`: keys, or `OLD_KEY=NEW_KEY` across cities; `regions`: describe where each
-    side gives more.  ValueError for a reading or option neither policy has."""
+    side gives more; `budget`: seconds for the whole diff (None: no limit), what it could not decide in
+    them is in `.undecided`.  ValueError for a reading or option neither policy has."""
     from compare.diff.semantic import semantic_diff as _semantic_diff
 
     return _semantic_diff(_compiled(old), _compiled(new), list(concepts) if concepts else None,
-                          dict(readings or {}), fx, regions)
+                          dict(readings or {}), fx, regions, budget)
 
 
 __all__ += ["semantic_diff"]

@@ -340,7 +340,9 @@ def test_cli_semantic(tmp_path: Path) -> None:
     r = run_cli("wuxi_2023", str(draft), "--semantic", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "reward.fdi: draft more generous" in r.stdout
-    assert "largest gain   3000万元 (high end)" in r.stdout
+    # the largest gain, signed and labelled, on the project that attains it: 3% of FDI reaches the new
+    # cap 8000万元 at FDI 26.6667亿元, where the old gives its cap 5000万元 ((16): 3000万元 more)
+    assert "largest gain: +3000万元 (high end) on project fdi_arrived 26.6667亿元, foreign: " in r.stdout
     assert "equivalent (proved for every valid project): reward.hq" in r.stdout
     js = run_cli("wuxi_2023", str(draft), "--semantic", "--format", "json", cwd=tmp_path)
     doc = json.loads(js.stdout)

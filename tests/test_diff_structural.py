@@ -117,7 +117,7 @@ EDITS = [
     ("rate changed", "value 5‰ of cny(paid_in_capital) cap 200万元", "value 6‰ of cny(paid_in_capital) cap 200万元",
      ("value › amount › rate", "5‰", "6‰")),
     ("condition dropped", "when referral == intermediary and licensed", "when referral == intermediary",
-     ("when", "referral == intermediary and licensed", "referral == intermediary")),
+     ("when › conjunct removed", "licensed", "—")),  # the term dropped, not the whole condition rewritten
     ("currency changed", "cap 200万元", "cap 200万美元", ("value › cap", "200万元", "200万美元")),
 ]
 
@@ -206,3 +206,76 @@ def test_cli_formats(tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "compare.cli", "diff", "wuxi_2023", "no_such_policy"],
                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert missing.returncode == 2 and "no policy `no_such_policy`" in missing.stderr
+
+
+ZJG_TEAM_WHEN = ("foreign\n    and started\n    and paid_in_ratio >= 30%\n"
+                 "    and registered_capital >= (if in_core_zone then 1000万美元 else 500万美元)")
+ZJG_TEAM_RANGE = "2‰~5‰ of fdi_arrived"
+ZJG_TEAM_LINEAR = ('(2‰ + 3‰ derived "5‰ - 2‰: the width of the range" * quality_score / 100 '
+                   'derived "积分以百分计") of fdi_arrived')
+
+
+def zjg_team_reward(when: str = ZJG_TEAM_WHEN, value: str = ZJG_TEAM_RANGE) -> str:
+    """张家港 第13条's team reward as a revision overrides it: its conditions and its value as given."""
+    return f'''override clause team_reward "重大项目团队额外奖励（修订稿）" {{
+  concept reward.team
+  beneficiary team
+  cite "第13条" "再按引进项目质量情况对其进行额外奖励"
+  cite "第13条" "“两区一园”注册资本1000万美元及以上、其他区镇注册资本500万美元及以上、开工并有30%以上外资到账的项目"
+  cite "第13条" "给予当年度项目到帐外资2～5‰的奖励"
+  when {when}
+    and by reading new_project_scope {{
+      new_only:       not expansion
+      with_expansion: true
+    }}
+  value {value}
+}}
+'''
+
+
+def when_changes(d: StructuralDiff) -> list[tuple[str, str | None, str | None]]:
+    return [(c.where, c.old, c.new) for c in d.changes if c.where.startswith("when")]
+
+
+def test_a_dropped_conjunct_is_that_removal_not_positional_rewrites(tmp_path: Path) -> None:
+    """第13条's conditions without 开工 (`started`): one removal, whichever position the term had."""
+    base = zjg_team_reward()
+    for dropped, when in (("started", ZJG_TEAM_WHEN.replace("\n    and started", "")),
+                          ("foreign", ZJG_TEAM_WHEN.replace("foreign\n    and ", ""))):
+        folder = tmp_path / dropped
+        folder.mkdir()
+        old = revision(folder, "zhangjiagang_2017", base)
+        (folder / "new").mkdir()
+        new = revision(folder / "new", "zhangjiagang_2017", zjg_team_reward(when))
+        assert when_changes(diff_files(old, new)) == [("when › conjunct removed", dropped, "—")]
+        assert when_changes(diff_files(new, old)) == [("when › conjunct added", "—", dropped)]
+
+
+def test_reordered_conjuncts_and_alternatives_are_no_change(tmp_path: Path) -> None:
+    """`a and b` → `b and a`, and the same for `or`: the rule is the same, so no change is reported."""
+    old = revision(tmp_path, "zhangjiagang_2017", zjg_team_reward(
+        "(foreign or started) and paid_in_ratio >= 30%\n    and registered_capital >= 500万美元"))
+    (tmp_path / "new").mkdir()
+    new = revision(tmp_path / "new", "zhangjiagang_2017", zjg_team_reward(
+        "registered_capital >= 500万美元 and paid_in_ratio >= 30%\n    and (started or foreign)"))
+    assert diff_files(old, new).empty
+
+
+def test_a_changed_figure_inside_reordered_conjuncts_is_that_figure(tmp_path: Path) -> None:
+    """30% → 40% while the terms are also reordered: the one figure, found by the name it tests."""
+    old = revision(tmp_path, "zhangjiagang_2017", zjg_team_reward("foreign and paid_in_ratio >= 30% and started"))
+    (tmp_path / "new").mkdir()
+    new = revision(tmp_path / "new", "zhangjiagang_2017",
+                   zjg_team_reward('started and paid_in_ratio >= 40% derived "草案" and foreign'))
+    d = diff_files(old, new)
+    assert [(c.old, c.new, c.relative) for c in d.changes if c.is_figure] == [("30%", "40% derived \"草案\"", pytest.approx(1 / 3))]
+    assert when_changes(d) == [("when › conjunct › right", "30%", "40% derived \"草案\"")]
+
+
+def test_a_chain_cut_to_one_term_is_the_removal_of_the_others(tmp_path: Path) -> None:
+    """`foreign and started` → `foreign`: `started` removed, `foreign` unchanged (and back: added)."""
+    old = revision(tmp_path, "zhangjiagang_2017", zjg_team_reward("foreign and started"))
+    (tmp_path / "new").mkdir()
+    new = revision(tmp_path / "new", "zhangjiagang_2017", zjg_team_reward("foreign"))
+    assert when_changes(diff_files(old, new)) == [("when › conjunct removed", "started", "—")]
+    assert when_changes(diff_files(new, old)) == [("when › conjunct added", "—", "started")]

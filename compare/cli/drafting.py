@@ -89,6 +89,9 @@ def diff_(
                                            "average). Without --projects, implies --semantic")] = None,
     projects: Annotated[Path | None, typer.Option("--projects", help="project records: each one's outcomes under "
                                                   "OLD and NEW and the change (compare.diff.data)")] = None,
+    budget: Annotated[float, typer.Option("--budget", min=0.1, help="seconds the semantic diff may take in all; "
+                                          "what it could not decide in them is named at the end")] = 60.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
     search: SearchOption = None,
 ) -> None:
     """What changed between two policies: items added, removed, renamed, and every figure with its old and
@@ -116,7 +119,8 @@ def diff_(
         print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
         raise typer.Exit(EXIT_POLICY_ERRORS)
     if projects is not None or semantic:
-        _by_value(results[0].policies[0], results[1].policies[0], format, projects, concept, readings, rate)
+        _by_value(results[0].policies[0], results[1].policies[0], format, projects, concept, readings, rate,
+                  budget, quiet)
         return
     d = diff_policies(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
@@ -129,7 +133,7 @@ def _usage(message: str) -> None:
 
 
 def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | None, concept: list[str] | None,
-              readings: dict[str, str], rate: float | None) -> None:
+              readings: dict[str, str], rate: float | None, budget: float = 60.0, quiet: bool = False) -> None:
     """What the two policies give: on project records (--projects), or proved over every project (--semantic)."""
     from compare.diff.data import check_readings
     from compare.engine.evaluate import CompiledPolicy
@@ -150,11 +154,15 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
                   DiffFormat.markdown: dr.render_markdown, DiffFormat.csv: dr.render_csv}
         sys.stdout.write(render[format](d))
         return
+    from compare.cli.progress import steps
     from compare.diff import semantic_render as sr
     from compare.diff.semantic import semantic_diff
 
     try:
-        sd = semantic_diff(a, b, concept or None, readings, rate, regions=bool(concept))
+        with steps(quiet) as progress:
+            progress.step(f"semantic diff (budget {budget:g} s)")
+            sd = semantic_diff(a, b, concept or None, readings, rate, regions=bool(concept), budget=budget,
+                               progress=progress.describe)
     except ValueError as e:
         _usage(str(e))
     render_semantic = {DiffFormat.table: sr.render_table, DiffFormat.json: sr.render_json,

@@ -32,6 +32,11 @@ class Steps:
             self._progress.stop_task(self._task)
         self._task, self._total = self._progress.add_task(label, total=total), total
 
+    def describe(self, label: str) -> None:
+        """A new label for the stage under way (what a long stage is doing now)."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, description=label)
+
     def advance(self, n: float = 1) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task, n)

@@ -11,6 +11,7 @@ DOT or SVG (drawn without Graphviz).
 
 `semantic` compares what two policies give, proved with z3 over every valid project record: per outcome
 concept a verdict, witness projects (re-evaluated by the evaluator: `witness`) and the largest gain and
-loss; `encode` (with `encode_expr` and `symbolic`) turns a checked policy into z3 terms mirroring the
-reference interpreter, `regions` describes where each side gives more, `semantic_render` prints it.
+loss, held in `verdicts`; `encode` (with `encode_expr` and `symbolic`) turns a checked policy into z3
+terms mirroring the reference interpreter, `decide` settles a check whose terms multiply a bounded
+field by an amount, `regions` describes where each side gives more, `semantic_render` prints it.
 """

@@ -11,113 +11,53 @@ and the largest change of that bound: the exact maximum (proved on the exact, ro
 project beats it; z3's optimum of the unrounded relaxation only says where to start), `unbounded` (the
 change outgrows anything a valid record gives rise to, as a rate of an amount with no cap) or
 `promised` (one side promises with no figure where the other gives a figure or nothing).
+
+The verdict follows from what was found (compare.diff.verdicts, which holds the results).  Products of a bounded field and an amount (a rate that moves
+with the quality score) are decided by compare.diff.decide.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import z3
 
+from compare.diff.decide import box_of, decide
 from compare.diff.encode import Encoder, value_of
 from compare.diff.symbolic import MAX_FEN, ZERO, Bool, Num, Project, Unsupported, X, and_, num, or_, x_cmp, x_mul
+from compare.diff.verdicts import (
+    BOUND_TEXT,
+    BUDGET,
+    EQUIVALENT,
+    LESS,
+    LESS_OPEN,
+    MIXED,
+    MORE,
+    MORE_OPEN,
+    ONLY_NEW,
+    ONLY_OLD,
+    UNKNOWN,
+    ConceptDiff,
+    Extreme,
+    Move,
+    Region,
+    SemanticDiff,
+    Undecided,
+    Witness,
+    verdict,
+)
 from compare.diff.witness import Finder, evaluate, record, reproduces
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.exact import exact_rate
 from compare.engine.runs import choose_rates
 from dsl.units import Dim
 
-EQUIVALENT, MORE, LESS, MIXED = "equivalent", "more generous", "less generous", "mixed"
-ONLY_OLD, ONLY_NEW, UNKNOWN = "only in OLD", "only in NEW", "unknown"
 MONEY = (Dim.CNY, Dim.USD)
 HUGE = MAX_FEN * 10 ** 6  # a change beyond this (in fen, or points …) is unbounded, not a figure
-
-
-@dataclass
-class Witness:
-    """A project record (the fields that matter, as compare.data reads them) and both values as the
-    evaluator gives them (Outcomes.value; None where the policy has no such concept)."""
-
-    project: dict[str, Any]
-    old: Any
-    new: Any
-
-
-@dataclass
-class Extreme:
-    """The largest change of one bound: `amount` in the concept's unit (yuan for money), None when
-    `kind` is unbounded or promised; `exact` False if the search stopped before proving the maximum."""
-
-    bound: str
-    kind: str  # "bounded", "unbounded", "promised"
-    amount: float | None
-    witness: Witness | None
-    exact: bool = True
-
-
-@dataclass
-class Move:
-    bound: str  # "value" (both exact), "low" or "high"
-    direction: str  # "up": NEW gives more; "down": NEW gives less
-    witness: Witness | None
-    extreme: Extreme | None = None
-
-
-@dataclass
-class Region:
-    """Part of the projects where one side is ahead (compare.diff.regions): the discrete fields that
-    matter there and their values (a list: any of these), the comparisons of the policies' figures
-    that hold (`not …` where one fails), and per figure field the least and greatest value it takes
-    there (None: no upper limit)."""
-
-    ahead: str  # "old" or "new"
-    fixed: dict[str, Any]
-    conditions: list[str]
-    ranges: dict[str, tuple[str, str | None]]
-
-
-@dataclass
-class ConceptDiff:
-    concept: str
-    old_concept: str | None
-    new_concept: str | None
-    dim: Dim | None  # the unit values are in: Dim.CNY (yuan), Dim.POINTS, Dim.BOOL …; None: a promise only
-    verdict: str
-    moves: list[Move] = field(default_factory=list)
-    regions: list[Region] = field(default_factory=list)
-    note: str = ""
-
-    def _best(self, direction: str) -> Extreme | None:
-        found = [m.extreme for m in self.moves if m.direction == direction and m.extreme is not None]
-        for kind in ("promised", "unbounded"):
-            for e in found:
-                if e.kind == kind:
-                    return e
-        return max(found, key=lambda e: e.amount or 0.0, default=None)
-
-    @property
-    def max_gain(self) -> Extreme | None:
-        return self._best("up")
-
-    @property
-    def max_loss(self) -> Extreme | None:
-        return self._best("down")
-
-
-@dataclass
-class SemanticDiff:
-    old: str
-    new: str
-    fx: Any
-    fx_note: str
-    readings: dict[str, str]
-    concepts: list[ConceptDiff] = field(default_factory=list)
-    unreproduced: list[str] = field(default_factory=list)  # witnesses the evaluator disagreed with: bugs
-
-    def of(self, concept: str) -> ConceptDiff:
-        return next(c for c in self.concepts if concept in (c.concept, c.old_concept, c.new_concept))
 
 
 class Pair:
@@ -187,18 +127,18 @@ class Pair:
         fin = [z3.Not(big.inf), z3.Not(small.inf)]
         rfin = [z3.Not(rbig.inf), z3.Not(rsmall.inf)]
         gap, rgap = big.v - small.v, rbig.v - rsmall.v
-        s = z3.Solver()
-        s.set("timeout", self.ctx.quick_ms)
-        s.add(*self.pr.domain, *fin)
-        s.push()
-        s.add(gap >= _real(Fraction(HUGE)))  # beyond anything a record (at most 10万亿) gives rise to
-        outgrows = s.check()
-        s.pop()
+        if self.ctx.spent:
+            return None
+        # beyond anything a record (at most 10万亿) gives rise to
+        outgrows = decide([*self.pr.domain, *fin, gap >= _real(Fraction(HUGE))], box_of(self.pr, limits=False),
+                          self.ctx.ms(self.ctx.quick_ms)).result
         if outgrows == z3.sat:
             return Extreme(bound, "unbounded", None, move_witness)
-        s.add(*self.pr.limits)
+        s = z3.Solver()
+        s.set("timeout", self.ctx.ms(self.ctx.quick_ms))
+        s.add(*self.pr.domain, *fin, *self.pr.limits)
         opt = z3.Optimize()  # the relaxation's optimum: a hint where to start (z3's optimum is not trusted)
-        opt.set("timeout", self.ctx.quick_ms)
+        opt.set("timeout", self.ctx.ms(self.ctx.quick_ms))
         opt.add(*self.pr.domain, *self.pr.limits, *rfin)
         h = opt.maximize(rgap)
         hint = None
@@ -208,6 +148,7 @@ class Pair:
         best, exact = _climb(s, gap, hint, big.integral and small.integral)
         if best is None or best <= 0:
             return None
+        self.finder.timeout_ms = self.ctx.ms(self.ctx.quick_ms)
         m = self.finder.find([*fin, gap >= _real(best)], [*rfin, rgap >= _real(best)])
         w = self.witness(m) if m is not None else None
         return Extreme(bound, "bounded", float(best / scale), w, exact and outgrows == z3.unsat)
@@ -243,18 +184,15 @@ class Pair:
             bounds = ("value",) if o.exact and n.exact else ("low", "high")
         else:
             bounds = ("value",)
-        unknown = False
         for bound in bounds:
             for up in (True, False):
-                unknown |= self._move(out, bound, up)
-        ups = any(m.direction == "up" for m in out.moves)
-        downs = any(m.direction == "down" for m in out.moves)
-        out.verdict = UNKNOWN if unknown else MIXED if ups and downs else MORE if ups else LESS if downs else EQUIVALENT
+                self._move(out, bound, up)
+        out.verdict = verdict(out)
         return out
 
-    def _move(self, out: ConceptDiff, bound: str, up: bool, only: bool = False) -> bool:
+    def _move(self, out: ConceptDiff, bound: str, up: bool, only: bool = False) -> None:
         """Find where `bound` moves up (down) — with `only`, where the one side's value is not 0 — and add
-        a Move with a witness and the largest change; True if the solver could not decide."""
+        a Move with a witness and the largest change, or an Undecided where the check gave no answer."""
         o, n = self.ex
         ro, rn = self.rx
         if isinstance(o, Bool) and isinstance(n, Bool) and isinstance(ro, Bool) and isinstance(rn, Bool):
@@ -268,21 +206,28 @@ class Pair:
             else:
                 op = ">" if up else "<"
                 cond, rcond = x_cmp(op, en, eo), x_cmp(op, rn_, ro_)
-        s = z3.Solver()
-        s.set("timeout", self.ctx.timeout_ms)
-        s.add(*self.pr.domain, *self.pr.limits, cond)
-        r = s.check()
-        if r == z3.unknown:
-            return True
-        if r == z3.unsat:
-            return False
+        direction = "up" if up else "down"
+        if self.ctx.spent:
+            out.undecided.append(Undecided(bound, direction, 0.0, "not run"))
+            return
+        if self.ctx.progress is not None:
+            self.ctx.progress(f"{out.concept}: does the {BOUND_TEXT[bound]} move {direction}?")
+        limit = self.ctx.ms(self.ctx.timeout_ms)
+        d = decide([*self.pr.domain, *self.pr.limits, cond], box_of(self.pr, limits=True), limit)
+        if d.result == z3.unknown:  # stopped by the check's own limit, or by what was left of the budget
+            out.undecided.append(Undecided(bound, direction, d.seconds,
+                                           "timed out" if limit >= self.ctx.timeout_ms else "budget"))
+            return
+        if d.result == z3.unsat:
+            return
+        self.finder.timeout_ms = self.ctx.ms(self.ctx.quick_ms)
         m = self.finder.find([cond], [rcond])
+        m = d.model if m is None else m
         w = self.witness(m) if m is not None else None
-        move = Move(bound, "up" if up else "down", w)
+        move = Move(bound, direction, w)
         if isinstance(self.ex[0], Num):
             move.extreme = self.extreme(bound, up, w)
         out.moves.append(move)
-        return False
 
 
 @dataclass
@@ -296,15 +241,32 @@ class Context:
     timeout_ms: int = 10_000  # a verdict's check: "unknown" after this
     quick_ms: int = 2_000  # the searches for a plain witness, the largest change, a region's bounds
     unreproduced: list[str] = field(default_factory=list)
+    deadline: float | None = None  # time.monotonic() by which the whole diff ends (None: no budget)
+    progress: Callable[[str], None] | None = None  # told each check as it starts
+
+    @property
+    def spent(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def ms(self, want: int) -> int:
+        """A check's timeout: `want`, or what is left of the budget if less (at least 1: z3 reads 0 as none)."""
+        if self.deadline is None:
+            return want
+        return max(1, min(want, int((self.deadline - time.monotonic()) * 1000)))
 
 
 def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] | None = None,
-                  readings: dict[str, str] | None = None, fx: Any = None, regions: bool = False) -> SemanticDiff:
+                  readings: dict[str, str] | None = None, fx: Any = None, regions: bool = False,
+                  budget: float | None = BUDGET, progress: Callable[[str], None] | None = None,
+                  timeout_ms: int | None = None) -> SemanticDiff:
     """Every outcome concept of OLD and NEW (or `concepts`: keys, or `OLD_KEY=NEW_KEY` to compare two
     concepts), compared over all valid projects.  `fx`: the USD→CNY rate (default: the average of the
     newer policy's year, compare.engine.runs.choose_rates); `readings`: options other than the defaults,
     for both (ValueError for a name no policy declares or an option it does not have); `regions`: also
-    describe where each side is ahead (compare.diff.regions)."""
+    describe where each side is ahead (compare.diff.regions); `budget`: seconds for the whole diff (None:
+    no limit), checks not run in it are named in SemanticDiff.undecided; `progress`: told each check as
+    it starts; `timeout_ms`: the limit of one verdict's check (default Context.timeout_ms)."""
+    started = time.monotonic()
     readings = dict(readings or {})
     for name, option in readings.items():
         declared = [p.policy.readings[name] for p in (old, new) if name in p.policy.readings]
@@ -317,8 +279,11 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
         fx, note = chosen.rates[0], chosen.note
     else:
         note = f"USD→CNY {fx} (as given)"
-    ctx = Context(old, new, fx, exact_rate(fx), readings, (old.concept_dims, new.concept_dims))
-    out = SemanticDiff(old.policy.id, new.policy.id, fx, note, readings)
+    ctx = Context(old, new, fx, exact_rate(fx), readings, (old.concept_dims, new.concept_dims),
+                  deadline=None if budget is None else started + budget, progress=progress)
+    if timeout_ms is not None:
+        ctx.timeout_ms = timeout_ms
+    out = SemanticDiff(old.policy.id, new.policy.id, fx, note, readings, budget=budget)
     pairs: list[tuple[str | None, str | None]] = []
     if concepts:
         for c in concepts:
@@ -331,6 +296,10 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
         pairs = [(k if k in old.concept_dims else None, k if k in new.concept_dims else None)
                  for k in sorted({*old.concept_dims, *new.concept_dims})]
     for ko, kn in pairs:
+        if ctx.spent:  # not even encoded: the concept is named, with why
+            out.concepts.append(ConceptDiff(kn or ko or "", ko, kn, None, UNKNOWN,
+                                            note="not checked: the time budget was spent"))
+            continue
         try:
             pair = Pair(ctx, ko, kn)
             cd = pair.compare()
@@ -339,8 +308,11 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
                 cd.regions = describe(pair, cd)
         except Unsupported as e:
             cd = ConceptDiff(kn or ko or "", ko, kn, None, UNKNOWN, note=f"not encoded: {e}")
+        if cd.undecided:
+            cd.note = "; ".join([cd.note] * bool(cd.note) + [u.text for u in cd.undecided])
         out.concepts.append(cd)
     out.unreproduced = ctx.unreproduced
+    out.seconds = time.monotonic() - started
     return out
 
 
@@ -388,3 +360,7 @@ def _frac(r: z3.ExprRef) -> Fraction:
 def _real(q: Fraction | None) -> z3.ArithRef:
     q = q or Fraction(0)
     return z3.RealVal(f"{q.numerator}/{q.denominator}")
+
+
+__all__ = ["EQUIVALENT", "LESS", "LESS_OPEN", "MIXED", "MORE", "MORE_OPEN", "ONLY_NEW", "ONLY_OLD", "UNKNOWN", "ConceptDiff",
+           "Context", "Extreme", "Move", "Pair", "Region", "SemanticDiff", "Undecided", "Witness", "semantic_diff"]

@@ -52,18 +52,29 @@ def _witness(w: Witness | None, cd: ConceptDiff, names: tuple[str, str]) -> str:
     return f"{project_text(w.project)}: {names[0]} {_value(w.old, cd.dim)} → {names[1]} {_value(w.new, cd.dim)}"
 
 
-def _extreme(e: Extreme | None, cd: ConceptDiff, names: tuple[str, str]) -> str:
+def _extreme(e: Extreme | None, cd: ConceptDiff, names: tuple[str, str], gain: bool) -> str:
+    """The largest gain (loss) signed, which end of the interval, and the project that attains it:
+    `+3000万元 (high end) on project fdi_arrived 26.6667亿元, foreign: OLD … → NEW …`."""
     if e is None:
         return "—"
+    at = f" ({BOUND[e.bound]})" if e.bound != "value" else ""
     if e.kind == "promised":
-        head = "a promise with no figure where the other side has a figure or nothing"
+        head = "a promise with no figure where the other side has a figure or nothing" + at
+        on = ", on project"
     elif e.kind == "unbounded":
-        head = "unbounded (grows without limit)"
+        head = "unbounded" + at + ": grows without limit"
+        on = ", e.g. on project"
     else:
         amount = fmt_number(e.amount or 0.0, cd.dim) if cd.dim != Dim.BOOL else str(e.amount)
-        head = amount + ("" if e.exact else " at least (the search stopped before a proof)")
-    at = f" ({BOUND[e.bound]})" if e.bound != "value" else ""
-    return head + at + (f", e.g. {_witness(e.witness, cd, names)}" if e.witness is not None else "")
+        head = ("+" if gain else "−") + amount + ("" if e.exact else " at least (the search stopped before a proof)") + at
+        on = " on project"
+    return head + (f"{on} {_witness(e.witness, cd, names)}" if e.witness is not None else "")
+
+
+def largest_text(cd: ConceptDiff, names: tuple[str, str], gain: bool) -> str | None:
+    """`largest gain: +X …` / `largest loss: −Y …`, or None where there is none."""
+    e = cd.max_gain if gain else cd.max_loss
+    return None if e is None else f"largest {'gain' if gain else 'loss'}: {_extreme(e, cd, names, gain)}"
 
 
 def verdict_text(cd: ConceptDiff, d: SemanticDiff) -> str:
@@ -111,13 +122,7 @@ def render_table(d: SemanticDiff) -> str:
             continue
         lines += ["", f"{cd.concept}: {verdict_text(cd, d)}" + (f"  ({cd.note})" if cd.note else "")]
         lines += [_move_line(m, cd, names) for m in cd.moves]
-        if cd.verdict not in (ONLY_NEW, ONLY_OLD, UNKNOWN):
-            if cd.max_gain is not None:
-                lines.append(f"  {'largest gain':14} {_extreme(cd.max_gain, cd, names)}")
-            if cd.max_loss is not None:
-                lines.append(f"  {'largest loss':14} {_extreme(cd.max_loss, cd, names)}")
-        elif cd.max_gain or cd.max_loss:
-            lines.append(f"  {'largest':14} {_extreme(cd.max_gain or cd.max_loss, cd, names)}")
+        lines += [f"  {t}" for t in (largest_text(cd, names, True), largest_text(cd, names, False)) if t]
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
             if parts:
@@ -125,7 +130,14 @@ def render_table(d: SemanticDiff) -> str:
                 lines += [f"    - {region_text(r)}" for r in parts]
     if same:
         lines += ["", "equivalent (proved for every valid project): " + ", ".join(same)]
+    if d.undecided:
+        lines += ["", f"not decided ({_budget(d)}):"] + [f"  - {u}" for u in d.undecided]
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _budget(d: SemanticDiff) -> str:
+    limit = f"time budget {d.budget:g} s" if d.budget is not None else "no time budget"
+    return f"{limit}, took {d.seconds:.1f} s"
 
 
 def _plain(v: Any) -> Any:
@@ -141,12 +153,22 @@ def to_dict(d: SemanticDiff) -> dict[str, Any]:
     def extreme(e: Extreme | None) -> Any:
         return None if e is None else {"bound": e.bound, "kind": e.kind, "amount": e.amount, "exact": e.exact,
                                        "witness": witness(e.witness)}
+
+    def largest(c: ConceptDiff, gain: bool) -> Any:
+        out = extreme(c.max_gain if gain else c.max_loss)
+        if out is not None:  # signed: a loss is negative; the line the table shows
+            out["change"] = None if out["amount"] is None else out["amount"] * (1 if gain else -1)
+            out["text"] = largest_text(c, (d.old, d.new), gain)
+        return out
     return {"old": d.old, "new": d.new, "fx": d.fx, "fx_note": d.fx_note, "readings": d.readings,
+            "budget": d.budget, "seconds": round(d.seconds, 3), "undecided": d.undecided,
             "concepts": [{"concept": c.concept, "old_concept": c.old_concept, "new_concept": c.new_concept,
                           "unit": c.dim.value if c.dim else None, "verdict": c.verdict, "note": c.note,
+                          "undecided": [{"bound": u.bound, "direction": u.direction, "seconds": round(u.seconds, 3),
+                                         "why": u.why, "text": u.text} for u in c.undecided],
                           "moves": [{"bound": m.bound, "direction": m.direction, "witness": witness(m.witness),
                                      "largest": extreme(m.extreme)} for m in c.moves],
-                          "max_gain": extreme(c.max_gain), "max_loss": extreme(c.max_loss),
+                          "max_gain": largest(c, True), "max_loss": largest(c, False),
                           "regions": [{"ahead": r.ahead, "fixed": r.fixed, "conditions": r.conditions,
                                        "ranges": {k: list(v) for k, v in r.ranges.items()}} for r in c.regions]}
                          for c in d.concepts]}
@@ -167,11 +189,13 @@ def render_markdown(d: SemanticDiff) -> str:
     for cd in d.concepts:
         moves = "<br>".join(_md(f"{_move_what(m, cd)}: {_witness(m.witness, cd, names)}") for m in cd.moves) or "—"
         out.append(f"| `{_md(cd.concept)}` | {_md(verdict_text(cd, d))} | {moves} | "
-                   f"{_md(_extreme(cd.max_gain, cd, names))} | {_md(_extreme(cd.max_loss, cd, names))} |")
+                   f"{_md(_extreme(cd.max_gain, cd, names, True))} | {_md(_extreme(cd.max_loss, cd, names, False))} |")
     for cd in d.concepts:
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
             if parts:
                 out += ["", f"Where {_md(names[ahead == 'new'])} gives more (`{_md(cd.concept)}`):", ""]
                 out += [f"- {_md(region_text(r))}" for r in parts]
+    if d.undecided:
+        out += ["", f"Not decided ({_md(_budget(d))}):", ""] + [f"- {_md(u)}" for u in d.undecided]
     return "\n".join(out) + "\n"

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from dsl import ast as A
 from dsl.format import Generator
-from dsl.walk import children
+from dsl.walk import children, walk
 
 KINDS = ("clause", "split", "param", "mechanism", "reading")
 
@@ -111,12 +111,76 @@ def diff_expr(where: str, a: A.Expr | None, b: A.Expr | None, emit: Callable[[st
                 if c.option not in {o.option for o in x.cases}:
                     emit(f"{at} › {c.option}", "—", text(c.value), None)
             continue
+        op = _chain_op(x, y)
+        if op is not None and isinstance(x, A.Expr) and isinstance(y, A.Expr):
+            stack.extend(reversed(list(_operand_pairs(at, op, x, y, emit))))
+            continue
         if _same_shape(x, y):
             kids = list(zip(children(x), children(y), strict=True))
             for i, (cx, cy) in reversed(list(enumerate(kids))):
                 stack.append((f"{at} › {_part(x, i)}", cx, cy))
             continue
         emit(at, text(x), text(y), None)
+
+
+def _operands(e: A.Expr, op: str) -> list[A.Expr]:
+    """The terms of a chain of one operator, `a and b and c` → [a, b, c] (whatever the nesting)."""
+    out: list[A.Expr] = []
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.Binary) and x.op == op:
+            stack += [x.right, x.left]
+        else:
+            out.append(x)
+    return out
+
+
+def _key(e: A.Expr) -> tuple[object, ...]:
+    """What a term is about: its kind, operator and the first name it reads (a changed figure keeps it)."""
+    first = next((n.dotted for n in walk(e) if isinstance(n, A.Name)), None)
+    return type(e).__name__, getattr(e, "op", None), first
+
+
+def _chain_op(x: object, y: object) -> str | None:
+    """`and` or `or` where both sides are chains of it, or one is and the other a single term (`a and b`
+    → `a`: b removed); else None."""
+    ops = [e.op for e in (x, y) if isinstance(e, A.Binary) and e.op in ("and", "or")]
+    if not ops or (len(ops) == 2 and ops[0] != ops[1]):
+        return None
+    single = [e for e in (x, y) if not (isinstance(e, A.Binary) and e.op == ops[0])]
+    return ops[0] if not single or single[0] is not None else None
+
+
+def _operand_pairs(at: str, op: str, x: A.Expr, y: A.Expr, emit: Callable[[str, str, str, float | None], None]
+                   ) -> Iterator[tuple[str, object, object]]:
+    """The terms of `and` (`or`) chains matched as a set, not by position: `a and b` is `b and a`; a term
+    only in one is removed or added; a term changed in place (the same kind of test of the same name, or
+    the only one left on each side) is walked further."""
+    label = "conjunct" if op == "and" else "alternative"
+    olds, news = _operands(x, op), _operands(y, op)
+    rest = list(news)
+    left: list[A.Expr] = []
+    for t in olds:
+        if t in rest:
+            rest.remove(t)
+        else:
+            left.append(t)
+    paired: list[tuple[A.Expr, A.Expr]] = []
+    for t in list(left):
+        match = next((u for u in rest if _key(u) == _key(t)), None)
+        if match is not None:
+            paired.append((t, match))
+            left.remove(t)
+            rest.remove(match)
+    if len(left) == len(rest) == 1:
+        paired.append((left.pop(), rest.pop()))
+    for t in left:
+        emit(f"{at} › {label} removed", text(t), "—", None)
+    for u in rest:
+        emit(f"{at} › {label} added", "—", text(u), None)
+    for t, u in paired:
+        yield f"{at} › {label}", t, u
 
 
 def _same_shape(x: object, y: object) -> bool:

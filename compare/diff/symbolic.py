@@ -165,7 +165,13 @@ def x_div(a: X, b: X) -> X:
 
 
 def x_cmp(op: str, a: X, b: X) -> z3.BoolRef:
-    """a OP b on extended reals, as Python floats compare ∞ (∞ >= ∞, not ∞ > ∞)."""
+    """a OP b on extended reals, as Python floats compare ∞ (∞ >= ∞, not ∞ > ∞).  Between whole numbers
+    (two amounts rounded to the fen) a strict comparison is written `a >= b + 1`: the same condition,
+    but the form z3's integer reasoning proves from (without it, comparing two roundings of linked
+    amounts searches the amounts' 10^15 values and times out)."""
+    if a.finite and b.finite and a.integral and b.integral and op in (">", "<"):
+        big, small = (a, b) if op == ">" else (b, a)
+        return x_cmp(">=", big, X(small.v + 1, small.inf, small.nonneg, True))
     if a.finite and b.finite:
         return {">=": a.v >= b.v, "<=": a.v <= b.v, ">": a.v > b.v, "<": a.v < b.v,
                 "==": a.v == b.v, "!=": a.v != b.v}[op]
