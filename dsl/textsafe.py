@@ -96,3 +96,25 @@ def display_width(s: str) -> int:
         joined = c == _ZWJ
         total += w
     return total
+
+
+# What, in a Markdown table cell, would become HTML, a link, an image, an attribute list or a code span,
+# or end the cell: the rest (`~`, `+`, `%`) is left as written so figures read as they do elsewhere.
+_MD_CELL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}",
+            "`": "\\`", "|": "\\|", "\\": "\\\\", "\n": " ", "\r": " "}
+
+
+def md_cell(text: str | None, empty: str = "—") -> str:
+    """`text` (printable) as Markdown inline text that no renderer turns into markup: a diff's cells,
+    headings and notes (`[c](javascript:…)`, `<img onerror=…>`, `{: onfocus=… }` all show as written)."""
+    if text is None:
+        return empty
+    return "".join(_MD_CELL.get(c, c) for c in printable(text))
+
+
+def md_code(text: str) -> str:
+    """`text` as a Markdown code span in a table cell: fenced by more backticks than it holds, `|` escaped."""
+    shown = printable(text).replace("\n", " ").replace("\r", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", shown)), default=0) + 1)
+    pad = " " if shown.startswith("`") or shown.endswith("`") else ""
+    return f"{fence}{pad}{shown.replace('|', chr(92) + '|')}{pad}{fence}"

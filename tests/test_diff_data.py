@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,36 @@ def test_command_line_errors(wuxi_draft: Path) -> None:
     assert csv_alone.returncode == 2 and "--projects" in csv_alone.stderr
     with pytest.raises(ValueError, match="did you mean `ceilings`"):
         outcome_diff(POLICIES / "wuxi_2023.policy", wuxi_draft, cwd / "projects.yaml", readings={"celings": "full"})
+
+
+def test_markdown_shows_a_project_id_as_written_and_never_as_markup(wuxi_draft: Path) -> None:
+    """Project ids come from the user's file: in `--format markdown` no id becomes HTML, a link, an
+    image or an attribute list once rendered (Python-Markdown with attr_list, as MkDocs renders it)."""
+    import markdown
+
+    payloads = ["<img src=x onerror=alert(1)>", "[c](javascript:alert(2))", "x {: onclick=alert(3) }",
+                "a | b `c` \\d"]
+    cwd = wuxi_draft.parent
+    rows = "".join(f"- id: {json.dumps(p)}\n  foreign: true\n  fdi_arrived: 1000万美元\n  registered_capital: 5000万美元\n"
+                   for p in payloads)
+    (cwd / "payloads.yaml").write_text(rows, encoding="utf-8")
+    md = run("diff", "wuxi_2023", "draft.policy", "--projects", "payloads.yaml", "--fx", "7.1", "--format",
+             "markdown", cwd=cwd)
+    assert md.returncode == 0, md.stderr
+    html = markdown.markdown(md.stdout, extensions=["tables", "attr_list"])
+    tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+    texts: list[str] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            tags.append((tag, attrs))
+
+        def handle_data(self, data: str) -> None:
+            texts.append(data)
+
+    Collect(convert_charrefs=True).feed(html)
+    assert not [t for t, _ in tags if t in ("img", "a", "script")], tags
+    assert not [(t, a) for t, attrs in tags for a, _ in attrs if a.startswith("on") or a in ("id", "class")]
+    shown = "".join(texts)
+    for p in payloads:
+        assert p in shown, (p, shown)

@@ -20,7 +20,7 @@ from compare.data.write import aligned
 from compare.diff.data import EFFECTS, ConceptTotal, OutcomeChange, OutcomeDiff, Side
 from compare.engine.evaluate import ABSENT, NOT_ELIGIBLE, PROMISED
 from compare.engine.explain import fmt_number
-from dsl.textsafe import json_safe, printable
+from dsl.textsafe import json_safe, md_cell, md_code, printable
 from dsl.units import Dim
 
 INF = float("inf")
@@ -212,7 +212,7 @@ def render_table(d: OutcomeDiff) -> str:
 
 
 def _md(s: str) -> str:
-    return printable(s).replace("|", "\\|")
+    return md_cell(s)
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -226,7 +226,7 @@ def render_markdown(d: OutcomeDiff) -> str:
     out += [f"- {_md(x)}" for x in summary(d)] + [""]
     out += ["### In total", "", *_md_table(TOTAL_HEADER, _total_rows(d)), ""]
     if _nobody(d):
-        out += ["Given to none of the projects under either: " + ", ".join(f"`{c}`" for c in _nobody(d)) + ".", ""]
+        out += ["Given to none of the projects under either: " + ", ".join(md_code(c) for c in _nobody(d)) + ".", ""]
     rows = _project_rows(d)
     out += ["### Per project", ""]
     out += _md_table(PROJECT_HEADER, rows) if rows else ["No project is eligible for anything under either policy."]

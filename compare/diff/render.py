@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 
 from compare.diff.structural import Change, StructuralDiff
-from dsl.textsafe import json_safe, printable
+from dsl.textsafe import json_safe, md_cell, md_code, printable
 
 ORDER = {"header": 0, "clause": 1, "split": 2, "param": 3, "mechanism": 4, "reading": 5, "unencoded": 6}
 
@@ -74,17 +74,15 @@ def render_json(d: StructuralDiff) -> str:
 
 
 def _md(s: str | None) -> str:
-    if s is None:
-        return "—"
-    return printable(s).replace("|", "\\|").replace("\n", " ")
+    return md_cell(s)
 
 
 def render_markdown(d: StructuralDiff) -> str:
-    out = [f"## {_md(d.old)} → {_md(d.new)}", "", summary(d) + ".", ""]
+    out = [f"## {_md(d.old)} → {_md(d.new)}", "", _md(summary(d)) + ".", ""]
     if d.empty:
         return "\n".join(out)
     out += ["| item | what | old | new | change |", "|---|---|---|---|---|"]
     for c in sorted(d.changes, key=lambda c: (ORDER.get(c.kind, 9), c.item)):
         what = c.where or c.status
-        out.append(f"| {c.kind} `{_md(c.item)}` | {_md(what)} | {_md(c.old)} | {_md(c.new)} | {_pct(c.relative)} |")
+        out.append(f"| {c.kind} {md_code(c.item)} | {_md(what)} | {_md(c.old)} | {_md(c.new)} | {_pct(c.relative)} |")
     return "\n".join(out) + "\n"

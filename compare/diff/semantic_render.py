@@ -22,7 +22,7 @@ from compare.diff.semantic import (
     Witness,
 )
 from compare.engine.explain import fmt_number, fmt_value
-from dsl.textsafe import json_safe, printable
+from dsl.textsafe import json_safe, md_cell, md_code, printable
 from dsl.units import Dim
 
 BOUND = {"value": "value", "low": "low end", "high": "high end"}
@@ -179,7 +179,7 @@ def render_json(d: SemanticDiff) -> str:
 
 
 def _md(s: str) -> str:
-    return printable(s).replace("|", "\\|").replace("\n", " ")
+    return md_cell(s)
 
 
 def render_markdown(d: SemanticDiff) -> str:
@@ -188,13 +188,13 @@ def render_markdown(d: SemanticDiff) -> str:
            "| concept | verdict | where it moves (a witness) | largest gain | largest loss |", "|---|---|---|---|---|"]
     for cd in d.concepts:
         moves = "<br>".join(_md(f"{_move_what(m, cd)}: {_witness(m.witness, cd, names)}") for m in cd.moves) or "—"
-        out.append(f"| `{_md(cd.concept)}` | {_md(verdict_text(cd, d))} | {moves} | "
+        out.append(f"| {md_code(cd.concept)} | {_md(verdict_text(cd, d))} | {moves} | "
                    f"{_md(_extreme(cd.max_gain, cd, names, True))} | {_md(_extreme(cd.max_loss, cd, names, False))} |")
     for cd in d.concepts:
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
             if parts:
-                out += ["", f"Where {_md(names[ahead == 'new'])} gives more (`{_md(cd.concept)}`):", ""]
+                out += ["", f"Where {_md(names[ahead == 'new'])} gives more ({md_code(cd.concept)}):", ""]
                 out += [f"- {_md(region_text(r))}" for r in parts]
     if d.undecided:
         out += ["", f"Not decided ({_md(_budget(d))}):", ""] + [f"- {_md(u)}" for u in d.undecided]
