@@ -9,13 +9,13 @@ scenario key that caused it (ScenarioError), never a traceback.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from compare.data.folders import temp_folder
 from compare.data.read import read_projects
 from compare.data.records import InputError
 from compare.data.table import outcome_table
@@ -130,9 +130,14 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
                  progress: Progress | None = None, chunk_size: int = 1_000_000,
                  extra: Sequence[Reform] = ()) -> Results:
     """Run the scenario; `extra`: reforms after the scenario's own (`--set` on the command line)."""
+    with temp_folder("sim") as work:  # the reforms' revisions, checked as files; removed on any exit
+        return _run(sc, search, executor, scheduler, progress, chunk_size, extra, work)
+
+
+def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | None, progress: Progress | None,
+         chunk_size: int, extra: Sequence[Reform], work: Path) -> Results:
     tick = progress or (lambda what, done, total: None)
     policies = load_policies(sc, search)
-    work = Path(tempfile.mkdtemp(prefix="policylab-sim-"))
     try:
         lines = build_lines(policies, [*reforms_of(sc), *extra], sc.data.get("readings", {}), work, search)
     except FigureError as e:  # pragma: no cover - reforms report FigureError as E910
