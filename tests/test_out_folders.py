@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,14 @@ from typing import Any
 import pytest
 import yaml
 
-from compare.data.folders import MARKER, OutFolderError, atomic_folder, prepare_out_folder, sweep_stale_folders
+from compare.data.folders import (
+    MARKER,
+    OutFolderError,
+    atomic_folder,
+    prepare_out_folder,
+    sweep_stale_folders,
+    temp_folder,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -286,12 +294,54 @@ def test_a_run_killed_at_any_point_is_cleaned_by_the_next(tmp_path: Path, point:
     assert (out / "totals.csv").is_file() and not (out / "a.csv").exists()
 
 
-def test_leftovers_of_a_live_writer_are_left_alone(tmp_path: Path) -> None:
-    out = tmp_path / "out"
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_leftovers_of_a_live_writer_are_left_alone_and_links_never_followed(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = _checkout(tmp_path / "victim")
+    before = _snapshot(victim)
+    out, dead = tmp_path / "out", _dead_pid()
     mine = tmp_path / f".out.partial-{os.getpid()}"  # this process is alive: its folder is not stale
     mine.mkdir()
+    (tmp_path / f".out.partial-{dead}").symlink_to(victim)  # named like a leftover, but a link: not ours
+    stale = tmp_path / f".out.old-{dead}"
+    stale.mkdir()
+    (stale / "inside").symlink_to(victim)
+    out.mkdir()
     prepare_out_folder(out, "policylab simulate")
-    assert mine.is_dir()
+    assert mine.is_dir() and not stale.exists() and _snapshot(victim) == before
+    systmp = tmp_path / "systmp"
+    systmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(systmp))
+    live, gone = systmp / f"policylab-sim-{os.getpid()}-abc", systmp / f"policylab-site-{dead}-abc"
+    for folder in (live, gone):
+        folder.mkdir()
+        (folder / "inside").symlink_to(victim)
+    (systmp / f"policylab-sim-{dead}-link").symlink_to(victim)
+    (systmp / "policylab-cache-abcdefgh").mkdir()  # not a run's temporary folder
+    with temp_folder("sim") as work:
+        assert work.name.startswith(f"policylab-sim-{os.getpid()}-")
+    assert sorted(p.name for p in systmp.iterdir()) == sorted([live.name, f"policylab-sim-{dead}-link",
+                                                                "policylab-cache-abcdefgh"])
+    assert _snapshot(victim) == before
+
+
+def test_replacing_a_folder_never_follows_its_links(tmp_path: Path) -> None:
+    """A folder with the marker that links to the user's folder: replaced, and the user's folder is intact."""
+    victim = _checkout(tmp_path / "victim")
+    before = _snapshot(victim)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MARKER).write_text("policylab simulate\n")
+    (out / "plots").symlink_to(victim)
+    (out / "notes.md").symlink_to(victim / "notes.md")
+    with atomic_folder(out, "policylab simulate") as staged:
+        (staged / "a.csv").write_text("1\n")
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "a.csv"]
+    assert _snapshot(victim) == before and _leftovers(tmp_path) == []
 
 
 def _children(pid: int) -> set[int]:
