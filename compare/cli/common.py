@@ -38,6 +38,23 @@ CacheOption = Annotated[bool, typer.Option(
                        "(kept in $POLICYLAB_CACHE_DIR, else ~/.cache/policylab)")]
 
 
+# A results folder (--out DIR) is replaced only if policylab wrote it (compare.data.folders); this overrides that.
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="replace --out even if policylab did not write it, and everything in it (a folder only: never a "
+                    "file, the current folder, its ancestors, the home folder or policylab's own)")]
+
+
+def out_folder(out: Path, command: str, force: bool, inputs: list[Path]) -> None:
+    """Exit 2 with one message naming `out` and why, before any work, if the run may not replace it."""
+    from compare.data.folders import OutFolderError, prepare_out_folder
+
+    try:
+        prepare_out_folder(out, command, force, inputs)
+    except OutFolderError as e:
+        typer.echo(f"{command}: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"

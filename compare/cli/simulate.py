@@ -18,9 +18,11 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    ForceOption,
     OutputFormat,
     SearchOption,
     app,
+    out_folder,
     print_diagnostics,
     require_extra,
 )
@@ -70,8 +72,10 @@ SIMULATE_NEEDS = ("matplotlib", "pandas", "jsonschema")
 @app.command("simulate")
 def simulate_(
     scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
-    out: Annotated[Path | None, typer.Option("--out", help="the results folder (replaced as a whole; default "
+    out: Annotated[Path | None, typer.Option("--out", help="the results folder (replaced as a whole if new, empty "
+                                                           "or written by policylab simulate; default "
                                                            "simulations/NAME)")] = None,
+    force: ForceOption = False,
     set_: SetOption = None,
     executor: Annotated[str, typer.Option("--executor", help="local, or dask (sweeps and Monte Carlo on Dask "
                                                              "workers; same results)")] = "local",
@@ -88,18 +92,26 @@ def simulate_(
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
     require_extra("simulate", "simulate", SIMULATE_NEEDS)  # before any import that needs them
     from compare.cli.progress import steps
+    from compare.data.atomic import WriteError
+    from compare.data.folders import OutFolderError
     from compare.simulate.executor import ExecutorError
     from compare.simulate.plan import run_scenario
     from compare.simulate.reform import ReformError
+    from compare.simulate.results import COMMAND
     from compare.simulate.scenario import ScenarioError, load_scenario
 
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):
         _usage(f"--executor `{executor}`: local or dask")
+    if out is not None:
+        out_folder(out, COMMAND, force, [scenario])
     try:
         sc = load_scenario(scenario)
         texts[str(sc.path)] = sc.text
+        target = out or Path("simulations") / sc.data["name"]
+        if out is None:
+            out_folder(target, COMMAND, force, [scenario])
         extra = _cli_reforms(sc, sets) if sets else []
         with steps(quiet) as progress:
             current: dict[str, Any] = {"what": None}
@@ -116,15 +128,17 @@ def simulate_(
                                    force_large=force_large, announce=announce)
             wanted = [f.strip() for f in formats.split(",") if f.strip()] or sc.data.get("outputs") or \
                 ["csv", "json", "parquet", "png", "svg"]
-            target = out or Path("simulations") / sc.data["name"]
             progress.step("writing", None)
-            written = results.write(target, wanted)
+            written = results.write(target, wanted, force)
     except (ScenarioError, ReformError) as e:
         _report(e, texts)
         raise typer.Exit(EXIT_SCENARIO) from None
     except ExecutorError as e:
         typer.echo(f"policylab simulate: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
         raise typer.Exit(EXIT_SCENARIO) from None
+    except WriteError as e:  # the folder changed while the run worked, or the disk is full
+        typer.echo(f"policylab simulate: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        raise typer.Exit(EXIT_USAGE if isinstance(e, OutFolderError) else EXIT_SCENARIO) from None
     for note in results.meta.get("notes", []):
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"{target}: {len(written)} files ({results.meta['rate']})")
@@ -190,11 +204,9 @@ def reform_(
 ) -> None:
     """Write a checked revision of POLICY: figures changed (--set PATH=VALUE), and/or another policy's
     clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi)."""
-    import tempfile
-
     from compare.cli.drafting import resolve
-    from compare.simulate.reform import ReformError, Transplant, apply_changes
-    from compare.simulate.transplant import apply_transplant
+    from compare.data.atomic import write_atomically
+    from compare.data.folders import temp_folder
     from dsl.cache import check_paths_cached
 
     if not set_ and transplant_from is None:
@@ -210,8 +222,26 @@ def reform_(
     if errors:
         print_diagnostics(errors, {k: v for r in checked for k, v in r.texts.items()}, OutputFormat.text)
         raise typer.Exit(EXIT_POLICY_ERRORS)
+    with temp_folder("reform") as folder:  # removed on any exit
+        text = _reform_text(checked, paths, search, sets, texts, transplant_from, concept, name, folder)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for src in folder.glob("sources/*"):
+            (out.parent / "sources").mkdir(exist_ok=True)
+            write_atomically(out.parent / "sources" / src.name, src.read_bytes())
+        if transplant_from is not None and sets:
+            write_atomically(out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes())
+        write_atomically(out, text)
+    typer.echo(f"{out}: revision `{name}` of {paths[0].stem}, checked")
+
+
+def _reform_text(checked: list[Any], paths: list[Path], search: list[Path] | None,
+                 sets: list[tuple[str | None, Change, str]], texts: dict[str, str], transplant_from: str | None,
+                 concept: list[str] | None, name: str, folder: Path) -> str:
+    """The revision's text, its steps written into `folder`; a reform that does not check exits 1."""
+    from compare.simulate.reform import ReformError, Transplant, apply_changes
+    from compare.simulate.transplant import apply_transplant
+
     target = checked[0].policies[0]
-    folder = Path(tempfile.mkdtemp(prefix="policylab-reform-"))
     where = [folder, paths[0].parent, *(search or [])]
     try:
         text = ""
@@ -225,16 +255,7 @@ def reform_(
     except ReformError as e:
         _report(e, texts)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
-    from compare.data.atomic import write_atomically
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for src in folder.glob("sources/*"):
-        (out.parent / "sources").mkdir(exist_ok=True)
-        write_atomically(out.parent / "sources" / src.name, src.read_bytes())
-    if transplant_from is not None and sets:
-        write_atomically(out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes())
-    write_atomically(out, text)
-    typer.echo(f"{out}: revision `{name}` of {paths[0].stem}, checked")
+    return text
 
 
 __all__ = ["EXIT_USAGE", "parse_sets"]

@@ -10,9 +10,11 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    ForceOption,
     OutputFormat,
     SearchOption,
     app,
+    out_folder,
     print_diagnostics,
     require_extra,
 )
@@ -47,7 +49,9 @@ def build_(
                                                    "base it extends")] = None,
     simulation: Annotated[list[Path] | None, typer.Option("--simulation", help="a folder `policylab simulate` "
                                                           "wrote, repeatable: its tables and plots")] = None,
-    out: Annotated[Path, typer.Option("--out", help="the site folder (replaced as a whole)")] = Path("site"),
+    out: Annotated[Path, typer.Option("--out", help="the site folder (replaced as a whole if new, empty or built by "
+                                                    "policylab site build)")] = Path("site"),
+    force: ForceOption = False,
     search: SearchOption = None,
 ) -> None:
     """Build the comparison site: home, one page per city (items beside the source text), one per concept,
@@ -56,6 +60,9 @@ def build_(
     from dsl.cache import check_paths_cached
 
     require_extra("site build", "site", ("material", "jieba"))
+    from compare.site.build import COMMAND
+
+    out_folder(out, COMMAND, force, list(simulation or []))
     paths = [resolve(p, search, "site build") for p in policies] if policies else _default_policies(search)
     pairs: list[tuple[Path, Path]] = []
     for d in diff or []:
@@ -84,11 +91,17 @@ def build_(
                 base = check_paths_cached([p.files[-2].path], search or []).policies
                 if base:
                     diffs.append((base[0], p))
+    from compare.data.atomic import WriteError
+    from compare.data.folders import OutFolderError
     from compare.site.build import SiteBuildError, SiteInputs, build_site
 
     try:
-        where = build_site(SiteInputs(chosen, diffs, list(simulation or []), DOCS if DOCS.is_dir() else None), out)
+        where = build_site(SiteInputs(chosen, diffs, list(simulation or []), DOCS if DOCS.is_dir() else None), out,
+                           force)
     except SiteBuildError as e:
         typer.echo(f"policylab site build: {e}", err=True)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    except WriteError as e:  # the folder changed while the site was built, or the disk is full
+        typer.echo(f"policylab site build: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        raise typer.Exit(EXIT_USAGE if isinstance(e, OutFolderError) else EXIT_POLICY_ERRORS) from None
     typer.echo(f"{where}: open {where / 'index.html'} (works from disk, offline)")

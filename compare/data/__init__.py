@@ -6,4 +6,6 @@ become an Arrow table of raw cells, which `vector` validates column by column (`
 kind of value, `headers` reads units from column headers, `locate` finds a bad cell's line) into a
 ProjectBatch and the carried columns.  `validate` is the per-record validator of the policy cases.
 Out: Outcomes become Arrow tables (`table`, `table_columns`, `table_text`) written to files
-(`table_files`, atomically through `atomic`), or rows for the terminal and JSON (`write`)."""
+(`table_files`, atomically through `atomic`), or rows for the terminal and JSON (`write`).  Whole
+results folders (`--out DIR`) and temporary folders go through `folders`: only a folder policylab wrote
+is replaced."""

@@ -164,47 +164,22 @@ def sweep_stale(path: Path) -> None:
     for leftover in path.parent.glob(f".{path.name}.*.tmp"):
         pid = leftover.name[len(path.name) + 2:].split(".")[0]
         try:
-            if pid.isdigit() and not _alive(int(pid)) or time.time() - leftover.stat().st_mtime > 600:
+            if pid.isdigit() and not process_alive(int(pid)) or time.time() - leftover.stat().st_mtime > 600:
                 leftover.unlink()
         except OSError:
             pass
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie, killed but not yet reaped by its parent, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:  # another user's process: alive
         return True
-    return True
-
-
-@contextmanager
-def atomic_folder(out: Path) -> Iterator[Path]:
-    """A new folder to fill for `out` (built beside it, so the last step is a rename on one file
-    system): on a normal exit its files are synced and it takes `out`'s place as a whole; on any
-    exception `out` is left as it was and the partial folder is gone."""
-    import shutil
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staged = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staged, ignore_errors=True)
-    staged.mkdir()
     try:
-        yield staged
-        for path in sorted(staged.rglob("*")):
-            if path.is_file():
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(staged, out)
-    shutil.rmtree(old, ignore_errors=True)
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (not Linux): kill's answer stands
+        return True

@@ -4,17 +4,28 @@ A block (a slice of sweep points, a block of Monte Carlo draws) is a call of a m
 on picklable arguments (checked policies, not compiled ones: closures do not pickle); its result
 depends only on its arguments, so the order and place blocks run in cannot change the outcome.
 Results come back in the order of the blocks.
+
+No worker outlives the run: local workers die with the process that forked them (Linux's
+PR_SET_PDEATHSIG, else a thread watching the parent), even when it is killed by SIGKILL, and on Ctrl-C or an error
+stop once the blocks in hand are done; a local Dask cluster's nannies and workers end when the pipe to their
+parent closes (dask.distributed's own watch), which a SIGKILL of the parent closes too.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 EXECUTORS = ("local", "dask")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class ExecutorError(RuntimeError):
@@ -74,10 +85,40 @@ def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Call
                 done(k)
         return out
     results: list[Any] = [None] * len(blocks)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(fn, *args): k for k, args in enumerate(blocks)}
         for f in as_completed(futures):
             results[futures[f]] = f.result()
             if done is not None:
                 done(futures[f])
+    except BaseException:
+        # Ctrl-C, SIGTERM, a failed block: no other block starts, and the few running finish (a block is small).
+        # Killing them instead could hang the pool: one killed while sending its result leaves half a message
+        # that the pool's reader waits on for ever.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return results
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker's first step: it dies with the process that forked it (SIGKILL included, which leaves the
+    parent no chance to stop it), and leaves Ctrl-C and SIGTERM to the parent, which stops its workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:  # Linux: the kernel sends SIGKILL when the parent dies
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:  # the parent died between the fork and prctl
+        os._exit(1)
+    if not armed:  # elsewhere: a thread that watches for the parent's end
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()

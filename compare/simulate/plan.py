@@ -9,7 +9,6 @@ scenario key that caused it (ScenarioError), never a traceback.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from compare.data.folders import temp_folder
 from compare.data.read import read_projects
 from compare.data.records import InputError
 from compare.data.table import outcome_table
@@ -167,6 +167,13 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
     """Run the scenario; `extra`: reforms after the scenario's own (`--set` on the command line).
     Its cost is estimated before any analysis runs (given to `announce`); past compare.simulate.cost's
     limits the run is refused (E908) unless `force_large`."""
+    with temp_folder("sim") as work:  # the reforms' revisions, checked as files; removed on any exit
+        return _run(sc, search, executor, scheduler, progress, chunk_size, extra, force_large, announce, work)
+
+
+def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | None, progress: Progress | None,
+         chunk_size: int, extra: Sequence[Reform], force_large: bool, announce: Callable[[Estimate], None] | None,
+         work: Path) -> Results:
     tick = progress or (lambda what, done, total: None)
     policies, missing = find_policies(sc, search)
     texts: dict[str, str] = {}
@@ -176,7 +183,6 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
                                                          if any(d.span == sc.where("policies", k, value=True)
                                                                 for d in missing)])
     _raise_if(sc, missing + check_names(sc, views, baselines, reforms), texts)
-    work = Path(tempfile.mkdtemp(prefix="policylab-sim-"))
     try:
         lines = build_lines(policies, [*reforms, *extra], sc.data.get("readings", {}), work, search)
     except FigureError as e:  # pragma: no cover - reforms report FigureError as E910

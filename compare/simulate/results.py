@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from compare.data.atomic import atomic_folder
+from compare.data.folders import atomic_folder
 from compare.data.sheet import csv_text
 from compare.data.table_text import safe_text
 
@@ -131,12 +131,13 @@ class Results:
 
     # ------------------------------------------------------------ files
 
-    def write(self, out: Path, formats: Sequence[str] = (*TABLE_FORMATS, *PLOT_FORMATS)) -> list[Path]:
-        """Everything into folder `out` (replaced as a whole); the files written, relative to `out`."""
+    def write(self, out: Path, formats: Sequence[str] = (*TABLE_FORMATS, *PLOT_FORMATS), force: bool = False) -> list[Path]:
+        """Everything into folder `out` (replaced as a whole, if new, empty or written by `policylab simulate`,
+        else with `force`: compare.data.folders); the files written, relative to `out`."""
         from compare.simulate import plots
 
         written: list[Path] = []
-        with atomic_folder(Path(out)) as tmp:
+        with atomic_folder(Path(out), COMMAND, force) as tmp:
             for name, table in sorted(self.tables.items()):
                 for fmt in (f for f in TABLE_FORMATS if f in formats):
                     path = tmp / f"{name}.{fmt}"
@@ -159,6 +160,9 @@ class Results:
             (tmp / "scenario.lock").write_text(_json(self.lock), encoding="utf-8")
             written += [tmp / "meta.json", tmp / "scenario.lock"]
         return [p.relative_to(tmp) for p in written]
+
+
+COMMAND = "policylab simulate"  # the marker of the folders it writes
 
 
 def _clean(x: Any) -> Any:

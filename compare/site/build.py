@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -32,7 +31,7 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from compare.data.atomic import atomic_folder
+from compare.data.folders import atomic_folder, temp_folder
 from compare.site import escape
 from compare.site.concepts import rate_note as concept_rate
 from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug, write_page
@@ -147,8 +146,12 @@ def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dic
     }
 
 
-def build_site(inputs: SiteInputs, out: Path) -> Path:
-    """Build into `out` (replaced as a whole, atomically: a failed build leaves what was there)."""
+COMMAND = "policylab site build"  # the marker of the folders it writes
+
+
+def build_site(inputs: SiteInputs, out: Path, force: bool = False) -> Path:
+    """Build into `out` (replaced as a whole, atomically: a failed build leaves what was there; only if new,
+    empty or built by `policylab site build`, else with `force`: compare.data.folders)."""
     import jieba
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -156,9 +159,8 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
 
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines are not the user's business
 
-    out = Path(out).resolve()
-    work = Path(tempfile.mkdtemp(prefix="policylab-site-"))
-    try:
+    out = Path(out).absolute()  # not resolved: a link given as --out is refused, never followed
+    with temp_folder("site") as work:
         docs, site = work / "docs", work / "site"
         nav = render_pages(inputs, docs)
         assets = docs / "assets"
@@ -184,11 +186,9 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
             else:
                 os.environ["SOURCE_DATE_EPOCH"] = old
-        with atomic_folder(out) as staged:
+        with atomic_folder(out, COMMAND, force) as staged:
             shutil.copytree(site, staged, dirs_exist_ok=True)
         return out
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 class _Warnings(logging.Handler):
