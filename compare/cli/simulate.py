@@ -109,7 +109,8 @@ def simulate_(
             progress.step("writing", None)
             written = results.write(target, wanted)
     except (ScenarioError, ReformError) as e:
-        _report(e, texts)
+        read = getattr(e, "text", None)  # the scenario as it was read (never read again to show a line)
+        _report(e, {**({str(scenario): read} if read else {}), **texts})
         raise typer.Exit(EXIT_SCENARIO) from None
     except ExecutorError as e:
         typer.echo(f"policylab simulate: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)

@@ -95,8 +95,8 @@ def _extending(r: Reform, base: Line, search: Sequence[Path]) -> tuple[Policy, s
     if not r.extends.is_file():
         raise ReformError([Diagnostic("E910", f"reform `{r.name}`: no such policy file: {r.extends}", r.where,
                                       "the path is relative to the scenario file")])
-    text = r.extends.read_text(encoding="utf-8")
-    policy = check_file(r.extends, search)
+    policy = check_file(r.extends, search)  # read once, by the file rule (dsl.files), as any policy
+    text = policy.files[-1].text
     chain = [info.ast.header.id for info in policy.files]
     if base.policy.id not in chain:
         raise ReformError([Diagnostic("E910", f"reform `{r.name}`: {r.extends} does not extend `{base.policy.id}`",

@@ -34,6 +34,7 @@ from compare.engine.fx import default_fx
 from dsl import ast as A
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.files import POLICY_CASES, FileRefusedError, read_checked
 from dsl.units import DAYS_PER_MONTH, SCALES, UNITS, Dim, split_quantity
 from dsl.walk import walk
 
@@ -80,9 +81,12 @@ class Coverage:
 def load_cases(path: Path) -> tuple[str, list[Case]]:
     p = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_checked(path, POLICY_CASES).decode("utf-8")  # never a FIFO, /dev/zero or /proc (dsl.files)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except FileRefusedError as e:
+        raise InputError([Diagnostic("E800", f"cannot read the case file: {e.message}", Span(p, 1, 1, 1, 2),
+                                     e.hint)]) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 1
