@@ -108,7 +108,7 @@ def check_path(path: Path, kind: Kind, root: Path | None = None) -> os.stat_resu
         what = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode)
                 else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
                 else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
-        raise FileRefusedError(path, f"is not a regular file ({what})", kind.hint, NOT_REGULAR)
+        raise FileRefusedError(path, f"is not a regular file: it is {what}", kind.hint, NOT_REGULAR)
     if _is_pseudo(path, st):
         raise FileRefusedError(path, "is a system file, not a " + kind.noun, kind.hint, SYSTEM)
     if st.st_size > kind.cap:
