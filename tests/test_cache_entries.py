@@ -171,3 +171,15 @@ def test_a_key_that_is_not_private_means_no_caching(damage: str, pols: Path, cac
     assert summary(check_paths_cached([pols])) == summary(cold)
     assert summary(check_paths_cached([pols])) == summary(cold)
     assert checks.n == 2  # every check afresh: entries signed with an untrusted key are not used
+
+
+def test_a_file_replaced_by_a_link_out_to_the_same_bytes_is_a_miss(pols: Path, cache: Path, tmp_path: Path) -> None:
+    """The cache notes where each file was, not only its bytes: the same bytes through a link out of the
+    taxonomy folder are refused by a fresh check, so the cached answer cannot stand."""
+    assert not check_paths_cached([pols]).has_errors
+    [tax] = sorted((pols / "taxonomy").glob("*.yaml"))[:1]
+    moved = tmp_path / "elsewhere.yaml"
+    shutil.move(tax, moved)
+    tax.symlink_to(moved)
+    warm = check_paths_cached([pols])
+    assert "E006" in {d.code for d in warm.diagnostics}, warm.diagnostics
