@@ -401,3 +401,16 @@ def test_site_build_warns_and_publishes_no_planted_file(tmp_path: Path, outside:
     for p in published:
         data = p.read_bytes()
         assert SECRET.encode() not in data and ENV_SECRET.encode() not in data and b"root:x:0:0" not in data, p
+
+
+@pytest.mark.parametrize(("target", "words"), [("outside", "is a link to a file outside its folder"),
+                                               ("zero", "is a link to a file outside its folder"),
+                                               ("fifo", "is not a regular file: it is a FIFO"),
+                                               ("environ", "is a link to a file outside its folder")])
+def test_a_policy_test_case_file(target: str, words: str, tmp_path: Path, outside: Path) -> None:
+    tree = policy_tree(tmp_path)
+    plant(tree / "probe.cases.yaml", target, outside)
+    r = run("test", "tree", cwd=tmp_path)
+    assert r.returncode == 1 and "probe.cases.yaml:1:1: error[E800]: cannot read the case file: `" in r.stderr \
+        and words in r.stderr, r.stderr
+    assert_nothing_leaked(r.stdout + r.stderr)
