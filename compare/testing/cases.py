@@ -78,12 +78,12 @@ class Coverage:
         return [k for k, v in self.branches.items() if not v]
 
 
-def load_cases(path: Path, root: Path | None = None) -> tuple[str, list[Case]]:
-    """The policy id and the cases of a case file; `root`: the folder it was found in, which it may not
+def load_cases(path: Path, folder: Path | None = None) -> tuple[str, list[Case]]:
+    """The policy id and the cases of a case file; `folder`: the folder it was found in, which it may not
     lead out of (a link to a file elsewhere is refused, as a policy's is: dsl.files)."""
     p = str(path)
     try:
-        text = read_checked(path, POLICY_CASES, root).decode("utf-8")  # never a FIFO, /dev/zero or /proc (dsl.files)
+        text = read_checked(path, POLICY_CASES, folder).decode("utf-8")  # never a FIFO, /dev/zero or /proc (dsl.files)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except FileRefusedError as e:
