@@ -414,3 +414,12 @@ def test_a_policy_test_case_file(target: str, words: str, tmp_path: Path, outsid
     assert r.returncode == 1 and "probe.cases.yaml:1:1: error[E800]: cannot read the case file: `" in r.stderr \
         and words in r.stderr, r.stderr
     assert_nothing_leaked(r.stdout + r.stderr)
+
+
+def test_a_portfolio_error_shows_the_line_its_reader_accepted(tmp_path: Path) -> None:
+    """Not reopened by the printer: the line comes from what the reader kept, under the caret."""
+    folder = scenario_folder(tmp_path, portfolio="bad.csv")
+    (folder / "bad.csv").write_text("id,registered_capital[万美元],foreign\np1,abc,true\n", encoding="utf-8")
+    r = run("simulate", "probe.scenario.yaml", "--out", str(tmp_path / "out"), cwd=folder)
+    assert r.returncode not in (0, None) and "bad.csv:2:4: error[E802]" in r.stderr, r.stderr
+    assert "     2 | p1,abc,true\n       |    ^^^" in r.stderr, r.stderr

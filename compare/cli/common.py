@@ -63,7 +63,10 @@ def default_paths(paths: list[Path] | None, command: str = "policylab") -> list[
     return targets
 
 
-def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat) -> None:
+def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat,
+                      lines: dict[str, dict[int, str]] | None = None) -> None:
+    """Each diagnostic with its source line from `texts` (file -> text) or `lines` (file -> the lines a
+    reader kept: a project file of a million rows)."""
     from dsl.diagnostics import render, to_json
 
     if fmt == OutputFormat.json:
@@ -74,6 +77,9 @@ def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: Outpu
     cache: dict[str, list[str]] = {}
     for d in diags:
         f = d.span.file
+        if f not in texts and lines and f in lines:
+            sys.stderr.write(render(d, lines[f]) + "\n\n")
+            continue
         if f not in cache:
             text = texts.get(f)
             cache[f] = text.split("\n") if text is not None else []

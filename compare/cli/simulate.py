@@ -58,8 +58,12 @@ def parse_sets(values: list[str] | None) -> list[tuple[str | None, Change, str]]
 
 
 def _report(err: Exception, texts: dict[str, str]) -> None:
+    from compare.data.records import InputError
+
     diags = getattr(err, "diagnostics", [])
-    print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
+    cause = err.__cause__  # a portfolio file's problems: the lines its reader kept, for the caret
+    kept = {d.span.file: cause.lines for d in cause.diagnostics} if isinstance(cause, InputError) else None
+    print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text, kept)
 
 
 @app.command("simulate")
