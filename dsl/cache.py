@@ -12,15 +12,28 @@ The entries live in $POLICYLAB_CACHE_DIR, else $XDG_CACHE_HOME/policylab, else ~
 created private (0700); written atomically.  A folder that cannot be used means no caching, never an
 error.  POLICYLAB_NO_CACHE=1 (or `cache=False`, `--no-cache`) bypasses it.
 
+An entry is pickles, and unpickling runs whatever a pickle names: so an entry is signed (HMAC-SHA256
+with a random key kept in the folder, 0600) and its signature checked before a byte of it is
+unpickled, and even then only the model's own classes (dataclasses and enums of dsl.*) and a few
+inert standard types may be named (`_ModelUnpickler`).  An entry that is not a regular file the cache
+could have written (a FIFO, a device, a link, another user's file) is never opened: it is ignored,
+left where it is, and nothing is cached under its name.
+
 Loading an entry imports only what the checked model is made of (not Lark, not the checker).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import gc
 import hashlib
+import hmac
+import importlib
+import io
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import time
@@ -29,11 +42,15 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from dsl.files import CACHE_ENTRY, FileRefusedError, read_checked
 from dsl.model import CheckResult
 from dsl.paths import Reads, recording, search_dirs, unchanged
 
 CACHE_DIR_VAR, NO_CACHE_VAR = "POLICYLAB_CACHE_DIR", "POLICYLAB_NO_CACHE"
-FORMAT = 1  # bump when an entry's layout or the pickled classes change shape
+FORMAT = 2  # bump when an entry's layout or the pickled classes change shape
+MAGIC = b"policylab-cache 2\n"  # then the HMAC-SHA256 of MAGIC + the pickles, then the pickles
+SIGNATURE = len(MAGIC) + hashlib.sha256().digest_size  # where the pickles start
+KEY_NAME, KEY_BYTES = "key", 32
 MAX_ENTRIES = 64  # the least recently used beyond this are removed when an entry is written
 _PREFIX, _SUFFIX = "check-", ".pickle"
 _DSL = Path(__file__).resolve().parent
@@ -131,7 +148,10 @@ def check_paths_cached(paths: list[Path], search: list[Path] | None = None, cach
     if not reads.unstable:
         folder = _usable_dir(create=True)
         if folder is not None:
-            _store(folder / f"{_PREFIX}{key[:40]}{_SUFFIX}", key, reads, result)
+            entry = folder / f"{_PREFIX}{key[:40]}{_SUFFIX}"
+            secret = _secret(folder, create=True)
+            if secret is not None and _ours_or_absent(entry):
+                _store(entry, key, reads, result, secret)
     return result
 
 
@@ -143,27 +163,96 @@ def _check(paths: list[Path], search: list[Path] | None) -> tuple[CheckResult, R
     return result, reads
 
 
-def _load(entry: Path, key: str) -> CheckResult | None:
-    """The entry's result if it is whole, of this format and key, and nothing it read has changed.
-    A corrupt or foreign entry is removed (pickle can raise almost anything: all of it means corrupt)."""
+def _ours_or_absent(entry: Path) -> bool:
+    """Is `entry` (not following a link) absent, or a regular file of this user: one the cache may have
+    written, so may read, replace and remove?  Anything else under its name is left alone."""
     try:
-        f = entry.open("rb")
+        st = os.lstat(entry)
+    except FileNotFoundError:
+        return True
     except OSError:
-        return None  # none yet (or unreadable: then writing it fails too, and nothing is cached)
-    with f:
+        return False
+    return stat.S_ISREG(st.st_mode) and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+
+
+def _secret(folder: Path, create: bool) -> bytes | None:
+    """The folder's signing key: a 0600 regular file of this user, made (atomically: written aside, then
+    linked under its name) when `create` and there is none.  None: no key, so no caching."""
+    path = folder / KEY_NAME
+    for _ in range(2):
         try:
-            header = _unpickle(f)
-            if not (isinstance(header, dict) and header.get("format") == FORMAT and header.get("key") == key
-                    and isinstance(header.get("reads"), Reads)):
-                raise ValueError("not an entry of this format and key")
-            if not unchanged(header["reads"]):
-                return None  # stale: rebuilt and rewritten by the caller
-            result = _unpickle(f)
-            if not isinstance(result, CheckResult):
-                raise ValueError("not a checked result")
-        except Exception:  # whatever it is, never trusted and never an error: removed and rebuilt
-            _remove(entry)
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if not create or not _make_secret(path):
+                return None
+            continue
+        except OSError:
             return None
+        if not (stat.S_ISREG(st.st_mode) and st.st_size == KEY_BYTES and st.st_mode & 0o077 == 0
+                and (not hasattr(os, "getuid") or st.st_uid == os.getuid())):
+            return None  # a link, a FIFO, another user's or a readable key: not to be trusted
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            secret = f.read(KEY_BYTES + 1)
+        return secret if len(secret) == KEY_BYTES else None
+    return None
+
+
+def _make_secret(path: Path) -> bool:
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-key-", dir=path.parent)  # 0600
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(KEY_BYTES))
+        os.link(tmp, path)  # fails if another run made one first: then theirs is read
+    except FileExistsError:
+        return True
+    except OSError:
+        return False
+    finally:
+        if tmp is not None:
+            _remove(Path(tmp))
+    return True
+
+
+def _sign(secret: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, MAGIC + body, hashlib.sha256).digest()
+
+
+def _load(entry: Path, key: str) -> CheckResult | None:
+    """The entry's result if it is signed with this folder's key, whole, of this format and key, and
+    nothing it read has changed.  A regular file that fails is removed (rebuilt by the caller); what
+    the cache cannot have written (a FIFO, a device, a link) is never opened and left alone."""
+    if not _ours_or_absent(entry):
+        return None
+    secret = _secret(entry.parent, create=False)
+    if secret is None:
+        return None
+    try:
+        data = read_checked(entry, CACHE_ENTRY, entry.parent)
+    except FileRefusedError:
+        return None  # none yet (or unreadable: then writing it fails too, and nothing is cached)
+    try:
+        if data[: len(MAGIC)] != MAGIC or not hmac.compare_digest(data[len(MAGIC):SIGNATURE],
+                                                                 _sign(secret, data[SIGNATURE:])):
+            raise ValueError("not signed with this cache's key")
+        f = io.BytesIO(data)
+        f.seek(SIGNATURE)
+        header = _unpickle(f)
+        if not (isinstance(header, dict) and header.get("format") == FORMAT and header.get("key") == key
+                and isinstance(header.get("reads"), Reads)):
+            raise ValueError("not an entry of this format and key")
+        if not unchanged(header["reads"]):
+            return None  # stale: rebuilt and rewritten by the caller
+        result = _unpickle(f)
+        if not isinstance(result, CheckResult):
+            raise ValueError("not a checked result")
+    except Exception:  # whatever it is, never trusted and never an error: removed and rebuilt
+        _remove(entry)
+        return None
     try:
         os.utime(entry)  # recently used: kept when older entries are pruned
     except OSError:
@@ -171,26 +260,59 @@ def _load(entry: Path, key: str) -> CheckResult | None:
     return result
 
 
+# Standard types an entry may hold besides the model's own: values, none of them callable to effect.
+_INERT = frozenset({
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"), ("builtins", "slice"),
+    ("builtins", "bytearray"), ("decimal", "Decimal"), ("fractions", "Fraction"),
+    ("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("pathlib", "WindowsPath"),
+    ("pathlib", "PureWindowsPath"), ("pathlib", "Path"), ("collections", "OrderedDict"),
+    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
+})
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    """Unpickles only what a checked result is made of: a dataclass or an enum defined in a module of
+    dsl/ (built field by field, no code of theirs but `__init__`/`__post_init__`), and `_INERT`.  Any
+    other name — os.system, builtins.eval, subprocess, functools.partial, a dsl function — is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _INERT:
+            return super().find_class(module, name)
+        if module in _MODEL_MODULES and "." not in name:
+            found = getattr(importlib.import_module(module), name, None)
+            if isinstance(found, type) and found.__module__ == module and (
+                    dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a checked policy")
+
+
+# The modules a checked result's classes come from (none of them imports the parser or the checker).
+_MODEL_MODULES = frozenset({"dsl.ast", "dsl.model", "dsl.paths", "dsl.taxonomy", "dsl.units", "dsl.diagnostics"})
+
+
 def _unpickle(f: BinaryIO) -> Any:
-    """One pickle from `f`, with the cyclic collector paused (thousands of objects that all live on)."""
+    """One pickle from `f` (only the model's classes: `_ModelUnpickler`), with the cyclic collector
+    paused (thousands of objects that all live on)."""
     was = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(f)
+        return _ModelUnpickler(f).load()
     finally:
         if was:
             gc.enable()
 
 
-def _store(entry: Path, key: str, reads: Reads, result: CheckResult) -> None:
+def _store(entry: Path, key: str, reads: Reads, result: CheckResult, secret: bytes) -> None:
     """Write the entry atomically: a temporary file beside it, then renamed over it.  The header (key
-    and reads) comes first, so a stale entry is known without loading the policies."""
+    and reads) comes first, so a stale entry is known without loading the policies; the signature
+    before both."""
     tmp: str | None = None
     try:
+        body = pickle.dumps({"format": FORMAT, "key": key, "reads": reads}, protocol=pickle.HIGHEST_PROTOCOL) \
+            + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=entry.parent)
         with os.fdopen(fd, "wb") as f:
-            pickle.dump({"format": FORMAT, "key": key, "reads": reads}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(MAGIC + _sign(secret, body) + body)
         os.replace(tmp, entry)
         tmp = None
     except Exception:  # a full disk, a read-only folder, something unpicklable: simply not cached
@@ -204,8 +326,8 @@ def _store(entry: Path, key: str, reads: Reads, result: CheckResult) -> None:
 def _prune(folder: Path) -> None:
     """Keep the MAX_ENTRIES most recently used entries; remove temporary files an interrupted run left."""
     try:
-        found = [(p.stat().st_mtime, p) for p in folder.iterdir()
-                 if p.name.startswith((_PREFIX, ".tmp-")) and p.name.endswith(_SUFFIX)]
+        found = [(p.lstat().st_mtime, p) for p in folder.iterdir()
+                 if p.name.startswith((_PREFIX, ".tmp-")) and p.name.endswith(_SUFFIX) and _ours_or_absent(p)]
     except OSError:
         return
     hour_ago = time.time() - 3600
@@ -230,6 +352,7 @@ def clear_cache() -> int:
         return 0
     n = 0
     for p in folder.glob(f"{_PREFIX}*{_SUFFIX}"):
-        _remove(p)
-        n += 1
+        if _ours_or_absent(p):
+            _remove(p)
+            n += 1
     return n

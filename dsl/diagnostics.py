@@ -21,6 +21,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E001": ("error", "file cannot be read"),
     "E002": ("error", "file is not UTF-8 text"),
     "E003": ("error", "file is empty"),
+    # the file rule (dsl.files): every file read or published
+    "E004": ("error", "not a regular file"),
+    "E005": ("error", "file too large"),
+    "E006": ("error", "file outside its folder"),
+    "E007": ("error", "system file"),
+    "E008": ("error", "file changed while read"),
     # syntax
     "E100": ("error", "unexpected character"),
     "E101": ("error", "unexpected token"),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
+from dsl.files import CANNOT_READ, SOURCE
 from dsl.model import Policy, PolicyFileInfo
 from dsl.paths import ENV_VAR, FileRefusedError, confined, glob_sorted, probe, read_regular, search_dirs, within
 from dsl.walk import item_kind
@@ -86,11 +87,12 @@ class Loader:
         span = src.value_span if src.value_span.line else src.span
         try:
             path = confined(info.path.parent, src.value)
-            data = read_regular(path)
+            data = read_regular(path, SOURCE, info.path.parent)
             info.source_text = data.decode("utf-8-sig")
             info.source_path = path
-        except FileRefusedError as e:
-            diags.append(Diagnostic("E501", f"source text refused: {e.message}", span, e.hint))
+        except FileRefusedError as e:  # a missing text is E501; a refusal by the file rule, its own code
+            code = "E501" if e.code == CANNOT_READ else e.code
+            diags.append(Diagnostic(code, f"source text refused: {e.message}", span, e.hint))
         except UnicodeDecodeError:
             diags.append(Diagnostic("E501", f"source text `{src.value}` is not UTF-8", span,
                                     "save the text as UTF-8 (GBK-encoded texts must be converted first)"))

@@ -311,7 +311,7 @@ def read_policy_bytes(path: Path) -> tuple[str | None, list[Diagnostic]]:
     try:
         data = read_regular(path)
     except FileRefusedError as e:
-        return None, [Diagnostic("E001", e.message, A.Span(str(path), 1, 1, 1, 1), e.hint)]
+        return None, [Diagnostic(e.code, e.message, A.Span(str(path), 1, 1, 1, 1), e.hint)]
     return decode(data, str(path))
 
 

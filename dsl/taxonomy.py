@@ -7,7 +7,8 @@ from pathlib import Path
 
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
-from dsl.paths import glob_sorted, note_read, probe
+from dsl.files import TAXONOMY
+from dsl.paths import FileRefusedError, glob_sorted, probe, read_regular
 
 UNITS = {"points", "CNY", "USD", "money", "ratio", "count", "area", "months", "days", "duration", "bool",
          "text", "any"}
@@ -54,7 +55,9 @@ def _key_line(text: str, key: str) -> int:
     return 1
 
 
-def load_taxonomy(directory: Path) -> tuple[Taxonomy, list[Diagnostic]]:
+def load_taxonomy(directory: Path, texts: dict[str, str] | None = None) -> tuple[Taxonomy, list[Diagnostic]]:
+    """The taxonomy files of `directory`, merged; `texts` (if given) gets each file's text, for
+    rendering diagnostics (a file is never read a second time to show a line)."""
     import yaml  # here, not above: a checked policy loaded from dsl.cache needs the classes, not the reader
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML was built with it
@@ -64,10 +67,14 @@ def load_taxonomy(directory: Path) -> tuple[Taxonomy, list[Diagnostic]]:
         p = str(path)
         tax.files.append(p)
         try:
-            raw = path.read_bytes()
-            note_read(path, raw)
+            raw = read_regular(path, TAXONOMY, directory)
             text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads it
+            if texts is not None:
+                texts[p] = text
             data = yaml.load(text, Loader=loader) or {}
+        except FileRefusedError as e:
+            diags.append(Diagnostic(e.code, f"taxonomy file refused: {e.message}", Span(p, 1, 1, 1, 1), e.hint))
+            continue
         except UnicodeDecodeError:
             diags.append(Diagnostic("E002", "taxonomy file is not UTF-8", Span(p, 1, 1, 1, 1), None))
             continue

@@ -483,7 +483,7 @@ def test_not_an_xlsx_file(tmp_path: Path, content: bytes | None, message: str) -
 
 def test_xlsx_missing_file_and_missing_openpyxl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert error(lambda: read_xlsx(tmp_path / "nowhere.xlsx", None))[:4] == (
-        "E800", 1, 1, "cannot read the workbook: No such file or directory")
+        "E800", 1, 1, "cannot read the project file: no such file")
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # `import openpyxl` raises ImportError
     assert error(lambda: read_xlsx(tmp_path / "p.xlsx", None))[3:] == (
         "reading .xlsx files needs openpyxl, which is not installed", "pip install 'policylab[data]'")

@@ -45,7 +45,7 @@ def test_absolute_source_is_refused_before_reading_it(tmp_path: Path) -> None:
     probe(tmp_path, "/proc/self/environ", quote="PROBE_TOKEN=?")
     r = run("check", "probe.policy", cwd=tmp_path, env={"PROBE_TOKEN": "s3cr3t-value"})
     assert r.returncode == 1
-    assert "error[E501]: source text refused: `/proc/self/environ` is an absolute path" in r.stderr
+    assert "error[E006]: source text refused: `/proc/self/environ` is an absolute path" in r.stderr
     assert "s3cr3t" not in r.stdout + r.stderr
     assert "E500" not in r.stderr  # no quote is matched against a refused file
 
@@ -100,7 +100,7 @@ def test_policy_symlink_to_proc_is_not_echoed(tmp_path: Path) -> None:
     (folder / "evil.policy").symlink_to("/proc/self/environ")
     r = run("check", "p", cwd=tmp_path, env={"PROBE_TOKEN": "s3cr3t-value"})
     assert r.returncode == 1
-    assert "evil.policy:1:1: error[E001]: a link to a file outside the folder is not read" in r.stderr
+    assert "evil.policy:1:1: error[E006]: a link to a file outside the folder is not read" in r.stderr
     assert "s3cr3t" not in r.stdout + r.stderr
 
 

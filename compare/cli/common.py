@@ -80,22 +80,25 @@ def default_paths(paths: list[Path] | None, command: str = "policylab") -> list[
     return targets
 
 
-def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat) -> None:
+def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat,
+                      lines: dict[str, dict[int, str]] | None = None) -> None:
+    """Each diagnostic with its source line from `texts` (file -> text) or `lines` (file -> the lines a
+    reader kept: a project file of a million rows)."""
     from dsl.diagnostics import render, to_json
 
     if fmt == OutputFormat.json:
         sys.stdout.write(to_json(diags) + "\n")
         return
+    # Only texts the tool read and accepted are shown: a file is never opened again to show a line (it
+    # may be a link to /proc/self/environ, or have changed since), so a diagnostic without one has none.
     cache: dict[str, list[str]] = {}
     for d in diags:
         f = d.span.file
+        if f not in texts and lines and f in lines:
+            sys.stderr.write(render(d, lines[f]) + "\n\n")
+            continue
         if f not in cache:
             text = texts.get(f)
-            if text is None:
-                try:
-                    text = Path(f).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    text = None
             cache[f] = text.split("\n") if text is not None else []
         sys.stderr.write(render(d, cache[f] or None) + "\n\n")
 

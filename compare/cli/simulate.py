@@ -61,8 +61,12 @@ def parse_sets(values: list[str] | None) -> list[tuple[str | None, Change, str]]
 
 
 def _report(err: Exception, texts: dict[str, str]) -> None:
+    from compare.data.records import InputError
+
     diags = getattr(err, "diagnostics", [])
-    print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
+    cause = err.__cause__  # a portfolio file's problems: the lines its reader kept, for the caret
+    kept = {d.span.file: cause.lines for d in cause.diagnostics} if isinstance(cause, InputError) else None
+    print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text, kept)
 
 
 # What `policylab simulate` imports beyond the core install (the `simulate` extra).
@@ -131,7 +135,8 @@ def simulate_(
             progress.step("writing", None)
             written = results.write(target, wanted, force)
     except (ScenarioError, ReformError) as e:
-        _report(e, texts)
+        read = getattr(e, "text", None)  # the scenario as it was read (never read again to show a line)
+        _report(e, {**({str(scenario): read} if read else {}), **texts})
         raise typer.Exit(EXIT_SCENARIO) from None
     except ExecutorError as e:
         typer.echo(f"policylab simulate: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)

@@ -58,6 +58,7 @@ def build_(
     mechanisms, graphs, revisions, simulations and the manual; open `site/index.html` from disk."""
     from compare.cli.drafting import resolve
     from dsl.cache import check_paths_cached
+    from dsl.textsafe import printable
 
     require_extra("site build", "site", ("material", "jieba"))
     from compare.site.build import COMMAND
@@ -96,12 +97,14 @@ def build_(
     from compare.site.build import SiteBuildError, SiteInputs, build_site
 
     try:
-        where = build_site(SiteInputs(chosen, diffs, list(simulation or []), DOCS if DOCS.is_dir() else None), out,
-                           force)
+        inputs = SiteInputs(chosen, diffs, list(simulation or []), DOCS if DOCS.is_dir() else None)
+        where = build_site(inputs, out, force)
     except SiteBuildError as e:
         typer.echo(f"policylab site build: {e}", err=True)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
     except WriteError as e:  # the folder changed while the site was built, or the disk is full
         typer.echo(f"policylab site build: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
         raise typer.Exit(EXIT_USAGE if isinstance(e, OutFolderError) else EXIT_POLICY_ERRORS) from None
+    for note in inputs.skipped:  # a link out of a simulation folder, a FIFO, a device: never published
+        typer.echo(printable(f"policylab site build: warning: {note}"), err=True)
     typer.echo(f"{where}: open {where / 'index.html'} (works from disk, offline)")

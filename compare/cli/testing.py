@@ -41,7 +41,8 @@ def test_(
     low: list[str] = []
     for f in files:
         try:
-            policy_id, cases = load_cases(f)
+            found_in = next((p for p in targets if p.is_dir() and f.is_relative_to(p)), None)
+            policy_id, cases = load_cases(f, found_in)
         except InputError as e:
             for d in e.diagnostics:
                 sys.stderr.write(render(d, None) + "\n")

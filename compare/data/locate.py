@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from compare.data.records import Record
 from dsl.ast import Span
@@ -67,9 +68,13 @@ class CsvLocator:
 
     def _lines(self) -> list[str]:
         if self._text is None:
-            try:
-                self._text = open(self.path, encoding="utf-8-sig", errors="replace", newline="").read().split("\n")
-            except OSError:
+            from compare.data.records import InputError
+            from compare.data.tables import open_project_text
+
+            try:  # the file the reader accepted, by the same rule (dsl.files)
+                with open_project_text(Path(self.path)) as f:
+                    self._text = f.read().split("\n")
+            except (OSError, InputError):
                 self._text = []
         return self._text
 

@@ -20,12 +20,13 @@ from typing import Any
 import pyarrow as pa
 
 from compare.data.locate import RowLocator
-from compare.data.records import InputError, Record
+from compare.data.records import InputError, Record, refused
 from compare.data.tables import read_csv, read_jsonl, read_parquet, records_table
 from compare.data.vector import CAP, Locator, Projects, validate_table
 from compare.engine.batch import ProjectBatch
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.files import PROJECTS, TOO_LARGE, FileRefusedError, Kind, check_path, read_checked
 
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".jsonl": "JSON Lines", ".parquet": "Parquet", ".xlsx": "Excel",
            ".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
@@ -38,8 +39,10 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]
     if suffix not in FORMATS:
         raise InputError([Diagnostic("E800", f"unknown project file type `{path.suffix}`", Span(p, 1, 1, 1, 1),
                                      "project files are " + ", ".join(FORMATS))])
-    if not path.is_file():
-        raise InputError([Diagnostic("E800", "cannot read the project file: no such file", Span(p, 1, 1, 1, 1), None)])
+    try:  # a regular file of bounded size: never a FIFO, a device or /proc (dsl.files)
+        check_path(path, PROJECTS)
+    except FileRefusedError as e:
+        raise refused(e) from None
     if sheet is not None and suffix != ".xlsx":
         raise InputError([Diagnostic("E800", "--sheet applies to .xlsx files only", Span(p, 1, 1, 1, 1), None)])
     if suffix in (".csv", ".tsv"):
@@ -54,20 +57,24 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]
 
         table, rows = read_xlsx(path, sheet)
         return table, SheetLocator(p, rows, rows[0] - 1 if rows else 1)
-    text = _text(path)
     from compare.data.document import json_records, yaml_records
+
+    text = _text(path, "json" if suffix == ".json" else "yaml")
 
     records = json_records(text, p) if suffix == ".json" else yaml_records(text, p)
     return records_table(records, p, text)
 
 
-def _text(path: Path) -> str:
+def _text(path: Path, kind: str) -> str:
+    from compare.data.document import MAX_DOCUMENT_BYTES, TOO_LARGE_HINT, check_size
+
     p = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError([Diagnostic("E800", f"cannot read the project file: {e.strerror or e}",
-                                     Span(p, 1, 1, 1, 1), None)]) from None
+    try:  # at most the document limit + 1 bytes: a file growing past it is refused, not read on
+        data = read_checked(path, Kind(PROJECTS.noun, MAX_DOCUMENT_BYTES[kind], TOO_LARGE_HINT))
+    except FileRefusedError as e:
+        if e.code == TOO_LARGE:
+            check_size(path.stat().st_size, kind, p)  # E810 as a document's size is reported
+        raise refused(e) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

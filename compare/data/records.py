@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.files import CANNOT_READ, TOO_LARGE, FileRefusedError
 from dsl.schema import FIELDS
 from dsl.textsafe import printable
 from dsl.units import Dim
@@ -44,3 +46,13 @@ class Record:
     line: int  # where the record starts in its file (1-based); 0 for Python objects
     field_lines: dict[str, int] = field(default_factory=dict)
 
+
+def refused(e: FileRefusedError) -> InputError:
+    """A project file the file rule (dsl.files) refused: E810 when too large, else E800, with the reason."""
+    if e.code == CANNOT_READ:
+        reason = "no such file" if e.reason == "does not exist" else e.reason.removeprefix("cannot be read: ")
+        message = f"cannot read the project file: {reason}"
+    else:
+        message = f"project file refused: {e.message}"
+    return InputError([Diagnostic("E810" if e.code == TOO_LARGE else "E800", message,
+                                  Span(e.path, 1, 1, 1, 2), e.hint)])

@@ -8,22 +8,37 @@ are null: not given.  Malformed rows are all reported, each at its line (E807).
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 import pyarrow as pa
 
 from compare.data.locate import CsvLocator, RecordLocator, RowLocator
-from compare.data.records import TEXT_FIELDS, InputError, Record
+from compare.data.records import TEXT_FIELDS, InputError, Record, refused
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.files import PROJECTS, FileRefusedError, open_checked
 
 
 def _problem(path: str, message: str, hint: str | None, line: int = 1, code: str = "E800") -> InputError:
     return InputError([Diagnostic(code, message, Span(path, line, 1, line, 2), hint)])
+
+
+def open_project(path: Path) -> BinaryIO:
+    """The project file opened by the file rule (dsl.files: a regular file, never a FIFO, a device or
+    /proc), for a reader to stream; E800/E810 when refused.  Every read of a project file opens it so."""
+    try:
+        return open_checked(path, PROJECTS)
+    except FileRefusedError as e:
+        raise refused(e) from None
+
+
+def open_project_text(path: Path, errors: str = "replace", newline: str | None = "") -> TextIO:
+    return io.TextIOWrapper(open_project(path), encoding="utf-8-sig", errors=errors, newline=newline)
 
 
 def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
@@ -49,8 +64,9 @@ def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
     # quoted cells may hold line breaks (a few % slower than without)
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
     try:
-        table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 24), parse_options=parse,
-                              convert_options=convert)
+        with open_project(path) as f:
+            table = pcsv.read_csv(f, read_options=pcsv.ReadOptions(block_size=1 << 24), parse_options=parse,
+                                  convert_options=convert)
     except pa.ArrowInvalid as e:
         raise _csv_error(p, str(e), locator) from None
     except (OSError, UnicodeDecodeError) as e:
@@ -72,7 +88,7 @@ def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
 def _header(path: Path, delimiter: str) -> list[str]:
     import csv
 
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+    with open_project_text(path) as f:
         for row in csv.reader(f, delimiter=delimiter):
             if any(c.strip() for c in row):
                 return [c.strip() for c in row]
@@ -89,7 +105,7 @@ def _any_line_break(table: pa.Table) -> bool:
 def _check_quotes(path: Path, delimiter: str) -> None:
     import csv
 
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+    with open_project_text(path) as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
         start = 1
         try:
@@ -101,7 +117,7 @@ def _check_quotes(path: Path, delimiter: str) -> None:
 
 
 def _find_line(path: Path, text: str) -> int:
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
+    with open_project_text(path, newline=None) as f:
         for n, line in enumerate(f, 1):
             if line.rstrip("\r\n") == text:
                 return n
@@ -123,8 +139,9 @@ def read_jsonl(path: Path) -> tuple[pa.Table, RowLocator | RecordLocator]:
     p = str(path)
     try:
         schema = pa.schema([(h, pa.string()) for h in sorted(TEXT_FIELDS)])
-        table = pjson.read_json(path, parse_options=pjson.ParseOptions(explicit_schema=schema,
-                                                                       unexpected_field_behavior="infer"))
+        with open_project(path) as f:
+            table = pjson.read_json(f, parse_options=pjson.ParseOptions(explicit_schema=schema,
+                                                                           unexpected_field_behavior="infer"))
         return table, RowLocator(p)
     except pa.ArrowInvalid:
         pass  # mixed types or a malformed line: read it line by line for exact messages
@@ -135,7 +152,7 @@ def read_jsonl(path: Path) -> tuple[pa.Table, RowLocator | RecordLocator]:
 def _jsonl_records(path: Path) -> list[Record]:
     p = str(path)
     records = []
-    with open(path, encoding="utf-8-sig") as f:
+    with open_project_text(path, errors="strict", newline=None) as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -169,7 +186,8 @@ def read_parquet(path: Path) -> tuple[pa.Table, RowLocator]:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path), RowLocator(str(path))
+        with open_project(path) as f:
+            return pq.read_table(f), RowLocator(str(path))
     except (pa.ArrowInvalid, OSError) as e:
         raise _problem(str(path), f"cannot read the Parquet file: {e}", "is it a Parquet file?") from None
 

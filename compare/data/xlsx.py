@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from compare.data.records import InputError
+from compare.data.tables import open_project
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
 
@@ -69,7 +70,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> tuple[pa.Table, list[int]
         raise _error(path, "reading .xlsx files needs openpyxl, which is not installed",
                      "pip install 'policylab[data]'") from None
     try:
-        with path.open("rb") as fh, warnings.catch_warnings():
+        with open_project(path) as fh, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions and odd dates it skips
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
             try:
@@ -108,7 +109,7 @@ def _check_formulas(path: Path, member: str | None) -> None:
     empty <v>); a library writing formulas leaves <v> empty or out."""
     if member is None:
         return
-    with zipfile.ZipFile(path) as z:
+    with open_project(path) as fh, zipfile.ZipFile(fh) as z:
         if not _FORMULA_TAG.search(xml := z.read(member)):
             return
     missing: list[tuple[str, str]] = []

@@ -15,6 +15,7 @@ from compare.engine.evaluate import CompiledPolicy
 from compare.simulate.reform import Reform, ReformError, apply_changes, check_file
 from compare.simulate.transplant import apply_transplant
 from dsl.diagnostics import Diagnostic
+from dsl.files import POLICY, FileRefusedError, check_path
 from dsl.model import Policy
 
 
@@ -92,11 +93,14 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
 def _extending(r: Reform, base: Line, search: Sequence[Path]) -> tuple[Policy, str]:
     """A reform written as a policy file that `extends` the base (its id or a reform's name)."""
     assert r.extends is not None
-    if not r.extends.is_file():
-        raise ReformError([Diagnostic("E910", f"reform `{r.name}`: no such policy file: {r.extends}", r.where,
-                                      "the path is relative to the scenario file")])
-    text = r.extends.read_text(encoding="utf-8")
-    policy = check_file(r.extends, search)
+    try:
+        check_path(r.extends, POLICY)  # a regular file (dsl.files), before the checker reads it
+    except FileRefusedError as e:
+        message = f"no such policy file: {r.extends}" if e.reason == "does not exist" else e.message
+        raise ReformError([Diagnostic("E910", f"reform `{r.name}`: {message}", r.where,
+                                      "the path is relative to the scenario file")]) from None
+    policy = check_file(r.extends, search)  # read once, by the file rule (dsl.files), as any policy
+    text = policy.files[-1].text
     chain = [info.ast.header.id for info in policy.files]
     if base.policy.id not in chain:
         raise ReformError([Diagnostic("E910", f"reform `{r.name}`: {r.extends} does not extend `{base.policy.id}`",

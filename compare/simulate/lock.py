@@ -15,6 +15,7 @@ from typing import Any
 
 from compare.simulate.lines import Line
 from compare.simulate.scenario import Scenario
+from dsl.files import PROJECTS, FileRefusedError, read_checked
 
 PACKAGES = ("policylab", "numpy", "pyarrow", "matplotlib", "lark", "pyyaml", "jsonschema")
 
@@ -50,7 +51,10 @@ def lock_data(sc: Scenario, lines: Sequence[Line]) -> dict[str, Any]:
     files += [r["extends"] for r in sc.data.get("reforms", []) if "extends" in r]
     for rel in files:
         path = sc.folder / rel
-        inputs[str(rel)] = _sha(path.read_bytes()) if path.is_file() else None
+        try:  # the file as the run read it: a regular file of bounded size (dsl.files)
+            inputs[str(rel)] = _sha(read_checked(path, PROJECTS))
+        except FileRefusedError:
+            inputs[str(rel)] = None
     return {
         "lock_version": 1,
         "inputs": inputs,  # the files the scenario names (portfolio, tables, overrides, policies it extends)

@@ -42,6 +42,7 @@ from compare.simulate.scenario_yaml import YamlError, read_yaml
 from compare.simulate.totals import concept_label, unit_of
 from dsl.cache import check_paths_cached
 from dsl.diagnostics import Diagnostic, did_you_mean
+from dsl.files import OVERRIDES, FileRefusedError, read_checked
 from dsl.load import find_policy
 from dsl.model import Policy
 from dsl.paths import search_dirs
@@ -115,11 +116,16 @@ def reforms_of(sc: Scenario, texts: dict[str, str] | None = None) -> list[Reform
 
 def _overrides(sc: Scenario, k: int, path: Path, texts: dict[str, str]) -> list[Change]:
     """A YAML file of `PATH: VALUE` (a reform's `overrides`), each change at its line in that file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise _fail(sc, ("reforms", k, "overrides"), f"cannot read {path}: {getattr(e, 'strerror', None) or e}",
-                    "a YAML file of `figure.path: value` lines, relative to the scenario file") from None
+    try:  # a regular file of bounded size: never a FIFO, /dev/zero or /proc (dsl.files)
+        text = read_checked(path, OVERRIDES).decode("utf-8")
+    except FileRefusedError as e:
+        raise ScenarioError([Diagnostic("E900", f"cannot read the overrides file: {e.message}",
+                                        sc.where("reforms", k, "overrides", value=True),
+                                        "a YAML file of `figure.path: value` lines, relative to the scenario file")],
+                            sc.text) from None
+    except UnicodeDecodeError:
+        raise _fail(sc, ("reforms", k, "overrides"), f"{path} is not UTF-8 text",
+                    "a YAML file of `figure.path: value` lines, saved as UTF-8") from None
     try:
         data, spans, dups = read_yaml(text, str(path))
     except YamlError as e:

@@ -29,10 +29,11 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from compare.simulate.scenario_yaml import Key, KeyPath, Spans, YamlError, dotted, read_yaml
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, PolicyError, did_you_mean, render
+from dsl.files import SCENARIO, TOO_LARGE, FileRefusedError, read_checked
 
 __all__ = ["MAX_SCENARIO_BYTES", "Key", "KeyPath", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
 
-MAX_SCENARIO_BYTES = 1024 * 1024  # a scenario is a page of settings; its projects live in other files
+MAX_SCENARIO_BYTES = SCENARIO.cap  # a scenario is a page of settings; its projects live in other files
 MAX_REPORTED = 100  # diagnostics of one file (a list of 10^5 wrong entries is one mistake, not a report)
 FREQUENCIES = ("currency", "referral", "grade")  # maps of portfolio.sample whose values sum to 1
 
@@ -90,14 +91,14 @@ class Scenario:
 def load_scenario(path: Path) -> Scenario:
     """Read, check and return the scenario file at `path`; ScenarioError with every problem."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_SCENARIO_BYTES:
-            raise ScenarioError([_too_big(str(path), size)], "")
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ScenarioError([Diagnostic("E900", f"cannot read the scenario file: {e.strerror or e}",
-                                        Span(str(path), 1, 1, 1, 2), "check the path and its permissions")], "") from None
+    try:  # a regular file, at most MAX_SCENARIO_BYTES read: never a FIFO, a device or /proc (dsl.files)
+        raw = read_checked(path, SCENARIO)
+    except FileRefusedError as e:
+        if e.code == TOO_LARGE:
+            raise ScenarioError([_too_big(str(path), path.stat().st_size)], "") from None
+        raise ScenarioError([Diagnostic("E900", f"cannot read the scenario file: {e.message}", Span(str(path), 1, 1, 1, 2),
+                                        e.hint if e.reason != "does not exist" else "check the path and its permissions")],
+                            "") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

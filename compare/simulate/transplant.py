@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from compare.simulate.reform import ReformError, Transplant, check_revision, rev
 from compare.simulate.rewrite import rename
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
+from dsl.files import SOURCE, FileRefusedError, read_checked
 from dsl.model import Policy
 from dsl.walk import walk
 
@@ -134,8 +134,12 @@ def apply_transplant(target: Policy, donor: Policy, t: Transplant, name: str, fo
     sources = folder / "sources"
     sources.mkdir(parents=True, exist_ok=True)
     copied = sources / src.name
-    if not copied.exists() or copied.read_bytes() != src.read_bytes():
-        shutil.copyfile(src, copied)
+    try:  # the donor's text, read by the file rule (dsl.files) as its loader read it
+        data = read_checked(src, SOURCE)
+    except FileRefusedError as e:
+        raise _error(t, f"{donor.id}'s source text cannot be copied: {e.message}", e.hint) from None
+    if not copied.is_file() or copied.read_bytes() != data:  # `folder` is the run's own
+        copied.write_bytes(data)
     note = f"transplant {name}: {donor.id}'s clauses for {', '.join(t.concepts)} into {target.id}"
     text = revision_text(name, target.id, items, note, source=f"sources/{src.name}")
     return check_revision(text, folder, name, search), text

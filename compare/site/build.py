@@ -51,6 +51,7 @@ class SiteInputs:
     diffs: list[tuple[Policy, Policy]] = field(default_factory=list)
     simulations: list[Path] = field(default_factory=list)
     manual: Path | None = None  # a docs/ folder holding language.md and errors.md
+    skipped: list[str] = field(default_factory=list)  # files of `simulations` left out (not regular files inside)
 
 
 def environment() -> Environment:
@@ -88,7 +89,7 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     rate, rate_note = concept_rate(inputs.policies)
     pages = [city_page(p) for p in inputs.policies]
     revisions = sections.revision_pages(env, inputs.diffs, docs, {slug(p.id) for p in inputs.policies})
-    simulations = sections.simulation_pages(env, inputs.simulations, docs)
+    simulations = sections.simulation_pages(env, inputs.simulations, docs, inputs.skipped)
     write_page(docs / "index.md", SITE_NAME, env.get_template("home.md.j2").render(
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
         "measures side by side; every figure traces back to the sentence it comes from.",

@@ -5,8 +5,9 @@ search dictionary.  Each writes its Markdown under `docs` and returns its nav en
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from jinja2 import Environment
 
 from compare.site.escape import ref
 from compare.site.pages import slug, write_page
+from dsl.files import SIM_META, SIM_PLOT, SIM_TABLE, FileRefusedError, Kind, open_checked, read_checked
 from dsl.model import Policy
 
 MAX_ROWS = 200  # rows of a simulation table shown on its page; the files hold them all
@@ -80,12 +82,16 @@ def revision_pages(env: Environment, diffs: Sequence[tuple[Policy, Policy]], doc
     return out
 
 
-def _table(path: Path) -> tuple[list[str], list[list[str]], int]:
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        return [], [], 0
-    return rows[0], rows[1:MAX_ROWS + 1], len(rows) - 1
+def _table(path: Path, folder: Path) -> tuple[list[str], list[list[str]], int]:
+    """The header, the first MAX_ROWS rows and the number of rows of a simulation's CSV, read by the file
+    rule (dsl.files: a regular file inside the folder)."""
+    with open_checked(path, SIM_TABLE, folder) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None:
+            return [], [], 0
+        rows = list(itertools.islice(reader, MAX_ROWS))
+        return header, rows, len(rows) + sum(1 for _ in reader)
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -93,27 +99,56 @@ def _unique(name: str, used: set[str]) -> str:
     return next(n for n in (name, *(f"{name}-{k}" for k in range(2, len(used) + 3))) if n not in used)
 
 
-def simulation_pages(env: Environment, folders: Sequence[Path], docs: Path) -> list[dict[str, Any]]:
-    """What `policylab simulate` wrote: its tables (the first rows; the files hold all) and plots."""
+def simulation_pages(env: Environment, folders: Sequence[Path], docs: Path,
+                     skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """What `policylab simulate` wrote: its tables (the first rows; the files hold all) and plots.  Only
+    regular files inside the folder are published (dsl.files): a link out of it (`plots/x.png ->
+    /etc/shadow`), a FIFO or a device is neither copied nor rendered, and noted in `skipped`."""
     out: list[dict[str, Any]] = []
+    left_out = skipped if skipped is not None else []
     for folder in folders:
-        meta_path = folder / "meta.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        meta: dict[str, Any] = {}
+        raw = _published(folder / "meta.json", SIM_META, folder, left_out)
+        if raw is not None:
+            try:
+                meta = json.loads(raw.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError is one
+                left_out.append(f"`{folder / 'meta.json'}` is not the JSON `policylab simulate` writes")
         name = _unique(slug(folder.name), {o["slug"] for o in out})  # 模拟甲, 模拟乙: a page each
         target = docs / "simulations" / name
         plots: list[dict[str, Any]] = []
         for png in sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []:
+            data = _published(png, SIM_PLOT, folder, left_out)
+            if data is None:
+                continue
             target.mkdir(parents=True, exist_ok=True)
             # a link made of slugs (the file's own name is only shown), one file per plot
             shipped = _unique(slug(png.stem), {p["file"].rsplit("/", 1)[1][:-4] for p in plots}) + ".png"
-            shutil.copyfile(png, target / shipped)
+            (target / shipped).write_bytes(data)
             plots.append({"name": png.stem, "file": ref(f"{name}/{shipped}")})
         tables = []
         for path in sorted(folder.glob("*.csv")):
-            header, rows, total = _table(path)
+            try:
+                header, rows, total = _table(path, folder)
+            except FileRefusedError as e:
+                left_out.append(f"{e.message}: not published")
+                continue
+            except (UnicodeDecodeError, csv.Error):
+                left_out.append(f"`{path}` is not a CSV table `policylab simulate` writes: not published")
+                continue
             tables.append({"name": path.stem, "header": header, "rows": rows, "total": total})
         page = {"title": folder.name, "slug": ref(name)}
         write_page(docs / "simulations" / f"{name}.md", folder.name, env.get_template("simulation.md.j2").render(
             title=folder.name, meta=meta, plots=plots, tables=tables))
         out.append(page)
     return out
+
+
+def _published(path: Path, kind: Kind, folder: Path, skipped: list[str]) -> bytes | None:
+    """A simulation's file to publish, or None (noted in `skipped`) when the file rule refuses it."""
+    try:
+        return read_checked(path, kind, folder)
+    except FileRefusedError as e:
+        if e.reason != "does not exist":
+            skipped.append(f"{e.message}: not published")
+        return None

@@ -34,6 +34,7 @@ from compare.engine.fx import default_fx
 from dsl import ast as A
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.files import POLICY_CASES, FileRefusedError, read_checked
 from dsl.units import DAYS_PER_MONTH, SCALES, UNITS, Dim, split_quantity
 from dsl.walk import walk
 
@@ -77,12 +78,17 @@ class Coverage:
         return [k for k, v in self.branches.items() if not v]
 
 
-def load_cases(path: Path) -> tuple[str, list[Case]]:
+def load_cases(path: Path, folder: Path | None = None) -> tuple[str, list[Case]]:
+    """The policy id and the cases of a case file; `folder`: the folder it was found in, which it may not
+    lead out of (a link to a file elsewhere is refused, as a policy's is: dsl.files)."""
     p = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_checked(path, POLICY_CASES, folder).decode("utf-8")  # never a FIFO, /dev/zero or /proc (dsl.files)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except FileRefusedError as e:
+        raise InputError([Diagnostic("E800", f"cannot read the case file: {e.message}", Span(p, 1, 1, 1, 2),
+                                     e.hint)]) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 1

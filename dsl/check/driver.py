@@ -132,7 +132,7 @@ def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckRes
     diags: list[Diagnostic] = []
     policies: list[Policy] = []
     for link in escaping_links(paths):
-        diags.append(Diagnostic("E001", "a link to a file outside the folder is not read", A.Span(str(link), 1, 1, 1, 1),
+        diags.append(Diagnostic("E006", "a link to a file outside the folder is not read", A.Span(str(link), 1, 1, 1, 1),
                                 "copy the policy into the folder instead of linking to it"))
     for path in policy_files(paths):
         if probe(path) == "missing":
@@ -151,7 +151,7 @@ def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckRes
                                     "put a taxonomy/ folder beside the policy, or name one with --policies DIR"))
         else:
             if tax_dir not in taxonomies:
-                taxonomies[tax_dir] = load_taxonomy(tax_dir)
+                taxonomies[tax_dir] = load_taxonomy(tax_dir, loader.texts)
                 diags.extend(taxonomies[tax_dir][1])
             tax = taxonomies[tax_dir][0]
         policy.taxonomy = tax
