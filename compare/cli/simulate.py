@@ -62,6 +62,18 @@ def _report(err: Exception, texts: dict[str, str]) -> None:
     print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
 
 
+def _check_formats(formats: str) -> None:
+    """--formats names only what simulate writes (a `pdf` would silently be left out)."""
+    from compare.simulate.results import PLOT_FORMATS, TABLE_FORMATS
+    from dsl.textsafe import printable
+
+    known = (*TABLE_FORMATS, *PLOT_FORMATS)
+    unknown = [f.strip() for f in formats.split(",") if f.strip() and f.strip() not in known]
+    if unknown:
+        _usage(printable(f"--formats: {', '.join(f'`{f}`' for f in unknown)} is not a format simulate writes; "
+                         f"it writes {', '.join(known)}"))
+
+
 @app.command("simulate")
 def simulate_(
     scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
@@ -90,6 +102,7 @@ def simulate_(
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):
         _usage(f"--executor `{executor}`: local or dask")
+    _check_formats(formats)
     try:
         sc = load_scenario(scenario)
         texts[str(sc.path)] = sc.text
@@ -190,6 +203,10 @@ def reform_(
         _usage("give --set PATH=VALUE and/or --transplant-from POLICY --concept KEY")
     if transplant_from is not None and not concept:
         _usage("--transplant-from needs --concept KEY")
+    if out.suffix != ".policy":
+        from dsl.textsafe import printable
+
+        _usage(printable(f"reform --out {out}: a revision is written as NAME.policy (NAME is its id)"))
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     name = out.stem
