@@ -154,3 +154,32 @@ def test_a_broken_pipe_at_the_final_flush_is_silent_too() -> None:
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 141
     assert err == ""
+
+
+def test_ctrl_c_reaches_simulates_workers_without_a_traceback_from_each() -> None:
+    """A terminal's Ctrl-C goes to the whole process group: the workers end at once and silently, the
+    parent is interrupted (and says so once, through the handler above)."""
+    script = textwrap.dedent("""
+        import os, signal, sys, threading, time
+        from compare.simulate import executor
+
+        def slow(seconds):
+            time.sleep(seconds)
+            return seconds
+
+        if (os.cpu_count() or 1) < 2:
+            print("one core"); sys.exit(0)
+        threading.Timer(3.0, lambda: os.killpg(0, signal.SIGINT)).start()
+        start = time.monotonic()
+        try:
+            executor._local(slow, [(0,), (60,)], None)  # one worker waiting for work, one at work
+        except KeyboardInterrupt:
+            print(f"interrupted after {time.monotonic() - start:.0f} s")
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       start_new_session=True)
+    if r.stdout.strip() == "one core":
+        pytest.skip("the pool needs two cores")
+    assert "Traceback" not in r.stderr and r.stderr == ""
+    assert r.stdout.startswith("interrupted after ")
+    assert int(r.stdout.split()[2]) < 30  # the workers did not sleep their 60 s out

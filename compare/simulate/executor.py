@@ -74,10 +74,19 @@ def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Call
                 done(k)
         return out
     results: list[Any] = [None] * len(blocks)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_quiet_on_interrupt) as pool:
         futures = {pool.submit(fn, *args): k for k, args in enumerate(blocks)}
         for f in as_completed(futures):
             results[futures[f]] = f.result()
             if done is not None:
                 done(futures[f])
     return results
+
+
+def _quiet_on_interrupt() -> None:
+    """In a worker: Ctrl-C (sent to the whole process group) ends it at once and silently; the parent
+    says "interrupted" once (compare.cli.guard), rather than each worker printing a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
