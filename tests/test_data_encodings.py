@@ -110,6 +110,33 @@ def test_every_text_format_blames_the_bad_byte_where_it_is(tmp_path: Path, name:
     assert (d.code, d.span.line, d.span.column) == ("E812", line, col)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet", ".yaml"])
+def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path, suffix: str) -> None:
+    """A name of bytes the file system allows but UTF-8 does not (pyarrow cannot encode such a path)."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = tmp_path / f"plain{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.table({"id": ["p1"], "registered_capital": ["4000万美元"]}), plain)
+    else:
+        plain.write_text({".csv": "id,registered_capital\np1,4000万美元\n",
+                          ".jsonl": '{"id": "p1", "registered_capital": "4000万美元"}\n',
+                          ".yaml": "- {id: p1, registered_capital: 4000万美元}\n"}[suffix], encoding="utf-8")
+    odd = tmp_path / os.fsdecode(b"\xfe" + suffix.encode())
+    plain.rename(odd)
+    assert read_projects(odd).batch.columns["registered_capital"].tolist() == [40_000_000]
+
+
+def test_a_lone_bad_byte_is_named_alone(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"id\n\xff\n")
+    d = refusal(path).diagnostics[0]
+    assert d.message.startswith("line 2, column 1: the byte 0xff is not UTF-8 text")
+
+
 def test_a_nul_byte_is_not_text(tmp_path: Path) -> None:
     """UTF-16 without its byte-order mark: every other byte is NUL."""
     path = tmp_path / "p.csv"

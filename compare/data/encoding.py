@@ -95,9 +95,12 @@ def _without_mark(data: bytes, codec: str) -> tuple[bytes, str]:
 
 
 def _bad(path: str, line: int, col: int, raw: bytes, codec: str) -> InputError:
-    shown = " ".join(f"0x{b:02x}" for b in raw)  # two bytes: a GBK character is two
+    if len(raw) > 1 and raw[1] < 0x80:  # a GBK character is two bytes, the second of them above 0x40
+        raw = raw[:1]
+    shown = " ".join(f"0x{b:02x}" for b in raw)
     guess = " (GBK or GB18030, perhaps: Excel's plain CSV on a Chinese system)" if codec == UTF8 else ""
-    return refusal(path, line, col, f"the bytes {shown} are not {NAMES.get(codec, codec)} text{guess}")
+    what = f"the bytes {shown} are not" if len(raw) > 1 else f"the byte {shown} is not"
+    return refusal(path, line, col, f"{what} {NAMES.get(codec, codec)} text{guess}")
 
 
 def _advance(line: int, col: int, text: str) -> tuple[int, int]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -64,7 +65,8 @@ def read_csv(path: Path, delimiter: str = ",", codec: str = UTF8) -> tuple[pa.Ta
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
     try:
         read = pcsv.ReadOptions(block_size=BLOCK, encoding="utf8" if codec == UTF8 else codec)
-        table = pcsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        with _opened(path) as source:
+            table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as e:
         check_decodes(path, codec)  # blamed at the line of the first bad byte, not pyarrow's block
         if "straddl" in str(e):
@@ -104,6 +106,19 @@ def _oversized(path: Path, codec: str, delimiter: str, header: list[str]) -> Inp
     return InputError([Diagnostic("E813", f"row at line {line}: {name}: the cell is larger than "
                                   f"{MAX_CELL_BYTES >> 20} MB, the most a cell holds", Span(str(path), line, col, line,
                                                                                            col + 1), CELL_HINT)])
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Path | BinaryIO]:
+    """pyarrow takes a path it can encode as UTF-8; any other name a file system allows (bytes that
+    are no UTF-8) is opened here and given as a file."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        with path.open("rb") as f:
+            yield f
+        return
+    yield path
 
 
 def _header(path: Path, delimiter: str, codec: str = UTF8) -> list[str]:
@@ -161,9 +176,10 @@ def read_jsonl(path: Path, codec: str = UTF8) -> tuple[pa.Table, RowLocator | Re
     if codec == UTF8:
         try:
             schema = pa.schema([(h, pa.string()) for h in sorted(TEXT_FIELDS)])
-            table = pjson.read_json(path, read_options=pjson.ReadOptions(block_size=BLOCK),
-                                    parse_options=pjson.ParseOptions(explicit_schema=schema,
-                                                                     unexpected_field_behavior="infer"))
+            with _opened(path) as source:
+                table = pjson.read_json(source, read_options=pjson.ReadOptions(block_size=BLOCK),
+                                        parse_options=pjson.ParseOptions(explicit_schema=schema,
+                                                                         unexpected_field_behavior="infer"))
             table.validate(full=True)  # pyarrow keeps bytes that are not UTF-8 in text columns
             return table, RowLocator(p)
         except pa.ArrowInvalid:
@@ -222,7 +238,8 @@ def read_parquet(path: Path) -> tuple[pa.Table, RowLocator]:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path), RowLocator(str(path))
+        with _opened(path) as source:
+            return pq.read_table(source), RowLocator(str(path))
     except (pa.ArrowInvalid, OSError) as e:
         raise _problem(str(path), f"cannot read the Parquet file: {e}", "is it a Parquet file?") from None
 
