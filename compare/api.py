@@ -177,7 +177,7 @@ __all__ += ["semantic_diff"]
 
 
 def simulate(scenario: str | Path | Mapping[str, Any], search: Iterable[str | Path] = (), executor: str = "local",
-             scheduler: str | None = None) -> Any:
+             scheduler: str | None = None, force_large: bool = False) -> Any:
     """Run a what-if scenario (docs/simulation.md): a scenario file, or the same as a dict (paths in it
     relative to the current folder).  Returns compare.simulate.results.Results: `.totals`,
     `.per_project`, `.by_beneficiary`, `.deltas`, `.competitiveness`, `.sweep`, `.monte_carlo`,
@@ -185,7 +185,13 @@ def simulate(scenario: str | Path | Mapping[str, Any], search: Iterable[str | Pa
     `.plot_totals()`, `.plot_sweep()`, `.plot_distribution()`, `.plot_tornado()`,
     `.plot_competition_map()` (matplotlib Figures), `.tables` (pyarrow), `.write(folder)`.
     ScenarioError / ReformError (a PolicyError: `.diagnostics`, each at its key and line) for a
-    scenario that cannot run.  Needs `pip install 'policylab[simulate]'`."""
+    scenario that cannot run, or one estimated too large to run (E908) unless `force_large`.  Needs
+    `pip install 'policylab[simulate]'`."""
+    import importlib.util
+
+    missing = [m for m in ("matplotlib", "pandas", "jsonschema") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ImportError(f"compare.api.simulate needs {', '.join(missing)}: pip install 'policylab[simulate]'")
     from compare.simulate.plan import run_scenario
     from compare.simulate.scenario import load_scenario, parse_scenario
 
@@ -196,7 +202,7 @@ def simulate(scenario: str | Path | Mapping[str, Any], search: Iterable[str | Pa
         sc = parse_scenario(text, str(Path.cwd() / "<scenario>.yaml"))
     else:
         sc = load_scenario(Path(scenario))
-    return run_scenario(sc, [Path(s) for s in search], executor, scheduler)
+    return run_scenario(sc, [Path(s) for s in search], executor, scheduler, force_large=force_large)
 
 
 __all__ += ["simulate"]

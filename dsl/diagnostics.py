@@ -95,6 +95,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E902": ("error", "unsafe YAML in a scenario (tag, anchor, alias or merge key)"),
     "E903": ("error", "key given twice in a scenario"),
     "E904": ("error", "scenario is inconsistent"),
+    "E905": ("error", "scenario names something that does not exist"),
+    "E906": ("error", "scenario names something the run does not produce"),
+    "E907": ("error", "scenario value out of its plausible range"),
+    "E908": ("error", "scenario run too large"),
     "E910": ("error", "reform does not fit its policy"),
     "E911": ("error", "transplant cannot be made"),
     # warnings

@@ -267,7 +267,9 @@ def test_an_overrides_file_and_an_extending_policy_are_reforms_like_set(tmp_path
 def test_an_overrides_error_points_into_the_overrides_file(tmp_path: Path) -> None:
     overrides = tmp_path / "cap.yaml"
     overrides.write_text("# raise the cap\nfdi_arrival_reward.cap: 8000万美元\n", encoding="utf-8")
-    with pytest.raises(ReformError) as err:
+    from compare.simulate.scenario import ScenarioError
+
+    with pytest.raises((ReformError, ScenarioError)) as err:
         _stack_case(tmp_path, [{"name": "by_file", "base": "wuxi_2023", "overrides": str(overrides)}])
     diag = err.value.diagnostics[0]
     assert diag.code == "E910" and diag.span.file == str(overrides) and diag.span.line == 2

@@ -221,6 +221,8 @@ def test_the_font_can_come_from_an_environment_variable(monkeypatch: pytest.Monk
     path = str(font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False))
     monkeypatch.setenv(fonts.ENV_VAR, path)
     monkeypatch.setattr(fonts, "_installed", lambda candidates: None)  # only the variable can supply it
+    monkeypatch.setattr(fonts, "_bundled", lambda: None)
+    monkeypatch.setattr(fonts, "_system_files", lambda: None)
     fonts.reset()
     assert fonts.cjk_family() is not None
     monkeypatch.setenv(fonts.ENV_VAR, str(ROOT / "README.md"))
@@ -264,3 +266,45 @@ def test_cities_keep_their_colours_across_figures() -> None:
     fig = plots.sweep_curve(sweep_frame(), "t", colours=colours)
     line = next(ln for ln in fig.axes[0].get_lines() if "wuxi" in str(ln.get_label()))
     assert line.get_color() == colours["wuxi_2023"]
+
+
+def test_a_fresh_machine_draws_chinese_with_the_font_the_extras_install(tmp_path: Path) -> None:
+    """No installed CJK font and a new matplotlib cache (a fresh HOME): the font the `simulate` and
+    `site` extras bring (mplfonts' Noto Sans CJK SC) draws every title."""
+    script = (
+        "import sys, warnings\n"
+        "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "warnings.simplefilter('error')\n"  # a CJKFontWarning or a missing glyph fails the run
+        "from compare.simulate import fonts\n"
+        "fonts._installed = lambda candidates: None\n"
+        "fonts.SYSTEM_FONT_FOLDERS = ()\n"
+        "import test_simulate_plots as t\n"
+        "family = fonts.cjk_family()\n"
+        "assert family == 'Noto Sans CJK SC', family\n"
+        "for kind, title in t.TITLES.items():\n"
+        "    assert fonts.missing_glyphs(title) == [], (kind, fonts.missing_glyphs(title))\n"
+        "print(family)\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    done = subprocess.run([sys.executable, "-c", script, str(ROOT), str(ROOT / "tests")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Noto Sans CJK SC"
+
+
+def test_a_font_installed_after_matplotlib_built_its_cache_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib lists fonts once, in a cache; a CJK font installed later (apt-get install
+    fonts-noto-cjk) is found by looking at the system's font folders."""
+    if not any(Path(f).expanduser().is_dir() and any(Path(f).expanduser().rglob("*CJK*"))
+               for f in fonts.SYSTEM_FONT_FOLDERS):
+        pytest.skip("no CJK font file in the system's font folders")
+    monkeypatch.delenv(fonts.ENV_VAR, raising=False)
+    monkeypatch.setattr(fonts, "_bundled", lambda: None)
+    monkeypatch.setattr(fonts, "_installed", lambda candidates: None)  # as if the cache did not list it
+    fonts.reset()
+    try:
+        family = fonts.cjk_family()
+        assert family is not None and "CJK" in family
+        assert fonts.missing_glyphs(TITLES["sweep_curve"], [family]) == []
+    finally:
+        fonts.reset()

@@ -146,3 +146,67 @@ def test_the_site_in_a_browser(site: Path, server: str, browser: Any, origin: st
     _shot(browser, f"search-{origin}")
     leaving = [u for u in _requests(browser) if not _local(u)]
     assert leaving == []
+
+
+# ---------------------------------------------------------------- payloads (tests/site_payloads.py)
+
+
+@pytest.fixture(scope="module")
+def payload_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site built from a policy tree whose every user string holds the payloads (both variants)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from site_payloads import PAYLOADS, payload_tree
+
+    from compare.api import load_policy
+    from compare.site.build import SiteInputs, build_site
+
+    root = tmp_path_factory.mktemp("payload-browser")
+    policies, diffs, sims = [], [], []
+    for k, payload in enumerate(PAYLOADS):
+        policy, revision, sim = payload_tree(root / f"tree{k}", payload)
+        old = load_policy(policy, cache=False).policy
+        new = load_policy(revision, cache=False).policy
+        if k == 0:
+            policies.append(old)
+            diffs.append((old, new))
+            sims.append(sim)
+    return build_site(SiteInputs(policies, diffs=diffs, simulations=sims), root / "site")
+
+
+def _no_payload_ran(driver: Any) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        text = driver.switch_to.alert.text
+    except NoAlertPresentException:
+        text = None
+    assert text is None, f"an alert opened: {text!r}"
+    assert driver.execute_script("return typeof window.pwned") == "undefined"
+
+
+def test_payloads_do_not_run_in_a_browser(payload_site: Path, browser: Any) -> None:
+    """Every page of the payload site, loaded, focused and hovered over, and its search shown: no
+    alert, `window.pwned` unset, and the payload visible as text."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    pages = sorted(p for p in payload_site.rglob("*.html") if not p.relative_to(payload_site).parts[0] == "manual")
+    assert len(pages) >= 10
+    for page in pages:
+        browser.get(page.resolve().as_uri())
+        _wait(browser, "article")
+        time.sleep(0.2)  # autofocus and onfocus fire after load
+        for el in browser.find_elements(By.CSS_SELECTOR, "article h1, article h2, article a, article img")[:40]:
+            browser.execute_script("arguments[0].focus(); arguments[0].dispatchEvent(new MouseEvent('mouseover'))", el)
+        _no_payload_ran(browser)
+    browser.get((payload_site / "cities" / "evil_2024.html").resolve().as_uri())
+    article = _wait(browser, "article")[0].text
+    assert "[c](javascript:window.pwned=1)" in article and "{: onfocus=window.pwned=7 autofocus=1 tabindex=0 }" in article
+    assert "<img src=x onerror=window.pwned=4>" in article and "{{ 7*7 }}" in article
+    _shot(browser, "payload-city")
+    for term in ("evil_2024", "甲"):  # results show titles and texts holding the payloads
+        links = _search(browser, payload_site.resolve().as_uri(), term)
+        assert any("evil_2024" in link for link in links), (term, links)
+        _no_payload_ran(browser)
+    _shot(browser, "payload-search")

@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, SearchOption, app, parse_fx
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, SearchOption, app, parse_fx, require_extra
 
 
 class ReportFormat(StrEnum):
@@ -72,6 +72,8 @@ def report_(
     fmt = _format_of(out, format)
     if fmt == ReportFormat.xlsx and out is None:
         _usage("--format xlsx needs --out FILE")
+    if fmt == ReportFormat.xlsx:
+        require_extra("report --format xlsx", "data", ("openpyxl",))
     rate = parse_fx(fx, "policylab report", per_policy=False)
     assert not isinstance(rate, str)
     checked_policies = checked(policies, search, "report")  # exit 2 for a name that is no policy, 1 for errors

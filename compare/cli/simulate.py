@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from compare.simulate.reform import Change
 
 EXIT_SCENARIO = 1
+ANNOUNCE_SECONDS = 10.0  # a run estimated to take longer says so on stderr before it starts
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE (figure path: "
                                                      "`policylab figures POLICY`), repeatable; in simulate "
                                                      "LINE:PATH=VALUE names the policy or reform it changes")]
@@ -62,6 +63,10 @@ def _report(err: Exception, texts: dict[str, str]) -> None:
     print_diagnostics(diags, {**texts, **getattr(err, "texts", {})}, OutputFormat.text)
 
 
+# What `policylab simulate` imports beyond the core install (the `simulate` extra).
+SIMULATE_NEEDS = ("matplotlib", "pandas", "jsonschema")
+
+
 def _check_formats(formats: str) -> None:
     """--formats names only what simulate writes (a `pdf` would silently be left out)."""
     from compare.simulate.results import PLOT_FORMATS, TABLE_FORMATS
@@ -88,16 +93,18 @@ def simulate_(
                                                            "(default: the scenario's outputs, else all)")] = "",
     search: SearchOption = None,
     quiet: QuietOption = False,
+    force_large: Annotated[bool, typer.Option("--force-large", help="run a scenario estimated to take more than "
+                                              "30 minutes or 8 GB (refused otherwise, with the estimate)")] = False,
 ) -> None:
     """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
+    require_extra("simulate", "simulate", SIMULATE_NEEDS)  # before any import that needs them
     from compare.cli.progress import steps
     from compare.simulate.executor import ExecutorError
     from compare.simulate.plan import run_scenario
     from compare.simulate.reform import ReformError
     from compare.simulate.scenario import ScenarioError, load_scenario
 
-    require_extra("simulate", "simulate", ("matplotlib", "pandas", "jsonschema"))
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):
@@ -115,7 +122,11 @@ def simulate_(
                     progress.step(what, total)
                     current["what"] = what
                 progress.done(done)
-            results = run_scenario(sc, search or [], executor, scheduler, tick, extra=extra)
+            def announce(est: Any) -> None:  # a long run says what it will cost before it starts
+                if not quiet and est.seconds >= ANNOUNCE_SECONDS:
+                    typer.echo(f"policylab simulate: {est.describe()}", err=True)
+            results = run_scenario(sc, search or [], executor, scheduler, tick, extra=extra,
+                                   force_large=force_large, announce=announce)
             wanted = [f.strip() for f in formats.split(",") if f.strip()] or sc.data.get("outputs") or \
                 ["csv", "json", "parquet", "png", "svg"]
             target = out or Path("simulations") / sc.data["name"]

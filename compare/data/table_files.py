@@ -6,14 +6,15 @@ the file is the old one or the complete new one; a failed write leaves no tempor
 
 - CSV / TSV: UTF-8, a header, `\\n` line ends; a cell is quoted only where it holds the delimiter or
   a quote.  Numbers are written with every digit they need and never an exponent (money to the
-  fen: 2330720.5, 12345678901.23); null is an empty cell; true/false.  Text cells are made safe for a
-  spreadsheet as compare.data.write.csv_text does: control characters escaped, a leading `'` on a cell
-  starting with = + - @.
+  fen: 2330720.5, 12345678901.23); null is an empty cell; true/false.  Text cells, the header's too,
+  are made safe for a spreadsheet as compare.data.sheet.csv_text does: control characters escaped, a
+  leading `'` on a cell starting with = + - @.
 - Parquet: snappy, the schema's metadata (version, rate, readings, units) kept.  Lossless.
 - JSON Lines: one object per row, keys the column names; null (never NaN); numbers that parse back
   to the same double; texts as json writes them (lossless).
-- .xlsx (openpyxl, write-only): one sheet of rows (text cells as in CSV) and a sheet `about` with the
-  metadata; at most 1,048,575 rows of data.
+- .xlsx (openpyxl, write-only): one sheet of rows and a sheet `about` with the metadata; at most
+  1,048,575 rows of data.  Text cells, the header's too, are typed as text (compare.data.sheet: never a
+  formula, shown as given, no `'` added).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compare.data.atomic import WriteError, atomic_output
+from compare.data.sheet import xlsx_row
 from compare.data.table import CHUNK, TablePlan
 from compare.data.table_text import decode, json_text, number_text, safe_text, strings
 from compare.engine.evaluate import Outcomes
@@ -300,22 +302,16 @@ def _xlsx_preflight(path: Path, plan: TablePlan) -> None:
                           "pip install 'policylab[data]'") from None
 
 
-def _xlsx_values(col: pa.Array) -> list[Any]:
-    if _is_text(col.type):
-        col = safe_text(col)
-    return col.to_pylist()
-
-
 def _write_xlsx(f: BinaryIO, plan: TablePlan, tables: Any, _: str) -> None:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet("outcomes")
-    sheet.append([safe_text(pa.array([n], pa.string()))[0].as_py() for n in plan.schema.names])
+    sheet.append(xlsx_row(sheet, plan.schema.names))
     try:
         for table in tables:
-            for row in zip(*[_xlsx_values(_array(col)) for col in table.columns], strict=True):
-                sheet.append(row)
+            for row in zip(*[_array(col).to_pylist() for col in table.columns], strict=True):
+                sheet.append(xlsx_row(sheet, row))
     except BaseException:  # finish the sheet's stream and remove openpyxl's own temporary file
         with contextlib.suppress(Exception):
             sheet.close()
@@ -323,7 +319,7 @@ def _write_xlsx(f: BinaryIO, plan: TablePlan, tables: Any, _: str) -> None:
         raise
     about = wb.create_sheet("about")
     for key, value in (plan.schema.metadata or {}).items():
-        about.append([key.decode(), value.decode()])
+        about.append(xlsx_row(about, [key.decode(), value.decode()]))
     wb.save(f)
 
 

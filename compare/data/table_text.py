@@ -5,7 +5,7 @@ exponent that is not a whole number of fen).
 
 - `number_text`: every digit the double needs to round-trip, never an exponent (pyarrow writes
   12345678901.23 as `1.234567890123e+10`: from 10^10 on; 2330720.5 stays `2330720.5`).
-- `safe_text`: as compare.data.write.csv_text, for CSV and .xlsx cells: control characters escaped
+- `safe_text`: as compare.data.sheet.csv_text, for CSV cells: control characters escaped
   (dsl.textsafe.printable) and a leading `'` on a cell starting with = + - @ ("CSV injection").
 - `json_text`: a JSON string literal (json.dumps rules, ensure_ascii=False; dsl.textsafe.json_safe).
 """

@@ -9,8 +9,8 @@ whose upper end is unbounded (a promise with no figure, "不少于") has `null` 
 every concept of the run's policies: a concept this city's policy lacks is "absent".
 
 Texts from files (project ids, labels) reach a terminal only through `dsl.textsafe.printable`: an
-ESC, BEL or U+202E is shown as `\x1b`, `\x07`, `\u202e` (compare.data.table_text does the same, and
-neutralises spreadsheet formulas, for CSV).  JSON stays lossless (json escapes control characters; bidi controls become \u202e).
+ESC, BEL or U+202E is shown as `\x1b`, `\x07`, `\u202e` (compare.data.sheet and table_text do the same,
+and neutralise spreadsheet formulas, for CSV).  JSON stays lossless (json escapes control characters; bidi controls become \u202e).
 """
 
 from __future__ import annotations
@@ -116,17 +116,6 @@ def _alternatives(alts: list[dict[str, Any]], show: Any) -> str:
 
 def _assumed_text(assumed: dict[str, Any]) -> str:
     return ", ".join(f"`{k}` = {default_text(k)}" for k in assumed)
-
-
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def csv_text(text: str) -> str:
-    """A text cell of a CSV for spreadsheets: control characters escaped, and a leading `'` on a cell a
-    spreadsheet would take for a formula (=, +, -, @: "CSV injection").  Only text cells: figures
-    are written as numbers.  (compare.data.table_text.safe_text does the same column-wise.)"""
-    text = printable(text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _table_cell(r: Row, c: str) -> str:

@@ -15,7 +15,8 @@ import json
 import math
 from typing import Any
 
-from compare.data.write import aligned, csv_text
+from compare.data.sheet import csv_text
+from compare.data.write import aligned
 from compare.diff.data import EFFECTS, ConceptTotal, OutcomeChange, OutcomeDiff, Side
 from compare.engine.evaluate import ABSENT, NOT_ELIGIBLE, PROMISED
 from compare.engine.explain import fmt_number
@@ -89,11 +90,11 @@ def render_csv(d: OutcomeDiff) -> str:
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
     for r in d.rows():
-        w.writerow(["project", csv_text(str(r["project"])), r["concept"], r["old_state"], _csv_num(r["old_low"]),
+        w.writerow(["project", csv_text(str(r["project"])), csv_text(r["concept"]), r["old_state"], _csv_num(r["old_low"]),
                     _csv_num(r["old_high"]), r["new_state"], _csv_num(r["new_low"]), _csv_num(r["new_high"]),
                     _csv_num(r["change_low"]), _csv_num(r["change_high"]), r["effect"], *[""] * len(EFFECTS), d.fx])
     for t in d.totals:
-        w.writerow(["total", "", t.concept, "", _csv_num(t.old_low), _csv_num(t.old_high), "", _csv_num(t.new_low),
+        w.writerow(["total", "", csv_text(t.concept), "", _csv_num(t.old_low), _csv_num(t.old_high), "", _csv_num(t.new_low),
                     _csv_num(t.new_high), _csv_num(t.change_low), _csv_num(t.change_high), "",
                     *[t.counts[e] for e in EFFECTS], d.fx])
     return buf.getvalue()

@@ -9,7 +9,7 @@ paid-in ratio (arrived FDI as the paid-in share of registered capital).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -81,9 +81,10 @@ def grid_records(spec: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[st
     return records, axes
 
 
-def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float) -> tuple[list[dict[str, Any]],
-                                                                                            dict[str, Any]]:
-    """One row per grid cell: x, y, their labels, each line's offer, the winner and its margin."""
+def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float,
+                     done: Callable[[int, int], None] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One row per grid cell: x, y, their labels, each line's offer, the winner and its margin.
+    `done(k, n)` after each of the n compared lines is evaluated."""
     records, axes = grid_records(spec)
     batch = from_dicts(records)
     who = str(spec["beneficiary"])
@@ -96,6 +97,8 @@ def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float
         out = ln.compiled.outcomes(ln.compiled.run(batch, rate, ln.readings))
         lo, hi, prom = offers(ln.compiled, out, rate, who)
         values[k], promised[k] = (lo, hi)[basis], prom
+        if done is not None:
+            done(k + 1, len(chosen))
     order = np.argsort(-values, axis=0, kind="stable")
     nx = len(axes["x"])
     rows = []

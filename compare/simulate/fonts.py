@@ -1,7 +1,10 @@
 """A font that can draw Chinese for the plots, or English labels when there is none.
 
-`cjk_family()` finds one (cached): a file named by POLICYLAB_CJK_FONT first, then the installed
-families below.  Without one, `label(zh, en)` picks the English text and `safe_text` turns any
+`cjk_family()` finds one (cached): a file named by POLICYLAB_CJK_FONT first, then Noto Sans CJK SC
+as the `mplfonts` package ships it (a dependency of the extras that draw plots, so a fresh machine
+draws Chinese after `pip install` alone, and every machine draws it with the same font), then the
+installed families below, then CJK font files on the system that matplotlib's font cache has not
+listed yet (installed after the cache was built).  Without one, `label(zh, en)` picks the English text and `safe_text` turns any
 other text into something DejaVu Sans can draw, so a plot never shows tofu boxes; a single
 CJKFontWarning says how to install a font.  `missing_glyphs` checks a string against the fonts
 the plots use, for the tests.
@@ -17,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ENV_VAR = "POLICYLAB_CJK_FONT"
-HINT = "install a CJK font (Debian: apt-get install fonts-noto-cjk) or set POLICYLAB_CJK_FONT"
+HINT = ("pip install mplfonts (it ships Noto Sans CJK SC; the simulate and site extras include it), "
+        "install a CJK font (Debian: apt-get install fonts-noto-cjk) or set POLICYLAB_CJK_FONT")
 CANDIDATES: tuple[str, ...] = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
     "Droid Sans Fallback", "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC",
@@ -35,32 +39,88 @@ def _has_glyphs(family: str, text: str) -> bool:
     return not missing_glyphs(text, [family])
 
 
-def _from_env() -> str | None:
-    raw = os.environ.get(ENV_VAR, "").strip()
-    if not raw:
-        return None
+def _add_font_file(path: Path) -> str | None:
+    """Register a font file with matplotlib (no cache rebuild needed) and return the family among its
+    faces that draws Chinese, or None.  Raises OSError/RuntimeError/ValueError for a file that is no font."""
     from matplotlib import font_manager
 
-    path = Path(raw).expanduser()
-    if not path.is_file():
-        warnings.warn(f"{ENV_VAR}={raw} is not a font file; looking for an installed CJK font instead",
-                      CJKFontWarning, stacklevel=3)
-        return None
     before = len(font_manager.fontManager.ttflist)
-    try:
-        font_manager.fontManager.addfont(str(path))
-    except (OSError, RuntimeError, ValueError) as e:
-        warnings.warn(f"{ENV_VAR}={raw} could not be read as a font ({e}); looking for an installed CJK font instead",
-                      CJKFontWarning, stacklevel=3)
-        return None
+    font_manager.fontManager.addfont(str(path))
     # a .ttc adds several faces: prefer a Simplified Chinese one the list names, else any that draws Chinese
     added = [e.name for e in font_manager.fontManager.ttflist[before:]]
     ordered = [n for n in CANDIDATES if n in added] + added
     for name in ordered:
         if _has_glyphs(name, PROBE):
             return name
-    warnings.warn(f"{ENV_VAR}={raw} has no Chinese glyphs; looking for an installed CJK font instead",
-                  CJKFontWarning, stacklevel=3)
+    return None
+
+
+def _from_env() -> str | None:
+    raw = os.environ.get(ENV_VAR, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        warnings.warn(f"{ENV_VAR}={raw} is not a font file; looking for an installed CJK font instead",
+                      CJKFontWarning, stacklevel=3)
+        return None
+    try:
+        found = _add_font_file(path)
+    except (OSError, RuntimeError, ValueError) as e:
+        warnings.warn(f"{ENV_VAR}={raw} could not be read as a font ({e}); looking for an installed CJK font instead",
+                      CJKFontWarning, stacklevel=3)
+        return None
+    if found is None:
+        warnings.warn(f"{ENV_VAR}={raw} has no Chinese glyphs; looking for an installed CJK font instead",
+                      CJKFontWarning, stacklevel=3)
+    return found
+
+
+# The face of Noto Sans CJK SC in the `mplfonts` wheel (found without importing the package, which
+# would change matplotlib's settings).
+BUNDLED_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+
+
+def _bundled() -> str | None:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(BUNDLED_FONT[0])
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / BUNDLED_FONT[1]
+        if path.is_file():
+            try:
+                return _add_font_file(path)
+            except (OSError, RuntimeError, ValueError):
+                return None
+    return None
+
+
+# Where Debian, Fedora, Arch and macOS put CJK fonts; matplotlib's cache (built once, on first use)
+# does not see a font installed later, so these are looked at directly.
+SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+                       "/Library/Fonts", "/System/Library/Fonts")
+SYSTEM_FONT_FILES = ("*NotoSansCJK*-Regular.tt[cf]", "*NotoSansCJK*-Regular.otf", "*NotoSansSC*-Regular.*",
+                     "*SourceHanSans*-Regular.*", "wqy-zenhei.ttc", "wqy-microhei.ttc", "DroidSansFallback*.ttf")
+
+
+def _system_files() -> str | None:
+    for folder in SYSTEM_FONT_FOLDERS:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            continue
+        for pattern in SYSTEM_FONT_FILES:
+            for path in sorted(root.rglob(pattern)):
+                try:
+                    found = _add_font_file(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+                if found is not None:
+                    return found
     return None
 
 
@@ -80,7 +140,7 @@ def _installed(candidates: Sequence[str]) -> str | None:
 
 
 def _search() -> str | None:
-    return _from_env() or _installed(CANDIDATES)
+    return _from_env() or _bundled() or _installed(CANDIDATES) or _system_files()
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,13 @@ from compare.simulate import montecarlo as mc
 from compare.simulate import sweep as sw
 from compare.simulate.comparison import PER_PROJECT_LIMIT, Comparison
 from compare.simulate.compmap import competition_grid
+from compare.simulate.cost import MAX_BYTES, MAX_SECONDS, Estimate, LineCost, duration, estimate, size
 from compare.simulate.executor import map_blocks
 from compare.simulate.figures import FigureError
 from compare.simulate.lines import Line, build_lines
 from compare.simulate.lock import lock_data
+from compare.simulate.named import planned_views, view_of
+from compare.simulate.names import check_names
 from compare.simulate.portfolio import stream
 from compare.simulate.readings import combinations, tornado
 from compare.simulate.reform import Change, Reform, ReformError, Transplant
@@ -37,42 +41,70 @@ from compare.simulate.scenario import Scenario, ScenarioError
 from compare.simulate.scenario_yaml import YamlError, read_yaml
 from compare.simulate.totals import concept_label, unit_of
 from dsl.cache import check_paths_cached
+from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.load import find_policy
 from dsl.model import Policy
+from dsl.paths import search_dirs
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SWEEP_BLOCK = 10  # sweep points per block of work
 
 
-def _fail(sc: Scenario, keys: Sequence[str | int], message: str, hint: str | None = None) -> ScenarioError:
-    return ScenarioError([sc.error(tuple(keys), message, hint)], sc.text)
+def _fail(sc: Scenario, keys: Sequence[str | int], message: str, hint: str | None = None,
+          code: str = "E904") -> ScenarioError:
+    return ScenarioError([replace(sc.error(tuple(keys), message, hint), code=code)], sc.text)
 
 
 def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
-    policies = []
+    """The policies of `policies`, checked; every one not found at once (E905), then a policy's errors."""
+    policies, missing = find_policies(sc, search)
+    if missing:
+        raise ScenarioError(missing, sc.text)
+    return policies
+
+
+def find_policies(sc: Scenario, search: Sequence[Path]) -> tuple[list[Policy], list[Diagnostic]]:
+    """The policies of `policies` that are found, checked (ReformError for one that does not check),
+    and an E905 for each that is not."""
+    paths, missing = [], []
     for k, ref in enumerate(sc.data["policies"]):
         path = sc.folder / ref if str(ref).endswith(".policy") else None
         if path is None:
             found, hint = find_policy(str(ref), [sc.folder, *search])
             if found is None:
-                raise _fail(sc, ("policies", k), f"no policy `{ref}`", hint or "a bundled id or a path to a .policy file")
-            path = found
+                near = did_you_mean(str(ref), _policy_ids([sc.folder, Path("policies"), *search]))
+                missing.append(sc.error(("policies", k), f"no policy `{ref}`",
+                                        near or hint or "a bundled id or a path to a .policy file", value=True))
+            else:
+                paths.append(found)
         elif not path.is_file():
-            raise _fail(sc, ("policies", k), f"no such policy file: {path}", "paths are relative to the scenario file")
+            missing.append(sc.error(("policies", k), f"no such policy file: {path}",
+                                    "paths are relative to the scenario file", value=True))
+        else:
+            paths.append(path)
+    policies = []
+    for path in paths:
         result = check_paths_cached([path], [path.parent, *search])
         errors = [d for d in result.diagnostics if d.is_error]
         if errors or not result.policies:
             raise ReformError(errors, result.texts)
         policies.append(result.policies[0])
-    return policies
+    return policies, [replace(d, code="E905") for d in missing]
 
 
-def reforms_of(sc: Scenario) -> list[Reform]:
+def _policy_ids(folders: Sequence[Path]) -> list[str]:
+    """The ids of the policy files along the search path, by their file names (for a did-you-mean)."""
+    return sorted({p.stem for d in search_dirs(list(folders)) if d.is_dir() for p in d.glob("*.policy")})
+
+
+def reforms_of(sc: Scenario, texts: dict[str, str] | None = None) -> list[Reform]:
+    """The scenario's reforms, each with its changes (an overrides file's at their lines there, its
+    text kept in `texts`); an overrides file that is not there is left to `names` to report."""
     out = []
     for k, r in enumerate(sc.data.get("reforms", [])):
         changes: list[Change] = []
-        if "overrides" in r:
-            changes += _overrides(sc, k, sc.folder / r["overrides"])
+        if "overrides" in r and (sc.folder / r["overrides"]).is_file():
+            changes += _overrides(sc, k, sc.folder / r["overrides"], texts if texts is not None else {})
         changes += [Change(str(key), value, sc.where("reforms", k, "set", key)) for key, value in r.get("set", {}).items()]
         t = r.get("transplant")
         out.append(Reform(r["name"], r["base"], tuple(changes), sc.folder / r["extends"] if "extends" in r else None,
@@ -81,7 +113,7 @@ def reforms_of(sc: Scenario) -> list[Reform]:
     return out
 
 
-def _overrides(sc: Scenario, k: int, path: Path) -> list[Change]:
+def _overrides(sc: Scenario, k: int, path: Path, texts: dict[str, str]) -> list[Change]:
     """A YAML file of `PATH: VALUE` (a reform's `overrides`), each change at its line in that file."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -94,6 +126,7 @@ def _overrides(sc: Scenario, k: int, path: Path) -> list[Change]:
         raise ReformError([e.diagnostic], {str(path): text}) from None
     if dups:
         raise ReformError(dups, {str(path): text})
+    texts[str(path)] = text
     if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) for v in data.values()):
         raise _fail(sc, ("reforms", k, "overrides"), f"{path} is not a mapping of figure paths to values",
                     "write one `fdi_arrival_reward.cap: 8000万元` per line")
@@ -109,34 +142,49 @@ def rate_of(sc: Scenario, policies: Sequence[Policy]) -> tuple[mc.Rate, str]:
     return mc.Rate(rates.rates[0], rates.rates[0]), rates.note
 
 
-def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int) -> tuple[Any, pa.Table | None]:
-    """An iterator of batches, and the carried columns of a file portfolio."""
+def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int) -> tuple[Any, pa.Table | None, int]:
+    """An iterator of batches (a sample's drawn as they are taken), the carried columns of a file
+    portfolio, and the number of projects."""
     spec = sc.data["portfolio"]
     if "file" in spec:
         try:
             read = read_projects(sc.folder / spec["file"])
         except InputError as e:
             raise ScenarioError(e.diagnostics, sc.text) from e
-        return iter([read.batch]), read.carry
+        return iter([read.batch]), read.carry, read.batch.n
     sample = spec["sample"]
     try:
         return stream(sample, int(sample["size"]), int(sc.data["seed"]), chunk_size, fx=rate.mid,
-                      folder=sc.folder), None
+                      folder=sc.folder), None, int(sample["size"])
     except ValueError as e:
         raise _fail(sc, ("portfolio", "sample"), str(e)) from e
 
 
 def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "local", scheduler: str | None = None,
                  progress: Progress | None = None, chunk_size: int = 1_000_000,
-                 extra: Sequence[Reform] = ()) -> Results:
-    """Run the scenario; `extra`: reforms after the scenario's own (`--set` on the command line)."""
+                 extra: Sequence[Reform] = (), force_large: bool = False,
+                 announce: Callable[[Estimate], None] | None = None) -> Results:
+    """Run the scenario; `extra`: reforms after the scenario's own (`--set` on the command line).
+    Its cost is estimated before any analysis runs (given to `announce`); past compare.simulate.cost's
+    limits the run is refused (E908) unless `force_large`."""
     tick = progress or (lambda what, done, total: None)
-    policies = load_policies(sc, search)
+    policies, missing = find_policies(sc, search)
+    texts: dict[str, str] = {}
+    reforms = reforms_of(sc, texts)
+    baselines = [p.id for p in policies]
+    views = planned_views(policies, [*reforms, *extra], [str(ref) for k, ref in enumerate(sc.data["policies"])
+                                                         if any(d.span == sc.where("policies", k, value=True)
+                                                                for d in missing)])
+    _raise_if(sc, missing + check_names(sc, views, baselines, reforms), texts)
     work = Path(tempfile.mkdtemp(prefix="policylab-sim-"))
     try:
-        lines = build_lines(policies, [*reforms_of(sc), *extra], sc.data.get("readings", {}), work, search)
+        lines = build_lines(policies, [*reforms, *extra], sc.data.get("readings", {}), work, search)
     except FigureError as e:  # pragma: no cover - reforms report FigureError as E910
         raise _fail(sc, ("reforms",), str(e), e.hint) from e
+    waited = [name for name, v in views.items() if v is None]
+    if waited:
+        built = {ln.name: view_of(ln.name, ln.compiled) for ln in lines}
+        _raise_if(sc, check_names(sc, built, baselines, reforms, waited), texts)
     rate, note = rate_of(sc, policies)
     analyses = sc.data["analyses"]
     res = Results(sc.data["name"], sc.data.get("title", sc.data["name"]))
@@ -146,7 +194,8 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
     res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
-    batches, carry = portfolio(sc, rate, chunk_size)
+    batches, carry, projects = portfolio(sc, rate, chunk_size)
+    _check_cost(sc, lines, projects, chunk_size, force_large, announce)
     first: ProjectBatch | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
     comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)
@@ -186,11 +235,33 @@ def run_scenario(sc: Scenario, search: Sequence[Path] = (), executor: str = "loc
     if "monte_carlo" in analyses:
         _monte_carlo(sc, analyses["monte_carlo"], lines, rate, executor, scheduler, tick, res)
     if "readings" in analyses:
-        _readings(sc, analyses["readings"], lines, first, rate.mid, res)
+        _readings(sc, analyses["readings"], lines, first, rate.mid, res, tick)
     if "competition_map" in analyses:
-        _competition_map(sc, analyses["competition_map"], lines, rate.mid, res)
+        _competition_map(sc, analyses["competition_map"], lines, rate.mid, res, tick)
     res.lock = lock_data(sc, lines)
     return res
+
+
+def _check_cost(sc: Scenario, lines: Sequence[Line], projects: int, chunk_size: int, force_large: bool,
+                announce: Callable[[Estimate], None] | None) -> None:
+    sample = sc.data["portfolio"].get("sample")
+    costs = [LineCost(ln.name, len(ln.compiled.concept_dims), [len(r.options) for r in ln.policy.readings.values()],
+                      ln.is_reform) for ln in lines]
+    est = estimate(sc.data["analyses"], costs, projects, chunk_size, int(sample["size"]) if sample else None)
+    if announce is not None and (force_large or not est.too_large):
+        announce(est)
+    if est.too_large and not force_large:
+        part = est.largest
+        raise _fail(sc, ("analyses", part.analysis) if part else ("analyses",),
+                    f"this run is too large: {est.describe()}; the limit is {duration(MAX_SECONDS)} "
+                    f"and {size(MAX_BYTES)}", "make it smaller (fewer points, steps, draws, projects or cells), "
+                    "or run it anyway with `--force-large`", code="E908")
+
+
+def _raise_if(sc: Scenario, problems: list[Diagnostic], texts: dict[str, str]) -> None:
+    if problems:  # the scenario's in the order of the file, then those in other files (overrides)
+        ordered = sorted(problems, key=lambda d: (d.span.file != str(sc.path), d.span.file, d.span.line, d.span.column))
+        raise ScenarioError(ordered, sc.text, texts=texts)
 
 
 def _concept_meta(res: Results, lines: Sequence[Line]) -> None:
@@ -250,13 +321,15 @@ def _monte_carlo(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate
 
 
 def _readings(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: ProjectBatch, rate: float,
-              res: Results) -> None:
+              res: Results, tick: Progress) -> None:
     names = spec.get("policies") or [ln.name for ln in lines if not ln.is_reform]
     rows, combos = [], []
     for k, name in enumerate(names):
         ln = _line(sc, lines, name, ("analyses", "readings", "policies", k))
         rows += tornado(ln, batch, rate, spec.get("concepts"))
+        tick("readings", 2 * k + 1, 2 * len(names))
         more, note = combinations(ln, batch, rate, spec.get("concepts"))
+        tick("readings", 2 * k + 2, 2 * len(names))
         combos += more
         if note:
             res.meta["notes"].append(note)
@@ -264,11 +337,12 @@ def _readings(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: 
     res.tables["readings"] = pa.Table.from_pylist(combos)
 
 
-def _competition_map(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate: float, res: Results) -> None:
+def _competition_map(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate: float, res: Results,
+                     tick: Progress) -> None:
     for k, name in enumerate(spec.get("policies") or []):
         _line(sc, lines, name, ("analyses", "competition_map", "policies", k))
     try:
-        rows, axes = competition_grid(spec, lines, rate)
+        rows, axes = competition_grid(spec, lines, rate, lambda k, n: tick("competition map", k, n))
     except (ValueError, InputError) as e:
         raise _fail(sc, ("analyses", "competition_map"), str(e)) from e
     res.tables["competition_map"] = pa.Table.from_pylist(rows)

@@ -23,6 +23,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from compare.data.atomic import atomic_folder
+from compare.data.sheet import csv_text
+from compare.data.table_text import safe_text
 
 TABLE_FORMATS = ("csv", "json", "parquet")
 PLOT_FORMATS = ("png", "svg")
@@ -173,9 +175,18 @@ def _json(data: Any) -> str:
     return json.dumps(_clean(data), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def _csv_safe(table: pa.Table) -> pa.Table:
+    """Text cells and headers as compare.data.sheet.csv_text makes them: a spreadsheet opening the CSV
+    runs no formula from a label, a project id or a sweep's value."""
+    columns = [safe_text(col.combine_chunks()) if pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+               or (pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type)) else col
+               for col in table.columns]
+    return pa.table(columns, names=[csv_text(n) for n in table.column_names])
+
+
 def _write_table(table: pa.Table, path: Path, fmt: str) -> None:
     if fmt == "csv":
-        pacsv.write_csv(table, path)
+        pacsv.write_csv(_csv_safe(table), path)
     elif fmt == "parquet":
         pq.write_table(table, path)
     else:

@@ -55,14 +55,14 @@ class ScenarioError(PolicyError):
     """A scenario file that cannot be used: its diagnostics in file order (the first `MAX_REPORTED`;
     `more` counts the rest, -1: too many to count), and the text they point into."""
 
-    def __init__(self, diagnostics: list[Diagnostic], text: str, more: int = 0):
+    def __init__(self, diagnostics: list[Diagnostic], text: str, more: int = 0, texts: dict[str, str] | None = None):
         super().__init__(diagnostics)
         self.text, self.more = text, more
+        self.texts = dict(texts or {})  # other files the diagnostics point into (a reform's overrides)
 
     def __str__(self) -> str:
-        lines = self.text.split("\n")
         more = [f"… and {self.more} more problems"] if self.more > 0 else ["… and many more problems"] if self.more < 0 else []
-        return "\n".join([render(d, lines) for d in self.diagnostics] + more)
+        return "\n".join([render(d, self.texts.get(d.span.file, self.text).split("\n")) for d in self.diagnostics] + more)
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def _explain(e: ValidationError) -> list[_Problem]:
     hint = _describe(path)
     if "propertyNames" in e.relative_schema_path:  # a key of the mapping at `path`
         allowed = s.get("enum", [])
-        near = did_you_mean(str(inst), allowed) or (f"the keys are {_or([f'`{a}`' for a in allowed], 'and')}"
+        near = _near(str(inst), allowed) or (f"the keys are {_or([f'`{a}`' for a in allowed], 'and')}"
                                                     if allowed else s.get("description"))
         what = f"unknown key `{inst}`" if allowed else f"the key `{inst}` is not {_kind(s)}"
         return [_Problem(path + (str(inst),), f"{what} in {_name(path)}", near, on_key=True)]
@@ -268,7 +268,14 @@ def _explain(e: ValidationError) -> list[_Problem]:
                          f"a scenario file holds a mapping of keys (`name: …`, `policies: …`), not {_show(inst)}",
                          "start with `name: my-scenario`, then `policies:`, `portfolio:` and `analyses:`")]
     kind = _kind(s)
-    return [_Problem(path, f"{_name(path)} must be {kind}, not {_show(inst)}", hint if hint != kind else None)]
+    near = _near(inst, [str(x) for x in s["enum"]]) if v == "enum" and isinstance(inst, str) else None
+    return [_Problem(path, f"{_name(path)} must be {kind}, not {_show(inst)}", near or (hint if hint != kind else None))]
+
+
+def _near(name: str, choices: Sequence[str]) -> str | None:
+    """A did-you-mean for a key or choice: the same in another case (`usd`, `a`), else a close one."""
+    same = [c for c in choices if c.lower() == name.lower()]
+    return f"did you mean `{same[0]}`?" if same else did_you_mean(name, choices)
 
 
 def _branches(e: ValidationError, path: KeyPath, hint: str | None) -> list[_Problem]:

@@ -7,9 +7,10 @@ ways), one per taxonomy concept (the cities side by side), the mechanisms matrix
 here), revision redlines (`diffs`), the simulations `policylab simulate` wrote (`simulations`), and the
 manual (the language reference, the error catalogue) where the repository's docs/ is at hand.
 
-Policy text is data: templates autoescape (Jinja2), values are never rendered as templates, and city
-and concept pages lay policy text out as escaped HTML, so a quote holding `<script>`, Markdown or
-`{{ … }}` shows as written.  Offline: Material's `offline` plugin, no web fonts, the iframe-worker
+Policy text is data: every `{{ … }}` of the templates goes through compare.site.escape (escaped for
+Markdown, HTML and the theme's titles at once: a label holding `<script>`, `[c](javascript:…)`,
+`{: onfocus=… }` or `{{ … }}` shows as written), links are site paths made of slugs, every page states
+its title escaped (the theme shows titles unescaped), and values are never rendered as templates.  Offline: Material's `offline` plugin, no web fonts, the iframe-worker
 shim served from the site itself (the plugin would fetch it from unpkg), and search built with jieba
 (`lang: zh`), which segments the text at build time as the browser segments a query.
 Deterministic: SOURCE_DATE_EPOCH is fixed, nothing random; the same inputs give the same bytes.
@@ -32,8 +33,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from compare.data.atomic import atomic_folder
+from compare.site import escape
 from compare.site.concepts import rate_note as concept_rate
-from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug
+from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug, write_page
 from dsl.model import Policy
 
 SITE_NAME = "policylab 招商引资政策对照"
@@ -53,21 +55,23 @@ class SiteInputs:
 
 
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("compare.site", "templates"), autoescape=True,
+    """The site's templates: every `{{ … }}` escaped by compare.site.escape.finalize unless it is Markup
+    made there; `join` and `e` escape as it does (Jinja2's own escape HTML only)."""
+    env = Environment(loader=PackageLoader("compare.site", "templates"), autoescape=True, finalize=escape.finalize,
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
     env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug)
-    env.filters["policy"] = highlight_policy
+    env.filters.update(policy=highlight_policy, join=escape.join, e=escape.text, escape=escape.text)
     return env
 
 
 def highlight_policy(text: str) -> Markup:
-    """Policy text (a value, a condition) highlighted by the language's Pygments lexer; Pygments escapes it."""
+    """Policy text (a value, a condition) highlighted by the language's Pygments lexer, its text escaped."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
 
     from dsl.highlight import PolicyLexer
 
-    return Markup(highlight(text, PolicyLexer(), HtmlFormatter(nowrap=True)).rstrip("\n"))
+    return escape.highlighted(highlight(text, PolicyLexer(), HtmlFormatter(nowrap=True)).rstrip("\n"))
 
 
 def pygments_css() -> str:
@@ -86,14 +90,14 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     pages = [city_page(p) for p in inputs.policies]
     revisions = sections.revision_pages(env, inputs.diffs, docs, {slug(p.id) for p in inputs.policies})
     simulations = sections.simulation_pages(env, inputs.simulations, docs)
-    _write(docs / "index.md", env.get_template("home.md.j2").render(
+    write_page(docs / "index.md", SITE_NAME, env.get_template("home.md.j2").render(
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
         "measures side by side; every figure traces back to the sentence it comes from.",
         rows=home_rows(pages), rate_note=rate_note, revisions=revisions, simulations=simulations))
     cities = []
     for page in pages:
         p = page.policy
-        _write(docs / "cities" / f"{page.slug}.md", env.get_template("city.md.j2").render(
+        write_page(docs / "cities" / f"{page.slug}.md", f"{p.city_label} {p.id}", env.get_template("city.md.j2").render(
             page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), issued=meta(p, "issued"),
             status=meta(p, "status")))
         cities.append((f"{p.city_label} {p.id}", f"cities/{page.slug}.md"))
@@ -112,7 +116,7 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
 def _manual(env: Environment, folder: Path, docs: Path) -> list[tuple[str, str]]:
     """The tool's own manual (the repository's docs/, in its mkdocs.yml order) and the how-to."""
     shutil.copytree(folder, docs / "manual", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    _write(docs / "manual" / "howto.md", env.get_template("howto.md.j2").render())
+    write_page(docs / "manual" / "howto.md", "研究者指南 How-to for researchers", env.get_template("howto.md.j2").render())
     entries = [("How-to for researchers", "manual/howto.md")]
     config = folder.parent / "mkdocs.yml"
     nav = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("nav", []) if config.is_file() else []
@@ -123,13 +127,9 @@ def _manual(env: Environment, folder: Path, docs: Path) -> list[tuple[str, str]]
     return entries
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def _nav(entries: Sequence[tuple[str, Any]]) -> list[Any]:
-    return [{title: _nav(value) if isinstance(value, list) else value} for title, value in entries]
+    """The nav for mkdocs.yml, its titles escaped: the theme writes them into every page unescaped."""
+    return [{str(escape.text(title)): _nav(value) if isinstance(value, list) else value} for title, value in entries]
 
 
 def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dict[str, Any]:

@@ -5,12 +5,16 @@ HTML but the marked source text, which is escaped (compare.site.passages).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from compare.site.concepts import text
+from compare.site.escape import ref, slug
+from compare.site.escape import text as escaped
 from compare.site.passages import Passage, SourceText
 from dsl import ast as A
 from dsl.model import Policy
@@ -18,11 +22,6 @@ from dsl.walk import walk
 
 KINDS = {A.Clause: "clause", A.Split: "split", A.Param: "param", A.Mechanism: "mechanism", A.Reading: "reading"}
 KIND_ZH = {"clause": "条款", "split": "分成", "param": "参数", "mechanism": "机制", "reading": "解读"}
-
-
-def slug(text: str) -> str:
-    """An id for anchors and file names: ASCII letters, digits, `-` and `_` (dots become `-`)."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
 
 
 @dataclass
@@ -58,7 +57,7 @@ class CityPage:
     items: list[ItemView]
     unencoded: list[A.Unencoded]
     source_name: str | None
-    source_html: str | None
+    source_html: Markup | None  # escaped, passages marked (compare.site.passages)
     counts: dict[str, int]
 
 
@@ -72,7 +71,7 @@ def _readings(node: Any) -> list[str]:
 
 def _item(policy: Policy, item: Any) -> ItemView:
     kind = KINDS[type(item)]
-    view = ItemView(kind, item.id, f"item-{kind}-{slug(item.id)}", item.label,
+    view = ItemView(kind, item.id, ref(f"item-{kind}-{slug(item.id)}"), item.label,
                     notes=list(getattr(item, "notes", ())))
     if isinstance(item, A.Clause):
         view.concept = item.concept.dotted if item.concept else None
@@ -116,7 +115,7 @@ def city_page(policy: Policy) -> CityPage:
             for k, cite in enumerate(item.cites):
                 ranges = source.locate(cite.quote) if source is not None and (
                     origin is None or origin.source_text == last.source_text) else None
-                anchor = f"passage-{view.kind}-{slug(item.id)}-{k}" if ranges else None
+                anchor = ref(f"passage-{view.kind}-{slug(item.id)}-{k}") if ranges else None
                 if ranges:
                     passages.append(Passage(anchor or "", view.anchor, ranges))
                 view.cites.append(CiteView(cite.article, cite.quote, anchor))
@@ -125,7 +124,14 @@ def city_page(policy: Policy) -> CityPage:
               "readings": len(policy.readings), "unencoded": len(policy.unencoded), "splits": len(policy.splits)}
     return CityPage(policy, slug(policy.id), items, list(policy.unencoded),
                     last.source_path.name if last.source_path else None,
-                    str(source.html(passages)) if source is not None else None, counts)
+                    source.html(passages) if source is not None else None, counts)
+
+
+def write_page(path: Path, title: str, body: str) -> None:
+    """A page's Markdown under a front matter `title`: MkDocs' theme shows a page's title unescaped
+    (and unescapes one it takes from the first heading), so every page states its own, escaped."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'---\ntitle: "{escaped(title)}"\n---\n\n{body}', encoding="utf-8")
 
 
 def meta(policy: Policy, key: str) -> str:
@@ -144,4 +150,4 @@ def home_rows(pages: Sequence[CityPage]) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["KIND_ZH", "CityPage", "ItemView", "city_page", "home_rows", "slug"]
+__all__ = ["KIND_ZH", "CityPage", "ItemView", "city_page", "home_rows", "slug", "write_page"]

@@ -13,8 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from compare.site.escape import text as escaped
 from dsl.check.quotes import ELLIPSIS, fold
 
 _SPACE = re.compile(r"\s")
@@ -55,7 +56,7 @@ class SourceText:
         return tuple(out) or None
 
     def html(self, passages: Sequence[Passage]) -> Markup:
-        """The whole text, escaped, with every passage marked and linked both ways."""
+        """The whole text, escaped (compare.site.escape.text), with every passage marked and linked both ways."""
         bounds = {0, len(self.text)}
         for p in passages:
             for a, b in p.ranges:
@@ -67,7 +68,7 @@ class SourceText:
         parts: list[str] = []
         for a, b in zip(cuts, cuts[1:], strict=False):
             items = sorted({p.item for p in passages for lo, hi in p.ranges if lo <= a and b <= hi})
-            segment = str(escape(self.text[a:b]))
+            segment = str(escaped(self.text[a:b]))
             if not items:
                 parts.append(segment)
                 continue

@@ -9,9 +9,10 @@ A header with the documents and the stated USD→CNY rate; per concept its label
 city its state (present, promised with no figure, absent: each marked distinctly) and provisions
 (compare.site.concepts); the readings the provisions depend on; the mechanisms as a matrix.
 
-Policy text is data: Markdown escapes every character that could start markup (a cell never breaks
-on `|` or a newline), HTML is rendered by Jinja2 with autoescape on and never re-rendered, XLSX cells
-are typed as text (a label `=1+1` is not a formula).  Deterministic: no dates; the workbook's
+Policy text is data: Markdown escapes every character that could start markup in CommonMark, GitHub's
+tables or Python-Markdown with `attr_list` (compare.site.escape.markdown: a cell never breaks on `|` or
+a newline), HTML is rendered by Jinja2 with autoescape on and never re-rendered, XLSX cells holding
+text are typed as text, headers included (compare.data.sheet: a label `=1+1` is not a formula).  Deterministic: no dates; the workbook's
 created/modified stamps and its zip entries' times are fixed, so two runs give the same bytes.
 """
 
@@ -19,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from compare.data.sheet import text_cell
+from compare.site import escape
 from compare.site.concepts import (
     ABSENT,
     PRESENT,
@@ -158,22 +160,7 @@ def item_text(p: Provision) -> str:
 
 # ---------------------------------------------------------------- Markdown
 
-_MD_ANY = re.compile(r"([\\`*{}\[\]<>#!|~&]|(?<!\w)_|_(?!\w))")  # `_` inside a word starts no emphasis
-_MD_LEAD = re.compile(r"^(\s*)([-+=:]|\d+[.)])")
-
-
-def md(s: str | None) -> str:
-    """Policy text as Markdown that renders as written: markup characters backslash-escaped, a line's
-    leading list or heading marker too, newlines as <br> (a table cell never breaks)."""
-    if not s:
-        return ""
-    lines = []
-    for line in s.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = _MD_ANY.sub(r"\\\1", line)
-        line = _MD_LEAD.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
-        stripped = line.lstrip(" ")
-        lines.append("&nbsp;" * (len(line) - len(stripped)) + stripped)
-    return "<br>".join(lines)
+md = escape.markdown  # policy text as Markdown that renders as written (compare.site.escape)
 
 
 def _md_row(cells: Sequence[str]) -> str:
@@ -241,24 +228,15 @@ def render_html(report: Report) -> str:
     template = env.get_template("report.html.j2")
     return template.render(report=report, title=TITLE, states=STATES, state_text=state_text, who=who,
                            figures_text=figures_text, mechanism_cell=mechanism_cell, item_text=item_text,
-                           slug=lambda s: re.sub(r"[^A-Za-z0-9_-]+", "-", s).strip("-") or "x")
+                           slug=escape.slug)
 
 
 # ---------------------------------------------------------------- XLSX
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONCEPT_HEAD = [("concept", 28), ("zh", 24), ("en", 30), ("kind", 10), ("unit", 8), ("city", 8), ("policy", 18),
                  ("state", 18), ("item", 34), ("label", 28), ("part of", 22), ("article", 10), ("quote", 60),
                  ("value", 50), ("condition", 40), ("figures", 24), ("common units", 24), ("readings", 24),
                  ("beneficiary", 28), ("promised", 9)]
-
-
-def _cell_text(v: Any) -> Any:
-    """Text a cell can hold: control characters escaped, at most Excel's 32767 characters."""
-    if not isinstance(v, str):
-        return v
-    v = _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
-    return v if len(v) <= 32767 else v[:32766] + "…"
 
 
 def _sheet(wb: Any, title: str, head: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]) -> None:
@@ -267,16 +245,17 @@ def _sheet(wb: Any, title: str, head: Sequence[tuple[str, int]], rows: Sequence[
 
     ws = wb.create_sheet(title)
     for c, (name, width) in enumerate(head, 1):
-        cell = ws.cell(1, c, name)
+        cell = text_cell(ws.cell(1, c), name)  # a header is text too (a city label `=HYPERLINK(…)`)
         cell.font = Font(bold=True)
         ws.column_dimensions[get_column_letter(c)].width = width
     top = Alignment(vertical="top", wrap_text=True)
     for r, values in enumerate(rows, 2):
         for c, v in enumerate(values, 1):
             cell = ws.cell(r, c)
-            cell.value = _cell_text(v)
             if isinstance(v, str):
-                cell.data_type = "s"  # text, never a formula: policy text is data
+                text_cell(cell, v)  # text, never a formula, shown as given: policy text is data
+            else:
+                cell.value = v
             cell.alignment = top
     ws.freeze_panes = "A2"
 

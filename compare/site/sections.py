@@ -13,15 +13,11 @@ from typing import Any
 
 from jinja2 import Environment
 
-from compare.site.pages import slug
+from compare.site.escape import ref
+from compare.site.pages import slug, write_page
 from dsl.model import Policy
 
 MAX_ROWS = 200  # rows of a simulation table shown on its page; the files hold them all
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def concept_pages(env: Environment, policies: Sequence[Policy], rate: float, rate_note: str,
@@ -34,15 +30,15 @@ def concept_pages(env: Environment, policies: Sequence[Policy], rate: float, rat
     for row in rows:
         chart = None
         if row.key in curves:
-            chart = f"{slug(row.key)}.svg"
+            chart = ref(f"{slug(row.key)}.svg")
             (docs / "concepts").mkdir(parents=True, exist_ok=True)
             (docs / "concepts" / chart).write_bytes(charts.chart_svg(curves[row.key], f"{row.zh} {row.key}"))
-        _write(docs / "concepts" / f"{slug(row.key)}.md", env.get_template("concept.md.j2").render(
+        write_page(docs / "concepts" / f"{slug(row.key)}.md", f"{row.zh} {row.key}".strip(), env.get_template("concept.md.j2").render(
             row=row, rate_note=rate_note, chart=chart, charts_available=charts.available()))
     mechanisms, matrix = mechanism_matrix(policies)
-    _write(docs / "concepts" / "index.md", env.get_template("concepts.md.j2").render(
+    write_page(docs / "concepts" / "index.md", "概念对照 Concepts side by side", env.get_template("concepts.md.j2").render(
         rows=rows, policies=policies, rate_note=rate_note))
-    _write(docs / "concepts" / "mechanisms.md", env.get_template("mechanisms.md.j2").render(
+    write_page(docs / "concepts" / "mechanisms.md", "机制 Mechanisms", env.get_template("mechanisms.md.j2").render(
         mechanisms=mechanisms, matrix=matrix, policies=policies))
     # the concept pages are reached from the index (one per taxonomy concept: too many for the nav)
     return [("概念一览 All concepts", "concepts/index.md"), ("机制 Mechanisms", "concepts/mechanisms.md")]
@@ -56,10 +52,12 @@ def graph_pages(env: Environment, policies: Sequence[Policy], docs: Path) -> lis
     graphs = []
     for p in policies:
         svg = policy_graph([p], [build_graph(p)]).to_svg()
-        _write(docs / "graphs" / f"{slug(p.id)}.svg", svg)
-        graphs.append({"title": f"{p.city_label} {p.id}", "file": f"{slug(p.id)}.svg"})
-    _write(docs / "graphs" / "cities.svg", policy_graph(list(policies), [build_graph(p) for p in policies]).to_svg())
-    _write(docs / "graphs" / "index.md", env.get_template("graphs.md.j2").render(graphs=graphs))
+        (docs / "graphs").mkdir(parents=True, exist_ok=True)
+        (docs / "graphs" / f"{slug(p.id)}.svg").write_text(svg, encoding="utf-8")
+        graphs.append({"title": f"{p.city_label} {p.id}", "file": ref(f"{slug(p.id)}.svg")})
+    (docs / "graphs" / "cities.svg").write_text(
+        policy_graph(list(policies), [build_graph(p) for p in policies]).to_svg(), encoding="utf-8")
+    write_page(docs / "graphs" / "index.md", "关系图 Graphs", env.get_template("graphs.md.j2").render(graphs=graphs))
     return [("关系图 Graphs", "graphs/index.md")]
 
 
@@ -76,7 +74,7 @@ def revision_pages(env: Environment, diffs: Sequence[tuple[Policy, Policy]], doc
         structural = diff_policies(old, new)
         semantic = render_table(semantic_diff(CompiledPolicy(old), CompiledPolicy(new)))
         page = {"title": f"{old.id} → {new.id}", "slug": slug(f"{old.id}--{new.id}")}
-        _write(docs / "revisions" / f"{page['slug']}.md", env.get_template("revision.md.j2").render(
+        write_page(docs / "revisions" / f"{page['slug']}.md", page["title"], env.get_template("revision.md.j2").render(
             old=old, new=new, changes=structural.changes, semantic=semantic, cities=cities))
         out.append(page)
     return out
@@ -90,25 +88,32 @@ def _table(path: Path) -> tuple[list[str], list[list[str]], int]:
     return rows[0], rows[1:MAX_ROWS + 1], len(rows) - 1
 
 
+def _unique(name: str, used: set[str]) -> str:
+    """`name`, or `name-2`, `name-3` … where it is taken (names that slug alike)."""
+    return next(n for n in (name, *(f"{name}-{k}" for k in range(2, len(used) + 3))) if n not in used)
+
+
 def simulation_pages(env: Environment, folders: Sequence[Path], docs: Path) -> list[dict[str, Any]]:
     """What `policylab simulate` wrote: its tables (the first rows; the files hold all) and plots."""
-    out = []
+    out: list[dict[str, Any]] = []
     for folder in folders:
         meta_path = folder / "meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-        name = slug(folder.name)
+        name = _unique(slug(folder.name), {o["slug"] for o in out})  # 模拟甲, 模拟乙: a page each
         target = docs / "simulations" / name
-        plots = []
+        plots: list[dict[str, Any]] = []
         for png in sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []:
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(png, target / png.name)
-            plots.append({"name": png.stem, "file": f"{name}/{png.name}"})
+            # a link made of slugs (the file's own name is only shown), one file per plot
+            shipped = _unique(slug(png.stem), {p["file"].rsplit("/", 1)[1][:-4] for p in plots}) + ".png"
+            shutil.copyfile(png, target / shipped)
+            plots.append({"name": png.stem, "file": ref(f"{name}/{shipped}")})
         tables = []
         for path in sorted(folder.glob("*.csv")):
             header, rows, total = _table(path)
             tables.append({"name": path.stem, "header": header, "rows": rows, "total": total})
-        page = {"title": folder.name, "slug": name}
-        _write(docs / "simulations" / f"{name}.md", env.get_template("simulation.md.j2").render(
+        page = {"title": folder.name, "slug": ref(name)}
+        write_page(docs / "simulations" / f"{name}.md", folder.name, env.get_template("simulation.md.j2").render(
             title=folder.name, meta=meta, plots=plots, tables=tables))
         out.append(page)
     return out
