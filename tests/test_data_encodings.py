@@ -286,3 +286,21 @@ def test_the_whole_workbook_unpacked_is_capped(monkeypatch: pytest.MonkeyPatch) 
     assert d.code == "E810" and d.message.startswith("the workbook unpacks to")
     monkeypatch.setattr(xlsx, "MAX_UNPACKED_BYTES", total)
     assert read_projects(example).batch.n > 0  # at the cap: read
+
+
+@pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16"])
+def test_the_cell_scan_follows_quotes_delimiters_and_line_breaks(tmp_path: Path, codec: str) -> None:
+    """oversized_cell, with a cap of 10 bytes: quoted commas and line breaks belong to their cell; a
+    doubled quote is a quote; the size is of UTF-8 bytes (公司 is 6)."""
+    from compare.data.locate import oversized_cell
+
+    text = ('id,name,note\n'
+            'a,"x,y",short\n'            # a quoted comma: 5 bytes with its quotes
+            'b,"two\nlines",ok\n'       # 11 bytes with the quotes, but a line break inside: over the cap
+            'c,公司,"say ""hi"""\n')
+    path = tmp_path / "p.csv"
+    path.write_bytes(text.encode(codec))
+    # row b's name starts at line 3, column 3; its cell is field 1
+    assert oversized_cell(str(path), codec, ",", 10) == (3, 3, 1)
+    assert oversized_cell(str(path), codec, ",", 11) == (5, 6, 2)  # "say ""hi""" is 12 bytes
+    assert oversized_cell(str(path), codec, ",", 12) is None
