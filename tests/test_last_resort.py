@@ -183,3 +183,13 @@ def test_ctrl_c_reaches_simulates_workers_without_a_traceback_from_each() -> Non
     assert "Traceback" not in r.stderr and r.stderr == ""
     assert r.stdout.startswith("interrupted after ")
     assert int(r.stdout.split()[2]) < 30  # the workers did not sleep their 60 s out
+
+
+def test_the_readme_documents_every_exit_code_the_handler_gives() -> None:
+    from compare.cli import guard
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"{guard.EXIT_INTERNAL} an internal error" in text
+    assert f"{guard.EXIT_INTERRUPTED} interrupted (Ctrl-C)" in text
+    assert f"{guard.EXIT_BROKEN_PIPE} the output's reader stopped reading" in text
+    assert "`policylab --debug COMMAND …` or `POLICYLAB_DEBUG=1`" in text
