@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compare.data.read import from_dicts, from_frame, is_table
+from compare.data.read import from_frame, from_records, is_table
 from compare.data.read import read_projects as _read_file
 from compare.data.records import InputError
 from compare.data.vector import Projects
@@ -72,7 +72,7 @@ def read_projects(projects: str | Path | Any, units: Mapping[str, str] | None = 
         return _read_file(Path(projects), units, sheet)
     if is_table(projects):
         return from_frame(projects, units)
-    return Projects(from_dicts(projects, units))
+    return from_records(projects, units)
 
 
 def run(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | None = None,

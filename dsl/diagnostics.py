@@ -111,6 +111,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # project data
     "W800": ("warning", "column is not a field of the project record"),
     "W801": ("warning", "no projects in the file"),
+    "W802": ("warning", "a record's licence contradicts its other fields"),
+    "W803": ("warning", "a record's `foreign` contradicts its other fields"),
+    "W804": ("warning", "paid-in capital above registered capital"),
 }
 
 

@@ -38,6 +38,26 @@ def exact(x: Any) -> Fraction:
     return Fraction(Decimal(repr(float(x))) if isinstance(x, float) else Decimal(str(x)))
 
 
+def implied(project: dict[str, Any]) -> dict[str, Any]:
+    """The record with the inputs its given fields imply, where it does not give them (docs/data.md,
+    "Implied inputs"; written apart from compare.engine.implied): started or expansion ⇒ licensed;
+    foreign capital arrived, foreign_hq or foreign_rnd_center ⇒ foreign; paid-in and registered
+    capital in one currency, registered above 0 and paid-in at most registered ⇒ paid_in_ratio, exactly."""
+    p = dict(project)
+    if "licensed" not in project and (project.get("started") is True or project.get("expansion") is True):
+        p["licensed"] = True
+    if "foreign" not in project:
+        categories = project.get("categories", [])
+        arrived = "fdi_arrived" in project and exact(project["fdi_arrived"][0]) > 0
+        if arrived or "foreign_hq" in categories or "foreign_rnd_center" in categories:
+            p["foreign"] = True
+    if "paid_in_ratio" not in project and "paid_in_capital" in project and "registered_capital" in project:
+        (paid, paid_cur), (registered, registered_cur) = project["paid_in_capital"], project["registered_capital"]
+        if paid_cur == registered_cur and 0 < exact(registered) and exact(paid) <= exact(registered):
+            p["paid_in_ratio"] = exact(paid) / exact(registered)
+    return p
+
+
 def fen(x: Q) -> Q:
     """Half away from zero to 0.01."""
     if isinstance(x, float):
@@ -81,7 +101,7 @@ class Reference:
         return ty.dim if ty else None
 
     def run(self, project: dict[str, Any]) -> dict[str, Any]:
-        self.project = project
+        self.project = implied(project)
         self.memo: dict[str, tuple[Any, bool]] = {}
         out: dict[str, Any] = {}
         for cid, c in self.p.clauses.items():

@@ -175,7 +175,9 @@ def test_csv_batch_worked_by_hand(tmp_path: Path) -> None:
     assert ratio(b, "paid_in_ratio", 2) == (0.0, False)
     assert money(b, "paid_in_capital", 2)[0::2] == (0.0, False)
     c = b.columns
-    assert c["foreign"].tolist() == [True, False, False] and c["foreign#given"].tolist() == [True, True, False]
+    # p3 gives no `foreign` but is a foreign_hq (外资总部企业, 张家港 第12条): implied foreign (compare.engine.implied)
+    assert c["foreign"].tolist() == [True, False, True] and c["foreign#given"].tolist() == [True, True, False]
+    assert c["foreign#implied"].tolist() == [-1, -1, 3]
     assert c["started"].tolist() == [True, False, False]
     assert c["in_core_zone"].tolist() == [True, False, False]
     assert c["in_core_zone#given"].tolist() == [True, False, True]
@@ -193,7 +195,12 @@ def test_csv_batch_worked_by_hand(tmp_path: Path) -> None:
     assert c["industry#given"].tolist() == [True, False, True]
     assert got.carry is not None and got.carry.column_names == ["company_name"]
     assert got.carry.column("company_name").to_pylist() == ["甲公司", "乙公司", "丙公司"]
-    assert got.warnings == []
+    # p2 is domestic (foreign: false) yet gives 300万元 of foreign capital arrived: the record contradicts
+    # itself (外商投资法 第2条); a warning at its line (3) and the `foreign` cell (column 3: `p2,乙公司,` is 8
+    # characters), and its given values stay as given
+    [w] = got.warnings
+    assert (w.code, w.span.line, w.span.column) == ("W803", 3, 8)
+    assert w.message.startswith("row p2: field `foreign`: `foreign` is false, but the record gives `fdi_arrived > 0`")
 
 
 @pytest.mark.parametrize("fmt", list(LOADERS))

@@ -30,7 +30,7 @@ from compare.data.sheet import csv_text, xlsx_text
 from compare.data.table import TableError, TablePlan, outcome_table, to_pandas, write_outcomes
 from compare.data.table_files import FormatError
 from compare.data.table_text import number_text
-from compare.engine.assumed import assumed_row, default_text
+from compare.engine.assumed import assumed_row, default_text, implied_row
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.runs import evaluate_policies
 from compare.engine.sensitivity import sensitive_row
@@ -169,10 +169,10 @@ def test_states_beneficiaries_and_analyses_agree_with_outcomes(many: list[Outcom
                 else:  # a wide table names a fixed beneficiary once, in its metadata
                     assert f"{pre}{c}.beneficiary" not in r and fixed[f"{pre}{c}.beneficiary"] == o.beneficiary(c, i)
                 seen_states.add(o.state(c, i))
-            assumed = ";".join(f"{f}={default_text(f)}" for f in assumed_row(o, i))
+            assumed = ";".join(_assumed_cell(f, v, implied_row(o, i).get(f)) for f, v in assumed_row(o, i).items())
             assert r[f"{pre}assumed"] == assumed
             entries = [f"{c}: {e['reading']}={e['option']} → {_show(e['value'], e['state'])}"
-                       + (f" (which reads {', '.join(f'{f}={default_text(f)}' for f in e['assumed'])}, not given)"
+                       + (f" (which reads {', '.join(_assumed_cell(f, v, e.get('implied', {}).get(f)) for f, v in e['assumed'].items())}, not given)"
                           if e.get("assumed") else "")
                        for c, es in sensitive_row(o, i).items() for e in es]
             assert r[f"{pre}sensitive"] == ("; ".join(entries) or None)
@@ -473,3 +473,13 @@ def test_atomic_output_either_way(tmp_path: Path, results: list[Outcomes], unnam
         write_outcomes(target, results)
     assert "disk is full" in e.value.message
     assert target.read_text(encoding="utf-8").startswith("project,") and [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def _assumed_cell(name: str, value: object, rule: str | None) -> str:
+    """A field of the `assumed` column, from the per-row analysis: the default it took, or the value a
+    rule implied (a flag's value; the ratio computed per row is named by its rule)."""
+    if rule is None:
+        return f"{name}={default_text(name)}"
+    if isinstance(value, bool):
+        return f"{name}={'true' if value else 'false'} (implied by {rule})"
+    return f"{name}={rule} (implied)"

@@ -43,6 +43,10 @@ def project(draw: st.DrawFn, pid: str) -> dict[str, object]:
             p[f] = draw(money())
     if draw(st.booleans()):
         p["paid_in_ratio"] = draw(st.sampled_from([0.0, 0.15, 0.2999, 0.3, 0.5, 1.0]) | st.floats(0, 1))
+    elif draw(st.booleans()):  # paid-in and registered capital in one currency: the ratio is implied
+        wan, unit = draw(st.sampled_from(EDGES_WAN[1:])), draw(st.sampled_from(["美元", "元"]))
+        share = draw(st.sampled_from([0.2999, 0.3, 0.5, 1.0]) | st.floats(0, 1.2))
+        p["registered_capital"], p["paid_in_capital"] = f"{wan}万{unit}", f"{round(wan * share, 2)}万{unit}"
     p["categories"] = draw(st.lists(st.sampled_from(CATEGORIES), max_size=3, unique=True))
     p["referral"] = draw(st.sampled_from(REFERRALS))
     if draw(st.booleans()):

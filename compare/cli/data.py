@@ -77,7 +77,7 @@ def read_projects_or_exit(projects: Path, units: list[str] | None, sheet: str | 
         print_input_error(e)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
     for w in read.warnings:
-        sys.stderr.write(render(w, None) + "\n\n")
+        sys.stderr.write(render(w, read.lines) + "\n\n")
     if read.batch.n == 0:
         sys.stderr.write(printable(f"{projects}: warning[W801]: the file holds no projects; nothing was evaluated")
                          + "\n  hint: a CSV needs a header row and one row per project\n")

@@ -121,9 +121,14 @@ def load_projects(path: Path) -> ProjectBatch:
 
 def from_dicts(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None) -> ProjectBatch:
     """A list of dicts (one per project)."""
+    return from_records(rows, units).batch
+
+
+def from_records(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None) -> Projects:
+    """A list of dicts (one per project), validated: the batch and the warnings."""
     records = [Record(dict(r), i + 1) for i, r in enumerate(rows)]
     table, _ = records_table(records, "<records>")
-    return validate_table(table, RowLocator("<records>", "project"), dict(units or {})).batch
+    return validate_table(table, RowLocator("<records>", "project"), dict(units or {}))
 
 
 def from_frame(data: Any, units: Mapping[str, str] | None = None, cap: int = CAP) -> Projects:

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compare.data.atomic import WriteError
-from compare.data.table_columns import STATE_NAMES, assumed_text, field_text, sensitive_text, state_codes
+from compare.data.table_columns import STATE_NAMES, assumed_column, sensitive_text, state_codes
 from compare.data.table_text import strings
 from compare.engine.evaluate import Outcomes
 from dsl.units import Dim
@@ -181,7 +181,7 @@ class TablePlan:
                 cols.append(self._beneficiary(out, c, rows, count))
         if any(self.results[k].assumed is not None for k in which):
             cols.append(Col(pa.nulls(count, pa.string()) if out.assumed is None
-                            else field_text(out.assumed, rows, count, assumed_text)))
+                            else assumed_column(out, rows, count)))
         if any(self.results[k].alternatives is not None for k in which):
             cols.append(Col(pa.nulls(count, pa.string()) if out.alternatives is None
                             else sensitive_text(out, rows, count)))

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from compare.data.table_text import concat_text, number_text, repeat_text, strings
 from compare.engine.assumed import default_text
 from compare.engine.evaluate import ABSENT, FIGURE, NOT_ELIGIBLE, PROMISED, STATES, ZERO, Outcomes
+from compare.engine.implied import NONE, RULES
 
 STATE_CODE = {s: np.int8(i) for i, s in enumerate(STATES)}
 STATE_NAMES = strings(list(STATES))
@@ -57,12 +58,46 @@ def field_text(masks: dict[str, np.ndarray], rows: Rows, count: int, render: Cal
     return strings(texts).take(pa.array(index.astype(np.int32)))
 
 
+def _input(field: str) -> str:
+    """`licensed=false`; a field a rule implied is named `FIELD@RULE` (with_rules):
+    `licensed=true (implied by started)`, `paid_in_ratio=paid_in_capital / registered_capital (implied)`."""
+    name, _, rule = field.partition("@")
+    if not rule:
+        return f"{name}={default_text(name)}"
+    r = RULES[int(rule)]
+    if r.compute is not None:  # a value computed per project: named by its rule
+        return f"{name}={r.by} (implied)"
+    return f"{name}={'true' if r.value else 'false'} (implied by {r.by})"
+
+
 def assumed_text(fields: list[str]) -> str:
-    return ";".join(f"{f}={default_text(f)}" for f in fields)
+    return ";".join(_input(f) for f in fields)
+
+
+def with_rules(out: Outcomes, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`masks` (field -> where it was assumed) with each field a rule implied somewhere split into
+    `FIELD` (the default) and `FIELD@RULE` (implied by RULE, an index into RULES)."""
+    split: dict[str, np.ndarray] = {}
+    for name, mask in masks.items():
+        entry = (out.implied or {}).get(name)
+        if entry is None:
+            split[name] = mask
+            continue
+        which = np.asarray(entry[0])
+        split[name] = np.asarray(mask) & (which == NONE)
+        for k in np.unique(which[which != NONE]).tolist():
+            split[f"{name}@{k}"] = np.asarray(mask) & (which == k)
+    return split
+
+
+def assumed_column(out: Outcomes, rows: Rows, count: int) -> pa.Array:
+    """The `assumed` column: per project, the fields an outcome read that the record did not give, with
+    the default they took or the rule that implied them (compare.engine.assumed.assumed_row)."""
+    return field_text(with_rules(out, out.assumed or {}), rows, count, assumed_text)
 
 
 def _reads(fields: list[str]) -> str:
-    return f" (which reads {', '.join(f'{f}={default_text(f)}' for f in fields)}, not given)" if fields else ""
+    return f" (which reads {', '.join(_input(f) for f in fields)}, not given)" if fields else ""
 
 
 def value_text(out: Outcomes, concept: str, rows: np.ndarray) -> pa.Array:
@@ -97,7 +132,8 @@ def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
                 continue
             at = where + (rows.start or 0)
             text = concat_text([repeat_text(f"; {concept}: {alt.reading}={alt.option} → ", where.size),
-                                value_text(alt.outcomes, concept, at), field_text(alt.assumed, at, where.size, _reads)])
+                                value_text(alt.outcomes, concept, at),
+                                field_text(with_rules(out, alt.assumed), at, where.size, _reads)])
             position = np.cumsum(here, dtype=np.int64) - 1
             pieces.append(text.take(pa.array(position, mask=~here)))
             hit |= here
@@ -106,4 +142,4 @@ def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
     return pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(concat_text(pieces), 2), pa.scalar(None, pa.string()))
 
 
-__all__ = ["STATE_CODE", "STATE_NAMES", "assumed_text", "field_text", "sensitive_text", "state_codes", "value_text"]
+__all__ = ["STATE_CODE", "STATE_NAMES", "assumed_column", "assumed_text", "with_rules", "field_text", "sensitive_text", "state_codes", "value_text"]

@@ -17,6 +17,7 @@ import numpy as np
 
 from compare.data.records import FieldError, InputError, Record
 from compare.engine.batch import CNY, USD, ProjectBatch
+from compare.engine.implied import imply
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
@@ -267,7 +268,8 @@ def columns(records: list[dict[str, Any]]) -> ProjectBatch:
     cols["paid_in_capital"] = np.where(given, cols["paid_in_capital"],
                                        [_default_paid_in(r) for r in records] if n else cols["paid_in_capital"])
     cols["paid_in_capital#cur"] = np.where(given, cols["paid_in_capital#cur"], cols["registered_capital#cur"])
-    return ProjectBatch([r["id"] for r in records], cols)
+    # where a field is not given, what the given ones imply (started ⇒ licensed …): compare.engine.implied
+    return ProjectBatch([r["id"] for r in records], imply(cols, n))
 
 
 def _default_paid_in(record: dict[str, Any]) -> float:

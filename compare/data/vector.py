@@ -21,6 +21,7 @@ from compare.data import cells
 from compare.data.headers import Column, columns, lookalikes
 from compare.data.records import FieldError, InputError
 from compare.engine.batch import ProjectBatch
+from compare.engine.implied import contradictions, imply
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
@@ -43,11 +44,13 @@ class Locator(Protocol):
 
 @dataclass
 class Projects:
-    """Validated projects: the batch, the carried columns (None when there are none) and warnings."""
+    """Validated projects: the batch, the carried columns (None when there are none) and warnings
+    (`lines`: the text of the lines they point at, for the caret)."""
 
     batch: ProjectBatch
     carry: pa.Table | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
+    lines: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,13 +120,39 @@ def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | No
     if not given.all():
         out["paid_in_capital"] = np.where(given, out["paid_in_capital"], _default_paid_in(out))
         out["paid_in_capital#cur"] = np.where(given, out["paid_in_capital#cur"], out["registered_capital#cur"])
+    out = imply(out, n)  # where a field is not given, what the given ones imply (started ⇒ licensed …)
     carried = [i for i, c in enumerate(cols) if c.field is None]
     carry = table.select(carried) if carried else None
     warnings = [Diagnostic("W800", f"column `{header}` is not a field of the project record; it is carried "
                            f"through to the output as it is", locator.span(-1, names.index(header)),
                            f"did you mean `{guess}`? rename the column if it should be read")
                 for header, guess in lookalikes(cols)]
-    return Projects(ProjectBatch(ids, out), carry, warnings)
+    warnings += _contradictions(out, n, locator, fields, ids_raw, cap)
+    return Projects(ProjectBatch(ids, out), carry, warnings, locator.lines())
+
+
+def _contradictions(out: dict[str, np.ndarray], n: int, locator: Locator, fields: dict[str, int],
+                    ids: pa.Array, cap: int) -> list[Diagnostic]:
+    """A warning at the row and field of each record that contradicts an implied input (its given
+    values are used as given), the first `cap` by row, then one counting the rest."""
+    found: list[tuple[int, int, Diagnostic]] = []
+    total = 0
+    for c in contradictions(out, n):
+        total += c.rows.size
+        for row in c.rows[:cap].tolist():
+            pid = ids[row].as_py()
+            shown = pid if pid not in (None, "") else "?"
+            who = f"row {row + 1} (project {shown})" if locator.numbered else f"{locator.noun} {shown}"
+            column = fields.get(c.field, -1)
+            found.append((row, column, Diagnostic(c.code, f"{who}: field `{c.field}`: {c.message}",
+                                                  locator.span(row, column), c.hint)))
+    found.sort(key=lambda t: (t[0], t[1]))
+    warnings = [d for _, _, d in found[:cap]]
+    if total > len(warnings):
+        warnings.append(Diagnostic(found[0][2].code, f"… and {total - len(warnings)} more contradictions of an implied "
+                                   "input (W802–W804); their given values are used", locator.span(-1, 0),
+                                   "see docs/data.md, \"Implied inputs\""))
+    return warnings
 
 
 def _ids(ids: pa.Array, cap: int) -> tuple[list[str], cells.Bad]:

@@ -3,7 +3,7 @@
 
 The JSON shape is a public interface: a list of
 `{"project": ID, "city": CITY, "outcomes": {CONCEPT: number | bool | [low, high]}, "states": {CONCEPT:
-STATE}, "beneficiaries": {CONCEPT: NAME}, "assumed": {FIELD: DEFAULT}, "sensitive": {CONCEPT: [{reading,
+STATE}, "beneficiaries": {CONCEPT: NAME}, "assumed": {FIELD: VALUE}, "implied": {FIELD: RULE}, "sensitive": {CONCEPT: [{reading,
 option, value, state}]}, "fx": RATE, "readings": {READING: OPTION}}` (docs/evaluation.md); an interval
 whose upper end is unbounded (a promise with no figure, "不少于") has `null` there.  `states` covers
 every concept of the run's policies: a concept this city's policy lacks is "absent".
@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-from compare.engine.assumed import assumed_row, default_text
+from compare.engine.assumed import assumed_row, default_text, implied_row, input_text
 from compare.engine.evaluate import ABSENT, NOT_ELIGIBLE, PROMISED, ZERO, Outcomes
 from compare.engine.sensitivity import sensitive_row
 from dsl.textsafe import display_width, json_safe, printable
@@ -61,6 +61,7 @@ def outcome_rows(results: list[Outcomes]) -> list[Row]:
                         "beneficiaries": {c: out.beneficiary(c, i) for c in out.concepts}}
             if out.assumed is not None:
                 row["assumed"] = assumed_row(out, i)
+                row["implied"] = implied_row(out, i)
             if out.alternatives is not None:
                 row["sensitive"] = {c: [{**alt, "value": _json_value(alt["value"])} for alt in alts]
                                     for c, alts in sensitive_row(out, i).items()}
@@ -110,12 +111,20 @@ def _state(r: Row, c: str) -> str:
 def _alternatives(alts: list[dict[str, Any]], show: Any) -> str:
     """`2分 under tier_edges=upper_closed`; with what the option reads that the record did not give."""
     return "; ".join(f"{show(a['value'], a['state'])} under {a['reading']}={a['option']}"
-                     + (f" (which reads {_assumed_text(a['assumed'])}, not given)" if a.get("assumed") else "")
+                     + (f" (which reads {_assumed_text(a['assumed'], a.get('implied'))}, not given)"
+                        if a.get("assumed") else "")
                      for a in alts)
 
 
-def _assumed_text(assumed: dict[str, Any]) -> str:
-    return ", ".join(f"`{k}` = {default_text(k)}" for k in assumed)
+def _assumed_text(assumed: dict[str, Any], implied: dict[str, str] | None = None) -> str:
+    """`licensed` = true (implied by started), `fdi_arrived` = 0."""
+    def one(k: str, v: Any) -> str:
+        if k not in (implied or {}):
+            return default_text(k)
+        shown = ("true" if v else "false") if isinstance(v, bool) else f"{v:.6g}"
+        return f"{shown} (implied by {(implied or {})[k]})"
+
+    return ", ".join(f"`{k}` = {one(k, v)}" for k, v in assumed.items())
 
 
 def _table_cell(r: Row, c: str) -> str:
@@ -139,7 +148,8 @@ def render_table(rows: list[Row], notes: list[str] | None = None) -> str:
             lines.append(printable(f"* {r['project']} {r['city']} {c}: {_alternatives(alts, cell)}"))
     for r in rows:
         if r.get("assumed"):
-            lines.append(printable(f"{r['project']} {r['city']}: assumed (not given): {_assumed_text(r['assumed'])}"))
+            lines.append(printable(f"{r['project']} {r['city']}: assumed (not given): "
+                                   f"{_assumed_text(r['assumed'], r.get('implied'))}"))
     lines += [printable(n) for n in notes or []]
     return "\n".join(lines) + "\n"
 
@@ -229,8 +239,8 @@ def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None =
             for name in assumed_row(r, i):
                 assumed.setdefault(name, []).append(r.city)
         if assumed:
-            parts = [f"`{k}` = {default_text(k)}" + ("" if len(v) == len(results) else f" ({', '.join(v)})")
-                     for k, v in sorted(assumed.items())]
+            parts = [f"`{k}` = {input_text(results[0].implied, k, i)}"
+                     + ("" if len(v) == len(results) else f" ({', '.join(v)})") for k, v in sorted(assumed.items())]
             out.append(printable("  assumed (not given): " + ", ".join(parts)))
         out.append("")
     out += [printable(n) for n in notes or []]

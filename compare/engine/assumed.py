@@ -12,6 +12,10 @@ reward), the clause's other fields do not count for that project.
 
 `paid_in_capital` not given is derived (registered capital × paid-in ratio), not defaulted: reading
 it flags `registered_capital` and `paid_in_ratio` where those were not given.
+
+A field the record did not give but its other fields imply (compare.engine.implied: `started` implies
+`licensed`) is listed with the implied value and the rule: "`licensed` = true (implied by started)";
+for settling a clause it counts as given.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
+from compare.engine.implied import NONE, TARGETS, implied_by
 from compare.engine.values import Arr, Env
 from dsl import ast as A
 from dsl.schema import FIELDS
@@ -100,8 +105,11 @@ def fields_read(cp: CompiledPolicy, readings: dict[str, str] | None = None) -> d
 
 
 def _given(batch: ProjectBatch, name: str) -> Arr:
-    """Given, or (paid_in_capital) derived from inputs all given."""
+    """Given, implied by given inputs, or (paid_in_capital) derived from inputs all given."""
     given = batch.given(name)
+    implied = batch.columns.get(f"{name}#implied")
+    if implied is not None:
+        given = given | (implied != NONE)
     if name in DERIVED:
         given = given | np.logical_and.reduce([batch.given(p) for p in DERIVED[name]])
     return given
@@ -172,8 +180,20 @@ def assumed_masks(cp: CompiledPolicy, env: Env) -> dict[str, Arr]:
     return {k: v for k, v in sorted(masks.items()) if v.any()}
 
 
+def implied_columns(batch: ProjectBatch) -> dict[str, tuple[Arr, Arr]]:
+    """Field -> (the rule that implied it per project, NONE where none did; the field's values), for the
+    fields some project has implied."""
+    found: dict[str, tuple[Arr, Arr]] = {}
+    for name in TARGETS:
+        which = batch.columns.get(f"{name}#implied")
+        if which is not None and bool((which != NONE).any()):
+            found[name] = (which, batch.columns[name])
+    return found
+
+
 def annotate_assumed(cp: CompiledPolicy, env: Env, out: Outcomes) -> Outcomes:
     out.assumed = assumed_masks(cp, env)
+    out.implied = implied_columns(env.batch)
     return out
 
 
@@ -204,18 +224,47 @@ def default_text(name: str) -> str:
     return '""' if v == "" else str(v)
 
 
+def _rule(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) -> int:
+    entry = (implied or {}).get(name)
+    return NONE if entry is None else int(entry[0][i])
+
+
+def input_value(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) -> Any:
+    """What project i took for a field it did not give: the implied value, else the default."""
+    if _rule(implied, name, i) == NONE:
+        return default_value(name)
+    v = (implied or {})[name][1][i]
+    return bool(v) if FIELDS[name].dim == Dim.BOOL else float(v)
+
+
+def input_text(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) -> str:
+    """`false`, or `true (implied by started)`: what project i took for a field it did not give."""
+    rule = _rule(implied, name, i)
+    if rule == NONE:
+        return default_text(name)
+    v = input_value(implied, name, i)
+    shown = ("true" if v else "false") if isinstance(v, bool) else f"{v:.6g}"
+    return f"{shown} (implied by {implied_by(rule)})"
+
+
 def assumed_row(out: Outcomes, i: int) -> dict[str, Any]:
-    """For project i: field -> the default it took, for every field an outcome read and the record did
-    not give (empty when the analysis was not run)."""
-    return {name: default_value(name) for name, mask in (out.assumed or {}).items() if bool(mask[i])}
+    """For project i: field -> the value it took (the default, or what other fields imply), for every
+    field an outcome read and the record did not give (empty when the analysis was not run)."""
+    return {name: input_value(out.implied, name, i) for name, mask in (out.assumed or {}).items() if bool(mask[i])}
+
+
+def implied_row(out: Outcomes, i: int) -> dict[str, str]:
+    """For project i: field -> the rule that implied it (`started`), for the assumed fields a rule implied."""
+    return {name: implied_by(_rule(out.implied, name, i)) for name, mask in (out.assumed or {}).items()
+            if bool(mask[i]) and _rule(out.implied, name, i) != NONE}
 
 
 def assumed_line(out: Outcomes, i: int) -> str | None:
     row = assumed_row(out, i)
     if not row:
         return None
-    return "assumed (not given): " + ", ".join(f"`{k}` = {default_text(k)}" for k in row)
+    return "assumed (not given): " + ", ".join(f"`{k}` = {input_text(out.implied, k, i)}" for k in row)
 
 
 __all__ = ["annotate_assumed", "assumed_line", "assumed_masks", "assumed_row", "default_text", "default_value",
-           "fields_read"]
+           "fields_read", "implied_columns", "implied_row", "input_text", "input_value"]

@@ -86,6 +86,8 @@ class Outcomes:
     fx: Any = None  # the USD→CNY rate of the run
     readings: dict[str, str] = field(default_factory=dict)
     assumed: dict[str, Arr] | None = None  # field -> where an outcome read it and the record did not give it
+    # field -> (the rule that implied it per project, compare.engine.implied.NONE where none did; its value)
+    implied: dict[str, tuple[Arr, Arr]] | None = None
     alternatives: list[Any] | None = None  # sensitivity.Alternative: outcomes under another reading option
 
     def merged(self, base: Outcomes, affected: set[str]) -> Outcomes:

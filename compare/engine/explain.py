@@ -20,6 +20,7 @@ from compare.engine.batch import USD, ProjectBatch
 from compare.engine.beneficiary import PLAIN, TAXONOMY, BeneficiaryRules
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.graph import names_in
+from compare.engine.implied import NONE, implied_by
 from compare.engine.values import Env
 from dsl import ast as A
 from dsl.schema import FIELDS, GRADES, REFERRALS
@@ -145,6 +146,13 @@ class Explanation:
         return "\n".join(out)
 
 
+def _input(batch: ProjectBatch, name: str) -> str:
+    """`licensed = true (implied by started)`: a clause's input as the project has it."""
+    which = batch.columns.get(f"{name}#implied")
+    rule = NONE if which is None else int(which[0])
+    return f"{name} = {_field_value(batch, name)}" + (f" (implied by {implied_by(rule)})" if rule != NONE else "")
+
+
 def _field_value(batch: ProjectBatch, name: str) -> str:
     cols = batch.columns
     if name.startswith("categories."):
@@ -253,7 +261,7 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
                 "clause", ident, c.label, c.concept.dotted if c.concept else None,
                 [(x.article, x.quote) for x in c.cites], fired, conds,
                 show(c.value) if c.value is not None else None, fmt_value(value, cc.dim), details,
-                [f"{name} = {_field_value(one, name)}" for name in inputs]))
+                [_input(one, name) for name in inputs]))
         else:
             sc = cp.splits[ident]
             s = sc.split

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from compare.engine.assumed import assumed_masks, default_value
+from compare.engine.assumed import assumed_masks, input_value
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
+from compare.engine.implied import NONE, implied_by
 from compare.engine.values import Arr, Env
 
 
@@ -88,13 +89,17 @@ def sensitive_row(out: Outcomes, i: int) -> dict[str, list[dict[str, Any]]]:
     (quality_score_table=linear reads `quality_score`): field -> the default it took."""
     found: dict[str, list[dict[str, Any]]] = {}
     for alt in out.alternatives or []:
-        extra = {f: default_value(f) for f, m in alt.assumed.items() if bool(m[i])}
+        extra = {f: input_value(out.implied, f, i) for f, m in alt.assumed.items() if bool(m[i])}
+        implied = {f: implied_by(int(out.implied[f][0][i])) for f in extra
+                   if out.implied and f in out.implied and int(out.implied[f][0][i]) != NONE}
         for concept, mask in alt.changed.items():
             if bool(mask[i]):
                 entry = {"reading": alt.reading, "option": alt.option,
                          "value": alt.outcomes.value(concept, i), "state": alt.outcomes.state(concept, i)}
                 if extra:
                     entry["assumed"] = extra
+                if implied:
+                    entry["implied"] = implied
                 found.setdefault(concept, []).append(entry)
     return dict(sorted(found.items()))
 

@@ -7,7 +7,10 @@ by the part's name: changing the grade mix leaves the registered capitals as the
 numbers between scenarios).  A sampled batch has exactly the columns, dtypes and `#given` columns of a
 batch read from a file: fields the spec does not mention take the schema's default, not given, as
 where a file lacks the column; `paid_in_capital` is derived (registered capital × paid-in ratio) as
-the reader derives it unless the spec samples it.
+the reader derives it unless the spec samples it; a field the spec does not sample takes what the
+sampled ones imply (compare.engine.implied: a sampled `started` implies `licensed` where the spec does
+not sample `licensed`), as the reader gives it.  Flags the spec samples are drawn independently, as
+given: a spec that samples both `started` and `licensed` may draw a started project without a licence.
 
 Money: each project's currency is drawn once from the currency mix and all its sampled money fields
 are in it; a median (or a table's amount) in the other currency is converted at the sampling rate
@@ -28,6 +31,7 @@ import numpy as np
 from compare.data import cells
 from compare.data.vector import _default_paid_in
 from compare.engine.batch import CNY, USD, ProjectBatch
+from compare.engine.implied import imply
 from compare.simulate.amounts import parse_amount, spec_frequencies, spec_keys, spec_number, spec_ratio, table_amounts
 from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
 from dsl.units import Dim
@@ -319,7 +323,7 @@ class Portfolio:
         if "paid_in_capital" not in self.money:  # derived, as the reader derives it
             out["paid_in_capital"] = _paid_in(out["registered_capital"], ratio)
             out["paid_in_capital#cur"] = out["registered_capital#cur"].copy()
-        return ProjectBatch(ids, out)
+        return ProjectBatch(ids, imply(out, n))  # what the sampled fields imply, as the reader does
 
     def stream(self, size: int, seed: int, chunk_size: int = 1_000_000) -> Iterator[ProjectBatch]:
         """`size` projects in chunks of at most `chunk_size`: chunk k is `sample(·, seed, k)`."""
