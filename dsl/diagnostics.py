@@ -93,6 +93,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E809": ("error", "unsafe YAML (tag or alias)"),
     "E810": ("error", "project file too large for its format"),
     "E811": ("error", "unit of a column does not fit its field"),
+    "E812": ("error", "project file is not UTF-8, UTF-16 or UTF-32 text"),
+    "E813": ("error", "project file cell too large"),
     # scenario files (what-if simulation)
     "E900": ("error", "scenario file cannot be read"),
     "E901": ("error", "scenario does not match the schema"),

@@ -48,7 +48,7 @@ def test_out_csv_long_is_one_row_per_project_and_city(tmp_path: Path) -> None:
 def test_unknown_output_format_is_refused_with_a_hint(tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     r = run(PROJECTS, "--out", str(out))
-    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr  # the command line is wrong: refused before any work
     assert "unknown output format `.txt`" in r.stderr and "\n  hint: name the file with one of" in r.stderr
     assert not out.exists()
 

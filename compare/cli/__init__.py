@@ -8,10 +8,20 @@ from __future__ import annotations
 
 
 def main() -> None:
+    """Run the command; whatever escapes it is one line and an exit code (compare.cli.guard)."""
     _escape_what_the_terminal_cannot_show()
-    from compare.cli.app import app  # heavy imports only once a command runs
+    from compare.cli import guard
 
-    app()
+    try:
+        from compare.cli.app import app  # heavy imports only once a command runs
+
+        app()
+    except SystemExit as e:  # every run ends here: typer exits with the command's code
+        if not guard.flush_stdout():
+            raise SystemExit(guard.EXIT_BROKEN_PIPE) from None
+        raise e from None
+    except (Exception, KeyboardInterrupt) as e:  # before a command runs: an import, the command line
+        raise SystemExit(guard.last_resort(e, None)) from None
 
 
 def _escape_what_the_terminal_cannot_show() -> None:

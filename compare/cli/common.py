@@ -1,7 +1,8 @@
 """What the commands share: the typer app, exit codes, paths, diagnostics, loading and run preparation.
 
 Exit codes: 0 fine (warnings allowed), 1 the policy has errors (or `fmt --check` found
-files to reformat), 2 the command line is wrong.  Stages are imported inside functions,
+files to reformat), 2 the command line is wrong; 70 an internal error or no memory, 130 interrupted,
+141 the output's reader stopped reading (compare.cli.guard).  Stages are imported inside functions,
 so that `policylab --help` starts fast.
 """
 
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from compare.cli.guard import GuardedGroup
+
 if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to start fast
     from compare.cli.progress import Steps
     from compare.data.vector import Projects
@@ -22,8 +25,14 @@ if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to star
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_USAGE = 0, 1, 2
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=GuardedGroup,
                   help="policylab: write cities' investment-promotion measures as code; check, evaluate, compare.")
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option(
+        "--debug", help="on an internal error, print the Python traceback (also POLICYLAB_DEBUG=1)")] = False) -> None:
+    """Options before the command (GuardedGroup reads --debug)."""
 
 
 # Where base policies (`extends`) and the taxonomy are looked for after the policy's own folder.

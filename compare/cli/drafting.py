@@ -219,11 +219,33 @@ class GraphFormat(StrEnum):
     svg = "svg"
 
 
+_GRAPH_SUFFIXES = {".dot": GraphFormat.dot, ".gv": GraphFormat.dot, ".json": GraphFormat.json, ".svg": GraphFormat.svg}
+
+
+def _graph_format(out: Path | None, format: GraphFormat | None) -> GraphFormat:
+    """As report's: --out's extension names the format, and --format must agree with it."""
+    if out is None:
+        return format or GraphFormat.dot
+    by_suffix = _GRAPH_SUFFIXES.get(out.suffix.lower())
+    problem = (f"cannot write {out}: `{out.suffix or '(no extension)'}` is not a format it writes; name the file "
+               f"with one of: {', '.join(_GRAPH_SUFFIXES)}" if by_suffix is None else
+               f"--format {format.value} but --out {out.name} names {by_suffix.value}"
+               if format is not None and format != by_suffix else None)
+    if problem is not None or by_suffix is None:
+        from dsl.textsafe import printable
+
+        typer.echo(printable(f"policylab graph: {problem}"), err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return by_suffix
+
+
 @app.command("graph")
 def graph_(
     policies: Annotated[list[str], typer.Argument(help=".policy files, policy ids or cities")],
-    format: Annotated[GraphFormat, typer.Option("--format", help="dot, json (node-link) or svg")] = GraphFormat.dot,
-    out: Annotated[Path | None, typer.Option("--out", help="write here (atomically) instead of to stdout")] = None,
+    format: Annotated[GraphFormat | None, typer.Option("--format", help="dot, json (node-link) or svg (default: "
+                                                       "from the --out suffix, else dot)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write here (atomically) instead of to stdout: .dot, .gv, "
+                                             ".json or .svg")] = None,
     search: SearchOption = None,
 ) -> None:
     """The policies' dependency graphs joined at the taxonomy's concept nodes (the SVG is drawn without
@@ -231,6 +253,7 @@ def graph_(
     from compare.cli.common import write_atomically
     from compare.diff.graph_export import policy_graph
 
+    format = _graph_format(out, format)
     g = policy_graph(checked(policies, search, "graph"))
     text = {GraphFormat.dot: g.to_dot, GraphFormat.json: g.to_json, GraphFormat.svg: g.to_svg}[format]()
     if out is None:

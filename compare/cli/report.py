@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -24,7 +24,23 @@ _SUFFIXES = {".md": ReportFormat.markdown, ".markdown": ReportFormat.markdown, "
              ".htm": ReportFormat.html, ".xlsx": ReportFormat.xlsx}
 
 
-def _usage(message: str) -> None:
+def _format_of(out: Path | None, format: ReportFormat | None) -> ReportFormat:
+    """The format: --out's extension says it (one that is not written is an error, not Markdown under
+    a .docx name); --format, if also given, must agree; without --out, --format or Markdown."""
+    from dsl.textsafe import printable
+
+    if out is None:
+        return format or ReportFormat.markdown
+    by_suffix = _SUFFIXES.get(out.suffix.lower())
+    if by_suffix is None:
+        _usage(printable(f"cannot write {out}: `{out.suffix or '(no extension)'}` is not a format it writes; name "
+                         f"the file with one of: {', '.join(_SUFFIXES)}"))
+    if format is not None and format != by_suffix:
+        _usage(printable(f"--format {format.value} but --out {out.name} names {by_suffix.value}"))
+    return by_suffix
+
+
+def _usage(message: str) -> NoReturn:
     typer.echo(f"policylab report: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
 
@@ -39,8 +55,8 @@ def report_(
     format: Annotated[ReportFormat | None, typer.Option("--format", help="markdown, html (one self-contained "
                                                         "page) or xlsx; default: from the --out suffix, else "
                                                         "markdown")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="write here (atomically); markdown and html go to "
-                                             "stdout without it")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write here (atomically): .md, .markdown, .html, .htm or "
+                                             ".xlsx; markdown and html go to stdout without it")] = None,
     fx: Annotated[str | None, typer.Option("--fx", help="USD→CNY rate for the common units (default: the latest "
                                            "policy year's average)")] = None,
     search: SearchOption = None,
@@ -53,7 +69,7 @@ def report_(
     from compare.site.report import UnknownConceptError, build_report, render
     from dsl.textsafe import printable
 
-    fmt = format or (_SUFFIXES.get(out.suffix.lower()) if out is not None else None) or ReportFormat.markdown
+    fmt = _format_of(out, format)
     if fmt == ReportFormat.xlsx and out is None:
         _usage("--format xlsx needs --out FILE")
     if fmt == ReportFormat.xlsx:

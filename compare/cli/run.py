@@ -72,6 +72,8 @@ def eval_(
     from compare.engine.runs import choose_rates, run_notes
 
     rate = parse_fx(fx)
+    if out is not None:
+        _check_out(out)
     with steps(quiet) as progress:
         compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
                                                reading, search, unit, sheet, progress, not no_cache)
@@ -109,6 +111,19 @@ def eval_(
         sys.stdout.write(render_table(rows, run_notes(compiled, rates, readings)))
     else:
         sys.stdout.write(render_json(rows))
+
+
+def _check_out(out: Path) -> None:
+    """An --out extension eval does not write is a command-line error before any work (exit 2)."""
+    from compare.data.table_files import FormatError, output_format
+    from dsl.textsafe import printable
+
+    try:
+        output_format(out)
+    except FormatError as e:
+        typer.echo(printable(f"policylab eval: {e.message}") + (f"\n  hint: {printable(e.hint)}" if e.hint else ""),
+                   err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _evaluate(compiled: list[CompiledPolicy], batch: ProjectBatch, rate: float | str | None,

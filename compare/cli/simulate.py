@@ -73,6 +73,18 @@ def _report(err: Exception, texts: dict[str, str]) -> None:
 SIMULATE_NEEDS = ("matplotlib", "pandas", "jsonschema")
 
 
+def _check_formats(formats: str) -> None:
+    """--formats names only what simulate writes (a `pdf` would silently be left out)."""
+    from compare.simulate.results import PLOT_FORMATS, TABLE_FORMATS
+    from dsl.textsafe import printable
+
+    known = (*TABLE_FORMATS, *PLOT_FORMATS)
+    unknown = [f.strip() for f in formats.split(",") if f.strip() and f.strip() not in known]
+    if unknown:
+        _usage(printable(f"--formats: {', '.join(f'`{f}`' for f in unknown)} is not a format simulate writes; "
+                         f"it writes {', '.join(known)}"))
+
+
 @app.command("simulate")
 def simulate_(
     scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
@@ -108,6 +120,7 @@ def simulate_(
     texts = {c.where.file: raw for _, c, raw in sets}
     if executor not in ("local", "dask"):
         _usage(f"--executor `{executor}`: local or dask")
+    _check_formats(formats)
     if out is not None:
         out_folder(out, COMMAND, force, [scenario])
     try:
@@ -218,6 +231,10 @@ def reform_(
         _usage("give --set PATH=VALUE and/or --transplant-from POLICY --concept KEY")
     if transplant_from is not None and not concept:
         _usage("--transplant-from needs --concept KEY")
+    if out.suffix != ".policy":
+        from dsl.textsafe import printable
+
+        _usage(printable(f"reform --out {out}: a revision is written as NAME.policy (NAME is its id)"))
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     name = out.stem

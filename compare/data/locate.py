@@ -10,6 +10,7 @@ Parquet or DataFrame row is named by its number; a spreadsheet cell by row and c
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ class CsvLocator:
     delimiter: str = ","
     noun: str = "row"
     numbered: bool = False
+    encoding: str = "utf-8-sig"  # or UTF-16, UTF-32 with a byte-order mark (compare.data.encoding)
     _text: list[str] | None = None  # the file's lines
     _starts: list[int] = field(default_factory=list)  # line of the header, then of each row scanned
     _shown: dict[int, str] = field(default_factory=dict)
@@ -72,7 +74,7 @@ class CsvLocator:
             from compare.data.tables import open_project_text
 
             try:  # the file the reader accepted, by the same rule (dsl.files)
-                with open_project_text(Path(self.path)) as f:
+                with open_project_text(Path(self.path), encoding=self.encoding) as f:
                     self._text = f.read().split("\n")
             except (OSError, InputError):
                 self._text = []
@@ -155,3 +157,38 @@ class RecordLocator:
 
     def lines(self) -> dict[int, str]:
         return dict(self._shown)
+
+
+def oversized_cell(path: str, encoding: str, delimiter: str, cap: int) -> tuple[int, int, int] | None:
+    """The first cell of a CSV file larger than `cap` bytes (UTF-8): the line and column where it starts
+    and its index in the row.  Read in chunks, never a whole cell or line at once (a quote left open
+    runs to the end of the file)."""
+    special = re.compile('["\\n' + re.escape(delimiter) + "]")
+    line, col, start, index, size, quoted = 1, 1, (1, 1), 0, 0, False
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        while chunk := f.read(1 << 20):
+            pos = 0
+            for m in special.finditer(chunk):
+                piece = chunk[pos: m.start()]
+                size += len(piece.encode("utf-8", "surrogatepass"))
+                if size > cap:
+                    return (*start, index)
+                col, pos = col + len(piece) + 1, m.end()
+                ch = m.group()
+                if ch == '"':
+                    quoted, size = not quoted, size + 1
+                elif ch == "\n":
+                    line, col = line + 1, 1
+                    if quoted:
+                        size += 1
+                    else:
+                        index, size, start = 0, 0, (line, 1)
+                elif quoted:
+                    size += 1
+                else:
+                    index, size, start = index + 1, 0, (line, col)
+            size += len(chunk[pos:].encode("utf-8", "surrogatepass"))
+            col += len(chunk) - pos
+            if size > cap:
+                return (*start, index)
+    return None

@@ -19,9 +19,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from compare.data.encoding import UTF8, bad_text, sniff
 from compare.data.locate import RowLocator
 from compare.data.records import InputError, Record, refused
-from compare.data.tables import read_csv, read_jsonl, read_parquet, records_table
+from compare.data.tables import CELL_HINT, MAX_CELL_BYTES, read_csv, read_jsonl, read_parquet, records_table
 from compare.data.vector import CAP, Locator, Projects, validate_table
 from compare.engine.batch import ProjectBatch
 from dsl.ast import Span
@@ -37,18 +38,20 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]
     p = str(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
+        excel = "; Excel's Unicode Text (.txt) is tab-separated: name it .tsv" if suffix == ".txt" else ""
         raise InputError([Diagnostic("E800", f"unknown project file type `{path.suffix}`", Span(p, 1, 1, 1, 1),
-                                     "project files are " + ", ".join(FORMATS))])
+                                     "project files are " + ", ".join(FORMATS) + excel)])
     try:  # a regular file of bounded size: never a FIFO, a device or /proc (dsl.files)
         check_path(path, PROJECTS)
     except FileRefusedError as e:
         raise refused(e) from None
     if sheet is not None and suffix != ".xlsx":
         raise InputError([Diagnostic("E800", "--sheet applies to .xlsx files only", Span(p, 1, 1, 1, 1), None)])
+    codec = UTF8 if suffix in (".parquet", ".xlsx") else sniff(path)
     if suffix in (".csv", ".tsv"):
-        return read_csv(path, "\t" if suffix == ".tsv" else ",")
+        return read_csv(path, "\t" if suffix == ".tsv" else ",", codec)
     if suffix == ".jsonl":
-        return read_jsonl(path)
+        return read_jsonl(path, codec)
     if suffix == ".parquet":
         return read_parquet(path)
     if suffix == ".xlsx":
@@ -59,13 +62,13 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]
         return table, SheetLocator(p, rows, rows[0] - 1 if rows else 1)
     from compare.data.document import json_records, yaml_records
 
-    text = _text(path, "json" if suffix == ".json" else "yaml")
+    text = _text(path, "json" if suffix == ".json" else "yaml", codec)
 
     records = json_records(text, p) if suffix == ".json" else yaml_records(text, p)
     return records_table(records, p, text)
 
 
-def _text(path: Path, kind: str) -> str:
+def _text(path: Path, kind: str, codec: str = UTF8) -> str:
     from compare.data.document import MAX_DOCUMENT_BYTES, TOO_LARGE_HINT, check_size
 
     p = str(path)
@@ -75,12 +78,10 @@ def _text(path: Path, kind: str) -> str:
         if e.code == TOO_LARGE:
             check_size(path.stat().st_size, kind, p)  # E810 as a document's size is reported
         raise refused(e) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError([Diagnostic("E800", f"invalid UTF-8 byte 0x{data[e.start]:02x}",
-                                     Span(p, line, 1, line, 2), "save the file as UTF-8")]) from None
+    problem = bad_text(data, p, codec)  # E812 at the first bytes that are not text in its encoding
+    if problem is not None:
+        raise problem
+    return data.decode(codec)
 
 
 def read_projects(path: Path, units: Mapping[str, str] | None = None, sheet: str | None = None,
@@ -89,10 +90,36 @@ def read_projects(path: Path, units: Mapping[str, str] | None = None, sheet: str
     `units`: field -> unit for columns whose header declares none (`--unit registered_capital=万美元`)."""
     table, locator = read_table(path, sheet)
     try:
+        check_cell_sizes(table, locator)
         return validate_table(table, locator, dict(units or {}), cap)
     finally:
         del table
         pa.default_memory_pool().release_unused()  # the raw cells' pages: 0.3 GB of 10⁶ rows, back to the system
+
+
+def check_cell_sizes(table: pa.Table, locator: Locator, cap: int = MAX_CELL_BYTES) -> None:
+    """E813 at the first row with a text cell larger than `cap` bytes, naming its field (the line is not
+    shown: it is too long to print)."""
+    import pyarrow.compute as pc
+
+    worst: tuple[int, int, int] | None = None  # row, column, size
+    for i, col in enumerate(table.columns):
+        if not any(check(col.type) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                                 pa.types.is_large_binary)):
+            continue
+        lengths = pc.binary_length(col)
+        if (pc.max(lengths).as_py() or 0) <= cap:
+            continue
+        row = pc.indices_nonzero(pc.greater(lengths, cap).combine_chunks())[0].as_py()
+        if worst is None or row < worst[0]:
+            worst = (row, i, lengths[row].as_py())
+    if worst is None:
+        return
+    row, i, size = worst
+    name = table.column_names[i]
+    raise InputError([Diagnostic("E813", f"{locator.noun} {row + 1}: field `{name}`: the cell is "
+                                 f"{size / 2**20:.1f} MB, more than the {cap / 2**20:.0f} MB a cell holds",
+                                 locator.span(row, i), CELL_HINT)])
 
 
 def load_projects(path: Path) -> ProjectBatch:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +18,20 @@ from typing import Any, BinaryIO, TextIO
 
 import pyarrow as pa
 
-from compare.data.locate import CsvLocator, RecordLocator, RowLocator
+from compare.data.encoding import UTF8, check_decodes
+from compare.data.locate import CsvLocator, RecordLocator, RowLocator, oversized_cell
 from compare.data.records import TEXT_FIELDS, InputError, Record, refused
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 from dsl.files import PROJECTS, FileRefusedError, open_checked
+
+# The largest cell read, in UTF-8 bytes: a project's cells are short (an amount, a company name, a
+# note); a longer one is a quote left open or not a project file, and is refused (E813) before it is
+# used.  pyarrow reads CSV in blocks of BLOCK bytes; a row longer than a block is found by a scan.
+MAX_CELL_BYTES = 1 << 20
+BLOCK = 1 << 24
+CELL_HINT = ("a project's cells are short (an amount, a company name, a note): is a quote left open? "
+             "keep long texts outside the project file")
 
 
 def _problem(path: str, message: str, hint: str | None, line: int = 1, code: str = "E800") -> InputError:
@@ -30,24 +40,30 @@ def _problem(path: str, message: str, hint: str | None, line: int = 1, code: str
 
 def open_project(path: Path) -> BinaryIO:
     """The project file opened by the file rule (dsl.files: a regular file, never a FIFO, a device or
-    /proc), for a reader to stream; E800/E810 when refused.  Every read of a project file opens it so."""
+    /proc), for a reader to stream; E800/E810 when refused.  Every read of a project file opens it so
+    (any name the file system allows, bytes that are no UTF-8 included)."""
     try:
         return open_checked(path, PROJECTS)
     except FileRefusedError as e:
         raise refused(e) from None
 
 
-def open_project_text(path: Path, errors: str = "replace", newline: str | None = "") -> TextIO:
-    return io.TextIOWrapper(open_project(path), encoding="utf-8-sig", errors=errors, newline=newline)
+def open_project_text(path: Path, errors: str = "replace", newline: str | None = "",
+                      encoding: str = UTF8) -> TextIO:
+    return io.TextIOWrapper(open_project(path), encoding=encoding, errors=errors, newline=newline)
 
 
-def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
-    """A CSV (or, with delimiter `\\t`, TSV) file; every row of the wrong length is an E807 at its line."""
+def read_csv(path: Path, delimiter: str = ",", codec: str = UTF8) -> tuple[pa.Table, CsvLocator]:
+    """A CSV (or, with delimiter `\\t`, TSV) file in `codec` (compare.data.encoding); every row of the
+    wrong length is an E807 at its line."""
     import pyarrow.csv as pcsv
 
     p = str(path)
-    locator = CsvLocator(p, delimiter)
-    header = _header(path, delimiter)
+    header = _header(path, delimiter, codec)
+    if delimiter == "," and len(header) == 1 and "\t" in header[0]:
+        delimiter = "\t"  # tab-separated, whatever the file is called (Excel's Unicode Text, renamed)
+        header = _header(path, delimiter, codec)
+    locator = CsvLocator(p, delimiter, encoding=codec)
     if not header:  # an empty file, or blank lines only: no projects (the caller warns)
         return pa.table({"id": pa.array([], pa.string())}), locator
     text_columns = {h: pa.string() for h in header if h.split("[")[0].strip() in TEXT_FIELDS}
@@ -64,19 +80,30 @@ def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
     # quoted cells may hold line breaks (a few % slower than without)
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
     try:
-        with open_project(path) as f:
-            table = pcsv.read_csv(f, read_options=pcsv.ReadOptions(block_size=1 << 24), parse_options=parse,
-                                  convert_options=convert)
+        read = pcsv.ReadOptions(block_size=BLOCK, encoding="utf8" if codec == UTF8 else codec)
+        with open_project(path) as source:
+            table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as e:
+        check_decodes(path, codec)  # blamed at the line of the first bad byte, not pyarrow's block
+        if "straddl" in str(e):
+            raise _oversized(path, codec, delimiter, header) from None
         raise _csv_error(p, str(e), locator) from None
     except (OSError, UnicodeDecodeError) as e:
+        check_decodes(path, codec)
         raise _problem(p, f"cannot read the project file: {e}", "save the file as UTF-8 text") from None
+    if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
+        check_decodes(path, codec)  # pyarrow reads a column with bytes that are not UTF-8 as binary
+    try:
+        table.column_names  # noqa: B018 - names that are not UTF-8 fail here
+    except UnicodeDecodeError:
+        check_decodes(path, codec)
+        raise
     if _any_line_break(table):  # a cell spans lines, or a quote left open ran on: read it strictly
-        _check_quotes(path, delimiter)
+        _check_quotes(path, delimiter, codec)
     if invalid:
         diags = []
         for number, text, actual, expected in invalid[:20]:
-            line = _find_line(path, text) if number is None else number
+            line = _find_line(path, text, codec) if number is None else number
             diags.append(Diagnostic("E807", f"row has {actual} cells but the header has {expected}",
                                     Span(p, line, 1, line, 2), "every row has one cell per column; quote cells "
                                     "that contain the delimiter"))
@@ -85,10 +112,22 @@ def read_csv(path: Path, delimiter: str = ",") -> tuple[pa.Table, CsvLocator]:
     return table.rename_columns(names), locator
 
 
-def _header(path: Path, delimiter: str) -> list[str]:
+def _oversized(path: Path, codec: str, delimiter: str, header: list[str]) -> InputError:
+    """E813 at the first cell larger than MAX_CELL_BYTES, found by reading the file in chunks."""
+    found = oversized_cell(str(path), codec, delimiter, MAX_CELL_BYTES)
+    if found is None:
+        return _problem(str(path), f"a row is larger than {BLOCK / 2**20:g} MB", CELL_HINT, code="E813")
+    line, col, field = found
+    name = f"field `{header[field]}`" if field < len(header) else f"cell {field + 1} (beyond the header's {len(header)})"
+    return InputError([Diagnostic("E813", f"row at line {line}: {name}: the cell is larger than "
+                                  f"{MAX_CELL_BYTES >> 20} MB, the most a cell holds", Span(str(path), line, col, line,
+                                                                                           col + 1), CELL_HINT)])
+
+
+def _header(path: Path, delimiter: str, codec: str = UTF8) -> list[str]:
     import csv
 
-    with open_project_text(path) as f:
+    with open_project_text(path, encoding=codec) as f:
         for row in csv.reader(f, delimiter=delimiter):
             if any(c.strip() for c in row):
                 return [c.strip() for c in row]
@@ -102,10 +141,10 @@ def _any_line_break(table: pa.Table) -> bool:
                if pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
 
 
-def _check_quotes(path: Path, delimiter: str) -> None:
+def _check_quotes(path: Path, delimiter: str, codec: str = UTF8) -> None:
     import csv
 
-    with open_project_text(path) as f:
+    with open_project_text(path, encoding=codec) as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
         start = 1
         try:
@@ -116,8 +155,8 @@ def _check_quotes(path: Path, delimiter: str) -> None:
                            "close every quote", start, "E807") from None
 
 
-def _find_line(path: Path, text: str) -> int:
-    with open_project_text(path, newline=None) as f:
+def _find_line(path: Path, text: str, codec: str = UTF8) -> int:
+    with open_project_text(path, newline=None, encoding=codec) as f:
         for n, line in enumerate(f, 1):
             if line.rstrip("\r\n") == text:
                 return n
@@ -131,42 +170,58 @@ def _csv_error(path: str, message: str, locator: CsvLocator) -> InputError:
                     "quote fields that contain commas or line breaks; close every quote", code="E807")
 
 
-def read_jsonl(path: Path) -> tuple[pa.Table, RowLocator | RecordLocator]:
+def read_jsonl(path: Path, codec: str = UTF8) -> tuple[pa.Table, RowLocator | RecordLocator]:
     """JSON Lines: one object per line.  A column whose type changes between lines (a number here, a
-    text there) is read line by line instead, as JSON lists are."""
+    text there) is read line by line instead, as JSON lists are; so is a file in UTF-16 or UTF-32."""
     import pyarrow.json as pjson
 
     p = str(path)
-    try:
-        schema = pa.schema([(h, pa.string()) for h in sorted(TEXT_FIELDS)])
-        with open_project(path) as f:
-            table = pjson.read_json(f, parse_options=pjson.ParseOptions(explicit_schema=schema,
-                                                                           unexpected_field_behavior="infer"))
-        return table, RowLocator(p)
-    except pa.ArrowInvalid:
-        pass  # mixed types or a malformed line: read it line by line for exact messages
-    records = _jsonl_records(path)
+    if codec == UTF8:
+        try:
+            schema = pa.schema([(h, pa.string()) for h in sorted(TEXT_FIELDS)])
+            with open_project(path) as source:
+                table = pjson.read_json(source, read_options=pjson.ReadOptions(block_size=BLOCK),
+                                        parse_options=pjson.ParseOptions(explicit_schema=schema,
+                                                                         unexpected_field_behavior="infer"))
+            table.validate(full=True)  # pyarrow keeps bytes that are not UTF-8 in text columns
+            return table, RowLocator(p)
+        except pa.ArrowInvalid:
+            pass  # mixed types, a malformed or very long line, bad bytes: read it line by line for exact messages
+    records = _jsonl_records(path, codec)
     return records_table(records, p)
 
 
-def _jsonl_records(path: Path) -> list[Record]:
+def _jsonl_records(path: Path, codec: str = UTF8) -> list[Record]:
     p = str(path)
     records = []
-    with open_project_text(path, errors="strict", newline=None) as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line, object_pairs_hook=_no_duplicates)
-            except json.JSONDecodeError as e:
-                raise _problem(p, f"line {n} is not valid JSON: {e.msg}", "one JSON object per line",
-                               n) from None
-            except _DuplicateKeyError as e:
-                raise _problem(p, f"key `{e.args[0]}` is given twice", "give each field once", n, "E808") from None
-            if not isinstance(value, dict):
-                raise _problem(p, "each line holds one JSON object", '{"id": "p1", "foreign": true}', n)
-            records.append(Record(value, n, {k: n for k in value}))
+    try:
+        with open_project_text(path, errors="strict", newline=None, encoding=codec) as f:
+            n = 0
+            while line := f.readline(BLOCK):
+                n += 1
+                if len(line) == BLOCK and not line.endswith("\n"):
+                    field = re.findall(r'"([^"\\]{1,200})"\s*:', line)
+                    raise _problem(p, f"line {n}" + (f", field `{field[-1]}`" if field else "") + ": more than "
+                                   f"{BLOCK / 2**20:g} MB on one line", CELL_HINT, n, "E813")
+                if not line.strip():
+                    continue
+                records.append(_jsonl_record(line, n, p))
+    except UnicodeDecodeError:
+        check_decodes(path, codec)
+        raise
     return records
+
+
+def _jsonl_record(line: str, n: int, p: str) -> Record:
+    try:
+        value = json.loads(line, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as e:
+        raise _problem(p, f"line {n} is not valid JSON: {e.msg}", "one JSON object per line", n) from None
+    except _DuplicateKeyError as e:
+        raise _problem(p, f"key `{e.args[0]}` is given twice", "give each field once", n, "E808") from None
+    if not isinstance(value, dict):
+        raise _problem(p, "each line holds one JSON object", '{"id": "p1", "foreign": true}', n)
+    return Record(value, n, {k: n for k in value})
 
 
 class _DuplicateKeyError(ValueError):
@@ -186,8 +241,8 @@ def read_parquet(path: Path) -> tuple[pa.Table, RowLocator]:
     import pyarrow.parquet as pq
 
     try:
-        with open_project(path) as f:
-            return pq.read_table(f), RowLocator(str(path))
+        with open_project(path) as source:
+            return pq.read_table(source), RowLocator(str(path))
     except (pa.ArrowInvalid, OSError) as e:
         raise _problem(str(path), f"cannot read the Parquet file: {e}", "is it a Parquet file?") from None
 

@@ -12,6 +12,11 @@ kinds (numbers and text) is a string column, its numbers written as Excel shows 
 The column letter of each header (for carets: "row 7, column C") is in the Table's field metadata,
 `{b"column": b"C"}`; `column_letters(table)` gives {header: letter}.
 
+A workbook is a zip whose parts are inflated as they are read: one that would unpack beyond
+MAX_PART_BYTES a part or MAX_UNPACKED_BYTES in all, or a part that inflates more than MAX_RATIO times
+(a zip bomb: Excel's parts inflate about 10 times), is refused (E810) from the sizes the zip declares
+(which zipfile holds it to), before openpyxl reads a byte.
+
 Problems are InputError: E800 for a file that is not an .xlsx workbook, a sheet that does not exist
 (the message lists the sheets), a column with values but no header, or a formula without a saved
 value (a workbook written by a library and never opened in Excel: its cells would read as empty);
@@ -42,6 +47,13 @@ FORMULA_HINT = ("the file was saved without computed values: open it in Excel (o
                 "or paste the column as values")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
+# A sheet of Excel's 1,048,576 rows of about 16 short columns unpacks to some 500 MB of XML.
+MAX_PART_BYTES = 512 * 2**20
+MAX_UNPACKED_BYTES = 2**30
+MAX_RATIO = 100  # for parts above RATIO_FLOOR; small parts of repeated markup may inflate more
+RATIO_FLOOR = 2**20
+BOMB_HINT = "this is not a workbook Excel writes (a zip bomb?); save the projects as CSV, or as a new workbook"
+
 
 def column_letter(index: int) -> str:
     """1 -> A, 27 -> AA."""
@@ -69,6 +81,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> tuple[pa.Table, list[int]
     except ImportError:
         raise _error(path, "reading .xlsx files needs openpyxl, which is not installed",
                      "pip install 'policylab[data]'") from None
+    check_unpacked_size(path)
     try:
         with open_project(path) as fh, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions and odd dates it skips
@@ -87,6 +100,28 @@ def read_xlsx(path: Path, sheet: str | None = None) -> tuple[pa.Table, list[int]
     except Exception as e:  # zipfile, XML and openpyxl errors: not a workbook
         raise _error(path, f"not an Excel workbook (.xlsx): {type(e).__name__}: {e}", NOT_XLSX_HINT) from None
     return _table(path, rows)
+
+
+def check_unpacked_size(path: Path) -> None:
+    """E810 for a workbook whose parts would unpack too large, or inflate as no spreadsheet does."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: openpyxl's error says it is not a workbook
+    mb = lambda n: f"{n / 2**20:,.0f} MB"  # noqa: E731
+    for part in parts:
+        if part.file_size > MAX_PART_BYTES:
+            raise _error(path, f"the workbook's part `{part.filename}` unpacks to {mb(part.file_size)}; a part is "
+                         f"read up to {mb(MAX_PART_BYTES)}", BOMB_HINT, code="E810")
+        if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise _error(path, f"the workbook's part `{part.filename}` inflates {part.file_size // max(part.compress_size, 1):,} "
+                         f"times ({mb(part.compress_size)} to {mb(part.file_size)}); a spreadsheet's inflate about 10 "
+                         f"times, and at most {MAX_RATIO} are read", BOMB_HINT, code="E810")
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise _error(path, f"the workbook unpacks to {mb(total)}; a workbook is read up to {mb(MAX_UNPACKED_BYTES)}",
+                     BOMB_HINT, code="E810")
 
 
 def _sheet(wb: Any, name: str | None, path: Path) -> Any:

@@ -195,7 +195,7 @@ def render_markdown(report: Report) -> str:
                      [[md(d.city_label), md(d.policy), md(d.title), md(d.docno), md(d.issuer), md(d.date),
                        md(d.status)] for d in report.documents])
     out += [f"Money in common units is in CNY at {md(report.rate_note)}; ratios are in %, durations of a concept "
-            "measured in days in days (1个月 = 30天). States: " + "; ".join(md(state_text(s)) for s in STATES) + ".", "",
+            "measured in days (1个月 = 30天). States: " + "; ".join(md(state_text(s)) for s in STATES) + ".", "",
             "## Concepts", ""]
     for row in report.rows:
         out += _md_concept(report, row)
