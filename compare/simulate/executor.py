@@ -93,11 +93,16 @@ def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Call
             results[futures[f]] = f.result()
             if done is not None:
                 done(futures[f])
-    except BaseException:
-        # Ctrl-C, SIGTERM, a failed block: no other block starts, and the few running finish (a block is small).
-        # Killing them instead could hang the pool: one killed while sending its result leaves half a message
-        # that the pool's reader waits on for ever.
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException as e:
+        # No other block starts.  A failed block: the few running finish (a block is small).  Ctrl-C or
+        # SIGTERM: the user wants the run to end now, so the workers end now too (a terminal's Ctrl-C has
+        # already reached them: they exit silently), rather than finishing a long block.
+        interrupted = not isinstance(e, Exception)
+        if interrupted:
+            for worker in list(getattr(pool, "_processes", {}).values()):
+                if worker.is_alive():
+                    worker.terminate()
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     return results
@@ -105,8 +110,8 @@ def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Call
 
 def _die_with_parent(parent: int) -> None:
     """A worker's first step: it dies with the process that forked it (SIGKILL included, which leaves the
-    parent no chance to stop it), and leaves Ctrl-C and SIGTERM to the parent, which stops its workers."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent no chance to stop it); Ctrl-C ends it at once and silently (the parent says "interrupted" once)."""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))  # silently: the parent says "interrupted" once
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     try:  # Linux: the kernel sends SIGKILL when the parent dies

@@ -18,6 +18,7 @@ schema holding a value and how it is checked (compare.simulate.named).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ class _Checker:
         if not isinstance(value, str):
             return False
         path = self.sc.folder / value
-        if path.is_file():
+        if path.is_file() or os.path.lexists(path):  # something that is no regular file: its reader refuses it
             return True
         siblings = [str(Path(value).parent / p.name) if Path(value).parent != Path(".") else p.name
                     for p in path.parent.glob("*") if p.is_file()] if path.parent.is_dir() else []

@@ -9,6 +9,7 @@ scenario key that caused it (ScenarioError), never a traceback.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -104,7 +105,7 @@ def reforms_of(sc: Scenario, texts: dict[str, str] | None = None) -> list[Reform
     out = []
     for k, r in enumerate(sc.data.get("reforms", [])):
         changes: list[Change] = []
-        if "overrides" in r and (sc.folder / r["overrides"]).is_file():
+        if "overrides" in r and os.path.lexists(sc.folder / r["overrides"]):  # read by the file rule
             changes += _overrides(sc, k, sc.folder / r["overrides"], texts if texts is not None else {})
         changes += [Change(str(key), value, sc.where("reforms", k, "set", key)) for key, value in r.get("set", {}).items()]
         t = r.get("transplant")
