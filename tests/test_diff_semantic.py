@@ -18,7 +18,7 @@ import subprocess
 import sys
 from dataclasses import fields as _fields
 from dataclasses import is_dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 from random import Random
@@ -162,7 +162,15 @@ def test_rate_changed_gain_is_exact_to_the_fen(tmp_path: Path) -> None:
     d, _, _ = diff(WUXI, new, concepts=["reward.intermediary"])
     gain = d.of("reward.intermediary").max_gain
     assert gain is not None and gain.exact and gain.amount == 333_333.34
-    assert gain.witness is not None and gain.witness.new == 2_000_000.0 and gain.witness.old == 1_666_666.66
+    # More than one project gains that much (x = 333,333,332.50元 gives 2,000,000 - 1,666,666.66; x =
+    # 333,333,330.99元 gives 1,999,999.99 - 1,666,666.65): the witness is worked out again from its own figure.
+    assert gain.witness is not None
+    x = Decimal(gain.witness.project["paid_in_capital"].removesuffix("元"))
+    fen = Decimal("0.01")
+    new_value = min((x * Decimal("0.006")).quantize(fen, ROUND_HALF_UP), Decimal(2_000_000))
+    old_value = min((x * Decimal("0.005")).quantize(fen, ROUND_HALF_UP), Decimal(2_000_000))
+    assert (Decimal(str(gain.witness.new)), Decimal(str(gain.witness.old))) == (new_value, old_value)
+    assert new_value - old_value == Decimal("333333.34")
 
 
 def test_condition_dropped(tmp_path: Path) -> None:
