@@ -159,13 +159,14 @@ def test_rate_changed_gain_is_exact_to_the_fen(tmp_path: Path) -> None:
     so the gain is 2,000,000 - 1,666,666.66 = 333,333.34元 (not the unrounded 333,333.33…)."""
     new = edited(tmp_path, "wuxi_2023", [("value 5‰ of cny(paid_in_capital)", "value 6‰ of cny(paid_in_capital)")],
                  {"intermediary_referral_reward": ("(6)", "按项目实缴资金给予引荐中介机构6‰、最高200万元奖励")})
-    d, _, _ = diff(WUXI, new, concepts=["reward.intermediary"])
+    d, _, _ = diff(WUXI, new, concepts=["reward.intermediary"], fx=7.0)  # a USD witness converts exactly
     gain = d.of("reward.intermediary").max_gain
     assert gain is not None and gain.exact and gain.amount == 333_333.34
     # More than one project gains that much (x = 333,333,332.50元 gives 2,000,000 - 1,666,666.66; x =
     # 333,333,330.99元 gives 1,999,999.99 - 1,666,666.65): the witness is worked out again from its own figure.
     assert gain.witness is not None
-    x = Decimal(gain.witness.project["paid_in_capital"].removesuffix("元"))
+    paid_in = gain.witness.project["paid_in_capital"]
+    x = Decimal(paid_in.removesuffix("美元")) * 7 if paid_in.endswith("美元") else Decimal(paid_in.removesuffix("元"))
     fen = Decimal("0.01")
     new_value = min((x * Decimal("0.006")).quantize(fen, ROUND_HALF_UP), Decimal(2_000_000))
     old_value = min((x * Decimal("0.005")).quantize(fen, ROUND_HALF_UP), Decimal(2_000_000))
