@@ -22,7 +22,7 @@ from compare.engine.evaluate import CompiledPolicy
 from compare.engine.graph import names_in
 from compare.engine.values import Env
 from dsl import ast as A
-from dsl.schema import FIELDS, GRADES, REFERRALS
+from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
 from dsl.textsafe import printable
 from dsl.units import Dim
 from dsl.walk import walk
@@ -163,6 +163,8 @@ def _field_value(batch: ProjectBatch, name: str) -> str:
         return GRADES[g] if g >= 0 else "none"
     if f.dim == Dim.RATIO:
         return fmt_number(float(cols[name][0]), Dim.RATIO)
+    if name in TEXT_FIELDS:  # quoted as the condition writes it: an empty text stays visible
+        return f'"{cols[name][0]}"'
     v = cols[name][0]
     if f.dim == Dim.BOOL:
         return str(bool(v)).lower()
