@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,12 @@ def fmt_money(x: float, unit: str) -> str:
         return ("-" if x < 0 else "") + "∞"
     d = Decimal(repr(float(x)))
     sign = "-" if d < 0 else ""
-    fen = int((abs(d) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    with localcontext() as ctx:  # every digit of the largest double (10^308 元): the default 28 raised InvalidOperation
+        ctx.prec = 400
+        return _money_text(sign, int((abs(d) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)), unit)
+
+
+def _money_text(sign: str, fen: int, unit: str) -> str:
     if fen == 0:
         return f"0{unit}"
     if fen % 100:  # fen: the exact figure
