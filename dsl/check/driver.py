@@ -101,6 +101,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.check_reading(r)
         for c in self.p.clauses.values():
             self.check_clause(c)
+        self.check_concept_units()
         for s in self.p.splits.values():
             self.check_split(s)
         for prm in self.p.params.values():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dsl import ast as A
-from dsl.check.base import CONCEPT_UNITS, UNKNOWN, CheckerBase
+from dsl.check.base import CONCEPT_UNITS, UNKNOWN, CheckerBase, span_of
 from dsl.diagnostics import did_you_mean
 from dsl.model import Ty
 from dsl.schema import CATEGORIES, FIELDS
@@ -84,6 +84,29 @@ class NameChecks(CheckerBase):
             self.err("E304", f"`{key}` is measured in {c.unit}, but the value is {self._words(ty)}", span,
                      "check the unit of the figures against the concept in the taxonomy")
         return c.beneficiary
+
+    def check_concept_units(self) -> None:
+        """The clauses of one concept add up, so they give it one unit: under a concept of unit `any`,
+        `money` or `duration` two clauses may otherwise give true/false and a count, 元 and 美元, months
+        and days, which no sum holds.  A plain number joins any figure, a promise any value."""
+        first: dict[str, tuple[str, Dim]] = {}
+        for cid, c in self.p.clauses.items():
+            ty = self._clause_ty.get(cid)
+            if c.concept is None or ty is None or ty.dim is None or ty.dim == Dim.SCALAR:
+                continue
+            key = c.concept.dotted
+            concept = self.tax.concepts.get(key) if self.tax is not None else None
+            unit = concept.unit if concept is not None else None
+            dim = (Dim.USD if unit == "USD" else Dim.CNY) if ty.dim == Dim.MONEY else \
+                Dim.DAYS if ty.dim == Dim.MONTHS and unit == "days" else ty.dim  # as the engine reads them
+            if key not in first:
+                first[key] = (cid, dim)
+            elif first[key][1] != dim:
+                other, was = first[key]
+                self.err("E304", f"`{key}` is given {self._words(Ty(was))} by clause `{other}`, and "
+                         f"{self._words(Ty(dim))} here: its clauses add up, in one unit",
+                         span_of(c.value) if c.value is not None else c.span,
+                         f"give the value in {self._words(Ty(was))}, or name another concept")
 
     def check_beneficiary(self, ben: A.Name | None) -> None:
         if ben is None or self.tax is None:
