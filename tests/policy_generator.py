@@ -39,7 +39,9 @@ PARAMS = {"ratio": ("assessment.fdi_weight_ratio", "incentive.bonus_coefficient_
           "area": ("land.reserve_min_area",), "bool": ("land.reserve_no_split",)}
 BENEFICIARIES = ("firm", "team", "host_district", "referring_district", "referring_department", "intermediary")
 CITE = 'cite "第1条" "b"'
-HEADER = 'policy g {\n  city g "生成"\n  source "g.txt"\n}\n'
+HEADERS = ('policy g {\n  city g "生成"\n  source "g.txt"\n}\n',  # no year: `year` is unknown
+           'policy g {\n  city g "生成"\n  effective 2017-01-01\n  status in_force\n  source "g.txt"\n}\n',
+           'policy g {\n  city g "生成"\n  issued 2023-09-28\n  effective "自发布之日起实施"\n  source "g.txt"\n}\n')
 REVISION = 'policy g2 extends g {\n  city g "生成"\n  status draft\n}\n'
 
 
@@ -85,8 +87,10 @@ def ascending(draw: st.DrawFn, dim: str, k: int) -> list[str]:
 
 
 def tiers(draw: st.DrawFn, dim: str, depth: int, scope: Scope) -> str:
-    subject_dim = draw(st.sampled_from(["cny", "usd", "ratio", "scalar", *[d for d in scope.clauses if d in NUMERIC]]))
-    subject = draw(st.sampled_from(FIELDS.get(subject_dim, ()) + tuple(scope.clauses.get(subject_dim, ()))))
+    subject_dim = draw(st.sampled_from(["cny", "usd", "ratio", "scalar", *[d for d in scope.clauses if d in NUMERIC],
+                                        *[d for d in scope.params if d in NUMERIC]]))
+    subject = draw(st.sampled_from(FIELDS.get(subject_dim, ()) + tuple(scope.clauses.get(subject_dim, ()))
+                                   + tuple(scope.params.get(subject_dim, ()))))
     edges = ascending(draw, subject_dim if subject_dim != "scalar" else "scalar", draw(st.integers(1, 4)))
     low_closed = draw(st.booleans())
     rows = []
@@ -94,8 +98,9 @@ def tiers(draw: st.DrawFn, dim: str, depth: int, scope: Scope) -> str:
         top = "∞" if hi is None else hi
         o, c = ("[" if low_closed else "(", ")" if low_closed or hi is None else "]")
         rows.append(f"    {o}{lo}, {top}{c} -> {num(draw, dim, depth - 1, scope)}")
+    scaling = by_reading(draw, scope, lambda: factor(draw)) if draw(st.integers(0, 3)) == 0 else None
     scale = draw(st.sampled_from(["", f" scaled {factor(draw)} unless {flag(draw)}",
-                                  f" scaled {factor(draw)} when {cond(draw, 0, scope)}"]))
+                                  f" scaled {scaling or factor(draw)} when {cond(draw, 0, scope)}"]))
     return f"tiers {subject}{scale} {{\n" + "\n".join(rows) + "\n  }"
 
 
@@ -165,6 +170,8 @@ def num(draw: st.DrawFn, dim: str, depth: int, scope: Scope) -> str:  # noqa: C9
         return 'promised "按有关规定"'
     if form == "range":
         lo, hi = _pair(draw, dim)
+        if dim in FIELDS and draw(st.booleans()):  # an end may be a name: a range up to the project's figure
+            lo, hi = (lo, draw(st.sampled_from(FIELDS[dim]))) if draw(st.booleans()) else (draw(st.sampled_from(FIELDS[dim])), hi)
         return f"{lo}~{hi}"
     if form == "of":
         rate = draw(st.sampled_from(["5‰", "2‰~5‰", "up to 2%", "1.5%", "paid_in_ratio", "(50%)", "100%"]))
@@ -315,7 +322,7 @@ def policies(draw: st.DrawFn) -> tuple[str, str | None]:
     """(the policy text, a revision of it that extends it, or None)."""
     scope = Scope()
     depth = draw(st.integers(1, 3))
-    items = [HEADER, *readings(draw, scope), *params(draw, scope)]
+    items = [draw(st.sampled_from(HEADERS)), *readings(draw, scope), *params(draw, scope)]
     for i in range(draw(st.integers(0, 3))):  # intermediate clauses: no concept, named by later ones
         dim = draw(st.sampled_from([*NUMERIC, "bool"]))
         items.append(clause(draw, f"m{i}", dim, None, scope, depth))
@@ -346,9 +353,22 @@ def policies(draw: st.DrawFn) -> tuple[str, str | None]:
     dim = "points" if outcome_ids[index].startswith("points") else \
         "cny" if outcome_ids[index].startswith("reward") else \
         "bool" if outcome_ids[index].startswith(("gate", "duty")) else None
-    kind = draw(st.sampled_from(["override", "remove", "add"]))
+    kind = draw(st.sampled_from(["override", "remove", "add", "param", "reading", "split"]))
     if kind == "remove" and not any(f"splits {target}" in x for x in items):
         rev.append(f"remove clause {target}\n")
+    elif kind == "param" and scope.params:
+        dim = draw(st.sampled_from(sorted(scope.params)))
+        value = {"bool": "true", "usd": "committed 40亿美元"}.get(dim) or literal(draw, dim)
+        rev.append(f'override param {scope.params[dim][0]} "参数" = {value} {{\n  {CITE}\n}}\n')
+    elif kind == "reading" and scope.readings:
+        rid = draw(st.sampled_from(sorted(scope.readings)))
+        options = scope.readings[rid]
+        body = "".join(f"  option {o}\n" for o in options)
+        rev.append(f'override reading {rid} "解读" {{\n  {CITE}\n{body}  default {options[-1]}\n'
+                   '  because "修订"\n}\n')
+    elif kind == "split" and any(x.startswith("split s_") for x in items):
+        of = next(x for x in items if x.startswith("split s_")).split()[1][2:]
+        rev.append("override " + split(draw, of, scope) if draw(st.booleans()) else f"remove split s_{of}\n")
     elif kind == "override" and dim is not None:
         rev.append("override " + clause(draw, target, dim, outcome_ids[index], scope, depth))
     else:

@@ -7,11 +7,13 @@ a base policy against its revision where the generator made one.
 
 The projects are the all-default record, the extremes (0, the largest amounts a record may give in
 USD and CNY, ratios 0 and 1, every choice and grade, no category and every category, the industry
-texts the policies name and others) and random ones.
+texts the policies name and others) and random ones.  CI runs 40 policies (about 30 s);
+POLICYLAB_PROPERTY_EXAMPLES=1000 searches longer.
 """
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from policy_generator import policies
 
+from compare.api import evaluate
 from compare.data.records import Record
 from compare.data.validate import clean_records, columns
 from compare.diff.encode import Encoder, value_of
@@ -119,7 +122,10 @@ def evaluates(policy: Policy, rows: list[dict[str, Any]]) -> CompiledPolicy:
                 for i in range(batch.n):
                     out.value(concept, i)
                     out.beneficiary(concept, i)
-    explain(cp, batch, "p2", 7.0).render()  # the extreme USD project: every field given
+    for pid in ("p0", "p2"):  # the all-default record; the extreme USD project, every field given
+        explain(cp, batch, pid, 7.0).render()
+    # as a user runs it: records read as a table, the assumed inputs and other readings analysed, a table out
+    evaluate([cp], [{"id": f"p{i}", **r} for i, r in enumerate(rows)], fx=7.0, output="arrow")
     return cp
 
 
@@ -159,7 +165,7 @@ def one_clause(concept: str, value: str, when: str | None = None) -> str:
 
 @example(generated=(one_clause("reward.team", f"{HUGE} * registered_capital"), None), rows=[])  # explain: 10^213 元
 @example(generated=(one_clause("points.host_district", "1分", 'industry != "房地产"'), None), rows=[])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+@settings(max_examples=int(os.environ.get("POLICYLAB_PROPERTY_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                   HealthCheck.filter_too_much])
 @given(generated=policies(), rows=st.lists(project(), max_size=4))
 def test_every_policy_check_accepts_evaluates(generated: tuple[str, str | None], rows: list[dict[str, Any]]) -> None:
