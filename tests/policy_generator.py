@@ -369,7 +369,8 @@ def policies(draw: st.DrawFn) -> tuple[str, str | None]:
     elif kind == "split" and any(x.startswith("split s_") for x in items):
         of = next(x for x in items if x.startswith("split s_")).split()[1][2:]
         rev.append("override " + split(draw, of, scope) if draw(st.booleans()) else f"remove split s_{of}\n")
-    elif kind == "override" and dim is not None:
+    elif kind == "override":  # a concept of unit `any` may change its dimension in the revision
+        dim = dim or draw(st.sampled_from([*NUMERIC, "bool"]))
         rev.append("override " + clause(draw, target, dim, outcome_ids[index], scope, depth))
     else:
         rev.append(clause(draw, "added", "points", "points.host_district", scope, depth))
