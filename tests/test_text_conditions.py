@@ -141,3 +141,18 @@ def test_cli_eval_reads_the_industry_column(tmp_path: Path) -> None:
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     rows = {line.split(",")[0]: line for line in r.stdout.splitlines()[1:]}
     assert "not_eligible" in rows["property"] and "not_eligible" not in rows["factory"], r.stdout
+
+
+@pytest.mark.parametrize("concept", ["reward.foreign_rnd_center", "points.host_district", None])
+@pytest.mark.parametrize(("value", "words"), [
+    ("industry", "is text"), ("grade", "is text"), ('if foreign then "房地产" else "制造业"', "is text"),
+    ("referral", "is a choice"), ("categories", "is a set"),
+])
+def test_a_text_choice_or_set_is_no_clause_value(concept: str | None, value: str, words: str) -> None:
+    """Under a concept of unit `any` (reward.foreign_rnd_center), or none, check once accepted these:
+    `referral` then evaluated to its code (2 for other_district), text raised CompileError."""
+    text = policy("foreign", value)
+    text = text.replace("  concept points.host_district\n", f"  concept {concept}\n" if concept else "")
+    cp, errors = checked(text)
+    assert cp is None and [code for code, _ in errors] == ["E302"], errors
+    assert f"the value of clause `not_property` {words}" in errors[0][1]
