@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 from dsl.schema import CATEGORIES, GRADES, REFERRALS
+from dsl.schema import FIELDS as SCHEMA_FIELDS
 
 NUMERIC = ("cny", "usd", "points", "count", "months", "days", "area", "ratio", "scalar")
 UNITS = {"cny": ("元", "万元", "亿元"), "usd": ("美元", "万美元", "亿美元"), "points": ("分",), "count": ("人", "个", "次"),
@@ -133,6 +134,8 @@ def num(draw: st.DrawFn, dim: str, depth: int, scope: Scope) -> str:  # noqa: C9
             forms.append("by_score")
         if dim in ("scalar", "ratio"):
             forms.append("quotient")  # two amounts divided: a ratio of the project's own figures
+    if draw(st.sampled_from(range(80))) == 79:  # off-type on purpose: any field of the record, a text, a choice word
+        return draw(st.sampled_from([*SCHEMA_FIELDS, '"房地产"', "municipal_dept", "true"]))
     form = draw(st.sampled_from(forms))
     sub = depth - 1
     if form == "field":
@@ -259,6 +262,8 @@ def clause(draw: st.DrawFn, cid: str, dim: str, concept: str | None, scope: Scop
     if draw(st.booleans()):
         lines.append(f"  when {cond(draw, depth, scope)}")
     value = cond(draw, depth, scope) if dim == "bool" else num(draw, dim, depth, scope)
+    if draw(st.sampled_from(range(20))) == 19:  # a field of the record as the whole value, of whatever type
+        value = draw(st.sampled_from(list(SCHEMA_FIELDS)))
     lines.append(f"  value {value}")
     if draw(st.integers(0, 4)) == 0:
         lines.append('  note "生成"')

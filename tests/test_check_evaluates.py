@@ -18,6 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
 import z3
 from conftest import POLICIES
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -165,6 +166,9 @@ def one_clause(concept: str, value: str, when: str | None = None) -> str:
 
 @example(generated=(one_clause("reward.team", f"{HUGE} * registered_capital"), None), rows=[])  # explain: 10^213 元
 @example(generated=(one_clause("points.host_district", "1分", 'industry != "房地产"'), None), rows=[])
+@example(generated=(one_clause("gate.leading_group_review", "foreign"),  # a revision's condition reads its own clause
+                    'policy g2 extends g {\n  city g "生成"\n}\noverride clause c {\n  concept gate.leading_group_review\n'
+                    '  cite "第1条" "b"\n  when c\n  value foreign\n}\n'), rows=[])
 @settings(max_examples=int(os.environ.get("POLICYLAB_PROPERTY_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                   HealthCheck.filter_too_much])
 @given(generated=policies(), rows=st.lists(project(), max_size=4))
@@ -202,3 +206,16 @@ def test_the_clauses_of_one_concept_give_it_one_unit() -> None:
     base, _, errors = checked(text, None)
     assert [(d.code, d.span.line) for d in errors] == [("E304", 13)], errors
     assert "given true/false by clause `a`, and a count" in errors[0].message
+
+
+@pytest.mark.parametrize(("body", "cycle"), [
+    ("clause c {\n  concept gate.leading_group_review\n  cite \"第1条\" \"b\"\n  when c\n  value foreign\n}\n", "c -> c"),
+    ("clause c {\n  concept gate.leading_group_review\n  cite \"第1条\" \"b\"\n  when d\n  value foreign\n}\n"
+     "clause d {\n  cite \"第1条\" \"b\"\n  value c\n}\n", "c -> d -> c"),
+])
+def test_a_condition_that_reads_its_own_clause_is_a_cycle(body: str, cycle: str) -> None:
+    """Found by the property test: a revision's `override clause c0 { when c0 … }` checked clean, and the
+    engine's computation order raised NetworkXUnfeasible (a cycle)."""
+    _, _, errors = checked(HEADER + body, None)
+    assert [(d.code, d.span.line) for d in errors] == [("E207", 8)], errors
+    assert f"in a circle: {cycle}" in errors[0].message

@@ -107,6 +107,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
         for c in self.p.clauses.values():
             self.check_clause(c)
         self.check_concept_units()
+        self.check_condition_cycles()
         for s in self.p.splits.values():
             self.check_split(s)
         for prm in self.p.params.values():

@@ -8,6 +8,7 @@ from dsl.diagnostics import did_you_mean
 from dsl.model import Ty
 from dsl.schema import CATEGORIES, FIELDS
 from dsl.units import Dim
+from dsl.walk import walk
 
 
 class NameChecks(CheckerBase):
@@ -85,6 +86,31 @@ class NameChecks(CheckerBase):
                      "check the unit of the figures against the concept in the taxonomy")
         return c.beneficiary
 
+    def check_condition_cycles(self) -> None:
+        """A clause may not depend on itself through a condition either (E207): the engine computes a
+        clause after every clause its `when` or value reads (params read inline).  Cycles of values
+        alone are reported while typing the values; here the ones a `when` closes."""
+        def reads(e: A.Expr | None, seen: frozenset[str] = frozenset()) -> set[str]:
+            out: set[str] = set()
+            for n in walk(e) if e is not None else ():
+                if isinstance(n, A.Name) and n.dotted in self.p.clauses:
+                    out.add(n.dotted)
+                elif isinstance(n, A.Name) and n.dotted in self.p.params and n.dotted not in seen:
+                    v = self.p.params[n.dotted].value
+                    out |= reads(v.committed if isinstance(v, A.Target) else v, seen | {n.dotted})
+            return out
+        when = {cid: reads(c.when) for cid, c in self.p.clauses.items()}
+        deps = {cid: when[cid] | reads(c.value) for cid, c in self.p.clauses.items()}
+        reported: set[str] = set()
+        for cid, c in self.p.clauses.items():
+            if cid in reported or c.when is None:
+                continue
+            path = _path(deps, when[cid], cid)  # from what the condition reads back to the clause
+            if path is not None:
+                reported.update(path)
+                self.err("E207", "clauses refer to each other in a circle: " + " -> ".join([cid, *path]),
+                         span_of(c.when), "a clause's condition cannot depend on its own value")
+
     def check_concept_units(self) -> None:
         """The clauses of one concept add up, so they give it one unit: under a concept of unit `any`,
         `money` or `duration` two clauses may otherwise give true/false and a count, 元 and 美元, months
@@ -115,3 +141,21 @@ class NameChecks(CheckerBase):
             self.err("E205", f"unknown beneficiary `{ben.dotted}`", ben.span,
                      did_you_mean(ben.dotted, self.tax.beneficiaries) or
                      "beneficiaries: " + ", ".join(self.tax.beneficiaries))
+
+
+def _path(deps: dict[str, set[str]], start: set[str], goal: str) -> list[str] | None:
+    """A path of reads from one of `start` to `goal` (breadth first), or None."""
+    back: dict[str, str | None] = {x: None for x in sorted(start)}
+    queue = list(back)
+    while queue:
+        x = queue.pop(0)
+        if x == goal:
+            path = [x]
+            while back[path[-1]] is not None:
+                path.append(back[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for y in sorted(deps.get(x, ())):
+            if y not in back:
+                back[y] = x
+                queue.append(y)
+    return None
