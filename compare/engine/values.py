@@ -141,7 +141,7 @@ def mul(a: Val, b: Val) -> Val:
 def _span(xs: list[Any], present: Any) -> Val:
     """[least, greatest] of candidate ends, which may mix a scalar end (`up to X` holds 0) and columns."""
     if any(np.ndim(x) for x in xs):
-        xs = np.broadcast_arrays(*xs)
+        xs = list(np.broadcast_arrays(*xs))
     return Val(np.minimum.reduce(xs), np.maximum.reduce(xs), present)
 
 
