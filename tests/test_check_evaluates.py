@@ -168,6 +168,9 @@ def one_clause(concept: str, value: str, when: str | None = None) -> str:
 @example(generated=(one_clause("points.host_district", "1分", 'industry != "房地产"'), None), rows=[])
 @example(generated=(one_clause("points.host_district", "(up to (if foreign then ∞ else ∞)) / 2"), None),
          rows=[])  # an interval with a scalar low end and a column high end, divided: ValueError (inhomogeneous)
+@example(generated=(one_clause("reward.foreign_rnd_center", "foreign") +  # true/false and ∞ under one concept
+                    one_clause("reward.foreign_rnd_center", "∞").split("}\n", 1)[1].replace("clause c ", "clause d "),
+                    None), rows=[])
 @example(generated=(one_clause("gate.leading_group_review", "foreign"),  # a revision's condition reads its own clause
                     'policy g2 extends g {\n  city g "生成"\n}\noverride clause c {\n  concept gate.leading_group_review\n'
                     '  cite "第1条" "b"\n  when c\n  value foreign\n}\n'), rows=[])
@@ -207,7 +210,20 @@ def test_the_clauses_of_one_concept_give_it_one_unit() -> None:
         one_clause("reward.foreign_rnd_center", "3人").split("}\n", 1)[1]
     base, _, errors = checked(text, None)
     assert [(d.code, d.span.line) for d in errors] == [("E304", 13)], errors
-    assert "given true/false by clause `a`, and a count" in errors[0].message
+    assert "given true/false by clause `a` and a figure by clause `c`" in errors[0].message
+
+
+@pytest.mark.parametrize("figure", ["∞", 'promised "按有关规定"', "3"])
+def test_true_false_and_a_figure_never_share_a_concept(figure: str) -> None:
+    """Found by the property test: a true/false clause and a clause of ∞ or a promise (no dimension) under
+    one concept checked clean, and the z3 encoding raised AttributeError adding them."""
+    for concept in ("reward.foreign_rnd_center", "gate.leading_group_review"):
+        text = one_clause(concept, "foreign").replace("clause c ", "clause a ") + \
+            one_clause(concept, figure).split("}\n", 1)[1]
+        _, _, errors = checked(text, None)
+        assert [d.code for d in errors] == ["E304"], errors  # once: a plain number is no bool concept's value
+        assert "given true/false by clause `a` and a figure by clause `c`" in errors[0].message \
+            or "measured in bool, but the value is a plain number" in errors[0].message
 
 
 @pytest.mark.parametrize(("body", "cycle"), [

@@ -114,25 +114,40 @@ class NameChecks(CheckerBase):
     def check_concept_units(self) -> None:
         """The clauses of one concept add up, so they give it one unit: under a concept of unit `any`,
         `money` or `duration` two clauses may otherwise give true/false and a count, 元 and 美元, months
-        and days, which no sum holds.  A plain number joins any figure, a promise any value."""
+        and days, which no sum holds.  A plain number, ∞ or a promise joins any figure; true/false
+        joins nothing else."""
         first: dict[str, tuple[str, Dim]] = {}
+        truth: dict[str, tuple[str, bool]] = {}  # concept -> its first clause, and whether that is true/false
         for cid, c in self.p.clauses.items():
             ty = self._clause_ty.get(cid)
-            if c.concept is None or ty is None or ty.dim is None or ty.dim == Dim.SCALAR:
+            if c.concept is None or ty is None:
                 continue
+            span = span_of(c.value) if c.value is not None else c.span
             key = c.concept.dotted
             concept = self.tax.concepts.get(key) if self.tax is not None else None
             unit = concept.unit if concept is not None else None
+            allowed = CONCEPT_UNITS.get(unit) if unit is not None else None
+            if allowed is not None and ty.dim is not None and ty.dim not in allowed:
+                continue  # E304 already: the value does not fit the concept's unit
+            is_bool = ty.dim == Dim.BOOL  # true/false adds to nothing else, not even ∞ or a promise
+            was, was_bool = truth.setdefault(key, (cid, is_bool))
+            if was_bool != is_bool:
+                yes, figure = (was, cid) if was_bool else (cid, was)
+                self.err("E304", f"`{key}` is given true/false by clause `{yes}` and a figure by "
+                         f"clause `{figure}`: its clauses add up, in one unit", span,
+                         "give every clause of the concept true/false, or every one a figure")
+                continue
+            if is_bool or ty.dim is None or ty.dim == Dim.SCALAR:
+                continue
             dim = (Dim.USD if unit == "USD" else Dim.CNY) if ty.dim == Dim.MONEY else \
                 Dim.DAYS if ty.dim == Dim.MONTHS and unit == "days" else ty.dim  # as the engine reads them
             if key not in first:
                 first[key] = (cid, dim)
             elif first[key][1] != dim:
-                other, was = first[key]
-                self.err("E304", f"`{key}` is given {self._words(Ty(was))} by clause `{other}`, and "
-                         f"{self._words(Ty(dim))} here: its clauses add up, in one unit",
-                         span_of(c.value) if c.value is not None else c.span,
-                         f"give the value in {self._words(Ty(was))}, or name another concept")
+                other, given = first[key]
+                self.err("E304", f"`{key}` is given {self._words(Ty(given))} by clause `{other}`, and "
+                         f"{self._words(Ty(dim))} here: its clauses add up, in one unit", span,
+                         f"give the value in {self._words(Ty(given))}, or name another concept")
 
     def check_beneficiary(self, ben: A.Name | None) -> None:
         if ben is None or self.tax is None:
