@@ -52,3 +52,6 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("needs_municipal_support", Dim.BOOL, "asks for municipal fiscal support", False),
     Field("year", Dim.SCALAR, "year evaluated (default: the policy's first year)", None),
 )}
+# Free-text fields a condition may compare with a quoted text (`industry == "房地产"`): open choices,
+# whose values are the texts the policies name and any other text.
+TEXT_FIELDS: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.dim == Dim.TEXT and not f.choices and n != "id")

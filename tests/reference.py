@@ -17,7 +17,7 @@ from typing import Any
 
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES
+from dsl.schema import FIELDS, GRADES, TEXT_FIELDS
 from dsl.units import Dim
 
 INF = math.inf
@@ -299,6 +299,9 @@ class Reference:
                     if fside is e.right:
                         mine, theirs = theirs, mine
                     return _cmp(op, mine, theirs), True
+                if isinstance(fside, A.Name) and fside.dotted in TEXT_FIELDS and isinstance(other, A.Text):
+                    same = self.project.get(fside.dotted, "") == other.value  # a text the record omits is ""
+                    return same == (op == "=="), True
             sub: Dim | None = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
             (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
             if isinstance(a, Num):

@@ -48,7 +48,7 @@ from compare.diff.symbolic import (
 )
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES, REFERRALS
+from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
 from dsl.units import Dim
 
 MONEY = (Dim.CNY, Dim.USD, Dim.MONEY)
@@ -247,6 +247,9 @@ class ExprEncoder:
                 cmp = {">=": mine >= theirs, "<=": mine <= theirs, ">": mine > theirs, "<": mine < theirs,
                        "==": mine == theirs, "!=": mine != theirs}[op]
                 return Bool(and_(g >= 0, cmp))
+            if isinstance(fside, A.Name) and fside.dotted in TEXT_FIELDS and isinstance(other, A.Text):
+                same = self.atom(f"{fside.dotted} == {text(other)}", self.pr.text_is(fside.dotted, other.value))
+                return Bool(same if op == "==" else not_(same))
         sub = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
         (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
         if isinstance(a, Num) and isinstance(b, Num):

@@ -20,7 +20,7 @@ import z3
 
 from compare.diff.symbolic import MAX_FEN, Num, and_, or_, x_cmp
 from compare.diff.witness import MONEY_FIELDS, money_text
-from dsl.schema import GRADES, REFERRALS
+from dsl.schema import GRADES, REFERRALS, TEXT_FIELDS
 
 if TYPE_CHECKING:
     from compare.diff.semantic import ConceptDiff, Pair, Region
@@ -77,8 +77,8 @@ class Feature:
 def _features(pair: Pair) -> list[Feature]:
     out: list[Feature] = []
     for name, v in pair.pr.vars.items():
-        if name in MONEY_FIELDS or name == "paid_in_ratio":
-            continue
+        if name in MONEY_FIELDS or name == "paid_in_ratio" or name in TEXT_FIELDS:
+            continue  # told by ranges; a text by the comparisons naming it (`industry == "房地产"`), among the atoms
         if name == "referral":
             out.append(Feature(name, v, tuple(range(len(REFERRALS)))))
         elif name == "grade":

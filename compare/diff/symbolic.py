@@ -3,7 +3,8 @@ interpreter's values over it (tests/reference.py, docs/evaluation.md).
 
 - A project's money field is an amount in whole fen (an Int ≥ 0) and a currency (a Bool: USD);
   ratios, the quality score and the year are Reals/Ints in their schema domains; referral and grade
-  are Ints (codes as in compare.engine.batch); each category is a Bool.  Variables are made when a
+  are Ints (codes as in compare.engine.batch); each category is a Bool; a free-text field (industry) is an
+  open choice: an Int coding the texts the policies compare it with, and any other text.  Variables are made when a
   policy first reads a field, so a witness gives only the fields that matter.
 - A numeric value is an interval [lo, hi] of extended reals `X` (a z3 Real and a flag for +∞), with
   where it is present (a tier matched, an item of a max fired).  Money is held in fen of the
@@ -277,6 +278,8 @@ class Project:
     domain: list[z3.BoolRef] = field(default_factory=list)
     limits: list[z3.BoolRef] = field(default_factory=list)  # amounts at most 10万亿: a record's limit
     views: dict[str, str] = field(default_factory=dict)  # money field -> the currency first read in: its natural one
+    texts: dict[str, list[str]] = field(default_factory=dict)  # text field -> the texts named, code 1 … k
+    text_bound: dict[str, int] = field(default_factory=dict)  # text field -> its bound's place in `domain`
 
     def _name(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -339,6 +342,28 @@ class Project:
             top = len(REFERRALS) - 1 if name == "referral" else len(GRADES) - 1
             self.domain += [v >= (0 if name == "referral" else -1), v <= top]
         return self.vars[name]
+
+    def text_is(self, name: str, literal: str) -> z3.BoolRef:
+        """`name == literal` for a free-text field (industry): an open choice held as an Int code, 1 … k
+        the texts the policies name (in the order met), 0 any other text."""
+        if name not in self.vars:
+            v = z3.Int(self._name(name))
+            self.vars[name], self.texts[name] = v, []
+            self.text_bound[name] = len(self.domain)  # the bound's place: widened as texts are met
+            self.domain.append(z3.And(v >= 0, v <= 0))
+        names = self.texts[name]
+        if literal not in names:
+            names.append(literal)
+            v = self.vars[name]
+            self.domain[self.text_bound[name]] = z3.And(v >= 0, v <= len(names))
+        return self.vars[name] == names.index(literal) + 1
+
+    def text_value(self, name: str, code: int) -> str:
+        """The text a code of `text_is` stands for: a named text, else one no policy names ("" if it can)."""
+        names = self.texts.get(name, [])
+        if 1 <= code <= len(names):
+            return names[code - 1]
+        return next(t for t in ("", "其他", *(f"其他{i}" for i in range(1, len(names) + 2))) if t not in names)
 
     def fields(self) -> list[str]:
         return list(self.vars)

@@ -21,7 +21,7 @@ import z3
 from compare.data.read import from_dicts
 from compare.diff.symbolic import Project
 from compare.engine.evaluate import CompiledPolicy
-from dsl.schema import CATEGORIES, GRADES, REFERRALS
+from dsl.schema import CATEGORIES, GRADES, REFERRALS, TEXT_FIELDS
 
 WAN = 10 ** 6  # 1万 in fen
 MONEY_FIELDS = ("registered_capital", "total_investment", "paid_in_capital", "fdi_arrived", "fixed_asset_investment")
@@ -86,6 +86,10 @@ def record(model: z3.ModelRef, project: Project, pid: str = "witness") -> dict[s
             g = int(_frac(ev(v)))
             if g >= 0:
                 out[name] = GRADES[g]
+        elif name in TEXT_FIELDS:
+            said = project.text_value(name, int(_frac(ev(v))))
+            if said:
+                out[name] = said
         elif name in ("quality_score", "year"):
             known, x = v
             if z3.is_true(ev(known)):
@@ -136,6 +140,8 @@ class Finder:
                 odd.append(z3.If(v != 0, 1, 0))
             elif name == "grade":
                 odd.append(z3.If(v >= 0, 1, 0))
+            elif name in TEXT_FIELDS:  # code 0: a text no policy names, "" where it can be
+                odd.append(z3.If(v != 0, 1, 0))
             elif name == "year":
                 known, _x = v
                 odd.append(z3.If(known, 1, 0))

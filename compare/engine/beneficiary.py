@@ -21,6 +21,8 @@ from dsl import ast as A
 from dsl.model import Policy
 
 PLAIN, TAXONOMY, NOBODY = -1, -2, -3  # rule indices besides the conditional rules 0, 1, …
+# Rule and contributor indices are int64: a concept may be fed by any number of clauses (int8 overflowed
+# at 128).
 
 
 @dataclass
@@ -46,10 +48,10 @@ class BeneficiaryRules:
         if not self.conditional:
             return self.otherwise
         n = env.batch.n
-        rule = np.full(n, self.otherwise, dtype=np.int8)
+        rule = np.full(n, self.otherwise, dtype=np.int64)
         for k in range(len(self.conditional) - 1, -1, -1):  # last to first: the first that holds wins
             holds = np.broadcast_to(np.asarray(self.conditional[k][1](env).lo, dtype=bool), (n,))
-            rule = np.where(holds, np.int8(k), rule)
+            rule = np.where(holds, k, rule)
         return rule
 
 
@@ -114,20 +116,20 @@ def choose_beneficiaries(rules: list[BeneficiaryRules], fired: dict[str, Arr], e
     chosen = [r.choose(env) for r in rules]
     if len(rules) == 1 and isinstance(chosen[0], int):
         return Choice(rules, rules[0].name(chosen[0]), 0, chosen[0])
-    which = np.zeros(n, dtype=np.int8)  # the first contributor that fired decides; where none fired, the first
+    which = np.zeros(n, dtype=np.int64)  # the first contributor that fired decides; where none fired, the first
     for k in range(len(rules) - 1, -1, -1):
         gave = fired.get(rules[k].source)
         if gave is not None:
-            which = np.where(gave, np.int8(k), which)
+            which = np.where(gave, k, which)
     if all(isinstance(c, int) for c in chosen):
         names = {r.name(c) for r, c in zip(rules, chosen, strict=True)}
         if len(names) == 1:
-            return Choice(rules, names.pop(), which, np.asarray(chosen, dtype=np.int8)[which])
-    rule = np.full(n, NOBODY, dtype=np.int8)
+            return Choice(rules, names.pop(), which, np.asarray(chosen, dtype=np.int64)[which])
+    rule = np.full(n, NOBODY, dtype=np.int64)
     names_arr = np.empty(n, dtype=object)
     for k, (r, c) in enumerate(zip(rules, chosen, strict=True)):
         mine = which == k
-        c_arr = np.broadcast_to(np.asarray(c, dtype=np.int8), (n,))
+        c_arr = np.broadcast_to(np.asarray(c, dtype=np.int64), (n,))
         rule = np.where(mine, c_arr, rule)
         m = len(r.conditional)  # positions in `table`: conditional rules, then plain, taxonomy, nobody
         table = np.array([r.name(j) for j in range(m)] + [r.plain, r.fallback, None], dtype=object)

@@ -17,7 +17,7 @@ from compare.engine.tiers import TierCompiler
 from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES, REFERRALS
+from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
 from dsl.units import Dim
 from dsl.walk import chain
 
@@ -223,6 +223,8 @@ class Compiler(TierCompiler):
                 # ranks count from the best grade (A+ = 0), so "B or better" is rank <= rank("B")
                 real = mirror.get(field_op, field_op)
                 return self._grade_cmp(real, rank)
+            if isinstance(fside, A.Name) and fside.dotted in TEXT_FIELDS and isinstance(other, A.Text):
+                return _text_cmp(fside.dotted, other.value, op == "==")
         sub = self.common(e.left, e.right)
         if sub in (Dim.CNY, Dim.USD):
             exact_cmp = self.money_compare(op, e.left, e.right, sub)
@@ -312,6 +314,15 @@ class Compiler(TierCompiler):
                 env.trace[node_id] = int(chosen[0]) if chosen[0] >= 0 else None
             return Val(lo, hi, any_present)
         return combine
+
+
+def _text_cmp(name: str, literal: str, equal: bool) -> Fn:
+    """`industry == "房地产"` (or !=) over the batch: the column holds each project's text (\"\" where
+    the record gives none)."""
+    def cmp(env: Env) -> Val:
+        col = np.asarray(env.batch.columns[name], dtype=object)
+        return exact(np.asarray(col == literal, dtype=bool) == equal)
+    return cmp
 
 
 def _times(f: Fn, k: Fraction) -> Fn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from compare.engine.graph import names_in
 from compare.engine.implied import NONE, implied_by
 from compare.engine.values import Env
 from dsl import ast as A
-from dsl.schema import FIELDS, GRADES, REFERRALS
+from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
 from dsl.textsafe import printable
 from dsl.units import Dim
 from dsl.walk import walk
@@ -52,7 +52,12 @@ def fmt_money(x: float, unit: str) -> str:
         return ("-" if x < 0 else "") + "∞"
     d = Decimal(repr(float(x)))
     sign = "-" if d < 0 else ""
-    fen = int((abs(d) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    with localcontext() as ctx:  # every digit of the largest double (10^308 元): the default 28 raised InvalidOperation
+        ctx.prec = 400
+        return _money_text(sign, int((abs(d) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)), unit)
+
+
+def _money_text(sign: str, fen: int, unit: str) -> str:
     if fen == 0:
         return f"0{unit}"
     if fen % 100:  # fen: the exact figure
@@ -171,6 +176,8 @@ def _field_value(batch: ProjectBatch, name: str) -> str:
         return GRADES[g] if g >= 0 else "none"
     if f.dim == Dim.RATIO:
         return fmt_number(float(cols[name][0]), Dim.RATIO)
+    if name in TEXT_FIELDS:  # quoted as the condition writes it: an empty text stays visible
+        return f'"{cols[name][0]}"'
     v = cols[name][0]
     if f.dim == Dim.BOOL:
         return str(bool(v)).lower()

@@ -135,7 +135,14 @@ def mul(a: Val, b: Val) -> Val:
     ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
     with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
         ps = [np.nan_to_num(p, nan=0.0, posinf=INF, neginf=-INF) for p in ps]
-    return Val(np.minimum.reduce(ps), np.maximum.reduce(ps), present)
+    return _span(ps, present)
+
+
+def _span(xs: list[Any], present: Any) -> Val:
+    """[least, greatest] of candidate ends, which may mix a scalar end (`up to X` holds 0) and columns."""
+    if any(np.ndim(x) for x in xs):
+        xs = list(np.broadcast_arrays(*xs))
+    return Val(np.minimum.reduce(xs), np.maximum.reduce(xs), present)
 
 
 def div(a: Val, b: Val) -> Val:
@@ -147,7 +154,7 @@ def div(a: Val, b: Val) -> Val:
         if a.exact and b.exact:
             return exact(np.true_divide(a.lo, b.lo), present)
         qs = [np.true_divide(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
-    return Val(np.minimum.reduce(qs), np.maximum.reduce(qs), present)
+    return _span(qs, present)
 
 
 def pair(fn: Any, a: Val, b: Val) -> Val:

@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 from dsl import ast as A
-from dsl.check.base import STATUSES, span_of
+from dsl.check.base import STATUSES, UNKNOWN, span_of
 from dsl.check.expressions import ExpressionChecks
 from dsl.check.figures import FigureChecks
 from dsl.check.names import NameChecks
@@ -25,6 +25,7 @@ from dsl.load import Loader
 from dsl.model import CheckResult, Policy, PolicyFileInfo
 from dsl.paths import probe
 from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
+from dsl.units import Dim
 
 
 class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, FigureChecks,
@@ -38,6 +39,10 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
         if c.value is None:
             self.err("E110", f"clause `{c.id}` has no `value`", c.span, "add: value 10分")
         ty = self.clause_type(c.id, c.span)
+        if ty.dim in (Dim.TEXT, Dim.CHOICE, Dim.SET) and c.value is not None:  # under a concept of unit any, too
+            self.err("E302", f"the value of clause `{c.id}` is {self._words(ty)}; a clause gives a figure, "
+                     "true/false or a promise", span_of(c.value), 'compare it in a condition: when industry == "制造业"')
+            ty = UNKNOWN  # one error: not E304 as well
         self.check_beneficiary(c.beneficiary)
         for rule in c.beneficiary_if:
             self.check_beneficiary(rule.name)
@@ -101,6 +106,8 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.check_reading(r)
         for c in self.p.clauses.values():
             self.check_clause(c)
+        self.check_concept_units()
+        self.check_condition_cycles()
         for s in self.p.splits.values():
             self.check_split(s)
         for prm in self.p.params.values():

@@ -7,7 +7,7 @@ from dsl.check.base import BOOL, MONEY_DIMS, UNKNOWN, span_of
 from dsl.check.constants import ConstantChecks
 from dsl.diagnostics import did_you_mean
 from dsl.model import Ty
-from dsl.schema import CATEGORIES, FIELDS, GRADES
+from dsl.schema import CATEGORIES, FIELDS, GRADES, TEXT_FIELDS
 from dsl.units import Dim, format_decimal
 from dsl.walk import chain_links
 
@@ -177,7 +177,25 @@ class ExpressionChecks(ConstantChecks):
         ty = self.unify(lt, rt, e.span, f"the comparison `{e.op}`")
         if ty.dim in (Dim.BOOL, Dim.TEXT, Dim.SET) and e.op not in ("==", "!="):
             self.err("E302", f"`{e.op}` orders figures; {self._words(ty)} has no order", e.span, None)
+        elif ty.dim == Dim.SET:
+            self.err("E302", "sets are not compared with each other", e.span,
+                     "ask for one category: fortune_global_500 in categories")
+        elif ty.dim == Dim.TEXT:
+            self._text_compare(e)
         return BOOL
+
+    def _text_compare(self, e: A.Binary) -> None:
+        """A text is compared in one form, `industry == "房地产"` (or !=): a text field with a quoted
+        text, which every stage (evaluator, explanation, semantic diff) treats as an open choice."""
+        for field_side, other in ((e.left, e.right), (e.right, e.left)):
+            if isinstance(field_side, A.Name) and field_side.dotted == "id":
+                self.err("E302", "`id` names the project; a condition does not read it", field_side.span,
+                         "compare a field of the project, e.g. industry == \"制造业\"")
+                return
+            if isinstance(field_side, A.Name) and field_side.dotted in TEXT_FIELDS and isinstance(other, A.Text):
+                return
+        self.err("E302", "a text is compared as a text field against a quoted text", e.span,
+                 'write e.g. industry == "房地产" or industry != "房地产"')
 
     def _in_set(self, e: A.InSet) -> Ty:
         c = e.container

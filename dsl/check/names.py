@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dsl import ast as A
-from dsl.check.base import CONCEPT_UNITS, UNKNOWN, CheckerBase
+from dsl.check.base import CONCEPT_UNITS, UNKNOWN, CheckerBase, span_of
 from dsl.diagnostics import did_you_mean
 from dsl.model import Ty
 from dsl.schema import CATEGORIES, FIELDS
 from dsl.units import Dim
+from dsl.walk import walk
 
 
 class NameChecks(CheckerBase):
@@ -85,6 +86,69 @@ class NameChecks(CheckerBase):
                      "check the unit of the figures against the concept in the taxonomy")
         return c.beneficiary
 
+    def check_condition_cycles(self) -> None:
+        """A clause may not depend on itself through a condition either (E207): the engine computes a
+        clause after every clause its `when` or value reads (params read inline).  Cycles of values
+        alone are reported while typing the values; here the ones a `when` closes."""
+        def reads(e: A.Expr | None, seen: frozenset[str] = frozenset()) -> set[str]:
+            out: set[str] = set()
+            for n in walk(e) if e is not None else ():
+                if isinstance(n, A.Name) and n.dotted in self.p.clauses:
+                    out.add(n.dotted)
+                elif isinstance(n, A.Name) and n.dotted in self.p.params and n.dotted not in seen:
+                    v = self.p.params[n.dotted].value
+                    out |= reads(v.committed if isinstance(v, A.Target) else v, seen | {n.dotted})
+            return out
+        when = {cid: reads(c.when) for cid, c in self.p.clauses.items()}
+        deps = {cid: when[cid] | reads(c.value) for cid, c in self.p.clauses.items()}
+        reported: set[str] = set()
+        for cid, c in self.p.clauses.items():
+            if cid in reported or c.when is None:
+                continue
+            path = _path(deps, when[cid], cid)  # from what the condition reads back to the clause
+            if path is not None:
+                reported.update(path)
+                self.err("E207", "clauses refer to each other in a circle: " + " -> ".join([cid, *path]),
+                         span_of(c.when), "a clause's condition cannot depend on its own value")
+
+    def check_concept_units(self) -> None:
+        """The clauses of one concept add up, so they give it one unit: under a concept of unit `any`,
+        `money` or `duration` two clauses may otherwise give true/false and a count, 元 and 美元, months
+        and days, which no sum holds.  A plain number, ∞ or a promise joins any figure; true/false
+        joins nothing else."""
+        first: dict[str, tuple[str, Dim]] = {}
+        truth: dict[str, tuple[str, bool]] = {}  # concept -> its first clause, and whether that is true/false
+        for cid, c in self.p.clauses.items():
+            ty = self._clause_ty.get(cid)
+            if c.concept is None or ty is None:
+                continue
+            span = span_of(c.value) if c.value is not None else c.span
+            key = c.concept.dotted
+            concept = self.tax.concepts.get(key) if self.tax is not None else None
+            unit = concept.unit if concept is not None else None
+            allowed = CONCEPT_UNITS.get(unit) if unit is not None else None
+            if allowed is not None and ty.dim is not None and ty.dim not in allowed:
+                continue  # E304 already: the value does not fit the concept's unit
+            is_bool = ty.dim == Dim.BOOL  # true/false adds to nothing else, not even ∞ or a promise
+            was, was_bool = truth.setdefault(key, (cid, is_bool))
+            if was_bool != is_bool:
+                yes, figure = (was, cid) if was_bool else (cid, was)
+                self.err("E304", f"`{key}` is given true/false by clause `{yes}` and a figure by "
+                         f"clause `{figure}`: its clauses add up, in one unit", span,
+                         "give every clause of the concept true/false, or every one a figure")
+                continue
+            if is_bool or ty.dim is None or ty.dim == Dim.SCALAR:
+                continue
+            dim = (Dim.USD if unit == "USD" else Dim.CNY) if ty.dim == Dim.MONEY else \
+                Dim.DAYS if ty.dim == Dim.MONTHS and unit == "days" else ty.dim  # as the engine reads them
+            if key not in first:
+                first[key] = (cid, dim)
+            elif first[key][1] != dim:
+                other, given = first[key]
+                self.err("E304", f"`{key}` is given {self._words(Ty(given))} by clause `{other}`, and "
+                         f"{self._words(Ty(dim))} here: its clauses add up, in one unit", span,
+                         f"give the value in {self._words(Ty(given))}, or name another concept")
+
     def check_beneficiary(self, ben: A.Name | None) -> None:
         if ben is None or self.tax is None:
             return
@@ -92,3 +156,21 @@ class NameChecks(CheckerBase):
             self.err("E205", f"unknown beneficiary `{ben.dotted}`", ben.span,
                      did_you_mean(ben.dotted, self.tax.beneficiaries) or
                      "beneficiaries: " + ", ".join(self.tax.beneficiaries))
+
+
+def _path(deps: dict[str, set[str]], start: set[str], goal: str) -> list[str] | None:
+    """A path of reads from one of `start` to `goal` (breadth first), or None."""
+    back: dict[str, str | None] = {x: None for x in sorted(start)}
+    queue = list(back)
+    while queue:
+        x = queue.pop(0)
+        if x == goal:
+            path = [x]
+            while back[path[-1]] is not None:
+                path.append(back[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for y in sorted(deps.get(x, ())):
+            if y not in back:
+                back[y] = x
+                queue.append(y)
+    return None
