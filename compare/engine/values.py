@@ -132,8 +132,8 @@ def mul(a: Val, b: Val) -> Val:
         if x.exact and np.ndim(r.lo) == 0 and np.ndim(r.hi) == 0 and np.isfinite(r.lo) and np.isfinite(r.hi):
             p, q = (0.0 if k == 0 else k * x.lo for k in (r.lo, r.hi))  # 0 × ∞ is 0
             return Val(np.minimum(p, q), np.maximum(p, q), present)
-    ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
     with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise times nothing) is 0
+        ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
         ps = [np.nan_to_num(p, nan=0.0, posinf=INF, neginf=-INF) for p in ps]
     return _span(ps, present)
 
