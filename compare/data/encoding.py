@@ -17,6 +17,7 @@ from pathlib import Path
 from compare.data.records import InputError
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.files import PROJECTS, FileRefusedError, open_checked
 
 UTF8 = "utf-8-sig"  # a BOM, if any, is dropped
 _MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, UTF8),
@@ -30,9 +31,9 @@ _SNIFF = 1 << 12
 def sniff(path: Path) -> str:
     """The codec to read `path` with: `utf-8-sig` unless a byte-order mark names UTF-16 or UTF-32."""
     try:
-        with path.open("rb") as f:
+        with open_checked(path, PROJECTS) as f:  # the file rule, as every read of a project file
             head = f.read(_SNIFF)
-    except OSError:
+    except (OSError, FileRefusedError):
         return UTF8  # the reader reports it
     for mark, codec in _MARKS:
         if head.startswith(mark):
@@ -53,7 +54,7 @@ def refusal(path: str, line: int, col: int, what: str) -> InputError:
 def check_decodes(path: Path, codec: str) -> None:
     """E812 at the first bytes of `path` that are not `codec` text; nothing if all of it decodes."""
     line, col, carry, exact = 1, 1, b"", ""
-    with path.open("rb") as f:
+    with open_checked(path, PROJECTS) as f:
         while True:
             chunk = f.read(_CHUNK)
             data = carry + chunk

@@ -10,6 +10,7 @@ Parquet or DataFrame row is named by its number; a spreadsheet cell by row and c
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from compare.data.records import Record
 from dsl.ast import Span
+from dsl.files import PROJECTS, open_checked
 
 
 @dataclass
@@ -165,7 +167,7 @@ def oversized_cell(path: str, encoding: str, delimiter: str, cap: int) -> tuple[
     runs to the end of the file)."""
     special = re.compile('["\\n' + re.escape(delimiter) + "]")
     line, col, start, index, size, quoted = 1, 1, (1, 1), 0, 0, False
-    with open(path, encoding=encoding, errors="replace", newline="") as f:
+    with io.TextIOWrapper(open_checked(Path(path), PROJECTS), encoding=encoding, errors="replace", newline="") as f:
         while chunk := f.read(1 << 20):
             pos = 0
             for m in special.finditer(chunk):
