@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -19,6 +19,7 @@ from compare.cli.guard import GuardedGroup
 
 if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to start fast
     from compare.cli.progress import Steps
+    from compare.data.atomic import WriteError
     from compare.data.vector import Projects
     from compare.engine.evaluate import CompiledPolicy
     from dsl.diagnostics import Diagnostic
@@ -53,6 +54,13 @@ ForceOption = Annotated[bool, typer.Option(
                     "file, the current folder, its ancestors, the home folder or policylab's own)")]
 
 
+def say_error(who: str, message: str, hint: str | None = None) -> None:
+    """`who: message` and its hint on stderr, as a terminal can show them (a folder's name is the user's)."""
+    from dsl.textsafe import printable
+
+    typer.echo(printable(f"{who}: {message}") + (f"\n  hint: {printable(hint)}" if hint else ""), err=True)
+
+
 def out_folder(out: Path, command: str, force: bool, inputs: list[Path]) -> None:
     """Exit 2 with one message naming `out` and why, before any work, if the run may not replace it."""
     from compare.data.folders import OutFolderError, prepare_out_folder
@@ -60,8 +68,17 @@ def out_folder(out: Path, command: str, force: bool, inputs: list[Path]) -> None
     try:
         prepare_out_folder(out, command, force, inputs)
     except OutFolderError as e:
-        typer.echo(f"{command}: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        say_error(command, e.message, e.hint)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def folder_not_written(command: str, e: WriteError) -> NoReturn:
+    """A results folder that could not be put in place: exit 2 when it may not be replaced (it changed while
+    the run worked: compare.data.folders.OutFolderError), 1 when the disk or permissions refused it."""
+    from compare.data.folders import OutFolderError
+
+    say_error(command, e.message, e.hint)
+    raise typer.Exit(EXIT_USAGE if isinstance(e, OutFolderError) else EXIT_POLICY_ERRORS) from None
 
 
 class OutputFormat(StrEnum):
@@ -123,7 +140,7 @@ def write_atomically(path: Path, text: str) -> bool:
     try:
         write(path, text)
     except WriteError as e:
-        typer.echo(f"policylab: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        say_error("policylab", e.message, e.hint)
         return False
     return True
 

@@ -22,6 +22,7 @@ from compare.cli.common import (
     OutputFormat,
     SearchOption,
     app,
+    folder_not_written,
     out_folder,
     print_diagnostics,
     require_extra,
@@ -109,7 +110,6 @@ def simulate_(
     require_extra("simulate", "simulate", SIMULATE_NEEDS)  # before any import that needs them
     from compare.cli.progress import steps
     from compare.data.atomic import WriteError
-    from compare.data.folders import OutFolderError
     from compare.simulate.executor import ExecutorError
     from compare.simulate.plan import run_scenario
     from compare.simulate.reform import ReformError
@@ -155,8 +155,7 @@ def simulate_(
         typer.echo(f"policylab simulate: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
         raise typer.Exit(EXIT_SCENARIO) from None
     except WriteError as e:  # the folder changed while the run worked, or the disk is full
-        typer.echo(f"policylab simulate: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
-        raise typer.Exit(EXIT_USAGE if isinstance(e, OutFolderError) else EXIT_SCENARIO) from None
+        folder_not_written(COMMAND, e)
     for note in results.meta.get("notes", []):
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"{target}: {len(written)} files ({results.meta['rate']})")

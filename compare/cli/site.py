@@ -14,6 +14,7 @@ from compare.cli.common import (
     OutputFormat,
     SearchOption,
     app,
+    folder_not_written,
     out_folder,
     print_diagnostics,
     require_extra,
@@ -93,7 +94,6 @@ def build_(
                 if base:
                     diffs.append((base[0], p))
     from compare.data.atomic import WriteError
-    from compare.data.folders import OutFolderError
     from compare.site.build import SiteBuildError, SiteInputs, build_site
 
     try:
@@ -103,8 +103,7 @@ def build_(
         typer.echo(f"policylab site build: {e}", err=True)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
     except WriteError as e:  # the folder changed while the site was built, or the disk is full
-        typer.echo(f"policylab site build: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
-        raise typer.Exit(EXIT_USAGE if isinstance(e, OutFolderError) else EXIT_POLICY_ERRORS) from None
+        folder_not_written(COMMAND, e)
     for note in inputs.skipped:  # a link out of a simulation folder, a FIFO, a device: never published
         typer.echo(printable(f"policylab site build: warning: {note}"), err=True)
     typer.echo(f"{where}: open {where / 'index.html'} (works from disk, offline)")
