@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-from compare.engine.assumed import assumed_row, default_text, implied_row, input_text
+from compare.engine.assumed import assumed_row, default_text, implied_row, implied_text, input_text
 from compare.engine.evaluate import ABSENT, NOT_ELIGIBLE, PROMISED, ZERO, Outcomes
 from compare.engine.sensitivity import sensitive_row
 from dsl.textsafe import display_width, json_safe, printable
@@ -119,10 +119,7 @@ def _alternatives(alts: list[dict[str, Any]], show: Any) -> str:
 def _assumed_text(assumed: dict[str, Any], implied: dict[str, str] | None = None) -> str:
     """`licensed` = true (implied by started), `fdi_arrived` = 0."""
     def one(k: str, v: Any) -> str:
-        if k not in (implied or {}):
-            return default_text(k)
-        shown = ("true" if v else "false") if isinstance(v, bool) else f"{v:.6g}"
-        return f"{shown} (implied by {(implied or {})[k]})"
+        return implied_text(v, implied[k]) if implied and k in implied else default_text(k)
 
     return ", ".join(f"`{k}` = {one(k, v)}" for k, v in assumed.items())
 

@@ -242,9 +242,13 @@ def input_text(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) ->
     rule = _rule(implied, name, i)
     if rule == NONE:
         return default_text(name)
-    v = input_value(implied, name, i)
-    shown = ("true" if v else "false") if isinstance(v, bool) else f"{v:.6g}"
-    return f"{shown} (implied by {implied_by(rule)})"
+    return implied_text(input_value(implied, name, i), implied_by(rule))
+
+
+def implied_text(value: Any, by: str) -> str:
+    """`true (implied by started)`, `0.3 (implied by paid_in_capital / registered_capital)`."""
+    shown = ("true" if value else "false") if isinstance(value, bool) else f"{value:.6g}"
+    return f"{shown} (implied by {by})"
 
 
 def assumed_row(out: Outcomes, i: int) -> dict[str, Any]:
