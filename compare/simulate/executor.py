@@ -6,8 +6,8 @@ depends only on its arguments, so the order and place blocks run in cannot chang
 Results come back in the order of the blocks.
 
 No worker outlives the run: local workers die with the process that forked them (Linux's
-PR_SET_PDEATHSIG, else a thread watching the parent), even when it is killed by SIGKILL, and on Ctrl-C or an error
-stop once the blocks in hand are done; a local Dask cluster's nannies and workers end when the pipe to their
+PR_SET_PDEATHSIG, else a thread watching the parent), even when it is killed by SIGKILL; on an error they
+stop once the blocks in hand are done, on Ctrl-C or SIGTERM at once; a local Dask cluster's nannies and workers end when the pipe to their
 parent closes (dask.distributed's own watch), which a SIGKILL of the parent closes too.
 """
 
