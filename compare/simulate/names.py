@@ -75,6 +75,17 @@ class _Checker:
             return any(n in self.waited for n in names)
         return bool(names) and all(self.views[n] is not None for n in names)
 
+    def analysis_lines(self, analysis: str) -> tuple[dict[str, Any], list[View]] | None:
+        """An analysis's settings and the views of the lines it covers (its `policies`, else the
+        baselines), when its checks are due now (see `due`); else None."""
+        spec = self.spec("analyses", analysis)
+        if not isinstance(spec, dict):
+            return None
+        names = spec.get("policies") or self.baselines
+        if not self.due(names):
+            return None
+        return spec, [v for n in names if (v := self.view(n)) is not None]
+
     def spec(self, *keys: Key) -> Any:
         x: Any = self.sc.data
         for k in keys:
@@ -299,13 +310,10 @@ class _Checker:
                          extra=[TOTAL_MONEY])
 
     def readings_analysis(self) -> None:
-        spec = self.spec("analyses", "readings")
-        if not isinstance(spec, dict):
+        due = self.analysis_lines("readings")
+        if due is None:
             return
-        names = spec.get("policies") or self.baselines
-        if not self.due(names):
-            return
-        known = [v for n in names if (v := self.view(n)) is not None]
+        spec, known = due
         for i, name in enumerate(spec.get("policies") or []):
             v = self.view(name)
             if v is not None and not v.readings:
@@ -356,13 +364,10 @@ class _Checker:
                 self.amount(here, v, _kind(key))
 
     def competition_map(self) -> None:
-        spec = self.spec("analyses", "competition_map")
-        if not isinstance(spec, dict):
+        due = self.analysis_lines("competition_map")
+        if due is None:
             return
-        names = spec.get("policies") or self.baselines
-        if not self.due(names):
-            return
-        known = [v for n in names if (v := self.view(n)) is not None]
+        spec, known = due
         who, keys = spec.get("beneficiary"), ("analyses", "competition_map", "beneficiary")
         if not isinstance(who, str) or not known:
             return
