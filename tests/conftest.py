@@ -41,6 +41,15 @@ def parse_items(body: str) -> tuple[A.Item, ...]:
     return parse_ok(HEADER + body).items
 
 
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own (dsl.cache), in use: POLICYLAB_CACHE_DIR points at it."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("POLICYLAB_CACHE_DIR", str(folder))
+    monkeypatch.delenv("POLICYLAB_NO_CACHE", raising=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
     tax, diags = load_taxonomy(POLICIES / "taxonomy")

@@ -40,14 +40,6 @@ HEAVY = ("lark", "networkx", "numpy", "z3", "pyarrow", "jinja2")
 
 
 @pytest.fixture()
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("POLICYLAB_CACHE_DIR", str(folder))
-    monkeypatch.delenv("POLICYLAB_NO_CACHE", raising=False)
-    return folder
-
-
-@pytest.fixture()
 def pols(tmp_path: Path) -> Path:
     """A copy of the bundled policies; wuxi_2023 has a warning."""
     folder = tmp_path / "policies"

@@ -30,14 +30,6 @@ from dsl.model import CheckResult
 
 
 @pytest.fixture()
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("POLICYLAB_CACHE_DIR", str(folder))
-    monkeypatch.delenv("POLICYLAB_NO_CACHE", raising=False)
-    return folder
-
-
-@pytest.fixture()
 def pols(tmp_path: Path) -> Path:
     folder = tmp_path / "policies"
     shutil.copytree(POLICIES, folder, ignore=shutil.ignore_patterns("*.cases.yaml"))
