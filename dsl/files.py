@@ -14,6 +14,7 @@ compare/ both read through here.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from dataclasses import dataclass
@@ -75,14 +76,15 @@ def within(path: Path, root: Path) -> bool:
     return True
 
 
-def _pseudo_devices() -> set[int]:
+@functools.cache  # the mounts do not change during a run: three stats once, not per file read
+def _pseudo_devices() -> frozenset[int]:
     devices = set()
     for root in _PSEUDO_ROOTS:
         try:
             devices.add(os.stat(root).st_dev)
         except OSError:
             pass
-    return devices
+    return frozenset(devices)
 
 
 def _is_pseudo(path: Path, st: os.stat_result) -> bool:
