@@ -42,6 +42,7 @@ class Quantity:
     scale: str  # "", "千", "万", "亿", "万亿"
     unit: str  # a key of dsl.units.UNITS ("" for a bare number)
     derived: str | None = None  # `10分 derived "why"`: implied by the text, not stated in a quote
+    per: str | None = None  # a per-unit amount, `30元/平方米`: the unit (a key of UNITS) it is paid per
     span: Span = _span()
 
     @property
@@ -49,12 +50,20 @@ class Quantity:
         return UNITS[self.unit].dim
 
     @property
+    def per_dim(self) -> Dim | None:
+        """What a per-unit amount is paid per (AREA, COUNT), else None."""
+        return UNITS[self.per].dim if self.per is not None else None
+
+    @property
     def base_value(self) -> Decimal:
-        """The value in the dimension's base unit (yuan, dollars, fraction, months ...)."""
-        return self.number * SCALES[self.scale] * UNITS[self.unit].factor
+        """The value in the dimension's base unit (yuan, dollars, fraction, months ...); a per-unit
+        amount per base unit of what it is paid per (30元/平方米 is 20000元 per 亩)."""
+        v = self.number * SCALES[self.scale] * UNITS[self.unit].factor
+        return v / UNITS[self.per].factor if self.per is not None else v
 
     def __str__(self) -> str:
-        return f"{format_decimal(self.number)}{self.scale}{self.unit}"
+        per = f"/{self.per}" if self.per is not None else ""
+        return f"{format_decimal(self.number)}{self.scale}{self.unit}{per}"
 
 
 @dataclass(frozen=True)
@@ -135,8 +144,18 @@ class Range:
 
 
 @dataclass(frozen=True)
+class DateLit:
+    """A date in a condition, ``2024-08-01`` (ISO)."""
+
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class SetLit:
-    items: tuple[Name, ...]
+    """``{a, b}`` (choice or category values) or ``{"房地产", "金融"}`` (texts)."""
+
+    items: tuple[Name | Text, ...]
     span: Span = _span()
 
 
@@ -211,6 +230,26 @@ class ByReading:
 
 
 @dataclass(frozen=True)
+class PickRow:
+    """One row of a `pick` table: `when COND -> VALUE`; `otherwise -> VALUE` has no condition."""
+
+    cond: Expr | None
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Pick:
+    """(condition -> value) rows with the overlap rule stated once: of the rows whose condition holds,
+    the `highest` value, the `lowest`, the `first` listed, or the `most_specific` (the condition with
+    the most `and`-ed parts; the first listed among equals).  `otherwise` applies when no row holds."""
+
+    rule: str  # highest, lowest, first, most_specific
+    rows: tuple[PickRow, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ListValue:
     items: tuple[Expr, ...]
     span: Span = _span()
@@ -218,6 +257,7 @@ class ListValue:
 
 Expr = (
     Quantity | RatioLit | Infinity | BoolLit | Text | Promised | Name | Unary | Binary | Range | SetLit | InSet | IfExpr | Call | Tiers | ByReading | ListValue
+    | DateLit | Pick
 )
 
 
@@ -257,13 +297,24 @@ class Clause:
     notes: tuple[str, ...]
     # conditional beneficiaries, first that holds wins; `beneficiary` above is the one otherwise
     beneficiary_if: tuple[BeneficiaryRule, ...] = ()
+    payer: Payer | None = None  # who pays the outcome (None: not stated)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who pays an outcome: one payer, shares (`city = 50%, district = 50%`, `city, district = 1:1`),
+    or several jointly with the shares not stated (`city, district`: weights all None)."""
+
+    shares: tuple[Share, ...]  # Share.weight is None where the text gives no shares
+    ratio_form: bool = False
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Share:
     name: str
-    weight: Expr
+    weight: Expr | None  # None only in a Payer whose shares are not stated
     span: Span = _span()
 
 
@@ -357,8 +408,10 @@ class Unencoded:
     span: Span = _span()
 
 
+from dsl.ast_record import CategoryDecl, ChoiceDecl, ConditionDecl, DeclaredValue, FieldDecl, ListDecl  # noqa: E402
+
 Definition = (
-    Clause | Split | Param | Mechanism | Reading
+    Clause | Split | Param | Mechanism | Reading | FieldDecl | CategoryDecl | ChoiceDecl | ListDecl | ConditionDecl
 )
 
 
@@ -370,21 +423,23 @@ class Override:
 
 @dataclass(frozen=True)
 class Remove:
-    kind: str  # clause, split, param, mechanism, reading
-    id: str
+    kind: str  # clause, split, param, mechanism, reading, field, category, choice, list, condition
+    id: str  # a choice is `FIELD.VALUE`
     span: Span = _span()
 
 
 Item = (
     Clause | Split | Param | Mechanism | Reading | Unencoded | Override | Remove
+    | FieldDecl | CategoryDecl | ChoiceDecl | ListDecl | ConditionDecl
 )
+__all__ = ["CategoryDecl", "ChoiceDecl", "ConditionDecl", "DeclaredValue", "FieldDecl", "ListDecl"]
 
 
 @dataclass(frozen=True)
 class Meta:
     """One header entry: ``city zhangjiagang "张家港"``, ``issued 2020-07-06`` ..."""
 
-    key: str  # city, title, docno, issuer, issued, effective, status, source, note
+    key: str  # city, title, docno, issuer, issued, effective, status, source, partial, note
     value: str
     label: str | None = None  # the city's name in Chinese; the text form of a date
     is_date: bool = False

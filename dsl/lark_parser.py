@@ -39,11 +39,14 @@ _FLAT = frozenset({
     "concept_stmt", "beneficiary_stmt", "cite_stmt", "note_stmt", "when_stmt", "value_stmt", "splits_stmt",
     "shares_stmt", "share_beneficiary_stmt", "shares_ratio", "shares_list", "share", "target", "param_body",
     "attr", "option", "default", "because",
+    "field_decl", "category_decl", "choice_decl", "list_decl", "condition_decl", "decl_body", "en_stmt",
+    "type_stmt", "field_default_stmt", "value_list", "declared_value", "payer_stmt", "payers_names",
+    "payers_ratio", "payers_list", "payers_one", "payer_share", "payer_name", "field_type",
     # atoms: nothing nests in them
     "dotted", "name", "func", "currency_code", "quantity", "derived_quantity", "ratio", "derived_ratio",
     "coded_money", "infinity", "boolean", "text", "promised", "open_edge", "close_edge",
     # the parts of a `tiers` table or a `by reading` block: the table is the level
-    "tier_row", "reading_case", "scale_when", "scale_unless",
+    "tier_row", "reading_case", "scale_when", "scale_unless", "pick_row", "pick_otherwise", "pick_rule", "date",
 })
 
 

@@ -13,7 +13,8 @@ from dsl.walk import item_kind
 
 POLICY_SUFFIX = ".policy"
 _KIND_MAPS = {"clause": "clauses", "split": "splits", "param": "params", "mechanism": "mechanisms",
-              "reading": "readings"}
+              "reading": "readings", "field": "fields", "category": "categories", "choice": "choices",
+              "list": "lists", "condition": "conditions"}
 
 
 def policy_files(paths: list[Path]) -> list[Path]:

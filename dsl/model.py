@@ -12,6 +12,7 @@ from typing import Any
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
+from dsl.record import CORE, Record
 from dsl.taxonomy import Taxonomy
 from dsl.units import Dim
 from dsl.walk import walk
@@ -52,10 +53,23 @@ class Policy:
     mechanisms: dict[str, A.Mechanism] = field(default_factory=dict)
     readings: dict[str, A.Reading] = field(default_factory=dict)
     unencoded: list[A.Unencoded] = field(default_factory=list)
+    # the city's own record (dsl.record merges them with the built-in one) and its named conditions
+    fields: dict[str, A.FieldDecl] = field(default_factory=dict)
+    categories: dict[str, A.CategoryDecl] = field(default_factory=dict)
+    choices: dict[str, A.ChoiceDecl] = field(default_factory=dict)  # "FIELD.VALUE" -> declaration
+    lists: dict[str, A.ListDecl] = field(default_factory=dict)
+    conditions: dict[str, A.ConditionDecl] = field(default_factory=dict)
     origin: dict[str, PolicyFileInfo] = field(default_factory=dict)  # "kind:id" -> file
     types: dict[str, Ty] = field(default_factory=dict)  # clause id -> value type
     node_types: dict[int, Ty] = field(default_factory=dict)  # id(expression node) -> type, from the checker
     taxonomy: Taxonomy | None = None
+    record: Record = CORE  # the project record this policy reads: the core and its declarations
+
+    @property
+    def partial(self) -> str | None:
+        """Where the source text breaks off, if the policy says it is incomplete."""
+        m = self.meta.get("partial")
+        return m.value if m else None
 
     @property
     def city(self) -> str:

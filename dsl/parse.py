@@ -34,7 +34,8 @@ from dsl.syntax_errors import depth_diag, header_end, syntax_diag
 from dsl.transform import ToAst, tok_span
 
 # Keywords that start a top-level item: where the parser resynchronises after an error.
-ITEM_KEYWORDS = ("clause", "split", "param", "mechanism", "reading", "unencoded", "override", "remove")
+ITEM_KEYWORDS = ("clause", "split", "param", "mechanism", "reading", "unencoded", "override", "remove",
+                 "field", "category", "choice", "list", "condition")
 _FIRST_TOKEN = re.compile(r"\A(?:\s|#[^\n]*)*+(\S+?)(?=[\s{#\"]|\Z)")
 _RESYNC = re.compile(r"^[ \t]*(" + "|".join(ITEM_KEYWORDS) + r")\b", re.MULTILINE)
 

@@ -69,6 +69,10 @@ _UNITS = [
     Unit("‰", Dim.RATIO, Decimal("0.001"), "per mille"),
     Unit("分", Dim.POINTS, Decimal(1), "points"),
     Unit("亩", Dim.AREA, Decimal(1), "mu"),
+    # 1亩 = 2000/3 平方米 exactly, so 1平方米 = 0.0015亩; 1公顷 = 15亩
+    Unit("平方米", Dim.AREA, Decimal("0.0015"), "square metres"),
+    Unit("㎡", Dim.AREA, Decimal("0.0015"), "square metres"),
+    Unit("公顷", Dim.AREA, Decimal(15), "hectares"),
     Unit("个月", Dim.MONTHS, Decimal(1), "months"),
     Unit("月", Dim.MONTHS, Decimal(1), "months"),
     Unit("年", Dim.MONTHS, Decimal(12), "years"),

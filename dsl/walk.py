@@ -9,7 +9,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
 
-from dsl.ast import Binary, Clause, Expr, Item, Mechanism, Override, Param, Reading, Remove, Span, Split, Unencoded
+from dsl.ast import (
+    Binary,
+    CategoryDecl,
+    ChoiceDecl,
+    Clause,
+    ConditionDecl,
+    Expr,
+    FieldDecl,
+    Item,
+    ListDecl,
+    Mechanism,
+    Override,
+    Param,
+    Reading,
+    Remove,
+    Span,
+    Split,
+    Unencoded,
+)
 
 
 def children(node: object) -> list[object]:
@@ -110,5 +128,7 @@ def item_id(item: Item) -> str:
 
 def item_kind(item: Item) -> str:
     kinds = {Clause: "clause", Split: "split", Param: "param", Mechanism: "mechanism",
-             Reading: "reading", Unencoded: "unencoded", Override: "override", Remove: "remove"}
+             Reading: "reading", Unencoded: "unencoded", Override: "override", Remove: "remove",
+             FieldDecl: "field", CategoryDecl: "category", ChoiceDecl: "choice", ListDecl: "list",
+             ConditionDecl: "condition"}
     return kinds[type(item)]

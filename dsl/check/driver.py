@@ -17,6 +17,7 @@ from dsl.check.names import NameChecks
 from dsl.check.quotes import QuoteChecks
 from dsl.check.reachability import ReachabilityChecks
 from dsl.check.readings import ReadingChecks
+from dsl.check.record import policy_record, run_record
 from dsl.check.splits import SplitChecks
 from dsl.check.text import TextChecks
 from dsl.check.tiers import TierChecks
@@ -127,6 +128,15 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
 # ---------------------------------------------------------------- entry points
 
 
+def declarations(policy: Policy, tax: Taxonomy | None) -> list[tuple[str, A.FieldDecl | A.CategoryDecl | A.ChoiceDecl]]:
+    """The record declarations a policy reads: its taxonomy files' first, then its own (base first)."""
+    out: list[tuple[str, A.FieldDecl | A.CategoryDecl | A.ChoiceDecl]] = []
+    out.extend(getattr(tax, "declarations", []) if tax is not None else [])
+    out.extend((policy.id, d) for d in (*policy.fields.values(), *policy.categories.values(),
+                                        *policy.choices.values()))
+    return out
+
+
 def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckResult:
     """Parse, merge and check each policy file; every diagnostic of every file, deduplicated.
 
@@ -162,8 +172,12 @@ def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckRes
                 diags.extend(taxonomies[tax_dir][1])
             tax = taxonomies[tax_dir][0]
         policy.taxonomy = tax
+        policy.record, d = policy_record(declarations(policy, tax))
+        diags.extend(d)
         diags.extend(Checker(policy, tax).run())
         policies.append(policy)
+    if len(policies) > 1:  # two cities may share a declared field only with the same type and unit
+        diags.extend(run_record([p.record for p in policies])[1])
     unique = list(dict.fromkeys(diags))
     unique.sort(key=lambda d: (d.span.file, d.span.line, d.span.column, d.code))
     return CheckResult(policies, unique, loader.texts)
@@ -181,5 +195,6 @@ def check_text(text: str, path: str = "<text>", taxonomy: Taxonomy | None = None
     info = PolicyFileInfo(Path(path), text, ast, None, source_text)
     policy = merge([info], diags)
     policy.taxonomy = taxonomy
-    diags = diags + Checker(policy, taxonomy).run()
+    policy.record, d = policy_record(declarations(policy, taxonomy))
+    diags = diags + d + Checker(policy, taxonomy).run()
     return policy, sorted(dict.fromkeys(diags), key=lambda d: (d.span.line, d.span.column, d.code))
