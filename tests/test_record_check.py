@@ -421,3 +421,21 @@ def test_a_quote_mark_inside_a_quoted_text_is_told_to_be_escaped() -> None:
     d = one(errors('clause c {\n  cite "一" "他说"好的"就行"\n  value 1元\n}\n'), "E101")
     assert (d.span.line, d.span.column) == (6, 15)
     assert '\\"' in (d.hint or "") and "Chinese" not in (d.hint or "")
+
+
+def test_a_list_of_texts_against_a_choice_field_is_said_at_its_use() -> None:
+    d = one(errors(RECORD + 'clause c {\n  value 1元\n  when zone in excluded\n}\n'), "E302")
+    assert (d.span.line, d.span.column) == (15, 16) and "holds texts" in d.message
+
+
+def test_a_list_of_values_of_a_choice_field_is_checked_at_its_use() -> None:
+    body = 'list refs "甲" = {municipal_dept, government_body}\n' \
+           'clause c {\n  value 1元\n  when referral not in refs\n}\n'
+    d = one(errors(body), "E203")  # government_body is no value of the core `referral`
+    assert (d.span.line, d.span.column) == (8, 24) and "government_body" in d.message
+
+
+def test_a_list_of_declared_referral_kinds_is_accepted() -> None:
+    body = 'choice referral government_body "国家机关"\nchoice referral stakeholder "项目投资利益相关方"\n' \
+           'list refs "甲" = {government_body, stakeholder}\nclause c {\n  value 1元\n  when referral not in refs\n}\n'
+    assert [d.code for d in errors(body)] == ["E502"], shown(errors(body))  # only: the clause cites nothing
