@@ -439,3 +439,9 @@ def test_a_list_of_declared_referral_kinds_is_accepted() -> None:
     body = 'choice referral government_body "国家机关"\nchoice referral stakeholder "项目投资利益相关方"\n' \
            'list refs "甲" = {government_body, stakeholder}\nclause c {\n  value 1元\n  when referral not in refs\n}\n'
     assert [d.code for d in errors(body)] == ["E502"], shown(errors(body))  # only: the clause cites nothing
+
+
+@pytest.mark.parametrize("stmt, col", [("value 1元", 19), ("payer city", 19), ("concept reward.fdi", 19)])
+def test_a_clause_statement_in_a_named_condition_is_e108_not_an_internal_error(stmt: str, col: int) -> None:
+    d = one(errors(f'condition a "甲" {{ {stmt} when foreign }}\n'), "E108")
+    assert (d.span.line, d.span.column) == (5, col) and "no place in condition" in d.message
