@@ -445,3 +445,19 @@ def test_a_list_of_declared_referral_kinds_is_accepted() -> None:
 def test_a_clause_statement_in_a_named_condition_is_e108_not_an_internal_error(stmt: str, col: int) -> None:
     d = one(errors(f'condition a "甲" {{ {stmt} when foreign }}\n'), "E108")
     assert (d.span.line, d.span.column) == (5, col) and "no place in condition" in d.message
+
+
+@pytest.mark.parametrize("value", [
+    "cny(30元/平方米) * rent_area",
+    "30元/平方米~40元/平方米 * rent_area",
+    "-30元/平方米 * rent_area",
+    "(if manufacturing then 30元/平方米 else 20元/平方米) * rent_area",
+    "pick highest { when manufacturing -> 30元/平方米  otherwise -> 20元/平方米 } * rent_area",
+    "tiers total_investment { [0元, 1亿元) -> 20元/平方米  [1亿元, ∞) -> 30元/平方米 } * rent_area",
+    "30元/平方米 of rent_area",
+    "2000元/人 * new_jobs + 30元/平方米 * rent_area",
+])
+def test_a_per_unit_amount_through_any_node_then_multiplied_out_is_money(value: str) -> None:
+    policy, diags = run(RECORD + f"clause c {{\n  value {value}\n}}\n", None)
+    assert [d.code for d in diags if d.is_error] == ["E502"], shown(diags)  # it cites nothing: no other fault
+    assert policy.types["c"].dim == Dim.CNY and policy.types["c"].per is None  # type: ignore[attr-defined]

@@ -62,6 +62,10 @@ class SetChecks(CheckerBase):
                      value.span, f"drop the quotes: write {field_name} == {value.value}" if value.value in choices
                      else "drop the quotes; choices: " + ", ".join(choices))
             return
+        if isinstance(value, A.Name) and value.dotted in self.p.record.fields:
+            self.err("E302", f"`{value.dotted}` is a field; `{field_name}` is compared with one of its choices",
+                     value.span, "choices: " + ", ".join(choices))
+            return
         if not isinstance(value, A.Name) or len(value.path) != 1:
             self.err("E302", f"`{field_name}` is compared with one of its choices", span_of(value),
                      "choices: " + ", ".join(choices))
