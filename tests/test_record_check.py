@@ -461,3 +461,12 @@ def test_a_per_unit_amount_through_any_node_then_multiplied_out_is_money(value: 
     policy, diags = run(RECORD + f"clause c {{\n  value {value}\n}}\n", None)
     assert [d.code for d in diags if d.is_error] == ["E502"], shown(diags)  # it cites nothing: no other fault
     assert policy.types["c"].dim == Dim.CNY and policy.types["c"].per is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("body, where", [
+    ('condition foreign "外资" { when licensed }\n', (5, 1)),  # the built-in field would win
+    ('list industry "行业" = {"a"}\n', (5, 1)),
+    (RECORD + 'clause rent_area {\n  value 1元\n}\n', (6, 1)),  # a declared field and a clause
+])
+def test_a_declared_name_that_clashes_is_e201(body: str, where: tuple[int, int]) -> None:
+    assert where in at(errors(body), "E201"), shown(errors(body))

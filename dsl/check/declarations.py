@@ -20,6 +20,23 @@ class DeclarationChecks(CheckerBase):
         self.check_quote_currency(c.cites, [c.when])
         self.check_figures(f"condition `{c.id}`", c.cites, [c.when])
 
+    def check_name_clashes(self) -> None:
+        """A name means one thing: a named condition or list may not take the name of a field, a clause or
+        a param (a field would win where it is used, and the condition would silently go unread)."""
+        for kind, table in (("condition", self.p.conditions), ("list", self.p.lists)):
+            for name, d in table.items():
+                other = "field" if name in self.p.record.fields else "clause" if name in self.p.clauses \
+                    else "param" if name in self.p.params else "condition" if kind == "list" and name in self.p.conditions \
+                    else None
+                if other is not None:
+                    self.err("E201", f"{kind} `{name}` has the name of a {other}", d.span,
+                             f"give the {kind} a name of its own, e.g. {name}_{'ok' if kind == 'condition' else 'list'}")
+        for name, f in self.p.fields.items():
+            other = "clause" if name in self.p.clauses else "param" if name in self.p.params else None
+            if other is not None and name in self.p.record.declared:
+                self.err("E201", f"field `{name}` has the name of a {other}", f.span,
+                         "a name in a condition reads the field: rename the field or the " + other)
+
     def check_record_cites(self) -> None:
         """A declaration needs no cite; one that gives a cite has its quote checked like a clause's."""
         for kind, table in (("field", self.p.fields), ("category", self.p.categories), ("choice", self.p.choices)):
