@@ -470,3 +470,10 @@ def test_a_per_unit_amount_through_any_node_then_multiplied_out_is_money(value: 
 ])
 def test_a_declared_name_that_clashes_is_e201(body: str, where: tuple[int, int]) -> None:
     assert where in at(errors(body), "E201"), shown(errors(body))
+
+
+def test_the_payers_shares_are_figures_of_the_quote() -> None:
+    ratio = 'clause c {\n  cite "第六条" "由市和县（市、区）按1:1分担"\n  value 1元 derived "x"\n  payer city, district = 2:1\n}\n'
+    assert at(errors(ratio), "E503") == [(8, 3)]
+    shares = 'clause c {\n  cite "第五条" "市级财政承担50%"\n  value 1元 derived "x"\n  payer city = 60%, district = 40%\n}\n'
+    assert at(errors(shares), "E503") == [(8, 16), (8, 32)]
