@@ -477,3 +477,21 @@ def test_the_payers_shares_are_figures_of_the_quote() -> None:
     assert at(errors(ratio), "E503") == [(8, 3)]
     shares = 'clause c {\n  cite "第五条" "市级财政承担50%"\n  value 1元 derived "x"\n  payer city = 60%, district = 40%\n}\n'
     assert at(errors(shares), "E503") == [(8, 16), (8, 32)]
+
+
+def test_a_cached_check_keeps_the_declared_record_and_the_new_nodes_types(tmp_path: Path, cache: Path) -> None:
+    from dsl.cache import check_paths_cached
+
+    (tmp_path / "taxonomy").mkdir()
+    (tmp_path / "taxonomy" / "core.yaml").write_text((POLICIES / "taxonomy" / "core.yaml").read_text(encoding="utf-8"),
+                                                     encoding="utf-8")
+    (tmp_path / "s.txt").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "t.policy").write_text(HEAD + FULL, encoding="utf-8")
+    first = check_paths_cached([tmp_path / "t.policy"])
+    assert list(cache.glob("*.pickle")), "the check was stored"
+    warm = check_paths_cached([tmp_path / "t.policy"])
+    assert warm is not first and warm.policies[0].record == first.policies[0].record
+    rent = warm.policies[0].clauses["rent"].value.left  # 30元/平方米 * rent_area, as loaded from the cache
+    assert warm.policies[0].node_types[id(rent.left)] == first.policies[0].node_types[
+        id(first.policies[0].clauses["rent"].value.left.left)]
+    assert warm.policies[0].node_types[id(rent.left)].per == Dim.AREA
