@@ -495,3 +495,8 @@ def test_a_cached_check_keeps_the_declared_record_and_the_new_nodes_types(tmp_pa
     assert warm.policies[0].node_types[id(rent.left)] == first.policies[0].node_types[
         id(first.policies[0].clauses["rent"].value.left.left)]
     assert warm.policies[0].node_types[id(rent.left)].per == Dim.AREA
+
+
+def test_a_count_times_an_amount_is_taught_the_per_unit_form() -> None:
+    d = one(errors(RECORD + "clause c {\n  value new_jobs * 2000元\n}\n", None), "E301")
+    assert (d.span.line, d.span.column) == (14, 9) and "2000元/人 * new_jobs" in (d.hint or "")
