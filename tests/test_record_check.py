@@ -500,3 +500,19 @@ def test_a_cached_check_keeps_the_declared_record_and_the_new_nodes_types(tmp_pa
 def test_a_count_times_an_amount_is_taught_the_per_unit_form() -> None:
     d = one(errors(RECORD + "clause c {\n  value new_jobs * 2000元\n}\n", None), "E301")
     assert (d.span.line, d.span.column) == (14, 9) and "2000元/人 * new_jobs" in (d.hint or "")
+
+
+def test_a_member_asked_of_the_wrong_set_field_names_its_set() -> None:
+    d = one(errors(RECORD + "clause c {\n  value 1元\n  when gazelle in categories\n}\n"), "E203")
+    assert (d.span.line, d.span.column) == (15, 8) and d.hint == "`gazelle` is a member of `honours`: write gazelle in honours"
+
+
+def test_a_taxonomy_field_with_an_unknown_key_is_e210(tmp_path: Path) -> None:
+    tax = tmp_path / "taxonomy"
+    tax.mkdir()
+    (tax / "core.yaml").write_text((POLICIES / "taxonomy" / "core.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tax / "city.yaml").write_text("# a city's fields\nfields:\n  rent_area: {zh: 租赁面积, type: area, unti: 平方米}\n",
+                                   encoding="utf-8")
+    (tmp_path / "p.policy").write_text('policy p {\n  city p "p"\n}\n', encoding="utf-8")
+    found = [d for d in check_paths([tmp_path / "p.policy"]).diagnostics if d.code == "E210"]
+    assert [(d.span.line, d.span.column) for d in found] == [(3, 3)] and "`unti`" in found[0].message
