@@ -516,3 +516,14 @@ def test_a_taxonomy_field_with_an_unknown_key_is_e210(tmp_path: Path) -> None:
     (tmp_path / "p.policy").write_text('policy p {\n  city p "p"\n}\n', encoding="utf-8")
     found = [d for d in check_paths([tmp_path / "p.policy"]).diagnostics if d.code == "E210"]
     assert [(d.span.line, d.span.column) for d in found] == [(3, 3)] and "`unti`" in found[0].message
+
+
+@pytest.mark.parametrize("section", ["fields", "categories", "choices", "payers"])
+def test_a_taxonomy_section_that_is_not_a_mapping_is_e101_not_a_crash(section: str, tmp_path: Path) -> None:
+    tax = tmp_path / "taxonomy"
+    tax.mkdir()
+    (tax / "core.yaml").write_text((POLICIES / "taxonomy" / "core.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tax / "city.yaml").write_text(f"# a list where a mapping belongs\n{section}:\n  - a\n  - b\n", encoding="utf-8")
+    (tmp_path / "p.policy").write_text('policy p {\n  city p "p"\n}\n', encoding="utf-8")
+    found = [d for d in check_paths([tmp_path / "p.policy"]).diagnostics if d.code == "E101"]
+    assert [(Path(d.span.file).name, d.span.line, d.span.column) for d in found] == [("city.yaml", 2, 1)]
