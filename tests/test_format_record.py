@@ -315,3 +315,18 @@ def test_fmt_round_trips_every_mutant_that_parses(text: str) -> None:
         _fmt(text)
     except FormatError as e:  # the formatter's own safety net must never fire on input that parses
         raise AssertionError([d.message for d in e.diagnostics]) from e
+
+
+def test_a_bare_expression_is_rendered_without_a_source() -> None:
+    # explain, the site and the structural diff print expressions with Generator([]) (no source, no comments)
+    from dsl import ast as A
+    from dsl.format import Generator
+
+    ast, _ = parse_text(HEADER + 'clause c { when d >= 2024-01-01 and industry in {"房地产", "金融"} '
+                        "value pick most specific { when a and b -> 30元/平方米 otherwise -> 2000元/人 } * n }\n",
+                        "t.policy")
+    assert ast is not None and isinstance(clause := ast.items[0], A.Clause)
+    assert clause.when is not None and clause.value is not None
+    assert Generator([]).expr(clause.when, 0) == 'd >= 2024-01-01 and industry in {"房地产", "金融"}'
+    assert Generator([]).expr(clause.value, 0) == (
+        "pick most specific {\n  when a and b -> 30元/平方米\n  otherwise    -> 2000元/人\n} * n")
