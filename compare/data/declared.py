@@ -61,11 +61,11 @@ def declared_field(name: str, f: Field, record: Record, arr: pa.Array, col: Colu
         out[name] = np.where(given, value, _number_default(f))
     elif f.dim == Dim.CHOICE:
         code, given = choice(arr, name, record, bad, cap)
-        default = record.choices(name).index(f.default) if f.default in record.choices(name) else -1
-        out[name] = np.where(given, code, default).astype(np.int16)
+        fallback = record.choices(name).index(str(f.default)) if f.default in record.choices(name) else -1
+        out[name] = np.where(given, code, fallback).astype(np.int16)
     elif f.dim == Dim.SET:
-        default = f.default if isinstance(f.default, tuple) else ()
-        given = members(arr, name, record.choices(name), _labels(record, name), bad, cap, out, default=default)
+        members_default = f.default if isinstance(f.default, tuple) else ()
+        given = members(arr, name, record.choices(name), _labels(record, name), bad, cap, out, members_default)
     elif f.dim == Dim.DATE:
         days, given = dates(arr, bad, cap)
         out[name] = np.where(given, days, _date_days(f.default) if f.default else np.nan)
