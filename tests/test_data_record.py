@@ -23,8 +23,8 @@ from conftest import HEADER, ROOT
 
 from compare.data.read import from_dicts, from_frame, read_projects
 from compare.data.records import InputError
-from compare.data.validate import clean_records, columns
 from compare.data.records import Record as Rec
+from compare.data.validate import clean_records, columns
 from compare.engine.batch import CNY, USD, ProjectBatch
 from dsl.check.driver import check_text
 from dsl.record import CORE, Record
