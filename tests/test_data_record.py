@@ -277,6 +277,14 @@ def test_own_rates_convert_exactly_half_away_from_zero(tmp_path: Path) -> None:
     assert batch.own_rate("fdi_arrived")
 
 
+def test_own_rates_beyond_64_bits_stay_exact(tmp_path: Path) -> None:
+    """Products past 2^62 fen are computed in whole numbers of any size: 1万亿美元 × 7.123456789 is
+    7,123,456,789,000元 exactly, and 7,123,456,789,000元 ÷ 7.123456789 is 1万亿美元."""
+    text = "id,fdi_arrived,fx_rate\np1,1万亿美元,7.123456789\np2,7123456789000元,7.123456789\np3,1美元,7.1\n"
+    c = read_projects(write(tmp_path, text)).batch.columns
+    assert c["fdi_arrived#alt"].tolist() == [7_123_456_789_000.0, 1_000_000_000_000.0, 7.1]
+
+
 def test_no_rate_columns_no_rate_columns_in_the_batch(tmp_path: Path) -> None:
     batch = read_projects(write(tmp_path, "id,fdi_arrived\np1,100万美元\n")).batch
     assert not any(k.startswith("fx_rate") or k.endswith(("#alt", "#own", "#rate")) for k in batch.columns)
@@ -361,3 +369,28 @@ def test_two_cities_one_field_two_units(tmp_path: Path, command: str) -> None:
     r = _cli(command, a, b, "--projects", projects)
     assert r.returncode == 1, r.stderr
     assert r.stderr.count("[E212]") == 1 and "rent_area" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_units_option_names_a_declared_field(record: Record) -> None:
+    """`--unit land_area=平方米` (units= in the API): bare numbers of a field declared in 亩 read in 平方米."""
+    batch = from_dicts([{"id": "p1", "land_area": 2000, "landed_on": "2024-03-01"}], {"land_area": "平方米"}, record)
+    assert col(batch, "land_area") == [3.0]  # 2000 × 0.0015
+
+
+def test_api_reads_with_the_policies_record(tmp_path: Path) -> None:
+    """compare.api: evaluate and run read the declared fields of the policies they are given; two that
+    disagree on a field are a PolicyError (E212), not a traceback from the reader."""
+    from compare import api
+    from dsl.diagnostics import PolicyError
+
+    a = api.load_policy(_policy(tmp_path / "a", "city_a"))
+    b = api.load_policy(_policy(tmp_path / "b", "city_b", "亩"))
+    assert api.run_fields([a]).declared["rent_area"].unit == "平方米"
+    with pytest.raises(InputError) as info:
+        api.outcomes([a], [{"id": "p1"}])
+    assert [d.code for d in info.value.diagnostics] == ["E814"]
+    frame = api.evaluate([a], [{"id": "p1", "landed_on": "2024-03-01", "rent_area": "1200平方米"}])
+    assert list(frame["project"]) == ["p1"]
+    with pytest.raises(PolicyError) as conflict:
+        api.run([a, b], [{"id": "p1", "landed_on": "2024-03-01"}])
+    assert [d.code for d in conflict.value.diagnostics] == ["E212"]
