@@ -73,8 +73,7 @@ class RecordCompiler(MoneyCompiler):
         """Whether a choice field's code is one of `values` (codes looked up in the batch's record):
         a lookup table by code; an unknown value (-1) is none of them."""
         def member(env: Env) -> Val:
-            record = env.record or self.p.record
-            size = len(record.choices(name)) if name in record.fields else 0
+            size = len(env.choices(name))
             table = np.zeros(size + 1, dtype=bool)  # the last entry answers for an unknown value, -1
             for v in values:
                 k = env.code(name, v)

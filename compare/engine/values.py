@@ -78,12 +78,11 @@ class Env:
     rerun: tuple[set[str], set[str]] | None = None
     conditions: dict[str, Val] = field(default_factory=dict)  # named condition -> its value, once per run
     codes: dict[tuple[str, str], int] = field(default_factory=dict)  # (choice field, value) -> code in the batch
-    # the record the batch's columns follow: the batch's own, else the one given (the policy's), else the core
-    record: Record | None = None
+    # the policy's record: a choice field's values where the batch's own record (`batch.record`) lacks it
+    record: Record = CORE
     rate: Fraction = field(init=False)
 
     def __post_init__(self) -> None:
-        self.record = getattr(self.batch, "record", None) or self.record or CORE
         self.rate = exact_rate(self.fx)  # ValueError unless finite and positive
         self.fx = float(self.rate)
 
@@ -112,10 +111,17 @@ class Env:
         key = (field_name, value)
         got = self.codes.get(key)
         if got is None:
-            record = self.record or CORE
-            choices = record.choices(field_name) if field_name in record.fields else ()
+            choices = self.choices(field_name)
             got = self.codes[key] = choices.index(value) if value in choices else -2
         return got
+
+    def choices(self, field_name: str) -> tuple[str, ...]:
+        """A choice field's values in the order of the batch's codes: the batch's record's (a run's record
+        may order declared values differently from one policy's), else the policy's."""
+        for record in (getattr(self.batch, "record", None), self.record):
+            if record is not None and field_name in record.fields:
+                return record.choices(field_name)
+        return ()
 
 
 Fn = Callable[[Env], Val]
