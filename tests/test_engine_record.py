@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import POLICIES
 
+from compare.engine.assumed import annotate_assumed, assumed_row
 from compare.engine.batch import CNY, USD, ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.explain import explain
@@ -22,6 +23,7 @@ from dsl.ast import NO_SPAN
 from dsl.check import check_text
 from dsl.record import RecordBuilder, merge_records
 from dsl.taxonomy import load_taxonomy
+from dsl.units import Dim
 
 TAXONOMY = load_taxonomy(POLICIES / "taxonomy")[0]
 SOURCE = """某市招商引资奖励办法（虚构，供测试）
@@ -32,6 +34,7 @@ SOURCE = """某市招商引资奖励办法（虚构，供测试）
 第六条 实际投资1亿元以上的项目给予10万元落地奖励；专精特新“小巨人”企业项目不设下限。奖励资金由市和区共同承担。
 第七条 2024年1月1日以后落地的瞪羚企业、独角兽企业项目，由社会组织引荐的，给予引荐人5万元。
 第八条 到账外资折合人民币7123.4万元以上的，另奖1元。
+第十条 到账外资1000万美元以上的，另行登记。
 """
 POLICY = """policy t {
   city t "测试"
@@ -347,3 +350,72 @@ def test_pick_of_ranges_end_by_end() -> None:
         lows, highs = out.numeric["points.host_district"]
         assert (float(lows[0]), float(highs[0])) == (lo, hi)
         assert (float(lows[1]), float(highs[1])) == (1.0, 4.0)  # row 1 alone holds: 1~4分
+
+
+def test_own_rate_in_both_views_float_and_exact() -> None:
+    """A project's own rate serves both currencies and both paths.  Row 0: 1000万美元 at its own 7.1234
+    is 71,234,000元.  Row 1: 71,234,000元 at its own 7.1234 is 1000万美元 (the data layer's `#alt`).
+    Row 2: 700万元 at the run's 7 is 100万美元.  `usd(fdi_arrived) >= 1000万美元` holds on rows 0 and 1
+    exactly (at the run's 7, row 1 would be 10,176,285.71美元 and still hold, so row 3 checks the side:
+    71,233,999.99元 at its own 7.1234 is 9,999,999.99美元, a cent short)."""
+    text = POLICY + ('clause usd_threshold {\n  cite "第十条" "到账外资1000万美元以上的，另行登记"\n'
+                     '  when usd(fdi_arrived) >= 1000万美元\n  value true\n}\n')
+    cp = compiled(text)
+    cols = {
+        "fdi_arrived": np.array([10_000_000, 71_234_000, 7_000_000, 71_233_999.99]),
+        "fdi_arrived#cur": np.array([USD, CNY, CNY, CNY]),
+        "fdi_arrived#own": np.array([True, True, False, True]),
+        "fdi_arrived#alt": np.array([71_234_000, 10_000_000, 0, 9_999_999.99]),
+        "fdi_arrived#rate": np.array([7.1234, 7.1234, np.nan, 7.1234]),
+    }
+    b = batch(cp).select(IDS[:4])
+    b.columns.update(cols)
+    env = cp.run(b, FX)
+    assert env.money("fdi_arrived", Dim.CNY).tolist() == [71_234_000, 71_234_000, 7_000_000, 71_233_999.99]
+    assert env.money("fdi_arrived", Dim.USD).tolist() == [10_000_000, 10_000_000, 1_000_000, 9_999_999.99]
+    assert env.fired["usd_threshold"].tolist() == [True, True, False, False]
+    assert env.fired["large_fdi"].tolist() == [True, True, False, False]  # ≥ 7123.4万元: d is a fen short
+
+
+def test_assumed_declared_fields() -> None:
+    """A declared field the record did not give is reported with its declared default (0 for
+    rent_area's `0平方米`), through the named condition's fields too (industry, read by `eligible`)."""
+    cp = compiled()
+    b = batch(cp)
+    b.columns["rent_area#given"] = np.array([True, False, True, True, True, True, True])
+    b.columns["industry#given"] = np.array([True, True, False, True, True, True, True])
+    env = cp.run(b, FX)
+    out = annotate_assumed(cp, env, cp.outcomes(env))
+    assert assumed_row(out, 1) == {"rent_area": 0}
+    assert assumed_row(out, 2) == {"industry": ""}
+
+
+def test_graph_reads_through_named_conditions_and_set_members() -> None:
+    cp = compiled()
+    g = cp.graph
+    assert g.nodes["condition:eligible"]["kind"] == "condition"
+    assert g.has_edge("field:industry", "condition:eligible") and g.has_edge("condition:eligible", "clause:landing")
+    assert g.has_edge("field:honours.gazelle", "clause:referrer") and g.has_edge("field:zone", "clause:fdi_reward")
+    assert g.has_edge("field:categories.little_giant", "clause:landing")
+
+
+def test_a_reading_inside_a_named_condition_reruns_its_clauses() -> None:
+    """A clause that reads a named condition depends on the readings the condition reads: another
+    option of the reading re-runs it (the partial re-run of sensitivity analyses)."""
+    text = POLICY.replace('''  when foreign and industry not in excluded
+}''', '''  when foreign and industry not in excluded and by reading scope { wide: true  narrow: manufacturing }
+}
+reading scope "适用范围" {
+  cite "第二条" "本办法适用于外资项目"
+  option wide "全部外资项目"
+  option narrow "外资制造业项目"
+  default wide
+  because "第二条写外资项目，不限行业"
+}''')
+    cp = compiled(text)
+    assert cp.reading_deps["fdi_reward"] == frozenset({"scope"})
+    b = batch(cp)
+    base = cp.run(b, FX)
+    narrow = cp.outcomes(cp.run(b, FX, {"scope": "narrow"}, base=base))
+    # usd_run (软件, not manufacturing) loses its 35,000元 under `narrow`; the others keep theirs
+    assert outcome(narrow, "reward.fdi")[:4] == [1_424_680.0, None, 0.51, 50_000_000.0]
