@@ -223,17 +223,29 @@ def test_choice_codes_come_from_the_batchs_record() -> None:
     assert outcome(out, "reward.intermediary") == [50_000.0, None, None, None, 50_000.0, 50_000.0, 50_000.0]
 
 
-def test_text_sets_and_exclusions() -> None:
-    """`in` a set of texts, `not in` a declared list, `!=` a text, over the seven industries."""
+def test_sets_exclusions_choices_and_dates() -> None:
+    """`in` a set of texts, `not in` a declared list, `!=` a text, choices in and out of a set (the
+    declared value `social_org` among them), a declared choice `!=` a value, and a date: an unknown date
+    (NaN) meets no condition, either way."""
     industries = ["制造", "软件", "", "制造", "房地产", "制造", "金融"]
     for when, expected in [
         ('industry in {"制造", "软件"}', [i in ("制造", "软件") for i in industries]),
         ("industry not in excluded", [i not in ("房地产", "金融") for i in industries]),
         ('industry != "房地产"', [i != "房地产" for i in industries]),
+        # capped alone was referred by an intermediary, the others by a social organisation
+        ("referral in {social_org, municipal_dept}", [True, True, True, False, True, True, True]),
+        ("referral not in {intermediary}", [True, True, True, False, True, True, True]),
+        ("zone != key_area", [False, True, True, False, False, False, True]),
+        # landed: 2024-01-01, 2023-12-31, 2024-06-01, 2025-01-01, unknown, 2024-01-01, 2024-01-01
+        ("landed_on < 2024-01-01", [False, True, False, False, False, False, False]),
+        ("landed_on >= 2024-01-01", [True, False, True, True, False, True, True]),
     ]:
         text = POLICY + f'clause probe {{\n  cite "第二条" "不含房地产、金融类项目"\n  when {when}\n  value 1分 derived \"a probe\"\n}}\n'
         cp = compiled(text)
-        env = cp.run(batch(cp), FX)
+        b = batch(cp)
+        b.columns["landed_on"] = b.columns["landed_on"].copy()
+        b.columns["landed_on"][4] = np.nan
+        env = cp.run(b, FX)
         assert env.fired["probe"].tolist() == expected, when
 
 
