@@ -188,6 +188,22 @@ def test_per_unit_amounts() -> None:
     assert outcome(out, "reward.team") == [6000.0, 14_000.0, 0.0, 0.0, 0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("square_metres", [3, 49])
+def test_per_unit_product_meets_a_threshold_at_the_exact_area(square_metres: int) -> None:
+    """3平方米 is held as 0.0045亩 and read back as 3.0000000000000004平方米, 49平方米 as
+    48.99999999999999平方米; at 1元/平方米 they are exactly 3元 and 49元, so `>= N元` holds and `> N元`
+    does not (第四条's form, a fictional figure), and a hundredth of a 平方米 less meets neither."""
+    n = square_metres
+    text = POLICY + ('clause area_probe {\n  cite "第四条" "按每平方米30元给予租金补贴"\n'
+                     f'  when 1元/平方米 derived "a probe" * rent_area >= {n}元 derived "a probe"\n'
+                     f'    and not (1元/平方米 derived "a probe" * rent_area > {n}元 derived "a probe")\n'
+                     '  value true\n}\n')
+    cp = compiled(text)
+    b = batch(cp).select(IDS[:2])
+    b.columns["rent_area"] = np.array([n * 0.0015, (n - 0.01) * 0.0015])
+    assert cp.run(b, FX).fired["area_probe"].tolist() == [True, False]
+
+
 def test_threshold_or_category_and_boundaries() -> None:
     """第六条: eligible and (total investment ≥ 1亿元 or a 小巨人 project).  usd_own is a fen short and
     no 小巨人: nothing; usd_run has exactly 1亿元: 10万元; tie is a fen short but a 小巨人: 10万元; property
