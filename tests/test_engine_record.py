@@ -312,7 +312,7 @@ def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
     assert "zone = key_area" in text and "landed_on = 2024-01-01" in text and "honours.gazelle = yes" in text
     run = explain(cp, b, "usd_run", FX).render()
     assert "pick highest: no row holds, otherwise → 0.5%" in run
-    assert "fdi_arrived = 100万美元" in run and "project's rate" not in run
+    assert "fdi_arrived = 100万美元 × 7 (the run's rate) = 700万元" in run and "project's rate" not in run
     assert "paid by city and district jointly (shares not stated)" in run
     excluded = explain(cp, b, "property", FX).render()
     assert "eligible (符合第二条规定的项目) = false" in excluded
