@@ -186,7 +186,7 @@ class CompiledPolicy:
         # concept -> who receives it: the beneficiary rules of each clause and share that gives it
         self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
         # clause -> who pays it; the concepts some clause of which names a payer
-        self.payers = {cid: payers_of(c) for cid, c in policy.clauses.items()}
+        self.payers = {cid: payers_of(c, comp.point) for cid, c in policy.clauses.items()}
         self.paid_concepts = {c.concept.dotted for cid, c in policy.clauses.items()
                               if c.concept is not None and self.payers[cid] is not None}
         self.beneficiary_deps = {c: frozenset().union(*(reads.of(rule.when) for r in rules for rule, _ in r.conditional))
