@@ -394,3 +394,23 @@ def test_api_reads_with_the_policies_record(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as conflict:
         api.run([a, b], [{"id": "p1", "landed_on": "2024-03-01"}])
     assert [d.code for d in conflict.value.diagnostics] == ["E212"]
+
+
+def test_outputs_say_which_rate_each_project_used(tmp_path: Path) -> None:
+    """p1 gives its own rate (7.1), p2 none: the run's (--fx 7.0) is p2's.  JSON rows, the long table's
+    `fx`, the wide table's `fx_rate` and the text table's note each say so."""
+    projects = write(tmp_path, "id,fdi_arrived,fx_rate\np1,100万美元,7.1\np2,100万美元,\n")
+    wuxi = ROOT / "policies" / "wuxi_2023.policy"
+    r = _cli("eval", wuxi, "--projects", projects, "--fx", "7.0", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert [(x["project"], x["fx"], x.get("fx_own", False)) for x in json.loads(r.stdout)] == [
+        ("p1", 7.1, True), ("p2", 7.0, False)]
+    r = _cli("eval", wuxi, "--projects", projects, "--fx", "7.0")
+    assert "p1: USD→CNY 7.1, the project's own rate (fx_rate)" in r.stdout and "p2: USD→CNY" not in r.stdout
+    long, wide = tmp_path / "long.parquet", tmp_path / "wide.parquet"
+    assert _cli("eval", wuxi, "--projects", projects, "--fx", "7.0", "--out", long, "--layout", "long").returncode == 0
+    assert _cli("eval", wuxi, "--projects", projects, "--fx", "7.0", "--out", wide).returncode == 0
+    assert pq.read_table(long).column("fx").to_pylist() == [7.1, 7.0]
+    assert pq.read_table(wide).column("fx_rate").to_pylist() == [7.1, None]
+    r = _cli("compare", wuxi, "--projects", projects, "--fx", "7.0")
+    assert r.stdout.count("the project's own rate") == 1
