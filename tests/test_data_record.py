@@ -297,6 +297,13 @@ def test_bad_rate(tmp_path: Path, cell: str) -> None:
     assert "`fx_rate`" in e.diagnostics[0].message and "p1" in e.diagnostics[0].message
 
 
+def test_a_misspelt_rate_column_is_told(tmp_path: Path) -> None:
+    got = read_projects(write(tmp_path, "id,fdi_arrived,fx_rates\np1,100万美元,7.1\n"))
+    assert [(w.code, w.hint) for w in got.warnings] == [("W800", "did you mean `fx_rate`? rename the column if it "
+                                                                 "should be read")]
+    assert "fx_rate" not in got.batch.columns
+
+
 def test_rate_of_a_field_that_is_not_money(tmp_path: Path) -> None:
     e = errors(write(tmp_path, "id,fdi_arrived,fx_rate.fdi_arived\np1,100万美元,7.1\n"), CORE)
     assert [d.code for d in e.diagnostics] == ["E815"] and e.diagnostics[0].hint == "did you mean `fdi_arrived`?"
