@@ -290,13 +290,15 @@ def test_payers() -> None:
 
 
 def test_rate_used_per_project() -> None:
-    """The output says which rate each project used: its own (`fx_rate`) or the run's."""
+    """The output says which rate each project used: its own (`fx_rate`, or the rate its amounts'
+    own rates give, `fx_rate.FIELD`) or the run's."""
     cp = compiled()
     b = batch(cp)
-    b.columns["fx_rate"] = np.array([7.1234] + [np.nan] * 6)
+    out = cp.evaluate(b, FX)  # usd_own has 7.1234 for fdi_arrived only
+    assert [out.rate_used(i) for i in range(2)] == [(7.1234, "project"), (7.0, "run")]
+    b.columns["fx_rate"] = np.array([np.nan, 6.9] + [np.nan] * 5)
     out = cp.evaluate(b, FX)
-    assert out.rate_used(0) == (7.1234, "project")
-    assert out.rate_used(1) == (7.0, "run")
+    assert [out.rate_used(i) for i in range(3)] == [(7.1234, "project"), (6.9, "project"), (7.0, "run")]
 
 
 def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
