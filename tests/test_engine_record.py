@@ -449,3 +449,16 @@ reading scope "适用范围" {
     narrow = cp.outcomes(cp.run(b, FX, {"scope": "narrow"}, base=base))
     # usd_run (软件, not manufacturing) loses its 35,000元 under `narrow`; the others keep theirs
     assert outcome(narrow, "reward.fdi")[:4] == [1_424_680.0, None, 0.51, 50_000_000.0]
+
+
+@pytest.mark.parametrize(("rule", "row"), [("highest", 1), ("lowest", 1), ("first", 1), ("most specific", 2)])
+def test_pick_first_among_equals(rule: str, row: int) -> None:
+    """Two rows of equal value both hold: highest and lowest take the first listed; most specific the
+    one with more `and`-ed parts.  `explain` names the row taken."""
+    text = PICK.replace("-> 3分", "-> 1分").replace(
+        "    when foreign and manufacturing and in_core_zone -> 2分\n", "")
+    cp = compiled(text.replace("RULE", rule), PICK_SOURCE)
+    b = ProjectBatch(["b"], {"foreign": np.array([True]), "manufacturing": np.array([True]),
+                             "in_core_zone": np.array([False])})
+    cond = "foreign" if row == 1 else "foreign and manufacturing"
+    assert f"pick {rule}: row {row} `{cond}` → 1分" in explain(cp, b, "b", FX).render()
