@@ -290,13 +290,15 @@ def test_payers() -> None:
 
 
 def test_rate_used_per_project() -> None:
-    """The output says which rate each project used: its own (`fx_rate`) or the run's."""
+    """The output says which rate each project used: its own (`fx_rate`, or the rate its amounts'
+    own rates give, `fx_rate.FIELD`) or the run's."""
     cp = compiled()
     b = batch(cp)
-    b.columns["fx_rate"] = np.array([7.1234] + [np.nan] * 6)
+    out = cp.evaluate(b, FX)  # usd_own has 7.1234 for fdi_arrived only
+    assert [out.rate_used(i) for i in range(2)] == [(7.1234, "project"), (7.0, "run")]
+    b.columns["fx_rate"] = np.array([np.nan, 6.9] + [np.nan] * 5)
     out = cp.evaluate(b, FX)
-    assert out.rate_used(0) == (7.1234, "project")
-    assert out.rate_used(1) == (7.0, "run")
+    assert [out.rate_used(i) for i in range(3)] == [(7.1234, "project"), (6.9, "project"), (7.0, "run")]
 
 
 def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
@@ -447,3 +449,16 @@ reading scope "适用范围" {
     narrow = cp.outcomes(cp.run(b, FX, {"scope": "narrow"}, base=base))
     # usd_run (软件, not manufacturing) loses its 35,000元 under `narrow`; the others keep theirs
     assert outcome(narrow, "reward.fdi")[:4] == [1_424_680.0, None, 0.51, 50_000_000.0]
+
+
+@pytest.mark.parametrize(("rule", "row"), [("highest", 1), ("lowest", 1), ("first", 1), ("most specific", 2)])
+def test_pick_first_among_equals(rule: str, row: int) -> None:
+    """Two rows of equal value both hold: highest and lowest take the first listed; most specific the
+    one with more `and`-ed parts.  `explain` names the row taken."""
+    text = PICK.replace("-> 3分", "-> 1分").replace(
+        "    when foreign and manufacturing and in_core_zone -> 2分\n", "")
+    cp = compiled(text.replace("RULE", rule), PICK_SOURCE)
+    b = ProjectBatch(["b"], {"foreign": np.array([True]), "manufacturing": np.array([True]),
+                             "in_core_zone": np.array([False])})
+    cond = "foreign" if row == 1 else "foreign and manufacturing"
+    assert f"pick {rule}: row {row} `{cond}` → 1分" in explain(cp, b, "b", FX).render()

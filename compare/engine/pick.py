@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.engine.exact import round_lin, scale
+from compare.engine.exact import Lin, Term, round_lin, scale
 from compare.engine.money import LinFn, MoneyCompiler
 from compare.engine.values import INF, Env, Fn, Val, and_, exact
 from dsl import ast as A
@@ -70,9 +70,14 @@ class PickCompiler(MoneyCompiler):
             n = env.batch.n
             holds = {i: _column(and_(conds[i](env).lo, vals[i].present), n, bool)  # type: ignore[misc]
                      for i in ranked}
-            if rule in ("first", "most_specific"):
+            fixed = rule in ("highest", "lowest") and all(v.exact and np.ndim(v.lo) == 0 for v in vals)
+            if rule in ("first", "most_specific") or fixed:
+                order = ranked
+                if fixed:  # fixed figures (the usual table): the greatest (least) that holds, the first among equals
+                    sign = -1.0 if rule == "highest" else 1.0
+                    order = sorted(ranked, key=lambda i: (sign * float(vals[i].lo), ranked.index(i)))
                 lo_idx = np.full(n, -1, dtype=np.int64)
-                for i in reversed(ranked):  # last to first: the first that holds wins
+                for i in reversed(order):  # last to first: the first that holds wins
                     lo_idx[holds[i]] = i
                 hi_idx = lo_idx
             else:
@@ -112,8 +117,8 @@ class PickCompiler(MoneyCompiler):
             xs = [lo] if hi is lo else [lo, hi]
             sides = ((lo_idx, 0),) if fixed else ((lo_idx, 0), (hi_idx, 1))
             # per project: the chosen row's rate (each end) times each end of the amount, rounded exactly
-            picked = [_gather([exact(round_lin(scale(x, k[end]))) for k in ends], idx, "lo")[0]
-                      for idx, end in sides for x in xs]
+            # on the projects that chose that row only
+            picked = [_rounded_products(x, ends, end, idx) for idx, end in sides for x in xs]
             present = and_(and_(lo.present, hi.present), lo_idx >= 0)
             if len(picked) == 1:
                 return Val(picked[0], picked[0], present)
@@ -133,6 +138,25 @@ class PickCompiler(MoneyCompiler):
                 product = _per_unit_product(self.c(x_e), figure, size)
                 return self.convert(product, q.dim, want) if want in (Dim.CNY, Dim.USD) else product
         return None
+
+
+def _rounded_products(x: Lin, ends: list[tuple[Fraction, Fraction]], end: int, idx: Any) -> Any:
+    """Per project, row idx's rate (its `end`) times x rounded to the fen exactly (0 where idx is -1)."""
+    out = np.zeros(idx.shape[0])
+    for i, k in enumerate(ends):
+        rows = np.flatnonzero(idx == i)
+        if rows.size:
+            out[rows] = round_lin(scale(_take(x, rows), k[end]))
+    return out
+
+
+def _take(a: Lin, rows: Any) -> Lin:
+    """The Lin on the projects `rows` only (each column's bound stays a bound)."""
+    if not a.terms:
+        return a
+    terms = tuple(Term(t.col[rows], None if t.usd is None else np.asarray(t.usd)[rows], t.k, None, t.bound)
+                  for t in a.terms)
+    return Lin(terms, a.const, a.present if a.present is True else np.asarray(a.present)[rows])
 
 
 def _per_unit_product(x: Fn, figure: float, size: float) -> Fn:
