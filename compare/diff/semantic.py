@@ -94,7 +94,7 @@ class Pair:
                 got.append(None)
                 continue
             cp = (self.ctx.old, self.ctx.new)[side]
-            value = evaluate(cp, rec, self.ctx.fx, self.ctx.readings, key)
+            value = evaluate(cp, rec, self.ctx.fx, self.ctx.readings, key, self.ctx.record)
             want = value_of(m, self.ex[side])  # type: ignore[arg-type]
             if not reproduces(value, want, self.money[side]):
                 self.ctx.unreproduced.append(f"{key} ({cp.policy.id}): solver {want}, evaluator {value} for {rec}")

@@ -287,6 +287,9 @@ def reproduces(value: Any, expected: Any, money: bool) -> bool:
     return True
 
 
-def evaluate(policy: CompiledPolicy, rec: dict[str, Any], fx: Any, readings: dict[str, str], concept: str) -> Any:
-    out = policy.evaluate(from_dicts([rec]), fx, readings)
+def evaluate(policy: CompiledPolicy, rec: dict[str, Any], fx: Any, readings: dict[str, str], concept: str,
+             record: Record | None = None) -> Any:
+    """The concept's value for one project under one policy, read with the pair's record (both
+    policies' declared fields), as a run of the two would read it."""
+    out = policy.evaluate(from_dicts([rec], record=record or policy.policy.record), fx, readings)
     return out.value(concept, 0)
