@@ -1,0 +1,367 @@
+"""`policylab diff` of policies that declare their own record and use the new clause shapes: pick
+tables, lists and text sets, per-unit amounts, payers, a partial source.
+
+The policies are small made-up revisions of one text (the shapes of ../shared/clause-shapes.md, part
+A: "按到账外资的0.5%奖励；其中制造业项目按1%；重点区域制造业项目按2%", "不含房地产、金融类项目",
+"按每平方米30元给予租金补贴，最高100万元").  The structural diff must name exactly the edit; the
+semantic diff must find a witness where the edit matters, which the evaluator reproduces, with the
+figures worked out by hand below (money rounded to the fen, half away from zero, at the end of each
+clause; the rate fixed at 7 so that USD amounts are worked out easily), and prove equivalence where two
+tables written differently give the same.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compare.api import outcomes
+from compare.diff.items import diff_policies
+from compare.diff.semantic import EQUIVALENT, LESS, MIXED, MORE, ConceptDiff, SemanticDiff, Witness, semantic_diff
+from compare.diff.semantic_render import render_table as semantic_table
+from compare.diff.structural import Change
+from compare.engine.evaluate import CompiledPolicy
+from dsl.check import check_paths
+from dsl.model import Policy
+
+FX = 7.0
+
+HEAD = """policy small_2024 {{
+  city small "小城"
+  source "{source}"
+{extra}}}
+field zone "所在区域" {{
+  type choice {{ key_area "重点区域", ordinary "一般区域" }}
+  default ordinary
+}}
+field rent_area "租赁面积" {{ type area 平方米  default 0平方米 }}
+"""
+
+FDI = """clause fdi_reward "到账外资奖励" {{
+  concept reward.fdi
+  cite "第三条" "{quote}"
+  when foreign
+  value {table} of cny(fdi_arrived) cap 5000万元
+}}
+"""
+
+HIGHEST = """pick highest {{
+    when manufacturing and zone == key_area -> 2%
+    when manufacturing -> {rate}
+    otherwise -> 0.5%
+  }}"""
+
+FDI_TEXT = "按到账外资的0.5%奖励；其中制造业项目按{rate}；重点区域制造业项目按2%，单个项目最高5000万元。"
+
+
+def write(folder: Path, name: str, body: str, source: str, extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(source, encoding="utf-8")
+    path = folder / f"{name}.policy"
+    path.write_text(HEAD.format(source=f"{name}.txt", extra=extra) + body, encoding="utf-8")
+    return path
+
+
+def fdi_policy(folder: Path, name: str, rate: str, table: str | None = None) -> Path:
+    text = FDI_TEXT.format(rate=rate)
+    body = FDI.format(quote=text, table=table or HIGHEST.format(rate=rate))
+    return write(folder, name, body, text)
+
+
+def checked(path: Path) -> Policy:
+    r = check_paths([path])
+    errors = [f"{d.code} {d.message}" for d in r.diagnostics if d.is_error]
+    assert not errors, errors
+    return r.policies[0]
+
+
+def semantic(old: Path, new: Path, **kw: Any) -> tuple[SemanticDiff, CompiledPolicy, CompiledPolicy]:
+    a, b = CompiledPolicy(checked(old)), CompiledPolicy(checked(new))
+    d = semantic_diff(a, b, fx=FX, **kw)
+    assert d.unreproduced == []
+    for cd in d.concepts:
+        for w in witnesses(cd):
+            reproduce(d, a, b, cd, w)
+    return d, a, b
+
+
+def witnesses(cd: ConceptDiff) -> list[Witness]:
+    found = [m.witness for m in cd.moves] + [m.extreme.witness for m in cd.moves if m.extreme is not None]
+    assert all(w is not None for w in found), cd
+    return found  # type: ignore[return-value]
+
+
+def reproduce(d: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, cd: ConceptDiff, w: Witness) -> None:
+    """The witness, evaluated again here through the public API, gives the values the diff shows."""
+    for cp, key, shown in ((old, cd.old_concept, w.old), (new, cd.new_concept, w.new)):
+        assert key is not None
+        (out,) = outcomes([cp], [w.project], fx=d.fx, readings=d.readings, analyse=False)
+        assert out.value(key, 0) == shown, (key, w.project)
+
+
+def yuan(text: str) -> Decimal:
+    """A witness's amount (`4000万美元`, `1.5亿元`, `12.34元`) in yuan at the diff's rate."""
+    usd = text.endswith("美元")
+    number = text.removesuffix("美元").removesuffix("元")
+    scale = Decimal(1)
+    for word, factor in (("亿", Decimal(10) ** 8), ("万", Decimal(10) ** 4)):
+        if number.endswith(word):
+            number, scale = number.removesuffix(word), factor
+    return Decimal(number) * scale * (Decimal(str(FX)) if usd else 1)
+
+
+def fen(x: Decimal) -> float:
+    return float(x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# ------------------------------------------------------------------ a pick row's rate
+
+
+def test_a_pick_rows_rate_raised_is_found_where_that_row_decides(tmp_path: Path) -> None:
+    """制造业项目 1% → 1.5%.  Under `pick highest` the key area's manufacturing projects still get 2%
+    (2% > 1.5%), the others 0.5%: only a foreign manufacturing project outside the key area with FDI
+    arrived gains, 0.5% of its FDI (in yuan), up to the cap."""
+    old = fdi_policy(tmp_path / "old", "small", "1%")
+    new = fdi_policy(tmp_path / "new", "small", "1.5%")
+    d, _, _ = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == MORE
+    (move,) = fdi.moves
+    w = move.witness
+    assert w is not None
+    p = w.project
+    assert p.get("foreign") is True and p.get("manufacturing") is True
+    assert p.get("zone", "ordinary") == "ordinary"  # not in the key area (ordinary is the default)
+    x = yuan(p["fdi_arrived"])
+    assert x > 0
+    assert w.old == fen(min(x * Decimal("0.01"), Decimal(50_000_000)))
+    assert w.new == fen(min(x * Decimal("0.015"), Decimal(50_000_000)))
+    # the largest gain: 1.5% of x reaches the cap 5000万元 at x = 33.3333亿元 (333,333,333,334分 the least
+    # whole fen there), where 1% gives 3333.33万元 (3,333,333,333.34分 rounds to …333分): 16,666,666.67元
+    gain = fdi.max_gain
+    assert gain is not None and gain.kind == "bounded" and gain.exact
+    assert gain.amount == 16_666_666.67
+
+
+def test_two_pick_tables_written_differently_are_proved_the_same(tmp_path: Path) -> None:
+    """`pick highest` with the key area's row first, against `pick most specific` with the rows listed the
+    other way round (the two-part condition is the more specific: it wins where both hold, as 2% is the
+    higher): the same rate for every project, proved."""
+    old = fdi_policy(tmp_path / "old", "small", "1%")
+    other = """pick most specific {
+    when manufacturing -> 1%
+    when zone == key_area and manufacturing -> 2%
+    otherwise -> 0.5%
+  }"""
+    new = fdi_policy(tmp_path / "new", "small", "1%", other)
+    d, _, _ = semantic(old, new)
+    assert d.of("reward.fdi").verdict == EQUIVALENT
+    assert d.undecided == []
+
+
+def test_first_against_highest_differs_in_the_key_area_and_the_witness_reads_its_label(tmp_path: Path) -> None:
+    """`pick first` with the 1% row listed first gives a key-area manufacturing project 1% where `pick
+    highest` gives 2%: less generous there only, and the witness names the area by its label."""
+    old = fdi_policy(tmp_path / "old", "small", "1%")
+    first = """pick first {
+    when manufacturing -> 1%
+    when manufacturing and zone == key_area -> 2%
+    otherwise -> 0.5%
+  }"""
+    new = fdi_policy(tmp_path / "new", "small", "1%", first)
+    d, _, _ = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == LESS
+    (move,) = fdi.moves
+    w = move.witness
+    assert w is not None and w.project["zone"] == "key_area" and w.project["manufacturing"] is True
+    x = yuan(w.project["fdi_arrived"])
+    assert (w.old, w.new) == (fen(min(x * Decimal("0.02"), Decimal(50_000_000))),
+                              fen(min(x * Decimal("0.01"), Decimal(50_000_000))))
+    assert w.shown is not None and w.shown["zone"] == "重点区域"
+    assert "zone 重点区域" in semantic_table(d)
+
+
+# ------------------------------------------------------------------ lists and text sets
+
+EXCLUDED = """list excluded "{label}" = {{{items}}}
+condition eligible "符合第二条规定的项目" {{
+  cite "第二条" "{quote}"
+  when foreign and industry not in excluded
+}}
+clause fdi_reward "到账外资奖励" {{
+  concept reward.fdi
+  cite "第三条" "按到账外资的1%奖励"
+  when eligible
+  value 1% of cny(fdi_arrived)
+}}
+"""
+
+
+def excluded_policy(folder: Path, items: list[str]) -> Path:
+    label = "、".join(items) + "类"
+    quote = f"外资项目（不含{label}项目）"
+    body = EXCLUDED.format(label=label, items=", ".join(f'"{i}"' for i in items), quote=quote)
+    return write(folder, "small", body, f"第二条 {quote}。第三条 按到账外资的1%奖励。")
+
+
+def test_a_list_that_gains_an_industry_takes_the_reward_from_that_industry(tmp_path: Path) -> None:
+    """不含房地产类 → 不含房地产、金融类: a foreign project in 金融 with FDI arrived had 1% of it and has
+    nothing now; no other project changes."""
+    old = excluded_policy(tmp_path / "old", ["房地产"])
+    new = excluded_policy(tmp_path / "new", ["房地产", "金融"])
+    changes = [c for c in diff_policies(checked(old), checked(new)).changes if c.kind == "list"]
+    assert changes == [Change("list", "excluded", "changed", "label", "房地产类", "房地产、金融类"),
+                       Change("list", "excluded", "changed", "items › item added", "—", '"金融"')]
+    d, _, _ = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == LESS
+    (move,) = fdi.moves
+    w = move.witness
+    assert w is not None and w.project["industry"] == "金融" and w.project["foreign"] is True
+    x = yuan(w.project["fdi_arrived"])
+    assert (w.old, w.new) == (fen(x * Decimal("0.01")), 0.0)
+
+
+def test_a_text_set_in_a_condition_against_a_list_of_the_same_texts_is_the_same(tmp_path: Path) -> None:
+    """`industry not in excluded` (a declared list) and `industry not in {"金融", "房地产"}` (the texts
+    written out, in another order): equivalent."""
+    old = excluded_policy(tmp_path / "old", ["房地产", "金融"])
+    text = old.read_text(encoding="utf-8").replace("industry not in excluded", 'industry not in {"金融", "房地产"}')
+    new = tmp_path / "new" / "small.policy"
+    new.parent.mkdir()
+    new.write_text(text, encoding="utf-8")
+    (tmp_path / "new" / "small.txt").write_text((tmp_path / "old" / "small.txt").read_text(encoding="utf-8"),
+                                                encoding="utf-8")
+    d, _, _ = semantic(old, new)
+    assert d.of("reward.fdi").verdict == EQUIVALENT
+
+
+# ------------------------------------------------------------------ per-unit amounts
+
+RENT = """clause rent_subsidy "租金补贴" {{
+  concept reward.landing
+  cite "第四条" "{quote}"
+  value {figure}/平方米 * rent_area cap 100万元
+  payer {payer}
+}}
+"""
+
+
+def rent_policy(folder: Path, figure: str, payer: str = "district") -> Path:
+    quote = f"按每平方米{figure}给予租金补贴，最高100万元"
+    return write(folder, "small", RENT.format(quote=quote, figure=figure, payer=payer), quote + "。")
+
+
+def test_a_per_unit_figure_raised_gains_ten_yuan_a_square_metre_up_to_the_cap(tmp_path: Path) -> None:
+    """每平方米30元 → 40元, 最高100万元: a project renting A平方米 gets min(30A, 100万) before and
+    min(40A, 100万) after.  The gain 10A grows until 40A reaches the cap at A = 25000平方米, where the old
+    rule gives 75万元: 25万元 at most (beyond, the gain 100万 − 30A falls)."""
+    old, new = rent_policy(tmp_path / "old", "30元"), rent_policy(tmp_path / "new", "40元")
+    figures = [c for c in diff_policies(checked(old), checked(new)).changes if c.is_figure]
+    assert [(c.item, c.old, c.new) for c in figures] == [("rent_subsidy", "30元/平方米", "40元/平方米")]
+    assert figures[0].relative == pytest.approx(1 / 3)
+    d, _, _ = semantic(old, new)
+    rent = d.of("reward.landing")
+    assert rent.verdict == MORE
+    (move,) = rent.moves
+    w = move.witness
+    assert w is not None
+    area = Decimal(w.project["rent_area"].removesuffix("平方米"))
+    assert area > 0
+    assert (w.old, w.new) == (fen(min(30 * area, Decimal(1_000_000))), fen(min(40 * area, Decimal(1_000_000))))
+    gain = rent.max_gain
+    assert gain is not None and gain.kind == "bounded" and gain.exact and gain.amount == 250_000.0
+    assert gain.witness is not None
+    a = Decimal(gain.witness.project["rent_area"].removesuffix("平方米"))
+    assert 1_000_000 - 30 * a == 250_000  # the maximum is attained at 25000平方米 only
+
+
+def test_a_per_unit_figure_written_per_mu_is_the_same_figure(tmp_path: Path) -> None:
+    """30元/平方米 is 20000元/亩 (1亩 = 2000/3平方米): no change, structurally or in what is given."""
+    old = rent_policy(tmp_path / "old", "30元")
+    new = tmp_path / "new" / "small.policy"
+    new.parent.mkdir()
+    new.write_text(old.read_text(encoding="utf-8").replace("value 30元/平方米", 'value 20000元/亩 derived "30元/平方米"'),
+                   encoding="utf-8")
+    (tmp_path / "new" / "small.txt").write_text((tmp_path / "old" / "small.txt").read_text(encoding="utf-8"),
+                                                encoding="utf-8")
+    assert [c for c in diff_policies(checked(old), checked(new)).changes if c.is_figure] == []
+    d, _, _ = semantic(old, new)
+    assert d.of("reward.landing").verdict == EQUIVALENT
+
+
+# ------------------------------------------------------------------ the structural diff of declarations
+
+
+def test_declarations_and_payers_are_reported_in_words(tmp_path: Path) -> None:
+    """A field's type, default and values, a category added, a condition rewritten, the payer shared,
+    the source marked incomplete: each named once, where it is."""
+    quote = "按每平方米30元给予租金补贴，最高100万元，由市和县（市、区）按1:1分担"
+    old = write(tmp_path / "old", "small", RENT.format(quote=quote, figure="30元", payer="district")
+                + 'field new_jobs "新增就业人数" { type count 人  default 0人 }\n', quote + "。")
+    new_body = (RENT.format(quote=quote, figure="30元", payer="city, district = 1:1")
+                + 'field new_jobs "新增就业人数" { type number  default 5 }\n'
+                + 'category little_giant "专精特新“小巨人”企业"\n')
+    new = write(tmp_path / "new", "small", new_body.replace('key_area "重点区域"', 'key_area "重点区域", ordinary'),
+                quote + "。", extra='  partial "至第四条止"\n')
+    new.write_text(new.read_text(encoding="utf-8").replace(
+        'ordinary "一般区域" }', 'ordinary "一般区域", zone_b "二类区域" }'), encoding="utf-8")
+    got = {(c.kind, c.item, c.status, c.where, c.old, c.new) for c in diff_policies(checked(old), checked(new)).changes}
+    assert got == {
+        ("header", "partial", "added", "", None, "至第四条止"),
+        ("field", "new_jobs", "changed", "type", "count 人", "number"),
+        ("field", "new_jobs", "changed", "default", "0人", "5"),
+        ("field", "zone", "changed", "value zone_b added", None, "zone_b “二类区域”"),
+        ("category", "little_giant", "added", "", None, "“专精特新“小巨人”企业” a category of projects"),
+        ("clause", "rent_subsidy", "changed", "payer", "district", "city, district = 1:1"),
+    }
+
+
+def test_pick_rows_are_matched_by_condition_not_position(tmp_path: Path) -> None:
+    """Rows reordered under `highest` are no change; a row added, a row's rate changed and the rule
+    changed are each one change, in the row they are about."""
+    old = fdi_policy(tmp_path / "old", "small", "1%")
+    reordered = """pick highest {
+    when manufacturing -> 1%
+    when manufacturing and zone == key_area -> 2%
+    otherwise -> 0.5%
+  }"""
+    same = fdi_policy(tmp_path / "same", "small", "1%", reordered)
+    assert [c for c in diff_policies(checked(old), checked(same)).changes if c.kind == "clause"] == []
+    edited = """pick first {
+    when manufacturing and zone == key_area -> 2%
+    when manufacturing -> 1.5%
+    when foreign and zone == key_area -> 1%
+    otherwise -> 0.5%
+  }"""
+    text = FDI_TEXT.format(rate="1.5%") + "重点区域外资项目按1%。"
+    new = write(tmp_path / "new", "small", FDI.format(quote=text, table=edited), text)
+    got = [(c.where, c.old, c.new, c.relative) for c in diff_policies(checked(old), checked(new)).changes
+           if c.kind == "clause" and c.where != "cite"]
+    assert sorted(got, key=str) == sorted([
+        ("value › amount › rate › pick rule", "highest", "first", None),
+        ("value › amount › rate › row added", "—", "when foreign and zone == key_area -> 1%", None),
+        ("value › amount › rate › when manufacturing › value", "1%", "1.5%", 0.5),
+    ], key=str)
+
+
+@pytest.mark.parametrize("verdict", [MIXED])
+def test_a_clause_that_changes_its_rate_one_way_and_its_list_the_other_is_mixed(tmp_path: Path, verdict: str) -> None:
+    """1% → 2% of FDI, and 金融 excluded: a 金融 project loses its 1%, every other eligible one gains 1%."""
+    old = excluded_policy(tmp_path / "old", ["房地产"])
+    new = excluded_policy(tmp_path / "new", ["房地产", "金融"])
+    new.write_text(new.read_text(encoding="utf-8").replace("1%", "2%"), encoding="utf-8")
+    src = tmp_path / "new" / "small.txt"
+    src.write_text(src.read_text(encoding="utf-8").replace("1%", "2%"), encoding="utf-8")
+    d, _, _ = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == verdict
+    ups = [m.witness for m in fdi.moves if m.direction == "up"]
+    downs = [m.witness for m in fdi.moves if m.direction == "down"]
+    assert ups and downs
+    assert all(w is not None and w.project.get("industry") != "金融" for w in ups)
+    assert all(w is not None and w.project.get("industry") == "金融" for w in downs)
