@@ -50,7 +50,7 @@ from compare.diff.verdicts import (
     Witness,
     verdict,
 )
-from compare.diff.witness import Finder, evaluate, record, reproduces, shown
+from compare.diff.witness import Finder, evaluate, fill_required, record, reproduces, shown
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.exact import exact_rate
 from compare.engine.runs import choose_rates
@@ -88,6 +88,7 @@ class Pair:
 
     def witness(self, m: z3.ModelRef) -> Witness | None:
         rec = record(m, self.pr)
+        filled = fill_required(rec, self.ctx.record)
         got: list[Any] = []
         for side, key in ((0, self.ko), (1, self.kn)):
             if key is None or self.ex[side] is None:
@@ -100,7 +101,7 @@ class Pair:
                 self.ctx.unreproduced.append(f"{key} ({cp.policy.id}): solver {want}, evaluator {value} for {rec}")
                 return None
             got.append(value)
-        return Witness(rec, got[0], got[1], shown(rec, self.pr.record))
+        return Witness(rec, got[0], got[1], shown(rec, self.pr.record, filled))
 
     def ends(self, bound: str) -> tuple[X, X, X, X]:
         """(old, new) ends of `bound`, exact then relaxed, in one currency."""

@@ -145,24 +145,46 @@ def _members_default(rec: Record, set_field: str) -> tuple[str, ...]:
     return tuple(str(x) for x in d) if isinstance(d, (tuple, list)) else ()
 
 
-def shown(project: dict[str, Any], rec: Record) -> dict[str, Any]:
+NEUTRAL = {Dim.MONEY: "0元", Dim.BOOL: False, Dim.RATIO: "0%", Dim.SCALAR: 0, Dim.COUNT: 0, Dim.AREA: 0,
+           Dim.TEXT: "其他", Dim.DATE: "2000-01-01", Dim.SET: []}
+
+
+def fill_required(project: dict[str, Any], rec: Record) -> list[str]:
+    """Give every required field (declared without a default) that the witness does not: a project
+    must give it to be read at all, but the concept compared does not read it, so any value does (a
+    neutral one: 0, false, the first value of a choice).  The names filled (a reader is not shown them)."""
+    filled = []
+    for name, f in rec.fields.items():
+        if name in project or not rec.required(name):
+            continue
+        project[name] = f.choices[0] if f.dim == Dim.CHOICE and f.choices else NEUTRAL.get(f.dim, 0)
+        filled.append(name)
+    return filled
+
+
+def shown(project: dict[str, Any], rec: Record, hidden: list[str] | None = None) -> dict[str, Any]:
     """A witness as a reader sees it: a declared choice by its label (`zone 重点区域`), a set's members
-    by theirs (`categories [专精特新“小巨人”企业]`); everything else as the record gives it."""
+    by theirs (`categories [专精特新“小巨人”企业]`); everything else as the record gives it; the `hidden`
+    fields (required ones the compared concept does not read) left out."""
     out: dict[str, Any] = {}
     for name, v in project.items():
+        if name in (hidden or ()):
+            continue
         f = rec.fields.get(name)
         if f is not None and f.dim == Dim.CHOICE and isinstance(v, str):
-            out[name] = rec.label(f"{name}.{v}")[0] or _declared_label(rec, name, v) or v
+            out[name] = value_label(rec, name, v)
         elif f is not None and f.dim == Dim.SET and isinstance(v, list):
-            out[name] = [rec.label(f"{name}.{m}")[0] or _declared_label(rec, name, m) or m for m in v]
+            out[name] = [value_label(rec, name, m) for m in v]
         else:
             out[name] = v
     return out
 
 
-def _declared_label(rec: Record, name: str, value: str) -> str | None:
+def value_label(rec: Record, name: str, value: str) -> str:
+    """A declared value's Chinese label (`key_area` → 重点区域), else the value as written."""
+    added = rec.label(f"{name}.{value}")[0] if f"{name}.{value}" in rec.added_values else None
     d = rec.declared.get(name)
-    return dict(d.value_labels).get(value) if d is not None else None
+    return added or (dict(d.value_labels).get(value) if d is not None else None) or value
 
 
 class Finder:
