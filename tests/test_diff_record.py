@@ -365,3 +365,74 @@ def test_a_clause_that_changes_its_rate_one_way_and_its_list_the_other_is_mixed(
     assert ups and downs
     assert all(w is not None and w.project.get("industry") != "金融" for w in ups)
     assert all(w is not None and w.project.get("industry") == "金融" for w in downs)
+
+
+# ------------------------------------------------------------------ every declared type, read back by the data layer
+
+DECLARED = """field new_jobs "新增就业人数" {{ type count 人  default 0人 }}
+field landed_on "落地日期" {{ type date }}
+field honours "企业荣誉" {{ type set {{ gazelle "瞪羚企业", unicorn "独角兽企业" }} }}
+field equipment_investment "设备投资额" {{ type money  default 0元 }}
+category little_giant "专精特新“小巨人”企业"
+choice referral social_org "社会组织"
+clause jobs_reward "就业奖励" {{
+  concept reward.landing
+  cite "第五条" "{jobs}"
+  when landed_on >= {since}
+  value 2000元/人 * new_jobs
+}}
+clause equipment "设备补助" {{
+  concept reward.specialized_sme
+  cite "第六条" "按设备投资额的10%给予补助，最高500万元"
+  when {who}
+  value 10% of equipment_investment cap 500万元
+}}
+"""
+
+
+def declared_policy(folder: Path, since: str, who: str) -> Path:
+    jobs = f"{since}以后落地的项目，按新增就业人数每人2000元给予奖励"
+    body = DECLARED.format(jobs=jobs, since=since, who=who)
+    return write(folder, "small", body, f"第五条 {jobs}。第六条 按设备投资额的10%给予补助，最高500万元。")
+
+
+def test_a_later_start_date_takes_the_per_head_reward_from_projects_landed_in_between(tmp_path: Path) -> None:
+    """2024-01-01以后 → 2024-07-01以后: a project landed from 2024-01-01 to 2024-06-30 with new jobs had
+    2000元 a head and has nothing now (the date is a required field: every witness gives it)."""
+    old = declared_policy(tmp_path / "old", "2024-01-01", "gazelle in honours")
+    new = declared_policy(tmp_path / "new", "2024-07-01", "gazelle in honours")
+    d, _, _ = semantic(old, new, concepts=["reward.landing"])
+    jobs = d.of("reward.landing")
+    assert jobs.verdict == LESS
+    (move,) = jobs.moves
+    w = move.witness
+    assert w is not None
+    assert "2024-01-01" <= w.project["landed_on"] < "2024-07-01"
+    heads = Decimal(w.project["new_jobs"].removesuffix("人"))
+    assert heads > 0 and (w.old, w.new) == (fen(2000 * heads), 0.0)
+
+
+def test_a_condition_widened_to_a_declared_category_and_referrer_gives_to_them(tmp_path: Path) -> None:
+    """瞪羚企业 only → also 专精特新“小巨人”企业 or a project a 社会组织 referred: those gain 10% of their
+    equipment investment (up to 500万元); the gazelles keep theirs."""
+    old = declared_policy(tmp_path / "old", "2024-01-01", "gazelle in honours")
+    new = declared_policy(tmp_path / "new", "2024-01-01",
+                          "gazelle in honours or little_giant in categories or referral == social_org")
+    d, _, _ = semantic(old, new, concepts=["reward.specialized_sme"], regions=True)
+    sme = d.of("reward.specialized_sme")
+    assert sme.verdict == MORE
+    (move,) = sme.moves
+    w = move.witness
+    assert w is not None
+    p = w.project
+    assert "gazelle" not in p.get("honours", [])
+    assert "little_giant" in p.get("categories", []) or p.get("referral") == "social_org"
+    x = yuan(p["equipment_investment"])
+    assert (w.old, w.new) == (0.0, fen(min(x * Decimal("0.1"), Decimal(5_000_000))))
+    # the date is required (no default) but this reward does not read it: given, so the project reads
+    # back, and not shown, since it does not matter here
+    assert "landed_on" in p and w.shown is not None and "landed_on" not in w.shown
+    gain = sme.max_gain
+    assert gain is not None and gain.amount == 5_000_000.0  # the whole cap: 10% of 5000万元 or more
+    ahead = [r for r in sme.regions if r.ahead == "new"]
+    assert ahead and all(r.fixed.get("honours.gazelle") is False for r in ahead)
