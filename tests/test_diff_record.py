@@ -13,10 +13,13 @@ tables written differently give the same.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import pytest
+import z3
 
 from compare.api import outcomes
 from compare.diff.items import diff_policies
@@ -436,3 +439,156 @@ def test_a_condition_widened_to_a_declared_category_and_referrer_gives_to_them(t
     assert gain is not None and gain.amount == 5_000_000.0  # the whole cap: 10% of 5000万元 or more
     ahead = [r for r in sme.regions if r.ahead == "new"]
     assert ahead and all(r.fixed.get("honours.gazelle") is False for r in ahead)
+
+
+# ------------------------------------------------------------------ the encoding against the evaluator, construct by construct
+
+EVERY = """field new_jobs "新增就业人数" { type count 人  default 0人 }
+field floors "楼层数" { type integer  default 0 }
+field landed_on "落地日期" { type date  default 2020-01-01 }
+field honours "企业荣誉" { type set { gazelle "瞪羚企业", unicorn "独角兽企业" } }
+field equipment_investment "设备投资额" { type money  default 0元 }
+field sector "细分行业" { type text  default "" }
+category little_giant "专精特新“小巨人”企业"
+choice referral social_org "社会组织"
+list excluded "房地产、金融类" = {"房地产", "金融"}
+condition eligible "符合第二条规定的项目" {
+  cite "第二条" "外资项目（不含房地产、金融类项目）"
+  when foreign and industry not in excluded
+}
+clause fdi_reward "到账外资奖励" {
+  concept reward.fdi
+  cite "第三条" "按到账外资的0.5%奖励；其中制造业项目按1%；重点区域制造业项目按2%，单个项目最高5000万元"
+  when eligible
+  value pick highest {
+    when manufacturing and zone == key_area -> 2%
+    when manufacturing -> 1%
+    otherwise -> 0.5%
+  } of cny(fdi_arrived) cap 5000万元
+}
+clause rent_subsidy "租金补贴" {
+  concept reward.landing
+  cite "第四条" "按每平方米30元给予租金补贴，最高100万元"
+  when landed_on >= 2024-01-01 or gazelle in honours
+  value 30元/平方米 * rent_area cap 100万元
+}
+clause jobs_reward "就业奖励" {
+  concept reward.landing
+  cite "第五条" "按新增就业人数每人2000元给予奖励"
+  when sector != "房地产" and floors >= 2 derived "两层以上"
+  value 2000元/人 * new_jobs
+}
+clause equipment "设备补助" {
+  concept reward.specialized_sme
+  cite "第六条" "按设备投资额的10%、8%、5%给予补助，最高500万元"
+  when little_giant in categories or referral in {social_org, intermediary} or unicorn in honours
+  value pick most specific {
+    when little_giant in categories -> 8%
+    when little_giant in categories and zone == key_area -> 10%
+    when referral == social_org -> 5%
+  } of equipment_investment cap 500万元
+}
+clause points "评价加分" {
+  concept points.host_district
+  cite "第七条" "分别加1分、2分、3分"
+  value pick lowest {
+    when manufacturing -> 3分
+    when zone == key_area -> 2分
+    otherwise -> 1分
+  } + pick first {
+    when industry in {"制造", "软件"} -> 1分
+    when landed_on < 2023-06-30 -> 2分
+  }
+}
+"""
+
+EVERY_TEXT = ("第二条 外资项目（不含房地产、金融类项目）。第三条 按到账外资的0.5%奖励；其中制造业项目按1%；重点区域制造业项目按2%，"
+              "单个项目最高5000万元。第四条 按每平方米30元给予租金补贴，最高100万元。第五条 按新增就业人数每人2000元给予奖励。"
+              "第六条 按设备投资额的10%、8%、5%给予补助，最高500万元。第七条 分别加1分、2分、3分。")
+
+
+def random_project(rng: Random, i: int) -> dict[str, Any]:
+    """A project drawn around the policy's own figures and edges (each field given or left at its default)."""
+    p: dict[str, Any] = {"id": f"p{i}"}
+    pick = rng.random
+    if pick() < 0.8:
+        p["foreign"] = True
+    if pick() < 0.6:
+        p["manufacturing"] = True
+    for name, values in (("zone", ["key_area", "ordinary"]), ("referral", ["none", "intermediary", "social_org"]),
+                         ("industry", ["房地产", "金融", "制造", "软件", "其他"]), ("sector", ["房地产", "", "其他"])):
+        if pick() < 0.8:
+            p[name] = rng.choice(values)
+    amounts = ["0元", "1万元", "123.45元", "33.3333亿元", "4000万美元", "5000万元", "1亿元", "0.17元"]
+    for name in ("fdi_arrived", "equipment_investment"):
+        if pick() < 0.8:
+            p[name] = rng.choice(amounts)
+    if pick() < 0.8:
+        p["rent_area"] = rng.choice(["0平方米", "1平方米", "1234平方米", "25000平方米", "33334平方米", "7亩"])
+    if pick() < 0.8:
+        p["new_jobs"] = f"{rng.choice([0, 1, 3, 250])}人"
+    if pick() < 0.8:
+        p["floors"] = rng.choice([0, 1, 2, 7])
+    if pick() < 0.8:
+        p["landed_on"] = rng.choice(["2023-06-29", "2023-06-30", "2023-12-31", "2024-01-01", "2025-05-05"])
+    p["honours"] = [m for m in ("gazelle", "unicorn") if pick() < 0.4]
+    p["categories"] = [c for c in ("little_giant", "fortune_global_500") if pick() < 0.4]
+    return p
+
+
+def test_the_encoding_agrees_with_the_evaluator_on_every_construct_of_the_open_record(tmp_path: Path) -> None:
+    """Every clause shape of the open record (a pick table under each rule, per-unit amounts of an area
+    and a count, a named condition, a list, a text set, declared choice, set, date, integer, text and
+    money fields, a new category and referrer): the z3 terms pinned to a project give what the
+    evaluator gives it, money to the fen, on projects drawn around the policy's edges."""
+    from compare.data.read import from_dicts
+    from compare.diff.encode import Encoder, value_of
+    from compare.diff.symbolic import Project
+
+    path = write(tmp_path, "every", EVERY, EVERY_TEXT)
+    policy = checked(path)
+    cp = CompiledPolicy(policy)
+    rng = Random(7)
+    rows = [random_project(rng, i) for i in range(80)]
+    batch = from_dicts(rows, record=policy.record)
+    out = cp.evaluate(batch, FX, {})
+    pr = Project(record=policy.record)
+    enc = Encoder(policy, pr, Fraction(7), {})
+    terms = {k: enc.concept(k) for k in enc.concepts}
+    assert set(terms) == {"reward.fdi", "reward.landing", "reward.specialized_sme", "points.host_district"}
+    for i, row in enumerate(rows):
+        s = z3.Solver()
+        s.add(*pin(pr, batch.columns, i))
+        assert s.check() == z3.sat, row
+        m = s.model()
+        for key, term in terms.items():
+            lo, hi = value_of(m, term)
+            want = out.value(key, i)
+            scale = 1 if key == "points.host_district" else 100
+            assert (lo, hi) == (Fraction(str(want)) * scale,) * 2, (key, sorted(row.items()), lo, want)
+    for key in terms:  # the projects reach more than one value of each outcome: the rows are told apart
+        assert len({out.value(key, i) for i in range(len(rows))}) > 2, key
+
+
+def pin(pr: Any, columns: dict[str, Any], i: int) -> list[Any]:
+    """The symbolic project's variables held at project i's values as the data layer read them (its
+    columns: an amount in yuan or dollars and its currency, a choice's code, a set's members, a date in
+    days, an area in 亩; `foreign` implied by FDI arrived, as a run implies it)."""
+    out = []
+    for name, v in pr.vars.items():
+        kind = pr.kinds[name]
+        if kind == "money":
+            amount = Fraction(str(columns[name][i])) * 100
+            assert amount.denominator == 1
+            out += [v[0] == int(amount), v[1] == bool(columns[f"{name}#cur"][i] == 1)]
+        elif kind == "code":
+            out.append(v == int(columns[name][i]))
+        elif kind == "text":
+            said = str(columns[name][i])
+            out.append(v == (pr.texts[name].index(said) + 1 if said in pr.texts[name] else 0))
+        elif kind in ("number", "integer", "date"):
+            q = Fraction(str(columns[name][i]))
+            out.append(v == (z3.RealVal(f"{q.numerator}/{q.denominator}") if kind == "number" else int(q)))
+        else:  # a bool field, a category, a member of a declared set
+            out.append(v == bool(columns[name][i]))
+    return out
