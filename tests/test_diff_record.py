@@ -592,3 +592,22 @@ def pin(pr: Any, columns: dict[str, Any], i: int) -> list[Any]:
         else:  # a bool field, a category, a member of a declared set
             out.append(v == bool(columns[name][i]))
     return out
+
+
+def test_a_witness_gives_a_field_whose_default_the_revision_changed(tmp_path: Path) -> None:
+    """The revision raises 制造业项目 1% → 1.5% and makes 重点区域 the default area.  The gain is outside
+    the key area; the witness says `zone ordinary` although that is OLD's default, since under NEW a
+    project that left it out would be in the key area (2%): each policy alone reads the witness as shown."""
+    old = fdi_policy(tmp_path / "old", "small", "1%")
+    new = fdi_policy(tmp_path / "new", "small", "1.5%")
+    new.write_text(new.read_text(encoding="utf-8").replace("default ordinary", "default key_area"), encoding="utf-8")
+    d, a, b = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == MORE
+    (move,) = fdi.moves
+    w = move.witness
+    assert w is not None and w.project["zone"] == "ordinary" and w.project["manufacturing"] is True
+    x = yuan(w.project["fdi_arrived"])
+    for cp, rate, shown in ((a, "0.01", w.old), (b, "0.015", w.new)):  # each policy on its own record
+        (out,) = outcomes([cp], [w.project], fx=FX, analyse=False)
+        assert out.value("reward.fdi", 0) == shown == fen(min(x * Decimal(rate), Decimal(50_000_000)))

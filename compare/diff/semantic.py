@@ -87,7 +87,7 @@ class Pair:
         return value
 
     def witness(self, m: z3.ModelRef) -> Witness | None:
-        rec = record(m, self.pr)
+        rec = record(m, self.pr, always=self.ctx.defaults_differ)
         filled = fill_required(rec, self.ctx.record)
         got: list[Any] = []
         for side, key in ((0, self.ko), (1, self.kn)):
@@ -247,6 +247,7 @@ class Context:
     deadline: float | None = None  # time.monotonic() by which the whole diff ends (None: no budget)
     progress: Callable[[str], None] | None = None  # told each check as it starts
     record: Record = CORE  # the pair's record: the core and the fields either policy declares
+    defaults_differ: frozenset[str] = frozenset()  # declared by both with different defaults: witnesses give them
 
     @property
     def spent(self) -> bool:
@@ -287,7 +288,8 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
     if conflicts:  # one name, two meanings: no project record gives both policies what they read
         raise ValueError(conflicts[0].message)
     ctx = Context(old, new, fx, exact_rate(fx), readings, (old.concept_dims, new.concept_dims),
-                  deadline=None if budget is None else started + budget, progress=progress, record=record)
+                  deadline=None if budget is None else started + budget, progress=progress, record=record,
+                  defaults_differ=_defaults_differ(old.policy.record, new.policy.record))
     if timeout_ms is not None:
         ctx.timeout_ms = timeout_ms
     out = SemanticDiff(old.policy.id, new.policy.id, fx, note, readings, budget=budget)
@@ -321,6 +323,12 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
     out.unreproduced = ctx.unreproduced
     out.seconds = time.monotonic() - started
     return out
+
+
+def _defaults_differ(a: Record, b: Record) -> frozenset[str]:
+    """Fields both records have whose defaults differ (a revision that changes `default ordinary` to
+    `default key_area`): a witness that left one out would read differently under each policy."""
+    return frozenset(n for n in a.fields if n in b.fields and a.fields[n].default != b.fields[n].default)
 
 
 def _climb(s: z3.Solver, gap: z3.ArithRef, hint: Fraction | None, integral: bool) -> tuple[Fraction | None, bool]:

@@ -74,23 +74,28 @@ def _number_text(q: Fraction, unit: str | None, dim_unit: str) -> str:
     return f"{_decimal(q):f}{shown}"
 
 
-def record(model: z3.ModelRef, project: Project, pid: str = "witness") -> dict[str, Any]:
+def record(model: z3.ModelRef, project: Project, pid: str = "witness",
+           always: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The project a model describes: the fields the policies read that are not at their defaults (false,
     0, none, no category, unknown), in the record's notation; a declared field in its declared unit
     (`rent_area 1000平方米`), a choice by its value, a set by its members, a date as ISO, and every
-    required field (declared without a default), whatever its value."""
+    required field (declared without a default) and every field in `always` (one whose default the two
+    policies declare differently: a project that left it out would read differently), whatever its value."""
     out: dict[str, Any] = {"id": pid}
     members: dict[str, list[str]] = {}
     rec = project.record
 
     def ev(x: z3.ExprRef) -> z3.ExprRef:
         return model.eval(x, model_completion=True)
+
+    def keep(name: str) -> bool:
+        return rec.required(name) or name in always
     for name, v in project.vars.items():
         kind = project.kinds.get(name)
         if kind == "money":
             amount, usd = v
             fen = int(_frac(ev(amount)))
-            if fen or rec.required(name):
+            if fen or keep(name):
                 out[name] = money_text(fen, z3.is_true(ev(usd)))
         elif kind == "member":
             set_field, _, member = name.partition(".")
@@ -101,11 +106,11 @@ def record(model: z3.ModelRef, project: Project, pid: str = "witness") -> dict[s
             code = int(_frac(ev(v)))
             values = project.values(name)
             default = rec.fields[name].default if name in rec.fields else None
-            if code >= 0 and (values[code] != default or rec.required(name)):
+            if code >= 0 and (values[code] != default or keep(name)):
                 out[name] = values[code]
         elif kind == "text":
             said = project.text_value(name, int(_frac(ev(v))), empty=not rec.required(name))
-            if said != (rec.fields[name].default or ""):
+            if said != (rec.fields[name].default or "") or keep(name):
                 out[name] = said
         elif kind == "scalar":
             known, x = v
@@ -114,22 +119,22 @@ def record(model: z3.ModelRef, project: Project, pid: str = "witness") -> dict[s
                 out[name] = int(q) if q.denominator == 1 else float(_decimal(q))
         elif kind == "ratio":
             r = _frac(ev(v))
-            if r != _number_default(rec, name) or rec.required(name):
+            if r != _number_default(rec, name) or keep(name):
                 out[name] = ratio_text(r)
         elif kind in ("number", "integer"):
             q = _frac(ev(v))
-            if q != _number_default(rec, name) or rec.required(name):
+            if q != _number_default(rec, name) or keep(name):
                 d = rec.declared.get(name)
                 out[name] = _number_text(q, d.unit if d else None, _BASE_UNIT.get(rec.fields[name].dim, ""))
         elif kind == "date":
             day = EPOCH + timedelta(days=int(_frac(ev(v))))
-            if day.isoformat() != rec.fields[name].default or rec.required(name):
+            if day.isoformat() != rec.fields[name].default or keep(name):
                 out[name] = day.isoformat()
-        elif z3.is_true(ev(v)) != bool(rec.fields[name].default if name in rec.fields else False):
+        elif z3.is_true(ev(v)) != bool(rec.fields[name].default if name in rec.fields else False) or keep(name):
             out[name] = z3.is_true(ev(v))
     for set_field, chosen in members.items():
         default = _members_default(rec, set_field)
-        if set(chosen) != set(default):
+        if set(chosen) != set(default) or set_field in always:
             out[set_field] = [c for c in project.values(set_field) if c in chosen]
     return out
 
