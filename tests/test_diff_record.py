@@ -611,3 +611,23 @@ def test_a_witness_gives_a_field_whose_default_the_revision_changed(tmp_path: Pa
     for cp, rate, shown in ((a, "0.01", w.old), (b, "0.015", w.new)):  # each policy on its own record
         (out,) = outcomes([cp], [w.project], fx=FX, analyse=False)
         assert out.value("reward.fdi", 0) == shown == fen(min(x * Decimal(rate), Decimal(50_000_000)))
+
+
+def test_a_witness_says_not_foreign_where_its_fdi_would_imply_foreign(tmp_path: Path) -> None:
+    """`when foreign` → `when manufacturing`: a domestic manufacturing project with FDI arrived gains 1% of
+    it.  A record that gives FDI arrived and leaves `foreign` out is read as foreign (the reader implies
+    it, compare.engine.implied), so the witness says `foreign: false` (a given value wins): otherwise it
+    would not be the project found, and would not reproduce."""
+    text = "按到账外资的1%奖励"
+    body = f'clause fdi_reward "到账外资奖励" {{\n  concept reward.fdi\n  cite "第三条" "{text}"\n  when {{when}}\n' \
+           '  value 1% of cny(fdi_arrived)\n}\n'
+    old = write(tmp_path / "old", "small", body.replace("{when}", "foreign"), text)
+    new = write(tmp_path / "new", "small", body.replace("{when}", "manufacturing"), text)
+    d, _, _ = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == MIXED
+    (up,) = [m.witness for m in fdi.moves if m.direction == "up"]
+    assert up is not None and up.project["foreign"] is False and up.project["manufacturing"] is True
+    x = yuan(up.project["fdi_arrived"])
+    assert x > 0 and (up.old, up.new) == (0.0, fen(x * Decimal("0.01")))
+    assert "not foreign" in semantic_table(d)

@@ -50,7 +50,7 @@ from compare.diff.verdicts import (
     Witness,
     verdict,
 )
-from compare.diff.witness import Finder, evaluate, fill_required, record, reproduces, shown
+from compare.diff.witness import Finder, against_implied, evaluate, fill_required, record, reproduces, shown
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.exact import exact_rate
 from compare.engine.runs import choose_rates
@@ -89,6 +89,7 @@ class Pair:
     def witness(self, m: z3.ModelRef) -> Witness | None:
         rec = record(m, self.pr, always=self.ctx.defaults_differ)
         filled = fill_required(rec, self.ctx.record)
+        against_implied(rec, self.pr, m, self.ctx.record)
         got: list[Any] = []
         for side, key in ((0, self.ko), (1, self.kn)):
             if key is None or self.ex[side] is None:

@@ -35,6 +35,8 @@ def project_text(p: dict[str, Any]) -> str:
             continue
         if v is True:
             parts.append(k)
+        elif v is False:  # said where the other fields would imply it (FDI arrived: foreign)
+            parts.append(f"not {k}")
         elif isinstance(v, list):
             parts.append(f"{k} [{', '.join(v)}]")
         else:

@@ -23,6 +23,7 @@ from compare.data.read import from_dicts
 from compare.diff.encode_expr import EPOCH
 from compare.diff.symbolic import Project, real
 from compare.engine.evaluate import CompiledPolicy
+from compare.engine.implied import NONE, TARGETS
 from dsl.record import Record
 from dsl.units import UNITS, Dim
 
@@ -137,6 +138,22 @@ def record(model: z3.ModelRef, project: Project, pid: str = "witness",
         if set(chosen) != set(default) or set_field in always:
             out[set_field] = [c for c in project.values(set_field) if c in chosen]
     return out
+
+
+def against_implied(project: dict[str, Any], symbolic: Project, model: z3.ModelRef, rec: Record) -> None:
+    """Write false a flag the model holds false that the project's other fields would imply true
+    (FDI arrived implies `foreign`, `started` implies `licensed`: compare.engine.implied), as a given
+    value wins over an implied one; left out, the reader would imply it and the witness would not be
+    the project the solver found."""
+    targets = [t for t in TARGETS if t not in project and symbolic.kinds.get(t) == "bool"
+               and not z3.is_true(model.eval(symbolic.vars[t], model_completion=True))]
+    if not targets:
+        return
+    columns = from_dicts([project], record=rec).columns
+    for t in targets:
+        implied = columns.get(f"{t}#implied")
+        if implied is not None and int(implied[0]) != NONE:
+            project[t] = False
 
 
 def _number_default(rec: Record, name: str) -> Fraction:
