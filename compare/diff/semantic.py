@@ -267,7 +267,8 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
                   timeout_ms: int | None = None) -> SemanticDiff:
     """Every outcome concept of OLD and NEW (or `concepts`: keys, or `OLD_KEY=NEW_KEY` to compare two
     concepts), compared over all valid projects.  `fx`: the USD→CNY rate (default: the average of the
-    newer policy's year, compare.engine.runs.choose_rates); `readings`: options other than the defaults,
+    newer policy's year, compare.engine.runs.choose_rates), every project's (one with its own rate,
+    `fx_rate`, is outside the proof); `readings`: options other than the defaults,
     for both (ValueError for a name no policy declares or an option it does not have); `regions`: also
     describe where each side is ahead (compare.diff.regions); `budget`: seconds for the whole diff (None:
     no limit), checks not run in it are named in SemanticDiff.undecided; `progress`: told each check as
