@@ -265,7 +265,8 @@ def test_a_per_unit_figure_raised_gains_ten_yuan_a_square_metre_up_to_the_cap(tm
     rule gives 75万元: 25万元 at most (beyond, the gain 100万 − 30A falls)."""
     old, new = rent_policy(tmp_path / "old", "30元"), rent_policy(tmp_path / "new", "40元")
     figures = [c for c in diff_policies(checked(old), checked(new)).changes if c.is_figure]
-    assert [(c.item, c.old, c.new) for c in figures] == [("rent_subsidy", "30元/平方米", "40元/平方米")]
+    assert [(c.item, c.where, c.old, c.new) for c in figures] == [
+        ("rent_subsidy", "value › amount › per unit", "30元/平方米", "40元/平方米")]
     assert figures[0].relative == pytest.approx(1 / 3)
     d, _, _ = semantic(old, new)
     rent = d.of("reward.landing")

@@ -204,6 +204,9 @@ def _same_shape(x: object, y: object) -> bool:
 
 def _part(x: object, i: int) -> str:
     if isinstance(x, A.Binary):
+        per = [isinstance(side, A.Quantity) and side.per is not None for side in (x.left, x.right)]
+        if x.op in ("*", "of") and any(per):  # `30元/平方米 * rent_area`: the figure paid per unit, and what it is paid on
+            return "per unit" if per[i] else "quantity"
         return ("left", "right")[i] if x.op not in ("of", "cap", "floor") else ("rate", "base")[i] if x.op == "of" \
             else ("amount", x.op)[i]
     if isinstance(x, A.Call):
