@@ -98,10 +98,11 @@ def witnesses(cd: ConceptDiff) -> list[Witness]:
 
 
 def reproduce(d: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, cd: ConceptDiff, w: Witness) -> None:
-    """The witness, evaluated again here through the public API, gives the values the diff shows."""
-    for cp, key, shown in ((old, cd.old_concept, w.old), (new, cd.new_concept, w.new)):
+    """The witness, evaluated again here through the public API in one run of both policies (read with
+    the run's record: the values either declares), gives the values the diff shows."""
+    outs = outcomes([old, new], [w.project], fx=d.fx, readings=d.readings, analyse=False)
+    for out, key, shown in zip(outs, (cd.old_concept, cd.new_concept), (w.old, w.new), strict=True):
         assert key is not None
-        (out,) = outcomes([cp], [w.project], fx=d.fx, readings=d.readings, analyse=False)
         assert out.value(key, 0) == shown, (key, w.project)
 
 
@@ -632,3 +633,43 @@ def test_a_witness_says_not_foreign_where_its_fdi_would_imply_foreign(tmp_path: 
     x = yuan(up.project["fdi_arrived"])
     assert x > 0 and (up.old, up.new) == (0.0, fen(x * Decimal("0.01")))
     assert "not foreign" in semantic_table(d)
+
+
+def test_a_field_declared_with_two_types_is_no_pair_to_prove_over(tmp_path: Path) -> None:
+    """OLD's `rent_area` is an area, NEW's a number: no project record gives both what they read, so the
+    semantic diff refuses the pair (the CLI reports it as a usage error) and says which field."""
+    old = rent_policy(tmp_path / "old", "30元")
+    new = tmp_path / "new" / "small.policy"
+    new.parent.mkdir()
+    new.write_text(old.read_text(encoding="utf-8").replace("type area 平方米  default 0平方米", "type count 人  default 0人")
+                   .replace("30元/平方米", "30元/人"), encoding="utf-8")
+    (tmp_path / "new" / "small.txt").write_text("按每人30元给予租金补贴，最高100万元。", encoding="utf-8")
+    new.write_text(new.read_text(encoding="utf-8").replace("按每平方米30元给予租金补贴", "按每人30元给予租金补贴"), encoding="utf-8")
+    a, b = CompiledPolicy(checked(old)), CompiledPolicy(checked(new))
+    with pytest.raises(ValueError, match="rent_area"):
+        semantic_diff(a, b, fx=FX)
+
+
+def test_a_value_the_revision_adds_to_a_choice_is_a_value_of_the_pair(tmp_path: Path) -> None:
+    """The 2025 text adds 二类区域 to `zone` and gives it 1%: a project there, not manufacturing, had 0.5%
+    and has 1% (OLD does not know the value, and pays it `otherwise`).  The pair's record has the values
+    of both."""
+    old = fdi_policy(tmp_path / "old", "small", "1%")
+    table = """pick highest {
+    when manufacturing and zone == key_area -> 2%
+    when manufacturing -> 1%
+    when zone == zone_b -> 1%
+    otherwise -> 0.5%
+  }"""
+    new = fdi_policy(tmp_path / "new", "small", "1%", table)
+    new.write_text(new.read_text(encoding="utf-8").replace('ordinary "一般区域" }', 'ordinary "一般区域", zone_b "二类区域" }')
+                   .replace("policy small_2024", "policy small_2025"), encoding="utf-8")
+    d, _, _ = semantic(old, new)
+    fdi = d.of("reward.fdi")
+    assert fdi.verdict == MORE, fdi.note
+    (move,) = fdi.moves
+    w = move.witness
+    assert w is not None and w.project["zone"] == "zone_b" and not w.project.get("manufacturing")
+    assert w.shown is not None and w.shown["zone"] == "二类区域"
+    x = yuan(w.project["fdi_arrived"])
+    assert (w.old, w.new) == (fen(x * Decimal("0.005")), fen(x * Decimal("0.01")))

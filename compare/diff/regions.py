@@ -82,7 +82,7 @@ def _features(pair: Pair) -> list[Feature]:
         if kind in ("money", "ratio", "text", "number", "integer", "date"):
             continue  # told by ranges and by the comparisons naming them (`industry == "房地产"`), among the atoms
         if kind == "code":
-            names = tuple(value_label(pair.pr.record, name, x) for x in pair.pr.values(name))
+            names = tuple(value_label(pair.pr.record, name, x, pair.ctx.labels) for x in pair.pr.values(name))
             out.append(Feature(name, v, tuple(range(-1 if name == "grade" else 0, len(names))), names=names))
         elif kind == "scalar":
             out.append(Feature(f"{name} known", v[0]))

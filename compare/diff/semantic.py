@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 import z3
@@ -50,7 +51,16 @@ from compare.diff.verdicts import (
     Witness,
     verdict,
 )
-from compare.diff.witness import Finder, against_implied, evaluate, fill_required, record, reproduces, shown
+from compare.diff.witness import (
+    Finder,
+    against_implied,
+    evaluate,
+    fill_required,
+    record,
+    reproduces,
+    shown,
+    value_labels,
+)
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.exact import exact_rate
 from compare.engine.runs import choose_rates
@@ -102,7 +112,7 @@ class Pair:
                 self.ctx.unreproduced.append(f"{key} ({cp.policy.id}): solver {want}, evaluator {value} for {rec}")
                 return None
             got.append(value)
-        return Witness(rec, got[0], got[1], shown(rec, self.pr.record, filled))
+        return Witness(rec, got[0], got[1], shown(rec, self.pr.record, filled, self.ctx.labels))
 
     def ends(self, bound: str) -> tuple[X, X, X, X]:
         """(old, new) ends of `bound`, exact then relaxed, in one currency."""
@@ -249,6 +259,7 @@ class Context:
     progress: Callable[[str], None] | None = None  # told each check as it starts
     record: Record = CORE  # the pair's record: the core and the fields either policy declares
     defaults_differ: frozenset[str] = frozenset()  # declared by both with different defaults: witnesses give them
+    labels: dict[str, str] = field(default_factory=dict)  # FIELD.VALUE -> label, from both policies
 
     @property
     def spent(self) -> bool:
@@ -286,12 +297,13 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
         fx, note = chosen.rates[0], chosen.note
     else:
         note = f"USD→CNY {fx} (as given)"
-    record, conflicts = run_record([old.policy.record, new.policy.record])
+    record, conflicts = run_record([old.policy.record, _own_origins(new.policy.record, old.policy.record)])
     if conflicts:  # one name, two meanings: no project record gives both policies what they read
         raise ValueError(conflicts[0].message)
     ctx = Context(old, new, fx, exact_rate(fx), readings, (old.concept_dims, new.concept_dims),
                   deadline=None if budget is None else started + budget, progress=progress, record=record,
-                  defaults_differ=_defaults_differ(old.policy.record, new.policy.record))
+                  defaults_differ=_defaults_differ(old.policy.record, new.policy.record),
+                  labels=value_labels(new.policy.record, old.policy.record))
     if timeout_ms is not None:
         ctx.timeout_ms = timeout_ms
     out = SemanticDiff(old.policy.id, new.policy.id, fx, note, readings, budget=budget)
@@ -325,6 +337,18 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
     out.unreproduced = ctx.unreproduced
     out.seconds = time.monotonic() - started
     return out
+
+
+def _own_origins(new: Record, old: Record) -> Record:
+    """NEW's record with each declaration that OLD's has from the same origin (a policy revised under its
+    own id) told apart, so that the pair's record reads both: merging keeps one declaration per field
+    and origin, and would drop NEW's changed values or type unseen."""
+    shared = {n: d for n, d in new.declared.items() if n in old.declared and old.declared[n].origin == d.origin
+              and old.declared[n] != d}
+    if not shared:
+        return new
+    declared = {**new.declared, **{n: replace(d, origin=f"{d.origin} (NEW)") for n, d in shared.items()}}
+    return replace(new, declared=MappingProxyType(declared))
 
 
 def _defaults_differ(a: Record, b: Record) -> frozenset[str]:

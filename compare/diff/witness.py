@@ -184,29 +184,43 @@ def fill_required(project: dict[str, Any], rec: Record) -> list[str]:
     return filled
 
 
-def shown(project: dict[str, Any], rec: Record, hidden: list[str] | None = None) -> dict[str, Any]:
+def shown(project: dict[str, Any], rec: Record, hidden: list[str] | None = None,
+          labels: dict[str, str] | None = None) -> dict[str, Any]:
     """A witness as a reader sees it: a declared choice by its label (`zone 重点区域`), a set's members
     by theirs (`categories [专精特新“小巨人”企业]`); everything else as the record gives it; the `hidden`
-    fields (required ones the compared concept does not read) left out."""
+    fields (required ones the compared concept does not read) left out.  `labels`: `FIELD.VALUE` ->
+    label from both policies (value_labels), where the pair's record keeps one declaration's."""
     out: dict[str, Any] = {}
     for name, v in project.items():
         if name in (hidden or ()):
             continue
         f = rec.fields.get(name)
         if f is not None and f.dim == Dim.CHOICE and isinstance(v, str):
-            out[name] = value_label(rec, name, v)
+            out[name] = value_label(rec, name, v, labels)
         elif f is not None and f.dim == Dim.SET and isinstance(v, list):
-            out[name] = [value_label(rec, name, m) for m in v]
+            out[name] = [value_label(rec, name, m, labels) for m in v]
         else:
             out[name] = v
     return out
 
 
-def value_label(rec: Record, name: str, value: str) -> str:
+def value_labels(*records: Record) -> dict[str, str]:
+    """`FIELD.VALUE` -> Chinese label of every value the records declare or add (the first one given)."""
+    out: dict[str, str] = {}
+    for rec in records:
+        for name, d in rec.declared.items():
+            for value, label in d.value_labels:
+                if label:
+                    out.setdefault(f"{name}.{value}", label)
+        for key, (_origin, zh, _en, _span) in rec.added_values.items():
+            if zh:
+                out.setdefault(key, zh)
+    return out
+
+
+def value_label(rec: Record, name: str, value: str, labels: dict[str, str] | None = None) -> str:
     """A declared value's Chinese label (`key_area` → 重点区域), else the value as written."""
-    added = rec.label(f"{name}.{value}")[0] if f"{name}.{value}" in rec.added_values else None
-    d = rec.declared.get(name)
-    return added or (dict(d.value_labels).get(value) if d is not None else None) or value
+    return (labels or value_labels(rec)).get(f"{name}.{value}") or value
 
 
 class Finder:
