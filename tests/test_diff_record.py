@@ -673,3 +673,18 @@ def test_a_value_the_revision_adds_to_a_choice_is_a_value_of_the_pair(tmp_path: 
     assert w.shown is not None and w.shown["zone"] == "二类区域"
     x = yuan(w.project["fdi_arrived"])
     assert (w.old, w.new) == (fen(x * Decimal("0.005")), fen(x * Decimal("0.01")))
+
+
+def test_the_command_shows_the_per_unit_gain_on_a_project_in_square_metres(tmp_path: Path) -> None:
+    """`policylab diff OLD NEW --semantic` as a user runs it: the largest gain of 每平方米30元 → 40元
+    (最高100万元) is 25万元, on a project renting 25000平方米 (75万元 → 100万元)."""
+    import os
+    import subprocess
+    import sys
+
+    old, new = rent_policy(tmp_path / "old", "30元"), rent_policy(tmp_path / "new", "40元")
+    r = subprocess.run([sys.executable, "-m", "compare.cli", "diff", str(old), str(new), "--semantic", "--fx", "7"],
+                       capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "reward.landing: small_2024 more generous" in r.stdout
+    assert "largest gain: +25万元 on project rent_area 25000平方米: small_2024 75万元 → small_2024 100万元" in r.stdout
