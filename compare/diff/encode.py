@@ -5,7 +5,8 @@ values (compare.diff.symbolic): currencies as the checker typed each expression 
 takes the currency it meets, `cny(…)`/`usd(…)` convert at the run's rate, an exact rational);
 tiers with closed/open edges and `scaled … when/unless`; rates `of`; `cap`/`floor`; max/min/sum/
 first over the items that fired; conditions, categories, referral, grades; `by reading` resolved
-to the run's readings.  Money is in fen; a money clause is rounded to the fen (half away from zero)
+to the run's readings; the fields, lists, named conditions, pick tables and per-unit amounts of a
+city's own record (compare.diff.encode_record).  Money is in fen; a money clause is rounded to the fen (half away from zero)
 once, at its end, as the evaluator does — or not at all with `rounding=False`, the relaxation the
 optimiser works on (each rounding moves a value by at most half a fen).
 """

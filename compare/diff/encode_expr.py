@@ -9,10 +9,12 @@ figures are remembered as `atoms` (with their policy text): the region descripti
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import z3
 
+from compare.diff.encode_record import RecordExprs
 from compare.diff.structural import text
 from compare.diff.symbolic import (
     FALSE,
@@ -48,14 +50,20 @@ from compare.diff.symbolic import (
 )
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
+from dsl.schema import GRADES
 from dsl.units import Dim
 
 MONEY = (Dim.CNY, Dim.USD, Dim.MONEY)
 Val = Num | Bool
+EPOCH = date(1970, 1, 1)
 
 
-class ExprEncoder:
+def days(iso: str) -> int:
+    """A date as days since 1970-01-01, as the project columns hold it (compare.engine.batch)."""
+    return (date.fromisoformat(iso) - EPOCH).days
+
+
+class ExprEncoder(RecordExprs):
     """Provides `ev(e, want)`; the subclass provides clauses (compare.diff.encode.Encoder)."""
 
     p: Policy
@@ -127,13 +135,12 @@ class ExprEncoder:
             assert isinstance(a, Num) and isinstance(b, Num)
             return Num(a.lo, b.hi), and_(pa, pb)
         if isinstance(e, A.InSet):
-            if isinstance(e.container, A.Name):
-                assert isinstance(e.element, A.Name)
-                inside = self.pr.category(e.element.dotted)
-            else:
-                code = self.pr.code("referral")
-                inside = or_(*(code == REFERRALS.index(n.dotted) for n in e.container.items))
+            inside = self.in_set(e)
             return Bool(not_(inside) if e.negated else inside), TRUE
+        if isinstance(e, A.DateLit):
+            return point(num(days(e.value))), TRUE
+        if isinstance(e, A.Pick):
+            return self.pick(e, want)
         if isinstance(e, A.IfExpr):
             d = self.eff(e, want)
             cond = self.truth(e.cond)
@@ -153,18 +160,28 @@ class ExprEncoder:
 
     def name(self, e: A.Name, want: Dim | None) -> tuple[Val, z3.BoolRef]:
         name = e.dotted
-        if name in FIELDS:
-            f = FIELDS[name]
+        if name in self.p.record.fields:
+            f = self.p.record.fields[name]
             if f.dim == Dim.MONEY:
                 return point(self.pr.money_in(name, want if want == Dim.USD else Dim.CNY, self.rate)), TRUE
             if f.dim == Dim.BOOL:
                 return Bool(self.pr.boolean(name)), TRUE
             if f.dim == Dim.RATIO:
                 return point(X(self.pr.ratio(name), FALSE, True)), TRUE
-            if f.dim == Dim.SCALAR:  # unknown: absent, and 0 where a tier reads it regardless
+            if f.dim == Dim.SCALAR and not self.p.record.is_declared(name):
+                # unknown: absent, and 0 where a tier reads it regardless
                 known, v = self.pr.scalar(name)
                 return point(X(ite(known, v, real(0)), FALSE, True)), known
+            if f.dim in (Dim.SCALAR, Dim.COUNT, Dim.AREA):  # declared: always known
+                return point(X(self.pr.number(name), FALSE, f.low is not None and f.low >= 0)), TRUE
+            if f.dim == Dim.DATE:
+                return point(X(self.pr.date(name), FALSE, False, True)), TRUE
             raise Unsupported(f"field `{name}` has no numeric value")
+        if name in self.p.conditions:  # a named condition: its `when`, inlined
+            cond = self.p.conditions[name].when
+            if cond is None:
+                raise Unsupported(f"condition `{name}` has no `when`")
+            return Bool(self.truth(cond)), TRUE
         if name in self.p.clauses:
             v, fired = self.clause(name)
             if isinstance(v, Num) and want in (Dim.CNY, Dim.USD):
@@ -233,11 +250,13 @@ class ExprEncoder:
 
     def compare(self, e: A.Binary) -> Bool:
         op = e.op
+        fields = self.p.record.fields
         for fside, other in ((e.left, e.right), (e.right, e.left)):
-            if isinstance(fside, A.Name) and fside.dotted == "referral":
-                if not isinstance(other, A.Name) or other.dotted not in REFERRALS:
-                    raise Unsupported("referral compared with something other than a choice")
-                same = self.pr.code("referral") == REFERRALS.index(other.dotted)
+            f = fields.get(fside.dotted) if isinstance(fside, A.Name) else None
+            if f is not None and f.dim == Dim.CHOICE:  # referral, a declared choice: `zone == key_area`
+                if not isinstance(other, A.Name):
+                    raise Unsupported(f"{f.name} compared with something other than one of its values")
+                same = self.pr.is_value(f.name, other.dotted)
                 return Bool(same if op == "==" else not_(same))
             if isinstance(fside, A.Name) and fside.dotted == "grade" and isinstance(other, A.Text):
                 g = self.pr.code("grade")
@@ -247,8 +266,8 @@ class ExprEncoder:
                 cmp = {">=": mine >= theirs, "<=": mine <= theirs, ">": mine > theirs, "<": mine < theirs,
                        "==": mine == theirs, "!=": mine != theirs}[op]
                 return Bool(and_(g >= 0, cmp))
-            if isinstance(fside, A.Name) and fside.dotted in TEXT_FIELDS and isinstance(other, A.Text):
-                same = self.atom(f"{fside.dotted} == {text(other)}", self.pr.text_is(fside.dotted, other.value))
+            if f is not None and f.name in self.p.record.text_fields() and isinstance(other, A.Text):
+                same = self.text_is(f.name, other.value)
                 return Bool(same if op == "==" else not_(same))
         sub = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
         (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)

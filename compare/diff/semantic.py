@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 import z3
@@ -50,10 +51,21 @@ from compare.diff.verdicts import (
     Witness,
     verdict,
 )
-from compare.diff.witness import Finder, evaluate, record, reproduces
+from compare.diff.witness import (
+    Finder,
+    against_implied,
+    evaluate,
+    fill_required,
+    record,
+    reproduces,
+    shown,
+    value_labels,
+)
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.exact import exact_rate
 from compare.engine.runs import choose_rates
+from dsl.check.record import run_record
+from dsl.record import CORE, Record
 from dsl.units import Dim
 
 MONEY = (Dim.CNY, Dim.USD)
@@ -65,7 +77,7 @@ class Pair:
 
     def __init__(self, ctx: Context, ko: str | None, kn: str | None):
         self.ctx, self.ko, self.kn = ctx, ko, kn
-        self.pr = Project()
+        self.pr = Project(record=ctx.record)
         self.finder = Finder(self.pr, ctx.quick_ms)
         self.atoms: list[tuple[str, z3.BoolRef]] = []  # the comparisons of figures either side makes
         self.ex = [self._term(ctx.old, ko, True), self._term(ctx.new, kn, True)]
@@ -85,20 +97,22 @@ class Pair:
         return value
 
     def witness(self, m: z3.ModelRef) -> Witness | None:
-        rec = record(m, self.pr)
+        rec = record(m, self.pr, always=self.ctx.defaults_differ)
+        filled = fill_required(rec, self.ctx.record)
+        against_implied(rec, self.pr, m, self.ctx.record)
         got: list[Any] = []
         for side, key in ((0, self.ko), (1, self.kn)):
             if key is None or self.ex[side] is None:
                 got.append(None)
                 continue
             cp = (self.ctx.old, self.ctx.new)[side]
-            value = evaluate(cp, rec, self.ctx.fx, self.ctx.readings, key)
+            value = evaluate(cp, rec, self.ctx.fx, self.ctx.readings, key, self.ctx.record)
             want = value_of(m, self.ex[side])  # type: ignore[arg-type]
             if not reproduces(value, want, self.money[side]):
                 self.ctx.unreproduced.append(f"{key} ({cp.policy.id}): solver {want}, evaluator {value} for {rec}")
                 return None
             got.append(value)
-        return Witness(rec, got[0], got[1])
+        return Witness(rec, got[0], got[1], shown(rec, self.pr.record, filled, self.ctx.labels))
 
     def ends(self, bound: str) -> tuple[X, X, X, X]:
         """(old, new) ends of `bound`, exact then relaxed, in one currency."""
@@ -243,6 +257,9 @@ class Context:
     unreproduced: list[str] = field(default_factory=list)
     deadline: float | None = None  # time.monotonic() by which the whole diff ends (None: no budget)
     progress: Callable[[str], None] | None = None  # told each check as it starts
+    record: Record = CORE  # the pair's record: the core and the fields either policy declares
+    defaults_differ: frozenset[str] = frozenset()  # declared by both with different defaults: witnesses give them
+    labels: dict[str, str] = field(default_factory=dict)  # FIELD.VALUE -> label, from both policies
 
     @property
     def spent(self) -> bool:
@@ -261,7 +278,8 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
                   timeout_ms: int | None = None) -> SemanticDiff:
     """Every outcome concept of OLD and NEW (or `concepts`: keys, or `OLD_KEY=NEW_KEY` to compare two
     concepts), compared over all valid projects.  `fx`: the USD→CNY rate (default: the average of the
-    newer policy's year, compare.engine.runs.choose_rates); `readings`: options other than the defaults,
+    newer policy's year, compare.engine.runs.choose_rates), every project's (one with its own rate,
+    `fx_rate`, is outside the proof); `readings`: options other than the defaults,
     for both (ValueError for a name no policy declares or an option it does not have); `regions`: also
     describe where each side is ahead (compare.diff.regions); `budget`: seconds for the whole diff (None:
     no limit), checks not run in it are named in SemanticDiff.undecided; `progress`: told each check as
@@ -279,8 +297,13 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
         fx, note = chosen.rates[0], chosen.note
     else:
         note = f"USD→CNY {fx} (as given)"
+    record, conflicts = run_record([old.policy.record, _own_origins(new.policy.record, old.policy.record)])
+    if conflicts:  # one name, two meanings: no project record gives both policies what they read
+        raise ValueError(conflicts[0].message)
     ctx = Context(old, new, fx, exact_rate(fx), readings, (old.concept_dims, new.concept_dims),
-                  deadline=None if budget is None else started + budget, progress=progress)
+                  deadline=None if budget is None else started + budget, progress=progress, record=record,
+                  defaults_differ=_defaults_differ(old.policy.record, new.policy.record),
+                  labels=value_labels(new.policy.record, old.policy.record))
     if timeout_ms is not None:
         ctx.timeout_ms = timeout_ms
     out = SemanticDiff(old.policy.id, new.policy.id, fx, note, readings, budget=budget)
@@ -314,6 +337,24 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
     out.unreproduced = ctx.unreproduced
     out.seconds = time.monotonic() - started
     return out
+
+
+def _own_origins(new: Record, old: Record) -> Record:
+    """NEW's record with each declaration that OLD's has from the same origin (a policy revised under its
+    own id) told apart, so that the pair's record reads both: merging keeps one declaration per field
+    and origin, and would drop NEW's changed values or type unseen."""
+    shared = {n: d for n, d in new.declared.items() if n in old.declared and old.declared[n].origin == d.origin
+              and old.declared[n] != d}
+    if not shared:
+        return new
+    declared = {**new.declared, **{n: replace(d, origin=f"{d.origin} (NEW)") for n, d in shared.items()}}
+    return replace(new, declared=MappingProxyType(declared))
+
+
+def _defaults_differ(a: Record, b: Record) -> frozenset[str]:
+    """Fields both records have whose defaults differ (a revision that changes `default ordinary` to
+    `default key_area`): a witness that left one out would read differently under each policy."""
+    return frozenset(n for n in a.fields if n in b.fields and a.fields[n].default != b.fields[n].default)
 
 
 def _climb(s: z3.Solver, gap: z3.ArithRef, hint: Fraction | None, integral: bool) -> tuple[Fraction | None, bool]:
