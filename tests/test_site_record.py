@@ -121,7 +121,7 @@ clause rent_subsidy "租金补贴" {{
   concept reward.landing
   cite "第四条" "按每平方米30元给予租金补贴，最高100万元，由区级财政承担"
   when eligible
-  value 30元/平方米 derived "按每平方米30元" * rent_area cap 100万元
+  value 30元/平方米 * rent_area cap 100万元
   payer district
 }}
 
@@ -181,6 +181,7 @@ def test_the_record_view_of_a_city(recorded: Policy) -> None:
             "new_jobs"} <= set(fields)
     assert "registered_capital" not in fields  # built-in, not read
     assert fields["foreign"].origin == BUILT_IN and fields["foreign"].type == "bool"
+    assert (fields["foreign"].zh, fields["foreign"].en) == ("外资项目", "foreign-invested project")
     zone = fields["zone"]
     assert (zone.type, zone.default, zone.zh, zone.en, zone.origin) == ("choice", "ordinary", "所在区域", "zone", "recorded")
     assert [(v.value, v.zh) for v in zone.values] == [("key_area", "重点区域"), ("ordinary", "一般区域")]
