@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import POLICIES, parse_items
 
-from compare.site.record import OTHERWISE, PICK_RULES, pick_tables, payer_text
+from compare.site.record import OTHERWISE, PICK_RULES, payer_text, pick_tables
 from dsl import ast as A
 from dsl.model import Policy
 
