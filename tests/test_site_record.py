@@ -242,6 +242,7 @@ def test_built_city_page_holds_the_record_as_text(built: dict[str, str]) -> None
     assert 'id="field-zone"' in page and 'id="condition-eligible"' in page and 'id="list-excluded"' in page
     assert "取最高 the highest that applies" in shown and "由市、县（市、区）按1:1分担 / paid by city and county/district 1:1" in shown
     assert "原文不完整 Partial source" in shown and "正文至第五条止，其后缺失" in shown
+    assert "原文至此中断 the text breaks off here" in visible(page.split('id="source"')[1])  # under the text
     assert "原文不完整" not in visible(built["cities/wuxi_2023.html"])
 
 
@@ -277,3 +278,21 @@ def test_report_shows_the_record_and_the_gap_escaped(tmp_path: Path) -> None:
     page = render_html(report)
     assert "<img src=x" not in page and "<script>window" not in page
     assert "区域&lt;img src=x onerror=window.pwned=4&gt;" in page and "原文不完整 partial source" in page
+
+
+def test_report_workbook_has_the_record_sheet(tmp_path: Path) -> None:
+    """XLSX: a `record` sheet, one row per field, value, list and condition; a label is text."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from compare.site.report import build_report, render_xlsx
+
+    labels = dict(HOSTILE, zone_label='"=1+1"')
+    path = _tree(tmp_path / "tree", labels)
+    (tmp_path / "r.xlsx").write_bytes(render_xlsx(build_report([_checked(path)])))
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["record"]
+    rows = {(r[2].value, r[3].value): r for r in sheet.iter_rows(min_row=2)}
+    zone = rows[("field", "zone")]
+    assert zone[7].value == "=1+1" and zone[7].data_type == "s"  # text, never a formula
+    assert rows[("value", "referral.social_org")][7].value == PIPE
+    assert rows[("list", "excluded")][9].value == "房地产、金融"
+    assert rows[("condition", "eligible")][9].value == "foreign and industry not in excluded"
+
