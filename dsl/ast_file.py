@@ -5,6 +5,7 @@ reading's length."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from dsl.ast import NO_SPAN, Clause, Mechanism, Param, Reading, Span, Split, Unencoded
 from dsl.ast_record import CategoryDecl, ChoiceDecl, ConditionDecl, FieldDecl, ListDecl
@@ -14,7 +15,7 @@ def _span() -> Span:
     return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
-Definition = (
+Definition: TypeAlias = (
     Clause | Split | Param | Mechanism | Reading | FieldDecl | CategoryDecl | ChoiceDecl | ListDecl | ConditionDecl
 )
 
@@ -32,7 +33,7 @@ class Remove:
     span: Span = _span()
 
 
-Item = (
+Item: TypeAlias = (
     Clause | Split | Param | Mechanism | Reading | Unencoded | Override | Remove
     | FieldDecl | CategoryDecl | ChoiceDecl | ListDecl | ConditionDecl
 )
