@@ -27,9 +27,17 @@ from compare.simulate.amounts import parse_amount
 from compare.simulate.figures import FigureError, find_figure, parse_value
 from compare.simulate.named import View
 from compare.simulate.reform import Reform
+from compare.simulate.sample_fields import (
+    FieldSpecError,
+    missing_required,
+    read_fields,
+    required_hint,
+    required_message,
+)
 from compare.simulate.scenario import Key, KeyPath, Scenario
 from compare.simulate.scenario_yaml import dotted
 from compare.simulate.totals import TOTAL_MONEY
+from dsl.check.record import run_record
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.model import Policy
 from dsl.schema import FIELDS
@@ -99,6 +107,7 @@ class _Checker:
             self.files()
             self.sample()
             self.competition_map_fields()
+        self.sampled_record()
         self.readings()
         self.reforms(reforms)
         self.sweep()
@@ -200,6 +209,31 @@ class _Checker:
                     self.amount(here + ("uniform", end), d["uniform"].get(end), "ratio")
             elif not isinstance(d, dict):
                 self.amount(here, d, "ratio")
+
+    def sampled_record(self) -> None:
+        """The categories, referral values and fields a sample draws, against the run's record (its
+        policies' declarations): checked once every line is known."""
+        sample = self.spec("portfolio", "sample")
+        if not isinstance(sample, dict) or not self.due(list(self.views)):
+            return
+        record, _ = run_record([v.policy.record for v in self.views.values() if v is not None and v.policy is not None])
+        at = ("portfolio", "sample")
+        for key, values in (("categories", record.categories), ("referral", record.choices("referral"))):
+            for name in sample[key] if isinstance(sample.get(key), dict) else ():
+                if name not in values:
+                    self.add("E905", at + (key, name), f"`{name}` is not a {'category' if key == 'categories' else key} "
+                             "of the run's policies", did_you_mean(str(name), values) or
+                             f"declare it in a policy: `{'category' if key == 'categories' else 'choice referral'} "
+                             f"{name} \"…\"`; known: {_some(values)}", value=False)
+        fields = sample.get("fields")
+        for name, entry in (fields or {}).items() if isinstance(fields, dict) else ():
+            try:
+                read_fields({name: entry}, record)
+            except FieldSpecError as e:
+                self.add(e.code, at + ("fields", *e.keys), e.message, e.hint, value=len(e.keys) > 1 or e.code != "E905")
+        for name in missing_required(fields if isinstance(fields, dict) else {}, record):
+            self.add("E912", at + ("fields",) if isinstance(fields, dict) else at, required_message(name),
+                     required_hint(name, record), value=False)
 
     def column(self, keys: KeyPath, path: Path, column: Any) -> None:
         from compare.data.read import read_table
