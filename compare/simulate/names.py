@@ -27,13 +27,7 @@ from compare.simulate.amounts import parse_amount
 from compare.simulate.figures import FigureError, find_figure, parse_value
 from compare.simulate.named import View
 from compare.simulate.reform import Reform
-from compare.simulate.sample_fields import (
-    FieldSpecError,
-    missing_required,
-    read_fields,
-    required_hint,
-    required_message,
-)
+from compare.simulate.sample_fields import sample_problems
 from compare.simulate.scenario import Key, KeyPath, Scenario
 from compare.simulate.scenario_yaml import dotted
 from compare.simulate.totals import TOTAL_MONEY
@@ -217,23 +211,8 @@ class _Checker:
         if not isinstance(sample, dict) or not self.due(list(self.views)):
             return
         record, _ = run_record([v.policy.record for v in self.views.values() if v is not None and v.policy is not None])
-        at = ("portfolio", "sample")
-        for key, values in (("categories", record.categories), ("referral", record.choices("referral"))):
-            for name in sample[key] if isinstance(sample.get(key), dict) else ():
-                if name not in values:
-                    self.add("E905", at + (key, name), f"`{name}` is not a {'category' if key == 'categories' else key} "
-                             "of the run's policies", did_you_mean(str(name), values) or
-                             f"declare it in a policy: `{'category' if key == 'categories' else 'choice referral'} "
-                             f"{name} \"…\"`; known: {_some(values)}", value=False)
-        fields = sample.get("fields")
-        for name, entry in (fields or {}).items() if isinstance(fields, dict) else ():
-            try:
-                read_fields({name: entry}, record)
-            except FieldSpecError as e:
-                self.add(e.code, at + ("fields", *e.keys), e.message, e.hint, value=len(e.keys) > 1 or e.code != "E905")
-        for name in missing_required(fields if isinstance(fields, dict) else {}, record):
-            self.add("E912", at + ("fields",) if isinstance(fields, dict) else at, required_message(name),
-                     required_hint(name, record), value=False)
+        for code, keys, message, hint, value in sample_problems(sample, record):
+            self.add(code, ("portfolio", "sample", *keys), message, hint, value)
 
     def column(self, keys: KeyPath, path: Path, column: Any) -> None:
         from compare.data.read import read_table

@@ -234,7 +234,8 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
                            "wins": comp.wins_table()})
         if any(ln.is_reform for ln in lines):
             res.tables["delta_summary"] = comp.delta_summary()
-        for name, table in (("deltas", comp.deltas_table()), ("competitiveness", comp.competitiveness_table())):
+        for name, table in (("deltas", comp.deltas_table()), ("competitiveness", comp.competitiveness_table()),
+                            ("by_payer", comp.payer_table())):
             if table is not None:
                 res.tables[name] = table
         if per and comp.projects <= PER_PROJECT_LIMIT:

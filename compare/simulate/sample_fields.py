@@ -188,7 +188,7 @@ def _frequencies(at: tuple[str, ...], entry: Any, allowed: tuple[str, ...] | Non
         out[str(k)] = _ratio(at + (str(k),), v)
     total = math.fsum(out.values())
     if abs(total - 1.0) > 1e-6:
-        raise FieldSpecError(at, f"the frequencies sum to {total:g}, not 1", "each is the share of the projects")
+        raise FieldSpecError(at, f"the frequencies of `{at[0]}` sum to {total:g}, not 1", "each is the share of the projects")
     return {k: v / total for k, v in out.items()}
 
 
@@ -273,6 +273,33 @@ def _range(at: tuple[str, ...], entry: Mapping[str, Any], value: Callable[[tuple
     return low, high
 
 
+Problem = tuple[str, tuple[str, ...], str, "str | None", bool]  # code, keys below the sample, message, hint, at the value
+
+
+def sample_problems(sample: Mapping[str, Any], record: Record) -> list[Problem]:
+    """Every problem of a `portfolio.sample`'s names against the run's record: categories and referral
+    values it does not have (E905), `fields` entries that do not fit (read_fields), required fields
+    not drawn (E912)."""
+    out: list[Problem] = []
+    for key, values in (("categories", record.categories), ("referral", record.choices("referral"))):
+        word, decl = ("category", "category") if key == "categories" else ("referral", "choice referral")
+        for name in sample[key] if isinstance(sample.get(key), Mapping) else ():
+            if name not in values:
+                out.append(("E905", (key, str(name)), f"`{name}` is not a {word} of the run's policies",
+                            did_you_mean(str(name), values) or f"declare it in a policy: `{decl} {name} \"…\"`; "
+                            f"known: {', '.join(values)}", False))
+    fields = sample.get("fields")
+    for name, entry in fields.items() if isinstance(fields, Mapping) else ():
+        try:
+            read_fields({name: entry}, record)
+        except FieldSpecError as e:
+            out.append((e.code, ("fields", *e.keys), e.message, e.hint, len(e.keys) > 1 or e.code != "E905"))
+    for name in missing_required(fields if isinstance(fields, Mapping) else {}, record):
+        keys = ("fields",) if isinstance(fields, Mapping) else ()
+        out.append(("E912", keys, required_message(name), required_hint(name, record), False))
+    return out
+
+
 # ------------------------------------------------------------------ drawing
 
 def draw(d: FieldDraw, record: Record, rng: np.random.Generator, n: int, usd: np.ndarray,
@@ -352,4 +379,4 @@ def _cumulative(p: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["CORE_SAMPLED", "FieldDraw", "FieldSpecError", "defaults", "draw", "missing_required", "read_fields",
-           "sampled_fields"]
+           "sample_problems", "sampled_fields"]
