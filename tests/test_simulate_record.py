@@ -23,12 +23,10 @@ import pytest
 
 pytest.importorskip("jsonschema")
 
-from compare.simulate.payers import clause_payers, payer_shares  # noqa: E402
 from compare.simulate.plan import run_scenario  # noqa: E402
 from compare.simulate.portfolio import sample_batch  # noqa: E402
 from compare.simulate.sample_fields import FieldSpecError, read_fields  # noqa: E402
 from compare.simulate.scenario import ScenarioError, parse_scenario  # noqa: E402
-from dsl import ast as A  # noqa: E402
 from dsl.ast_record import CategoryDecl, ChoiceDecl, FieldDecl  # noqa: E402
 from dsl.cache import check_paths_cached  # noqa: E402
 from dsl.check.record import record_of  # noqa: E402
@@ -291,37 +289,21 @@ def test_a_scenario_names_declared_fields_with_did_you_mean(tmp_path: Path) -> N
     assert found == {("E905", 8, "did you mean `little_giant`?"), ("E905", 9, "did you mean `key_area`?")}
 
 
-def test_payer_clause_shares() -> None:
-    def payer(*shares: tuple[str, A.Expr | None], ratio: bool = False) -> A.Payer:
-        return A.Payer(tuple(A.Share(n, w) for n, w in shares), ratio)
-
-    from decimal import Decimal
-    one, three = A.Quantity(Decimal(1), "", ""), A.Quantity(Decimal(3), "", "")
-    assert clause_payers(payer(("city", one), ("district", three), ratio=True)) == (("city", 0.25), ("district", 0.75))
-    sixty, forty = A.Quantity(Decimal(60), "", "%"), A.Quantity(Decimal(40), "", "%")
-    assert clause_payers(payer(("city", sixty), ("district", forty))) == (("city", 0.6), ("district", 0.4))
-    assert clause_payers(payer(("city", None), ("district", None))) == (("city+district", 1.0),)
-    assert clause_payers(payer(("district", None))) == (("district", 1.0),)
-
-
 def test_payer_totals_worked_by_hand(tmp_path: Path) -> None:
     """Ten projects, each given every clause (none has a condition):
     第一条 2000元 市:区 = 1:1 → city 1000, district 1000;  第二条 3000元 区 → district 3000;
     第三条 1000元 市和区, shares not stated → city+district 1000;  第四条 500元 市60% 区40% → city 300,
-    district 200;  第五条 700元, no payer → unstated 700.  Per project: city 1300, district 4200,
-    city+district 1000, unstated 700 (7200 in all, the firm's total); × 10 projects."""
+    district 200;  第五条 700元, no payer → not_stated 700.  Per project: city 1300, district 4200,
+    city+district 1000, not stated 700 (7200 in all, the firm's total); × 10 projects."""
     sc = _scenario(tmp_path, "size: 10\nfields: {landed_on: 2024-03-01}")
     res = run_scenario(sc)
     rows = {r["payer"]: (r["low"], r["high"], r["unit"]) for r in res.tables["by_payer"].to_pylist()}
     assert rows == {"city": (13000.0, 13000.0, "CNY"), "district": (42000.0, 42000.0, "CNY"),
-                    "city+district": (10000.0, 10000.0, "CNY"), "unstated": (7000.0, 7000.0, "CNY")}
+                    "city+district": (10000.0, 10000.0, "CNY"), "not_stated": (7000.0, 7000.0, "CNY")}
+    labels = {r["payer"]: r["payer_label"] for r in res.tables["by_payer"].to_pylist()}
+    assert labels["city"] == "市级财政" and labels["city+district"] == "市级财政、县（市、区）级财政（分担比例未载明）"
     [firm] = res.tables["by_beneficiary"].to_pylist()
     assert firm["beneficiary"] == "firm" and firm["high"] == 72000.0  # the same money, cut by beneficiary
-    assert payer_shares(res_policy(tmp_path))["reward.specialized_sme"] == (("city", 0.6), ("district", 0.4))
-
-
-def res_policy(folder: Path) -> Any:
-    return check_paths_cached([folder / "tcity.policy"], [folder], cache=False).policies[0]
 
 
 def test_scenario_outputs_are_byte_identical_on_a_rerun(tmp_path: Path) -> None:

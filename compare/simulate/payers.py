@@ -1,74 +1,25 @@
 """Who pays: totals by payer beside the totals by beneficiary.
 
-A clause may say who pays its outcome (`payer city`, `payer city = 60%, district = 40%`, `payer city,
-district = 1:1`); where it names payers without their shares (`payer city, district`: "由市和县（市、
-区）按现行财政体制分担") the outcome goes to the joint payer `city+district`, as the text leaves it.
-An outcome whose clause names no payer is `unstated`.  The money is what `beneficiary_parts` counts
-(each outcome once: aggregates and split wholes not twice, 美元 at the run's rate), so the payers'
-sums are the beneficiaries' sums cut another way.
-
-`payer_shares` is the one place that reads a policy's payers; a split's shares are paid by whoever
-pays the clause it divides.
+The engine divides each outcome among its clause's payers per project (compare.engine.payer: shares
+as the clause states them, exactly to the fen; payers named without their shares one joint payer
+`city+district`; a clause naming none, in a concept where another names one, `not_stated`).  Here the
+money counted is what `beneficiary_parts` counts — each outcome once (aggregates and split wholes not
+twice), where it was given, 美元 at the run's rate — so the payers' sums are the beneficiaries' sums
+cut another way; a concept no clause of which names a payer is `not_stated` whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import numpy as np
 
 from compare.engine.evaluate import CompiledPolicy, Outcomes
-from compare.simulate.totals import beneficiary_parts
-from dsl import ast as A
+from compare.engine.payer import JOINT, NOT_STATED
+from compare.simulate.totals import beneficiary_parts, unit_of
 from dsl.model import Policy
 
-UNSTATED = "unstated"
-_LABELS = {UNSTATED: "未载明出资方 payer not stated"}
-
-
-def clause_payers(payer: A.Payer) -> tuple[tuple[str, float], ...]:
-    """(payer, share) of one `payer` line, the shares summing to 1: percentages as written, a ratio
-    (`1:1`) divided by its sum, names without shares one joint payer (`city+district`)."""
-    if any(s.weight is None for s in payer.shares):
-        return (("+".join(s.name for s in payer.shares), 1.0),)
-    weights = [_weight(s.weight) for s in payer.shares]
-    total = sum(weights, Decimal(0))
-    if not payer.ratio_form and len(weights) == 1:
-        return ((payer.shares[0].name, 1.0),)
-    if total <= 0:
-        return (("+".join(s.name for s in payer.shares), 1.0),)
-    return tuple((s.name, float(w / total)) for s, w in zip(payer.shares, weights, strict=True))
-
-
-def _weight(e: A.Expr | None) -> Decimal:
-    if isinstance(e, A.Quantity):
-        return e.base_value  # 60% -> 0.6; a part of a ratio, a bare number
-    if isinstance(e, A.RatioLit) and len(e.parts) == 2 and e.parts[1]:
-        return e.parts[0] / e.parts[1]
-    return Decimal(0)
-
-
-def payer_shares(policy: Policy) -> dict[str, tuple[tuple[str, float], ...]]:
-    """Outcome concept -> (payer, share) … of the clauses that give it (a split's shares: of the
-    clause it divides).  A concept whose clauses name different payers, or none, is left out
-    (`unstated`)."""
-    by_concept: dict[str, set[tuple[tuple[str, float], ...] | None]] = {}
-    for c in policy.clauses.values():
-        if c.concept is not None:
-            by_concept.setdefault(c.concept.dotted, set()).add(clause_payers(c.payer) if c.payer else None)
-    for s in policy.splits.values():
-        base = policy.clauses.get(s.splits.dotted) if s.splits is not None else None
-        if base is not None and base.concept is not None:
-            for share in s.shares:
-                key = f"{base.concept.dotted}.{share.name}"
-                by_concept.setdefault(key, set()).add(clause_payers(base.payer) if base.payer else None)
-    out: dict[str, tuple[tuple[str, float], ...]] = {}
-    for k, v in by_concept.items():
-        only = next(iter(v)) if len(v) == 1 else None
-        if only is not None:
-            out[k] = only
-    return out
+_LABELS = {NOT_STATED: "未载明出资方 payer not stated"}
 
 
 def names_payers(policy: Policy) -> bool:
@@ -76,13 +27,23 @@ def names_payers(policy: Policy) -> bool:
 
 
 def payer_parts(cp: CompiledPolicy, out: Outcomes, fx: float) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
-    """(payer, unit, low, high) per project: each money (CNY) outcome's share by payer."""
-    shares = payer_shares(cp.policy)
+    """(payer, unit, low, high) per project: each money outcome's part borne by each payer, in CNY."""
+    n = len(out.ids)
+    counted: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # concept -> where counted, Σ lo, Σ hi
     for _, unit, concept, lo, hi in beneficiary_parts(cp, out, fx):
         if unit != "CNY":
             continue
-        for payer, share in shares.get(concept, ((UNSTATED, 1.0),)):
-            yield payer, unit, lo * share, hi * share
+        where, slo, shi = counted.get(concept, (np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)))
+        counted[concept] = (where | (lo != 0) | (hi != 0), slo + lo, shi + hi)
+    for concept, (where, lo, hi) in counted.items():
+        by_payer = out.payers.get(concept)
+        if not by_payer:
+            yield NOT_STATED, "CNY", lo, hi
+            continue
+        rate = fx if unit_of(cp, concept) == "USD" else 1.0
+        for payer, (plo, phi) in by_payer.items():
+            plo, phi = (np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)) for x in (plo, phi))
+            yield payer, "CNY", np.where(where, plo * rate, 0.0), np.where(where, phi * rate, 0.0)
 
 
 def payer_totals(cp: CompiledPolicy, out: Outcomes, fx: float) -> dict[tuple[str, str], tuple[float, ...]]:
@@ -104,10 +65,10 @@ def payer_label(policy: Policy, name: str) -> str:
         return _LABELS[name]
     table = getattr(policy.taxonomy, "payers", None) or {}
     parts = []
-    for n in name.split("+"):
+    for n in name.split(JOINT):
         zh = table.get(n)
-        parts.append((zh[0] if isinstance(zh, tuple) else zh) if zh else n)
-    return "、".join(str(p) for p in parts) + ("（分担比例未载明）" if "+" in name else "")
+        parts.append((zh[0] if isinstance(zh, tuple) else getattr(zh, "zh", zh)) if zh else n)
+    return "、".join(str(p) for p in parts) + ("（分担比例未载明）" if JOINT in name else "")
 
 
-__all__ = ["UNSTATED", "clause_payers", "names_payers", "payer_label", "payer_parts", "payer_shares", "payer_totals"]
+__all__ = ["names_payers", "payer_label", "payer_parts", "payer_totals"]
