@@ -56,7 +56,7 @@ def blocks(draws: int) -> list[tuple[int, int]]:
 
 
 def _slice(batch: ProjectBatch, a: int, b: int) -> ProjectBatch:
-    return ProjectBatch(batch.ids[a:b], {k: v[a:b] for k, v in batch.columns.items()})
+    return ProjectBatch(batch.ids[a:b], {k: v[a:b] for k, v in batch.columns.items()}, batch.record)
 
 
 def run_block(policies: Sequence[tuple[str, Policy | CompiledPolicy, dict[str, str]]], spec: Mapping[str, Any],

@@ -26,7 +26,7 @@ from typing import Any
 from compare.simulate.amounts import parse_amount
 from compare.simulate.figures import FigureError, find_figure, parse_value
 from compare.simulate.named import View
-from compare.simulate.reform import Reform
+from compare.simulate.reform import Reform, list_items
 from compare.simulate.sample_fields import sample_problems
 from compare.simulate.scenario import Key, KeyPath, Scenario
 from compare.simulate.scenario_yaml import dotted
@@ -260,6 +260,13 @@ class _Checker:
             view = self.view(r.name)
             if not self.built and view is not None and view.policy is not None:
                 for ch in r.changes:
+                    try:
+                        if ch.path in view.policy.lists:  # a named list: its items
+                            list_items(view.policy, ch.path, ch.value)
+                            continue
+                    except FigureError as e:
+                        self.out.append(Diagnostic("E910", f"reform `{r.name}`: {e}", ch.where, e.hint))
+                        continue
                     try:
                         fig = find_figure(view.policy, ch.path)
                     except FigureError as e:

@@ -157,7 +157,7 @@ def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int, record: Record = COR
     spec = sc.data["portfolio"]
     if "file" in spec:
         try:
-            read = read_projects(sc.folder / spec["file"])
+            read = read_projects(sc.folder / spec["file"], record=record)
         except InputError as e:
             raise ScenarioError(e.diagnostics, sc.text) from e
         return iter([read.batch]), read.carry, read.batch.n

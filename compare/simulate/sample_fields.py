@@ -366,10 +366,8 @@ def defaults(name: str, record: Record, n: int) -> dict[str, np.ndarray]:
 
 
 def batch(ids: list[str], columns: dict[str, np.ndarray], record: Record) -> ProjectBatch:
-    """A batch carrying its record where ProjectBatch has one (compare.engine.batch)."""
-    if "record" in getattr(ProjectBatch, "__dataclass_fields__", {}):
-        return ProjectBatch(ids, columns, record=record)  # type: ignore[call-arg]
-    return ProjectBatch(ids, columns)
+    """A batch carrying the record it was drawn against (a choice's code indexes its values there)."""
+    return ProjectBatch(ids, columns, record=record)
 
 
 def _cumulative(p: np.ndarray) -> np.ndarray:
