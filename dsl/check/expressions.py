@@ -52,12 +52,12 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
                     self.err("E107", f"one end of the range has no unit: `{end}`", end.span,
                              "give both ends their unit: the text's “2～5‰” is written 2‰~5‰"
                              + (f" (here {end}{unit})" if unit else ""))
-                    return Ty(other.dim, True)
+                    return Ty(other.dim, True, other.per)
             ty = self.unify(lo, hi, e.span, "the two ends of the range")
             if isinstance(e.low, A.Quantity) and isinstance(e.high, A.Quantity) and ty.dim is not None \
                     and e.low.base_value > e.high.base_value:
                 self.err("W704", f"the range {e.low}~{e.high} runs backwards", e.span, "write the low end first")
-            return Ty(ty.dim, True)
+            return Ty(ty.dim, True, ty.per)
         if isinstance(e, A.InSet):
             return self._in_set(e)
         if isinstance(e, A.SetLit):
@@ -130,8 +130,12 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
                 return Ty(lt.dim, interval)
             if lt.dim is None or rt.dim is None:
                 return Ty(lt.dim or rt.dim, interval)
-            self.err("E301", f"cannot multiply {self._words(lt)} by {self._words(rt)}", e.span,
-                     "one side of `*` must be a ratio or a plain number")
+            per = {lt.dim, rt.dim} & {Dim.COUNT, Dim.AREA}
+            hint = "one side of `*` must be a ratio or a plain number"
+            if per and {lt.dim, rt.dim} & set(MONEY_DIMS):  # 每人2000元: an amount per unit
+                hint += "; an amount per person or per area is written " + (
+                    "2000元/人 * new_jobs" if Dim.COUNT in per else "30元/平方米 * rent_area")
+            self.err("E301", f"cannot multiply {self._words(lt)} by {self._words(rt)}", e.span, hint)
             return UNKNOWN
         if op == "/":
             if rt.dim in (Dim.RATIO, Dim.SCALAR):
@@ -174,7 +178,7 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
             ty = self.infer(e.args[0])
             if ty.dim is not None and ty.dim not in MONEY_DIMS:
                 self.err("E302", f"{e.func}(…) converts money, got {self._words(ty)}", span_of(e.args[0]), None)
-            return Ty(Dim.CNY if e.func == "cny" else Dim.USD, ty.interval)
+            return Ty(Dim.CNY if e.func == "cny" else Dim.USD, ty.interval, ty.per)
         ty = UNKNOWN
         for arg in e.args:
             aty = self.infer(arg)
