@@ -325,3 +325,135 @@ def test_monte_carlo_draws_declared_fields_in_its_workers(tmp_path: Path) -> Non
     table = run_scenario(sc).tables["monte_carlo"].to_pylist()
     fdi = [r for r in table if r["concept"] == "reward.fdi"]
     assert len(fdi) == 3 and all(r["high"] == 5 * 2000.0 for r in fdi)  # 第一条 2000元 × 5 projects
+
+
+# ---------------------------------------------------------------- reforms and transplants of the new shapes
+
+RSOURCE = """\
+第三条 按到账外资的0.5%奖励；其中制造业项目按1%；重点区域制造业项目按2%。房地产、金融类项目除外；专精特新“小巨人”企业项目不受此限。
+第四条 按每平方米30元给予租金补贴，最高100万元。
+"""
+
+# a pick table (第三条), a per-unit amount (第四条), a list, a named condition, a category, two fields
+RPOLICY = """\
+policy rcity_2024 {
+  city rcity "改革市"
+  source "sources/rcity.txt"
+}
+field rent_area "租赁面积" { type area 平方米  default 0平方米 }
+field zone "所在区域" { type choice { key_area "重点区域", ordinary "一般区域" }  default ordinary }
+category little_giant "专精特新“小巨人”企业"
+list excluded_industries "房地产、金融类" = {"房地产", "金融"}
+condition eligible "第三条所指项目" {
+  cite "第三条" "房地产、金融类项目除外；专精特新“小巨人”企业项目不受此限"
+  when industry not in excluded_industries or little_giant in categories
+}
+clause fdi_reward "到账外资奖励" {
+  concept reward.fdi
+  cite "第三条" "按到账外资的0.5%奖励；其中制造业项目按1%；重点区域制造业项目按2%"
+  when eligible
+  value pick highest {
+    when manufacturing and zone == key_area -> 2%
+    when manufacturing -> 1%
+    otherwise -> 0.5%
+  } of cny(fdi_arrived)
+}
+clause rent_subsidy "租金补贴" {
+  concept reward.landing
+  cite "第四条" "按每平方米30元给予租金补贴，最高100万元"
+  value 30元/平方米 * rent_area cap 100万元
+}
+"""
+
+
+def _policies(tmp: Path) -> dict[str, Any]:
+    _folder(tmp)
+    (tmp / "sources" / "rcity.txt").write_text(RSOURCE, encoding="utf-8")
+    (tmp / "rcity.policy").write_text(RPOLICY, encoding="utf-8")
+    result = check_paths_cached([tmp / "tcity.policy", tmp / "rcity.policy"], [tmp], cache=False)
+    assert [d for d in result.diagnostics if d.is_error] == []
+    return {p.id: p for p in result.policies}
+
+
+def _offers(policy: Any, rows: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Each concept's high end per project (0 where not given)."""
+    from compare.data.read import from_dicts
+    from compare.engine.evaluate import CompiledPolicy
+
+    cp = CompiledPolicy(policy)
+    out = cp.outcomes(cp.run(from_dicts(rows, record=policy.record), 7.0, {}))
+    return {c: [float(x) if e else 0.0 for x, e in zip(np.broadcast_to(hi, (len(rows),)),
+                                                       np.broadcast_to(out.eligible.get(c, True), (len(rows),)),
+                                                       strict=True)]
+            for c, (_, hi) in out.numeric.items()}
+
+
+# 第三条/第四条 worked by hand: a manufacturing project in the key area with 100万元 arrived and 1000平方米
+# rented; a second one in 类金融 (not excluded by the text, excluded by the reform below)
+ROWS = [{"id": "a", "foreign": True, "manufacturing": True, "zone": "key_area", "fdi_arrived": "100万元",
+         "rent_area": "1000平方米", "industry": "制造", "landed_on": "2024-03-01"},
+        {"id": "b", "foreign": True, "manufacturing": False, "fdi_arrived": "100万元", "industry": "类金融",
+         "landed_on": "2024-03-01"}]
+
+
+def test_a_reform_sets_a_pick_row_a_per_unit_figure_and_a_list(tmp_path: Path) -> None:
+    from compare.simulate.reform import Change, apply_changes
+
+    rcity = _policies(tmp_path)["rcity_2024"]
+    # as written: a 2% of 100万元 = 20000元, 30元 × 1000平方米 = 30000元; b 0.5% of 100万元 = 5000元
+    assert _offers(rcity, ROWS) == {"reward.fdi": [20000.0, 5000.0], "reward.landing": [30000.0, 0.0]}
+    changed, text = apply_changes(rcity, [Change("fdi_reward.pick[1]", "3%"), Change("rent_subsidy.per_unit", "40元/平方米"),
+                                          Change("excluded_industries", "房地产、金融、类金融")], "r", tmp_path / "r",
+                                  [tmp_path])
+    assert 'override list excluded_industries "房地产、金融类" = {"房地产", "金融", "类金融"}' in text
+    # a 3% of 100万元 = 30000元, 40元 × 1000平方米 = 40000元; b now excluded
+    assert _offers(changed, ROWS) == {"reward.fdi": [30000.0, 0.0], "reward.landing": [40000.0, 0.0]}
+
+
+@pytest.mark.parametrize("change, message", [
+    (("rent_subsidy.per_unit", "40元"), "a figure per 平方米"),
+    (("rent_subsidy.per_unit", "40元/人"), "a figure per 平方米"),
+    (("fdi_reward.pick[2]", "3分"), "is points"),
+    (("excluded_industries", "、"), "would be empty"),
+])
+def test_a_reform_of_the_new_shapes_that_does_not_fit_is_e910(tmp_path: Path, change: tuple[str, str],
+                                                              message: str) -> None:
+    from compare.simulate.reform import Change, ReformError, apply_changes
+
+    rcity = _policies(tmp_path)["rcity_2024"]
+    with pytest.raises(ReformError) as err:
+        apply_changes(rcity, [Change(*change)], "r", tmp_path / "r", [tmp_path])
+    [d] = err.value.diagnostics
+    assert d.code == "E910" and message in d.message, d.message
+
+
+def test_a_transplant_brings_the_declarations_its_clauses_read(tmp_path: Path) -> None:
+    """rcity's 第三条 and 第四条 into tcity: the condition `eligible`, the list, the field `rent_area`
+    come along; `zone` (the same choice field in both) and `little_giant` (both declare it) are shared."""
+    from compare.simulate.reform import Transplant
+    from compare.simulate.transplant import apply_transplant
+
+    ps = _policies(tmp_path)
+    t = Transplant("rcity_2024", ("reward.fdi", "reward.landing"))
+    moved, text = apply_transplant(ps["tcity_2024"], ps["rcity_2024"], t, "moved", tmp_path / "t", [tmp_path])
+    for line in ('field rent_area "租赁面积"', "list excluded_industries", 'condition eligible "第三条所指项目"'):
+        assert line in text
+    assert "field zone" not in text and "category little_giant" not in text
+    offers = _offers(moved, ROWS)
+    assert offers["reward.fdi"] == [20000.0, 5000.0] and offers["reward.landing"] == [30000.0, 0.0]
+    assert offers["reward.hq"] == [1000.0, 1000.0]  # tcity's own 第三条 stays
+
+
+def test_a_transplant_into_a_city_that_types_a_field_otherwise_is_e911(tmp_path: Path) -> None:
+    from compare.simulate.reform import ReformError, Transplant
+    from compare.simulate.transplant import transplant_items
+
+    ps = _policies(tmp_path)
+    (tmp_path / "ccity.policy").write_text(POLICY.replace("tcity_2024", "ccity_2024").replace(
+        'field zone "所在区域" { type choice { key_area "重点区域", ordinary "一般区域" }  default ordinary }',
+        'field zone "所在区域" { type text  default "" }'), encoding="utf-8")
+    [ccity] = check_paths_cached([tmp_path / "ccity.policy"], [tmp_path], cache=False).policies
+    with pytest.raises(ReformError) as err:
+        transplant_items(ccity, ps["rcity_2024"], Transplant("rcity_2024", ("reward.fdi",)))
+    [d] = err.value.diagnostics
+    assert d.code == "E911" and "field `zone` is text in ccity_2024 and choice in rcity_2024" in d.message

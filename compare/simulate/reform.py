@@ -77,11 +77,12 @@ def list_items(policy: Policy, path: str, value: str | int | float) -> A.ListDec
     words = [w for w in words if w]
     if not words:
         raise FigureError(f"list `{path}` would be empty", 'give its items: `房地产, 金融`')
-    if decl.items and all(isinstance(x, A.Name) for x in decl.items):
+    values = [x.dotted for x in decl.items if isinstance(x, A.Name)]
+    if values and len(values) == len(decl.items):
         bad = [w for w in words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", w)]
         if bad:
-            raise FigureError(f"list `{path}` holds values (`{decl.items[0].dotted}`); `{bad[0]}` is not a value name",
-                              "give value names, e.g. " + ", ".join(x.dotted for x in decl.items[:2]))
+            raise FigureError(f"list `{path}` holds values (`{values[0]}`); `{bad[0]}` is not a value name",
+                              "give value names, e.g. " + ", ".join(values[:2]))
         return dataclasses.replace(decl, items=tuple(A.Name(tuple(w.split("."))) for w in words))
     return dataclasses.replace(decl, items=tuple(A.Text(w) for w in words))
 
