@@ -399,7 +399,12 @@ ROWS = [{"id": "a", "foreign": True, "manufacturing": True, "zone": "key_area", 
 def test_a_reform_sets_a_pick_row_a_per_unit_figure_and_a_list(tmp_path: Path) -> None:
     from compare.simulate.reform import Change, apply_changes
 
+    from compare.simulate.figures import policy_figures
+
     rcity = _policies(tmp_path)["rcity_2024"]
+    figs = {p: f.text for p, f in policy_figures(rcity).items()}
+    assert figs == {"fdi_reward.pick[1]": "2%", "fdi_reward.pick[2]": "1%", "fdi_reward.pick[3]": "0.5%",
+                    "rent_subsidy.per_unit": "30元/平方米", "rent_subsidy.cap": "100万元"}
     # as written: a 2% of 100万元 = 20000元, 30元 × 1000平方米 = 30000元; b 0.5% of 100万元 = 5000元
     assert _offers(rcity, ROWS) == {"reward.fdi": [20000.0, 5000.0], "reward.landing": [30000.0, 0.0]}
     changed, text = apply_changes(rcity, [Change("fdi_reward.pick[1]", "3%"), Change("rent_subsidy.per_unit", "40元/平方米"),
