@@ -397,9 +397,8 @@ ROWS = [{"id": "a", "foreign": True, "manufacturing": True, "zone": "key_area", 
 
 
 def test_a_reform_sets_a_pick_row_a_per_unit_figure_and_a_list(tmp_path: Path) -> None:
-    from compare.simulate.reform import Change, apply_changes
-
     from compare.simulate.figures import policy_figures
+    from compare.simulate.reform import Change, apply_changes
 
     rcity = _policies(tmp_path)["rcity_2024"]
     figs = {p: f.text for p, f in policy_figures(rcity).items()}
@@ -462,3 +461,22 @@ def test_a_transplant_into_a_city_that_types_a_field_otherwise_is_e911(tmp_path:
         transplant_items(ccity, ps["rcity_2024"], Transplant("rcity_2024", ("reward.fdi",)))
     [d] = err.value.diagnostics
     assert d.code == "E911" and "field `zone` is text in ccity_2024 and choice in rcity_2024" in d.message
+
+
+def test_a_sampled_batch_has_the_columns_of_a_read_one(tmp_path: Path) -> None:
+    """The same project drawn and read (compare.data) under the run's record of both cities: the same
+    columns, dtypes, values and `#given` flags, declared fields and their defaults included."""
+    from compare.data.read import from_dicts
+    from dsl.check.record import run_record
+
+    record, problems = run_record([p.record for p in _policies(tmp_path).values()])
+    assert problems == []
+    drawn = sample_batch({"size": 1, "fields": {"landed_on": "2024-03-01", "zone": "key_area"}}, 1, 1, record=record)
+    read = from_dicts([{"id": "x", "landed_on": "2024-03-01", "zone": "key_area"}], record=record)
+    assert drawn.columns.keys() == read.columns.keys()
+    for k, col in drawn.columns.items():
+        assert col.dtype == read.columns[k].dtype, k
+        if col.dtype == np.float64:
+            assert np.array_equal(col, read.columns[k], equal_nan=True), k
+        else:
+            assert col.tolist() == read.columns[k].tolist(), k

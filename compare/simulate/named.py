@@ -48,7 +48,7 @@ NAMED: dict[str, str] = {
     "portfolio.sample.categories.*": "schema",
     "portfolio.sample.referral.<key>": "E905: a referral value of the run's record (built-in or declared)",
     "portfolio.sample.referral.*": "schema; E904 sum",
-    "portfolio.sample.fields.<key>": "E905: a field the run's policies declare, or `industry`",
+    "portfolio.sample.fields.<key>": "E905: a field the run's policies declare, or `industry` (E904: a built-in one)",
     "portfolio.sample.fields.*": "E907: a draw of the field's type (compare.simulate.sample_fields)",
     "portfolio.sample.grade.<key>": "schema", "portfolio.sample.grade.*": "schema; E904 sum",
     "portfolio.sample.quality_score": "schema", "portfolio.sample.quality_score.uniform.low": "schema",
