@@ -480,3 +480,22 @@ def test_a_sampled_batch_has_the_columns_of_a_read_one(tmp_path: Path) -> None:
             assert np.array_equal(col, read.columns[k], equal_nan=True), k
         else:
             assert col.tolist() == read.columns[k].tolist(), k
+
+
+def test_a_sweep_of_a_per_unit_figure_steps_in_its_written_unit(tmp_path: Path) -> None:
+    """20元/平方米 to 40元/平方米 in 4 steps: 20, 26.67, 33.33, 40 (thirds of 20元, to the fen per 平方米),
+    not values per 亩 (1平方米 = 0.0015亩) read back with the division's noise."""
+    from compare.simulate import sweep as sw
+
+    rcity = _policies(tmp_path)["rcity_2024"]
+    ax = sw.axis(rcity, "rent_subsidy.per_unit", {"from": "20元/平方米", "to": "40元/平方米", "steps": 4}, "sweep")
+    assert [str(n) for n in ax.nodes] == ["20元/平方米", "26.67元/平方米", "33.33元/平方米", "40元/平方米"]
+    rows = sw.run_points(rcity, "rcity_2024", ax, None, [(0, None), (3, None)], _batch(rcity), 7.0, {}, ["reward.landing"])
+    # project a rents 1000平方米: 20000元 at 20元/平方米, 40000元 at 40元/平方米
+    assert [r["high"] for r in rows] == [20000.0, 40000.0]
+
+
+def _batch(policy: Any) -> Any:
+    from compare.data.read import from_dicts
+
+    return from_dicts(ROWS[:1], record=policy.record)
