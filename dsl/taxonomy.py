@@ -104,12 +104,14 @@ def load_taxonomy(directory: Path, texts: dict[str, str] | None = None) -> tuple
         for key, entry in (data.get("beneficiaries") or {}).items():
             entry = entry or {}
             tax.beneficiaries[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
-        for key, entry in (data.get("payers") if isinstance(data.get("payers"), dict) else {}).items():
+        payers = data.get("payers")
+        for key, entry in (payers.items() if isinstance(payers, dict) else ()):
             entry = entry if isinstance(entry, dict) else {}
             tax.payers[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
         for section, allowed in (("concepts", CONCEPT_KEYS), ("mechanisms", NAME_KEYS), ("beneficiaries", NAME_KEYS),
                                  ("payers", NAME_KEYS), ("categories", DECL_KEYS)):
-            for key, entry in (data.get(section) if isinstance(data.get(section), dict) else {}).items():
+            entries = data.get(section)
+            for key, entry in (entries.items() if isinstance(entries, dict) else ()):
                 for extra in sorted(set(entry) - allowed if isinstance(entry, dict) else (), key=str):
                     line = _key_line(text, str(key))
                     diags.append(Diagnostic("E208", f"{SINGULAR[section]} "
