@@ -2,7 +2,9 @@
 
 Money is held in the currency the checker inferred for each expression; a project's money
 fields are converted at the run's USD→CNY rate where a policy reads them in the other
-currency.  Tiers, rates, caps and max/sum/first each compile to a vectorised closure.
+currency.  Tiers, rates, caps, max/sum/first and pick tables (compare.engine.pick) each compile to a
+vectorised closure; conditions on the record (choices, texts, sets, lists, dates, named conditions)
+are compare.engine.conditions'.
 Comparisons of money, tier edges and a money clause's value take the exact path of
 compare.engine.money (whole fen, exact rates); the closures here compute in float64.
 """
@@ -83,8 +85,9 @@ class Compiler(RecordCompiler, PickCompiler, TierCompiler):
     # ------------------------------------------------------------------ expressions
     def c(self, e: A.Expr, want: Dim | None = None) -> Fn:  # noqa: C901 - one case per node kind
         if isinstance(e, A.Quantity):
-            if e.per is not None:
-                raise CompileError(f"a per-unit amount `{e}` is multiplied by what it is paid per", e)
+            # a per-unit amount inside a larger one (`10% of 30元/平方米`, a pick of them): per base unit
+            # (20000元 per 亩), multiplied out by the checker's rule; `30元/平方米 * rent_area` itself
+            # takes compare.engine.pick's per_unit
             val = exact(float(e.base_value))
             base = self.convert(lambda env: val, e.dim, want) if e.dim in (Dim.CNY, Dim.USD) else (lambda env: val)
             return base

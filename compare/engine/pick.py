@@ -14,8 +14,8 @@ amount, rounded exactly, then selected.
 A per-unit amount (`30元/平方米 * rent_area`, `2000元/人 * new_jobs`) multiplies a fixed figure by a
 count or area column, which holds float64 in the base unit (亩 for area), not whole fen: the
 product is computed in float64 in the figure's own unit (the column divided by the unit's size in
-亩, then times the figure) and rounded to the fen by `fen_of`, which absorbs the few units in the
-last place that the division leaves (1234平方米 is 1.851亩 and back 1234.0000000000002平方米).
+亩, rounded to a millionth of the unit: 1234平方米 is 1.851亩 and back 1234.0000000000002平方米, then
+1234 again; then times the figure) and rounded to the fen by `fen_of` at the end of the clause.
 """
 
 from __future__ import annotations
@@ -136,14 +136,21 @@ class PickCompiler(MoneyCompiler):
 
 
 def _per_unit_product(x: Fn, figure: float, size: float) -> Fn:
-    """figure × (x / size): the column in the unit the figure is paid per, times the figure."""
+    """figure × (x / size): the column in the unit the figure is paid per, times the figure.  Read back
+    in 平方米 from 亩, an area is rounded to a millionth of its unit, which drops the division's noise
+    (1234.0000000000002平方米 is 1234平方米 again, so a comparison of the product with a figure is
+    not decided by it) and nothing a record gives."""
+    def units(a: Any) -> Any:
+        u = np.asarray(a, dtype=np.float64) / size
+        return np.round(u, 6) if size != 1.0 else u
+
     def product(env: Env) -> Val:
         v = x(env)
         with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise of nothing) is 0
-            lo = np.nan_to_num(np.asarray(v.lo, dtype=np.float64) / size * figure, nan=0.0, posinf=INF)
+            lo = np.nan_to_num(units(v.lo) * figure, nan=0.0, posinf=INF)
             if v.exact:
                 return Val(lo, lo, v.present)
-            hi = np.nan_to_num(np.asarray(v.hi, dtype=np.float64) / size * figure, nan=0.0, posinf=INF)
+            hi = np.nan_to_num(units(v.hi) * figure, nan=0.0, posinf=INF)
         return Val(np.minimum(lo, hi), np.maximum(lo, hi), v.present)
     return product
 
