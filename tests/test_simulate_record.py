@@ -499,3 +499,36 @@ def _batch(policy: Any) -> Any:
     from compare.data.read import from_dicts
 
     return from_dicts(ROWS[:1], record=policy.record)
+
+
+MAP = """{competition_map: {beneficiary: firm, x: {field: fdi_arrived, from: 100万元, to: 200万元, steps: 2},
+                y: {field: paid_in_ratio, from: 0%, to: 100%, steps: 2}, project: PROJECT}}"""
+
+
+def test_the_competition_map_fixes_declared_fields(tmp_path: Path) -> None:
+    _policies(tmp_path)
+    (tmp_path / "p.csv").write_text("id,landed_on\na,2024-03-01\n", encoding="utf-8")
+
+    def run(project: str) -> Any:
+        text = ("name: map\nseed: 1\nfx: 7.0\npolicies: [rcity.policy]\nportfolio: {file: p.csv}\n"
+                "analyses: " + MAP.replace("PROJECT", project) + "\n")
+        return run_scenario(parse_scenario(text, str(tmp_path / "m.yaml")))
+
+    # 第三条: a manufacturing project in the key area gets 2% of its arrived FDI: 2万元 at 100万元, 4万元 at 200万元
+    rows = run("{manufacturing: true, zone: key_area}").tables["competition_map"].to_pylist()
+    assert sorted(r["best"] for r in rows) == [20000.0, 20000.0, 40000.0, 40000.0]
+    with pytest.raises(ScenarioError) as err:
+        run("{manufacturing: true, zone: key_area, rent_aera: 10平方米}")
+    [d] = err.value.diagnostics
+    assert (d.code, d.hint) == ("E905", "did you mean `rent_area`?")
+
+
+def test_a_map_that_does_not_fix_a_required_field_is_e912(tmp_path: Path) -> None:
+    _folder(tmp_path)
+    (tmp_path / "p.csv").write_text("id,landed_on\na,2024-03-01\n", encoding="utf-8")
+    text = ("name: map\nseed: 1\nfx: 7.0\npolicies: [tcity.policy]\nportfolio: {file: p.csv}\n"
+            "analyses: " + MAP.replace("PROJECT", "{foreign: true}") + "\n")
+    with pytest.raises(ScenarioError) as err:
+        run_scenario(parse_scenario(text, str(tmp_path / "m.yaml")))
+    [d] = err.value.diagnostics
+    assert d.code == "E912" and "`landed_on`" in d.message and "competition_map.project.landed_on" in (d.hint or "")

@@ -85,6 +85,8 @@ NAMED: dict[str, str] = {
     "analyses.competition_map.project.referral": "schema", "analyses.competition_map.project.grade": "schema",
     "analyses.competition_map.project.quality_score": "schema",
     "analyses.competition_map.project.industry": "free: an industry label, compared as text by the policies",
+    "analyses.competition_map.project.<key>": "E905: a field of the run's record (built-in or declared)",
+    "analyses.competition_map.project.*": "E904: a declared field's value, read as a project file's cell (compare.data)",
     "analyses.competition_map.project.year": "schema", "analyses.competition_map.basis": "schema",
     "outputs[]": "schema",
 }

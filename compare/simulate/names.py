@@ -27,7 +27,7 @@ from compare.simulate.amounts import parse_amount
 from compare.simulate.figures import FigureError, find_figure, parse_value
 from compare.simulate.named import View
 from compare.simulate.reform import Reform, list_items
-from compare.simulate.sample_fields import sample_problems
+from compare.simulate.sample_fields import map_problems, sample_problems
 from compare.simulate.scenario import Key, KeyPath, Scenario
 from compare.simulate.scenario_yaml import dotted
 from compare.simulate.totals import TOTAL_MONEY
@@ -101,7 +101,7 @@ class _Checker:
             self.files()
             self.sample()
             self.competition_map_fields()
-        self.sampled_record()
+        self.record_names()
         self.readings()
         self.reforms(reforms)
         self.sweep()
@@ -204,15 +204,21 @@ class _Checker:
             elif not isinstance(d, dict):
                 self.amount(here, d, "ratio")
 
-    def sampled_record(self) -> None:
-        """The categories, referral values and fields a sample draws, against the run's record (its
-        policies' declarations): checked once every line is known."""
-        sample = self.spec("portfolio", "sample")
-        if not isinstance(sample, dict) or not self.due(list(self.views)):
+    def record_names(self) -> None:
+        """What a sample draws and the competition map fixes, against the run's record (its policies'
+        declarations): checked once every line is known."""
+        sample, cmap = self.spec("portfolio", "sample"), self.spec("analyses", "competition_map")
+        if not self.due(list(self.views)):
             return
         record, _ = run_record([v.policy.record for v in self.views.values() if v is not None and v.policy is not None])
-        for code, keys, message, hint, value in sample_problems(sample, record):
+        for code, keys, message, hint, value in sample_problems(sample, record) if isinstance(sample, dict) else ():
             self.add(code, ("portfolio", "sample", *keys), message, hint, value)
+        if isinstance(cmap, dict):
+            axes = tuple(cmap[a].get("field") for a in ("x", "y") if isinstance(cmap.get(a), dict))
+            project = cmap["project"] if isinstance(cmap.get("project"), dict) else {}
+            for code, keys, message, hint, value in map_problems(project, axes, record):
+                self.add(code, ("analyses", "competition_map", *(("project", *keys) if keys or project else ())),
+                         message, hint, value)
 
     def column(self, keys: KeyPath, path: Path, column: Any) -> None:
         from compare.data.read import read_table

@@ -300,6 +300,22 @@ def sample_problems(sample: Mapping[str, Any], record: Record) -> list[Problem]:
     return out
 
 
+def map_problems(project: Mapping[str, Any], axes: tuple[Any, ...], record: Record) -> list[Problem]:
+    """The competition map's `project` against the run's record: a field it does not have (E905), a
+    required declared field neither fixed there nor an axis (E912)."""
+    out: list[Problem] = []
+    for name in project:
+        if str(name) not in record.fields or name == "id":
+            out.append(("E905", (str(name),), f"`{name}` is not a field of the run's policies",
+                        did_you_mean(str(name), [f for f in record.fields if f != "id"]) or
+                        "declared fields: " + (", ".join(record.declared) or "none"), False))
+    for name in missing_required({**project, **{a: 1 for a in axes if isinstance(a, str)}}, record):
+        out.append(("E912", (), f"`{name}` has no default and the map's projects do not give it",
+                    f"fix it for every cell: `analyses.competition_map.project.{name}: …`, or give the field a "
+                    "default where it is declared", False))
+    return out
+
+
 # ------------------------------------------------------------------ drawing
 
 def draw(d: FieldDraw, record: Record, rng: np.random.Generator, n: int, usd: np.ndarray,
@@ -377,4 +393,4 @@ def _cumulative(p: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["CORE_SAMPLED", "FieldDraw", "FieldSpecError", "defaults", "draw", "missing_required", "read_fields",
-           "sample_problems", "sampled_fields"]
+           "map_problems", "sample_problems", "sampled_fields"]
