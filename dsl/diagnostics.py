@@ -119,6 +119,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E908": ("error", "scenario run too large"),
     "E910": ("error", "reform does not fit its policy"),
     "E911": ("error", "transplant cannot be made"),
+    "E912": ("error", "scenario projects lack a required field"),
     # warnings
     "W700": ("warning", "clause can never fire"),
     "W701": ("warning", "tier is shadowed by an earlier tier"),

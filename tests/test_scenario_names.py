@@ -178,6 +178,28 @@ portfolio:
     money:
       registered_capital: {table: amounts.csv, column: registerd_capital}""") + "analyses: {compare: true}\n",
      "E905", 9, "amounts.csv has no column `registerd_capital`", "did you mean `registered_capital`?"),
+    # categories and referral values: the built-in ones and those the run's policies declare
+    ("category_misspelt", HEAD.replace("portfolio: {file: projects.yaml}", """\
+seed: 1
+portfolio:
+  sample:
+    size: 10
+    categories: {fortune_global500: 0.1}""") + "analyses: {compare: true}\n",
+     "E905", 8, "`fortune_global500` is not a category", "did you mean `fortune_global_500`?"),
+    ("referral_misspelt", HEAD.replace("portfolio: {file: projects.yaml}", """\
+seed: 1
+portfolio:
+  sample:
+    size: 10
+    referral: {intermediry: 1.0}""") + "analyses: {compare: true}\n",
+     "E905", 8, "`intermediry` is not a referral", "did you mean `intermediary`?"),
+    ("field_undeclared", HEAD.replace("portfolio: {file: projects.yaml}", """\
+seed: 1
+portfolio:
+  sample:
+    size: 10
+    fields: {new_jobs: {uniform: {low: 1人, high: 5人}}}""") + "analyses: {compare: true}\n",
+     "E905", 8, "`new_jobs` is not a field of the run's policies", "declare one with `field NAME"),
     # numbers out of range that the schema takes as text
     ("share_over_one", HEAD.replace("portfolio: {file: projects.yaml}", """\
 seed: 1
@@ -478,14 +500,10 @@ analyses:
     assert "^^^^^^^^^^^^^^" in done.stderr and not (tmp_path / "out").exists()
 
 
-# The choices of the project record (categories, referral, grade, currencies, fields) are the
+# The fixed choices (grade, currencies, built-in fields) are the
 # schema's lists (tests/test_scenario.py checks them against dsl.schema); a wrong one is E901 with a
 # did-you-mean, the same in another case first.
 CHOICES = [
-    ("category", "portfolio:\n  sample: {size: 3, categories: {fortune_global500: 0.1}}\n", 5,
-     "unknown key `fortune_global500`", "did you mean `fortune_global_500`?"),
-    ("referral_key", "portfolio:\n  sample: {size: 3, referral: {intermediry: 1.0}}\n", 5,
-     "unknown key `intermediry`", "did you mean `intermediary`?"),
     ("currency", "portfolio:\n  sample: {size: 3, currency: {usd: 1.0}}\n", 5,
      "unknown key `usd`", "did you mean `USD`?"),
     ("money_field", "portfolio:\n  sample: {size: 3, money: {registerd_capital: {lognormal: {median: 1万美元, sigma: 1}}}}\n",

@@ -189,6 +189,7 @@ def figures_(
     """The figure paths of a policy (for --set, reforms and sweeps), with each figure and its article."""
     from compare.cli.drafting import resolve
     from compare.simulate.figures import policy_figures
+    from dsl import ast as A
     from dsl.cache import check_paths_cached
 
     result = check_paths_cached([resolve(policy, search, "figures")], search or [])
@@ -206,6 +207,9 @@ def figures_(
     for path, fig in figs.items():
         sys.stdout.write(f"{path}{' ' * (width - cells(path))}  {fig.text}{' ' * max(0, 12 - cells(fig.text))}  "
                          f"{fig.article}\n")
+    for lid, decl in result.policies[0].lists.items():  # a named list is set by its id: its items
+        items = "、".join(x.value if isinstance(x, A.Text) else x.dotted for x in decl.items)
+        sys.stdout.write(f"{lid}{' ' * (width - cells(lid))}  {items}  {decl.cites[0].article if decl.cites else ''}\n")
 
 
 @app.command("reform")

@@ -1,4 +1,4 @@
-"""The comparison of a portfolio under every line: totals, by beneficiary, deltas, competitiveness.
+"""The comparison of a portfolio under every line: totals, by beneficiary and by payer, deltas, competitiveness.
 
 Chunks of a portfolio are added up as they come (`Comparison.add`), so a sampled portfolio of 10^7
 projects never sits in memory; the per-project tables (outcomes, deltas against the root,
@@ -17,6 +17,7 @@ import pyarrow as pa
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import Outcomes
 from compare.simulate.lines import Line
+from compare.simulate.payers import names_payers, payer_label, payer_totals
 from compare.simulate.totals import (
     beneficiary_label,
     beneficiary_totals,
@@ -48,6 +49,7 @@ class Comparison:
     projects: int = 0
     totals: dict[tuple[str, str], _Sum] = field(default_factory=dict)
     by_beneficiary: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
+    by_payer: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)  # lines whose clauses name payers
     delta_sums: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # gain/loss counts, Σ deltas
     wins: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
     paid: list[str] = field(default_factory=list)  # beneficiaries some line pays money to (first chunk)
@@ -80,6 +82,11 @@ class Comparison:
                 acc = self.by_beneficiary.setdefault((ln.name, name, unit), [0.0] * 5)
                 for k, x in enumerate(sums):
                     acc[k] += x
+            if names_payers(ln.policy):
+                for (name, unit), sums in payer_totals(ln.compiled, out, rate).items():
+                    acc = self.by_payer.setdefault((ln.name, name, unit), [0.0] * 5)
+                    for k, x in enumerate(sums):
+                        acc[k] += x
         for ln in self.lines:
             if ln.is_reform:
                 self._deltas(ln, by_name[ln.name], by_name[ln.root], keep)
@@ -178,6 +185,18 @@ class Comparison:
              "beneficiary_label": beneficiary_label(lines[name].policy, who), "unit": unit, "low": v[0], "high": v[1],
              "low_with_figure": v[2], "high_with_figure": v[3], "promised": int(v[4])}
             for (name, who, unit), v in sorted(self.by_beneficiary.items())])
+
+    def payer_table(self) -> pa.Table | None:
+        """Per line and payer (a joint payer `city+district` where the shares are not stated), the money
+        paid, as `beneficiary_table` per beneficiary; None when no line's clauses name a payer."""
+        if not self.by_payer:
+            return None
+        lines = {ln.name: ln for ln in self.lines}
+        return pa.Table.from_pylist([
+            {"policy": name, "label": lines[name].label, "city": lines[name].city, "payer": who,
+             "payer_label": payer_label(lines[name].policy, who), "unit": unit, "low": v[0], "high": v[1],
+             "low_with_figure": v[2], "high_with_figure": v[3], "promised": int(v[4])}
+            for (name, who, unit), v in sorted(self.by_payer.items())])
 
     def delta_summary(self) -> pa.Table:
         lines = {ln.name: ln for ln in self.lines}

@@ -19,6 +19,7 @@ from compare.data.read import from_dicts
 from compare.simulate.amounts import parse_amount
 from compare.simulate.lines import Line
 from compare.simulate.totals import offers
+from dsl.check.record import run_record
 from dsl.schema import FIELDS
 from dsl.units import Dim
 
@@ -86,7 +87,7 @@ def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float
     """One row per grid cell: x, y, their labels, each line's offer, the winner and its margin.
     `done(k, n)` after each of the n compared lines is evaluated."""
     records, axes = grid_records(spec)
-    batch = from_dicts(records)
+    batch = from_dicts(records, record=run_record([ln.policy.record for ln in lines])[0])  # declared: defaults
     who = str(spec["beneficiary"])
     basis = 0 if spec.get("basis", "high") == "low" else 1
     names = list(spec.get("policies") or [ln.name for ln in lines if not ln.is_reform])

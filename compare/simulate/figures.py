@@ -6,6 +6,9 @@ they play in it:
 - `CLAUSE.amount`: a figure that is the value itself (`value up to 50万元`);
 - `CLAUSE.threshold`: a figure a condition compares with (`registered_capital >= 1000万美元`);
 - `CLAUSE.tiers[N]`, `.tiers[N].low`, `.tiers[N].high`: row N's value and edges (from 1); `.tiers.scale`;
+- `CLAUSE.pick[N]`: the value of row N of a `pick` table (from 1; `otherwise` is the last row);
+- `CLAUSE.per_unit`: a per-unit figure (`30元/平方米 * rent_area`); a value keeps what it is paid per
+  in kind (`40元/平方米` or `2万元/亩`, not `40元`);
 - `SPLIT.SHARE`: a share of a split; `PARAM.committed`, `PARAM.stretch` for a target;
 - `.low`, `.high` after any of these for the ends of a range (`2‰～5‰`); `.figure` otherwise.
 One path may stand for several nodes: the same figure written in each branch of `by reading`
@@ -59,7 +62,9 @@ class FigureError(ValueError):
 
 def _in_expr(e: object, role: str) -> Iterator[tuple[str, Node]]:
     """(role path, figure node) for each figure under `e`, `role` being the part `e` plays."""
-    if isinstance(e, (A.Quantity, A.RatioLit)):
+    if isinstance(e, A.Quantity) and e.per is not None:
+        yield ("per_unit" if role == "amount" else role), e
+    elif isinstance(e, (A.Quantity, A.RatioLit)):
         yield role, e
     elif isinstance(e, A.Unary):
         yield from _in_expr(e.operand, role)
@@ -91,6 +96,11 @@ def _in_expr(e: object, role: str) -> Iterator[tuple[str, Node]]:
             yield from _in_expr(row.low, f"tiers[{i}].low")
             yield from _in_expr(row.high, f"tiers[{i}].high")
             yield from _in_expr(row.value, f"tiers[{i}]")
+    elif isinstance(e, A.Pick):
+        for i, prow in enumerate(e.rows, 1):
+            if prow.cond is not None:
+                yield from _in_expr(prow.cond, "threshold")
+            yield from _in_expr(prow.value, f"pick[{i}]")
     elif isinstance(e, A.ByReading):
         for case in e.cases:
             yield from _in_expr(case.value, role)
@@ -192,13 +202,21 @@ def parse_value(text: str | int | float, figure: Figure, derived: str) -> Node:
         if len(parts) != len(old.parts):
             raise FigureError(f"`{raw}` has {len(parts)} parts; `{figure.path}` ({old}) has {len(old.parts)}")
         return A.RatioLit(parts, derived=derived)
+    per = None
+    if isinstance(text, str) and "/" in text:  # a per-unit figure: 40元/平方米
+        text, _, per = (x.strip() for x in text.partition("/"))
     try:
         _, number, scale, unit = split_amount(text)  # one reading of amounts: scenario values, portfolios, here
     except ValueError as e:
         raise FigureError(f"`{raw}` is not a figure: {e}", _unit_hint(old)) from None
+    if (per is not None) != (old.per is not None) or (per is not None and (
+            per not in UNITS or old.per is None or UNITS[per].dim != UNITS[old.per].dim)):
+        raise FigureError(f"`{figure.path}` is {old}" + (", a figure per " + old.per if old.per else
+                                                         ", not a per-unit figure") + f"; `{raw}` is not",
+                          _unit_hint(old))
     if unit not in UNITS:
         raise FigureError(f"`{raw}` is not a figure: unknown unit `{unit}`", _unit_hint(old))
-    new = A.Quantity(number, scale, unit, derived=derived)
+    new = A.Quantity(number, scale, unit, derived=derived, per=per)
     if new.dim != old.dim:
         if old.dim in (Dim.CNY, Dim.USD) and new.dim in (Dim.CNY, Dim.USD):
             raise FigureError(f"`{figure.path}` is in {old.dim.value} ({old}); `{raw}` is {new.dim.value}",
@@ -214,6 +232,9 @@ def parse_value(text: str | int | float, figure: Figure, derived: str) -> Node:
 def _unit_hint(old: Node) -> str:
     if isinstance(old, A.RatioLit):
         return f"write a ratio like {old}"
+    if old.per is not None:
+        return f"the figure is {old}: write an amount per {old.per} (or per another unit of {UNITS[old.per].dim.value}), " \
+               f"e.g. 40{old.unit}/{old.per}"
     examples = {Dim.CNY: "8000万元", Dim.USD: "1000万美元", Dim.RATIO: "3% or 5‰", Dim.POINTS: "12分",
                 Dim.MONTHS: "6个月", Dim.DAYS: "30天", Dim.COUNT: f"5{old.unit or '个'}", Dim.AREA: "100亩"}
     return f"the figure is {old}: write a {old.dim.value} figure, e.g. {examples.get(old.dim, str(old))}"
@@ -230,6 +251,7 @@ def with_value(node: Node, base_value: Decimal, derived: str) -> Node:
     """A figure like `node` (same unit and scale where it divides evenly) holding `base_value`."""
     if isinstance(node, A.RatioLit):
         return A.RatioLit((base_value, Decimal(1)), derived=derived)
-    factor = SCALES[node.scale] * UNITS[node.unit].factor
+    factor = SCALES[node.scale] * UNITS[node.unit].factor / (UNITS[node.per].factor if node.per is not None else 1)
     number = (base_value / factor).normalize()
-    return A.Quantity(number if number == number.to_integral() else number, node.scale, node.unit, derived=derived)
+    return A.Quantity(number if number == number.to_integral() else number, node.scale, node.unit, derived=derived,
+                      per=node.per)

@@ -23,6 +23,7 @@ from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy
 from compare.simulate.portfolio import sample_batch
 from compare.simulate.totals import TOTAL_MONEY, ends, money_per_project
+from dsl.check.record import run_record
 from dsl.model import Policy
 
 DRAWS_PER_BLOCK = 50
@@ -55,14 +56,16 @@ def blocks(draws: int) -> list[tuple[int, int]]:
 
 
 def _slice(batch: ProjectBatch, a: int, b: int) -> ProjectBatch:
-    return ProjectBatch(batch.ids[a:b], {k: v[a:b] for k, v in batch.columns.items()})
+    return ProjectBatch(batch.ids[a:b], {k: v[a:b] for k, v in batch.columns.items()}, batch.record)
 
 
 def run_block(policies: Sequence[tuple[str, Policy | CompiledPolicy, dict[str, str]]], spec: Mapping[str, Any],
               size: int, seed: int, block: int, count: int, rate: Rate, folder: Path | None) -> list[dict[str, Any]]:
     """The totals of each line on each of the block's `count` draws: one row per draw, line and concept."""
     compiled = [(name, p if isinstance(p, CompiledPolicy) else CompiledPolicy(p), r) for name, p, r in policies]
-    batch = sample_batch(spec, size * count, seed, chunk=BLOCK_STREAM + block, folder=folder, fx=rate.mid)
+    record = run_record([cp.policy.record for _, cp, _ in compiled])[0]  # the run's: the lines' declarations
+    batch = sample_batch(spec, size * count, seed, chunk=BLOCK_STREAM + block, folder=folder, fx=rate.mid,
+                         record=record)
     first = block * DRAWS_PER_BLOCK
     starts = np.arange(count) * size
     rows: list[dict[str, Any]] = []

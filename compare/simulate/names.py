@@ -26,10 +26,12 @@ from typing import Any
 from compare.simulate.amounts import parse_amount
 from compare.simulate.figures import FigureError, find_figure, parse_value
 from compare.simulate.named import View
-from compare.simulate.reform import Reform
+from compare.simulate.reform import Reform, list_items
+from compare.simulate.sample_fields import map_problems, sample_problems
 from compare.simulate.scenario import Key, KeyPath, Scenario
 from compare.simulate.scenario_yaml import dotted
 from compare.simulate.totals import TOTAL_MONEY
+from dsl.check.record import run_record
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.model import Policy
 from dsl.schema import FIELDS
@@ -99,6 +101,7 @@ class _Checker:
             self.files()
             self.sample()
             self.competition_map_fields()
+        self.record_names()
         self.readings()
         self.reforms(reforms)
         self.sweep()
@@ -201,6 +204,22 @@ class _Checker:
             elif not isinstance(d, dict):
                 self.amount(here, d, "ratio")
 
+    def record_names(self) -> None:
+        """What a sample draws and the competition map fixes, against the run's record (its policies'
+        declarations): checked once every line is known."""
+        sample, cmap = self.spec("portfolio", "sample"), self.spec("analyses", "competition_map")
+        if not self.due(list(self.views)):
+            return
+        record, _ = run_record([v.policy.record for v in self.views.values() if v is not None and v.policy is not None])
+        for code, keys, message, hint, value in sample_problems(sample, record) if isinstance(sample, dict) else ():
+            self.add(code, ("portfolio", "sample", *keys), message, hint, value)
+        if isinstance(cmap, dict):
+            axes = tuple(cmap[a].get("field") for a in ("x", "y") if isinstance(cmap.get(a), dict))
+            project = cmap["project"] if isinstance(cmap.get("project"), dict) else {}
+            for code, keys, message, hint, value in map_problems(project, axes, record):
+                self.add(code, ("analyses", "competition_map", *(("project", *keys) if keys or project else ())),
+                         message, hint, value)
+
     def column(self, keys: KeyPath, path: Path, column: Any) -> None:
         from compare.data.read import read_table
         from compare.data.records import InputError
@@ -247,6 +266,13 @@ class _Checker:
             view = self.view(r.name)
             if not self.built and view is not None and view.policy is not None:
                 for ch in r.changes:
+                    try:
+                        if ch.path in view.policy.lists:  # a named list: its items
+                            list_items(view.policy, ch.path, ch.value)
+                            continue
+                    except FigureError as e:
+                        self.out.append(Diagnostic("E910", f"reform `{r.name}`: {e}", ch.where, e.hint))
+                        continue
                     try:
                         fig = find_figure(view.policy, ch.path)
                     except FigureError as e:

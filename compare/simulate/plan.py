@@ -42,11 +42,13 @@ from compare.simulate.scenario import Scenario, ScenarioError
 from compare.simulate.scenario_yaml import YamlError, read_yaml
 from compare.simulate.totals import concept_label, unit_of
 from dsl.cache import check_paths_cached
+from dsl.check.record import run_record
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.files import OVERRIDES, FileRefusedError, read_checked
 from dsl.load import find_policy
 from dsl.model import Policy
 from dsl.paths import search_dirs
+from dsl.record import CORE, Record
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SWEEP_BLOCK = 10  # sweep points per block of work
@@ -149,20 +151,20 @@ def rate_of(sc: Scenario, policies: Sequence[Policy]) -> tuple[mc.Rate, str]:
     return mc.Rate(rates.rates[0], rates.rates[0]), rates.note
 
 
-def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int) -> tuple[Any, pa.Table | None, int]:
+def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int, record: Record = CORE) -> tuple[Any, pa.Table | None, int]:
     """An iterator of batches (a sample's drawn as they are taken), the carried columns of a file
-    portfolio, and the number of projects."""
+    portfolio, and the number of projects.  `record`: the run's (its lines' declarations)."""
     spec = sc.data["portfolio"]
     if "file" in spec:
         try:
-            read = read_projects(sc.folder / spec["file"])
+            read = read_projects(sc.folder / spec["file"], record=record)
         except InputError as e:
             raise ScenarioError(e.diagnostics, sc.text) from e
         return iter([read.batch]), read.carry, read.batch.n
     sample = spec["sample"]
     try:
         return stream(sample, int(sample["size"]), int(sc.data["seed"]), chunk_size, fx=rate.mid,
-                      folder=sc.folder), None, int(sample["size"])
+                      folder=sc.folder, record=record), None, int(sample["size"])
     except ValueError as e:
         raise _fail(sc, ("portfolio", "sample"), str(e)) from e
 
@@ -207,7 +209,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
-    batches, carry, projects = portfolio(sc, rate, chunk_size)
+    batches, carry, projects = portfolio(sc, rate, chunk_size, line_record(lines))
     _check_cost(sc, lines, projects, chunk_size, force_large, announce)
     first: ProjectBatch | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
@@ -232,7 +234,8 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
                            "wins": comp.wins_table()})
         if any(ln.is_reform for ln in lines):
             res.tables["delta_summary"] = comp.delta_summary()
-        for name, table in (("deltas", comp.deltas_table()), ("competitiveness", comp.competitiveness_table())):
+        for name, table in (("deltas", comp.deltas_table()), ("competitiveness", comp.competitiveness_table()),
+                            ("by_payer", comp.payer_table())):
             if table is not None:
                 res.tables[name] = table
         if per and comp.projects <= PER_PROJECT_LIMIT:
@@ -253,6 +256,11 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         _competition_map(sc, analyses["competition_map"], lines, rate.mid, res, tick)
     res.lock = lock_data(sc, lines)
     return res
+
+
+def line_record(lines: Sequence[Line]) -> Record:
+    """The record of the run: the built-in one with what every line's policy declares."""
+    return run_record([ln.policy.record for ln in lines])[0]  # conflicts: each line checked alone first
 
 
 def _check_cost(sc: Scenario, lines: Sequence[Line], projects: int, chunk_size: int, force_large: bool,

@@ -15,6 +15,10 @@ given: a spec that samples both `started` and `licensed` may draw a started proj
 Money: each project's currency is drawn once from the currency mix and all its sampled money fields
 are in it; a median (or a table's amount) in the other currency is converted at the sampling rate
 `fx` (USD→CNY).  Amounts are rounded to the fen and kept within 10万亿, as the reader requires.
+
+The record is the run's (dsl.check.record.run_record of its policies): the categories and referral
+values the policies declare are drawn like the built-in ones, and the fields they declare are drawn
+from `fields` (compare.simulate.sample_fields) or take their default.
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ from compare.data import cells
 from compare.data.vector import _default_paid_in
 from compare.engine.batch import CNY, USD, ProjectBatch
 from compare.engine.implied import imply
+from compare.simulate import sample_fields
 from compare.simulate.amounts import parse_amount, spec_frequencies, spec_keys, spec_number, spec_ratio, table_amounts
-from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.record import CORE, Record
+from dsl.schema import FIELDS, GRADES
 from dsl.units import Dim
 
 MONEY = tuple(n for n, f in FIELDS.items() if f.dim == Dim.MONEY)
 FLAGS = tuple(n for n, f in FIELDS.items() if f.dim == Dim.BOOL)
 KEYS = ("size", "currency", "money", "ratios", "flags", "categories", "referral", "grade", "quality_score",
-        "correlations")
+        "correlations", "fields")
 _CURRENCIES = {"CNY": CNY, "USD": USD}
 
 
@@ -81,10 +87,12 @@ class Portfolio:
 
     `folder`: where the spec's table paths are relative to (the scenario's folder; default the working
     directory).  `fx`: the sampling rate USD→CNY, needed where an amount is converted to the other
-    currency (ValueError when it is needed and missing)."""
+    currency (ValueError when it is needed and missing).  `record`: the run's project record."""
 
-    def __init__(self, spec: Mapping[str, Any], folder: Path | None = None, fx: float | None = None):
+    def __init__(self, spec: Mapping[str, Any], folder: Path | None = None, fx: float | None = None,
+                 record: Record = CORE):
         self.folder = folder if folder is not None else Path.cwd()
+        self.record = record
         if fx is not None and not (isinstance(fx, (int, float)) and 0 < fx < float("inf")):
             raise ValueError(f"fx: the sampling rate USD→CNY is a number > 0, got `{fx!r}`")
         self.fx = None if fx is None else float(fx)
@@ -101,6 +109,7 @@ class Portfolio:
         self.lognormal = tuple(n for n in MONEY if isinstance(self.money.get(n), _Lognormal))
         self.cholesky = self._correlations(spec.get("correlations", []))
         self.p_usd = self._currency(spec.get("currency"))
+        self.fields = sample_fields.read_fields(spec.get("fields", {}), self.record, complete=True)
         self._check_fx()
         ratios = spec_keys("ratios", spec.get("ratios", {}), ("paid_in_ratio",))
         self.paid_in_ratio = self._distribution("ratios.paid_in_ratio", ratios["paid_in_ratio"], ("uniform", "beta"),
@@ -108,9 +117,10 @@ class Portfolio:
         flags = spec_keys("flags", spec.get("flags", {}), FLAGS)
         self.flags = {n: spec_ratio(f"flags.{n}", flags[n]) for n in FLAGS if n in flags}
         self.has_categories = "categories" in spec
-        cats = spec_keys("categories", spec.get("categories", {}), CATEGORIES)
-        self.categories = {c: spec_ratio(f"categories.{c}", cats[c]) for c in CATEGORIES if c in cats}
-        self.referral = spec_frequencies("referral", spec["referral"], REFERRALS) if "referral" in spec else None
+        categories, referrals = self.record.categories, self.record.choices("referral")
+        cats = spec_keys("categories", spec.get("categories", {}), categories)
+        self.categories = {c: spec_ratio(f"categories.{c}", cats[c]) for c in categories if c in cats}
+        self.referral = spec_frequencies("referral", spec["referral"], referrals) if "referral" in spec else None
         self.grade = spec_frequencies("grade", spec["grade"], GRADES, upper=True) if "grade" in spec else None
         self.quality = (self._distribution("quality_score", spec["quality_score"], ("uniform",), ratio=False)
                         if "quality_score" in spec else None)
@@ -241,6 +251,9 @@ class Portfolio:
                    set(np.unique(entry.currency).tolist()) if isinstance(entry, _Table) else set())
             if own and len(own | project) > 1:
                 raise _where(f"money.{name}", "amounts are converted between USD and CNY here: pass fx")
+        for d in self.fields.values():
+            if d.type == "money" and d.high > 0 and project != {d.currency}:
+                raise _where(f"fields.{d.name}", "amounts are converted between USD and CNY here: pass fx")
 
     def _distribution(self, context: str, spec: Any, kinds: Sequence[str], ratio: bool) -> tuple[str, float, float]:
         def value(c: str, v: Any) -> float:
@@ -287,10 +300,15 @@ class Portfolio:
         usd = rng("currency").random(n) < self.p_usd if 0 < self.p_usd < 1 else const(self.p_usd == 1)
         ratio = self._draw(rng("paid_in_ratio"), self.paid_in_ratio, n) if self.paid_in_ratio else np.zeros(n)
         sampled = self._amounts(rng, usd, ratio, n)
-        for name, f in FIELDS.items():
+        for name, f in self.record.fields.items():
             if name == "id":
                 continue
-            if f.dim == Dim.MONEY:
+            if name in self.fields:
+                out.update(sample_fields.draw(self.fields[name], self.record, rng(f"fields.{name}"), n, usd,
+                                              self._to_fen))
+            elif self.record.is_declared(name):
+                out.update(sample_fields.defaults(name, self.record, n))
+            elif f.dim == Dim.MONEY:
                 given = name in sampled
                 out[name] = sampled.pop(name) if given else np.zeros(n)
                 out[f"{name}#cur"] = usd.astype(np.int8) if given else np.zeros(n, dtype=np.int8)
@@ -302,14 +320,14 @@ class Portfolio:
                 out[name] = rng(f"flags.{name}").random(n) < self.flags[name] if given else const(bool(f.default))
                 out[f"{name}#given"] = const(given)
             elif f.dim == Dim.SET:
-                for c in CATEGORIES:
+                for c in self.record.categories:
                     p = self.categories.get(c)
                     out[f"categories.{c}"] = rng(f"categories.{c}").random(n) < p if p else const(False)
                 out["categories#given"] = const(self.has_categories)
             elif name in ("referral", "grade"):
                 freq = self.referral if name == "referral" else self.grade
                 if freq is None:
-                    default = REFERRALS.index("none") if name == "referral" else -1
+                    default = self.record.choices("referral").index("none") if name == "referral" else -1
                     out[name], out[f"{name}#given"] = np.full(n, default, dtype=np.int8), const(False)
                 else:
                     codes = np.searchsorted(_cumulative(freq), rng(name).random(n), side="right")
@@ -323,7 +341,7 @@ class Portfolio:
         if "paid_in_capital" not in self.money:  # derived, as the reader derives it
             out["paid_in_capital"] = _paid_in(out["registered_capital"], ratio)
             out["paid_in_capital#cur"] = out["registered_capital#cur"].copy()
-        return ProjectBatch(ids, imply(out, n))  # what the sampled fields imply, as the reader does
+        return sample_fields.batch(ids, imply(out, n), self.record)  # what the sampled fields imply, as the reader does
 
     def stream(self, size: int, seed: int, chunk_size: int = 1_000_000) -> Iterator[ProjectBatch]:
         """`size` projects in chunks of at most `chunk_size`: chunk k is `sample(·, seed, k)`."""
@@ -395,15 +413,16 @@ def _paid_in(registered: np.ndarray, ratio: np.ndarray, block: int = 1 << 16) ->
 
 
 def sample_batch(spec: Mapping[str, Any], size: int, seed: int, chunk: int = 0, folder: Path | None = None, *,
-                 fx: float | None = None) -> ProjectBatch:
+                 fx: float | None = None, record: Record = CORE) -> ProjectBatch:
     """`size` projects drawn from a `portfolio.sample` spec: chunk `chunk` of the stream seeded `seed`
     (reproducible anywhere).  `folder`: where table paths are relative to; `fx`: the sampling rate
-    USD→CNY for amounts converted to the other currency.  ValueError on a spec that does not hold."""
-    return Portfolio(spec, folder, fx).sample(size, seed, chunk)
+    USD→CNY for amounts converted to the other currency; `record`: the run's project record.  ValueError
+    on a spec that does not hold."""
+    return Portfolio(spec, folder, fx, record).sample(size, seed, chunk)
 
 
 def stream(spec: Mapping[str, Any], size: int, seed: int, chunk_size: int = 1_000_000, *, fx: float | None = None,
-           folder: Path | None = None) -> Iterator[ProjectBatch]:
+           folder: Path | None = None, record: Record = CORE) -> Iterator[ProjectBatch]:
     """`size` projects as chunks of at most `chunk_size` (chunk k = `sample_batch(spec, ·, seed, k)`),
     the spec checked and its tables read once, before the first chunk."""
-    return Portfolio(spec, folder, fx).stream(size, seed, chunk_size)
+    return Portfolio(spec, folder, fx, record).stream(size, seed, chunk_size)

@@ -12,6 +12,8 @@ compile (about 1 ms) instead of a check.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,12 +69,38 @@ def set_error(change: Change, err: FigureError, reform: str) -> Diagnostic:
     return Diagnostic("E910", f"reform `{reform}`: {err}", change.where, err.hint)
 
 
+def list_items(policy: Policy, path: str, value: str | int | float) -> A.ListDecl:
+    """A named list with new items (`房地产, 金融, 类金融`, separated by `,` `，` or `、`): texts for a list
+    of texts, value names for a list of values.  FigureError where they do not fit."""
+    decl = policy.lists[path]
+    words = [w.strip().strip('"“”') for w in re.split(r"[,，、]", str(value))]
+    words = [w for w in words if w]
+    if not words:
+        raise FigureError(f"list `{path}` would be empty", 'give its items: `房地产, 金融`')
+    values = [x.dotted for x in decl.items if isinstance(x, A.Name)]
+    if values and len(values) == len(decl.items):
+        bad = [w for w in words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", w)]
+        if bad:
+            raise FigureError(f"list `{path}` holds values (`{values[0]}`); `{bad[0]}` is not a value name",
+                              "give value names, e.g. " + ", ".join(values[:2]))
+        return dataclasses.replace(decl, items=tuple(A.Name(tuple(w.split("."))) for w in words))
+    return dataclasses.replace(decl, items=tuple(A.Text(w) for w in words))
+
+
 def changed_items(policy: Policy, changes: Sequence[Change], reform: str) -> list[A.Item]:
     """The policy's items with the figures of `changes` replaced (each item once, all its changes in
-    it), in the order of `changes`.  ReformError (E910) for a path or value that does not fit."""
+    it), in the order of `changes`; a named list's items by its id.  ReformError (E910) for a path
+    or value that does not fit."""
     diags: list[Diagnostic] = []
     by_item: dict[str, dict[int, Node]] = {}
+    lists: dict[str, A.ListDecl] = {}
     for ch in changes:
+        if ch.path in policy.lists:
+            try:
+                lists[ch.path] = list_items(policy, ch.path, ch.value)
+            except FigureError as err:
+                diags.append(set_error(ch, err, reform))
+            continue
         try:
             fig = find_figure(policy, ch.path)
             new = parse_value(ch.value, fig, f"reform {reform}: {ch.path}={ch.value}")
@@ -82,7 +110,7 @@ def changed_items(policy: Policy, changes: Sequence[Change], reform: str) -> lis
         by_item.setdefault(fig.item, {}).update({id(n): new for n in fig.nodes})
     if diags:
         raise ReformError(diags)
-    return [swap(_item(policy, key), nodes) for key, nodes in by_item.items()]
+    return [swap(_item(policy, key), nodes) for key, nodes in by_item.items()] + list(lists.values())
 
 
 def _item(policy: Policy, key: str) -> Any:

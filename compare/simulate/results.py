@@ -50,6 +50,7 @@ class Results:
 
     totals = property(lambda self: self.frame("totals"))
     by_beneficiary = property(lambda self: self.frame("by_beneficiary"))
+    by_payer = property(lambda self: self.frame("by_payer"))  # where the policies' clauses name payers
     per_project = property(lambda self: self.frame("per_project"))
     deltas = property(lambda self: self.frame("deltas"))
     delta_summary = property(lambda self: self.frame("delta_summary"))

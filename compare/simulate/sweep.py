@@ -17,7 +17,9 @@ from compare.engine.evaluate import CompiledPolicy
 from compare.simulate.figures import Figure, FigureError, Node, find_figure, parse_value, value_of, with_value
 from compare.simulate.reform import substitute
 from compare.simulate.totals import concept_label, concept_totals
+from dsl import ast as A
 from dsl.model import Policy
+from dsl.units import SCALES, UNITS
 
 MAX_POINTS = 100_000
 
@@ -41,14 +43,31 @@ def axis(policy: Policy, path: str, values: Any, derived: str) -> Axis:
         steps = int(values["steps"])
         if steps < 2 or steps > MAX_POINTS:
             raise FigureError(f"steps must be from 2 to {MAX_POINTS}, not {steps}")
-        a, b = Decimal(str(value_of(lo))), Decimal(str(value_of(hi)))
         money = fig.dim.is_money
+        if isinstance(lo, A.Quantity) and isinstance(hi, A.Quantity) and lo.per is not None and hi.per is not None:
+            return Axis(fig, _per_unit_points(lo, hi, steps, money, derived))
+        a, b = Decimal(str(value_of(lo))), Decimal(str(value_of(hi)))
         points = []
         for k in range(steps):
             v = a + (b - a) * k / (steps - 1)
             points.append(with_value(lo, v.quantize(Decimal("0.01")) if money else v.normalize(), derived))
         return Axis(fig, tuple(points))
     return Axis(fig, tuple(parse_value(v, fig, derived) for v in values))
+
+
+def _per_unit_points(lo: A.Quantity, hi: A.Quantity, steps: int, money: bool, derived: str) -> tuple[A.Quantity, ...]:
+    """Evenly spaced per-unit figures in `lo`'s units (20元/平方米 … 40元/平方米), money to the fen of the
+    written unit, exactly: never through the base unit (1平方米 = 0.0015亩 does not divide evenly)."""
+    assert lo.per is not None and hi.per is not None
+    unit = SCALES[lo.scale] * UNITS[lo.unit].factor
+    a = lo.number * SCALES[lo.scale] * UNITS[lo.unit].factor
+    b = hi.number * SCALES[hi.scale] * UNITS[hi.unit].factor * UNITS[lo.per].factor / UNITS[hi.per].factor
+    points = []
+    for k in range(steps):
+        v = a + (b - a) * k / (steps - 1)
+        v = v.quantize(Decimal("0.01")) if money else v
+        points.append(A.Quantity((v / unit).normalize(), lo.scale, lo.unit, derived=derived, per=lo.per))
+    return tuple(points)
 
 
 def sweep_points(first: Axis, second: Axis | None) -> list[tuple[int, int | None]]:

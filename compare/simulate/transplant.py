@@ -3,7 +3,9 @@
 "What if Zhangjiagang rewarded arrived FDI like Wuxi?": the target's clauses (and the splits of
 them) for the concepts are removed and the donor's are added, with what they need: the clauses they
 read (kept as intermediate clauses: their own concepts are dropped, so no other outcome is doubled),
-the params and the readings (with the donor's default).  An id the target already uses is renamed
+the params and the readings (with the donor's default), and the declarations they read: the named
+conditions and lists, the fields (with their values), categories and choice values the target's
+record lacks (a field the target declares with another type or unit is an error, E911).  An id the target already uses is renamed
 `CITY_ID` (a reading `new_project_scope` becomes `wuxi_new_project_scope`: the donor's open question
 stays the donor's, to be chosen apart); a param the target has with the same figure is shared, one
 with another figure is an error.  The result is a revision of the target whose source is the
@@ -84,11 +86,19 @@ def transplant_items(target: Policy, donor: Policy, t: Transplant) -> list[A.Ite
                                 f"replaces", "transplant the concept that reads it too, or change the clause first")
     clauses, splits, params, readings = _needed(donor, top)
     city = re.sub(r"[^a-z0-9_]", "_", donor.city.lower())
+    read = [donor.clauses[c] for c in clauses] + [donor.params[p] for p in params] + \
+        [donor.splits[x] for x in splits] + [donor.readings[r] for r in readings]
+    decls, decl_names = _declarations(target, donor, read, city, t)
     taken_ids = (set(target.clauses) - gone) | (set(target.splits) - gone_splits)
     clause_names = {c: f"{city}_{c}" for c in [*clauses, *splits] if c in taken_ids}
     reading_names = {r: f"{city}_{r}" for r in readings if r in target.readings}
+    clause_names.update(decl_names)
     items: list[A.Item] = [A.Remove("clause", c) for c in sorted(gone)]
     items += [A.Remove("split", s) for s in sorted(gone_splits)]
+    for d in decls:
+        d = rename(d, clause_names, reading_names)
+        items.append(dataclasses.replace(d, id=clause_names[d.id]) if isinstance(d, (A.ListDecl, A.ConditionDecl))
+                     and d.id in clause_names else d)
     for r in readings:
         items.append(rename(donor.readings[r], clause_names, reading_names))
     for p in params:
@@ -109,6 +119,55 @@ def transplant_items(target: Policy, donor: Policy, t: Transplant) -> list[A.Ite
     for sid in splits:
         items.append(rename(donor.splits[sid], clause_names, reading_names))
     return items
+
+
+def _declarations(target: Policy, donor: Policy, read: list[Any], city: str, t: Transplant
+                  ) -> tuple[list[Any], dict[str, str]]:
+    """The donor's declarations that the transplanted items read and the target lacks, and the new
+    names of its conditions and lists whose ids the target uses for something else."""
+    conditions: list[str] = []
+    lists: list[str] = []
+    names: set[str] = set()
+    stack = [n for item in read for n in sorted(_names(item))]
+    while stack:  # named conditions read other conditions and lists
+        n = stack.pop()
+        names.add(n)
+        if n in donor.conditions and n not in conditions:
+            conditions.append(n)
+            stack += sorted(_names(donor.conditions[n]))
+        elif n in donor.lists and n not in lists:
+            lists.append(n)
+            stack += sorted(_names(donor.lists[n]))
+    mine, theirs = target.record, donor.record
+    out: list[Any] = []
+    for f in (n for n in theirs.declared if n in names or any(x.startswith(n + ".") for x in names)):
+        d = theirs.declared[f]
+        if f in mine.fields:
+            have = mine.declared.get(f)
+            if have is None or (have.type, have.unit) != (d.type, d.unit):
+                words = "a built-in field" if have is None else f"{have.type}" + (f" in {have.unit}" if have.unit else "")
+                raise _error(t, f"field `{f}` is {words} in {target.id} and {d.type}" + (f" in {d.unit}" if d.unit else "")
+                             + f" in {donor.id}", "a transplant shares a field only with the same type and unit: "
+                             "rename the field in one of the policies")
+            out += [A.ChoiceDecl(f, v, label, None, (), ()) for v, label in d.value_labels if v not in mine.choices(f)]
+        elif f in donor.fields:
+            out.append(donor.fields[f])
+        else:
+            raise _error(t, f"field `{f}` that {donor.id}'s clauses read is declared by {d.origin}, not by {donor.id}",
+                         f"let {target.id} read that taxonomy file too")
+    out += [donor.categories[c] for c in donor.categories if c in names and c not in mine.categories]
+    out += [d for d in donor.choices.values() if d.value in names and d.field in mine.fields
+            and d.value not in mine.choices(d.field)]
+    renamed = {x: f"{city}_{x}" for x in lists if x in target.lists and
+               _words(target.lists[x]) != _words(donor.lists[x])}
+    renamed.update({x: f"{city}_{x}" for x in conditions if x in target.conditions})
+    out += [donor.lists[x] for x in lists if x not in target.lists or x in renamed]
+    out += [donor.conditions[x] for x in reversed(conditions)]  # each after what it reads
+    return out, renamed
+
+
+def _words(decl: A.ListDecl) -> list[str]:
+    return [x.value if isinstance(x, A.Text) else x.dotted for x in decl.items]
 
 
 def _show(e: Any) -> str:
