@@ -53,6 +53,47 @@ class Scope:
     clauses: dict[str, list[str]] = field(default_factory=dict)
     params: dict[str, list[str]] = field(default_factory=dict)
     readings: dict[str, list[str]] = field(default_factory=dict)
+    record: bool = False  # the policy declares the fields of RECORD (and may use them)
+    condition: bool = False  # ... and the named condition `eligible`
+
+
+# A city's own record: one declared field of every type, a category, a referral value, a list.
+RECORD = """field new_jobs "新增就业人数" {
+  type count 人
+  default 0人
+  en "new employees"
+}
+field rent_area "租赁面积" {
+  type area 平方米
+  default 0平方米
+}
+field equipment "设备投资额" {
+  type money
+  default 0元
+}
+field zone "所在区域" {
+  type choice { key_area "重点区域", ordinary "一般区域" }
+  default ordinary
+}
+field honours "企业荣誉" {
+  type set { gazelle "瞪羚企业", unicorn "独角兽企业" }
+}
+field landed_on "落地日期" {
+  type date
+  default 2020-01-01
+}
+field score2 "评分" { type number  default 0 }
+field staff "员工" { type integer  default 0 }
+field local_share "本地配套率" { type ratio  default 0 }
+field sector "细分行业" { type text  default "" }
+field hitech "高新技术企业" { type bool  default false }
+category little_giant "专精特新“小巨人”企业"
+choice referral social_org "社会组织"
+list bad_industries "房地产、金融类" = {"房地产", "金融"}
+"""
+DECLARED_FIELDS = {"cny": ("equipment",), "count": ("new_jobs", "staff"), "area": ("rent_area",),
+                   "ratio": ("local_share",), "scalar": ("score2", "staff")}
+PER_UNIT = {"count": ("2000元/人", "5万元/名", "0.5万元/人"), "area": ("30元/平方米", "2万元/亩", "10元/㎡")}
 
 
 def literal(draw: st.DrawFn, dim: str) -> str:
@@ -116,7 +157,7 @@ def by_reading(draw: st.DrawFn, scope: Scope, case: object) -> str | None:
 def num(draw: st.DrawFn, dim: str, depth: int, scope: Scope) -> str:  # noqa: C901 - one case per form
     """An expression of dimension `dim`."""
     atoms = ["literal", "literal"]
-    if dim in FIELDS:
+    if dim in FIELDS or (scope.record and dim in DECLARED_FIELDS):
         atoms.append("field")
     if scope.clauses.get(dim):
         atoms.append("clause")
@@ -134,12 +175,26 @@ def num(draw: st.DrawFn, dim: str, depth: int, scope: Scope) -> str:  # noqa: C9
             forms.append("by_score")
         if dim in ("scalar", "ratio"):
             forms.append("quotient")  # two amounts divided: a ratio of the project's own figures
+        forms.append("pick")
+        if scope.record and dim == "cny":
+            forms += ["per_unit", "per_unit"]
     if draw(st.sampled_from(range(80))) == 79:  # off-type on purpose: any field of the record, a text, a choice word
         return draw(st.sampled_from([*SCHEMA_FIELDS, '"房地产"', "municipal_dept", "true"]))
     form = draw(st.sampled_from(forms))
     sub = depth - 1
     if form == "field":
-        return draw(st.sampled_from(FIELDS[dim]))
+        declared = DECLARED_FIELDS.get(dim, ()) if scope.record else ()
+        return draw(st.sampled_from(FIELDS.get(dim, ()) + declared))
+    if form == "per_unit":  # an amount per person or per square metre, times the project's count or area
+        per = draw(st.sampled_from(["count", "area"]))
+        return f"{draw(st.sampled_from(PER_UNIT[per]))} * {draw(st.sampled_from(DECLARED_FIELDS[per]))}"
+    if form == "pick":
+        rule = draw(st.sampled_from(["highest", "lowest", "first", "most specific"]))
+        rows = [f"    when {cond(draw, sub, scope)} -> {num(draw, dim, sub, scope)}"
+                for _ in range(draw(st.integers(1, 3)))]
+        if draw(st.booleans()):
+            rows.append(f"    otherwise -> {num(draw, dim, sub, scope)}")
+        return f"pick {rule} {{\n" + "\n".join(rows) + "\n  }"
     if form == "clause":
         return draw(st.sampled_from(scope.clauses[dim]))
     if form == "param":
@@ -206,6 +261,10 @@ def cond(draw: st.DrawFn, depth: int, scope: Scope) -> str:  # noqa: C901 - one 
              "bool_eq", "unknown"]
     if scope.clauses.get("bool"):
         forms.append("clause")
+    if scope.record:
+        forms += ["declared", "declared", "text_set"]
+    if scope.condition:
+        forms.append("condition")
     if depth > 0:
         forms += ["and", "or", "not", "if", "reading"]
     form = draw(st.sampled_from(forms))
@@ -238,6 +297,19 @@ def cond(draw: st.DrawFn, depth: int, scope: Scope) -> str:  # noqa: C901 - one 
         return f'industry {op} "{text}"' if draw(st.booleans()) else f'"{text}" {op} industry'
     if form == "bool_eq":
         return f"{flag(draw)} {draw(st.sampled_from(['==', '!=']))} {draw(st.sampled_from(['true', 'false', *FLAGS]))}"
+    if form == "declared":
+        return draw(st.sampled_from([
+            "zone == key_area", "zone != ordinary", "key_area == zone", "zone in {key_area}", "gazelle in honours",
+            "unicorn not in honours", "landed_on >= 2024-01-01", "landed_on < 2021-06-30", "hitech",
+            'sector == "软件"', 'sector != ""', "little_giant in categories", "referral == social_org",
+            "referral not in {social_org, intermediary}", "staff >= 10人", "new_jobs > 100人", "rent_area >= 1000平方米",
+            "rent_area < 2亩", "local_share >= 30%", "score2 > 60", "equipment >= 500万元"]))
+    if form == "text_set":
+        return draw(st.sampled_from([
+            "industry in bad_industries", "industry not in bad_industries", 'industry in {"房地产", "金融"}',
+            'industry not in {"制造业"}', 'sector in {"软件", "芯片"}', "sector not in bad_industries"]))
+    if form == "condition":
+        return "eligible"
     if form == "unknown":
         return draw(st.sampled_from(["quality_score >= 60", "quality_score < 50", "year >= 2020", "year == 2017"]))
     if form in ("and", "or"):
@@ -265,6 +337,10 @@ def clause(draw: st.DrawFn, cid: str, dim: str, concept: str | None, scope: Scop
     if draw(st.sampled_from(range(20))) == 19:  # a field of the record as the whole value, of whatever type
         value = draw(st.sampled_from(list(SCHEMA_FIELDS)))
     lines.append(f"  value {value}")
+    if dim in ("cny", "usd") and draw(st.integers(0, 2)) == 0:
+        lines.append("  payer " + draw(st.sampled_from(
+            ["city", "district", "city = 50%, district = 50%", "city, district = 1:1", "city, district",
+             "province = 20%, city = 30%, district = 50%"])))
     if draw(st.integers(0, 4)) == 0:
         lines.append('  note "生成"')
     return "\n".join(lines) + "\n}\n"
@@ -328,6 +404,12 @@ def policies(draw: st.DrawFn) -> tuple[str, str | None]:
     scope = Scope()
     depth = draw(st.integers(1, 3))
     items = [draw(st.sampled_from(HEADERS)), *readings(draw, scope), *params(draw, scope)]
+    if draw(st.booleans()):
+        scope.record = True
+        items.append(RECORD)
+        if draw(st.booleans()):
+            items.append(f'condition eligible "符合条件的项目" {{\n  {CITE}\n  when {cond(draw, 1, scope)}\n}}\n')
+            scope.condition = True
     for i in range(draw(st.integers(0, 3))):  # intermediate clauses: no concept, named by later ones
         dim = draw(st.sampled_from([*NUMERIC, "bool"]))
         items.append(clause(draw, f"m{i}", dim, None, scope, depth))

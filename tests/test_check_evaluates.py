@@ -33,7 +33,8 @@ from compare.diff.semantic import semantic_diff
 from compare.diff.symbolic import Project, Unsupported
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import explain
-from dsl.check.driver import Checker
+from dsl.check.driver import Checker, declarations
+from dsl.check.record import policy_record
 from dsl.diagnostics import Diagnostic
 from dsl.format import format_text
 from dsl.load import merge
@@ -82,7 +83,20 @@ def project(draw: st.DrawFn) -> dict[str, Any]:
         p["quality_score"] = draw(st.sampled_from([0, 59.5, 60, 100]))
     if draw(st.booleans()):
         p["year"] = draw(st.sampled_from([2017, 2020, 2024]))
+    for name, values in DECLARED.items():  # the city's own record (read only by policies that declare it)
+        if draw(st.booleans()):
+            p[name] = draw(st.sampled_from(values))
     return p
+
+
+# Values of the fields tests/policy_generator.py's RECORD declares, at their edges.
+DECLARED: dict[str, tuple[Any, ...]] = {
+    "new_jobs": (0, 1, 100, 101, 10**9), "rent_area": ("0平方米", "1000平方米", "2亩", "999.99平方米", "1公顷"),
+    "equipment": ("0元", "500万元", "10万亿美元", "0.01元"), "zone": ("key_area", "ordinary"),
+    "honours": ([], ["gazelle"], ["gazelle", "unicorn"]), "landed_on": ("2020-01-01", "2024-01-01", "2021-06-30"),
+    "score2": (0, 60, 60.5, 1e12), "staff": (0, 10, 9), "local_share": (0, 0.3, 1), "sector": ("", "软件", "芯片", "其他"),
+    "hitech": (True, False),
+}
 
 
 def checked(text: str, revision: str | None) -> tuple[Policy | None, Policy | None, list[Diagnostic]]:
@@ -102,7 +116,8 @@ def checked(text: str, revision: str | None) -> tuple[Policy | None, Policy | No
         chain.append(PolicyFileInfo(Path(name), t, ast, Path("g.txt"), SOURCE))
         policy = merge(list(chain), diags)
         policy.taxonomy = TAXONOMY
-        diags = diags + Checker(policy, TAXONOMY).run()
+        policy.record, d = policy_record(declarations(policy, TAXONOMY))
+        diags = diags + d + Checker(policy, TAXONOMY).run()
         errors += [d for d in diags if d.is_error and d.code != "E503"]
         out.append(policy)
     return out[0], out[1], errors
@@ -114,8 +129,10 @@ def every_reading(policy: Policy) -> list[dict[str, str]]:
 
 def evaluates(policy: Policy, rows: list[dict[str, Any]]) -> CompiledPolicy:
     cp = CompiledPolicy(policy)
-    records = clean_records([Record({"id": f"p{i}", **r}, i + 1) for i, r in enumerate(rows)])
-    batch = columns(records)
+    if not policy.record.declared:  # a project file may hold fields only some cities read; here: drop them
+        rows = [{k: v for k, v in r.items() if k not in DECLARED} for r in rows]
+    records = clean_records([Record({"id": f"p{i}", **r}, i + 1) for i, r in enumerate(rows)], policy.record)
+    batch = columns(records, policy.record)
     for readings in every_reading(policy):
         for fx in (7.0, 6.5):
             out = cp.evaluate(batch, fx, readings)
@@ -127,13 +144,15 @@ def evaluates(policy: Policy, rows: list[dict[str, Any]]) -> CompiledPolicy:
         explain(cp, batch, pid, 7.0).render()
     # as a user runs it: records read as a table, the assumed inputs and other readings analysed, a table out
     evaluate([cp], [{"id": f"p{i}", **r} for i, r in enumerate(rows)], fx=7.0, output="arrow")
+    for fx_rows in ([{**r, "fx_rate": 7.1234} for r in rows], [{**r, "fx_rate.fdi_arrived": 6.9} for r in rows]):
+        evaluate([cp], [{"id": f"p{i}", **r} for i, r in enumerate(fx_rows)], fx=7.0, output="arrow")
     return cp
 
 
 def encodes(policy: Policy) -> None:
     """Every concept as z3 terms (or Unsupported, which the diff reports as `not encoded`), read in a model."""
     for readings in every_reading(policy)[:2]:
-        pr = Project()
+        pr = Project(record=policy.record)
         enc = Encoder(policy, pr, Fraction(7), readings)
         terms = {}
         for key in enc.concepts:

@@ -69,7 +69,8 @@ def divide(amount: Any, payers: Payers, money: bool) -> list[tuple[str, Any]]:
     for name, w in payers.shares[:-1]:
         part = _fen_share(col, w) if money else col * float(w)
         out.append((name, part))
-        rest = rest - part
+        with np.errstate(invalid="ignore"):  # ∞ − ∞: the rest of an unbounded amount is unbounded
+            rest = np.where(np.isinf(rest), rest, rest - part)
     out.append((payers.shares[-1][0], rest))
     return out
 
