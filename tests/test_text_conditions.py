@@ -124,7 +124,7 @@ def test_semantic_diff_of_two_industries_is_mixed_and_other_texts_are_found() ->
     ('"房地产" == "房地产"', "a text field against a quoted text"),
     ('industry == (if foreign then "房地产" else "制造业")', "a text field against a quoted text"),
     ("categories == categories", "sets are not compared"),
-    ("industry in {a, b}", "lists choices of a field"),
+    ("industry in {a, b}", "its set lists quoted texts"),
 ])
 def test_other_uses_of_a_text_are_check_errors(when: str, words: str) -> None:
     cp, errors = checked(policy(when))

@@ -246,6 +246,33 @@ def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None =
             out.append(printable("  assumed (not given): " + ", ".join(parts)))
         if results[0].fx is not None and results[0].rate_used(i)[1] == "project":
             out.append(f"  USD→CNY {_figure(results[0].rate_used(i)[0])}: the project's own rate (fx_rate)")
+        for k, r in enumerate(results):
+            paid = _by_payer(r, dims[k] if dims else {}, i)
+            if paid:
+                out.append(printable(f"  paid by ({r.city}): " + ", ".join(f"{p} {v}" for p, v in paid)))
+        out.append("")
+    totals = [[r.city, *(f"{p} {v}" for p, v in _by_payer(r, dims[k] if dims else {}, None))]
+              for k, r in enumerate(results)]
+    if any(len(row) > 1 for row in totals):
+        out.append("totals by payer, all projects (money outcomes; `not_stated`: no payer named):")
+        out.extend(printable(f"  {row[0]}: " + ", ".join(row[1:])) for row in totals if len(row) > 1)
         out.append("")
     out += [printable(n) for n in notes or []]
     return "\n".join(out) + ("\n" if notes else "")
+
+
+def _by_payer(r: Outcomes, dims: dict[str, Dim | None], i: int | None) -> list[tuple[str, str]]:
+    """What each payer bears of a city's money outcomes, for project i (None: all the projects), in
+    the order the payers first appear; a range where an outcome is one."""
+    sums: dict[str, list[float]] = {}
+    for concept, by_payer in r.payers.items():
+        if dims.get(concept) not in (Dim.CNY, Dim.USD) and dims.get(concept.rsplit(".", 1)[0]) not in (Dim.CNY, Dim.USD):
+            continue
+        for payer, (lo, hi) in by_payer.items():
+            a, b = (float(lo[i]), float(hi[i])) if i is not None else (float(lo.sum()), float(hi.sum()))
+            acc = sums.setdefault(payer, [0.0, 0.0])
+            acc[0] += a
+            acc[1] += b
+    unit = next((dims[c] for c in r.payers if dims.get(c) in (Dim.CNY, Dim.USD)), Dim.CNY)
+    return [(p, human(lo if lo == hi else [lo, None if math.isinf(hi) else hi], unit))
+            for p, (lo, hi) in sums.items() if lo or hi]
