@@ -1,0 +1,190 @@
+"""The clause-shape examples (examples/shapes/): one small policy per shape of a city's own record,
+each with a text written for it and hand-worked cases, and the bad inputs each shape invites.
+
+Every expected figure here was worked out by hand from the example's own text (the article is named
+beside it), never by running the code: the cases' `why` and the comments below show the arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+
+from compare.engine.evaluate import CompiledPolicy
+from compare.testing.cases import Case, Coverage, all_branches, case_files, load_cases, run_case
+from dsl.check import check_paths
+
+SHAPES = ROOT / "examples" / "shapes"
+CONFLICT = ROOT / "examples" / "shapes_conflict"
+NOT_REAL = "并非任何城市的真实文件"
+PART_A = ("a01_rates_by_condition", "a02_exclusions", "a03_floor_with_exemptions", "a04_own_record",
+          "a05_referrers", "a06_transaction_fx", "a07_per_unit", "a08_share_of_base", "a09_shared_condition",
+          "a10_payers", "a11_partial_source")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "compare.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def eval_json(policy: str, projects: Path, *more: str) -> dict[str, Any]:
+    """`policylab eval POLICY --projects FILE --format json`, its rows by project id."""
+    r = cli("eval", str(SHAPES / f"{policy}.policy"), "--projects", str(projects), "--format", "json", *more)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    return {str(row["project"]): row for row in json.loads(r.stdout)}
+
+
+# ---------------------------------------------------------------- the examples are complete
+
+
+@pytest.mark.parametrize("shape", PART_A)
+def test_each_shape_has_a_policy_a_text_written_for_it_and_hand_worked_cases(shape: str) -> None:
+    policy = (SHAPES / f"{shape}.policy").read_text(encoding="utf-8")
+    text = SHAPES / "sources" / f"{shape}.txt"
+    assert f'source "sources/{shape}.txt"' in policy
+    assert NOT_REAL in text.read_text(encoding="utf-8").splitlines()[0], "the text says it is made up, first"
+    assert "not a real city's document" in policy
+    _, cases = load_cases(SHAPES / f"{shape}.cases.yaml")
+    assert len(cases) >= 7
+    assert all(c.article and c.project.get("id") for c in cases)
+
+
+# ---------------------------------------------------------------- the hand-worked cases, one test each
+
+FILES = case_files([SHAPES])
+CASES = [(policy, case) for f in FILES for policy, cases in [load_cases(f)] for case in cases]
+
+
+@pytest.fixture(scope="module")
+def compiled() -> dict[str, CompiledPolicy]:
+    result = check_paths([SHAPES])
+    errors = [f"{d.span}: {d.code} {d.message}" for d in result.diagnostics if d.is_error]
+    assert errors == []
+    return {p.id: CompiledPolicy(p) for p in result.policies}
+
+
+@pytest.mark.parametrize("policy, case", CASES, ids=[f"{p}:{c.line}:{c.name[:50]}" for p, c in CASES])
+def test_hand_worked_case(compiled: dict[str, CompiledPolicy], policy: str, case: Case) -> None:
+    r = run_case(compiled[policy], case)
+    assert r.ok, "\n".join([*r.failures, r.explanation or ""])
+
+
+def test_every_branch_of_every_shape_is_exercised(compiled: dict[str, CompiledPolicy]) -> None:
+    missed = {}
+    for f in FILES:
+        policy, cases = load_cases(f)
+        cov = Coverage()
+        all_branches(compiled[policy], cov)
+        for case in cases:
+            run_case(compiled[policy], case, cov)
+        if cov.missed():
+            missed[policy] = cov.missed()
+    assert missed == {}
+
+
+def test_the_shapes_check_clean_and_their_cases_pass_with_full_coverage() -> None:
+    r = cli("check", str(SHAPES))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert "0 errors, 0 warnings" in r.stdout + r.stderr
+    r = cli("test", str(SHAPES), "--coverage", "--fail-under", "100")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert f"{len(CASES)} passed, 0 failed" in r.stdout
+    assert r.stdout.count("branch coverage 100%") == len(PART_A)
+
+
+# ---------------------------------------------------------------- bad inputs: code, row and field, no traceback
+
+BAD_INPUTS = [
+    # (policy, project file, code, line, row, field)
+    ("a01_rates_by_condition", "a01_rates_by_condition.bad_choice.csv", "E804", 3, "b2", "zone"),
+    ("a02_exclusions", "a02_exclusions.bad_choice.csv", "E804", 3, "b2", "project_kind"),
+    ("a03_floor_with_exemptions", "a03_floor_with_exemptions.bad_category.csv", "E804", 3, "b2", "categories"),
+    ("a04_own_record", "a04_own_record.missing_required.csv", "E814", 3, "p2", "land_area"),
+    ("a04_own_record", "a04_own_record.missing_required.yaml", "E814", 2, "p2", "land_area"),
+    ("a04_own_record", "a04_own_record.bad_type.csv", "E802", 3, "p2", "new_jobs"),
+    ("a04_own_record", "a04_own_record.bad_member.csv", "E804", 3, "p2", "honours"),
+    ("a05_referrers", "a05_referrers.bad_choice.csv", "E804", 3, "b2", "referral"),
+    ("a06_transaction_fx", "a06_transaction_fx.bad_rate.csv", "E815", 3, "p2", "fx_rate"),
+    ("a07_per_unit", "a07_per_unit.bad_type.csv", "E802", 3, "p2", "rent_area"),
+]
+
+
+@pytest.mark.parametrize("policy, projects, code, line, row, field", BAD_INPUTS,
+                         ids=[f"{code}-{projects}" for _, projects, code, *_ in BAD_INPUTS])
+def test_a_bad_project_file_is_an_error_naming_the_row_and_the_field(policy: str, projects: str, code: str,
+                                                                      line: int, row: str, field: str) -> None:
+    r = cli("eval", str(SHAPES / f"{policy}.policy"), "--projects", str(SHAPES / projects))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+    errors = [x for x in r.stderr.splitlines() if f"error[{code}]" in x]
+    assert errors, r.stderr
+    assert any(x.startswith(f"{SHAPES / projects}:{line}:") and f"row {row}" in x and f"`{field}`" in x
+               for x in errors), r.stderr
+    assert r.stdout == ""
+
+
+def test_two_cities_declaring_one_field_in_different_units_is_e212() -> None:
+    """east_city declares `site_area` in 亩, west_city in 平方米: each alone checks clean; together a bare
+    number in a `site_area` column could not mean both."""
+    for one in ("east_city", "west_city"):
+        alone = cli("check", str(CONFLICT / f"{one}.policy"))
+        assert alone.returncode == 0, alone.stdout + alone.stderr
+    r = cli("check", str(CONFLICT))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    found = re.findall(r"(east|west)_city\.policy:(\d+):\d+: error\[E212\]: (.*)", out)
+    assert len(found) == 1, out
+    _, line, message = found[0]
+    assert "site_area" in message and "亩" in message and "平方米" in message
+    text = (CONFLICT / f"{found[0][0]}_city.policy").read_text(encoding="utf-8").splitlines()
+    assert text[int(line) - 1].startswith("field site_area"), "the error points at a declaration of the field"
+
+
+# ---------------------------------------------------------------- a city's own fields read from spreadsheets
+
+
+def test_declared_fields_are_read_from_a_spreadsheet_with_their_units() -> None:
+    """a04 (第二条、第四条): land_area is declared in 平方米, so the bare 20000 is 30亩.
+    p1: 瞪羚 -> 20万元; 省十强, 120人 >= 100人, 9000万元 >= 300万元 × 30亩 = 9000万元 -> 30万元.
+    p2: 独角兽 and 高新 -> 100万元 (就高); 30000平方米 = 45亩, 300万元 × 45 = 1.35亿元 > 1.2亿元 -> 0;
+        第三条 needs 500万元 of R&D, none given -> 0.
+    p3: no honour -> 0; 99人 < 100人 -> 0."""
+    rows = eval_json("a04_own_record", SHAPES / "a04_own_record.projects.csv")
+    out = {p: tuple(row["outcomes"][c] for c in ("reward.honours", "reward.land_efficiency", "reward.rd"))
+           for p, row in rows.items()}
+    assert out == {"p1": (200000, 300000, 0), "p2": (1000000, 0, 0), "p3": (0, 0, 0)}
+
+
+def test_a_declared_field_is_shown_in_explain() -> None:
+    r = cli("eval", str(SHAPES / "a04_own_record.policy"), "--projects", str(SHAPES / "a04_own_record.projects.csv"),
+            "--explain", "p1")
+    assert r.returncode == 0, r.stderr
+    inputs = [x for x in r.stdout.splitlines() if x.strip().startswith("inputs:")]
+    assert any("land_area" in x and "new_jobs" in x and "provincial_top10" in x for x in inputs), r.stdout
+
+
+def test_per_unit_amounts_from_bare_numbers_in_the_declared_unit() -> None:
+    """a07: rent_area in 平方米, doctors in 名, new_jobs in 人 (bare numbers in the file).
+    p1: 30元 × 1000 = 30000元 (第二条); 5万元 × 3 = 15万元 (第三条); 2000元 × 150 = 30万元 (第四条).
+    p2: 30元 × 40000 = 120万元 > 100万元 -> 100万元; 5万元 × 12 = 60万元 > 50万元 -> 50万元; 0人 -> 0元."""
+    rows = eval_json("a07_per_unit", SHAPES / "a07_per_unit.projects.csv")
+    out = {p: tuple(row["outcomes"][c] for c in ("reward.rent", "reward.talent", "reward.jobs"))
+           for p, row in rows.items()}
+    assert out == {"p1": (30000, 150000, 300000), "p2": (1000000, 500000, 0)}
+
+
+def test_a_projects_own_exchange_rate_is_used_and_reported() -> None:
+    """a06 第二条、第三条 (按到账当日汇率): 1% of 1000万美元, at the run's 7.0 for p1 (no rate of its own),
+    at its own 7.1 for p2, at 6.9 for p3 (fx_rate.fdi_arrived overrides fx_rate 7.1):
+    70万元, 71万元, 69万元; the output says which rate each used."""
+    rows = eval_json("a06_transaction_fx", SHAPES / "a06_transaction_fx.projects.csv", "--fx", "7.0")
+    assert {p: row["outcomes"]["reward.fdi"] for p, row in rows.items()} == \
+        {"p1": 700000, "p2": 710000, "p3": 690000}
+    assert {p: row["fx_rate"] for p, row in rows.items()} == {"p1": 7.0, "p2": 7.1, "p3": 6.9}
