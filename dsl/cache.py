@@ -287,7 +287,8 @@ class _ModelUnpickler(pickle.Unpickler):
 
 
 # The modules a checked result's classes come from (none of them imports the parser or the checker).
-_MODEL_MODULES = frozenset({"dsl.ast", "dsl.model", "dsl.paths", "dsl.taxonomy", "dsl.units", "dsl.diagnostics"})
+_MODEL_MODULES = frozenset({"dsl.ast", "dsl.ast_record", "dsl.model", "dsl.paths", "dsl.record", "dsl.schema",
+                            "dsl.taxonomy", "dsl.units", "dsl.diagnostics"})
 
 
 def _unpickle(f: BinaryIO) -> Any:

@@ -51,6 +51,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E207": ("error", "circular reference"),
     "E208": ("error", "unknown metadata value"),
     "E209": ("error", "no taxonomy found"),
+    # a city's own record (field, category, choice, list, condition declarations) and payers
+    "E210": ("error", "bad field declaration"),
+    "E211": ("error", "declaration redeclares a built-in field"),
+    "E212": ("error", "one field declared with two types or units"),
+    "E213": ("error", "new value for a field that takes none"),
+    "E214": ("error", "default not of the field's type"),
+    "E215": ("error", "unknown payer or payers' shares not 100%"),
+    "E216": ("error", "pick table error"),
+    "E217": ("error", "per-unit amount not multiplied by its unit's quantity"),
+    "E218": ("error", "named condition or list error"),
     # types and units
     "E300": ("error", "currencies mixed without conversion"),
     "E301": ("error", "dimensions do not match"),
@@ -114,6 +124,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W703": ("warning", "reading is never used"),
     "W704": ("warning", "value range is empty"),
     "W705": ("warning", "control character in a text"),
+    "W706": ("warning", "declaration is never used"),
+    "W707": ("warning", "source text is partial"),
     # project data
     "W800": ("warning", "column is not a field of the project record"),
     "W801": ("warning", "no projects in the file"),

@@ -24,11 +24,13 @@ class Ty:
 
     dim: Dim | None  # None: unknown (after an error) or anything (∞, promised)
     interval: bool = False
+    per: Dim | None = None  # a per-unit amount (30元/平方米): what it is paid per (AREA, COUNT)
 
     def __str__(self) -> str:
         if self.dim is None:
             return "any"
-        return f"{self.dim.value}{' range' if self.interval else ''}"
+        per = f" per {self.per.value}" if self.per is not None else ""
+        return f"{self.dim.value}{per}{' range' if self.interval else ''}"
 
 
 @dataclass

@@ -55,6 +55,15 @@ class Record:
     # added values: "categories.little_giant", "referral.social_org" -> (origin, zh, en, span)
     added_values: Mapping[str, tuple[str, str | None, str | None, Span]] = field(default_factory=dict)
 
+    # A mapping proxy does not pickle: a checked policy (dsl.cache) keeps its record as plain dicts,
+    # wrapped again when loaded.
+    def __getstate__(self) -> dict[str, object]:
+        return {"fields": dict(self.fields), "declared": dict(self.declared), "added_values": dict(self.added_values)}
+
+    def __setstate__(self, state: dict[str, dict[str, object]]) -> None:
+        for name in ("fields", "declared", "added_values"):
+            object.__setattr__(self, name, MappingProxyType(dict(state[name])))
+
     def choices(self, name: str) -> tuple[str, ...]:
         """A choice field's values or a set field's members, core ones first (their codes fixed)."""
         return self.fields[name].choices

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
@@ -35,7 +36,11 @@ class Taxonomy:
     concepts: dict[str, Concept] = field(default_factory=dict)
     mechanisms: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (zh, en)
     beneficiaries: dict[str, tuple[str, str]] = field(default_factory=dict)
+    payers: dict[str, tuple[str, str]] = field(default_factory=dict)  # who pays an outcome: id -> (zh, en)
     files: list[str] = field(default_factory=list)
+    # record declarations of the taxonomy files (fields, categories, choice values), as the policy
+    # syntax's AST nodes: (origin, declaration), in file order
+    declarations: list[tuple[str, Any]] = field(default_factory=list)
 
 
 def find_taxonomy_dir(policy_path: Path, search: list[Path] | None = None) -> Path | None:
@@ -91,7 +96,11 @@ def load_taxonomy(directory: Path, texts: dict[str, str] | None = None) -> tuple
         for key, entry in (data.get("beneficiaries") or {}).items():
             entry = entry or {}
             tax.beneficiaries[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
-        for section, allowed in (("concepts", CONCEPT_KEYS), ("mechanisms", NAME_KEYS), ("beneficiaries", NAME_KEYS)):
+        for key, entry in (data.get("payers") or {}).items():
+            entry = entry if isinstance(entry, dict) else {}
+            tax.payers[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
+        for section, allowed in (("concepts", CONCEPT_KEYS), ("mechanisms", NAME_KEYS), ("beneficiaries", NAME_KEYS),
+                                 ("payers", NAME_KEYS)):
             for key, entry in (data.get(section) or {}).items():
                 for extra in sorted(set(entry) - allowed if isinstance(entry, dict) else (), key=str):
                     line = _key_line(text, str(key))

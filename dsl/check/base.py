@@ -48,6 +48,11 @@ class CheckerBase:
         self._visiting: list[str] = []
         self._used_readings: set[str] = set()
         self._folded: dict[int, str] = {}
+        self._condition_ty: set[str] = set()
+        self._used: set[str] = set()  # "field:x", "list:x", "condition:x", "categories.x": for W706
+
+    def use(self, key: str) -> None:
+        self._used.add(key)
 
     # ------------------------------------------------------------ helpers
     def err(self, code: str, msg: str, span: A.Span, hint: str | None = None) -> None:
@@ -60,15 +65,19 @@ class CheckerBase:
         return DIM_WORDS.get(ty.dim, "any") if ty.dim else "any"
 
     def unify(self, a: Ty, b: Ty, span: A.Span, what: str) -> Ty:
+        """The type of two values that meet (branches, sums, rows).  A per-unit amount stays per
+        unit only where both are (a figure and a per-unit amount meeting is E217, reported by
+        `infer` at the per-unit side: its parent is then not per unit)."""
         interval = a.interval or b.interval
+        per = a.per if a.per == b.per or b.dim is None else b.per if a.dim is None else None
         if a.dim is None:
-            return Ty(b.dim, interval)
+            return Ty(b.dim, interval, per)
         if b.dim is None or a.dim == b.dim:
-            return Ty(a.dim, interval)
+            return Ty(a.dim, interval, per)
         da, db = a.dim, b.dim
         if da in MONEY_DIMS and db in MONEY_DIMS:
             if Dim.MONEY in (da, db):
-                return Ty(db if da == Dim.MONEY else da, interval)
+                return Ty(db if da == Dim.MONEY else da, interval, per)
             self.err("E300", f"{what}: USD (美元) and CNY (元) are mixed", span,
                      "the texts never give a rate: keep each figure in its text's currency, or convert "
                      "explicitly with cny(…) / usd(…) at the run's rate")
@@ -102,6 +111,18 @@ class CheckerBase:
         raise NotImplementedError
 
     def clause_type(self, cid: str, span: A.Span) -> Ty:
+        raise NotImplementedError
+
+    def condition_type(self, cid: str, span: A.Span) -> Ty:
+        raise NotImplementedError
+
+    def root_value(self, ty: Ty, e: A.Expr | None) -> Ty:
+        raise NotImplementedError
+
+    def check_figures(self, what: str, cites: tuple[A.Cite, ...], exprs: list[A.Expr | None]) -> None:
+        raise NotImplementedError
+
+    def check_quote_currency(self, cites: tuple[A.Cite, ...], exprs: list[A.Expr | None]) -> None:
         raise NotImplementedError
 
     def param_type(self, param: A.Param) -> Ty:

@@ -14,7 +14,6 @@ from fractions import Fraction
 
 from dsl import ast as A
 from dsl.check.base import CheckerBase, span_of
-from dsl.schema import FIELDS
 
 Num = Fraction | float  # float only for ±∞
 Ends = tuple[Num, Num]
@@ -52,7 +51,7 @@ class ConstantChecks(CheckerBase):
             return [(Fraction(0), math.inf)]
         if isinstance(e, A.Name):
             prm = self.p.params.get(e.dotted)
-            if prm is None or e.dotted in FIELDS:
+            if prm is None or e.dotted in self.p.record.fields:
                 return None
             return self._fold(prm.value.committed if isinstance(prm.value, A.Target) else prm.value)
         if isinstance(e, A.Unary):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dsl import ast as A
 from dsl.check.base import STATUSES, UNKNOWN, span_of
+from dsl.check.declarations import DeclarationChecks
 from dsl.check.expressions import ExpressionChecks
 from dsl.check.figures import FigureChecks
 from dsl.check.names import NameChecks
@@ -30,7 +31,7 @@ from dsl.units import Dim
 
 
 class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, FigureChecks,
-              ReachabilityChecks, TextChecks):
+              ReachabilityChecks, TextChecks, DeclarationChecks):
     def check_clause(self, c: A.Clause) -> None:
         key = f"clause:{c.id}"
         self.check_cites(key, c.cites, c.span, f"clause `{c.id}`")
@@ -39,7 +40,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.never_fires(c)
         if c.value is None:
             self.err("E110", f"clause `{c.id}` has no `value`", c.span, "add: value 10分")
-        ty = self.clause_type(c.id, c.span)
+        ty = self.root_value(self.clause_type(c.id, c.span), c.value)
         if ty.dim in (Dim.TEXT, Dim.CHOICE, Dim.SET) and c.value is not None:  # under a concept of unit any, too
             self.err("E302", f"the value of clause `{c.id}` is {self._words(ty)}; a clause gives a figure, "
                      "true/false or a promise", span_of(c.value), 'compare it in a condition: when industry == "制造业"')
@@ -55,12 +56,13 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
                     and c.concept.dotted in self.tax.concepts and self.tax.concepts[c.concept.dotted].kind == "outcome":
                 self.err("E110", f"clause `{c.id}` names no beneficiary", c.span,
                          "add: beneficiary host_district (or give the concept one in the taxonomy)")
+        self.check_payer(c)
         self.check_quote_currency(c.cites, [c.when, c.value])
         self.check_figures(f"clause `{c.id}`", c.cites, [c.when, c.value])
 
     def check_param(self, prm: A.Param) -> None:
         self.check_cites(f"param:{prm.id}", prm.cites, prm.span, f"param `{prm.id}`")
-        ty = self.param_type(prm)
+        ty = self.root_value(self.param_type(prm), prm.value.committed if isinstance(prm.value, A.Target) else prm.value)
         self.check_concept(A.Name(tuple(prm.id.split(".")), span=prm.span), "parameter", ty, prm.span)
         self.check_beneficiary(prm.beneficiary)
         v = prm.value
@@ -102,7 +104,12 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
 
     def run(self) -> list[Diagnostic]:
         self.check_meta()
+        self.check_partial()
         self.check_texts()
+        for cond in self.p.conditions.values():
+            self.check_condition_decl(cond)
+        for lst in self.p.lists.values():
+            self.check_list_decl(lst)
         for r in self.p.readings.values():
             self.check_reading(r)
         for c in self.p.clauses.values():
@@ -121,6 +128,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             if r.id not in self._used_readings:
                 self.err("W703", f"reading `{r.id}` is declared but no value depends on it", r.span,
                          f"use it: by reading {r.id} {{ … }}, so a simulation can switch it")
+        self.check_unused()
         self.p.types.update(self._clause_ty)
         return self.diags
 
@@ -131,9 +139,9 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
 def declarations(policy: Policy, tax: Taxonomy | None) -> list[tuple[str, A.FieldDecl | A.CategoryDecl | A.ChoiceDecl]]:
     """The record declarations a policy reads: its taxonomy files' first, then its own (base first)."""
     out: list[tuple[str, A.FieldDecl | A.CategoryDecl | A.ChoiceDecl]] = []
-    out.extend(getattr(tax, "declarations", []) if tax is not None else [])
-    out.extend((policy.id, d) for d in (*policy.fields.values(), *policy.categories.values(),
-                                        *policy.choices.values()))
+    out.extend(tax.declarations if tax is not None else [])
+    for table in (policy.fields, policy.categories, policy.choices):
+        out.extend((policy.id, d) for d in table.values())
     return out
 
 

@@ -5,25 +5,31 @@ from __future__ import annotations
 from dsl import ast as A
 from dsl.check.base import BOOL, MONEY_DIMS, UNKNOWN, span_of
 from dsl.check.constants import ConstantChecks
-from dsl.diagnostics import did_you_mean
+from dsl.check.picks import PickChecks
+from dsl.check.sets import SetChecks
 from dsl.model import Ty
-from dsl.schema import CATEGORIES, FIELDS, GRADES, TEXT_FIELDS
 from dsl.units import Dim, format_decimal
 from dsl.walk import chain_links
 
 
-class ExpressionChecks(ConstantChecks):
+class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
     # ------------------------------------------------------------ expressions
     def infer(self, e: A.Expr) -> Ty:
         ty = self._infer(e)
         self.p.node_types[id(e)] = ty  # the compiler reads each node's type (e.g. its currency)
+        if ty.per is None and not (isinstance(e, A.Binary) and e.op in ("*", "of")):
+            self.per_unit_consumed(e)  # a per-unit child whose parent is not per unit: E217
         if isinstance(e, (A.Quantity, A.Binary)):
             self.check_constant(e)  # a division by zero, a figure too large, ∞ − ∞ (E306–E308)
         return ty
 
     def _infer(self, e: A.Expr) -> Ty:  # noqa: C901 - one case per node kind
         if isinstance(e, A.Quantity):
-            return Ty(e.dim)
+            return Ty(e.dim, per=e.per_dim)
+        if isinstance(e, A.DateLit):
+            return self.date(e)
+        if isinstance(e, A.Pick):
+            return self.pick(e)
         if isinstance(e, A.RatioLit):
             return Ty(Dim.RATIO)
         if isinstance(e, (A.Infinity, A.Promised, A.ListValue)):
@@ -83,7 +89,7 @@ class ExpressionChecks(ConstantChecks):
                  "about": "`about`"}[e.op]
         if not self.numeric(ty, e.operand, words):
             return UNKNOWN
-        return Ty(ty.dim, ty.interval or e.op in ("up_to", "at_most", "at_least", "more_than"))
+        return Ty(ty.dim, ty.interval or e.op in ("up_to", "at_most", "at_least", "more_than"), ty.per)
 
     def _binary(self, e: A.Binary) -> Ty:  # noqa: C901
         op = e.op
@@ -109,6 +115,8 @@ class ExpressionChecks(ConstantChecks):
                          "a ratio is a rate; the ceiling of an amount is an amount, e.g. cap 200万元")
                 return UNKNOWN
             return self.unify(lt, rt, e.span, f"`{op}`")
+        if op in ("*", "of") and (lt.per is not None or rt.per is not None):
+            return self.per_unit_product(e, lt, rt)
         if op == "of":
             if lt.dim not in (None, Dim.RATIO, Dim.SCALAR):
                 self.err("E302", f"the rate before `of` must be a ratio such as 5‰, got {self._words(lt)}",
@@ -127,43 +135,17 @@ class ExpressionChecks(ConstantChecks):
             return UNKNOWN
         if op == "/":
             if rt.dim in (Dim.RATIO, Dim.SCALAR):
-                return Ty(lt.dim, interval)
+                return Ty(lt.dim, interval, lt.per)
             ty = self.unify(lt, rt, e.span, "`/`")
             return Ty(Dim.SCALAR if ty.dim is not None else None, interval)
         raise AssertionError(op)
-
-    def _choice_field(self, e: A.Expr) -> str | None:
-        if isinstance(e, A.Name) and len(e.path) == 1 and e.dotted in FIELDS and FIELDS[e.dotted].choices \
-                and FIELDS[e.dotted].dim in (Dim.CHOICE, Dim.TEXT):
-            return e.dotted
-        return None
-
-    def _check_choice(self, field_name: str, value: A.Expr) -> None:
-        f = FIELDS[field_name]
-        if field_name == "grade":
-            if not isinstance(value, A.Text):
-                self.err("E302", "grades are written as texts", span_of(value), 'write grade >= "B"')
-            elif value.value not in GRADES:
-                self.err("E203", f"unknown grade \"{value.value}\"", value.span,
-                         "grades are " + ", ".join(GRADES))
-            return
-        if isinstance(value, A.Text):  # `referral == "intermediary"`: a choice is a word, not a text
-            self.err("E302", f"`{field_name}` is compared with one of its choices, not with a quoted text",
-                     value.span, f"drop the quotes: write {field_name} == {value.value}" if value.value in f.choices
-                     else "drop the quotes; choices: " + ", ".join(f.choices))
-            return
-        if not isinstance(value, A.Name) or len(value.path) != 1:
-            self.err("E302", f"`{field_name}` is compared with one of its choices", span_of(value),
-                     "choices: " + ", ".join(f.choices))
-            return
-        if value.dotted not in f.choices:
-            self.err("E203", f"`{value.dotted}` is not a choice of `{field_name}`", value.span,
-                     did_you_mean(value.dotted, f.choices) or "choices: " + ", ".join(f.choices))
 
     def _compare(self, e: A.Binary) -> Ty:
         for field_side, other in ((e.left, e.right), (e.right, e.left)):
             fname = self._choice_field(field_side)
             if fname is not None:
+                self.use(f"field:{fname}")
+                self.p.node_types[id(field_side)] = Ty(self.p.record.fields[fname].dim)
                 if e.op not in ("==", "!=") and fname != "grade":
                     self.err("E302", f"`{fname}` has no order: compare with == or !=", e.span, None)
                 self._check_choice(fname, other)
@@ -182,43 +164,6 @@ class ExpressionChecks(ConstantChecks):
                      "ask for one category: fortune_global_500 in categories")
         elif ty.dim == Dim.TEXT:
             self._text_compare(e)
-        return BOOL
-
-    def _text_compare(self, e: A.Binary) -> None:
-        """A text is compared in one form, `industry == "房地产"` (or !=): a text field with a quoted
-        text, which every stage (evaluator, explanation, semantic diff) treats as an open choice."""
-        for field_side, other in ((e.left, e.right), (e.right, e.left)):
-            if isinstance(field_side, A.Name) and field_side.dotted == "id":
-                self.err("E302", "`id` names the project; a condition does not read it", field_side.span,
-                         "compare a field of the project, e.g. industry == \"制造业\"")
-                return
-            if isinstance(field_side, A.Name) and field_side.dotted in TEXT_FIELDS and isinstance(other, A.Text):
-                return
-        self.err("E302", "a text is compared as a text field against a quoted text", e.span,
-                 'write e.g. industry == "房地产" or industry != "房地产"')
-
-    def _in_set(self, e: A.InSet) -> Ty:
-        c = e.container
-        if isinstance(c, A.Name):
-            if c.dotted != "categories":
-                self.err("E302", f"`in` needs `categories` or a set {{…}}, got `{c.dotted}`", c.span,
-                         did_you_mean(c.dotted, ["categories"]))
-                return BOOL
-            el = e.element
-            if not isinstance(el, A.Name) or len(el.path) != 1:
-                self.err("E302", "name a category before `in categories`", span_of(el),
-                         "e.g. fortune_global_500 in categories")
-            elif el.dotted not in CATEGORIES:
-                self.err("E203", f"unknown category `{el.dotted}`", el.span,
-                         did_you_mean(el.dotted, CATEGORIES) or "categories: " + ", ".join(CATEGORIES))
-            return BOOL
-        fname = self._choice_field(e.element)
-        if fname is None:
-            self.err("E302", "a set {…} lists choices of a field such as `referral`", span_of(e.element),
-                     "e.g. referral in {municipal_dept, other_district}")
-            return BOOL
-        for item in c.items:
-            self._check_choice(fname, item)
         return BOOL
 
     def _call(self, e: A.Call) -> Ty:

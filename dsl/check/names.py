@@ -3,43 +3,84 @@
 from __future__ import annotations
 
 from dsl import ast as A
-from dsl.check.base import CONCEPT_UNITS, UNKNOWN, CheckerBase, span_of
+from dsl.check.base import BOOL, CONCEPT_UNITS, UNKNOWN, CheckerBase, span_of
 from dsl.diagnostics import did_you_mean
 from dsl.model import Ty
-from dsl.schema import CATEGORIES, FIELDS
 from dsl.units import Dim
 from dsl.walk import walk
+
+
+def declare_field_hint(name: str) -> str:
+    """How a policy declares a field of its own (the record is open: a city names its own fields)."""
+    return f'declare it: field {name} "中文名称" {{ type money | count 人 | area 平方米 | bool | choice {{…}} | text | date }}'
 
 
 class NameChecks(CheckerBase):
     # ------------------------------------------------------------ names
     def resolve(self, name: A.Name) -> Ty:
         dotted = name.dotted
-        if len(name.path) == 1 and dotted in FIELDS:
-            return Ty(FIELDS[dotted].dim)
+        fields = self.p.record.fields
+        if len(name.path) == 1 and dotted in fields:
+            self.use(f"field:{dotted}")
+            return Ty(fields[dotted].dim)
         if dotted in self.p.clauses:
             return self.clause_type(dotted, name.span)
         if dotted in self.p.params:
             return self.param_type(self.p.params[dotted])
-        if dotted in CATEGORIES:
+        if dotted in self.p.conditions:
+            return self.condition_type(dotted, name.span)
+        choice_of = [n for n, f in fields.items() if f.dim == Dim.CHOICE and dotted in f.choices]
+        if dotted in self.p.record.categories:
             self.err("E200", f"`{dotted}` is a category, not a value", name.span,
                      f"test it with `{dotted} in categories`")
-        elif any(dotted in f.choices for f in FIELDS.values() if f.dim == Dim.CHOICE):
-            self.err("E200", f"`{dotted}` is a choice of `referral`, not a value", name.span,
-                     f"compare it: referral == {dotted}")
+        elif any(dotted in f.choices for f in fields.values() if f.dim == Dim.SET):
+            owner = next(n for n, f in fields.items() if f.dim == Dim.SET and dotted in f.choices)
+            self.err("E200", f"`{dotted}` is a member of `{owner}`, not a value", name.span,
+                     f"test it with `{dotted} in {owner}`")
+        elif choice_of:
+            self.err("E200", f"`{dotted}` is a choice of `{choice_of[0]}`, not a value", name.span,
+                     f"compare it: {choice_of[0]} == {dotted}")
+        elif dotted in self.p.lists:
+            self.use(f"list:{dotted}")
+            self.err("E200", f"`{dotted}` is a list, not a value", name.span,
+                     f'ask whether a field is in it: industry in {dotted}')
         elif dotted in self.p.readings:
             self.err("E200", f"`{dotted}` is a reading, not a value", name.span,
                      f"choose by it: by reading {dotted} {{ option: … }}")
         elif dotted in self.p.splits:
             self.err("E200", f"`{dotted}` is a split; refer to the clause it splits", name.span, None)
-        elif len(name.path) == 1 and did_you_mean(dotted, FIELDS) and not did_you_mean(dotted, self.p.clauses):
+        elif len(name.path) == 1 and did_you_mean(dotted, fields) and not did_you_mean(dotted, self.p.clauses):
             self.err("E202", f"`{dotted}` is not a field of the project record", name.span,
-                     did_you_mean(dotted, FIELDS))
+                     f"{did_you_mean(dotted, fields)}; or {declare_field_hint(dotted)}")
         else:
-            known = [*FIELDS, *self.p.clauses, *self.p.params]
+            known = [*fields, *self.p.clauses, *self.p.params, *self.p.conditions]
             self.err("E200", f"undefined name `{dotted}`", name.span,
-                     did_you_mean(dotted, known) or "names are project fields, clause ids or param keys")
+                     did_you_mean(dotted, known) or "names are project fields, clause ids or param keys, or named "
+                     f"conditions; for a field of the city's own, {declare_field_hint(dotted)}")
         return UNKNOWN
+
+    def condition_type(self, cid: str, span: A.Span) -> Ty:
+        """A named condition is true/false; it is typed once, and may not read itself (E207)."""
+        self.use(f"condition:{cid}")
+        if cid in self._condition_ty:
+            return BOOL
+        if cid in self._visiting:
+            cycle = " -> ".join([*self._visiting[self._visiting.index(cid):], cid])
+            self.err("E207", f"named conditions refer to each other in a circle: {cycle}", span,
+                     "a condition cannot depend on itself")
+            return BOOL
+        decl = self.p.conditions[cid]
+        self._visiting.append(cid)
+        if decl.when is None:
+            self.err("E218", f"condition `{cid}` has no `when`", decl.span, "add: when foreign and total_investment >= 1亿元")
+        else:
+            ty = self.infer(decl.when)
+            if ty.dim not in (None, Dim.BOOL):
+                self.err("E218", f"condition `{cid}` is {self._words(ty)}, not true/false", span_of(decl.when),
+                         "a named condition is a test: compare it, e.g. total_investment >= 1亿元")
+        self._visiting.pop()
+        self._condition_ty.add(cid)
+        return BOOL
 
     def clause_type(self, cid: str, span: A.Span) -> Ty:
         if cid in self._clause_ty:
@@ -95,6 +136,8 @@ class NameChecks(CheckerBase):
             for n in walk(e) if e is not None else ():
                 if isinstance(n, A.Name) and n.dotted in self.p.clauses:
                     out.add(n.dotted)
+                elif isinstance(n, A.Name) and n.dotted in self.p.conditions and n.dotted not in seen:
+                    out |= reads(self.p.conditions[n.dotted].when, seen | {n.dotted})
                 elif isinstance(n, A.Name) and n.dotted in self.p.params and n.dotted not in seen:
                     v = self.p.params[n.dotted].value
                     out |= reads(v.committed if isinstance(v, A.Target) else v, seen | {n.dotted})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from dsl import ast as A
 from dsl.check.base import CheckerBase, span_of
-from dsl.schema import FIELDS
+from dsl.schema import Field
 from dsl.units import Dim
 from dsl.walk import conjuncts, same
 
@@ -47,7 +48,7 @@ class ReachabilityChecks(CheckerBase):
         bools: dict[str, bool] = {}
         choices: dict[str, str] = {}
         for atom in conjuncts(clause.when):
-            reason = _constrain(atom, bounds, bools, choices)
+            reason = _constrain(atom, bounds, bools, choices, self.p.record.fields)
             if reason:
                 self.err("W700", f"clause `{clause.id}` can never fire: {reason}", span_of(clause.when),
                          "check the condition against the text")
@@ -66,13 +67,14 @@ def _constant_range(e: A.Expr | None) -> tuple[Decimal, Decimal] | None:
 
 
 
-def _constrain(atom: A.Expr, bounds: dict[str, _Bounds], bools: dict[str, bool], choices: dict[str, str]) -> str | None:
+def _constrain(atom: A.Expr, bounds: dict[str, _Bounds], bools: dict[str, bool], choices: dict[str, str],
+               fields: Mapping[str, Field]) -> str | None:
     """Add one conjunct's constraint; return why the conjunction is impossible, if it is."""
     if isinstance(atom, A.BoolLit) and not atom.value:
         return "its condition includes `false`"
     neg = isinstance(atom, A.Unary) and atom.op == "not"
     target = atom.operand if isinstance(atom, A.Unary) and atom.op == "not" else atom
-    if isinstance(target, A.Name) and target.dotted in FIELDS and FIELDS[target.dotted].dim == Dim.BOOL:
+    if isinstance(target, A.Name) and target.dotted in fields and fields[target.dotted].dim == Dim.BOOL:
         want = not neg
         if bools.setdefault(target.dotted, want) != want:
             return f"it requires both `{target.dotted}` and `not {target.dotted}`"
@@ -80,10 +82,11 @@ def _constrain(atom: A.Expr, bounds: dict[str, _Bounds], bools: dict[str, bool],
     if not isinstance(atom, A.Binary):
         return None
     if atom.op == "==" and isinstance(atom.left, A.Name) and isinstance(atom.right, A.Name) \
-            and atom.left.dotted == "referral":
-        prev = choices.setdefault("referral", atom.right.dotted)
+            and atom.left.dotted in fields and fields[atom.left.dotted].dim == Dim.CHOICE:
+        name = atom.left.dotted  # `referral`, or a choice field the policy declares (`zone`)
+        prev = choices.setdefault(name, atom.right.dotted)
         if prev != atom.right.dotted:
-            return f"`referral` cannot be both {prev} and {atom.right.dotted}"
+            return f"`{name}` cannot be both {prev} and {atom.right.dotted}"
         return None
     if atom.op not in (">=", ">", "<=", "<"):
         return None
@@ -91,9 +94,9 @@ def _constrain(atom: A.Expr, bounds: dict[str, _Bounds], bools: dict[str, bool],
     if isinstance(left, A.Quantity) and isinstance(right, A.Name):
         left, right = right, left
         op = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}[op]
-    if not (isinstance(left, A.Name) and left.dotted in FIELDS and isinstance(right, A.Quantity)):
+    if not (isinstance(left, A.Name) and left.dotted in fields and isinstance(right, A.Quantity)):
         return None
-    f = FIELDS[left.dotted]
+    f = fields[left.dotted]
     key = f"{left.dotted}:{right.unit}" if f.dim == Dim.MONEY else left.dotted
     v = right.base_value
     b = bounds.get(key)

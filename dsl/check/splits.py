@@ -50,6 +50,8 @@ class SplitChecks(CheckerBase):
             total = Decimal(0)
             exact = True
             for share in s.shares:
+                if share.weight is None:
+                    continue  # only a payer's shares may be left unstated (the grammar gives a split's)
                 ty = self.infer(share.weight)
                 if ty.dim not in (None, Dim.RATIO):
                     self.err("E302", f"share `{share.name}` is {self._words(ty)}; shares are ratios such as 70%",
