@@ -20,6 +20,7 @@ for settling a clause it counts as given.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.implied import NONE, TARGETS, implied_by
 from compare.engine.values import Arr, Env
 from dsl import ast as A
+from dsl.record import CORE, Record
 from dsl.schema import FIELDS
 from dsl.units import Dim
 from dsl.walk import children
@@ -41,12 +43,14 @@ class _Reader:
 
     def __init__(self, cp: CompiledPolicy, readings: dict[str, str]):
         self.policy = cp.policy
+        self.fields = cp.policy.record.fields  # the core and the policy's declared fields
         self.readings = readings
 
     def read(self, e: object, follow: bool = True) -> tuple[set[str], set[str]]:
         """(fields, clauses referred to); with `follow`, the fields of those clauses too."""
         fields: set[str] = set()
         refs: set[str] = set()
+        conditions: set[str] = set()
         stack: list[object] = [e]
         while stack:
             x = stack.pop()
@@ -54,14 +58,18 @@ class _Reader:
                 continue
             if isinstance(x, A.ByReading):
                 stack.extend(c.value for c in x.cases if c.option == self.readings.get(x.reading))
-            elif isinstance(x, A.InSet) and isinstance(x.container, A.Name) and x.container.dotted == "categories":
-                fields.add("categories")
+            elif isinstance(x, A.InSet) and isinstance(x.container, A.Name) and x.container.dotted in self.fields:
+                fields.add(x.container.dotted)  # `x in categories`, `gazelle in honours`: the set field
             elif isinstance(x, A.Name):
                 dotted = x.dotted
                 if x.path[0] == "categories":
                     fields.add("categories")
-                elif len(x.path) == 1 and dotted in FIELDS:
+                elif len(x.path) == 1 and dotted in self.fields:
                     fields.add(dotted)
+                elif dotted in self.policy.conditions:
+                    if dotted not in conditions:  # a named condition: the fields it reads (read once)
+                        stack.append(self.policy.conditions[dotted].when)
+                    conditions.add(dotted)
                 elif dotted in self.policy.clauses:
                     if follow and dotted not in refs:
                         c = self.policy.clauses[dotted]
@@ -197,8 +205,14 @@ def annotate_assumed(cp: CompiledPolicy, env: Env, out: Outcomes) -> Outcomes:
     return out
 
 
-def default_value(name: str) -> Any:
-    """The schema's default of a field, as JSON: false, 0, [], "none", "" or null (unknown)."""
+def default_value(name: str, record: Record = CORE) -> Any:
+    """The default of a field, as JSON: false, 0, [], "none", "" or null (unknown); a declared field's
+    as declared (a number in its base unit, a choice, a list of set members, an ISO date)."""
+    if record.is_declared(name):
+        d = record.fields[name].default
+        if isinstance(d, Decimal):
+            return int(d) if d == d.to_integral_value() else float(d)
+        return list(d) if isinstance(d, tuple) else d
     f = FIELDS[name]
     if f.dim == Dim.BOOL:
         return False
@@ -213,8 +227,8 @@ def default_value(name: str) -> Any:
     return None  # quality_score, grade, year: unknown
 
 
-def default_text(name: str) -> str:
-    v = default_value(name)
+def default_text(name: str, record: Record = CORE) -> str:
+    v = default_value(name, record)
     if v is None:
         return "unknown"
     if isinstance(v, bool):
@@ -229,19 +243,19 @@ def _rule(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) -> int:
     return NONE if entry is None else int(entry[0][i])
 
 
-def input_value(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) -> Any:
+def input_value(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int, record: Record = CORE) -> Any:
     """What project i took for a field it did not give: the implied value, else the default."""
     if _rule(implied, name, i) == NONE:
-        return default_value(name)
+        return default_value(name, record)
     v = (implied or {})[name][1][i]
     return bool(v) if FIELDS[name].dim == Dim.BOOL else float(v)
 
 
-def input_text(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int) -> str:
+def input_text(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int, record: Record = CORE) -> str:
     """`false`, or `true (implied by started)`: what project i took for a field it did not give."""
     rule = _rule(implied, name, i)
     if rule == NONE:
-        return default_text(name)
+        return default_text(name, record)
     return implied_text(input_value(implied, name, i), implied_by(rule))
 
 
@@ -254,7 +268,8 @@ def implied_text(value: Any, by: str) -> str:
 def assumed_row(out: Outcomes, i: int) -> dict[str, Any]:
     """For project i: field -> the value it took (the default, or what other fields imply), for every
     field an outcome read and the record did not give (empty when the analysis was not run)."""
-    return {name: input_value(out.implied, name, i) for name, mask in (out.assumed or {}).items() if bool(mask[i])}
+    return {name: input_value(out.implied, name, i, out.record) for name, mask in (out.assumed or {}).items()
+            if bool(mask[i])}
 
 
 def implied_row(out: Outcomes, i: int) -> dict[str, str]:
@@ -267,7 +282,7 @@ def assumed_line(out: Outcomes, i: int) -> str | None:
     row = assumed_row(out, i)
     if not row:
         return None
-    return "assumed (not given): " + ", ".join(f"`{k}` = {input_text(out.implied, k, i)}" for k in row)
+    return "assumed (not given): " + ", ".join(f"`{k}` = {input_text(out.implied, k, i, out.record)}" for k in row)
 
 
 __all__ = ["annotate_assumed", "assumed_line", "assumed_masks", "assumed_row", "default_text", "default_value",

@@ -13,21 +13,24 @@ from fractions import Fraction
 
 import numpy as np
 
+from compare.engine.conditions import RecordCompiler, date_days
+from compare.engine.pick import PickCompiler
 from compare.engine.tiers import TierCompiler
 from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
 from dsl.units import Dim
 from dsl.walk import chain
 
 
-class Compiler(TierCompiler):
-    """AST expressions -> closures.  `want` carries the currency a money field is read in."""
+class Compiler(RecordCompiler, PickCompiler, TierCompiler):
+    """AST expressions -> closures.  `want` carries the currency a money field is read in.  Names
+    resolve against the policy's record (`policy.record`: the core and the fields it declares)."""
 
     def __init__(self, policy: Policy):
         self.p = policy
         self.types = policy.node_types
+        self._conditions: dict[str, Fn] = {}
         self.clause_dim: dict[str, Dim | None] = {}
         for cid, c in policy.clauses.items():
             self.clause_dim[cid] = self._clause_dim(c)
@@ -80,6 +83,8 @@ class Compiler(TierCompiler):
     # ------------------------------------------------------------------ expressions
     def c(self, e: A.Expr, want: Dim | None = None) -> Fn:  # noqa: C901 - one case per node kind
         if isinstance(e, A.Quantity):
+            if e.per is not None:
+                raise CompileError(f"a per-unit amount `{e}` is multiplied by what it is paid per", e)
             val = exact(float(e.base_value))
             base = self.convert(lambda env: val, e.dim, want) if e.dim in (Dim.CNY, Dim.USD) else (lambda env: val)
             return base
@@ -123,24 +128,25 @@ class Compiler(TierCompiler):
         if isinstance(e, A.ByReading):
             d = self.eff(e, want)
             return self.by_reading(e, {case.option: self.c(case.value, d) for case in e.cases})
+        if isinstance(e, A.Pick):
+            return self.pick(e, want)
+        if isinstance(e, A.DateLit):
+            day = exact(date_days(e.value))
+            return lambda env: day
         raise CompileError(f"cannot evaluate {type(e).__name__}", e)
 
     def name(self, e: A.Name, want: Dim | None) -> Fn:
         dotted = e.dotted
-        if len(e.path) == 1 and dotted in FIELDS:
-            f = FIELDS[dotted]
-            if f.dim == Dim.MONEY:
+        if self.is_field(e):
+            if self.field_dim(dotted) == Dim.MONEY:
                 d = want if want in (Dim.CNY, Dim.USD) else Dim.CNY
                 return lambda env: exact(env.money(dotted, d))
-            if f.dim == Dim.SCALAR:  # quality_score may be unknown (NaN): then the value is absent
-                def scalar(env: Env) -> Val:
-                    col = env.batch.columns[dotted]
-                    known = ~np.isnan(col)
-                    return exact(np.where(known, col, 0.0), known)
-                return scalar
-            if f.dim in (Dim.BOOL, Dim.RATIO) or dotted in ("referral", "grade"):
-                return lambda env: exact(env.batch.columns[dotted])
-            raise CompileError(f"field `{dotted}` has no numeric value", e)
+            column = self.record_field(e, want)
+            if column is None:
+                raise CompileError(f"field `{dotted}` has no numeric value", e)
+            return column
+        if dotted in self.p.conditions:
+            return self.named_condition(dotted)
         if dotted in self.p.clauses:
             src = self.clause_dim.get(dotted)
             fn: Fn = lambda env: env.results[dotted]  # noqa: E731
@@ -183,6 +189,9 @@ class Compiler(TierCompiler):
         if op in ("==", "!=", ">=", "<=", ">", "<"):
             return self.compare(e)
         d = self.eff(e, want)
+        per_unit = self.per_unit(e, want)
+        if per_unit is not None:
+            return per_unit
         if op == "of" or op == "*":
             ld = self.eff(e.left, d) if self.dim(e.left) in MONEY_DIMS else None
             rd = self.eff(e.right, d) if self.dim(e.right) in MONEY_DIMS else None
@@ -211,20 +220,9 @@ class Compiler(TierCompiler):
 
     def compare(self, e: A.Binary) -> Fn:
         op = e.op
-        for fside, other in ((e.left, e.right), (e.right, e.left)):
-            if isinstance(fside, A.Name) and fside.dotted == "referral":
-                code = REFERRALS.index(other.dotted) if isinstance(other, A.Name) else -1
-                eq = op == "=="
-                return lambda env: exact((env.batch.columns["referral"] == code) == eq)
-            if isinstance(fside, A.Name) and fside.dotted == "grade" and isinstance(other, A.Text):
-                rank = GRADES.index(other.value)
-                mirror = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
-                field_op = mirror.get(op, op) if fside is e.right else op  # as if written `grade OP "B"`
-                # ranks count from the best grade (A+ = 0), so "B or better" is rank <= rank("B")
-                real = mirror.get(field_op, field_op)
-                return self._grade_cmp(real, rank)
-            if isinstance(fside, A.Name) and fside.dotted in TEXT_FIELDS and isinstance(other, A.Text):
-                return _text_cmp(fside.dotted, other.value, op == "==")
+        on_record = self.record_compare(e)  # choices, grades, texts (compare.engine.conditions)
+        if on_record is not None:
+            return on_record
         sub = self.common(e.left, e.right)
         if sub in (Dim.CNY, Dim.USD):
             exact_cmp = self.money_compare(op, e.left, e.right, sub)
@@ -238,28 +236,6 @@ class Compiler(TierCompiler):
             a, b = lf(env), rf(env)
             return exact(and_(fn(a.lo, b.lo), and_(a.present, b.present)))
         return cmp
-
-    @staticmethod
-    def _grade_cmp(op: str, rank: int) -> Fn:
-        fn = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
-              "==": np.equal, "!=": np.not_equal}[op]
-
-        def cmp(env: Env) -> Val:
-            g = env.batch.columns["grade"]
-            return exact(fn(g, rank) & (g >= 0))
-        return cmp
-
-    def in_set(self, e: A.InSet) -> Fn:
-        neg = e.negated
-        if isinstance(e.container, A.Name):
-            assert isinstance(e.element, A.Name)
-            col = f"categories.{e.element.dotted}"
-            return lambda env: exact(env.batch.columns[col] != neg)
-        table = np.zeros(len(REFERRALS), dtype=bool)  # a lookup by code beats np.isin
-        table[[REFERRALS.index(n.dotted) for n in e.container.items]] = True
-        if neg:
-            table = ~table
-        return lambda env: exact(table[env.batch.columns["referral"]])
 
     def call(self, e: A.Call, want: Dim | None) -> Fn:
         if e.func in ("cny", "usd"):
@@ -314,15 +290,6 @@ class Compiler(TierCompiler):
                 env.trace[node_id] = int(chosen[0]) if chosen[0] >= 0 else None
             return Val(lo, hi, any_present)
         return combine
-
-
-def _text_cmp(name: str, literal: str, equal: bool) -> Fn:
-    """`industry == "房地产"` (or !=) over the batch: the column holds each project's text (\"\" where
-    the record gives none)."""
-    def cmp(env: Env) -> Val:
-        col = np.asarray(env.batch.columns[name], dtype=object)
-        return exact(np.asarray(col == literal, dtype=bool) == equal)
-    return cmp
 
 
 def _times(f: Fn, k: Fraction) -> Fn:

@@ -7,8 +7,8 @@ The graphs are joined at the taxonomy's concept nodes: one node `concept:<key>` 
 key any of the policies gives, with an edge from each policy's `outcome:<key>` node into it, so
 the cities that have `reward.fdi` are exactly the concept node's predecessors.
 
-Every node carries plain, JSON-ready attributes: `kind` (field, reading, param, clause, split,
-outcome, concept), `policy` and `city` (None on concept nodes), `name` (the id inside its
+Every node carries plain, JSON-ready attributes: `kind` (field, reading, param, condition,
+clause, split, outcome, concept), `policy` and `city` (None on concept nodes), `name` (the id inside its
 policy: `fdi_arrival_reward`, `fdi_arrived`, `reward.fdi`), `label` (the clause's or reading's
 label, the taxonomy's Chinese name for outcomes and concepts, else the name), `article` and
 `quote` (the first citation, where there is one); outcome and concept nodes also `concept`, and
@@ -24,10 +24,9 @@ import networkx as nx
 
 from compare.engine.graph import build_graph
 from dsl.model import Policy
-from dsl.schema import FIELDS
 
 CONCEPT = "concept"
-KINDS = ("field", "reading", "param", "clause", "split", "outcome", CONCEPT)
+KINDS = ("field", "reading", "param", "condition", "clause", "split", "outcome", CONCEPT)
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,8 @@ def _label(policy: Policy, kind: str, name: str, taxonomy_labels: dict[str, str]
         item = policy.params.get(name)
     elif kind == "reading":
         item = policy.readings.get(name)
+    elif kind == "condition":
+        item = policy.conditions.get(name)
     elif kind == "outcome":
         return taxonomy_labels.get(name) or name
     label = getattr(item, "label", None)
@@ -104,7 +105,7 @@ def cross_graph(policies: Sequence[Policy], graphs: Sequence[nx.DiGraph] | None 
             if kind == "outcome":
                 attrs["concept"] = data.get("concept", name)
             if kind == "field":
-                field = FIELDS.get(name.partition(".")[0])
+                field = p.record.fields.get(name.partition(".")[0])  # core or declared: its Chinese label
                 attrs["meaning"] = field.meaning if field else None
             g.add_node(f"{m.prefix}/{node}", **attrs)
         g.add_edges_from((f"{m.prefix}/{a}", f"{m.prefix}/{b}") for a, b in pg.edges)

@@ -31,10 +31,12 @@ from compare.engine.beneficiary import BeneficiaryRules, Choice, choose_benefici
 from compare.engine.compile import Compiler
 from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.graph import build_graph, computation_order
+from compare.engine.payer import NOT_STATED, Payers, divide, payers_of
 from compare.engine.reading_deps import ReadingDeps
 from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
 from dsl import ast as A
 from dsl.model import Policy
+from dsl.record import CORE, Record
 from dsl.units import DAYS_PER_MONTH, Dim
 from dsl.walk import conjuncts
 
@@ -89,13 +91,18 @@ class Outcomes:
     # field -> (the rule that implied it per project, compare.engine.implied.NONE where none did; its value)
     implied: dict[str, tuple[Arr, Arr]] | None = None
     alternatives: list[Any] | None = None  # sensitivity.Alternative: outcomes under another reading option
+    record: Record = CORE  # the record the policy reads (the defaults of the fields it declares)
+    # concept -> payer -> (lo, hi) per project: the amount each payer bears (compare.engine.payer), for the
+    # concepts some clause of which names its payer
+    payers: dict[str, dict[str, tuple[Arr, Arr]]] = field(default_factory=dict)
 
     def merged(self, base: Outcomes, affected: set[str]) -> Outcomes:
         """These outcomes for the `affected` concepts, `base`'s for the others."""
         keep = lambda d, b: {**{k: v for k, v in b.items() if k not in affected}, **d}  # noqa: E731
         return Outcomes(self.policy, self.city, self.ids, keep(self.numeric, base.numeric),
                         keep(self.boolean, base.boolean), self.fired, keep(self.eligible, base.eligible),
-                        keep(self.beneficiaries, base.beneficiaries), self.fx, self.readings)
+                        keep(self.beneficiaries, base.beneficiaries), self.fx, self.readings, record=self.record,
+                        payers=keep(self.payers, base.payers))
 
     def value(self, concept: str, i: int) -> float | bool | tuple[float, float]:
         if concept in self.boolean:
@@ -171,6 +178,10 @@ class CompiledPolicy:
         self.split_deps = {sid: reads.of(sc.split.when) for sid, sc in self.splits.items()}
         # concept -> who receives it: the beneficiary rules of each clause and share that gives it
         self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
+        # clause -> who pays it; the concepts some clause of which names a payer
+        self.payers = {cid: payers_of(c) for cid, c in policy.clauses.items()}
+        self.paid_concepts = {c.concept.dotted for cid, c in policy.clauses.items()
+                              if c.concept is not None and self.payers[cid] is not None}
         self.beneficiary_deps = {c: frozenset().union(*(reads.of(rule.when) for r in rules for rule, _ in r.conditional))
                                  for c, rules in self.beneficiary_rules.items()}
         # concept -> the dimension its outcome is reported in (a split's shares take their clause's)
@@ -194,7 +205,7 @@ class CompiledPolicy:
         again; the others keep base's results (compare.engine.sensitivity runs every option so)."""
         chosen = self.default_readings()
         chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
-        env = Env(batch, fx, chosen, trace=trace)
+        env = Env(batch, fx, chosen, trace=trace, record=self.policy.record)
         changed: set[str] | None = None
         if base is not None and base.batch is batch and base.rate == env.rate:
             changed = {r for r in chosen if chosen[r] != base.readings.get(r)}
@@ -258,6 +269,7 @@ class CompiledPolicy:
         boolean: dict[str, Arr] = {}
         money: set[str] = set()
         eligible: dict[str, Arr] = {}  # concept -> where some clause or split share gave it
+        payers: dict[str, dict[str, tuple[Arr, Arr]]] = {}  # concept -> payer -> what it bears
         gave: dict[str, Arr] = {}  # "clause:ID" / "split:ID" -> where it gave its concept
         for cid, cc in self.clauses.items():
             concept = cc.clause.concept.dotted if cc.clause.concept else None
@@ -269,6 +281,8 @@ class CompiledPolicy:
             v = env.fen[cid] if cc.is_money else env.results[cid]
             if cc.is_money:
                 money.add(concept)
+            if concept in self.paid_concepts and cc.dim != Dim.BOOL:
+                _pay(payers, concept, self.payers[cid], v.lo, v.hi, cc.is_money, n)
             if cc.dim == Dim.BOOL:
                 boolean[concept] = boolean[concept] | v.lo if concept in boolean else v.lo
             elif concept in numeric:  # several clauses of one concept add up
@@ -293,6 +307,8 @@ class CompiledPolicy:
                 else:
                     lo, hi = np.where(applies, base.lo * w, 0.0), np.where(applies, base.hi * w, 0.0)
                 key = f"{sc.concept}.{name}"
+                if sc.concept in self.paid_concepts:  # a share is paid as the clause it divides
+                    _pay(payers, key, self.payers[sc.base], lo, hi, is_money, n)
                 if is_money:
                     money.add(key)
                 plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
@@ -301,10 +317,30 @@ class CompiledPolicy:
         for key in money:
             lo, hi = numeric[key]
             numeric[key] = (lo / 100.0, lo / 100.0 if hi is lo else hi / 100.0)
+            for payer, (plo, phi) in payers.get(key, {}).items():
+                payers[key][payer] = (plo / 100.0, plo / 100.0 if phi is plo else phi / 100.0)
         beneficiaries = {c: choose_beneficiaries(rules, gave, env) for c, rules in self.beneficiary_rules.items()
                          if (c in numeric or c in boolean) and all(r.source in gave for r in rules)}
         return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
-                        eligible, beneficiaries, env.fx, dict(env.readings))
+                        eligible, beneficiaries, env.fx, dict(env.readings), record=self.policy.record,
+                        payers=payers)
+
+
+def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | None, lo: Any, hi: Any,
+         money: bool, n: int) -> None:
+    """Adds an amount (lo, hi per project; whole fen where `money`) to what each of its payers bears."""
+    who = who or Payers(((NOT_STATED, Fraction(1)),))
+    same = hi is lo
+    lo, hi = (np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)) for x in (lo, hi))
+    ends = [divide(lo, who, money)] + ([] if same else [divide(hi, who, money)])
+    mine = payers.setdefault(key, {})
+    for k, (name, part_lo) in enumerate(ends[0]):
+        part_hi = part_lo if len(ends) == 1 else ends[1][k][1]
+        if name in mine:
+            a, b = mine[name]
+            mine[name] = (a + part_lo, b + part_hi)
+        else:
+            mine[name] = (part_lo, part_hi)
 
 
 def _share(fen: Any, w: Fraction) -> Any:

@@ -25,7 +25,6 @@ from compare.engine.exact import ONE, ZERO, Lin, Term, add, cmp_lin, const, mask
 from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, exact, fen_of, pair
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS
 from dsl.units import Dim
 from dsl.walk import walk
 
@@ -56,6 +55,16 @@ class MoneyCompiler:
     def tiers(self, e: A.Tiers, want: Dim | None, rounded: bool = False) -> Fn:
         raise NotImplementedError  # compare.engine.tiers
 
+    def pick(self, e: A.Pick, want: Dim | None, rounded: bool = False) -> Fn:
+        raise NotImplementedError  # compare.engine.pick
+
+    def pick_times(self, e: A.Pick, xf: LinFn) -> Fn | None:
+        raise NotImplementedError  # compare.engine.pick
+
+    def is_field(self, e: A.Expr) -> bool:
+        """A name of a field of the policy's record (core or declared)."""
+        return isinstance(e, A.Name) and len(e.path) == 1 and e.dotted in self.p.record.fields
+
     # ------------------------------------------------------------------ figures known when compiling
     def static(self, e: A.Expr, depth: int = 0) -> tuple[Num, Num] | None:
         """A figure that is not money (a rate, a factor, points), exactly: its ends [lo, hi]."""
@@ -73,7 +82,7 @@ class MoneyCompiler:
             return math.inf, math.inf
         if isinstance(e, A.Promised):
             return ZERO, math.inf
-        if isinstance(e, A.Name) and e.dotted in self.p.params and e.dotted not in FIELDS:
+        if isinstance(e, A.Name) and e.dotted in self.p.params and not self.is_field(e):
             pv = self.p.params[e.dotted].value
             return self.static(pv.committed if isinstance(pv, A.Target) else pv, depth + 1)
         if isinstance(e, A.Unary) and e.op in ("neg", "about", "up_to", "at_most", *UNBOUNDED_ABOVE):
@@ -124,6 +133,8 @@ class MoneyCompiler:
             lo_c, hi_c = const(st[0]), const(st[1])
             ends = (lo_c, lo_c if st[0] == st[1] else hi_c)
             return lambda env: ends
+        if isinstance(e, A.Quantity) and e.per is not None:
+            return None  # a per-unit amount: only with what it is paid per (compare.engine.pick)
         if isinstance(e, A.Quantity) and e.dim in (Dim.CNY, Dim.USD):
             q = Fraction(e.base_value) * 100
             if e.dim == view:
@@ -180,13 +191,16 @@ class MoneyCompiler:
 
     def _lin_name(self, e: A.Name, view: Dim) -> LinFn | None:
         dotted = e.dotted
-        if len(e.path) == 1 and dotted in FIELDS:
-            if FIELDS[dotted].dim != Dim.MONEY:
+        if self.is_field(e):
+            if self.p.record.fields[dotted].dim != Dim.MONEY:
                 return None
 
             def field(env: Env) -> tuple[Lin, Lin]:
                 b = env.batch
                 k = (ONE, env.rate) if view == Dim.CNY else (ONE / env.rate, ONE)
+                if f"{dotted}#own" in b.columns:  # some rows have their own rate: see _own_rate_terms
+                    x = Lin(_own_rate_terms(env, dotted, view, k))
+                    return x, x
                 parts = functools.partial(b.fen_parts, dotted)
                 x = Lin((Term(b.fen(dotted), b.usd(dotted), k, parts, b.fen_bound(dotted)),))
                 return x, x
@@ -276,6 +290,8 @@ class MoneyCompiler:
             return self.by_reading(e, {case.option: self.rounded(case.value, view) for case in e.cases})
         if isinstance(e, A.Tiers):
             return self.tiers(e, view, rounded=True)
+        if isinstance(e, A.Pick):  # a selection, like if and max: rounding commutes with it
+            return self.pick(e, view, rounded=True)
         if isinstance(e, A.Call) and e.func in ("max", "min", "first"):
             return self.combine(e.func, [self.rounded(a, view) for a in e.args], id(e))
         if isinstance(e, A.Binary) and e.op in ("cap", "floor"):
@@ -287,6 +303,10 @@ class MoneyCompiler:
                 rates, xf = self.static(r_e), self.lin(x_e, view)
                 if rates is not None and xf is not None and all(map(_finite, rates)):
                     return self._rates_times(rates, xf)  # type: ignore[arg-type]
+                if isinstance(r_e, A.Pick) and xf is not None:  # a rate picked per project times an amount
+                    picked = self.pick_times(r_e, xf)
+                    if picked is not None:
+                        return picked
         g = self.c(e, view)  # outside the exact fragment: float64, then rounded
         return lambda env: (lambda v: Val(fen_of(v.lo), fen_of(v.lo) if v.exact else fen_of(v.hi), v.present))(g(env))
 
@@ -349,6 +369,23 @@ class MoneyCompiler:
                 env.trace[node_id] = choice
             return cases[choice](env)  # type: ignore[index]
         return by_reading
+
+
+def _own_rate_terms(env: Env, name: str, view: Dim, k: tuple[Fraction, Fraction]) -> tuple[Term, ...]:
+    """A money field whose rows may carry their own USD→CNY rate (`NAME#own`): the rows read in their
+    own currency, or converted at the run's rate, as one term; the rows converted at their own rate
+    as a second term of coefficient 1 over the data layer's converted amount (`NAME#alt`, to the fen).
+    Each row is 0 in one of the two, so the sum stays exact.  Cached per run."""
+    b, cache = env.batch, env.cache
+    fen_key, alt_key, bound_key = ((f"{name}#own-{part}", view) for part in ("fen", "alt", "bound"))
+    if fen_key not in cache:
+        own = np.asarray(b.columns[f"{name}#own"], dtype=bool) & (~b.usd(name) if view == Dim.USD else b.usd(name))
+        cache[fen_key] = np.where(own, 0.0, b.fen(name))
+        cache[alt_key] = np.where(own, np.rint(np.asarray(b.columns[f"{name}#alt"], dtype=np.float64) * 100.0), 0.0)
+        cache[bound_key] = np.array([float(np.max(np.abs(cache[k]))) if b.n else 0.0 for k in (fen_key, alt_key)])
+    bounds = cache[bound_key]
+    return (Term(cache[fen_key], b.usd(name), k, None, float(bounds[0])),
+            Term(cache[alt_key], None, (ONE, ONE), None, float(bounds[1])))
 
 
 def _ends(f: LinFn, g: Callable[[Lin, Lin], tuple[Lin, Lin]]) -> LinFn:

@@ -1,5 +1,5 @@
-"""Which declared readings an expression reads: `by reading` in it, in the params it names and in
-the clauses it refers to.  A run over one more option of a reading re-runs only the clauses that
+"""Which declared readings an expression reads: `by reading` in it, in the params and named conditions
+it names and in the clauses it refers to.  A run over one more option of a reading re-runs only the clauses that
 read it (CompiledPolicy.run with `base`; compare.engine.sensitivity)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class ReadingDeps:
         self.clauses[cid] = self.of(c.when) | self.of(c.value)
 
     def of(self, e: object, seen: frozenset[str] = NONE) -> frozenset[str]:
-        """The readings `e` reads (none for None); `seen`: the params being resolved (no cycles)."""
+        """The readings `e` reads (none for None); `seen`: the params and conditions being resolved (no cycles)."""
         if e is None:
             return NONE
         out: set[str] = set()
@@ -36,6 +36,8 @@ class ReadingDeps:
                 name = x.dotted
                 if name in self.clauses:
                     out |= self.clauses[name]
+                elif name in self.policy.conditions and name not in seen:  # a named condition: what it reads
+                    out |= self.of(self.policy.conditions[name].when, seen | {name})
                 elif name in self.policy.params and name not in seen:
                     out |= self._param(name, seen | {name})
         return frozenset(out)

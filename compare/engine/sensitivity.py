@@ -89,7 +89,7 @@ def sensitive_row(out: Outcomes, i: int) -> dict[str, list[dict[str, Any]]]:
     (quality_score_table=linear reads `quality_score`): field -> the default it took."""
     found: dict[str, list[dict[str, Any]]] = {}
     for alt in out.alternatives or []:
-        extra = {f: input_value(out.implied, f, i) for f, m in alt.assumed.items() if bool(m[i])}
+        extra = {f: input_value(out.implied, f, i, out.record) for f, m in alt.assumed.items() if bool(m[i])}
         implied = {f: implied_by(int(out.implied[f][0][i])) for f in extra
                    if out.implied and f in out.implied and int(out.implied[f][0][i]) != NONE}
         for concept, mask in alt.changed.items():

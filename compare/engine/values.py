@@ -17,6 +17,7 @@ import numpy as np
 
 from compare.engine.batch import USD, ProjectBatch
 from compare.engine.exact import exact_rate
+from dsl.record import CORE, Record
 from dsl.units import Dim
 
 INF = float("inf")
@@ -75,6 +76,10 @@ class Env:
     fen: dict[str, Val] = field(default_factory=dict)  # money clause id -> its value in whole fen
     # a partial re-run (CompiledPolicy.run with base): the readings changed and the clauses run again
     rerun: tuple[set[str], set[str]] | None = None
+    conditions: dict[str, Val] = field(default_factory=dict)  # named condition -> its value, once per run
+    codes: dict[tuple[str, str], int] = field(default_factory=dict)  # (choice field, value) -> code in the batch
+    # the policy's record: a choice field's values where the batch's own record (`batch.record`) lacks it
+    record: Record = CORE
     rate: Fraction = field(init=False)
 
     def __post_init__(self) -> None:
@@ -82,15 +87,41 @@ class Env:
         self.fx = float(self.rate)
 
     def money(self, name: str, dim: Dim) -> Arr:
+        """A money field in `dim`: each row converted at the run's rate, or where the row has its own
+        rate for the field (`NAME#own`), the amount the data layer converted at it (`NAME#alt`)."""
         key = (name, dim)
         if key not in self.cache:
-            amt = self.batch.columns[name]
-            cur = self.batch.columns[f"{name}#cur"]
+            cols = self.batch.columns
+            amt = cols[name]
+            usd = cols[f"{name}#cur"] == USD
             if dim == Dim.USD:
-                self.cache[key] = np.where(cur == USD, amt, amt / self.fx)
+                out = np.where(usd, amt, amt / self.fx)
             else:
-                self.cache[key] = np.where(cur == USD, amt * self.fx, amt)
+                out = np.where(usd, amt * self.fx, amt)
+            own = cols.get(f"{name}#own")
+            if own is not None:
+                converted = np.asarray(own, dtype=bool) & (~usd if dim == Dim.USD else usd)
+                out = np.where(converted, cols[f"{name}#alt"], out)
+            self.cache[key] = out
         return self.cache[key]
+
+    def code(self, field_name: str, value: str) -> int:
+        """The code of a choice field's value in this batch (its index in the batch's record), -2 where
+        the batch's record does not have it (no row then holds it; -1 is an unknown value)."""
+        key = (field_name, value)
+        got = self.codes.get(key)
+        if got is None:
+            choices = self.choices(field_name)
+            got = self.codes[key] = choices.index(value) if value in choices else -2
+        return got
+
+    def choices(self, field_name: str) -> tuple[str, ...]:
+        """A choice field's values in the order of the batch's codes: the batch's record's (a run's record
+        may order declared values differently from one policy's), else the policy's."""
+        for record in (getattr(self.batch, "record", None), self.record):
+            if record is not None and field_name in record.fields:
+                return record.choices(field_name)
+        return ()
 
 
 Fn = Callable[[Env], Val]
