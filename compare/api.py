@@ -31,7 +31,9 @@ from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.explain import explain
 from compare.engine.runs import PER_POLICY, Rates, evaluate_policies
 from dsl.cache import check_paths_cached
+from dsl.check.record import run_record
 from dsl.diagnostics import PolicyError
+from dsl.record import CORE, Record
 
 if TYPE_CHECKING:  # the semantic diff imports z3: loaded when first used
     from compare.diff.semantic import SemanticDiff
@@ -54,25 +56,36 @@ def load_policies(paths: Iterable[str | Path], search: Iterable[str | Path] = ()
     return [load_policy(p, folders, cache) for p in paths]
 
 
+def run_fields(policies: Iterable[CompiledPolicy]) -> Record:
+    """The project record the policies read together: the core and the fields, categories and choice
+    values they declare.  PolicyError (E212) where two declare one field with different types or units."""
+    record, diags = run_record([cp.policy.record for cp in policies])
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        raise PolicyError(errors)
+    return record
+
+
 def as_batch(projects: ProjectBatch | str | Path | Iterable[Mapping[str, Any]] | Any,
-             units: Mapping[str, str] | None = None) -> ProjectBatch:
+             units: Mapping[str, str] | None = None, record: Record = CORE) -> ProjectBatch:
     """Projects as the engine's columns; see `read_projects`."""
-    return projects if isinstance(projects, ProjectBatch) else read_projects(projects, units).batch
+    return projects if isinstance(projects, ProjectBatch) else read_projects(projects, units, record=record).batch
 
 
 def read_projects(projects: str | Path | Any, units: Mapping[str, str] | None = None,
-                  sheet: str | None = None) -> Projects:
+                  sheet: str | None = None, record: Record = CORE) -> Projects:
     """Projects validated, from a file (.csv .tsv .jsonl .parquet .xlsx .yaml .json), a pandas
     DataFrame, a pyarrow Table, a dict of columns (numpy arrays or lists) or a list of dicts; columns
     are read column-wise.  `.batch` (ProjectBatch), `.carry` (the columns that are not fields, e.g. a
     company name, as a pyarrow Table), `.warnings`.  `units`: field -> unit of bare numbers
     (`{"registered_capital": "万美元"}`), where a column's header does not say (`registered_capital[万美元]`).
+    `record`: the fields read (`run_fields(policies)`: the core and the fields the policies declare).
     InputError (str() is a screenful: the first problems, each with row and field, and a count)."""
     if isinstance(projects, (str, Path)):
-        return _read_file(Path(projects), units, sheet)
+        return _read_file(Path(projects), units, sheet, record=record)
     if is_table(projects):
-        return from_frame(projects, units)
-    return from_records(projects, units)
+        return from_frame(projects, units, record=record)
+    return from_records(projects, units, record)
 
 
 def run(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | None = None,
@@ -80,7 +93,8 @@ def run(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | Non
     """Every project under every policy at one rate: one Outcomes per policy, and the rate chosen
     (`Rates.note`: "USD→CNY 7.0467 (2023 average, the latest policy year)").  With `analyse`, each
     Outcomes has `assumed` and `alternatives` (see compare.engine.assumed and .sensitivity)."""
-    return evaluate_policies(list(policies), as_batch(projects), fx, dict(readings or {}), analyse)
+    chosen = list(policies)
+    return evaluate_policies(chosen, as_batch(projects, record=run_fields(chosen)), fx, dict(readings or {}), analyse)
 
 
 def outcomes(policies: Iterable[CompiledPolicy], projects: Any, fx: float | str | None = None,
@@ -106,7 +120,7 @@ def evaluate(policies: Iterable[CompiledPolicy | str | Path], projects: Any, fx:
     from compare.data.table import outcome_table, to_pandas
 
     compiled = [_compiled(p) for p in policies]
-    read = read_projects(projects, units)
+    read = read_projects(projects, units, record=run_fields(compiled))
     results, rates = evaluate_policies(compiled, read.batch, fx, dict(readings or {}), analyse)
     table = outcome_table(results, read.carry, wide, dims=[cp.concept_dims for cp in compiled], notes=[rates.note])
     if output == "arrow":
@@ -117,7 +131,7 @@ def evaluate(policies: Iterable[CompiledPolicy | str | Path], projects: Any, fx:
 
 
 __all__ = ["PER_POLICY", "CompiledPolicy", "InputError", "Outcomes", "ProjectBatch", "Projects", "Rates", "as_batch",
-           "evaluate", "explain", "load_policies", "load_policy", "outcomes", "read_projects", "run"]
+           "evaluate", "explain", "load_policies", "load_policy", "outcomes", "read_projects", "run", "run_fields"]
 
 
 # ---------------------------------------------------------------- revisions on data, impact, the graph
@@ -134,7 +148,8 @@ def outcome_diff(old: CompiledPolicy | str | Path, new: CompiledPolicy | str | P
     """Each project's outcomes under `old` and `new` at one rate (`fx`, else the later policy year's
     average) and the same readings, the change end by end, and per concept the totals and how many
     projects gain, lose or are unaffected.  ValueError for a reading or option neither policy has."""
-    return _outcome_diff(_compiled(old), _compiled(new), as_batch(projects), fx, dict(readings or {}))
+    a, b = _compiled(old), _compiled(new)
+    return _outcome_diff(a, b, as_batch(projects, record=run_fields([a, b])), fx, dict(readings or {}))
 
 
 def impact(policy: CompiledPolicy | str | Path, name: str) -> Impact:

@@ -105,6 +105,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E811": ("error", "unit of a column does not fit its field"),
     "E812": ("error", "project file is not UTF-8, UTF-16 or UTF-32 text"),
     "E813": ("error", "project file cell too large"),
+    "E814": ("error", "a required declared field is missing from a project"),
+    "E815": ("error", "bad exchange rate of a project"),
     # scenario files (what-if simulation)
     "E900": ("error", "scenario file cannot be read"),
     "E901": ("error", "scenario does not match the schema"),
@@ -132,6 +134,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W802": ("warning", "a record's licence contradicts its other fields"),
     "W803": ("warning", "a record's `foreign` contradicts its other fields"),
     "W804": ("warning", "paid-in capital above registered capital"),
+    "W805": ("warning", "column not read by any policy of the run"),
 }
 
 

@@ -224,7 +224,7 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading:
                 steps: Steps | None = None, cache: bool = True) -> tuple[list[CompiledPolicy], Projects, dict[str, str]]:
     """What eval and compare share: the rate, the readings, the compiled policies, the projects.
     Exits 2 on a wrong command line, 1 on a policy or project file with errors, 3 on no projects."""
-    from compare.cli.data import read_projects_or_exit
+    from compare.cli.data import read_projects_or_exit, run_record_or_exit
 
     if fx is not None and not 0 < fx < float("inf"):  # NaN fails both comparisons
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
@@ -232,4 +232,5 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading:
     readings = parse_readings(reading)
     compiled = load_compiled(policies, search=search, cache=cache)
     _validate_readings(compiled, readings)
-    return compiled, read_projects_or_exit(projects, units, sheet, steps), readings
+    record = run_record_or_exit(compiled)  # the fields the policies declare are read from the projects too
+    return compiled, read_projects_or_exit(projects, units, sheet, steps, record), readings

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from compare.cli.progress import Steps
     from compare.data.records import InputError
     from compare.data.vector import Projects
+    from compare.engine.evaluate import CompiledPolicy
+    from dsl.record import Record
 
 EXIT_NO_PROJECTS = 3
 
@@ -31,15 +33,30 @@ ProjectsOption = Annotated[Path, typer.Option(
     "--projects", help="project records: .csv, .tsv, .jsonl, .parquet, .xlsx, .yaml or .json")]
 
 
-def parse_units(specs: list[str] | None) -> dict[str, str]:
+def run_record_or_exit(compiled: list[CompiledPolicy]) -> Record:
+    """The record the run's policies read together (dsl.check.record.run_record); two declarations of
+    one field that disagree (E212) are printed once and exit 2: each policy is fine, the run is not."""
+    from compare.cli.common import OutputFormat, print_diagnostics
+    from dsl.check.record import run_record
+
+    record, diags = run_record([c.policy.record for c in compiled])
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        print_diagnostics(errors, {}, OutputFormat.text)
+        raise typer.Exit(EXIT_USAGE)
+    return record
+
+
+def parse_units(specs: list[str] | None, record: Record | None = None) -> dict[str, str]:
     """--unit FIELD=UNIT options; a wrong one is a command-line error (exit 2)."""
     from compare.data.headers import parse_unit_option
     from compare.data.records import FieldError
+    from dsl.record import CORE
 
     units: dict[str, str] = {}
     for spec in specs or []:
         try:
-            name, unit = parse_unit_option(spec)
+            name, unit = parse_unit_option(spec, record or CORE)
         except FieldError as e:
             typer.echo(f"policylab: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
             raise typer.Exit(EXIT_USAGE) from None
@@ -58,21 +75,24 @@ def print_input_error(e: InputError) -> None:
 
 
 def read_projects_or_exit(projects: Path, units: list[str] | None, sheet: str | None,
-                          steps: Steps | None = None) -> Projects:
-    """The project file validated; problems printed and exit 1; no projects: a warning and exit 3."""
+                          steps: Steps | None = None, record: Record | None = None) -> Projects:
+    """The project file validated against `record` (the run's; the core by default); problems printed
+    and exit 1; no projects: a warning and exit 3."""
     from compare.data.read import read_projects
     from compare.data.records import InputError
     from dsl.diagnostics import render
+    from dsl.record import CORE
     from dsl.textsafe import printable
 
-    chosen = parse_units(units)
+    record = record or CORE
+    chosen = parse_units(units, record)
     if not projects.exists():
         typer.echo(printable(f"policylab: no such project file: {projects}"), err=True)
         raise typer.Exit(EXIT_USAGE)
     if steps is not None:
         steps.step(printable(f"reading {projects.name}"))
     try:
-        read = read_projects(projects, chosen, sheet)
+        read = read_projects(projects, chosen, sheet, record=record)
     except InputError as e:
         print_input_error(e)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None

@@ -144,11 +144,11 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
     except ValueError as e:
         _usage(str(e))
     if projects is not None:
-        from compare.cli.data import read_projects_or_exit
+        from compare.cli.data import read_projects_or_exit, run_record_or_exit
         from compare.diff import data_render as dr
         from compare.diff.data import outcome_diff
 
-        batch = read_projects_or_exit(projects, None, None).batch
+        batch = read_projects_or_exit(projects, None, None, record=run_record_or_exit([a, b])).batch
         d = outcome_diff(a, b, batch, rate, readings)
         render = {DiffFormat.table: dr.render_table, DiffFormat.json: dr.render_json,
                   DiffFormat.markdown: dr.render_markdown, DiffFormat.csv: dr.render_csv}

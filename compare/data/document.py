@@ -26,9 +26,11 @@ from typing import Any
 
 import yaml
 
-from compare.data.records import TEXT_FIELDS, InputError, Record
+from compare.data.records import InputError, Record, text_fields
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
+from dsl.record import CORE
+from dsl.record import Record as FieldRecord
 
 # Largest project files read as documents, in UTF-8 bytes.  A document is parsed whole into Python
 # objects (several times the file's size in memory) and checked record by record.  libyaml and our
@@ -77,10 +79,11 @@ def _too_deep(path: str, line: int, col: int) -> InputError:
 
 # ------------------------------------------------------------------ YAML
 
-def yaml_records(text: str, path: str) -> list[Record]:
-    """The projects of a YAML document: a list of mappings, or `{projects: [...]}`."""
+def yaml_records(text: str, path: str, record: FieldRecord = CORE) -> list[Record]:
+    """The projects of a YAML document: a list of mappings, or `{projects: [...]}`; the text fields of
+    `record` (the run's) as written."""
     check_size(text, "yaml", path)
-    reader = _Yaml(text, path)
+    reader = _Yaml(text, path, text_fields(record))
     try:
         return reader.records()
     except yaml.MarkedYAMLError as e:
@@ -114,7 +117,8 @@ class _Open:
 
 
 class _Yaml:
-    def __init__(self, text: str, path: str):
+    def __init__(self, text: str, path: str, texts: frozenset[str] = text_fields()):
+        self.texts = texts
         loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader  # only its parser is used
         self.libyaml = loader is not yaml.SafeLoader
         self.events, self.path = yaml.parse(text, Loader=loader), path
@@ -207,7 +211,7 @@ class _Yaml:
                 top.key = self.key(ev, top.seen)
             else:
                 v: Any
-                if isinstance(ev, yaml.ScalarEvent) and len(stack) == 1 and top.key in TEXT_FIELDS and \
+                if isinstance(ev, yaml.ScalarEvent) and len(stack) == 1 and top.key in self.texts and \
                         not (ev.implicit[0] and ev.value in ("", "~", "null", "Null", "NULL")):
                     v = ev.value  # as written: `id: 0123` is 0123 (not octal 83), `referral: no` is `no`
                 elif isinstance(ev, yaml.ScalarEvent):

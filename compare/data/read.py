@@ -28,13 +28,16 @@ from compare.engine.batch import ProjectBatch
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 from dsl.files import PROJECTS, TOO_LARGE, FileRefusedError, Kind, check_path, read_checked
+from dsl.record import CORE
+from dsl.record import Record as FieldRecord
 
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".jsonl": "JSON Lines", ".parquet": "Parquet", ".xlsx": "Excel",
            ".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
 
 
-def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]:
-    """The file's records as an Arrow table of raw cells, and where each row came from."""
+def read_table(path: Path, sheet: str | None = None, record: FieldRecord = CORE) -> tuple[pa.Table, Locator]:
+    """The file's records as an Arrow table of raw cells, and where each row came from (the text
+    fields of `record`, the run's, read as text)."""
     p = str(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -49,9 +52,9 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]
         raise InputError([Diagnostic("E800", "--sheet applies to .xlsx files only", Span(p, 1, 1, 1, 1), None)])
     codec = UTF8 if suffix in (".parquet", ".xlsx") else sniff(path)
     if suffix in (".csv", ".tsv"):
-        return read_csv(path, "\t" if suffix == ".tsv" else ",", codec)
+        return read_csv(path, "\t" if suffix == ".tsv" else ",", codec, record)
     if suffix == ".jsonl":
-        return read_jsonl(path, codec)
+        return read_jsonl(path, codec, record)
     if suffix == ".parquet":
         return read_parquet(path)
     if suffix == ".xlsx":
@@ -64,7 +67,7 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[pa.Table, Locator]
 
     text = _text(path, "json" if suffix == ".json" else "yaml", codec)
 
-    records = json_records(text, p) if suffix == ".json" else yaml_records(text, p)
+    records = json_records(text, p) if suffix == ".json" else yaml_records(text, p, record)
     return records_table(records, p, text)
 
 
@@ -85,13 +88,14 @@ def _text(path: Path, kind: str, codec: str = UTF8) -> str:
 
 
 def read_projects(path: Path, units: Mapping[str, str] | None = None, sheet: str | None = None,
-                  cap: int = CAP) -> Projects:
+                  cap: int = CAP, record: FieldRecord = CORE) -> Projects:
     """A project file, validated: the batch, the carried columns, warnings (InputError on problems).
-    `units`: field -> unit for columns whose header declares none (`--unit registered_capital=万美元`)."""
-    table, locator = read_table(path, sheet)
+    `units`: field -> unit for columns whose header declares none (`--unit registered_capital=万美元`);
+    `record`: the run's (dsl.check.record.run_record of its policies), the core by default."""
+    table, locator = read_table(path, sheet, record)
     try:
         check_cell_sizes(table, locator)
-        return validate_table(table, locator, dict(units or {}), cap)
+        return validate_table(table, locator, dict(units or {}), cap, record)
     finally:
         del table
         pa.default_memory_pool().release_unused()  # the raw cells' pages: 0.3 GB of 10⁶ rows, back to the system
@@ -122,23 +126,26 @@ def check_cell_sizes(table: pa.Table, locator: Locator, cap: int = MAX_CELL_BYTE
                                  locator.span(row, i), CELL_HINT)])
 
 
-def load_projects(path: Path) -> ProjectBatch:
-    return read_projects(path).batch
+def load_projects(path: Path, record: FieldRecord = CORE) -> ProjectBatch:
+    return read_projects(path, record=record).batch
 
 
-def from_dicts(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None) -> ProjectBatch:
+def from_dicts(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None,
+               record: FieldRecord = CORE) -> ProjectBatch:
     """A list of dicts (one per project)."""
-    return from_records(rows, units).batch
+    return from_records(rows, units, record).batch
 
 
-def from_records(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None) -> Projects:
+def from_records(rows: Iterable[Mapping[str, Any]], units: Mapping[str, str] | None = None,
+                 record: FieldRecord = CORE) -> Projects:
     """A list of dicts (one per project), validated: the batch and the warnings."""
     records = [Record(dict(r), i + 1) for i, r in enumerate(rows)]
     table, _ = records_table(records, "<records>")
-    return validate_table(table, RowLocator("<records>", "project"), dict(units or {}))
+    return validate_table(table, RowLocator("<records>", "project"), dict(units or {}), CAP, record)
 
 
-def from_frame(data: Any, units: Mapping[str, str] | None = None, cap: int = CAP) -> Projects:
+def from_frame(data: Any, units: Mapping[str, str] | None = None, cap: int = CAP,
+               record: FieldRecord = CORE) -> Projects:
     """A pandas DataFrame, a pyarrow Table or RecordBatch, or a dict of columns (numpy arrays, lists),
     column-wise (no per-row dicts).  Row k of the input is "row k+1" in messages; NaN and None are
     "not given"; columns that are not fields are carried through."""
@@ -152,7 +159,7 @@ def from_frame(data: Any, units: Mapping[str, str] | None = None, cap: int = CAP
         table = pa.table({str(k): _array(v) for k, v in data.items()})
     else:  # a pandas DataFrame, column by column
         table = pa.table({str(k): _array(data[k]) for k in data.columns})
-    return validate_table(table, RowLocator("<projects>"), dict(units or {}), cap)
+    return validate_table(table, RowLocator("<projects>"), dict(units or {}), cap, record)
 
 
 def is_table(data: Any) -> bool:

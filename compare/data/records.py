@@ -8,12 +8,19 @@ from typing import Any
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 from dsl.files import CANNOT_READ, TOO_LARGE, FileRefusedError
-from dsl.schema import FIELDS
+from dsl.record import CORE
+from dsl.record import Record as FieldRecord
 from dsl.textsafe import printable
 from dsl.units import Dim
 
-# Fields whose values are text (`id: 0123` is 0123, `referral: no` is `no`): every reader keeps them as written.
-TEXT_FIELDS = frozenset(name for name, f in FIELDS.items() if f.dim in (Dim.TEXT, Dim.CHOICE))
+
+def text_fields(record: FieldRecord = CORE) -> frozenset[str]:
+    """Fields whose values are text (`id: 0123` is 0123, `referral: no` is `no`, a declared choice `1` is
+    `1`, a date 2024-03-01 is that text): every reader keeps them as written."""
+    return frozenset(name for name, f in record.fields.items() if f.dim in (Dim.TEXT, Dim.CHOICE, Dim.DATE))
+
+
+TEXT_FIELDS = text_fields()
 
 
 class FieldError(ValueError):

@@ -20,10 +20,12 @@ import pyarrow as pa
 
 from compare.data.encoding import UTF8, check_decodes
 from compare.data.locate import CsvLocator, RecordLocator, RowLocator, oversized_cell
-from compare.data.records import TEXT_FIELDS, InputError, Record, refused
+from compare.data.records import InputError, Record, refused, text_fields
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 from dsl.files import PROJECTS, FileRefusedError, open_checked
+from dsl.record import CORE
+from dsl.record import Record as FieldRecord
 
 # The largest cell read, in UTF-8 bytes: a project's cells are short (an amount, a company name, a
 # note); a longer one is a quote left open or not a project file, and is refused (E813) before it is
@@ -53,9 +55,10 @@ def open_project_text(path: Path, errors: str = "replace", newline: str | None =
     return io.TextIOWrapper(open_project(path), encoding=encoding, errors=errors, newline=newline)
 
 
-def read_csv(path: Path, delimiter: str = ",", codec: str = UTF8) -> tuple[pa.Table, CsvLocator]:
+def read_csv(path: Path, delimiter: str = ",", codec: str = UTF8,
+             record: FieldRecord = CORE) -> tuple[pa.Table, CsvLocator]:
     """A CSV (or, with delimiter `\\t`, TSV) file in `codec` (compare.data.encoding); every row of the
-    wrong length is an E807 at its line."""
+    wrong length is an E807 at its line.  The text fields of `record` are read as text."""
     import pyarrow.csv as pcsv
 
     p = str(path)
@@ -66,7 +69,8 @@ def read_csv(path: Path, delimiter: str = ",", codec: str = UTF8) -> tuple[pa.Ta
     locator = CsvLocator(p, delimiter, encoding=codec)
     if not header:  # an empty file, or blank lines only: no projects (the caller warns)
         return pa.table({"id": pa.array([], pa.string())}), locator
-    text_columns = {h: pa.string() for h in header if h.split("[")[0].strip() in TEXT_FIELDS}
+    texts = text_fields(record)
+    text_columns = {h: pa.string() for h in header if h.split("[")[0].strip() in texts}
     invalid: list[tuple[int | None, str, int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -170,7 +174,7 @@ def _csv_error(path: str, message: str, locator: CsvLocator) -> InputError:
                     "quote fields that contain commas or line breaks; close every quote", code="E807")
 
 
-def read_jsonl(path: Path, codec: str = UTF8) -> tuple[pa.Table, RowLocator | RecordLocator]:
+def read_jsonl(path: Path, codec: str = UTF8, record: FieldRecord = CORE) -> tuple[pa.Table, RowLocator | RecordLocator]:
     """JSON Lines: one object per line.  A column whose type changes between lines (a number here, a
     text there) is read line by line instead, as JSON lists are; so is a file in UTF-16 or UTF-32."""
     import pyarrow.json as pjson
@@ -178,7 +182,7 @@ def read_jsonl(path: Path, codec: str = UTF8) -> tuple[pa.Table, RowLocator | Re
     p = str(path)
     if codec == UTF8:
         try:
-            schema = pa.schema([(h, pa.string()) for h in sorted(TEXT_FIELDS)])
+            schema = pa.schema([(h, pa.string()) for h in sorted(text_fields(record))])
             with open_project(path) as source:
                 table = pjson.read_json(source, read_options=pjson.ReadOptions(block_size=BLOCK),
                                         parse_options=pjson.ParseOptions(explicit_schema=schema,

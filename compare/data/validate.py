@@ -1,4 +1,5 @@
-"""Project records validated against the schema (dsl.schema) and turned into columns.
+"""Project records validated against the record (dsl.record: the core and a run's declared fields)
+and turned into columns.
 
 Every bad value is a Diagnostic naming the record's line and the field, with a hint; the
 result is a `ProjectBatch`: one numpy array per field, so one project and a million go
@@ -20,7 +21,9 @@ from compare.engine.batch import CNY, USD, ProjectBatch
 from compare.engine.implied import imply
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
-from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.record import CORE
+from dsl.record import Record as FieldRecord
+from dsl.schema import GRADES
 from dsl.units import SCALES, Dim
 
 CURRENCIES = {"元": CNY, "CNY": CNY, "RMB": CNY, "美元": USD, "USD": USD}
@@ -125,13 +128,17 @@ def parse_categories(value: Any) -> list[str]:
 
 # ------------------------------------------------------------------ validation
 
-def validate(records: list[Record], path: str = "<projects>") -> ProjectBatch:
-    """Check every record against the project record schema; raise InputError with every problem."""
-    return columns(clean_records(records, path))
+def validate(records: list[Record], path: str = "<projects>", record: FieldRecord = CORE) -> ProjectBatch:
+    """Check every record against the project record; raise InputError with every problem."""
+    return columns(clean_records(records, path, record), record)
 
 
-def clean_records(records: list[Record], path: str = "<projects>") -> list[dict[str, Any]]:
-    """Validated values per record (money as (amount, currency)); raise InputError with every problem."""
+def clean_records(records: list[Record], path: str = "<projects>", record: FieldRecord = CORE,
+                  warnings: list[Diagnostic] | None = None) -> list[dict[str, Any]]:
+    """Validated values per record (money as (amount, currency); a declared field's value as given,
+    checked); raise InputError with every problem.  A key that resembles a field is E801; another key
+    no policy of the run reads is W805 (into `warnings`), ignored."""
+    fields = record.fields
     diags: list[Diagnostic] = []
     clean: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -145,15 +152,27 @@ def clean_records(records: list[Record], path: str = "<projects>") -> list[dict[
     for rec in records:
         out: dict[str, Any] = {}
         for name, raw in rec.values.items():
-            f = FIELDS.get(name)
+            f = fields.get(name)
             if f is None:
-                bad(rec, name, "unknown field", did_you_mean(name, FIELDS) or
-                    "fields: " + ", ".join(FIELDS), "E801")
+                guess = did_you_mean(name, fields)
+                if guess is not None:
+                    bad(rec, name, "unknown field", guess, "E801")
+                elif warnings is not None:
+                    line = rec.field_lines.get(name, rec.line) or rec.line
+                    warnings.append(Diagnostic("W805", f"field `{name}` is not read by any policy of this run: ignored",
+                                               Span(path, max(line, 1), 1, max(line, 1), 2),
+                                               "fields: " + ", ".join(fields)))
                 continue
             try:
-                out[name] = _convert(f.name, f.dim, raw)
+                out[name] = _declared(name, record, raw) if record.is_declared(name) else _convert(name, f.dim, raw, record)
             except FieldError as e:
                 bad(rec, name, e.message, e.hint, e.code)
+        for name in record.declared:
+            if record.required(name) and rec.values.get(name) is None:
+                from compare.data.declared import required_hint
+
+                bad(rec, name, f"missing; {record.declared[name].origin} declares it without a default, so every "
+                    "project gives it", required_hint(name), "E814")
         pid = out.get("id")
         if pid is None or str(pid).strip() == "":
             bad(rec, "id", "missing", "every project has an id: - {id: p1, …}", "E805")
@@ -170,7 +189,24 @@ def clean_records(records: list[Record], path: str = "<projects>") -> list[dict[
     return clean
 
 
-def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
+def _declared(name: str, record: FieldRecord, raw: Any) -> Any:
+    """A declared field's value checked as the table readers check it (compare.data.declared); kept as
+    given, for `columns` to read again with the others."""
+    from compare.data import cells
+    from compare.data.declared import declared_field
+    from compare.data.headers import Column, declared_unit
+    from compare.data.tables import _column
+
+    bad = cells.Bad()
+    declared_field(name, record.fields[name], record, _column([raw]), Column(name, name, declared_unit(name, record)),
+                   bad, 1, {})
+    if bad.rows:
+        _, code, message, hint = bad.rows[0]
+        raise FieldError(message, hint, code)
+    return raw
+
+
+def _convert(name: str, dim: Dim, raw: Any, record: FieldRecord = CORE) -> Any:  # noqa: C901
     if name == "id":
         return None if raw is None else str(raw)
     if dim == Dim.MONEY:
@@ -197,14 +233,15 @@ def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
     if dim == Dim.SET:
         cats = parse_categories(raw)
         for c in cats:
-            if c not in CATEGORIES:
-                raise FieldError(f"unknown category `{c}`", did_you_mean(c, CATEGORIES) or
-                                 "categories: " + ", ".join(CATEGORIES), "E804")
+            if c not in record.categories:
+                raise FieldError(f"unknown category `{c}`", did_you_mean(c, record.categories) or
+                                 "categories: " + ", ".join(record.categories), "E804")
         return cats
     if name == "referral":
         s = "none" if raw is None else str(raw).strip()
-        if s not in REFERRALS:
-            raise FieldError(f"unknown referral `{s}`", did_you_mean(s, REFERRALS) or "one of " + ", ".join(REFERRALS),
+        referrals = record.choices("referral")
+        if s not in referrals:
+            raise FieldError(f"unknown referral `{s}`", did_you_mean(s, referrals) or "one of " + ", ".join(referrals),
                              "E804")
         return s
     if name == "grade":
@@ -229,12 +266,15 @@ def _convert(name: str, dim: Dim, raw: Any) -> Any:  # noqa: C901
     raise AssertionError(name)
 
 
-def columns(records: list[dict[str, Any]]) -> ProjectBatch:
-    """Validated records -> columns, with the schema's defaults."""
+def columns(records: list[dict[str, Any]], record: FieldRecord = CORE) -> ProjectBatch:
+    """Validated records -> columns, with the record's defaults."""
     n = len(records)
     cols: dict[str, np.ndarray] = {}
-    for name, f in FIELDS.items():
+    for name, f in record.fields.items():
         if name == "id":
+            continue
+        if record.is_declared(name):
+            _declared_columns(name, record, [r.get(name) for r in records], cols)
             continue
         # where the record gave the field (elsewhere it took the schema's default): see compare.engine.assumed
         cols[f"{name}#given"] = np.array([name in r for r in records], dtype=bool)
@@ -251,10 +291,11 @@ def columns(records: list[dict[str, Any]]) -> ProjectBatch:
         elif f.dim == Dim.RATIO:
             cols[name] = np.array([r.get(name, 0.0) for r in records], dtype=np.float64)
         elif f.dim == Dim.SET:
-            for c in CATEGORIES:
+            for c in record.categories:
                 cols[f"categories.{c}"] = np.array([c in r.get(name, []) for r in records], dtype=bool)
         elif name == "referral":
-            cols[name] = np.array([REFERRALS.index(r.get(name, "none")) for r in records], dtype=np.int8)
+            referrals = record.choices("referral")
+            cols[name] = np.array([referrals.index(r.get(name, "none")) for r in records], dtype=np.int8)
         elif name == "grade":
             # rank, best first (A+ = 0); -1 unknown
             cols[name] = np.array([GRADES.index(r[name]) if name in r else -1 for r in records], dtype=np.int8)
@@ -269,7 +310,17 @@ def columns(records: list[dict[str, Any]]) -> ProjectBatch:
                                        [_default_paid_in(r) for r in records] if n else cols["paid_in_capital"])
     cols["paid_in_capital#cur"] = np.where(given, cols["paid_in_capital#cur"], cols["registered_capital#cur"])
     # where a field is not given, what the given ones imply (started ⇒ licensed …): compare.engine.implied
-    return ProjectBatch([r["id"] for r in records], imply(cols, n))
+    return ProjectBatch([r["id"] for r in records], imply(cols, n), record)
+
+
+def _declared_columns(name: str, record: FieldRecord, values: list[Any], cols: dict[str, np.ndarray]) -> None:
+    from compare.data import cells
+    from compare.data.declared import declared_field
+    from compare.data.headers import Column, declared_unit
+    from compare.data.tables import _column
+
+    declared_field(name, record.fields[name], record, _column(values), Column(name, name, declared_unit(name, record)),
+                   cells.Bad(), 1, cols)
 
 
 def _default_paid_in(record: dict[str, Any]) -> float:

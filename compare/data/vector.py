@@ -6,11 +6,16 @@ is parsed at once (compare.data.cells); the bad cells of the whole file are repo
 sorted by row, at most `cap` of them with a count of the rest, each at its row and field
 (the caret under the cell, where the format has lines: see compare.data.locate).  Columns that
 are not fields of the record are carried through (`Projects.carry`) for the output.
+
+The record is the run's (dsl.record: the core and the fields its policies declare; CORE by
+default): declared fields are read by compare.data.declared, a project's own exchange rates by
+compare.data.rates, and the batch carries the record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
@@ -18,13 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compare.data import cells
-from compare.data.headers import Column, columns, lookalikes
+from compare.data.declared import declared_field, members, required_hint
+from compare.data.headers import Column, Unit, columns, declared_unit, lookalikes, rate_column, unit_text
+from compare.data.rates import add_own_rates, parse_rates
 from compare.data.records import FieldError, InputError
 from compare.engine.batch import ProjectBatch
 from compare.engine.implied import contradictions, imply
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
-from dsl.schema import CATEGORIES, FIELDS, GRADES, REFERRALS
+from dsl.record import CORE, Record
+from dsl.schema import GRADES
 from dsl.units import Dim
 
 CAP = 20  # problems reported per file: a screenful; the rest are counted
@@ -81,11 +89,11 @@ class _Problems:
 
 
 def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | None = None,
-                   cap: int = CAP) -> Projects:
-    """Check every column of `table` against the project record (dsl.schema); InputError with the
-    first `cap` problems (by row) and a count of the rest."""
+                   cap: int = CAP, record: Record = CORE) -> Projects:
+    """Check every column of `table` against the project record (`record`: the run's); InputError
+    with the first `cap` problems (by row) and a count of the rest."""
     problems = _Problems(locator, cap)
-    cols, header_problems = columns(table.column_names, units)
+    cols, header_problems = columns(table.column_names, units, record)
     for i, e in header_problems:
         problems.header(i, e)
     names = [c.header for c in cols]
@@ -106,29 +114,63 @@ def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | No
     ids, id_bad = _ids(ids_raw, cap)
     problems.cells(fields["id"], "id", id_bad, None)
     out: dict[str, np.ndarray] = {}
-    for name, f in FIELDS.items():
+    rates: dict[str, list[Decimal | None]] = {}
+    for name, f in record.fields.items():
         if name == "id":
             continue
-        col = cols[fields[name]] if name in fields else Column(name, name)
+        col = cols[fields[name]] if name in fields else Column(name, name, _declared_unit(name, record))
         arr = arrays.get(name, pa.nulls(n))
         bad = cells.Bad()
-        _field(name, f.dim, arr, col, bad, cap, out)
-        if name in fields:
-            problems.cells(fields[name], col.header, bad, ids_raw)
+        if record.is_declared(name):
+            given = declared_field(name, f, record, arr, col, bad, cap, out)
+            if record.required(name):
+                _required(name, record, arr, given, bad, cap)
+        else:
+            _field(name, f.dim, arr, col, bad, cap, out, record)
+        if name in fields or bad.count:
+            problems.cells(fields.get(name, 0), col.header, bad, ids_raw)
+    for name in (c.field for c in cols if c.field is not None and rate_column(c.field, record)):
+        bad = cells.Bad()
+        rates[name] = parse_rates(arrays[name], bad, cap)
+        problems.cells(fields[name], name, bad, ids_raw)
     problems.raise_if_any()
     given = out["paid_in_capital#given"]
     if not given.all():
         out["paid_in_capital"] = np.where(given, out["paid_in_capital"], _default_paid_in(out))
         out["paid_in_capital#cur"] = np.where(given, out["paid_in_capital#cur"], out["registered_capital#cur"])
     out = imply(out, n)  # where a field is not given, what the given ones imply (started ⇒ licensed …)
+    add_own_rates(out, n, record, rates)  # after the defaults: a derived paid-in capital is converted too
     carried = [i for i, c in enumerate(cols) if c.field is None]
     carry = table.select(carried) if carried else None
+    alike = lookalikes(cols, record)
     warnings = [Diagnostic("W800", f"column `{header}` is not a field of the project record; it is carried "
                            f"through to the output as it is", locator.span(-1, names.index(header)),
                            f"did you mean `{guess}`? rename the column if it should be read")
-                for header, guess in lookalikes(cols)]
+                for header, guess in alike]
+    # a unit in the header says the column is meant as a field: one that no policy of the run declares
+    # (another city's, say) is not read, and the user is told so
+    warnings += [Diagnostic("W805", f"column `{c.header}` is not read by any policy of this run: ignored (carried "
+                            "through to the output as it is)", locator.span(-1, i),
+                            "a field a city declares is read when that city's policy is in the run")
+                 for i, c in enumerate(cols) if c.field is None and unit_text(c.header) is not None
+                 and c.header not in dict(alike)]
     warnings += _contradictions(out, n, locator, fields, ids_raw, cap)
-    return Projects(ProjectBatch(ids, out), carry, warnings, locator.lines())
+    return Projects(ProjectBatch(ids, out, record), carry, warnings, locator.lines())
+
+
+def _declared_unit(name: str, record: Record) -> Unit | None:
+    return declared_unit(name, record) if record.is_declared(name) else None
+
+
+def _required(name: str, record: Record, arr: pa.Array, given: np.ndarray, bad: cells.Bad, cap: int) -> None:
+    """E814 at each row that does not give a required declared field (a bad cell is reported as such)."""
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        empty = ~np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    else:
+        empty = ~np.asarray(cells.as_strings(arr).is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    origin = record.declared[name].origin
+    bad.add(empty & ~given, "E814", lambda i: f"missing; {origin} declares it without a default, so every project "
+            "gives it", required_hint(name), cap)
 
 
 def _contradictions(out: dict[str, np.ndarray], n: int, locator: Locator, fields: dict[str, int],
@@ -173,9 +215,9 @@ def _ids(ids: pa.Array, cap: int) -> tuple[list[str], cells.Bad]:
 
 
 def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap: int,
-           out: dict[str, np.ndarray]) -> None:
-    """Parse one field's column into the batch's columns (`out`), its bad cells into `bad`."""
-    f = FIELDS[name]
+           out: dict[str, np.ndarray], record: Record = CORE) -> None:
+    """Parse one built-in field's column into the batch's columns (`out`), its bad cells into `bad`."""
+    f = record.fields[name]
     if dim == Dim.MONEY:
         amount, cur, given = cells.money(arr, col.unit, name, bad, cap)
         out[name], out[f"{name}#cur"], out[f"{name}#given"] = amount, cur, given
@@ -186,9 +228,9 @@ def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap:
         out[name] = np.where(given, value, bool(f.default))
         out[f"{name}#given"] = given
     elif dim == Dim.SET:
-        _categories(arr, bad, cap, out)
+        out["categories#given"] = members(arr, name, record.categories, _labels(record), bad, cap, out)
     elif name in ("referral", "grade"):
-        choices = REFERRALS if name == "referral" else GRADES
+        choices = record.choices("referral") if name == "referral" else GRADES
         index, given, unknown = cells.choice(arr, choices, upper=name == "grade")
         shown = cells.as_strings(arr)
         for i in np.flatnonzero(unknown)[:cap]:
@@ -197,7 +239,7 @@ def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap:
                              did_you_mean(text, choices) or "one of " + ", ".join(choices)))
         bad.count += int(unknown.sum())
         given &= ~unknown
-        default = REFERRALS.index("none") if name == "referral" else -1
+        default = choices.index("none") if name == "referral" else -1
         out[name] = np.where(given, index, default).astype(np.int8)
         out[f"{name}#given"] = given
     elif name in ("quality_score", "year"):
@@ -218,38 +260,10 @@ def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap:
         out[f"{name}#given"] = given
 
 
-def _categories(arr: pa.Array, bad: cells.Bad, cap: int, out: dict[str, np.ndarray]) -> None:
-    n = len(arr)
-    lists = cells.category_lists(arr)
-    given = np.asarray(lists.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    if not pa.types.is_list(lists.type) and not pa.types.is_large_list(lists.type):
-        raise AssertionError(lists.type)
-    flat = cells.as_strings(pc.list_flatten(lists))
-    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False), dtype=np.int64)
-    valid = np.asarray(flat.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    index = np.asarray(pc.fill_null(pc.index_in(flat, value_set=pa.array(CATEGORIES)), -1)
-                       .to_numpy(zero_copy_only=False), dtype=np.int64)
-    unknown = valid & (index < 0)
-    rows_bad = np.zeros(n, dtype=bool)
-    first_unknown: dict[int, str] = {}
-    for at in np.flatnonzero(unknown):
-        row = int(parent[at])
-        if row not in first_unknown:
-            first_unknown[row] = str(flat[int(at)].as_py())
-        rows_bad[row] = True
-        if len(first_unknown) > cap:
-            break
-    rows_bad[parent[unknown]] = True
-    for row in sorted(first_unknown)[:cap]:
-        word = first_unknown[row]
-        bad.rows.append((row, "E804", f"unknown category `{word}`",
-                         did_you_mean(word, CATEGORIES) or "categories: " + ", ".join(CATEGORIES)))
-    bad.count += int(rows_bad.sum())
-    for k, category in enumerate(CATEGORIES):
-        column = np.zeros(n, dtype=bool)
-        column[parent[valid & (index == k)]] = True
-        out[f"categories.{category}"] = column & ~rows_bad
-    out["categories#given"] = given & ~rows_bad
+def _labels(record: Record) -> dict[str, str]:
+    """Labels of the categories the run's policies add (专精特新“小巨人”企业 -> little_giant)."""
+    return {zh: key.partition(".")[2] for key, (_, zh, _, _) in record.added_values.items()
+            if key.startswith("categories.") and zh}
 
 
 def _default_paid_in(out: dict[str, np.ndarray]) -> np.ndarray:

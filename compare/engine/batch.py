@@ -3,6 +3,15 @@
 Money is an amount and a currency code per row (CNY 0, USD 1); every field's `#given` column
 (`categories#given` for the set) says where the record gave it, elsewhere it took the schema's default.  Amounts are to the fen (0.01): the engine computes with them
 as whole fen (`fen`), exactly.  compare.data builds batches from files and Python objects.
+
+The batch carries the record it was read against (`record`: the core and the run's declared fields;
+a choice's code is its index in `record.choices(field)`).  Declared fields: bool, money (+ `#cur`),
+numbers in the dimension's base unit (area in 亩; NaN unknown), choice int16 codes (-1 unknown), a set
+as one bool column `FIELD.MEMBER` per member, text as str, a date as float days since 1970-01-01.
+Where a project gives its own USD→CNY rate (`fx_rate`, or `fx_rate.FIELD` for one money field),
+each money field has `FIELD#alt` (the amount in the other currency at that rate, to the fen),
+`FIELD#own` (the row has its own rate) and `FIELD#rate` (the rate, NaN where the run's applies), and
+`fx_rate` is the project's rate (NaN: none); without rate columns in the input these are absent.
 """
 
 from __future__ import annotations
@@ -11,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from dsl.record import CORE, Record
 
 CNY, USD = 0, 1
 
@@ -21,6 +32,7 @@ class ProjectBatch:
 
     ids: list[str]
     columns: dict[str, np.ndarray]
+    record: Record = CORE
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -65,9 +77,13 @@ class ProjectBatch:
         return np.ones(self.n, dtype=bool) if col is None else col
 
     def row(self, i: int) -> ProjectBatch:
-        return ProjectBatch([self.ids[i]], {k: v[i:i + 1] for k, v in self.columns.items()})
+        return ProjectBatch([self.ids[i]], {k: v[i:i + 1] for k, v in self.columns.items()}, self.record)
 
     def select(self, ids: Iterable[str]) -> ProjectBatch:
         index = {pid: i for i, pid in enumerate(self.ids)}
         rows = np.array([index[i] for i in ids], dtype=np.int64)
-        return ProjectBatch([self.ids[i] for i in rows], {k: v[rows] for k, v in self.columns.items()})
+        return ProjectBatch([self.ids[i] for i in rows], {k: v[rows] for k, v in self.columns.items()}, self.record)
+
+    def own_rate(self, name: str) -> bool:
+        """Whether some row gives its own USD→CNY rate for money field `name` (`#alt` columns exist)."""
+        return f"{name}#own" in self.columns

@@ -155,10 +155,10 @@ def _matches(want: Any, got: Any, money: bool) -> bool:
 def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -> CaseResult:
     failures: list[str] = []
     try:
-        rec = clean_records([Record(case.project, case.line)], case.file)
+        rec = clean_records([Record(case.project, case.line)], case.file, cp.policy.record)
     except InputError as e:
         return CaseResult(case, cp.policy.id, False, [d.message for d in e.diagnostics])
-    batch = columns(rec)
+    batch = columns(rec, cp.policy.record)
     fx = case.fx if case.fx is not None else default_fx(cp.policy)
     unknown = [k for k in case.readings if k not in cp.policy.readings]
     if unknown:
