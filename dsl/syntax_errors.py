@@ -181,9 +181,68 @@ _STATEMENT_WORDS = {"concept", "beneficiary", "cite", "when", "value", "note", "
                     "default", "because"}
 
 
+# A figure just before the unexpected text: `300万元` before `人民币`, `30元` before `每平方米`, `5万元/名`.
+_FIGURE_BEFORE = re.compile(r"\d[\d.]*[ \t]*(?:万亿|万|亿|千)?([^\x00-\x7f\s]*(?:/[^\x00-\x7f\s]*)?)$")
+_RUN = re.compile(r"[^\x00-\x7f\s]+")
+
+
+def _accepted_units() -> str:
+    from dsl.units import UNITS
+
+    counts = " ".join(u for u, x in UNITS.items() if x.dim.value == "count")
+    others = " ".join(u for u, x in UNITS.items() if u and x.dim.value != "count")
+    return f"units are {others} (money with 千 万 亿: 300万元), counts {counts}"
+
+
+def unknown_unit(path: str, text: str, pos: int, line: int, col: int) -> Diagnostic | None:
+    """E106 where a figure runs on into words that are no unit: `300万元人民币`, `30元每平方米`."""
+    prefix = text[text.rfind("\n", 0, pos) + 1: pos]
+    m = _FIGURE_BEFORE.search(prefix)
+    run = _RUN.match(text, pos)
+    if m is None or run is None:
+        return None
+    unit = m.group(1) + run.group(0)
+    start = col - len(m.group(1))
+    if "人民币" in unit:
+        hint = "人民币 is written 元: 300万元 (and 美元 for US dollars)"
+    elif "每" in unit:
+        hint = "a per-unit amount is written AMOUNT/UNIT: 每平方米30元 is 30元/平方米, 每人2000元 is 2000元/人"
+    elif "/" in unit:
+        hint = "a per-unit amount is paid per a unit: 5万元/人 (declare the field counted: type count 人)"
+    else:
+        hint = "a per-unit amount is written 30元/平方米, 2000元/人"
+    accepted = _accepted_units()
+    return Diagnostic("E106", f"unknown unit `{unit}`", A.Span(path, line, start, line, start + len(unit)),
+                      f"{hint}; {accepted}")
+
+
+def after_closing_quote(path: str, text: str, pos: int, line: int, col: int) -> Diagnostic | None:
+    """A `"` inside a quoted text closes it: `"他说"好的"就行"` stops after 他说.  Teach the escape."""
+    line_end = text.find("\n", pos)
+    rest = text[pos: len(text) if line_end < 0 else line_end]
+    if pos == 0 or text[pos - 1] != '"' or '"' not in rest:
+        return None
+    return Diagnostic("E101", "this `\"` ends the quoted text, and the text goes on after it",
+                      A.Span(path, line, col - 1, line, col),
+                      'write a quote mark inside a quoted text as \\": "他说\\"好的\\"" (or keep the text\'s own “…”)')
+
+
 def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnostic:  # noqa: C901
     """The diagnostic of a Lark error; its cost does not grow with the text (no split of it)."""
     _remember_accepts(e)
+    if isinstance(e, UnexpectedCharacters) and (e.pos_in_stream or 0) < len(text):
+        pos = e.pos_in_stream or 0
+        found = after_closing_quote(path, text, pos, e.line, e.column) \
+            or (unknown_unit(path, text, pos, e.line, e.column) if not text[pos].isascii() else None)
+        if found is not None:
+            return found
+    if isinstance(e, UnexpectedToken) and e.token.start_pos is not None and e.token.type != "$END":
+        tok = e.token
+        found = after_closing_quote(path, text, tok.start_pos, tok.line or 1, tok.column or 1) \
+            or (unknown_unit(path, text, tok.start_pos, tok.line or 1, tok.column or 1)
+                if str(tok) and not str(tok)[0].isascii() else None)
+        if found is not None:
+            return found
     if isinstance(e, UnexpectedCharacters):
         line, col = e.line, e.column
         pos = e.pos_in_stream or 0
