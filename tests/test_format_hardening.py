@@ -1,7 +1,8 @@
 """The formatter's promises under comments: idempotent, every comment kept once and still beside
 the statement (tier row, reading case, option) it was written beside, and no valid file refused.
 
-Reproducers of three bugs found by a probe, then a property test over the bundled policies with
+Reproducers of three bugs found by a probe, then a property test over the bundled policies (and
+an example of every construct of a city's own record: tests/test_format_record.py) with
 `# c<n>` comments inserted at line starts, line ends and before every statement, the statements
 reordered and run on after one another.
 """
@@ -16,6 +17,7 @@ import pytest
 from conftest import POLICIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_format_record import RECORD_POLICY
 
 from dsl.format import FormatError, format_text, scan_comments
 
@@ -162,9 +164,12 @@ def test_comment_between_operands_of_a_broken_chain_stays_on_its_line() -> None:
 
 # ---------------------------------------------------------------- property: the bundled policies, commented
 
-POLICY_FILES = {p.name: p for p in sorted(POLICIES.glob("*.policy"))}
-KEYWORDS = frozenset("concept beneficiary cite when value note splits shares option default because "
-                     "clause split param mechanism reading unencoded override remove".split())
+# The bundled policies, and the example of every construct of a city's own record.
+POLICY_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in sorted(POLICIES.glob("*.policy"))}
+POLICY_TEXTS["record.policy"] = RECORD_POLICY
+KEYWORDS = frozenset("concept beneficiary cite when value note splits shares option default because payer "
+                     "type en clause split param mechanism reading unencoded override remove "
+                     "field category choice list condition".split())
 INSERTED = re.compile(r"# c\d+")
 TRAILING = re.compile(r"  # c\d+$")
 
@@ -173,7 +178,7 @@ TRAILING = re.compile(r"  # c\d+$")
 def _canonical(name: str) -> str:
     """A bundled policy in canonical layout (test_format checks that the files are kept so), so that
     formatting it with comments added should change nothing but where the comments are."""
-    return format_text(POLICY_FILES[name].read_text(encoding="utf-8"), name)
+    return format_text(POLICY_TEXTS[name], name)
 
 
 def _is_code(line: str) -> bool:
@@ -240,10 +245,11 @@ def _shuffle_bodies(data: st.DataObject, lines: list[str], entries: list[str]) -
     return out
 
 
-def _commented(data: st.DataObject) -> tuple[str, str, dict[str, str], dict[str, str | None]]:
+def _commented(data: st.DataObject, names: tuple[str, ...] = tuple(sorted(POLICY_TEXTS)),
+               ) -> tuple[str, str, dict[str, str], dict[str, str | None]]:
     """(text with comments, the canonical text it came from, {trailing comment: the line it ends},
     {comment on a line of its own: the line it is above})."""
-    original = _canonical(data.draw(st.sampled_from(sorted(POLICY_FILES)), label="policy"))
+    original = _canonical(data.draw(st.sampled_from(names), label="policy"))
     lines = original.splitlines()
     line_numbers = st.integers(0, len(lines) - 1)
     starts = data.draw(st.sets(line_numbers, min_size=1, max_size=30), label="comment above line (0-based)")
@@ -280,7 +286,17 @@ def _commented(data: st.DataObject) -> tuple[str, str, dict[str, str], dict[str,
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_comments_inserted_into_bundled_policies_stay_in_place(data: st.DataObject) -> None:
-    text, original, trails, followers = _commented(data)
+    _check_commented(*_commented(data))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_comments_inserted_into_the_record_example_stay_in_place(data: st.DataObject) -> None:
+    # declarations, pick rows, a value list broken over lines, payers: each kind of line commented
+    _check_commented(*_commented(data, ("record.policy",)))
+
+
+def _check_commented(text: str, original: str, trails: dict[str, str], followers: dict[str, str | None]) -> None:
     try:
         out = format_text(text, "t.policy")
     except FormatError as e:  # a valid file must never be refused

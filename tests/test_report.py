@@ -235,7 +235,7 @@ def test_xlsx_sheets_text_cells_and_identical_bytes(hostile: Policy, policies: l
         assert b"2000-01-01T00:00:00Z" in z.read("docProps/core.xml")
     (tmp_path / "r.xlsx").write_bytes(data)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["documents", "concepts", "mechanisms", "readings"]
+    assert wb.sheetnames == ["documents", "concepts", "mechanisms", "readings", "record"]
     concepts = wb["concepts"]
     assert concepts.freeze_panes == "A2" and concepts.column_dimensions["M"].width == 60
     head = [c.value for c in concepts[1]]

@@ -232,5 +232,5 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading:
     readings = parse_readings(reading)
     compiled = load_compiled(policies, search=search, cache=cache)
     _validate_readings(compiled, readings)
-    record = run_record_or_exit(compiled)  # the fields the policies declare are read from the projects too
+    record = run_record_or_exit([c.policy.record for c in compiled])  # the fields the policies declare are read from the projects too
     return compiled, read_projects_or_exit(projects, units, sheet, steps, record), readings

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from compare.cli.progress import Steps
     from compare.data.records import InputError
     from compare.data.vector import Projects
-    from compare.engine.evaluate import CompiledPolicy
     from dsl.record import Record
 
 EXIT_NO_PROJECTS = 3
@@ -33,13 +32,13 @@ ProjectsOption = Annotated[Path, typer.Option(
     "--projects", help="project records: .csv, .tsv, .jsonl, .parquet, .xlsx, .yaml or .json")]
 
 
-def run_record_or_exit(compiled: list[CompiledPolicy]) -> Record:
+def run_record_or_exit(records: list[Record]) -> Record:
     """The record the run's policies read together (dsl.check.record.run_record); two declarations of
     one field that disagree (E212) are printed once and exit 2: each policy is fine, the run is not."""
     from compare.cli.common import OutputFormat, print_diagnostics
     from dsl.check.record import run_record
 
-    record, diags = run_record([c.policy.record for c in compiled])
+    record, diags = run_record(records)
     errors = [d for d in diags if d.is_error]
     if errors:
         print_diagnostics(errors, {}, OutputFormat.text)

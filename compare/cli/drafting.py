@@ -148,7 +148,7 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
         from compare.diff import data_render as dr
         from compare.diff.data import outcome_diff
 
-        batch = read_projects_or_exit(projects, None, None, record=run_record_or_exit([a, b])).batch
+        batch = read_projects_or_exit(projects, None, None, record=run_record_or_exit([old.record, new.record])).batch
         d = outcome_diff(a, b, batch, rate, readings)
         render = {DiffFormat.table: dr.render_table, DiffFormat.json: dr.render_json,
                   DiffFormat.markdown: dr.render_markdown, DiffFormat.csv: dr.render_csv}

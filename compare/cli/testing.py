@@ -30,6 +30,7 @@ def test_(
     from compare.data.records import InputError
     from compare.testing.cases import Coverage, all_branches, case_files, load_cases, run_case
     from dsl.diagnostics import render
+    from dsl.textsafe import printable
 
     targets = default_paths(paths, "policylab test")
     files = case_files(targets)
@@ -65,13 +66,19 @@ def test_(
                     typer.echo(f"     {msg}")
                 if r.explanation:
                     typer.echo("     " + r.explanation.replace("\n", "\n     "))
+        # an incomplete source: the branches of what was recovered are measured, and said to be so
+        partial = cp.policy.partial
+        of = " of a partial text" if partial is not None else ""
         if coverage:
-            typer.echo(f"{policy_id}: {len(cases)} cases, branch coverage {cov.percent:.0f}% "
+            typer.echo(f"{policy_id}: {len(cases)} cases, branch coverage {cov.percent:.0f}%{of} "
                        f"({sum(cov.branches.values())}/{len(cov.branches)})")
+            if partial is not None:
+                typer.echo(printable(f"   partial source: the text breaks off ({partial}); the rest of the "
+                                     f"document is not encoded and not measured"))
             for m in cov.missed():
                 typer.echo(f"   not exercised: {m}")
         if fail_under is not None and cov.percent < fail_under:
-            low.append(f"{policy_id} {cov.percent:.0f}%")
+            low.append(f"{policy_id} {cov.percent:.0f}%{of}")
     typer.echo(f"{total - failed} passed, {failed} failed")
     if failed:
         raise typer.Exit(EXIT_POLICY_ERRORS)

@@ -83,8 +83,9 @@ class Compiler(RecordCompiler, PickCompiler, TierCompiler):
     # ------------------------------------------------------------------ expressions
     def c(self, e: A.Expr, want: Dim | None = None) -> Fn:  # noqa: C901 - one case per node kind
         if isinstance(e, A.Quantity):
-            if e.per is not None:
-                raise CompileError(f"a per-unit amount `{e}` is multiplied by what it is paid per", e)
+            # a per-unit amount inside a larger one (`10% of 30元/平方米`, a pick of them): per base unit
+            # (20000元 per 亩), multiplied out by the checker's rule; `30元/平方米 * rent_area` itself
+            # takes compare.engine.pick's per_unit
             val = exact(float(e.base_value))
             base = self.convert(lambda env: val, e.dim, want) if e.dim in (Dim.CNY, Dim.USD) else (lambda env: val)
             return base

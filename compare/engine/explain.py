@@ -9,6 +9,7 @@ as 35%.  Every text from a file (ids, labels, quotes) is shown through `printabl
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -18,14 +19,17 @@ import numpy as np
 
 from compare.engine.batch import USD, ProjectBatch
 from compare.engine.beneficiary import PLAIN, TAXONOMY, BeneficiaryRules
+from compare.engine.conditions import EPOCH
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.graph import names_in
 from compare.engine.implied import NONE, implied_by
+from compare.engine.payer import divide
 from compare.engine.values import Env
 from dsl import ast as A
-from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
+from dsl.record import CORE, Record
+from dsl.schema import GRADES
 from dsl.textsafe import printable
-from dsl.units import Dim
+from dsl.units import UNITS, Dim
 from dsl.walk import walk
 
 
@@ -151,39 +155,62 @@ class Explanation:
         return "\n".join(out)
 
 
-def _input(batch: ProjectBatch, name: str) -> str:
+def _input(batch: ProjectBatch, name: str, env: Env, record: Record) -> str:
     """`licensed = true (implied by started)`: a clause's input as the project has it."""
     which = batch.columns.get(f"{name}#implied")
     rule = NONE if which is None else int(which[0])
-    return f"{name} = {_field_value(batch, name)}" + (f" (implied by {implied_by(rule)})" if rule != NONE else "")
+    shown = f"{name} = {_field_value(batch, name, env, record)}"
+    return shown + (f" (implied by {implied_by(rule)})" if rule != NONE else "")
 
 
-def _field_value(batch: ProjectBatch, name: str) -> str:
+def _field_value(batch: ProjectBatch, name: str, env: Env | None = None, record: Record = CORE) -> str:
     cols = batch.columns
-    if name.startswith("categories."):
-        return "yes" if bool(cols[name][0]) else "no"
-    f = FIELDS.get(name)
+    head = name.partition(".")[0]
+    f = record.fields.get(head)
     if f is None:
         return "?"
+    if f.dim == Dim.SET:  # `categories.foreign_hq`, `honours.gazelle`
+        return "yes" if bool(cols[name][0]) else "no"
     if f.dim == Dim.MONEY:
-        amount = float(cols[name][0])
-        cur = int(cols[f"{name}#cur"][0])
-        return fmt_number(amount, Dim.USD if cur == USD else Dim.CNY)
-    if name == "referral":
-        return REFERRALS[int(cols[name][0])]
+        return _money_value(batch, name)
     if name == "grade":
         g = int(cols[name][0])
         return GRADES[g] if g >= 0 else "none"
+    if f.dim == Dim.CHOICE:
+        code = int(cols[name][0])
+        choices = env.choices(name) if env is not None else record.choices(name)
+        return choices[code] if 0 <= code < len(choices) else "unknown"
     if f.dim == Dim.RATIO:
         return fmt_number(float(cols[name][0]), Dim.RATIO)
-    if name in TEXT_FIELDS:  # quoted as the condition writes it: an empty text stays visible
+    if f.dim == Dim.TEXT and not f.choices:  # quoted as the condition writes it: an empty text stays visible
         return f'"{cols[name][0]}"'
     v = cols[name][0]
     if f.dim == Dim.BOOL:
         return str(bool(v)).lower()
     if isinstance(v, float) and v != v:  # NaN: the record does not give it
         return "unknown"
+    if f.dim == Dim.DATE:
+        return (EPOCH + dt.timedelta(days=int(v))).isoformat()
+    if f.dim in (Dim.AREA, Dim.COUNT) and name in record.declared:  # in the unit the field is declared in
+        unit = record.declared[name].unit or ("亩" if f.dim == Dim.AREA else "")
+        size = float(UNITS[unit].factor) if unit in UNITS else 1.0
+        return f"{float(v) / size:.10g}{unit}"
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _money_value(batch: ProjectBatch, name: str) -> str:
+    """`1000万美元`; where the project has its own rate for the amount, the conversion at it:
+    `1000万美元 × 7.1234 (the project's rate) = 7123.4万元`."""
+    cols = batch.columns
+    amount = float(cols[name][0])
+    usd = int(cols[f"{name}#cur"][0]) == USD
+    shown = fmt_number(amount, Dim.USD if usd else Dim.CNY)
+    own = cols.get(f"{name}#own")
+    if own is None or not bool(own[0]):
+        return shown
+    rate = float(cols[f"{name}#rate"][0])
+    alt = fmt_number(float(cols[f"{name}#alt"][0]), Dim.CNY if usd else Dim.USD)
+    return f"{shown} {'×' if usd else '÷'} {rate:g} (the project's rate) = {alt}"
 
 
 def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
@@ -192,7 +219,9 @@ def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
     for x in walk(e):
         if isinstance(x, A.Tiers) and id(x) in trace:
             idx, k = trace[id(x)]
-            subject = _field_value(env.batch, x.subject.dotted) if x.subject.dotted in FIELDS else x.subject.dotted
+            record = cp.policy.record
+            subject = _field_value(env.batch, x.subject.dotted, env, record) if x.subject.dotted in record.fields \
+                else x.subject.dotted
             scaled = f" (edges × {k:g})" if k != 1 else ""
             if idx >= 0:
                 row = x.rows[idx]
@@ -216,6 +245,59 @@ def _details(e: object, env: Env, cp: CompiledPolicy, out: list[str]) -> None:
             out.append(f"{x.func}({', '.join(parts)}): {verdict}")
         elif isinstance(x, A.ByReading) and id(x) in trace:
             out.append(f"reading {x.reading} = {trace[id(x)]}")
+        elif isinstance(x, A.Pick) and id(x) in trace:
+            out.append(_picked(x, trace[id(x)]))
+
+
+def _picked(e: A.Pick, row: int) -> str:
+    """`pick highest: row 2 `manufacturing` → 1%`, `… otherwise → 0.5%`, `… no row holds`."""
+    head = f"pick {e.rule.replace('_', ' ')}: "
+    if row < 0:
+        return head + "no row holds (no value)"
+    r = e.rows[row]
+    if r.cond is None:
+        return head + f"no row holds, otherwise → {show(r.value)}"
+    return head + f"row {row + 1} `{show(r.cond)}` → {show(r.value)}"
+
+
+def _conditions_read(cp: CompiledPolicy, parts: tuple[object, ...], env: Env) -> list[str]:
+    """`eligible (符合第二条规定的项目) = true` for each named condition the parts read, directly or
+    through other named conditions, in the order first read."""
+    found: dict[str, None] = {}
+    stack = [p for p in reversed(parts) if p is not None]
+    while stack:
+        for x in walk(stack.pop()):
+            if isinstance(x, A.Name) and x.dotted in cp.policy.conditions and x.dotted not in found:
+                found[x.dotted] = None
+                inner = cp.policy.conditions[x.dotted].when
+                if inner is not None:
+                    stack.append(inner)
+    out = []
+    for name in found:
+        decl = cp.policy.conditions[name]
+        v = env.conditions.get(name)
+        if v is None:  # not evaluated on the way (an `and` evaluates every part, so only when not read)
+            v = cp.compiler.named_condition(name)(env)
+        holds = bool(np.asarray(v.lo).reshape(-1)[0])
+        label = f" ({decl.label})" if decl.label else ""
+        out.append(f"{name}{label} = {'true' if holds else 'false'}")
+    return out
+
+
+def _paid_by(cp: CompiledPolicy, cid: str, env: Env, dim: Dim | None) -> str | None:
+    """`paid by city 50% = 71.2340万元, district 50% = 71.2340万元`: a fired clause's payers and shares."""
+    who = cp.payers.get(cid)
+    if who is None:
+        return None
+    cc = cp.clauses[cid]
+    if not who.stated or len(who.shares) == 1:
+        return f"paid by {who.describe()}"
+    v = env.fen[cid] if cc.is_money else env.results[cid]
+    amount = np.atleast_1d(np.asarray(v.lo, dtype=np.float64))
+    parts = divide(amount, who, cc.is_money)
+    shown = [f"{name} {float(w) * 100:g}% = {fmt_value(float(part[0]) / (100.0 if cc.is_money else 1.0), dim)}"
+             for (name, w), (_, part) in zip(who.shares, parts, strict=True)]
+    return "paid by " + ", ".join(shown)
 
 
 def _beneficiary(cp: CompiledPolicy, source: str, concept: str, env: Env, share: str | None = None) -> str | None:
@@ -238,6 +320,21 @@ def _beneficiary(cp: CompiledPolicy, source: str, concept: str, env: Env, share:
     return f"{concept} → {rules.name(rule)}, {why}" + (f"; {', '.join(tried)}" if tried else "")
 
 
+def _inputs(cp: CompiledPolicy, parts: tuple[object, ...]) -> set[str]:
+    """The fields (and set members) the parts read, through the named conditions they use."""
+    record, out = cp.policy.record, set()
+    seen: set[str] = set()
+    stack = [p for p in parts if p is not None]
+    while stack:
+        for n in names_in(stack.pop(), record):
+            if n.path[0] in record.fields and (len(n.path) == 1 or record.fields[n.path[0]].dim == Dim.SET):
+                out.add(n.dotted)
+            elif n.dotted in cp.policy.conditions and n.dotted not in seen:
+                seen.add(n.dotted)
+                stack.append(cp.policy.conditions[n.dotted].when)
+    return out
+
+
 def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             readings: dict[str, str] | None = None) -> Explanation:
     one = batch.select([project_id])
@@ -255,20 +352,22 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             r = env.results[ident]
             lo, hi = float(np.asarray(r.lo).reshape(-1)[0]), float(np.asarray(r.hi).reshape(-1)[0])
             value: Any = bool(lo) if cc.dim == Dim.BOOL else (lo if lo == hi else (lo, hi))
-            inputs = sorted({n.dotted if n.path[0] != "categories" else f"categories.{n.path[-1]}"
-                             for part in (c.when, c.value) if part is not None for n in names_in(part)
-                             if n.path[0] == "categories" or n.dotted in FIELDS})
-            details: list[str] = []
+            record = cp.policy.record
+            inputs = sorted(_inputs(cp, (c.when, c.value)))
+            details: list[str] = _conditions_read(cp, (c.when, c.value), env)
             if c.value is not None:
                 _details(c.value, env, cp, details)
             who = _beneficiary(cp, f"clause:{ident}", c.concept.dotted, env) if c.concept and fired else None
             if who is not None:
                 details.append(who)
+            paid = _paid_by(cp, ident, env, cc.dim) if fired else None
+            if paid is not None:
+                details.append(paid)
             steps.append(ClauseTrace(
                 "clause", ident, c.label, c.concept.dotted if c.concept else None,
                 [(x.article, x.quote) for x in c.cites], fired, conds,
                 show(c.value) if c.value is not None else None, fmt_value(value, cc.dim), details,
-                [_input(one, name) for name in inputs]))
+                [_input(one, name, env, record) for name in inputs]))
         else:
             sc = cp.splits[ident]
             s = sc.split

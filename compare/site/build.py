@@ -35,6 +35,7 @@ from compare.data.folders import atomic_folder, temp_folder
 from compare.site import escape
 from compare.site.concepts import rate_note as concept_rate
 from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug, write_page
+from compare.site.record import OTHERWISE
 from dsl.model import Policy
 
 SITE_NAME = "policylab 招商引资政策对照"
@@ -59,7 +60,7 @@ def environment() -> Environment:
     made there; `join` and `e` escape as it does (Jinja2's own escape HTML only)."""
     env = Environment(loader=PackageLoader("compare.site", "templates"), autoescape=True, finalize=escape.finalize,
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
-    env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug)
+    env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug, otherwise=OTHERWISE)
     env.filters.update(policy=highlight_policy, join=escape.join, e=escape.text, escape=escape.text)
     return env
 
@@ -93,7 +94,8 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     write_page(docs / "index.md", SITE_NAME, env.get_template("home.md.j2").render(
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
         "measures side by side; every figure traces back to the sentence it comes from.",
-        rows=home_rows(pages), rate_note=rate_note, revisions=revisions, simulations=simulations))
+        rows=(rows := home_rows(pages)), partial=[r for r in rows if r["partial"] is not None], rate_note=rate_note,
+        revisions=revisions, simulations=simulations))
     cities = []
     for page in pages:
         p = page.policy

@@ -27,11 +27,12 @@ from compare.engine.fx import USD_CNY_ANNUAL_AVERAGE
 from compare.engine.graph import build_graph, computation_order
 from compare.engine.reading_deps import ReadingDeps
 from compare.engine.runs import choose_rates
+from compare.site.record import payer_text
 from dsl import ast as A
 from dsl.format import Generator
 from dsl.model import Policy
 from dsl.taxonomy import Concept
-from dsl.units import DAYS_PER_MONTH, Dim, format_decimal
+from dsl.units import DAYS_PER_MONTH, UNITS, Dim, format_decimal
 from dsl.walk import walk
 
 ABSENT, PROMISED, PRESENT = "absent", "promised", "present"
@@ -54,6 +55,7 @@ class Provision:
     beneficiary: str | None  # its own, else the taxonomy's; conditional rules as text
     promised: bool  # a promise without a figure, or a [0, ∞] value
     part_of: str | None = None  # the provision (clause id) that reads this one; None: gives the concept itself
+    payer: str | None = None  # who pays: "由市、县（市、区）按1:1分担 / paid by city and county/district 1:1"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ def common_unit(q: A.Quantity, rate: float, concept_unit: str) -> str:
     """One figure in common units (see the module's docstring)."""
     base = q.base_value
     dim = q.dim
+    if q.per is not None and dim in (Dim.CNY, Dim.USD):  # 30元/平方米: per the unit written, not per base unit
+        per_unit = base * UNITS[q.per].factor
+        return f"{_money(per_unit * Decimal(repr(rate)) if dim == Dim.USD else per_unit)}/{q.per}"
     if dim in (Dim.CNY, Dim.USD):
         return _money(base * Decimal(repr(rate)) if dim == Dim.USD else base)
     if dim == Dim.RATIO:
@@ -202,8 +207,10 @@ class _Policy:
         if part_of is None:
             otherwise = c.beneficiary.dotted if c.beneficiary else self._fallback(concept)
             who = _rules(c.beneficiary_if, otherwise)
+        paid = payer_text(self.policy.taxonomy, c.payer)
         return Provision("clause", c.id, c.label, _cites(c.cites), text(c.value), text(c.when) or None, figs, common,
-                         tuple(sorted(self.deps.clauses.get(c.id, frozenset()))), who, unbounded(c.value), part_of)
+                         tuple(sorted(self.deps.clauses.get(c.id, frozenset()))), who, unbounded(c.value), part_of,
+                         " / ".join(paid) if paid else None)
 
     def _parts(self, c: A.Clause, concept: str, seen: set[str]) -> Iterator[Provision]:
         """The clauses without a concept that `c` reads, depth first, each once."""

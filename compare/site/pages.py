@@ -16,6 +16,7 @@ from compare.site.concepts import text
 from compare.site.escape import ref, slug
 from compare.site.escape import text as escaped
 from compare.site.passages import Passage, SourceText
+from compare.site.record import PickTable, RecordView, payer_text, pick_tables, record_view
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.walk import walk
@@ -48,6 +49,8 @@ class ItemView:
     notes: list[str] = field(default_factory=list)
     extra: list[tuple[str, str]] = field(default_factory=list)  # (name, text): options, attributes, shares
     inherited: str | None = None  # the base policy the item comes from
+    picks: list[PickTable] = field(default_factory=list)  # its `pick` tables, (condition -> value) rows
+    payer: tuple[str, str] | None = None  # who pays, (Chinese, English): compare.site.record.payer_text
 
 
 @dataclass
@@ -59,6 +62,8 @@ class CityPage:
     source_name: str | None
     source_html: Markup | None  # escaped, passages marked (compare.site.passages)
     counts: dict[str, int]
+    record: RecordView | None = None  # the city's own record: fields read and declared, lists, conditions
+    partial: str | None = None  # where an incomplete source text breaks off (`partial "…"`)
 
 
 def _figures(node: Any) -> list[str]:
@@ -78,6 +83,8 @@ def _item(policy: Policy, item: Any) -> ItemView:
         view.beneficiary = item.beneficiary.dotted if item.beneficiary else None
         view.condition, view.value = text(item.when) or None, text(item.value) or None
         view.extra = [(f"beneficiary if {text(r.when)}", r.name.dotted) for r in item.beneficiary_if]
+        view.picks = pick_tables(item.value)
+        view.payer = payer_text(policy.taxonomy, item.payer)
     elif isinstance(item, A.Split):
         view.concept = policy.concept_of(item.splits.dotted) if item.splits else None
         view.condition = text(item.when) or None
@@ -124,7 +131,15 @@ def city_page(policy: Policy) -> CityPage:
               "readings": len(policy.readings), "unencoded": len(policy.unencoded), "splits": len(policy.splits)}
     return CityPage(policy, slug(policy.id), items, list(policy.unencoded),
                     last.source_path.name if last.source_path else None,
-                    source.html(passages) if source is not None else None, counts)
+                    source.html(passages) if source is not None else None, counts, record_view(policy),
+                    partial_of(policy))
+
+
+def partial_of(policy: Policy) -> str | None:
+    """Where the text the policy quotes breaks off, if it is incomplete (compare.testing.source_coverage)."""
+    from compare.testing.source_coverage import partial_sources
+
+    return partial_sources(policy)[-1] if policy.files else policy.partial
 
 
 def write_page(path: Path, title: str, body: str) -> None:
@@ -146,7 +161,7 @@ def home_rows(pages: Sequence[CityPage]) -> list[dict[str, Any]]:
         p = page.policy
         rows.append({"id": p.id, "slug": page.slug, "city": p.city_label, "title": meta(p, "title"),
                      "issuer": meta(p, "issuer"), "issued": meta(p, "issued") or meta(p, "effective"),
-                     "status": meta(p, "status"), **page.counts})
+                     "status": meta(p, "status"), "partial": page.partial, **page.counts})
     return rows
 
 

@@ -37,6 +37,8 @@ from compare.site.concepts import (
     mechanism_matrix,
     rate_note,
 )
+from compare.site.record import RecordView, record_rows, record_view, values_text
+from compare.testing.source_coverage import partial_sources
 from dsl import ast as A
 from dsl.diagnostics import did_you_mean
 from dsl.model import Policy
@@ -63,6 +65,8 @@ class Document:
     issuer: str
     date: str  # "issued 2023-09-28", else "effective …"
     status: str
+    partial: str | None = None  # where an incomplete source text breaks off (`partial "…"`)
+    record: RecordView | None = None  # the city's own record (compare.site.record)
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,15 @@ def _meta(p: Policy, key: str) -> str:
 def _document(p: Policy) -> Document:
     date = next((f"{k} {_meta(p, k)}" for k in ("issued", "effective") if _meta(p, k)), "")
     return Document(p.id, p.city, p.city_label, _meta(p, "title"), _meta(p, "docno"), _meta(p, "issuer"), date,
-                    _meta(p, "status"))
+                    _meta(p, "status"), partial_sources(p)[-1] if p.files else p.partial, record_view(p))
+
+
+PARTIAL_NOTE = ("原文不完整 partial source: the text was recovered in part and breaks off at “{where}”; what follows is "
+                "not encoded and not compared")
+
+
+def partial_note(d: Document) -> str:
+    return PARTIAL_NOTE.format(where=d.partial) if d.partial is not None else ""
 
 
 def build_report(policies: Sequence[Policy], concepts: Sequence[str] | None = None,
@@ -179,14 +191,37 @@ def _md_concept(report: Report, row: ConceptRow) -> list[str]:
         state = f"**{state_text(e.state)}**" if e.state == PRESENT else \
             f"*{state_text(e.state)}*" if e.state == PROMISED else state_text(e.state)
         if not e.provisions:
-            body.append([city, state, "", "", "", "", "", "", ""])
+            body.append([city, state, "", "", "", "", "", "", "", ""])
         for i, p in enumerate(e.provisions):
             cites = "<br>".join(f"{md(a)} “{md(q)}”" for a, q in p.cites)
             item = md(item_text(p)) + (f"<br>{md(p.label)}" if p.label else "")
             body.append([city if i == 0 else "", state if i == 0 else "", item, cites, md(p.value),
-                         md(p.condition), md(figures_text(p)), md(", ".join(p.readings)), md(who(report, p.beneficiary))])
+                         md(p.condition), md(figures_text(p)), md(", ".join(p.readings)), md(who(report, p.beneficiary)),
+                         md(p.payer)])
     return out + _md_table(["city", "state", "item", "article and quote", "value", "condition",
-                            "figures (common units)", "readings", "beneficiary"], body)
+                            "figures (common units)", "readings", "beneficiary", "payer"], body)
+
+
+def _md_record(d: Document) -> list[str]:
+    r = d.record
+    if not r:
+        return []
+    out = [f"### {md(d.city_label)} ({md(d.policy)})", ""]
+    if r.fields:
+        out += _md_table(["field", "type", "unit", "default", "label", "English", "values", "origin"],
+                         [[md(f.name) + ("" if f.read else " (not read)"), md(f.type), md(f.unit), md(f.default),
+                           md(f.zh), md(f.en), md(values_text(f.values)), md(f.origin)] for f in r.fields])
+    if r.values:
+        out += _md_table(["field", "value added", "label", "English", "origin"],
+                         [[md(v.field), md(v.value), md(v.zh), md(v.en), md(v.origin)] for v in r.values])
+    if r.lists:
+        out += _md_table(["list", "label", "English", "items"],
+                         [[md(x.id), md(x.zh), md(x.en), md("、".join(x.items))] for x in r.lists])
+    if r.conditions:
+        out += _md_table(["named condition", "label", "when", "article and quote", "used by"],
+                         [[md(c.id), md(c.zh), md(c.condition), "<br>".join(f"{md(a)} “{md(q)}”" for a, q in c.cites),
+                           md(", ".join(c.used_by))] for c in r.conditions])
+    return out
 
 
 def render_markdown(report: Report) -> str:
@@ -194,6 +229,8 @@ def render_markdown(report: Report) -> str:
     out += _md_table(["city", "policy", "title", "document no.", "issuer", "date", "status"],
                      [[md(d.city_label), md(d.policy), md(d.title), md(d.docno), md(d.issuer), md(d.date),
                        md(d.status)] for d in report.documents])
+    out += [f"- **{md(d.city_label)} ({md(d.policy)})**: {md(partial_note(d))}" for d in report.documents
+            if d.partial is not None] + ([""] if any(d.partial is not None for d in report.documents) else [])
     out += [f"Money in common units is in CNY at {md(report.rate_note)}; ratios are in %, durations of a concept "
             "measured in days (1个月 = 30天). States: " + "; ".join(md(state_text(s)) for s in STATES) + ".", "",
             "## Concepts", ""]
@@ -208,6 +245,11 @@ def render_markdown(report: Report) -> str:
         out += _md_table(["city", "reading", "question", "default", "options"],
                          [[md(r.city_label), md(r.id), md(r.label), md(r.default), md(", ".join(r.options))]
                           for r in report.readings])
+    if any(d.record for d in report.documents):
+        out += ["## The cities' records", "", "The project fields each policy reads (built-in) or declares, the "
+                "categories and choice values it adds, its lists and its named conditions.", ""]
+        for d in report.documents:
+            out += _md_record(d)
     out += ["## Mechanisms", ""]
     out += _md_table(["mechanism", *(md(d.city_label) for d in report.documents)],
                      [[f"{md(key)}<br>{md(zh)}", *(md(("✓ " + mechanism_cell(m)) if m is not None else "—")
@@ -228,7 +270,8 @@ def render_html(report: Report) -> str:
     template = env.get_template("report.html.j2")
     return template.render(report=report, title=TITLE, states=STATES, state_text=state_text, who=who,
                            figures_text=figures_text, mechanism_cell=mechanism_cell, item_text=item_text,
-                           slug=escape.slug)
+                           slug=escape.slug, partial_note=partial_note, values_text=values_text,
+                           records=[d for d in report.documents if d.record])
 
 
 # ---------------------------------------------------------------- XLSX
@@ -236,7 +279,7 @@ def render_html(report: Report) -> str:
 _CONCEPT_HEAD = [("concept", 28), ("zh", 24), ("en", 30), ("kind", 10), ("unit", 8), ("city", 8), ("policy", 18),
                  ("state", 18), ("item", 34), ("label", 28), ("part of", 22), ("article", 10), ("quote", 60),
                  ("value", 50), ("condition", 40), ("figures", 24), ("common units", 24), ("readings", 24),
-                 ("beneficiary", 28), ("promised", 9)]
+                 ("beneficiary", 28), ("promised", 9), ("payer", 30)]
 
 
 def _sheet(wb: Any, title: str, head: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]) -> None:
@@ -271,7 +314,7 @@ def _concept_rows(report: Report) -> list[list[Any]]:
                 out.append(head + [f"{p.kind} {p.id}", p.label or "", p.part_of or "",
                                    "\n".join(a for a, _ in p.cites), "\n".join(q for _, q in p.cites), p.value,
                                    p.condition or "", ", ".join(p.figures), ", ".join(p.common),
-                                   ", ".join(p.readings), who(report, p.beneficiary), p.promised])
+                                   ", ".join(p.readings), who(report, p.beneficiary), p.promised, p.payer or ""])
     return out
 
 
@@ -304,8 +347,8 @@ def render_xlsx(report: Report) -> bytes:
     wb.properties.creator = "policylab"
     docs = report.documents
     _sheet(wb, "documents", [("city", 10), ("policy", 20), ("title", 50), ("document no.", 20), ("issuer", 20),
-                             ("date", 24), ("status", 12)],
-           [[d.city_label, d.policy, d.title, d.docno, d.issuer, d.date, d.status] for d in docs]
+                             ("date", 24), ("status", 12), ("source", 50)],
+           [[d.city_label, d.policy, d.title, d.docno, d.issuer, d.date, d.status, partial_note(d)] for d in docs]
            + [[], ["USD→CNY", report.rate_note]])
     _sheet(wb, "concepts", _CONCEPT_HEAD, _concept_rows(report))
     _sheet(wb, "mechanisms", [("mechanism", 24), ("zh", 30), ("en", 30)] + [(d.city_label, 36) for d in docs],
@@ -314,6 +357,10 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(wb, "readings", [("city", 10), ("policy", 20), ("reading", 24), ("question", 60), ("default", 18),
                             ("options", 40)],
            [[r.city_label, r.policy, r.id, r.label, r.default, ", ".join(r.options)] for r in report.readings])
+    _sheet(wb, "record", [("city", 10), ("policy", 20), ("kind", 12), ("name", 24), ("type", 10), ("unit", 8),
+                          ("default", 14), ("label", 28), ("English", 28), ("values / items / when", 50),
+                          ("origin", 20)], [[d.city_label, d.policy, *row] for d in docs if d.record is not None
+                                                  for row in record_rows(d.record)])
     buf = io.BytesIO()
     with _StampedZip(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
