@@ -111,6 +111,7 @@ BAD_INPUTS = [
     ("a04_own_record", "a04_own_record.missing_required.csv", "E814", 3, "p2", "land_area"),
     ("a04_own_record", "a04_own_record.missing_required.yaml", "E814", 2, "p2", "land_area"),
     ("a04_own_record", "a04_own_record.bad_type.csv", "E802", 3, "p2", "new_jobs"),
+    ("a04_own_record", "a04_own_record.bad_type.xlsx", "E802", 3, "p2", "new_jobs"),
     ("a04_own_record", "a04_own_record.bad_member.csv", "E804", 3, "p2", "honours"),
     ("a05_referrers", "a05_referrers.bad_choice.csv", "E804", 3, "b2", "referral"),
     ("a06_transaction_fx", "a06_transaction_fx.bad_rate.csv", "E815", 3, "p2", "fx_rate"),
@@ -150,6 +151,15 @@ def test_two_cities_declaring_one_field_in_different_units_is_e212() -> None:
 
 
 # ---------------------------------------------------------------- a city's own fields read from spreadsheets
+
+
+def test_conditions_on_the_text_field_industry_and_on_declared_lists_evaluate_from_a_spreadsheet() -> None:
+    """a02: p1 制造 2亿元 -> 1% = 200万元 (第三条), not in the catalogue; p2 房地产 is excluded (第二条) -> 0;
+    p3 集成电路 5000万元 < 1亿元 -> 0, in the catalogue -> 10万元 (第四条); p4 a fund (基金类) is not
+    recognised (第二条) -> 0; p5 no industry given, 1亿元 -> 100万元."""
+    rows = eval_json("a02_exclusions", SHAPES / "a02_exclusions.projects.csv")
+    out = {p: (row["outcomes"]["reward.investment"], row["outcomes"]["reward.key_industry"]) for p, row in rows.items()}
+    assert out == {"p1": (2000000, 0), "p2": (0, 0), "p3": (0, 100000), "p4": (0, 0), "p5": (1000000, 0)}
 
 
 def test_declared_fields_are_read_from_a_spreadsheet_with_their_units() -> None:
