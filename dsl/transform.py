@@ -444,11 +444,12 @@ class ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def condition_decl(self, meta: Any, c: list[Any]) -> A.ConditionDecl:
         ident, label, *stmts = c
-        g = self._collect(stmts, {"when"}, f"condition `{ident}`")
         for key, _, sp in stmts:
             if key in ("concept", "value", "beneficiary", "payer"):
                 self.diags.append(Diagnostic("E108", f"`{key}` has no place in condition `{ident}`", sp,
                                              "a condition holds `when`, `cite` and `note`; a clause uses it by name"))
+        kept = [s for s in stmts if s[0] in ("when", "cite", "note")]  # the others said above, not collected
+        g = self._collect(kept, {"when"}, f"condition `{ident}`")
         return A.ConditionDecl(str(ident), self._label(label), g.get("when"), tuple(g["cite"]), tuple(g["note"]),
                                span=self._span_c(c, kw="condition", close="}"))
 

@@ -113,7 +113,7 @@ class CheckerBase:
     def clause_type(self, cid: str, span: A.Span) -> Ty:
         raise NotImplementedError
 
-    def condition_type(self, cid: str, span: A.Span) -> Ty:
+    def condition_type(self, cid: str, span: A.Span, used: bool = True) -> Ty:
         raise NotImplementedError
 
     def root_value(self, ty: Ty, e: A.Expr | None) -> Ty:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from dsl import ast as A
 from dsl.check.base import CheckerBase, span_of
+from dsl.check.quotes import fold
 from dsl.diagnostics import did_you_mean
 from dsl.figures import ratio_in_quote
 from dsl.units import Dim, format_decimal
@@ -15,14 +16,44 @@ from dsl.units import Dim, format_decimal
 class DeclarationChecks(CheckerBase):
     def check_condition_decl(self, c: A.ConditionDecl) -> None:
         self.check_cites(f"condition:{c.id}", c.cites, c.span, f"condition `{c.id}`")
-        self.condition_type(c.id, c.span)
+        self.condition_type(c.id, c.span, used=False)
         self.check_quote_currency(c.cites, [c.when])
         self.check_figures(f"condition `{c.id}`", c.cites, [c.when])
 
+    def check_name_clashes(self) -> None:
+        """A name means one thing: a named condition or list may not take the name of a field, a clause or
+        a param (a field would win where it is used, and the condition would silently go unread)."""
+        for kind, table in (("condition", self.p.conditions), ("list", self.p.lists)):
+            for name, d in table.items():
+                other = "field" if name in self.p.record.fields else "clause" if name in self.p.clauses \
+                    else "param" if name in self.p.params else "condition" if kind == "list" and name in self.p.conditions \
+                    else None
+                if other is not None:
+                    self.err("E201", f"{kind} `{name}` has the name of a {other}", d.span,
+                             f"give the {kind} a name of its own, e.g. {name}_{'ok' if kind == 'condition' else 'list'}")
+        for name, f in self.p.fields.items():
+            other = "clause" if name in self.p.clauses else "param" if name in self.p.params else None
+            if other is not None and name in self.p.record.declared:
+                self.err("E201", f"field `{name}` has the name of a {other}", f.span,
+                         "a name in a condition reads the field: rename the field or the " + other)
+
+    def check_record_cites(self) -> None:
+        """A declaration needs no cite; one that gives a cite has its quote checked like a clause's."""
+        for kind, table in (("field", self.p.fields), ("category", self.p.categories), ("choice", self.p.choices)):
+            for key, d in table.items():
+                if d.cites:
+                    self.check_cites(f"{kind}:{key}", d.cites, d.span, f"{kind} `{key}`")
+
     def check_list_decl(self, d: A.ListDecl) -> None:
-        """A list holds texts (an industry catalogue) or values of one choice field, each once."""
+        """A list holds texts (an industry catalogue) or values of one choice field, each once; a list
+        that cites its article has each text in its quotes (“不含房地产、金融类项目”)."""
         if d.cites:
             self.check_cites(f"list:{d.id}", d.cites, d.span, f"list `{d.id}`")
+            quotes = "".join(fold(c.quote) for c in d.cites)
+            for x in d.items:
+                if isinstance(x, A.Text) and fold(x.value) not in quotes:
+                    self.err("E503", f"list `{d.id}`: “{x.value}” does not occur in its quotes", x.span,
+                             "quote the sentence that names it, or correct the item to the text's words")
         texts = [x for x in d.items if isinstance(x, A.Text)]
         names = [x for x in d.items if isinstance(x, A.Name)]
         if texts and names:

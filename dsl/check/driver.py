@@ -110,6 +110,8 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.check_condition_decl(cond)
         for lst in self.p.lists.values():
             self.check_list_decl(lst)
+        self.check_record_cites()
+        self.check_name_clashes()
         for r in self.p.readings.values():
             self.check_reading(r)
         for c in self.p.clauses.values():

@@ -52,12 +52,12 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
                     self.err("E107", f"one end of the range has no unit: `{end}`", end.span,
                              "give both ends their unit: the text's “2～5‰” is written 2‰~5‰"
                              + (f" (here {end}{unit})" if unit else ""))
-                    return Ty(other.dim, True)
+                    return Ty(other.dim, True, other.per)
             ty = self.unify(lo, hi, e.span, "the two ends of the range")
             if isinstance(e.low, A.Quantity) and isinstance(e.high, A.Quantity) and ty.dim is not None \
                     and e.low.base_value > e.high.base_value:
                 self.err("W704", f"the range {e.low}~{e.high} runs backwards", e.span, "write the low end first")
-            return Ty(ty.dim, True)
+            return Ty(ty.dim, True, ty.per)
         if isinstance(e, A.InSet):
             return self._in_set(e)
         if isinstance(e, A.SetLit):
@@ -174,7 +174,7 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
             ty = self.infer(e.args[0])
             if ty.dim is not None and ty.dim not in MONEY_DIMS:
                 self.err("E302", f"{e.func}(…) converts money, got {self._words(ty)}", span_of(e.args[0]), None)
-            return Ty(Dim.CNY if e.func == "cny" else Dim.USD, ty.interval)
+            return Ty(Dim.CNY if e.func == "cny" else Dim.USD, ty.interval, ty.per)
         ty = UNKNOWN
         for arg in e.args:
             aty = self.infer(arg)

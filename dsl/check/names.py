@@ -59,9 +59,10 @@ class NameChecks(CheckerBase):
                      f"conditions; for a field of the city's own, {declare_field_hint(dotted)}")
         return UNKNOWN
 
-    def condition_type(self, cid: str, span: A.Span) -> Ty:
+    def condition_type(self, cid: str, span: A.Span, used: bool = True) -> Ty:
         """A named condition is true/false; it is typed once, and may not read itself (E207)."""
-        self.use(f"condition:{cid}")
+        if used:
+            self.use(f"condition:{cid}")
         if cid in self._condition_ty:
             return BOOL
         if cid in self._visiting:

@@ -62,6 +62,10 @@ class SetChecks(CheckerBase):
                      value.span, f"drop the quotes: write {field_name} == {value.value}" if value.value in choices
                      else "drop the quotes; choices: " + ", ".join(choices))
             return
+        if isinstance(value, A.Name) and value.dotted in self.p.record.fields:
+            self.err("E302", f"`{value.dotted}` is a field; `{field_name}` is compared with one of its choices",
+                     value.span, "choices: " + ", ".join(choices))
+            return
         if not isinstance(value, A.Name) or len(value.path) != 1:
             self.err("E302", f"`{field_name}` is compared with one of its choices", span_of(value),
                      "choices: " + ", ".join(choices))
@@ -123,12 +127,29 @@ class SetChecks(CheckerBase):
                      did_you_mean(el.dotted, members) or declare_value_hint(set_name, el.dotted)
                      + "; known: " + ", ".join(members))
 
+    def _list_of_choices(self, fname: str, lst: A.Name, items: tuple[A.Name | A.Text, ...]) -> None:
+        choices = self.p.record.choices(fname)
+        for item in items:
+            self.p.node_types[id(item)] = CHOICE
+        texts = [x.value for x in items if isinstance(x, A.Text)]
+        if texts and fname != "grade":
+            self.err("E302", f"list `{lst.dotted}` holds texts; `{fname}` is a choice field, compared with its "
+                     "values", lst.span, f"list the values of `{fname}` (" + ", ".join(choices) + ")")
+            return
+        for item in items:
+            if isinstance(item, A.Name) and item.dotted not in choices:
+                self.err("E203", f"`{item.dotted}` of list `{lst.dotted}` is not a choice of `{fname}`", lst.span,
+                         did_you_mean(item.dotted, choices) or declare_value_hint(fname, item.dotted))
+
     def _in_items(self, el: A.Expr, items: tuple[A.Name | A.Text, ...], container: A.Expr) -> None:
         """`FIELD in {…}` / `FIELD in LIST`: a choice field with its values, a text field with texts."""
         fname = self._choice_field(el)
         if fname is not None:
             self.use(f"field:{fname}")
             self.p.node_types[id(el)] = Ty(self.p.record.fields[fname].dim)
+            if isinstance(container, A.Name):  # a list: said once, at its use
+                self._list_of_choices(fname, container, items)
+                return
             for item in items:
                 self._check_choice(fname, item)
             return
