@@ -258,6 +258,16 @@ def test_payers() -> None:
     assert payer_row(out, 2)["reward.fdi"] == {"city": 0.26, "district": 0.25}
 
 
+def test_rate_used_per_project() -> None:
+    """The output says which rate each project used: its own (`fx_rate`) or the run's."""
+    cp = compiled()
+    b = batch(cp)
+    b.columns["fx_rate"] = np.array([7.1234] + [np.nan] * 6)
+    out = cp.evaluate(b, FX)
+    assert out.rate_used(0) == (7.1234, "project")
+    assert out.rate_used(1) == (7.0, "run")
+
+
 def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
     cp = compiled()
     b = batch(cp)
@@ -267,7 +277,7 @@ def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
     assert "fdi_arrived = 1000万美元 × 7.1234 (the project's rate) = 7123.4万元" in text
     assert "paid by city 50% = 712,340元" not in text  # amounts are written as the texts write them
     assert "paid by city 50% = 71.234万元, district 50% = 71.234万元" in text
-    assert "paid by district" in text  # rent
+    assert "paid by district\n" in text  # rent: one payer, the whole amount
     assert "zone = key_area" in text and "landed_on = 2024-01-01" in text and "honours.gazelle = yes" in text
     run = explain(cp, b, "usd_run", FX).render()
     assert "pick highest: no row holds, otherwise → 0.5%" in run
@@ -325,10 +335,15 @@ def test_pick_rules(rule: str, expected: list[float | None]) -> None:
 def test_pick_of_ranges_end_by_end() -> None:
     """Ranges of discretion in rows: highest takes the greatest low end and the greatest high end, as
     max does: rows 1~4分 and 2~3分 both holding give 2~4分; lowest gives 1~3分."""
-    text = PICK.replace("1分\n", "1分~4分\n", 1).replace("-> 3分", "-> 2分~3分")
+    quote = "外资项目加1分至4分，外资制造业项目加2分至3分"
+    text = PICK.replace("外资项目加1分，外资制造业项目加3分，核心区外资制造业项目加2分", quote) \
+        .replace("-> 1分\n", "-> 1分~4分\n").replace("-> 3分", "-> 2分~3分")
+    text = text.replace("    when foreign and manufacturing and in_core_zone -> 2分\n", "")
     for rule, lo, hi in (("highest", 2.0, 4.0), ("lowest", 1.0, 3.0)):
-        cp = compiled(text.replace("RULE", rule), PICK_SOURCE.replace("加1分", "加1分~4分").replace("加3分", "加2分~3分"))
-        b = ProjectBatch(["b"], {"foreign": np.array([True]), "manufacturing": np.array([True]),
-                                 "in_core_zone": np.array([False])})
+        cp = compiled(text.replace("RULE", rule), f"第九条 {quote}。")
+        b = ProjectBatch(["b", "a"], {"foreign": np.array([True, True]), "manufacturing": np.array([True, False]),
+                                      "in_core_zone": np.array([False, False])})
         out = cp.evaluate(b, FX)
-        assert (out.numeric["points.host_district"][0][0], out.numeric["points.host_district"][1][0]) == (lo, hi)
+        lows, highs = out.numeric["points.host_district"]
+        assert (float(lows[0]), float(highs[0])) == (lo, hi)
+        assert (float(lows[1]), float(highs[1])) == (1.0, 4.0)  # row 1 alone holds: 1~4分

@@ -95,6 +95,13 @@ class Outcomes:
     # concept -> payer -> (lo, hi) per project: the amount each payer bears (compare.engine.payer), for the
     # concepts some clause of which names its payer
     payers: dict[str, dict[str, tuple[Arr, Arr]]] = field(default_factory=dict)
+    project_fx: Arr | None = None  # a project's own USD→CNY rate (the batch's `fx_rate`), NaN: the run's
+
+    def rate_used(self, i: int) -> tuple[float, str]:
+        """The USD→CNY rate project i's outcomes used, and whose it is ("project" or "run").  A rate for
+        one money field only (`fx_rate.FIELD`) shows in `explain`, beside that amount."""
+        own = float(self.project_fx[i]) if self.project_fx is not None else float("nan")
+        return (own, "project") if own == own else (float(self.fx), "run")
 
     def merged(self, base: Outcomes, affected: set[str]) -> Outcomes:
         """These outcomes for the `affected` concepts, `base`'s for the others."""
@@ -102,7 +109,7 @@ class Outcomes:
         return Outcomes(self.policy, self.city, self.ids, keep(self.numeric, base.numeric),
                         keep(self.boolean, base.boolean), self.fired, keep(self.eligible, base.eligible),
                         keep(self.beneficiaries, base.beneficiaries), self.fx, self.readings, record=self.record,
-                        payers=keep(self.payers, base.payers))
+                        payers=keep(self.payers, base.payers), project_fx=self.project_fx)
 
     def value(self, concept: str, i: int) -> float | bool | tuple[float, float]:
         if concept in self.boolean:
@@ -323,7 +330,7 @@ class CompiledPolicy:
                          if (c in numeric or c in boolean) and all(r.source in gave for r in rules)}
         return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
                         eligible, beneficiaries, env.fx, dict(env.readings), record=self.policy.record,
-                        payers=payers)
+                        payers=payers, project_fx=env.batch.columns.get("fx_rate"))
 
 
 def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | None, lo: Any, hi: Any,

@@ -38,6 +38,8 @@ class Payers:
         if not self.stated:
             names = self.shares[0][0].split(JOINT)
             return f"{', '.join(names[:-1])} and {names[-1]} jointly (shares not stated)"
+        if len(self.shares) == 1 and self.shares[0][1] == 1:
+            return self.shares[0][0]
         return ", ".join(f"{name} {float(w) * 100:g}%" for name, w in self.shares)
 
 

@@ -117,9 +117,11 @@ class Env:
 
     def choices(self, field_name: str) -> tuple[str, ...]:
         """A choice field's values in the order of the batch's codes: the batch's record's (a run's record
-        may order declared values differently from one policy's), else the policy's."""
-        for record in (getattr(self.batch, "record", None), self.record):
-            if record is not None and field_name in record.fields:
+        may order declared values differently from one policy's); a batch read against the core alone
+        (the default) takes the policy's, whose core values have the core's codes."""
+        own = self.batch.record
+        for record in ((own,) if own is not CORE else ()) + (self.record, CORE):
+            if field_name in record.fields:
                 return record.choices(field_name)
         return ()
 
