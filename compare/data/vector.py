@@ -228,10 +228,12 @@ def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap:
         out[name] = np.where(given, value, bool(f.default))
         out[f"{name}#given"] = given
     elif dim == Dim.SET:
-        out["categories#given"] = members(arr, name, record.categories, _labels(record), bad, cap, out)
+        out["categories#given"] = members(arr, name, record.categories, _labels(record, name), bad, cap, out)
     elif name in ("referral", "grade"):
         choices = record.choices("referral") if name == "referral" else GRADES
-        index, given, unknown = cells.choice(arr, choices, upper=name == "grade")
+        labels = _labels(record, name) if name == "referral" else {}  # a value a policy adds, by its label
+        index, given, unknown = cells.choice(arr, (*choices, *labels), upper=name == "grade")
+        index = np.array([*range(len(choices)), *map(choices.index, labels.values()), -1])[index]
         shown = cells.as_strings(arr)
         for i in np.flatnonzero(unknown)[:cap]:
             text = str(shown[int(i)].as_py())
@@ -260,10 +262,10 @@ def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap:
         out[f"{name}#given"] = given
 
 
-def _labels(record: Record) -> dict[str, str]:
-    """Labels of the categories the run's policies add (专精特新“小巨人”企业 -> little_giant)."""
+def _labels(record: Record, name: str) -> dict[str, str]:
+    """Labels of the values the run's policies add to a built-in field (专精特新“小巨人”企业 -> little_giant)."""
     return {zh: key.partition(".")[2] for key, (_, zh, _, _) in record.added_values.items()
-            if key.startswith("categories.") and zh}
+            if key.startswith(name + ".") and zh}
 
 
 def _default_paid_in(out: dict[str, np.ndarray]) -> np.ndarray:
