@@ -15,17 +15,21 @@ Token types:
   the quotation of the source after `cite "ARTICLE"` (and after `unencoded "ARTICLE"`): String.Doc
 - `policy`, `extends`: Keyword.Namespace, and the policy ids after them: Name.Namespace
 - the item keywords (`clause` `split` `param` `mechanism` `reading` `unencoded` `override`
-  `remove`): Keyword.Declaration; the id after an item keyword (also in `remove clause ID` and
-  `by reading ID`): Name.Function
+  `remove`, and the declarations `field` `category` `choice` `list` `condition`):
+  Keyword.Declaration; the id after an item keyword (also in `remove clause ID`, `by reading ID`,
+  and both names of `choice FIELD VALUE`): Name.Function
 - header and statement keywords, and the structural words of expressions (`if` `then` `else`
-  `tiers` `scaled` `unless` `by` `up to` `at most` …): Keyword
+  `tiers` `scaled` `unless` `by` `up to` `at most` `pick highest` `otherwise` …): Keyword;
+  `first` after `pick` is a Keyword too (elsewhere the function)
+- `city` among payers (`payer city, district`): Name, as the other payers' names
+- a field's type and the unit after it (`type count 人`, `type area 平方米`): Keyword.Type
 - `and` `or` `not` `in` `of` `cap` `floor`: Operator.Word
 - `true` `false` `inf` `∞`: Keyword.Constant; `USD` `CNY`: Keyword.Type;
   `max` `min` `sum` `first` `cny` `usd`: Name.Builtin
 - the option names of a reading (after `option`, `default`, and before `:` in `by reading`):
   Name.Constant; concept keys (after `concept`, `splits`): Name.Label; other names: Name
 - figures, each one token as in the grammar: a quantity with its scale and unit (`500万美元`,
-  `3000 万美元`, `5‰`, `10分`): Number; a ratio (`3:7`, `1.5:1`): Number; a date
+  `3000 万美元`, `5‰`, `10分`, `30平方米`), a per-unit amount (`30元/平方米`, `2000元/人`): Number; a ratio (`3:7`, `1.5:1`): Number; a date
   (`2023-09-28`): Literal.Date
 - `->`, comparisons, `=`, `+ - * /`, `~` `～`: Operator; brackets (tier edges `[` `(` `]` `)`),
   `{ }`, `,`, `:`: Punctuation
@@ -50,16 +54,19 @@ __all__ = ["PolicyLexer", "KEYWORD_GROUPS"]
 
 # Every keyword of grammar/policy.lark, once, by how it is shown.
 NAMESPACE_KEYWORDS = ("policy", "extends")
-ITEM_KEYWORDS = ("clause", "split", "param", "mechanism", "reading", "unencoded", "override", "remove")
+ITEM_KEYWORDS = ("clause", "split", "param", "mechanism", "reading", "unencoded", "override", "remove",
+                 "field", "category", "choice", "list", "condition")
 STATEMENT_KEYWORDS = (
     # header
-    "city", "title", "docno", "issuer", "issued", "effective", "status", "source", "note",
+    "city", "title", "docno", "issuer", "issued", "effective", "status", "source", "partial", "note",
     # statements of items
     "concept", "beneficiary", "cite", "when", "value", "splits", "shares", "option", "default", "because",
-    "committed", "stretch",
+    "committed", "stretch", "payer", "type", "en",
     # expressions: conditionals, tier tables, readings, discretion
     "if", "then", "else", "tiers", "scaled", "unless", "by",
     "up", "to", "at", "most", "least", "more", "than", "about", "promised", "derived",
+    # pick tables
+    "pick", "highest", "lowest", "specific", "otherwise",
 )
 OPERATOR_WORDS = ("and", "or", "not", "in", "of", "cap", "floor")
 CONSTANTS = ("true", "false", "inf")
@@ -73,8 +80,11 @@ KEYWORD_GROUPS: dict[str, tuple[str, ...]] = {
 
 # The grammar's terminals (grammar/policy.lark); units as in dsl/units.py UNITS.
 _SCALES = "万亿|万|亿|千"
-_UNITS = "%|‰|分|亩|个月|月|周|年|天|日|人|名|个|次|项|家|条|位|场|万|亿"
-QUANTITY = rf"\d+(?:\.\d+)?(?:[ \t]*(?:{_SCALES})?(?:美元|元)|[ \t]*(?:{_UNITS}))?"
+_PER = "平方米|㎡|公顷|亩|人|名|个|次|项|家|条|位|场"  # what an amount may be paid per: area and counts
+_UNITS = f"%|‰|分|个月|月|周|年|天|日|{_PER}|万|亿"  # 个月 before 个: the first alternative that matches wins
+_CURRENCY = f"(?:{_SCALES})?(?:美元|元)"
+QUANTITY = rf"\d+(?:\.\d+)?(?:[ \t]*{_CURRENCY}(?:/(?:{_PER}))?|[ \t]*(?:{_UNITS}))?"
+UNIT = f"{_CURRENCY}|{_UNITS}"  # a unit on its own, after a field's type
 RATIO = r"\d+(?:\.\d+)?(?::\d+(?:\.\d+)?)+"
 DATE = r"\d{4}-\d{2}-\d{2}"
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -100,8 +110,17 @@ class PolicyLexer(RegexLexer):
             (rf"unencoded{_END}", Keyword.Declaration, "article"),
             (rf"(policy|extends){_END}{_GAP}({NAME})", bygroups(Keyword.Namespace, Whitespace, Name.Namespace)),
             (words(NAMESPACE_KEYWORDS, suffix=_END), Keyword.Namespace),
-            (rf"(clause|split|param|mechanism|reading){_END}{_GAP}({DOTTED})",
+            # `type count 人`, `type choice {`: the type, and the unit of unit-less cells
+            (rf"(type){_END}{_GAP}({NAME})(?:({_WS})({UNIT}))?", bygroups(Keyword, Whitespace, Keyword.Type,
+                                                                         Whitespace, Keyword.Type)),
+            (rf"(choice){_END}{_GAP}({NAME}){_GAP}({NAME})",
+             bygroups(Keyword.Declaration, Whitespace, Name.Function, Whitespace, Name.Function)),
+            (rf"(clause|split|param|mechanism|reading|field|category|choice|list|condition){_END}{_GAP}({DOTTED})",
              bygroups(Keyword.Declaration, Whitespace, Name.Function)),
+            (rf"(pick){_END}{_GAP}(first){_END}", bygroups(Keyword, Whitespace, Keyword)),
+            # `payer city, district`: a payer's name, as `district` is (elsewhere `city` opens the header's city)
+            (rf"(payer){_GAP}(city){_END}", bygroups(Keyword, Whitespace, Name)),
+            (rf"(,)({_WS})?(city){_END}", bygroups(Punctuation, Whitespace, Name)),
             (words(ITEM_KEYWORDS, suffix=_END), Keyword.Declaration),
             (rf"(concept|splits){_END}{_GAP}({DOTTED})", bygroups(Keyword, Whitespace, Name.Label)),
             (rf"(option|default){_END}{_GAP}({NAME})", bygroups(Keyword, Whitespace, Name.Constant)),

@@ -1,6 +1,7 @@
 """A policy tree whose every user-supplied string is a payload, for the site's escaping tests (built
 HTML and headless Chromium): the policy's title, document number, issuer, date, note and city label;
-every item's label, article, quote, note, option label and `because`; an unencoded sentence; the source
+every item's label, article, quote, note, option label and `because`; the labels of a declared field,
+its values, a category, a choice value, a list (and its item) and a named condition; an unencoded sentence; the source
 text; a taxonomy whose keys and labels (zh and en) hold payloads; a revision of the policy; and a
 simulation folder whose name, plot name, notes and table cells (header included) do.
 
@@ -90,6 +91,31 @@ clause reward_b {q} {{
     lower: 10万元
     upper: 20万元
   }}
+}}
+
+field evil_zone {q} {{
+  type choice {{ key_area {q}, ordinary {q} }}
+  default ordinary
+  en {q}
+}}
+category evil_category {q} {{ en {q} }}
+choice referral evil_referrer {q}
+list evil_list {q} = {{{q}}}
+condition evil_condition {q} {{
+  cite {q} {q}
+  when foreign and evil_zone == key_area and industry not in evil_list
+}}
+
+clause reward_c {q} {{
+  concept reward.evil_other
+  cite {q} {_s(p + " 给予10万元")}
+  cite {q} {_s(p + " 给予20万元")}
+  when evil_condition and evil_category in categories and referral != evil_referrer
+  value pick highest {{
+    when in_core_zone -> 20万元
+    otherwise -> 10万元
+  }}
+  payer city
 }}
 
 param evil.rate {q} = 2% {{

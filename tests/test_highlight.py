@@ -18,7 +18,7 @@ from pygments.token import Comment, Error, Keyword, Literal, Name, Number, Opera
 from pygments.token import _TokenType as TokenType
 
 from dsl.highlight import KEYWORD_GROUPS, PolicyLexer
-from dsl.units import UNITS
+from dsl.units import UNITS, Dim
 
 POLICY_FILES = sorted(POLICIES.glob("*.policy"))
 DOC_SNIPPETS = re.findall(r"^```policy\n(.*?)^```", (ROOT / "docs" / "language.md").read_text(encoding="utf-8"),
@@ -159,3 +159,74 @@ def test_html_output_escapes_quotes() -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "a &amp; b" in html
+
+
+# ---------------------------------------------------------------- the city's own record
+
+RECORD_SNIPPET = '''policy p {
+  partial "正文至第六条止"
+}
+field rent_area "租赁面积" {
+  type area 平方米
+  default 0平方米
+  en "rented area"
+}
+field fee { type money 美元 }
+category little_giant "小巨人"
+choice referral social_org "社会组织"
+list excluded = {"房地产", "金融"}
+condition eligible { when industry not in excluded and landed_on >= 2024-01-01 }
+clause c {
+  value pick most specific {
+    when a -> 30元/平方米 * rent_area
+    otherwise -> pick first { when b -> 2000元/人 * new_jobs }
+  }
+  payer district, city = 1:1
+}
+clause d { value 5万元/名 * doctors  payer city }
+remove choice referral.social_org
+'''
+
+
+def test_tokens_of_the_record_constructs() -> None:
+    got = significant(RECORD_SNIPPET)
+    for pair in [
+        (Keyword, "partial"),
+        (Keyword.Declaration, "field"), (Name.Function, "rent_area"), (Keyword, "type"), (Keyword.Type, "area"),
+        (Keyword.Type, "平方米"), (Keyword, "default"), (Number, "0平方米"), (Keyword, "en"),
+        (Keyword.Type, "money"), (Keyword.Type, "美元"),
+        (Keyword.Declaration, "category"), (Name.Function, "little_giant"),
+        (Keyword.Declaration, "choice"), (Name.Function, "referral"), (Name.Function, "social_org"),
+        (Keyword.Declaration, "list"), (Name.Function, "excluded"), (String.Double, "房地产"),
+        (Keyword.Declaration, "condition"), (Name.Function, "eligible"), (Literal.Date, "2024-01-01"),
+        (Keyword, "pick"), (Keyword, "most"), (Keyword, "specific"), (Keyword, "otherwise"), (Keyword, "first"),
+        (Number, "30元/平方米"), (Number, "2000元/人"), (Number, "5万元/名"),
+        (Keyword, "payer"), (Name, "district"), (Name, "city"), (Number, "1:1"),
+        (Keyword.Declaration, "remove"), (Name.Function, "referral.social_org"),
+    ]:
+        assert pair in got, pair
+    assert (Name.Builtin, "first") not in got  # `pick first` is the rule, not the function
+    assert (Keyword, "city") not in got  # a payer here, not the header's city
+    assert errors(RECORD_SNIPPET) == []
+
+
+def test_the_record_example_lexes_without_errors() -> None:
+    from test_format_record import RECORD_POLICY
+
+    assert errors(RECORD_POLICY) == []
+    assert "".join(v for _, v in tokens(RECORD_POLICY)) == RECORD_POLICY
+
+
+def test_every_per_unit_amount_is_one_figure() -> None:
+    # an amount may be paid per unit of area or per head/item (grammar/policy.lark, QUANTITY)
+    per = [u for u, info in UNITS.items() if info.dim in (Dim.AREA, Dim.COUNT)]
+    assert {"平方米", "㎡", "公顷", "亩", "人", "名"} <= set(per)
+    for unit in per:
+        for money in ("元", "美元", "万元", "亿美元"):
+            assert significant(f"30{money}/{unit}") == [(Number, f"30{money}/{unit}")], (money, unit)
+
+
+def test_a_unit_after_a_fields_type_is_part_of_the_type() -> None:
+    for unit in [u for u in UNITS if u]:
+        text = f"field f {{ type x {unit} }}"
+        assert (Keyword.Type, unit) in significant(text) and errors(text) == [], unit

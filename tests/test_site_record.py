@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import POLICIES, parse_items
 
-from compare.site.record import OTHERWISE, PICK_RULES, pick_tables, payer_text
+from compare.site.record import OTHERWISE, PICK_RULES, payer_text, pick_tables
 from dsl import ast as A
 from dsl.model import Policy
 
@@ -121,7 +121,7 @@ clause rent_subsidy "租金补贴" {{
   concept reward.landing
   cite "第四条" "按每平方米30元给予租金补贴，最高100万元，由区级财政承担"
   when eligible
-  value 30元/平方米 derived "按每平方米30元" * rent_area cap 100万元
+  value 30元/平方米 * rent_area cap 100万元
   payer district
 }}
 
@@ -181,6 +181,7 @@ def test_the_record_view_of_a_city(recorded: Policy) -> None:
             "new_jobs"} <= set(fields)
     assert "registered_capital" not in fields  # built-in, not read
     assert fields["foreign"].origin == BUILT_IN and fields["foreign"].type == "bool"
+    assert (fields["foreign"].zh, fields["foreign"].en) == ("外资项目", "foreign-invested project")
     zone = fields["zone"]
     assert (zone.type, zone.default, zone.zh, zone.en, zone.origin) == ("choice", "ordinary", "所在区域", "zone", "recorded")
     assert [(v.value, v.zh) for v in zone.values] == [("key_area", "重点区域"), ("ordinary", "一般区域")]
@@ -241,6 +242,7 @@ def test_built_city_page_holds_the_record_as_text(built: dict[str, str]) -> None
     assert 'id="field-zone"' in page and 'id="condition-eligible"' in page and 'id="list-excluded"' in page
     assert "取最高 the highest that applies" in shown and "由市、县（市、区）按1:1分担 / paid by city and county/district 1:1" in shown
     assert "原文不完整 Partial source" in shown and "正文至第五条止，其后缺失" in shown
+    assert "原文至此中断 the text breaks off here" in visible(page.split('id="source"')[1])  # under the text
     assert "原文不完整" not in visible(built["cities/wuxi_2023.html"])
 
 
@@ -276,3 +278,21 @@ def test_report_shows_the_record_and_the_gap_escaped(tmp_path: Path) -> None:
     page = render_html(report)
     assert "<img src=x" not in page and "<script>window" not in page
     assert "区域&lt;img src=x onerror=window.pwned=4&gt;" in page and "原文不完整 partial source" in page
+
+
+def test_report_workbook_has_the_record_sheet(tmp_path: Path) -> None:
+    """XLSX: a `record` sheet, one row per field, value, list and condition; a label is text."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from compare.site.report import build_report, render_xlsx
+
+    labels = dict(HOSTILE, zone_label='"=1+1"')
+    path = _tree(tmp_path / "tree", labels)
+    (tmp_path / "r.xlsx").write_bytes(render_xlsx(build_report([_checked(path)])))
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["record"]
+    rows = {(r[2].value, r[3].value): r for r in sheet.iter_rows(min_row=2)}
+    zone = rows[("field", "zone")]
+    assert zone[7].value == "=1+1" and zone[7].data_type == "s"  # text, never a formula
+    assert rows[("value", "referral.social_org")][7].value == PIPE
+    assert rows[("list", "excluded")][9].value == "房地产、金融"
+    assert rows[("condition", "eligible")][9].value == "foreign and industry not in excluded"
+

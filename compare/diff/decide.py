@@ -41,28 +41,21 @@ class Decision:
 def box_of(project: Project, limits: bool) -> Box:
     """The domain of each numeric field of the project as z3 asserts it (amounts up to 10万亿 only
     where the record's `limits` are among the assertions)."""
-    from dsl.schema import FIELDS, GRADES, REFERRALS
-
     out: Box = {}
+
+    def put(v: z3.ArithRef, name: str) -> None:
+        lo, hi = project.ranges.get(name, (None, None))
+        out[_name(v)] = (v, lo if lo is not None else -INF, hi if hi is not None else INF)
     for name, v in project.vars.items():
-        if isinstance(v, tuple) and z3.is_bool(v[0]):  # a scalar: (known, value); the year is an Int
-            known, x = v
-            if name == "year":
-                out[_name(x.arg(0))] = (x.arg(0), Fraction(1990), Fraction(2100))
-            else:
-                f = FIELDS[name]
-                out[_name(x)] = (x, Fraction(f.low) if f.low is not None else -INF,
-                                 Fraction(f.high) if f.high is not None else INF)
-        elif isinstance(v, tuple):  # money: (amount in fen, usd)
+        kind = project.kinds.get(name)
+        if kind == "scalar":  # (known, value); the year is an Int
+            _known, x = v
+            put(x.arg(0) if z3.is_to_real(x) else x, name)
+        elif kind == "money":  # (amount in fen, usd)
             amount = v[0]
             out[_name(amount)] = (amount, Fraction(0), Fraction(MAX_FEN) if limits else INF)
-        elif name == "referral":
-            out[_name(v)] = (v, Fraction(0), Fraction(len(REFERRALS) - 1))
-        elif name == "grade":
-            out[_name(v)] = (v, Fraction(-1), Fraction(len(GRADES) - 1))
-        elif z3.is_arith(v):  # a ratio
-            f = FIELDS[name]
-            out[_name(v)] = (v, Fraction(f.low or 0), Fraction(f.high if f.high is not None else 1))
+        elif kind in ("code", "ratio", "number", "integer", "date"):
+            put(v, name)
     return out
 
 

@@ -9,6 +9,7 @@ figures are remembered as `atoms` (with their policy text): the region descripti
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import z3
@@ -48,11 +49,18 @@ from compare.diff.symbolic import (
 )
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES, REFERRALS, TEXT_FIELDS
+from dsl.schema import GRADES
 from dsl.units import Dim
+from dsl.walk import conjuncts
 
 MONEY = (Dim.CNY, Dim.USD, Dim.MONEY)
 Val = Num | Bool
+EPOCH = date(1970, 1, 1)
+
+
+def days(iso: str) -> int:
+    """A date as days since 1970-01-01, as the project columns hold it (compare.engine.batch)."""
+    return (date.fromisoformat(iso) - EPOCH).days
 
 
 class ExprEncoder:
@@ -127,13 +135,12 @@ class ExprEncoder:
             assert isinstance(a, Num) and isinstance(b, Num)
             return Num(a.lo, b.hi), and_(pa, pb)
         if isinstance(e, A.InSet):
-            if isinstance(e.container, A.Name):
-                assert isinstance(e.element, A.Name)
-                inside = self.pr.category(e.element.dotted)
-            else:
-                code = self.pr.code("referral")
-                inside = or_(*(code == REFERRALS.index(n.dotted) for n in e.container.items))
+            inside = self.in_set(e)
             return Bool(not_(inside) if e.negated else inside), TRUE
+        if isinstance(e, A.DateLit):
+            return point(num(days(e.value))), TRUE
+        if isinstance(e, A.Pick):
+            return self.pick(e, want)
         if isinstance(e, A.IfExpr):
             d = self.eff(e, want)
             cond = self.truth(e.cond)
@@ -153,18 +160,28 @@ class ExprEncoder:
 
     def name(self, e: A.Name, want: Dim | None) -> tuple[Val, z3.BoolRef]:
         name = e.dotted
-        if name in FIELDS:
-            f = FIELDS[name]
+        if name in self.p.record.fields:
+            f = self.p.record.fields[name]
             if f.dim == Dim.MONEY:
                 return point(self.pr.money_in(name, want if want == Dim.USD else Dim.CNY, self.rate)), TRUE
             if f.dim == Dim.BOOL:
                 return Bool(self.pr.boolean(name)), TRUE
             if f.dim == Dim.RATIO:
                 return point(X(self.pr.ratio(name), FALSE, True)), TRUE
-            if f.dim == Dim.SCALAR:  # unknown: absent, and 0 where a tier reads it regardless
+            if f.dim == Dim.SCALAR and not self.p.record.is_declared(name):
+                # unknown: absent, and 0 where a tier reads it regardless
                 known, v = self.pr.scalar(name)
                 return point(X(ite(known, v, real(0)), FALSE, True)), known
+            if f.dim in (Dim.SCALAR, Dim.COUNT, Dim.AREA):  # declared: always known
+                return point(X(self.pr.number(name), FALSE, f.low is not None and f.low >= 0)), TRUE
+            if f.dim == Dim.DATE:
+                return point(X(self.pr.date(name), FALSE, False, True)), TRUE
             raise Unsupported(f"field `{name}` has no numeric value")
+        if name in self.p.conditions:  # a named condition: its `when`, inlined
+            cond = self.p.conditions[name].when
+            if cond is None:
+                raise Unsupported(f"condition `{name}` has no `when`")
+            return Bool(self.truth(cond)), TRUE
         if name in self.p.clauses:
             v, fired = self.clause(name)
             if isinstance(v, Num) and want in (Dim.CNY, Dim.USD):
@@ -233,11 +250,13 @@ class ExprEncoder:
 
     def compare(self, e: A.Binary) -> Bool:
         op = e.op
+        fields = self.p.record.fields
         for fside, other in ((e.left, e.right), (e.right, e.left)):
-            if isinstance(fside, A.Name) and fside.dotted == "referral":
-                if not isinstance(other, A.Name) or other.dotted not in REFERRALS:
-                    raise Unsupported("referral compared with something other than a choice")
-                same = self.pr.code("referral") == REFERRALS.index(other.dotted)
+            f = fields.get(fside.dotted) if isinstance(fside, A.Name) else None
+            if f is not None and f.dim == Dim.CHOICE:  # referral, a declared choice: `zone == key_area`
+                if not isinstance(other, A.Name):
+                    raise Unsupported(f"{f.name} compared with something other than one of its values")
+                same = self.pr.is_value(f.name, other.dotted)
                 return Bool(same if op == "==" else not_(same))
             if isinstance(fside, A.Name) and fside.dotted == "grade" and isinstance(other, A.Text):
                 g = self.pr.code("grade")
@@ -247,8 +266,8 @@ class ExprEncoder:
                 cmp = {">=": mine >= theirs, "<=": mine <= theirs, ">": mine > theirs, "<": mine < theirs,
                        "==": mine == theirs, "!=": mine != theirs}[op]
                 return Bool(and_(g >= 0, cmp))
-            if isinstance(fside, A.Name) and fside.dotted in TEXT_FIELDS and isinstance(other, A.Text):
-                same = self.atom(f"{fside.dotted} == {text(other)}", self.pr.text_is(fside.dotted, other.value))
+            if f is not None and f.name in self.p.record.text_fields() and isinstance(other, A.Text):
+                same = self.text_is(f.name, other.value)
                 return Bool(same if op == "==" else not_(same))
         sub = next((x for x in (self.dim(e.left), self.dim(e.right)) if x in (Dim.CNY, Dim.USD)), None)
         (a, pa), (b, pb) = self.ev(e.left, sub), self.ev(e.right, sub)
@@ -258,6 +277,86 @@ class ExprEncoder:
             same = a.v == b.v
             return Bool(and_(pa, pb, same if op == "==" else not_(same)))
         raise Unsupported(f"comparison `{op}` of these values")
+
+    def text_is(self, name: str, literal: str) -> z3.BoolRef:
+        return self.atom(f"{name} == {text(A.Text(literal))}", self.pr.text_is(name, literal))
+
+    def in_set(self, e: A.InSet) -> z3.BoolRef:
+        """`little_giant in categories`, `gazelle in honours` (a declared set), `industry in {"制造", "软件"}`,
+        `referral in {a, b}`, `industry in excluded_industries` (a declared list): each as the checker typed it."""
+        fields = self.p.record.fields
+        container, element = e.container, e.element
+        if isinstance(container, A.Name) and container.dotted in fields:  # a member of a set field
+            if not isinstance(element, A.Name) or fields[container.dotted].dim != Dim.SET:
+                raise Unsupported(f"`in {container.dotted}` of this element")
+            if element.dotted not in self.pr.record.choices(container.dotted):
+                raise Unsupported(f"`{element.dotted}` is not a member of `{container.dotted}`")
+            return self.pr.member(container.dotted, element.dotted)
+        if isinstance(container, A.Name) and container.dotted in self.p.lists:
+            items: tuple[A.Name | A.Text, ...] = self.p.lists[container.dotted].items
+        elif isinstance(container, A.SetLit):
+            items = container.items
+        else:
+            raise Unsupported(f"`in` a container that is not a set or list: {text(container)}")
+        if not isinstance(element, A.Name) or element.dotted not in fields:
+            raise Unsupported(f"`in` a set of an element that is not a field: {text(element)}")
+        name = element.dotted
+        f = fields[name]
+        tests = []
+        for item in items:
+            if f.dim == Dim.CHOICE and isinstance(item, A.Name):
+                tests.append(self.pr.is_value(name, item.dotted))
+            elif name in self.p.record.text_fields() and isinstance(item, A.Text):
+                tests.append(self.text_is(name, item.value))
+            else:
+                raise Unsupported(f"`{name} in` an item of another kind: {text(item)}")
+        return or_(*tests)
+
+    def pick(self, e: A.Pick, want: Dim | None) -> tuple[Val, z3.BoolRef]:
+        """A pick table: of the rows whose condition holds (and whose value is present), the highest
+        value, the lowest (end by end, as max/min), the first listed, or the most specific (the most
+        `and`-ed parts, the first listed among equals); `otherwise` where none holds; absent without it."""
+        d = self.eff(e, want)
+        rows: list[tuple[A.PickRow, z3.BoolRef, Val]] = []
+        other: tuple[Val, z3.BoolRef] | None = None
+        for r in e.rows:
+            v, p = self.ev(r.value, d)
+            if r.cond is None:
+                other = (v, p)
+            else:
+                rows.append((r, and_(self.truth(r.cond), p), v))
+        if e.rule == "most_specific":  # sorted is stable: the first listed among equals stays first
+            rows = sorted(rows, key=lambda x: -len(conjuncts(x[0].cond)))  # type: ignore[arg-type]
+        nothing: Val = Bool(FALSE) if any(isinstance(v, Bool) for _, _, v in rows) else point(ZERO)
+        fallback, fallback_p = other if other is not None else (nothing, FALSE)
+        any_row = or_(*(h for _, h, _ in rows))
+        if e.rule in ("first", "most_specific"):
+            acc: Val = fallback
+            for _, holds, v in reversed(rows):
+                acc = val_ite(holds, v, acc)
+            return acc, ite(any_row, TRUE, fallback_p)
+        if e.rule not in ("highest", "lowest"):
+            raise Unsupported(f"pick {e.rule}")
+        if any(isinstance(v, Bool) for _, _, v in rows) or isinstance(fallback, Bool):
+            raise Unsupported(f"pick {e.rule} of true/false values")
+        best = x_max if e.rule == "highest" else x_min
+        ends: tuple[X, X] | None = None
+        seen: z3.BoolRef = FALSE
+        exact = all(v.exact for _, _, v in rows) and fallback.exact  # type: ignore[union-attr]
+        for _, holds, v in rows:
+            assert isinstance(v, Num)
+            if ends is None:
+                ends = (v.lo, v.hi)
+            else:
+                both = and_(seen, holds)
+                ends = (x_ite(holds, x_ite(both, best(ends[0], v.lo), v.lo), ends[0]),
+                        x_ite(holds, x_ite(both, best(ends[1], v.hi), v.hi), ends[1]))
+            seen = or_(seen, holds)
+        assert isinstance(fallback, Num)
+        if ends is None:
+            return fallback, fallback_p
+        lo = x_ite(any_row, ends[0], fallback.lo)
+        return Num(lo, lo if exact else x_ite(any_row, ends[1], fallback.hi)), ite(any_row, TRUE, fallback_p)
 
     def call(self, e: A.Call, want: Dim | None) -> tuple[Val, z3.BoolRef]:
         if e.func in ("cny", "usd"):

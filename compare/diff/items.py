@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compare.diff.record_items import diff_declaration, payer_text, summary_of_declaration
 from compare.diff.structural import KINDS, Change, StructuralDiff, diff_expr, text
 from dsl import ast as A
 from dsl.model import Policy
 
 _TABLES = {"clause": "clauses", "split": "splits", "param": "params", "mechanism": "mechanisms",
-           "reading": "readings"}
+           "reading": "readings", "field": "fields", "category": "categories", "choice": "choices", "list": "lists",
+           "condition": "conditions"}
 
 
 def diff_policies(old: Policy, new: Policy) -> StructuralDiff:
@@ -66,6 +68,9 @@ def _diff_table(kind: str, old: dict[str, object], new: dict[str, object], out: 
 
 
 def _summary(item: object) -> str:
+    declared = summary_of_declaration(item)
+    if declared is not None:
+        return declared
     label = getattr(item, "label", None)
     value = getattr(item, "value", None)
     head = f"“{label}”" if label else ""
@@ -86,6 +91,8 @@ def _diff_item(kind: str, ident: str, a: object, b: object, out: list[Change]) -
     def expr(where: str, x: object, y: object) -> None:
         diff_expr(where, x, y, lambda w, o, n, r: emit(w, o, n, r))  # type: ignore[arg-type]
 
+    if diff_declaration(a, b, emit, expr):
+        return
     for name in ("label", "concept", "beneficiary", "splits", "default", "because"):
         x, y = getattr(a, name, None), getattr(b, name, None)
         if x != y:
@@ -100,6 +107,7 @@ def _diff_item(kind: str, ident: str, a: object, b: object, out: list[Change]) -
     if isinstance(a, A.Clause) and isinstance(b, A.Clause):
         expr("when", a.when, b.when)
         expr("value", a.value, b.value)
+        _payer(a.payer, b.payer, emit, expr)
     elif isinstance(a, A.Split) and isinstance(b, A.Split):
         expr("when", a.when, b.when)
         if a.ratio_form and b.ratio_form and len(a.shares) == len(b.shares):
@@ -121,6 +129,25 @@ def _diff_item(kind: str, ident: str, a: object, b: object, out: list[Change]) -
         _named("attribute", {x.name: x.value for x in a.attrs}, {x.name: x.value for x in b.attrs}, emit, expr)
     elif isinstance(a, A.Reading) and isinstance(b, A.Reading):
         _named("option", {o.id: o.label for o in a.options}, {o.id: o.label for o in b.options}, emit, None)
+
+
+def _payer(a: A.Payer | None, b: A.Payer | None, emit: object, expr: object) -> None:
+    """Who pays: the shares compared as figures where the same payers keep the same form (`city = 50%`
+    → `city = 60%`, a ratio `1:1` → `2:1`); any other change as the whole statement, old and new."""
+    if a == b:
+        return
+    same_names = a is not None and b is not None and [s.name for s in a.shares] == [s.name for s in b.shares]
+    stated = same_names and all(s.weight is not None for s in (*a.shares, *b.shares))  # type: ignore[union-attr]
+    if a is not None and b is not None and stated and a.ratio_form == b.ratio_form:
+        if a.ratio_form:
+            ra = A.RatioLit(tuple(s.weight.number for s in a.shares if isinstance(s.weight, A.Quantity)))
+            rb = A.RatioLit(tuple(s.weight.number for s in b.shares if isinstance(s.weight, A.Quantity)))
+            expr("payer shares", ra, rb)  # type: ignore[operator]
+        else:
+            for sa, sb in zip(a.shares, b.shares, strict=True):
+                expr(f"payer {sa.name}", sa.weight, sb.weight)  # type: ignore[operator]
+        return
+    emit("payer", payer_text(a), payer_text(b))  # type: ignore[operator]
 
 
 def _rule(r: A.BeneficiaryRule) -> str:

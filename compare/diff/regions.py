@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 import z3
 
 from compare.diff.symbolic import MAX_FEN, Num, and_, or_, x_cmp
-from compare.diff.witness import MONEY_FIELDS, money_text
-from dsl.schema import GRADES, REFERRALS, TEXT_FIELDS
+from compare.diff.witness import money_text
 
 if TYPE_CHECKING:
     from compare.diff.semantic import ConceptDiff, Pair, Region
@@ -55,8 +54,10 @@ class Feature:
     """Something a part may fix: a Bool (field, category, a score's being known, a comparison) or a
     code (referral, grade) with the values it may take."""
 
-    def __init__(self, name: str, term: z3.ExprRef, values: tuple[int, ...] = (), comparison: bool = False):
+    def __init__(self, name: str, term: z3.ExprRef, values: tuple[int, ...] = (), comparison: bool = False,
+                 names: tuple[str, ...] = ()):
         self.name, self.term, self.values, self.comparison = name, term, values, comparison
+        self.names = names  # a code's values, code 0 first (grade: -1 is unknown)
 
     def value(self, m: z3.ModelRef) -> Any:
         v = m.eval(self.term, model_completion=True)
@@ -70,20 +71,20 @@ class Feature:
     def shown(self, kept: Any) -> Any:
         if not self.values:
             return kept
-        names = [REFERRALS[c] if self.name == "referral" else (GRADES[c] if c >= 0 else "unknown") for c in kept]
+        names = [self.names[c] if c >= 0 else "unknown" for c in kept]
         return names[0] if len(names) == 1 else names
 
 
 def _features(pair: Pair) -> list[Feature]:
     out: list[Feature] = []
     for name, v in pair.pr.vars.items():
-        if name in MONEY_FIELDS or name == "paid_in_ratio" or name in TEXT_FIELDS:
-            continue  # told by ranges; a text by the comparisons naming it (`industry == "房地产"`), among the atoms
-        if name == "referral":
-            out.append(Feature(name, v, tuple(range(len(REFERRALS)))))
-        elif name == "grade":
-            out.append(Feature(name, v, tuple(range(-1, len(GRADES)))))
-        elif name in ("quality_score", "year"):
+        kind = pair.pr.kinds.get(name)
+        if kind in ("money", "ratio", "text", "number", "integer", "date"):
+            continue  # told by ranges and by the comparisons naming them (`industry == "房地产"`), among the atoms
+        if kind == "code":
+            names = pair.pr.values(name)
+            out.append(Feature(name, v, tuple(range(-1 if name == "grade" else 0, len(names))), names=names))
+        elif kind == "scalar":
             out.append(Feature(f"{name} known", v[0]))
         else:
             out.append(Feature(name, v))
@@ -150,7 +151,7 @@ def _ranges(pair: Pair, s: z3.Solver, cube: list[z3.BoolRef]) -> dict[str, tuple
     range is what the comparisons kept in the part say (`paid_in_ratio >= 30%`)."""
     out: dict[str, tuple[str, str | None]] = {}
     for name, v in pair.pr.vars.items():
-        if name in MONEY_FIELDS:
+        if pair.pr.kinds.get(name) == "money":
             amount, usd = v
             is_usd = pair.pr.views.get(name) == "USD"  # told in the currency the policies read it in
             fix = usd if is_usd else z3.Not(usd)

@@ -9,7 +9,8 @@ from dataclasses import asdict
 from compare.diff.structural import Change, StructuralDiff
 from dsl.textsafe import json_safe, md_cell, md_code, printable
 
-ORDER = {"header": 0, "clause": 1, "split": 2, "param": 3, "mechanism": 4, "reading": 5, "unencoded": 6}
+ORDER = {"header": 0, "field": 1, "category": 2, "choice": 3, "list": 4, "condition": 5, "clause": 6, "split": 7,
+         "param": 8, "mechanism": 9, "reading": 10, "unencoded": 11}
 
 
 def summary(d: StructuralDiff) -> str:

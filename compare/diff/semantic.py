@@ -50,10 +50,12 @@ from compare.diff.verdicts import (
     Witness,
     verdict,
 )
-from compare.diff.witness import Finder, evaluate, record, reproduces
+from compare.diff.witness import Finder, evaluate, record, reproduces, shown
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.exact import exact_rate
 from compare.engine.runs import choose_rates
+from dsl.check.record import run_record
+from dsl.record import CORE, Record
 from dsl.units import Dim
 
 MONEY = (Dim.CNY, Dim.USD)
@@ -65,7 +67,7 @@ class Pair:
 
     def __init__(self, ctx: Context, ko: str | None, kn: str | None):
         self.ctx, self.ko, self.kn = ctx, ko, kn
-        self.pr = Project()
+        self.pr = Project(record=ctx.record)
         self.finder = Finder(self.pr, ctx.quick_ms)
         self.atoms: list[tuple[str, z3.BoolRef]] = []  # the comparisons of figures either side makes
         self.ex = [self._term(ctx.old, ko, True), self._term(ctx.new, kn, True)]
@@ -92,13 +94,13 @@ class Pair:
                 got.append(None)
                 continue
             cp = (self.ctx.old, self.ctx.new)[side]
-            value = evaluate(cp, rec, self.ctx.fx, self.ctx.readings, key)
+            value = evaluate(cp, rec, self.ctx.fx, self.ctx.readings, key, self.ctx.record)
             want = value_of(m, self.ex[side])  # type: ignore[arg-type]
             if not reproduces(value, want, self.money[side]):
                 self.ctx.unreproduced.append(f"{key} ({cp.policy.id}): solver {want}, evaluator {value} for {rec}")
                 return None
             got.append(value)
-        return Witness(rec, got[0], got[1])
+        return Witness(rec, got[0], got[1], shown(rec, self.pr.record))
 
     def ends(self, bound: str) -> tuple[X, X, X, X]:
         """(old, new) ends of `bound`, exact then relaxed, in one currency."""
@@ -243,6 +245,7 @@ class Context:
     unreproduced: list[str] = field(default_factory=list)
     deadline: float | None = None  # time.monotonic() by which the whole diff ends (None: no budget)
     progress: Callable[[str], None] | None = None  # told each check as it starts
+    record: Record = CORE  # the pair's record: the core and the fields either policy declares
 
     @property
     def spent(self) -> bool:
@@ -279,8 +282,11 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
         fx, note = chosen.rates[0], chosen.note
     else:
         note = f"USD→CNY {fx} (as given)"
+    record, conflicts = run_record([old.policy.record, new.policy.record])
+    if conflicts:  # one name, two meanings: no project record gives both policies what they read
+        raise ValueError(conflicts[0].message)
     ctx = Context(old, new, fx, exact_rate(fx), readings, (old.concept_dims, new.concept_dims),
-                  deadline=None if budget is None else started + budget, progress=progress)
+                  deadline=None if budget is None else started + budget, progress=progress, record=record)
     if timeout_ms is not None:
         ctx.timeout_ms = timeout_ms
     out = SemanticDiff(old.policy.id, new.policy.id, fx, note, readings, budget=budget)

@@ -49,7 +49,7 @@ def _value(v: Any, dim: Dim | None) -> str:
 def _witness(w: Witness | None, cd: ConceptDiff, names: tuple[str, str]) -> str:
     if w is None:
         return "(no witness: it did not reproduce under the evaluator)"
-    return f"{project_text(w.project)}: {names[0]} {_value(w.old, cd.dim)} → {names[1]} {_value(w.new, cd.dim)}"
+    return f"{project_text(w.shown if w.shown is not None else w.project)}: {names[0]} {_value(w.old, cd.dim)} → {names[1]} {_value(w.new, cd.dim)}"
 
 
 def _extreme(e: Extreme | None, cd: ConceptDiff, names: tuple[str, str], gain: bool) -> str:

@@ -17,7 +17,8 @@ from dsl import ast as A
 from dsl.format import Generator
 from dsl.walk import children, walk
 
-KINDS = ("clause", "split", "param", "mechanism", "reading")
+# the city's own record first (the names the rules read), then the rules
+KINDS = ("field", "category", "choice", "list", "condition", "clause", "split", "param", "mechanism", "reading")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def text(e: object) -> str:
 
 
 def _same_quantity(a: A.Quantity, b: A.Quantity) -> bool:
-    return a.dim == b.dim and a.base_value == b.base_value
+    """The same figure: 30元/平方米 is 20000元/亩 (a per-unit amount per base unit of what it is paid per)."""
+    return a.dim == b.dim and a.per_dim == b.per_dim and a.base_value == b.base_value
 
 
 def _relative(old: Decimal, new: Decimal) -> float | None:
@@ -86,8 +88,9 @@ def diff_expr(where: str, a: A.Expr | None, b: A.Expr | None, emit: Callable[[st
             continue
         if isinstance(x, A.Quantity) and isinstance(y, A.Quantity):
             if not _same_quantity(x, y):
-                rel = _relative(x.base_value, y.base_value) if x.dim == y.dim else None
-                emit(at, text(x), text(y), rel if rel is not None else (0.0 if x.dim != y.dim else None))
+                same_unit = x.dim == y.dim and x.per_dim == y.per_dim
+                rel = _relative(x.base_value, y.base_value) if same_unit else None
+                emit(at, text(x), text(y), rel if rel is not None else (0.0 if not same_unit else None))
             elif x.derived != y.derived:
                 emit(at + " › derived", x.derived or "—", y.derived or "—", None)
             continue
@@ -96,6 +99,12 @@ def diff_expr(where: str, a: A.Expr | None, b: A.Expr | None, emit: Callable[[st
                 continue  # 3:7 and 30:70 are the same ratio
             rel = _relative(x.parts[0] / x.parts[-1], y.parts[0] / y.parts[-1]) if x.parts[-1] and y.parts[-1] else None
             emit(at, text(x), text(y), rel)
+            continue
+        if isinstance(x, A.Pick) and isinstance(y, A.Pick):
+            stack.extend(reversed(list(_pick_pairs(at, x, y, emit))))
+            continue
+        if isinstance(x, A.SetLit) and isinstance(y, A.SetLit):
+            _set_items(at, x, y, emit)
             continue
         if isinstance(x, A.Tiers) and isinstance(y, A.Tiers) and x.subject == y.subject and x.scale == y.scale:
             stack.extend(reversed(list(_tier_pairs(at, x, y, emit))))
@@ -184,7 +193,7 @@ def _operand_pairs(at: str, op: str, x: A.Expr, y: A.Expr, emit: Callable[[str, 
 
 
 def _same_shape(x: object, y: object) -> bool:
-    if type(x) is not type(y) or isinstance(x, (A.Name, A.Text, A.Promised, A.BoolLit, A.Infinity)):
+    if type(x) is not type(y) or isinstance(x, (A.Name, A.Text, A.Promised, A.BoolLit, A.Infinity, A.DateLit)):
         return False
     if getattr(x, "op", None) != getattr(y, "op", None) or getattr(x, "func", None) != getattr(y, "func", None):
         return False
@@ -229,3 +238,72 @@ def _tier_pairs(at: str, x: A.Tiers, y: A.Tiers, emit: Callable[[str, str, str, 
     for label, rest in keyed.items():
         if rest is not None:
             emit(f"{at} › row {label}", "—", f"{label} -> {text(rest.value)}", None)
+
+
+# ---------------------------------------------------------------- pick tables and sets
+
+PICK_RULES = {"highest": "highest", "lowest": "lowest", "first": "first", "most_specific": "most specific"}
+
+
+def pick_row_label(r: A.PickRow) -> str:
+    """`when manufacturing and zone == key_area`, or `otherwise`: how a row of a pick table is named."""
+    return "otherwise" if r.cond is None else f"when {text(r.cond)}"
+
+
+def _pick_pairs(at: str, x: A.Pick, y: A.Pick, emit: Callable[[str, str, str, float | None], None]
+                ) -> Iterator[tuple[str, object, object]]:
+    """A pick table's rows matched by their condition (the text of the rules, not the rows' order): a row
+    only in one table is added or removed; a row kept has its value walked; a row whose condition was
+    rewritten keeps its value (or is the only one left each side) and has its condition walked.  The
+    rule for overlaps and the rows' order (which `first` and equal `most specific` rows depend on) are
+    reported when they change."""
+    if x.rule != y.rule:
+        emit(f"{at} › pick rule", PICK_RULES.get(x.rule, x.rule), PICK_RULES.get(y.rule, y.rule), None)
+    rest = list(y.rows)
+    left: list[A.PickRow] = []
+    paired: list[tuple[A.PickRow, A.PickRow]] = []
+    for r in x.rows:
+        match = next((s for s in rest if s.cond == r.cond), None)
+        if match is None:
+            left.append(r)
+        else:
+            rest.remove(match)
+            paired.append((r, match))
+    for r in list(left):  # a condition rewritten, the value kept
+        match = next((s for s in rest if s.value == r.value and (s.cond is None) == (r.cond is None)), None)
+        if match is not None:
+            left.remove(r)
+            rest.remove(match)
+            paired.append((r, match))
+    if len(left) == len(rest) == 1 and (left[0].cond is None) == (rest[0].cond is None):
+        paired.append((left.pop(), rest.pop()))
+    for r in left:
+        emit(f"{at} › row removed", f"{pick_row_label(r)} -> {text(r.value)}", "—", None)
+    for s in rest:
+        emit(f"{at} › row added", "—", f"{pick_row_label(s)} -> {text(s.value)}", None)
+    kept = [(r, s) for r, s in paired if r.cond == s.cond]
+    if x.rule in ("first", "most_specific") and x.rule == y.rule:
+        order_old = [pick_row_label(r) for r in x.rows if any(r is a for a, _ in kept)]
+        order_new = [pick_row_label(s) for s in y.rows if any(s is b for _, b in kept)]
+        if order_old != order_new:
+            emit(f"{at} › row order", "; ".join(order_old), "; ".join(order_new), None)
+    for r, s in paired:
+        row = f"{at} › {pick_row_label(r)}"
+        if r.cond != s.cond:
+            yield f"{row} › condition", r.cond, s.cond
+        yield f"{row} › value", r.value, s.value
+
+
+def set_item_text(n: A.Name | A.Text) -> str:
+    return n.dotted if isinstance(n, A.Name) else text(n)
+
+
+def _set_items(at: str, x: A.SetLit, y: A.SetLit, emit: Callable[[str, str, str, float | None], None]) -> None:
+    """Two sets compared as sets (`{"房地产", "金融"}` is `{"金融", "房地产"}`): each item added or removed."""
+    olds, news = [set_item_text(n) for n in x.items], [set_item_text(n) for n in y.items]
+    for t in olds:
+        if t not in news:
+            emit(f"{at} › item removed", t, "—", None)
+    for t in news:
+        if t not in olds:
+            emit(f"{at} › item added", "—", t, None)

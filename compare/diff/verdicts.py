@@ -29,6 +29,7 @@ class Witness:
     project: dict[str, Any]
     old: Any
     new: Any
+    shown: dict[str, Any] | None = None  # the project as a reader sees it: declared values by their labels
 
 
 @dataclass

@@ -12,6 +12,7 @@ exactly (up to float noise); a witness that does not reproduce is never shown.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -19,12 +20,15 @@ from typing import Any
 import z3
 
 from compare.data.read import from_dicts
-from compare.diff.symbolic import Project
+from compare.diff.encode_expr import EPOCH
+from compare.diff.symbolic import Project, real
 from compare.engine.evaluate import CompiledPolicy
-from dsl.schema import CATEGORIES, GRADES, REFERRALS, TEXT_FIELDS
+from dsl.record import Record
+from dsl.units import UNITS, Dim
 
 WAN = 10 ** 6  # 1万 in fen
 MONEY_FIELDS = ("registered_capital", "total_investment", "paid_in_capital", "fdi_arrived", "fixed_asset_investment")
+_BASE_UNIT = {Dim.AREA: "亩", Dim.COUNT: ""}  # the unit a declared field's value is held in, where it has none
 
 
 def _frac(r: z3.ExprRef) -> Fraction:
@@ -61,49 +65,104 @@ def ratio_text(r: Fraction) -> str:
     return f"{_decimal(r):f}"
 
 
+def _number_text(q: Fraction, unit: str | None, dim_unit: str) -> str:
+    """A declared number in the unit its field is declared in (an area in 平方米 where declared so):
+    `1000平方米`, `5人`, `12.5`; the base value divided by the unit's factor, exactly."""
+    shown = unit or dim_unit
+    if shown and shown in UNITS:
+        q = q / Fraction(UNITS[shown].factor)
+    return f"{_decimal(q):f}{shown}"
+
+
 def record(model: z3.ModelRef, project: Project, pid: str = "witness") -> dict[str, Any]:
     """The project a model describes: the fields the policies read that are not at their defaults (false,
-    0, none, no category, unknown), in the record's notation."""
+    0, none, no category, unknown), in the record's notation; a declared field in its declared unit
+    (`rent_area 1000平方米`), a choice by its value, a set by its members, a date as ISO, and every
+    required field (declared without a default), whatever its value."""
     out: dict[str, Any] = {"id": pid}
-    cats: list[str] = []
+    members: dict[str, list[str]] = {}
+    rec = project.record
 
     def ev(x: z3.ExprRef) -> z3.ExprRef:
         return model.eval(x, model_completion=True)
     for name, v in project.vars.items():
-        if name in MONEY_FIELDS:
+        kind = project.kinds.get(name)
+        if kind == "money":
             amount, usd = v
             fen = int(_frac(ev(amount)))
-            if fen:
+            if fen or rec.required(name):
                 out[name] = money_text(fen, z3.is_true(ev(usd)))
-        elif name.startswith("categories."):
+        elif kind == "member":
+            set_field, _, member = name.partition(".")
+            members.setdefault(set_field, [])
             if z3.is_true(ev(v)):
-                cats.append(name.split(".", 1)[1])
-        elif name == "referral":
+                members[set_field].append(member)
+        elif kind == "code":
             code = int(_frac(ev(v)))
-            if code:
-                out[name] = REFERRALS[code]
-        elif name == "grade":
-            g = int(_frac(ev(v)))
-            if g >= 0:
-                out[name] = GRADES[g]
-        elif name in TEXT_FIELDS:
-            said = project.text_value(name, int(_frac(ev(v))))
-            if said:
+            values = project.values(name)
+            default = rec.fields[name].default if name in rec.fields else None
+            if code >= 0 and (values[code] != default or rec.required(name)):
+                out[name] = values[code]
+        elif kind == "text":
+            said = project.text_value(name, int(_frac(ev(v))), empty=not rec.required(name))
+            if said != (rec.fields[name].default or ""):
                 out[name] = said
-        elif name in ("quality_score", "year"):
+        elif kind == "scalar":
             known, x = v
             if z3.is_true(ev(known)):
                 q = _frac(ev(x))
                 out[name] = int(q) if q.denominator == 1 else float(_decimal(q))
-        elif name == "paid_in_ratio":
+        elif kind == "ratio":
             r = _frac(ev(v))
-            if r:
+            if r != _number_default(rec, name) or rec.required(name):
                 out[name] = ratio_text(r)
-        elif z3.is_true(ev(v)):
-            out[name] = True
-    if cats:
-        out["categories"] = [c for c in CATEGORIES if c in cats]
+        elif kind in ("number", "integer"):
+            q = _frac(ev(v))
+            if q != _number_default(rec, name) or rec.required(name):
+                d = rec.declared.get(name)
+                out[name] = _number_text(q, d.unit if d else None, _BASE_UNIT.get(rec.fields[name].dim, ""))
+        elif kind == "date":
+            day = EPOCH + timedelta(days=int(_frac(ev(v))))
+            if day.isoformat() != rec.fields[name].default or rec.required(name):
+                out[name] = day.isoformat()
+        elif z3.is_true(ev(v)) != bool(rec.fields[name].default if name in rec.fields else False):
+            out[name] = z3.is_true(ev(v))
+    for set_field, chosen in members.items():
+        default = _members_default(rec, set_field)
+        if set(chosen) != set(default):
+            out[set_field] = [c for c in project.values(set_field) if c in chosen]
     return out
+
+
+def _number_default(rec: Record, name: str) -> Fraction:
+    """A numeric field's default (0 where it has none, or none that is a number)."""
+    d = rec.fields[name].default if name in rec.fields else None
+    return Fraction(str(d)) if isinstance(d, (int, float, Decimal)) and not isinstance(d, bool) else Fraction(0)
+
+
+def _members_default(rec: Record, set_field: str) -> tuple[str, ...]:
+    d = rec.fields[set_field].default if set_field in rec.fields else None
+    return tuple(str(x) for x in d) if isinstance(d, (tuple, list)) else ()
+
+
+def shown(project: dict[str, Any], rec: Record) -> dict[str, Any]:
+    """A witness as a reader sees it: a declared choice by its label (`zone 重点区域`), a set's members
+    by theirs (`categories [专精特新“小巨人”企业]`); everything else as the record gives it."""
+    out: dict[str, Any] = {}
+    for name, v in project.items():
+        f = rec.fields.get(name)
+        if f is not None and f.dim == Dim.CHOICE and isinstance(v, str):
+            out[name] = rec.label(f"{name}.{v}")[0] or _declared_label(rec, name, v) or v
+        elif f is not None and f.dim == Dim.SET and isinstance(v, list):
+            out[name] = [rec.label(f"{name}.{m}")[0] or _declared_label(rec, name, m) or m for m in v]
+        else:
+            out[name] = v
+    return out
+
+
+def _declared_label(rec: Record, name: str, value: str) -> str | None:
+    d = rec.declared.get(name)
+    return dict(d.value_labels).get(value) if d is not None else None
 
 
 class Finder:
@@ -117,36 +176,55 @@ class Finder:
         return [*self.pr.domain, *self.pr.limits]
 
     def _round(self, tag: str) -> tuple[list[z3.BoolRef], list[z3.ArithRef], list[z3.ArithRef]]:
-        """Granularity (whole 万, whole percent, whole points of a score) and the costs of a plain project."""
+        """Granularity (whole 万, whole percent, whole points of a score, whole units of a declared
+        number in its declared unit) and the costs of a plain project (a field off its default)."""
         grains: list[z3.BoolRef] = []
         sizes: list[z3.ArithRef] = []
         odd: list[z3.ArithRef] = []
+        rec = self.pr.record
         for name, v in self.pr.vars.items():
-            if name in MONEY_FIELDS:
+            kind = self.pr.kinds.get(name)
+            default = rec.fields[name].default if name in rec.fields else None
+            if kind == "money":
                 amount, _usd = v
                 n = z3.Int(f"{tag}{name}#wan")
                 grains += [amount == n * WAN]
                 sizes.append(n)
-            elif name == "paid_in_ratio":
+            elif kind == "ratio":
                 pct = z3.Int(f"{tag}{name}#pct")
                 grains.append(v * 100 == z3.ToReal(pct))
                 odd.append(z3.If(pct != 0, 1, 0))
                 sizes.append(pct)
-            elif name == "quality_score":
+            elif kind == "number":  # whole units of the declared unit (1000平方米, not 0.7亩)
+                d = rec.declared.get(name)
+                unit = d.unit if d is not None and d.unit in UNITS else None
+                whole = z3.Int(f"{tag}{name}#whole")
+                grains.append(v == z3.ToReal(whole) * real(Fraction(UNITS[unit].factor) if unit else Fraction(1)))
+                odd.append(z3.If(v != real(_number_default(rec, name)), 1, 0))
+                sizes.append(whole)
+            elif kind == "integer":
+                odd.append(z3.If(v != int(_number_default(rec, name)), 1, 0))
+                sizes.append(v)
+            elif kind == "scalar":
                 known, x = v
-                grains.append(x == z3.ToReal(z3.Int(f"{tag}{name}#int")))
+                if name != "year":
+                    grains.append(x == z3.ToReal(z3.Int(f"{tag}{name}#int")))
                 odd.append(z3.If(known, 1, 0))
-            elif name == "referral":
+            elif kind == "code":
+                values = self.pr.values(name)
+                home = values.index(default) if isinstance(default, str) and default in values else \
+                    (-1 if name == "grade" else 0)
+                odd.append(z3.If(v != home, 1, 0))
+            elif kind == "text":  # code 0: a text no policy names, "" where it can be
                 odd.append(z3.If(v != 0, 1, 0))
-            elif name == "grade":
-                odd.append(z3.If(v >= 0, 1, 0))
-            elif name in TEXT_FIELDS:  # code 0: a text no policy names, "" where it can be
-                odd.append(z3.If(v != 0, 1, 0))
-            elif name == "year":
-                known, _x = v
-                odd.append(z3.If(known, 1, 0))
+            elif kind == "date":
+                pass  # a date has no plainer value
+            elif kind == "member":
+                set_field, _, member = name.partition(".")
+                inside = member in _members_default(rec, set_field)
+                odd.append(z3.If(v != z3.BoolVal(inside), 1, 0))
             else:
-                odd.append(z3.If(v, 1, 0))
+                odd.append(z3.If(v != z3.BoolVal(bool(default)), 1, 0))
         return grains, sizes, odd
 
     def find(self, exact: list[z3.BoolRef], relaxed: list[z3.BoolRef] | None = None) -> z3.ModelRef | None:
@@ -155,7 +233,7 @@ class Finder:
         `exact`; else among exact models, rounded where the conditions allow."""
         grains, sizes, odd = self._round("g_")
         foreign = [z3.If(usd != (self.pr.views.get(name) == "USD"), 1, 0) for name, (_a, usd) in
-                   ((n, self.pr.vars[n]) for n in MONEY_FIELDS if n in self.pr.vars)]
+                   ((n, v) for n, v in self.pr.vars.items() if self.pr.kinds.get(n) == "money")]
         if relaxed is not None:
             opt = z3.Optimize()
             opt.set("timeout", self.timeout_ms)
@@ -209,6 +287,9 @@ def reproduces(value: Any, expected: Any, money: bool) -> bool:
     return True
 
 
-def evaluate(policy: CompiledPolicy, rec: dict[str, Any], fx: Any, readings: dict[str, str], concept: str) -> Any:
-    out = policy.evaluate(from_dicts([rec]), fx, readings)
+def evaluate(policy: CompiledPolicy, rec: dict[str, Any], fx: Any, readings: dict[str, str], concept: str,
+             record: Record | None = None) -> Any:
+    """The concept's value for one project under one policy, read with the pair's record (both
+    policies' declared fields), as a run of the two would read it."""
+    out = policy.evaluate(from_dicts([rec], record=record or policy.policy.record), fx, readings)
     return out.value(concept, 0)

@@ -3,7 +3,8 @@
 The project is a new foreign manufacturing project, licensed, started, in the city's core zone, fully
 paid in, referred by nobody, whose registered capital, total investment, fixed-asset investment and
 arrived FDI all equal its size (from 100万美元 to 10亿美元); every city is evaluated at the stated rate
-under its default readings.  A concept gets a chart where some city gives it a figure that moves with
+under its default readings, the fields it declares at their defaults (a city with a field that every
+project must give gets no curve).  A concept gets a chart where some city gives it a figure that moves with
 the size (money or points); the plot is the simulation's sweep curve (compare.simulate.plots), an
 SVG with glyphs as paths, the same bytes for the same inputs.  Needs matplotlib (the `simulate`
 extra); without it the pages have no charts and say so.
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from compare.data.read import from_dicts
+from compare.data.records import InputError
 from compare.engine.evaluate import CompiledPolicy
 from compare.simulate.totals import ends
 from dsl.model import Policy
@@ -41,9 +43,12 @@ def concept_curves(policies: Sequence[Policy], rate: float) -> dict[str, list[di
     """Concept -> sweep rows (policy, label, value, low, high, unit …) for the concepts whose value
     moves with the project's size in some city."""
     records = [{"id": f"s{i}", **PROFILE, **{f: f"{round(float(x), 2)}美元" for f in MONEY}} for i, x in enumerate(SIZES)]
-    batch = from_dicts(records)
     rows: dict[str, list[dict[str, Any]]] = {}
     for p in policies:
+        try:  # the city's own fields at their defaults; one that every project must give: no curve for it
+            batch = from_dicts(records, record=p.record)
+        except InputError:
+            continue
         cp = CompiledPolicy(p)
         out = cp.outcomes(cp.run(batch, rate))
         tax = p.taxonomy

@@ -6,7 +6,7 @@ HTML but the marked source text, which is escaped (compare.site.passages).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,10 @@ class CityPage:
 
 
 def _figures(node: Any) -> list[str]:
+    """The figures an item states; a clause's payer shares are not figures of its outcome (`payer
+    district` stands for 100%, `city, district = 1:1` is who pays, shown beside it)."""
+    if isinstance(node, A.Clause) and node.payer is not None:
+        node = replace(node, payer=None)
     return [str(x) for x in walk(node) if isinstance(x, (A.Quantity, A.RatioLit))]
 
 

@@ -20,7 +20,7 @@ from dsl import ast as A
 from dsl.format import Generator
 from dsl.model import Policy
 from dsl.record import Declared, Record
-from dsl.schema import Field
+from dsl.schema import LABELS, VALUE_LABELS, Field
 from dsl.taxonomy import Taxonomy
 from dsl.units import Dim, format_decimal
 from dsl.walk import walk
@@ -158,7 +158,8 @@ def _value(record: Record, field: str, value: str, declared: Declared | None) ->
     if declared is not None:
         zh = dict(declared.value_labels).get(value)
         return ValueView(field, value, zh or "", "", declared.origin)
-    return ValueView(field, value, "", "", BUILT_IN)
+    zh, en = VALUE_LABELS.get(key, ("", ""))
+    return ValueView(field, value, zh, en, BUILT_IN)
 
 
 def _type_word(f: Field, d: Declared | None) -> str:
@@ -186,7 +187,7 @@ def record_view(policy: Policy) -> RecordView:
         named = [v for v in f.choices if v in used or f"{name}.{v}" in own_values
                  or (d is not None and v in dict(d.value_labels))]
         values = tuple(_value(record, name, v, d) for v in named)
-        zh, en = record.label(name)
+        zh, en = record.label(name) if d is not None else LABELS.get(name, (f.meaning, ""))
         fields.append(FieldView(name, d.origin if d is not None else BUILT_IN, _type_word(f, d),
                                 (d.unit or "") if d is not None else _BASE_UNIT.get(f.dim, ""),
                                 default_text(f, decl, record.required(name)), zh or "", en or "", values, read))
