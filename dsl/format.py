@@ -172,12 +172,15 @@ class Generator(ExprGenerator):
             self.close_block(depth, end)
             return
         else:
+            head: Doc | str
             if isinstance(item, A.CategoryDecl):
                 head = f"{prefix}category {item.id}{self._label(item.label)}"
             elif isinstance(item, A.ChoiceDecl):
                 head = f"{prefix}choice {item.field} {item.value}{self._label(item.label)}"
             else:
-                head = f"{prefix}list {item.id}{self._label(item.label)} = {set_text(item.items)}"
+                text = f"{prefix}list {item.id}{self._label(item.label)} ="
+                shown = [set_text((x,))[1:-1] for x in item.items]
+                head = self._braced(text, f"{text} {set_text(item.items)}", shown, [x.span for x in item.items], depth)
             if item.en is None and not item.cites and not item.notes:
                 self.emit(depth, head, start)
                 return
@@ -189,19 +192,22 @@ class Generator(ExprGenerator):
         self.close_block(depth, end)
 
     def _field_type(self, f: A.FieldDecl, depth: int) -> Doc:
-        """`type count 人`, `type choice { a "甲", b "乙" }`; a list too long for a line gets a value a line."""
+        """`type count 人`, `type choice { a "甲", b "乙" }`."""
         text = f"type {f.type}" + (f" {f.unit}" if f.unit is not None else "")
         if not f.values:
             return Doc(text)
-        values = [f"{v.id}{self._label(v.label)}" for v in f.values]
-        line = text + " { " + ", ".join(values) + " }"
-        if display_width(INDENT * depth + line) <= MAX_LINE:  # as a reader sees it: CJK is two columns
-            return Doc(line)
-        out = Doc(text + " {")
-        for i, (v, shown) in enumerate(zip(f.values, values, strict=True)):
-            out = (out + ("," if i else "") + Doc.line(INDENT * (depth + 1), start_of(v.span) if v.span.line else None)
-                   + shown)
-        return out + Doc.line(INDENT * depth, self._block_close(f.values[0].span)) + "}"
+        shown = [f"{v.id}{self._label(v.label)}" for v in f.values]
+        return self._braced(text, text + " { " + ", ".join(shown) + " }", shown, [v.span for v in f.values], depth)
+
+    def _braced(self, head: str, one_line: str, shown: list[str], spans: list[A.Span], depth: int) -> Doc:
+        """`one_line` if it fits in a line as a reader sees it (CJK is two columns), else `head {`,
+        then an entry a line, then `}`: a field's values, a list's items."""
+        if display_width(INDENT * depth + one_line) <= MAX_LINE or not shown:
+            return Doc(one_line)
+        out = Doc(head + " {")
+        for i, (text, span) in enumerate(zip(shown, spans, strict=True)):
+            out = out + ("," if i else "") + Doc.line(INDENT * (depth + 1), start_of(span) if span.line else None) + text
+        return out + Doc.line(INDENT * depth, self._block_close(spans[0])) + "}"
 
     def header(self, h: A.Header, end: Pos | None) -> None:
         ext = f" extends {h.extends}" if h.extends else ""

@@ -29,8 +29,8 @@ Token types:
 - the option names of a reading (after `option`, `default`, and before `:` in `by reading`):
   Name.Constant; concept keys (after `concept`, `splits`): Name.Label; other names: Name
 - figures, each one token as in the grammar: a quantity with its scale and unit (`500万美元`,
-  `3000 万美元`, `5‰`, `10分`, `30平方米`), a per-unit amount (`30元/平方米`, `2000元/人`): Number; a ratio (`3:7`, `1.5:1`): Number; a date
-  (`2023-09-28`): Literal.Date
+  `3000 万美元`, `5‰`, `10分`, `30平方米`), a per-unit amount (`30元/平方米`, `2000元/人`): Number;
+  a ratio (`3:7`, `1.5:1`): Number; a date (`2023-09-28`): Literal.Date
 - `->`, comparisons, `=`, `+ - * /`, `~` `～`: Operator; brackets (tier edges `[` `(` `]` `)`),
   `{ }`, `,`, `:`: Punctuation
 """

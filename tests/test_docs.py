@@ -67,3 +67,18 @@ def test_readme_spreadsheet_example_runs() -> None:
     r = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "foreign-4000wan" in r.stdout
+
+
+def test_language_reference_policy_blocks_parse() -> None:
+    """Every ```policy block of the reference parses: a whole file as it is, an item or two after a header."""
+    from conftest import HEADER
+
+    from dsl.parse import parse_text
+
+    text = (DOCS / "language.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```policy\n(.*?)^```", text, flags=re.S | re.M)
+    assert any("partial " in b and "pick highest" in b and "payer " in b for b in blocks), "the record's example"
+    for block in blocks:
+        whole = re.match(r"(?:\s|#[^\n]*)*policy\s", block) is not None
+        ast, diags = parse_text(block if whole else HEADER + block, "language.md")
+        assert ast is not None and not [d for d in diags if d.is_error], (block[:80], [d.message for d in diags])

@@ -157,6 +157,11 @@ CASES: dict[str, tuple[str, str]] = {
                          'choice referral social_org {\n  en "social organisation"\n}\n'),
     "list of texts": ('list excluded "房地产、金融类" = { "房地产","金融" }\n',
                       'list excluded "房地产、金融类" = {"房地产", "金融"}\n'),
+    # on one line 122 columns (48 ASCII, 37 Chinese characters of two): one item a line
+    "list too long for a line": ('list catalogue "重点产业目录" = {"新一代信息技术", "高端装备制造", "生物医药", "新能源", '
+                                 '"新材料", "节能环保", "数字经济"}\n',
+                                 'list catalogue "重点产业目录" = {\n  "新一代信息技术",\n  "高端装备制造",\n  "生物医药",\n'
+                                 '  "新能源",\n  "新材料",\n  "节能环保",\n  "数字经济"\n}\n'),
     "list of values": ('list top = {little_giant,gazelle} { cite "a" "b" }\n',
                        'list top = {little_giant, gazelle} {\n  cite "a" "b"\n}\n'),
     # a named condition: laid out as a clause (cite, when, note)
@@ -254,6 +259,11 @@ COMMENTED = {
                                "clause c {\n  value 1分\n  # 市级财政\n  payer city\n}\n"),
     "in a category's body": ('category c "y" {\n  # why\n  note "n"\n  en "e"  # en\n}\n',
                              'category c "y" {\n  en "e"  # en\n  # why\n  note "n"\n}\n'),
+    "in a broken list with a body": ('list catalogue "重点产业目录" = {"新一代信息技术", "高端装备制造", "生物医药",  # three\n'
+                                     '  # then more\n  "新能源", "新材料", "节能环保", "数字经济"} { cite "a" "b" }\n',
+                                     'list catalogue "重点产业目录" = {\n  "新一代信息技术",\n  "高端装备制造",\n'
+                                     '  "生物医药",  # three\n  # then more\n  "新能源",\n  "新材料",\n  "节能环保",\n'
+                                     '  "数字经济"\n} {\n  cite "a" "b"\n}\n'),
     "ending a one-line list": ('list l = {"a"}  # texts\n', 'list l = {"a"}  # texts\n'),
     "in a condition": ("condition k {\n  # the base\n  when a\n}\n", "condition k {\n  # the base\n  when a\n}\n"),
 }
@@ -305,3 +315,18 @@ def test_fmt_round_trips_every_mutant_that_parses(text: str) -> None:
         _fmt(text)
     except FormatError as e:  # the formatter's own safety net must never fire on input that parses
         raise AssertionError([d.message for d in e.diagnostics]) from e
+
+
+def test_a_bare_expression_is_rendered_without_a_source() -> None:
+    # explain, the site and the structural diff print expressions with Generator([]) (no source, no comments)
+    from dsl import ast as A
+    from dsl.format import Generator
+
+    ast, _ = parse_text(HEADER + 'clause c { when d >= 2024-01-01 and industry in {"房地产", "金融"} '
+                        "value pick most specific { when a and b -> 30元/平方米 otherwise -> 2000元/人 } * n }\n",
+                        "t.policy")
+    assert ast is not None and isinstance(clause := ast.items[0], A.Clause)
+    assert clause.when is not None and clause.value is not None
+    assert Generator([]).expr(clause.when, 0) == 'd >= 2024-01-01 and industry in {"房地产", "金融"}'
+    assert Generator([]).expr(clause.value, 0) == (
+        "pick most specific {\n  when a and b -> 30元/平方米\n  otherwise    -> 2000元/人\n} * n")

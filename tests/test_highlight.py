@@ -230,3 +230,11 @@ def test_a_unit_after_a_fields_type_is_part_of_the_type() -> None:
     for unit in [u for u in UNITS if u]:
         text = f"field f {{ type x {unit} }}"
         assert (Keyword.Type, unit) in significant(text) and errors(text) == [], unit
+
+
+def test_the_records_keywords_inside_names_are_names() -> None:
+    text = "clause c { when types and payers and listed and fields_x and conditions and picked and english value 1分 }"
+    got = significant(text)
+    for name in ("types", "payers", "listed", "fields_x", "conditions", "picked", "english"):
+        assert (Name, name) in got, name
+    assert errors(text) == []
