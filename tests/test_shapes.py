@@ -174,6 +174,15 @@ def test_declared_fields_are_read_from_a_spreadsheet_with_their_units() -> None:
     assert out == {"p1": (200000, 300000, 0), "p2": (1000000, 0, 0), "p3": (0, 0, 0)}
 
 
+def test_the_fields_a_policy_reads_are_listed_with_their_labels_units_and_origin() -> None:
+    r = cli("fields", str(SHAPES / "a04_own_record.policy"))
+    assert r.returncode == 0, r.stderr
+    rows = {x.split()[0]: x for x in r.stdout.splitlines() if x.strip()}
+    assert all(w in rows["land_area"] for w in ("area", "平方米", "required", "用地面积", "a04_own_record"))
+    assert all(w in rows["new_jobs"] for w in ("count", "0人", "新增就业人数", "taxonomy"))
+    assert all(w in rows["honours"] for w in ("set", "瞪羚企业", "独角兽企业", "高新技术企业"))
+
+
 def test_a_declared_field_is_shown_in_explain() -> None:
     r = cli("eval", str(SHAPES / "a04_own_record.policy"), "--projects", str(SHAPES / "a04_own_record.projects.csv"),
             "--explain", "p1")
@@ -205,6 +214,15 @@ def test_explain_names_the_rate_a_project_was_converted_at() -> None:
             "--fx", "7.0", "--explain", "p3")
     assert r.returncode == 0, r.stderr
     assert "6.9" in r.stdout and "6900万元" in r.stdout and "69万元" in r.stdout, r.stdout
+
+
+def test_the_outcomes_know_the_rate_each_project_used(compiled: dict[str, CompiledPolicy]) -> None:
+    """a06: p1 gives no rate (the run's 7.0), p2 its own 7.1 for all its amounts."""
+    from compare.data.read import load_projects
+
+    cp = compiled["a06_transaction_fx"]
+    out = cp.outcomes(cp.run(load_projects(SHAPES / "a06_transaction_fx.projects.csv", cp.policy.record), 7.0))
+    assert (out.rate_used(0), out.rate_used(1)) == ((7.0, "run"), (7.1, "project"))
 
 
 def test_the_output_says_which_rate_each_project_used() -> None:
