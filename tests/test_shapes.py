@@ -231,6 +231,65 @@ def test_the_output_says_which_rate_each_project_used() -> None:
     assert {p: row.get("fx_rate") for p, row in rows.items()} == {"p1": 7.0, "p2": 7.1, "p3": 6.9}
 
 
+# ---------------------------------------------------------------- all the shapes in one run
+
+# By hand, at 7.0 (m1's 1000万美元 = 7000万元); the article of each figure in its policy's text.
+ALL_SHAPES = {
+    "m1": {
+        "example_a01": {"reward.fdi": 1400000,  # 第二条 制造业 in 重点区域: 2% × 7000万元 = 140万元
+                        "reward.landing": 300000},  # 第五条 the narrower row: 30万元
+        "example_a02": {"reward.investment": 2000000,  # 第三条 1% × 2亿元
+                        "reward.key_industry": 100000},  # 第四条 集成电路 in the catalogue
+        "example_a03": {"reward.investment": 2000000},  # 第二条 2% × 1亿元 (the floor met)
+        "example_a04": {"reward.honours": 1000000,  # 第二条 独角兽 100万元
+                        "reward.rd": 500000,  # 第三条 高新, 600万元 >= 500万元
+                        "reward.land_efficiency": 300000},  # 第四条 2亿元 >= 300万元 × 30亩; 120人
+        "example_a05": {"reward.referral": 700000},  # 第二条 社会组织: 1% × 7000万元
+        "example_a06": {"reward.fdi": 700000},  # 第二条 1% × 7000万元 at the run's rate
+        "example_a07": {"reward.rent": 30000,  # 第二条 30元 × 1000平方米
+                        "reward.talent": 100000,  # 第三条 5万元 × 2名
+                        "reward.jobs": 240000},  # 第四条 2000元 × 120人
+        "example_a08": {"reward.equipment": 1000000,  # 第二条 10% × 1000万元
+                        "reward.rd": 100000,  # 第三条 10% × (600万元 − 500万元)
+                        "land.price_min": 0},  # 第四条 no land bought
+        "example_a09": {"reward.landing": 500000,  # 第三条 (第二条 holds, in production)
+                        "reward.jobs": 120000,  # 第四条 1000元 × 120人
+                        "reward.equipment": 500000},  # 第五条 5% × 1000万元
+        "example_a10": {"reward.fdi": 700000,  # 第二条 1% × 7000万元
+                        "reward.rent": 20000,  # 第三条 20元 × 1000平方米
+                        "reward.intermediary": 0,  # 第四条 a social organisation is not a 中介机构
+                        "reward.jobs": 120000},  # 第五条 1000元 × 120人
+        "example_a11": {"reward.landing": 1000000},  # 第二条 2亿元 >= 1亿元
+    },
+    "d1": {
+        "example_a01": {"reward.fdi": 0, "reward.landing": 0},  # not foreign
+        "example_a02": {"reward.investment": 0, "reward.key_industry": 0},  # 房地产, and a fund
+        "example_a03": {"reward.investment": 0},  # no investment, no category
+        "example_a04": {"reward.honours": 200000, "reward.rd": 0, "reward.land_efficiency": 0},  # 瞪羚 20万元
+        "example_a05": {"reward.referral": 0},  # 利益相关方 excluded
+        "example_a06": {"reward.fdi": 0},  # not foreign
+        "example_a07": {"reward.rent": 0, "reward.talent": 0, "reward.jobs": 0},  # nothing rented or hired
+        "example_a08": {"reward.equipment": 0, "reward.rd": 0, "land.price_min": 0},
+        "example_a09": {"reward.landing": 0, "reward.jobs": 0, "reward.equipment": 0},  # not manufacturing
+        "example_a10": {"reward.fdi": 0, "reward.rent": 0, "reward.intermediary": 0, "reward.jobs": 0},
+        "example_a11": {"reward.landing": 1000000},  # 第二条 3亿元 >= 1亿元
+    },
+}
+
+
+def test_all_the_shapes_in_one_run_read_their_own_values_from_the_runs_record() -> None:
+    """Eleven policies declaring fields and values run together: the run's record holds them all (a05's
+    referrers, a01's zone, a04's honours …) in an order no single policy has, and each policy still reads
+    its own; each figure as when the policy runs alone."""
+    r = cli("eval", str(SHAPES), "--projects", str(SHAPES / "all_shapes.projects.yaml"), "--fx", "7.0",
+            "--format", "json")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    got: dict[str, dict[str, Any]] = {}
+    for row in json.loads(r.stdout):
+        got.setdefault(row["project"], {})[row["city"]] = row["outcomes"]
+    assert got == ALL_SHAPES
+
+
 # ---------------------------------------------------------------- who pays: totals by payer
 
 
