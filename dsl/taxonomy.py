@@ -104,12 +104,14 @@ def load_taxonomy(directory: Path, texts: dict[str, str] | None = None) -> tuple
         for key, entry in (data.get("beneficiaries") or {}).items():
             entry = entry or {}
             tax.beneficiaries[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
-        for key, entry in (data.get("payers") or {}).items():
+        payers = data.get("payers")
+        for key, entry in (payers.items() if isinstance(payers, dict) else ()):
             entry = entry if isinstance(entry, dict) else {}
             tax.payers[str(key)] = (str(entry.get("zh", "")), str(entry.get("en", "")))
         for section, allowed in (("concepts", CONCEPT_KEYS), ("mechanisms", NAME_KEYS), ("beneficiaries", NAME_KEYS),
                                  ("payers", NAME_KEYS), ("categories", DECL_KEYS)):
-            for key, entry in (data.get(section) or {}).items():
+            entries = data.get(section)
+            for key, entry in (entries.items() if isinstance(entries, dict) else ()):
                 for extra in sorted(set(entry) - allowed if isinstance(entry, dict) else (), key=str):
                     line = _key_line(text, str(key))
                     diags.append(Diagnostic("E208", f"{SINGULAR[section]} "
@@ -144,6 +146,12 @@ def load_taxonomy(directory: Path, texts: dict[str, str] | None = None) -> tuple
             ben = entry.get("beneficiary")
             tax.concepts[key] = Concept(key, kind, unit, str(ben) if ben else None, str(entry.get("zh", "")),
                                         str(entry.get("en", "")), span)
+        for section in ("fields", "categories", "choices", "payers"):
+            if data.get(section) is not None and not isinstance(data[section], dict):
+                line = _section_line(text, section)
+                diags.append(Diagnostic("E101", f"`{section}:` in a taxonomy file is a mapping of names",
+                                        Span(p, line, 1, line, 1 + len(section)),
+                                        "write each entry under it as NAME: {zh: …, en: …}, indented"))
         tax.declarations.extend(_declarations(data, text, p, diags))
     for c in tax.concepts.values():
         if c.beneficiary and c.beneficiary not in tax.beneficiaries:

@@ -350,7 +350,7 @@ class ToAst(Transformer[Token, Any]):
         return ("payer", A.Payer(shares, ratio_form, span=sp), sp)
 
     def payer_name(self, c: list[Any]) -> Token:
-        return c[0]  # type: ignore[no-any-return]
+        return c[0]
 
     @v_args(meta=True)
     def payer_share(self, meta: Any, c: list[Any]) -> A.Share:

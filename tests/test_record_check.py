@@ -477,3 +477,53 @@ def test_the_payers_shares_are_figures_of_the_quote() -> None:
     assert at(errors(ratio), "E503") == [(8, 3)]
     shares = 'clause c {\n  cite "第五条" "市级财政承担50%"\n  value 1元 derived "x"\n  payer city = 60%, district = 40%\n}\n'
     assert at(errors(shares), "E503") == [(8, 16), (8, 32)]
+
+
+def test_a_cached_check_keeps_the_declared_record_and_the_new_nodes_types(tmp_path: Path, cache: Path) -> None:
+    from dsl.cache import check_paths_cached
+
+    (tmp_path / "taxonomy").mkdir()
+    (tmp_path / "taxonomy" / "core.yaml").write_text((POLICIES / "taxonomy" / "core.yaml").read_text(encoding="utf-8"),
+                                                     encoding="utf-8")
+    (tmp_path / "s.txt").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "t.policy").write_text(HEAD + FULL, encoding="utf-8")
+    first = check_paths_cached([tmp_path / "t.policy"])
+    assert list(cache.glob("*.pickle")), "the check was stored"
+    warm = check_paths_cached([tmp_path / "t.policy"])
+    assert warm is not first and warm.policies[0].record == first.policies[0].record
+    rent = warm.policies[0].clauses["rent"].value.left  # 30元/平方米 * rent_area, as loaded from the cache
+    assert warm.policies[0].node_types[id(rent.left)] == first.policies[0].node_types[
+        id(first.policies[0].clauses["rent"].value.left.left)]
+    assert warm.policies[0].node_types[id(rent.left)].per == Dim.AREA
+
+
+def test_a_count_times_an_amount_is_taught_the_per_unit_form() -> None:
+    d = one(errors(RECORD + "clause c {\n  value new_jobs * 2000元\n}\n", None), "E301")
+    assert (d.span.line, d.span.column) == (14, 9) and "2000元/人 * new_jobs" in (d.hint or "")
+
+
+def test_a_member_asked_of_the_wrong_set_field_names_its_set() -> None:
+    d = one(errors(RECORD + "clause c {\n  value 1元\n  when gazelle in categories\n}\n"), "E203")
+    assert (d.span.line, d.span.column) == (15, 8) and d.hint == "`gazelle` is a member of `honours`: write gazelle in honours"
+
+
+def test_a_taxonomy_field_with_an_unknown_key_is_e210(tmp_path: Path) -> None:
+    tax = tmp_path / "taxonomy"
+    tax.mkdir()
+    (tax / "core.yaml").write_text((POLICIES / "taxonomy" / "core.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tax / "city.yaml").write_text("# a city's fields\nfields:\n  rent_area: {zh: 租赁面积, type: area, unti: 平方米}\n",
+                                   encoding="utf-8")
+    (tmp_path / "p.policy").write_text('policy p {\n  city p "p"\n}\n', encoding="utf-8")
+    found = [d for d in check_paths([tmp_path / "p.policy"]).diagnostics if d.code == "E210"]
+    assert [(d.span.line, d.span.column) for d in found] == [(3, 3)] and "`unti`" in found[0].message
+
+
+@pytest.mark.parametrize("section", ["fields", "categories", "choices", "payers"])
+def test_a_taxonomy_section_that_is_not_a_mapping_is_e101_not_a_crash(section: str, tmp_path: Path) -> None:
+    tax = tmp_path / "taxonomy"
+    tax.mkdir()
+    (tax / "core.yaml").write_text((POLICIES / "taxonomy" / "core.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tax / "city.yaml").write_text(f"# a list where a mapping belongs\n{section}:\n  - a\n  - b\n", encoding="utf-8")
+    (tmp_path / "p.policy").write_text('policy p {\n  city p "p"\n}\n', encoding="utf-8")
+    found = [d for d in check_paths([tmp_path / "p.policy"]).diagnostics if d.code == "E101"]
+    assert [(Path(d.span.file).name, d.span.line, d.span.column) for d in found] == [("city.yaml", 2, 1)]

@@ -130,8 +130,12 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
                 return Ty(lt.dim, interval)
             if lt.dim is None or rt.dim is None:
                 return Ty(lt.dim or rt.dim, interval)
-            self.err("E301", f"cannot multiply {self._words(lt)} by {self._words(rt)}", e.span,
-                     "one side of `*` must be a ratio or a plain number")
+            per = {lt.dim, rt.dim} & {Dim.COUNT, Dim.AREA}
+            hint = "one side of `*` must be a ratio or a plain number"
+            if per and {lt.dim, rt.dim} & set(MONEY_DIMS):  # 每人2000元: an amount per unit
+                hint += "; an amount per person or per area is written " + (
+                    "2000元/人 * new_jobs" if Dim.COUNT in per else "30元/平方米 * rent_area")
+            self.err("E301", f"cannot multiply {self._words(lt)} by {self._words(rt)}", e.span, hint)
             return UNKNOWN
         if op == "/":
             if rt.dim in (Dim.RATIO, Dim.SCALAR):

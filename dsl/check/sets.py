@@ -123,7 +123,10 @@ class SetChecks(CheckerBase):
         self.use(f"{set_name}.{el.dotted}")
         if el.dotted not in members:
             what = "category" if set_name == "categories" else f"member of `{set_name}`"
+            fields = self.p.record.fields
+            owner = next((n for n, f in fields.items() if f.dim == Dim.SET and el.dotted in f.choices), None)
             self.err("E203", f"unknown {what} `{el.dotted}`", el.span,
+                     f"`{el.dotted}` is a member of `{owner}`: write {el.dotted} in {owner}" if owner else
                      did_you_mean(el.dotted, members) or declare_value_hint(set_name, el.dotted)
                      + "; known: " + ", ".join(members))
 
