@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import POLICIES
 
+from compare.engine.assumed import annotate_assumed, assumed_row
 from compare.engine.batch import CNY, USD, ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.explain import explain
@@ -22,6 +23,7 @@ from dsl.ast import NO_SPAN
 from dsl.check import check_text
 from dsl.record import RecordBuilder, merge_records
 from dsl.taxonomy import load_taxonomy
+from dsl.units import Dim
 
 TAXONOMY = load_taxonomy(POLICIES / "taxonomy")[0]
 SOURCE = """某市招商引资奖励办法（虚构，供测试）
@@ -32,6 +34,7 @@ SOURCE = """某市招商引资奖励办法（虚构，供测试）
 第六条 实际投资1亿元以上的项目给予10万元落地奖励；专精特新“小巨人”企业项目不设下限。奖励资金由市和区共同承担。
 第七条 2024年1月1日以后落地的瞪羚企业、独角兽企业项目，由社会组织引荐的，给予引荐人5万元。
 第八条 到账外资折合人民币7123.4万元以上的，另奖1元。
+第十条 到账外资1000万美元以上的，另行登记。
 """
 POLICY = """policy t {
   city t "测试"
@@ -185,6 +188,22 @@ def test_per_unit_amounts() -> None:
     assert outcome(out, "reward.team") == [6000.0, 14_000.0, 0.0, 0.0, 0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("square_metres", [3, 49])
+def test_per_unit_product_meets_a_threshold_at_the_exact_area(square_metres: int) -> None:
+    """3平方米 is held as 0.0045亩 and read back as 3.0000000000000004平方米, 49平方米 as
+    48.99999999999999平方米; at 1元/平方米 they are exactly 3元 and 49元, so `>= N元` holds and `> N元`
+    does not (第四条's form, a fictional figure), and a hundredth of a 平方米 less meets neither."""
+    n = square_metres
+    text = POLICY + ('clause area_probe {\n  cite "第四条" "按每平方米30元给予租金补贴"\n'
+                     f'  when 1元/平方米 derived "a probe" * rent_area >= {n}元 derived "a probe"\n'
+                     f'    and not (1元/平方米 derived "a probe" * rent_area > {n}元 derived "a probe")\n'
+                     '  value true\n}\n')
+    cp = compiled(text)
+    b = batch(cp).select(IDS[:2])
+    b.columns["rent_area"] = np.array([n * 0.0015, (n - 0.01) * 0.0015])
+    assert cp.run(b, FX).fired["area_probe"].tolist() == [True, False]
+
+
 def test_threshold_or_category_and_boundaries() -> None:
     """第六条: eligible and (total investment ≥ 1亿元 or a 小巨人 project).  usd_own is a fen short and
     no 小巨人: nothing; usd_run has exactly 1亿元: 10万元; tie is a fen short but a 小巨人: 10万元; property
@@ -220,17 +239,29 @@ def test_choice_codes_come_from_the_batchs_record() -> None:
     assert outcome(out, "reward.intermediary") == [50_000.0, None, None, None, 50_000.0, 50_000.0, 50_000.0]
 
 
-def test_text_sets_and_exclusions() -> None:
-    """`in` a set of texts, `not in` a declared list, `!=` a text, over the seven industries."""
+def test_sets_exclusions_choices_and_dates() -> None:
+    """`in` a set of texts, `not in` a declared list, `!=` a text, choices in and out of a set (the
+    declared value `social_org` among them), a declared choice `!=` a value, and a date: an unknown date
+    (NaN) meets no condition, either way."""
     industries = ["制造", "软件", "", "制造", "房地产", "制造", "金融"]
     for when, expected in [
         ('industry in {"制造", "软件"}', [i in ("制造", "软件") for i in industries]),
         ("industry not in excluded", [i not in ("房地产", "金融") for i in industries]),
         ('industry != "房地产"', [i != "房地产" for i in industries]),
+        # capped alone was referred by an intermediary, the others by a social organisation
+        ("referral in {social_org, municipal_dept}", [True, True, True, False, True, True, True]),
+        ("referral not in {intermediary}", [True, True, True, False, True, True, True]),
+        ("zone != key_area", [False, True, True, False, False, False, True]),
+        # landed: 2024-01-01, 2023-12-31, 2024-06-01, 2025-01-01, unknown, 2024-01-01, 2024-01-01
+        ("landed_on < 2024-01-01", [False, True, False, False, False, False, False]),
+        ("landed_on >= 2024-01-01", [True, False, True, True, False, True, True]),
     ]:
         text = POLICY + f'clause probe {{\n  cite "第二条" "不含房地产、金融类项目"\n  when {when}\n  value 1分 derived \"a probe\"\n}}\n'
         cp = compiled(text)
-        env = cp.run(batch(cp), FX)
+        b = batch(cp)
+        b.columns["landed_on"] = b.columns["landed_on"].copy()
+        b.columns["landed_on"][4] = np.nan
+        env = cp.run(b, FX)
         assert env.fired["probe"].tolist() == expected, when
 
 
@@ -259,13 +290,15 @@ def test_payers() -> None:
 
 
 def test_rate_used_per_project() -> None:
-    """The output says which rate each project used: its own (`fx_rate`) or the run's."""
+    """The output says which rate each project used: its own (`fx_rate`, or the rate its amounts'
+    own rates give, `fx_rate.FIELD`) or the run's."""
     cp = compiled()
     b = batch(cp)
-    b.columns["fx_rate"] = np.array([7.1234] + [np.nan] * 6)
+    out = cp.evaluate(b, FX)  # usd_own has 7.1234 for fdi_arrived only
+    assert [out.rate_used(i) for i in range(2)] == [(7.1234, "project"), (7.0, "run")]
+    b.columns["fx_rate"] = np.array([np.nan, 6.9] + [np.nan] * 5)
     out = cp.evaluate(b, FX)
-    assert out.rate_used(0) == (7.1234, "project")
-    assert out.rate_used(1) == (7.0, "run")
+    assert [out.rate_used(i) for i in range(3)] == [(7.1234, "project"), (6.9, "project"), (7.0, "run")]
 
 
 def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
@@ -281,7 +314,7 @@ def test_explain_names_the_row_the_condition_the_rate_and_the_payers() -> None:
     assert "zone = key_area" in text and "landed_on = 2024-01-01" in text and "honours.gazelle = yes" in text
     run = explain(cp, b, "usd_run", FX).render()
     assert "pick highest: no row holds, otherwise → 0.5%" in run
-    assert "fdi_arrived = 100万美元" in run and "project's rate" not in run
+    assert "fdi_arrived = 100万美元 × 7 (the run's rate) = 700万元" in run and "project's rate" not in run
     assert "paid by city and district jointly (shares not stated)" in run
     excluded = explain(cp, b, "property", FX).render()
     assert "eligible (符合第二条规定的项目) = false" in excluded
@@ -347,3 +380,85 @@ def test_pick_of_ranges_end_by_end() -> None:
         lows, highs = out.numeric["points.host_district"]
         assert (float(lows[0]), float(highs[0])) == (lo, hi)
         assert (float(lows[1]), float(highs[1])) == (1.0, 4.0)  # row 1 alone holds: 1~4分
+
+
+def test_own_rate_in_both_views_float_and_exact() -> None:
+    """A project's own rate serves both currencies and both paths.  Row 0: 1000万美元 at its own 7.1234
+    is 71,234,000元.  Row 1: 71,234,000元 at its own 7.1234 is 1000万美元 (the data layer's `#alt`).
+    Row 2: 700万元 at the run's 7 is 100万美元.  `usd(fdi_arrived) >= 1000万美元` holds on rows 0 and 1
+    exactly (at the run's 7, row 1 would be 10,176,285.71美元 and still hold, so row 3 checks the side:
+    71,233,999.99元 at its own 7.1234 is 9,999,999.99美元, a cent short)."""
+    text = POLICY + ('clause usd_threshold {\n  cite "第十条" "到账外资1000万美元以上的，另行登记"\n'
+                     '  when usd(fdi_arrived) >= 1000万美元\n  value true\n}\n')
+    cp = compiled(text)
+    cols = {
+        "fdi_arrived": np.array([10_000_000, 71_234_000, 7_000_000, 71_233_999.99]),
+        "fdi_arrived#cur": np.array([USD, CNY, CNY, CNY]),
+        "fdi_arrived#own": np.array([True, True, False, True]),
+        "fdi_arrived#alt": np.array([71_234_000, 10_000_000, 0, 9_999_999.99]),
+        "fdi_arrived#rate": np.array([7.1234, 7.1234, np.nan, 7.1234]),
+    }
+    b = batch(cp).select(IDS[:4])
+    b.columns.update(cols)
+    env = cp.run(b, FX)
+    assert env.money("fdi_arrived", Dim.CNY).tolist() == [71_234_000, 71_234_000, 7_000_000, 71_233_999.99]
+    assert env.money("fdi_arrived", Dim.USD).tolist() == [10_000_000, 10_000_000, 1_000_000, 9_999_999.99]
+    assert env.fired["usd_threshold"].tolist() == [True, True, False, False]
+    assert env.fired["large_fdi"].tolist() == [True, True, False, False]  # ≥ 7123.4万元: d is a fen short
+
+
+def test_assumed_declared_fields() -> None:
+    """A declared field the record did not give is reported with its declared default (0 for
+    rent_area's `0平方米`), through the named condition's fields too (industry, read by `eligible`)."""
+    cp = compiled()
+    b = batch(cp)
+    b.columns["rent_area#given"] = np.array([True, False, True, True, True, True, True])
+    b.columns["industry#given"] = np.array([True, True, False, True, True, True, True])
+    env = cp.run(b, FX)
+    out = annotate_assumed(cp, env, cp.outcomes(env))
+    assert assumed_row(out, 1) == {"rent_area": 0}
+    assert assumed_row(out, 2) == {"industry": ""}
+
+
+def test_graph_reads_through_named_conditions_and_set_members() -> None:
+    cp = compiled()
+    g = cp.graph
+    assert g.nodes["condition:eligible"]["kind"] == "condition"
+    assert g.has_edge("field:industry", "condition:eligible") and g.has_edge("condition:eligible", "clause:landing")
+    assert g.has_edge("field:honours.gazelle", "clause:referrer") and g.has_edge("field:zone", "clause:fdi_reward")
+    assert g.has_edge("field:categories.little_giant", "clause:landing")
+
+
+def test_a_reading_inside_a_named_condition_reruns_its_clauses() -> None:
+    """A clause that reads a named condition depends on the readings the condition reads: another
+    option of the reading re-runs it (the partial re-run of sensitivity analyses)."""
+    text = POLICY.replace('''  when foreign and industry not in excluded
+}''', '''  when foreign and industry not in excluded and by reading scope { wide: true  narrow: manufacturing }
+}
+reading scope "适用范围" {
+  cite "第二条" "本办法适用于外资项目"
+  option wide "全部外资项目"
+  option narrow "外资制造业项目"
+  default wide
+  because "第二条写外资项目，不限行业"
+}''')
+    cp = compiled(text)
+    assert cp.reading_deps["fdi_reward"] == frozenset({"scope"})
+    b = batch(cp)
+    base = cp.run(b, FX)
+    narrow = cp.outcomes(cp.run(b, FX, {"scope": "narrow"}, base=base))
+    # usd_run (软件, not manufacturing) loses its 35,000元 under `narrow`; the others keep theirs
+    assert outcome(narrow, "reward.fdi")[:4] == [1_424_680.0, None, 0.51, 50_000_000.0]
+
+
+@pytest.mark.parametrize(("rule", "row"), [("highest", 1), ("lowest", 1), ("first", 1), ("most specific", 2)])
+def test_pick_first_among_equals(rule: str, row: int) -> None:
+    """Two rows of equal value both hold: highest and lowest take the first listed; most specific the
+    one with more `and`-ed parts.  `explain` names the row taken."""
+    text = PICK.replace("-> 3分", "-> 1分").replace(
+        "    when foreign and manufacturing and in_core_zone -> 2分\n", "")
+    cp = compiled(text.replace("RULE", rule), PICK_SOURCE)
+    b = ProjectBatch(["b"], {"foreign": np.array([True]), "manufacturing": np.array([True]),
+                             "in_core_zone": np.array([False])})
+    cond = "foreign" if row == 1 else "foreign and manufacturing"
+    assert f"pick {rule}: row {row} `{cond}` → 1分" in explain(cp, b, "b", FX).render()

@@ -213,7 +213,9 @@ def default_value(name: str, record: Record = CORE) -> Any:
         if isinstance(d, Decimal):
             return int(d) if d == d.to_integral_value() else float(d)
         return list(d) if isinstance(d, tuple) else d
-    f = FIELDS[name]
+    f = FIELDS.get(name)
+    if f is None:  # a declared field asked of a record that lacks it: its default is not known here
+        return None
     if f.dim == Dim.BOOL:
         return False
     if f.dim in (Dim.MONEY, Dim.RATIO):
@@ -248,7 +250,7 @@ def input_value(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int, r
     if _rule(implied, name, i) == NONE:
         return default_value(name, record)
     v = (implied or {})[name][1][i]
-    return bool(v) if FIELDS[name].dim == Dim.BOOL else float(v)
+    return bool(v) if FIELDS[name].dim == Dim.BOOL else float(v)  # implied fields are core fields
 
 
 def input_text(implied: dict[str, tuple[Arr, Arr]] | None, name: str, i: int, record: Record = CORE) -> str:

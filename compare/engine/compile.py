@@ -2,7 +2,9 @@
 
 Money is held in the currency the checker inferred for each expression; a project's money
 fields are converted at the run's USD→CNY rate where a policy reads them in the other
-currency.  Tiers, rates, caps and max/sum/first each compile to a vectorised closure.
+currency.  Tiers, rates, caps, max/sum/first and pick tables (compare.engine.pick) each compile to a
+vectorised closure; conditions on the record (choices, texts, sets, lists, dates, named conditions)
+are compare.engine.conditions'.
 Comparisons of money, tier edges and a money clause's value take the exact path of
 compare.engine.money (whole fen, exact rates); the closures here compute in float64.
 """

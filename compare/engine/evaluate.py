@@ -95,11 +95,10 @@ class Outcomes:
     # concept -> payer -> (lo, hi) per project: the amount each payer bears (compare.engine.payer), for the
     # concepts some clause of which names its payer
     payers: dict[str, dict[str, tuple[Arr, Arr]]] = field(default_factory=dict)
-    project_fx: Arr | None = None  # a project's own USD→CNY rate (the batch's `fx_rate`), NaN: the run's
+    project_fx: Arr | None = None  # a project's own USD→CNY rate (`project_rates`), NaN: the run's
 
     def rate_used(self, i: int) -> tuple[float, str]:
-        """The USD→CNY rate project i's outcomes used, and whose it is ("project" or "run").  A rate for
-        one money field only (`fx_rate.FIELD`) shows in `explain`, beside that amount."""
+        """The USD→CNY rate project i's outcomes used, and whose it is ("project" or "run")."""
         own = float(self.project_fx[i]) if self.project_fx is not None else float("nan")
         return (own, "project") if own == own else (float(self.fx), "run")
 
@@ -186,7 +185,7 @@ class CompiledPolicy:
         # concept -> who receives it: the beneficiary rules of each clause and share that gives it
         self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
         # clause -> who pays it; the concepts some clause of which names a payer
-        self.payers = {cid: payers_of(c) for cid, c in policy.clauses.items()}
+        self.payers = {cid: payers_of(c, comp.point) for cid, c in policy.clauses.items()}
         self.paid_concepts = {c.concept.dotted for cid, c in policy.clauses.items()
                               if c.concept is not None and self.payers[cid] is not None}
         self.beneficiary_deps = {c: frozenset().union(*(reads.of(rule.when) for r in rules for rule, _ in r.conditional))
@@ -330,7 +329,22 @@ class CompiledPolicy:
                          if (c in numeric or c in boolean) and all(r.source in gave for r in rules)}
         return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
                         eligible, beneficiaries, env.fx, dict(env.readings), record=self.policy.record,
-                        payers=payers, project_fx=env.batch.columns.get("fx_rate"))
+                        payers=payers, project_fx=project_rates(env.batch))
+
+
+def project_rates(batch: ProjectBatch) -> Arr | None:
+    """Per project its own USD→CNY rate: `fx_rate` (all its amounts), else the rate its money fields'
+    own rates share (`fx_rate.FIELD`: the first field's where they differ; each amount's own is in
+    `explain`); NaN where the run's rate applies.  None where no project of the batch has one."""
+    cols = batch.columns
+    per_field = [np.asarray(cols[k], dtype=np.float64) for k in cols if k.endswith("#rate")]
+    own = cols.get("fx_rate")
+    if own is None and not per_field:
+        return None
+    out = np.full(batch.n, np.nan) if own is None else np.asarray(own, dtype=np.float64).copy()
+    for rate in per_field:
+        out = np.where(np.isnan(out), rate, out)
+    return out
 
 
 def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | None, lo: Any, hi: Any,

@@ -172,7 +172,7 @@ def _field_value(batch: ProjectBatch, name: str, env: Env | None = None, record:
     if f.dim == Dim.SET:  # `categories.foreign_hq`, `honours.gazelle`
         return "yes" if bool(cols[name][0]) else "no"
     if f.dim == Dim.MONEY:
-        return _money_value(batch, name)
+        return _money_value(batch, name, env.fx if env is not None else None)
     if name == "grade":
         g = int(cols[name][0])
         return GRADES[g] if g >= 0 else "none"
@@ -198,16 +198,21 @@ def _field_value(batch: ProjectBatch, name: str, env: Env | None = None, record:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _money_value(batch: ProjectBatch, name: str) -> str:
+def _money_value(batch: ProjectBatch, name: str, fx: float | None) -> str:
     """`1000万美元`; where the project has its own rate for the amount, the conversion at it:
-    `1000万美元 × 7.1234 (the project's rate) = 7123.4万元`."""
+    `1000万美元 × 7.1234 (the project's rate) = 7123.4万元`; where other projects of the batch have
+    their own rate and this one has not, a USD amount's conversion at the run's rate."""
     cols = batch.columns
     amount = float(cols[name][0])
     usd = int(cols[f"{name}#cur"][0]) == USD
     shown = fmt_number(amount, Dim.USD if usd else Dim.CNY)
     own = cols.get(f"{name}#own")
-    if own is None or not bool(own[0]):
+    if own is None:
         return shown
+    if not bool(own[0]):
+        if not usd or fx is None:
+            return shown
+        return f"{shown} × {fx:g} (the run's rate) = {fmt_number(amount * fx, Dim.CNY)}"
     rate = float(cols[f"{name}#rate"][0])
     alt = fmt_number(float(cols[f"{name}#alt"][0]), Dim.CNY if usd else Dim.USD)
     return f"{shown} {'×' if usd else '÷'} {rate:g} (the project's rate) = {alt}"

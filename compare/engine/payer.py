@@ -11,6 +11,7 @@ Outcomes of clauses that name no payer, in a concept where another clause names 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -43,15 +44,15 @@ class Payers:
         return ", ".join(f"{name} {float(w) * 100:g}%" for name, w in self.shares)
 
 
-def payers_of(clause: A.Clause) -> Payers | None:
-    """A clause's payers, or None where it names none."""
+def payers_of(clause: A.Clause, point: Callable[[A.Expr], Fraction | None]) -> Payers | None:
+    """A clause's payers, or None where it names none; `point` works out a share that is not written as
+    a figure (a param's name) when compiling (the compiler's `point`)."""
     p = clause.payer
     if p is None or not p.shares:
         return None
     if any(s.weight is None for s in p.shares):
         return Payers(((JOINT.join(s.name for s in p.shares), Fraction(1)),), stated=False)
-    weights = [(s.name, Fraction(s.weight.base_value) if isinstance(s.weight, A.Quantity) else Fraction(0))
-               for s in p.shares]
+    weights = [(s.name, point(s.weight) or Fraction(0)) for s in p.shares if s.weight is not None]
     total = sum((w for _, w in weights), Fraction(0))
     if p.ratio_form and total:
         weights = [(name, w / total) for name, w in weights]

@@ -14,8 +14,8 @@ amount, rounded exactly, then selected.
 A per-unit amount (`30元/平方米 * rent_area`, `2000元/人 * new_jobs`) multiplies a fixed figure by a
 count or area column, which holds float64 in the base unit (亩 for area), not whole fen: the
 product is computed in float64 in the figure's own unit (the column divided by the unit's size in
-亩, then times the figure) and rounded to the fen by `fen_of`, which absorbs the few units in the
-last place that the division leaves (1234平方米 is 1.851亩 and back 1234.0000000000002平方米).
+亩, rounded to a millionth of the unit: 1234平方米 is 1.851亩 and back 1234.0000000000002平方米, then
+1234 again; then times the figure) and rounded to the fen by `fen_of` at the end of the clause.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.engine.exact import round_lin, scale
+from compare.engine.exact import Lin, Term, round_lin, scale
 from compare.engine.money import LinFn, MoneyCompiler
 from compare.engine.values import INF, Env, Fn, Val, and_, exact
 from dsl import ast as A
@@ -70,9 +70,14 @@ class PickCompiler(MoneyCompiler):
             n = env.batch.n
             holds = {i: _column(and_(conds[i](env).lo, vals[i].present), n, bool)  # type: ignore[misc]
                      for i in ranked}
-            if rule in ("first", "most_specific"):
+            fixed = rule in ("highest", "lowest") and all(v.exact and np.ndim(v.lo) == 0 for v in vals)
+            if rule in ("first", "most_specific") or fixed:
+                order = ranked
+                if fixed:  # fixed figures (the usual table): the greatest (least) that holds, the first among equals
+                    sign = -1.0 if rule == "highest" else 1.0
+                    order = sorted(ranked, key=lambda i: (sign * float(vals[i].lo), ranked.index(i)))
                 lo_idx = np.full(n, -1, dtype=np.int64)
-                for i in reversed(ranked):  # last to first: the first that holds wins
+                for i in reversed(order):  # last to first: the first that holds wins
                     lo_idx[holds[i]] = i
                 hi_idx = lo_idx
             else:
@@ -112,8 +117,8 @@ class PickCompiler(MoneyCompiler):
             xs = [lo] if hi is lo else [lo, hi]
             sides = ((lo_idx, 0),) if fixed else ((lo_idx, 0), (hi_idx, 1))
             # per project: the chosen row's rate (each end) times each end of the amount, rounded exactly
-            picked = [_gather([exact(round_lin(scale(x, k[end]))) for k in ends], idx, "lo")[0]
-                      for idx, end in sides for x in xs]
+            # on the projects that chose that row only
+            picked = [_rounded_products(x, ends, end, idx) for idx, end in sides for x in xs]
             present = and_(and_(lo.present, hi.present), lo_idx >= 0)
             if len(picked) == 1:
                 return Val(picked[0], picked[0], present)
@@ -135,15 +140,41 @@ class PickCompiler(MoneyCompiler):
         return None
 
 
+def _rounded_products(x: Lin, ends: list[tuple[Fraction, Fraction]], end: int, idx: Any) -> Any:
+    """Per project, row idx's rate (its `end`) times x rounded to the fen exactly (0 where idx is -1)."""
+    out = np.zeros(idx.shape[0])
+    for i, k in enumerate(ends):
+        rows = np.flatnonzero(idx == i)
+        if rows.size:
+            out[rows] = round_lin(scale(_take(x, rows), k[end]))
+    return out
+
+
+def _take(a: Lin, rows: Any) -> Lin:
+    """The Lin on the projects `rows` only (each column's bound stays a bound)."""
+    if not a.terms:
+        return a
+    terms = tuple(Term(t.col[rows], None if t.usd is None else np.asarray(t.usd)[rows], t.k, None, t.bound)
+                  for t in a.terms)
+    return Lin(terms, a.const, a.present if a.present is True else np.asarray(a.present)[rows])
+
+
 def _per_unit_product(x: Fn, figure: float, size: float) -> Fn:
-    """figure × (x / size): the column in the unit the figure is paid per, times the figure."""
+    """figure × (x / size): the column in the unit the figure is paid per, times the figure.  Read back
+    in 平方米 from 亩, an area is rounded to a millionth of its unit, which drops the division's noise
+    (1234.0000000000002平方米 is 1234平方米 again, so a comparison of the product with a figure is
+    not decided by it) and nothing a record gives."""
+    def units(a: Any) -> Any:
+        u = np.asarray(a, dtype=np.float64) / size
+        return np.round(u, 6) if size != 1.0 else u
+
     def product(env: Env) -> Val:
         v = x(env)
         with np.errstate(invalid="ignore"):  # 0 × ∞ (a promise of nothing) is 0
-            lo = np.nan_to_num(np.asarray(v.lo, dtype=np.float64) / size * figure, nan=0.0, posinf=INF)
+            lo = np.nan_to_num(units(v.lo) * figure, nan=0.0, posinf=INF)
             if v.exact:
                 return Val(lo, lo, v.present)
-            hi = np.nan_to_num(np.asarray(v.hi, dtype=np.float64) / size * figure, nan=0.0, posinf=INF)
+            hi = np.nan_to_num(units(v.hi) * figure, nan=0.0, posinf=INF)
         return Val(np.minimum(lo, hi), np.maximum(lo, hi), v.present)
     return product
 
