@@ -102,3 +102,20 @@ def test_markdown_cells_are_never_markup(tmp_path: Path) -> None:
 def test_unknown_policy_is_a_usage_error() -> None:
     r = _cli("no_such_policy_anywhere")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_a_field_a_taxonomy_file_declares(tmp_path: Path) -> None:
+    """Declared by a taxonomy file beside the policy: the file is named as the declarer."""
+    tax = tmp_path / "taxonomy"
+    tax.mkdir()
+    (tax / "core.yaml").write_text((ROOT / "policies" / "taxonomy" / "core.yaml").read_text(encoding="utf-8"),
+                                   encoding="utf-8")
+    (tax / "city.yaml").write_text("fields:\n  rent_area: {zh: 租赁面积, en: rented area, type: area, unit: 平方米, "
+                                   "default: 0平方米}\n", encoding="utf-8")
+    (tmp_path / "s.txt").write_text("x\n", encoding="utf-8")
+    (tmp_path / "p.policy").write_text('policy p {\n  city p "p"\n  source "s.txt"\n}\n', encoding="utf-8")
+    r = _cli(tmp_path / "p.policy", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    row = json.loads(r.stdout)[-1]
+    assert (row["name"], row["en"], row["default"]) == ("rent_area", "rented area", "0平方米")
+    assert Path(row["declared_by"]).name == "city.yaml"

@@ -34,7 +34,7 @@ ProjectsOption = Annotated[Path, typer.Option(
 
 def run_record_or_exit(records: list[Record]) -> Record:
     """The record the run's policies read together (dsl.check.record.run_record); two declarations of
-    one field that disagree (E212) are printed once and exit 2: each policy is fine, the run is not."""
+    one field that disagree (E212) are printed once and exit 1, as when the checker finds them."""
     from compare.cli.common import OutputFormat, print_diagnostics
     from dsl.check.record import run_record
 
@@ -42,7 +42,7 @@ def run_record_or_exit(records: list[Record]) -> Record:
     errors = [d for d in diags if d.is_error]
     if errors:
         print_diagnostics(errors, {}, OutputFormat.text)
-        raise typer.Exit(EXIT_USAGE)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
     return record
 
 

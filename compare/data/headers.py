@@ -163,7 +163,7 @@ def lookalikes(cols: list[Column], record: Record = CORE) -> list[tuple[str, str
     for c in cols:
         if c.field is None:
             name = _HEADER.sub(r"\1", c.header)
-            guess = did_you_mean(name, record.fields)
+            guess = did_you_mean(name, [*record.fields, FX_RATE])
             if guess:
                 field = guess.split("`")[1] if "`" in guess else guess
                 found.append((c.header, field))

@@ -6,11 +6,13 @@
   `project`, `policy`, `city`, the carried columns, then per concept of the union of the policies'
   concepts, sorted: `{c}.low` and `{c}.high` (float64) for a number, `{c}` (bool) for true/false,
   `{c}.state` (dictionary: not_eligible, zero, figure, promised, absent, as `Outcomes.state`),
-  `{c}.beneficiary` (dictionary); then `assumed`, `sensitive`, `fx`, `readings`.
+  `{c}.beneficiary` (dictionary); then `assumed`, `sensitive`, `fx` (the USD→CNY rate the row used:
+  the project's own, `fx_rate` in its input, else the run's), `readings`.
 - wide (`wide=True`): one row per project: `project`, the carried columns, then per policy in the
   order given, its own concepts only, `{policy}.{c}.low` … `{policy}.{c}.state`, `{policy}.{c}.beneficiary`
   where the policy makes the beneficiary depend on the project (a fixed one is in the metadata,
-  `policylab.beneficiaries`), and `{policy}.assumed`, `{policy}.sensitive`.
+  `policylab.beneficiaries`), and `{policy}.assumed`, `{policy}.sensitive`; then `fx_rate` (the
+  project's own rate, null where the run's applied) where some project gives one.
 
 Types: project and texts string; policy, city, readings, states and beneficiaries dictionary-encoded
 strings (pandas: Categorical); values float64 or bool; fx float64.  A carried column named as one of
@@ -44,6 +46,15 @@ from dsl.units import Dim
 CHUNK = 1 << 15  # projects per slice: 131,072 rows of a long table of 4 cities (bench_write: +0.2 GB peak)
 STATE_TYPE = pa.dictionary(pa.int8(), pa.string())
 NAME_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+
+def _fx_column(o: Outcomes, rows: slice, m: int) -> Col:
+    """The USD→CNY rate each project's outcomes used: its own (`fx_rate`) where it gives one, else the run's."""
+    run = np.full(m, np.nan if o.fx is None else float(o.fx))
+    if o.project_fx is not None:
+        own = np.asarray(o.project_fx, dtype=np.float64)[rows]
+        run = np.where(np.isnan(own), run, own)
+    return Col(np.nan_to_num(run), np.isnan(run))
 
 
 def _version() -> str:
@@ -82,12 +93,14 @@ class TablePlan:
         self.policy_names = strings(list(dict.fromkeys(o.policy for o in self.results)))
         self.cities = strings(list(dict.fromkeys(o.city for o in self.results)))
         self.readings = strings(list(dict.fromkeys(_readings(o) for o in self.results)))
+        own = self.results[0].project_fx if self.results else None
+        self.own_rates = own is not None and bool(np.any(~np.isnan(np.asarray(own, dtype=np.float64))))
         self.schema = self._schema(notes)
 
     # ---------------------------------------------------------------- columns and schema
     def _names(self) -> set[str]:
         """The names the table gives its own columns (a carried column must not take one)."""
-        names = {"project", "policy", "city", "assumed", "sensitive", "fx", "readings"}
+        names = {"project", "policy", "city", "assumed", "sensitive", "fx", "fx_rate", "readings"}
         for o in self.results:
             for c in o.concepts:
                 for pre in ("", f"{o.policy}."):
@@ -139,6 +152,8 @@ class TablePlan:
         if self.wide:
             for k, o in enumerate(self.results):
                 fields += self._outcome_fields(f"{o.policy}.", o.concepts, [k])
+            if self.own_rates:  # the projects' own USD→CNY rates (the run's are in the metadata)
+                fields.append(pa.field("fx_rate", pa.float64()))
         else:
             fields += self._outcome_fields("", self.concepts, every)
             fields += [pa.field("fx", pa.float64()), pa.field("readings", NAME_TYPE)]
@@ -205,11 +220,14 @@ class TablePlan:
             arrays = [self.ids.slice(start, m), *carried]
             for j, o in enumerate(self.results):
                 arrays += [c.arrow() for c in self._outcome_columns(o, o.concepts, rows, m, [j])]
+            if self.own_rates:
+                own = np.asarray(self.results[0].project_fx, dtype=np.float64)[rows]
+                arrays.append(Col(np.nan_to_num(own), np.isnan(own)).arrow())
             return pa.Table.from_arrays(arrays, schema=self.schema)
         every = range(k)
         per_city = [[_constant(self.policy_names, o.policy, m), _constant(self.cities, o.city, m),
                      *self._outcome_columns(o, self.concepts, rows, m, every),
-                     Col(np.full(m, np.nan if o.fx is None else float(o.fx)), np.full(m, o.fx is None)),
+                     _fx_column(o, rows, m),
                      _constant(self.readings, _readings(o), m)] for o in self.results]
         # project-major: row i*k + j is project i under policy j
         repeat = pa.array(np.repeat(np.arange(m, dtype=np.int64), k))

@@ -15,7 +15,6 @@ compare.data.rates, and the batch carries the record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
@@ -25,7 +24,7 @@ import pyarrow.compute as pc
 from compare.data import cells
 from compare.data.declared import declared_field, members, required_hint
 from compare.data.headers import Column, Unit, columns, declared_unit, lookalikes, rate_column, unit_text
-from compare.data.rates import add_own_rates, parse_rates
+from compare.data.rates import Rates, add_own_rates, parse_rates
 from compare.data.records import FieldError, InputError
 from compare.engine.batch import ProjectBatch
 from compare.engine.implied import contradictions, imply
@@ -114,7 +113,7 @@ def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | No
     ids, id_bad = _ids(ids_raw, cap)
     problems.cells(fields["id"], "id", id_bad, None)
     out: dict[str, np.ndarray] = {}
-    rates: dict[str, list[Decimal | None]] = {}
+    rates: dict[str, Rates] = {}
     for name, f in record.fields.items():
         if name == "id":
             continue

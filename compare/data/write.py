@@ -66,7 +66,10 @@ def outcome_rows(results: list[Outcomes]) -> list[Row]:
                 row["sensitive"] = {c: [{**alt, "value": _json_value(alt["value"])} for alt in alts]
                                     for c, alts in sensitive_row(out, i).items()}
             if out.fx is not None:
-                row["fx"] = _num(float(out.fx))
+                rate, whose = out.rate_used(i)  # the project's own (its `fx_rate`) or the run's
+                row["fx"] = _num(rate)
+                if whose == "project":
+                    row["fx_own"] = True
             row["readings"] = dict(sorted(out.readings.items()))
             rows.append(row)
     return rows
@@ -147,6 +150,8 @@ def render_table(rows: list[Row], notes: list[str] | None = None) -> str:
         if r.get("assumed"):
             lines.append(printable(f"{r['project']} {r['city']}: assumed (not given): "
                                    f"{_assumed_text(r['assumed'], r.get('implied'))}"))
+    own = {r["project"]: r["fx"] for r in rows if r.get("fx_own")}
+    lines += [printable(f"{pid}: USD→CNY {_figure(rate)}, the project's own rate (fx_rate)") for pid, rate in own.items()]
     lines += [printable(n) for n in notes or []]
     return "\n".join(lines) + "\n"
 
@@ -239,6 +244,8 @@ def render_side_by_side(results: list[Outcomes], labels: dict[str, str] | None =
             parts = [f"`{k}` = {input_text(results[0].implied, k, i)}"
                      + ("" if len(v) == len(results) else f" ({', '.join(v)})") for k, v in sorted(assumed.items())]
             out.append(printable("  assumed (not given): " + ", ".join(parts)))
+        if results[0].fx is not None and results[0].rate_used(i)[1] == "project":
+            out.append(f"  USD→CNY {_figure(results[0].rate_used(i)[0])}: the project's own rate (fx_rate)")
         out.append("")
     out += [printable(n) for n in notes or []]
     return "\n".join(out) + ("\n" if notes else "")
