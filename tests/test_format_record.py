@@ -10,6 +10,7 @@ formatting it again changes nothing, and every comment is kept.
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -237,6 +238,15 @@ def test_the_record_example_written_loosely_is_laid_out_canonically() -> None:
     loose = "\n".join(" ".join(line.strip() for line in item.splitlines()) for item in code.split("\n\n")) + "\n"
     assert loose.count("\n") == code.count("\n\n") + 1  # one line an item
     assert _fmt(loose) == code
+
+
+SHAPES = sorted((ROOT / "examples" / "shapes").glob("*.policy"))
+
+
+@pytest.mark.parametrize("path", SHAPES, ids=[p.name for p in SHAPES])
+def test_example_shapes_keep_their_meaning_when_formatted(path) -> None:  # type: ignore[no-untyped-def]
+    # the examples of the clause shapes use every construct: fmt keeps their meaning and comments
+    _fmt(path.read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- comments in the new constructs
