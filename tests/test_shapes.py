@@ -226,9 +226,12 @@ def test_the_outcomes_know_the_rate_each_project_used(compiled: dict[str, Compil
 
 
 def test_the_output_says_which_rate_each_project_used() -> None:
-    """a06: p1 has no rate of its own (the run's 7.0), p2 its own 7.1, p3 6.9 for fdi_arrived."""
+    """a06: p1 has no rate of its own (the run's 7.0), p2 its own 7.1; p3's only USD amount, fdi_arrived,
+    is converted at its own 6.9 (fx_rate.fdi_arrived overrides fx_rate 7.1), and its reward, 69万元, is
+    worked at 6.9 (第三条 按到账当日汇率), so 6.9 is the rate its outcome used."""
     rows = eval_json("a06_transaction_fx", SHAPES / "a06_transaction_fx.projects.csv", "--fx", "7.0")
-    assert {p: row.get("fx_rate") for p, row in rows.items()} == {"p1": 7.0, "p2": 7.1, "p3": 6.9}
+    assert {p: (row["fx"], row.get("fx_own", False)) for p, row in rows.items()} == \
+        {"p1": (7.0, False), "p2": (7.1, True), "p3": (6.9, True)}
 
 
 # ---------------------------------------------------------------- all the shapes in one run
