@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ["zhangjiagang_2017", "taicang_2020", "jiaxing_draft", "wuxi_2023"]
 
 # Run in a fresh process with one tree first on sys.path: its own compare/ and dsl/ are imported.
-PROBE = """
+PROBE = f"""
 import sys, time
-POLICIES = {policies!r}
+POLICIES = {POLICIES!r}
 root, n = sys.argv[1], int(sys.argv[2])
 sys.path[:0] = [root, root + "/benchmarks", root + "/tests"]
 from pathlib import Path
@@ -40,7 +40,7 @@ for _ in range(5):
         cp.evaluate(batch, 7.0)
     best = min(best, time.perf_counter() - t0)
 print(best)
-""".format(policies=POLICIES)
+"""
 
 
 def timed(tree: Path, n: int, cache: str) -> float:

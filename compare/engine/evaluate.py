@@ -333,18 +333,25 @@ class CompiledPolicy:
 
 
 def project_rates(batch: ProjectBatch) -> Arr | None:
-    """Per project its own USD→CNY rate: `fx_rate` (all its amounts), else the rate its money fields'
-    own rates share (`fx_rate.FIELD`: the first field's where they differ; each amount's own is in
-    `explain`); NaN where the run's rate applies.  None where no project of the batch has one."""
+    """Per project its own USD→CNY rate: the rate its given amounts were converted at where they
+    share one (an amount's own `fx_rate.FIELD` counts over the project's `fx_rate`), else its
+    `fx_rate` (each amount's own rate is in `explain`); NaN where the run's rate applies.  None where
+    no project of the batch has one."""
     cols = batch.columns
-    per_field = [np.asarray(cols[k], dtype=np.float64) for k in cols if k.endswith("#rate")]
-    own = cols.get("fx_rate")
-    if own is None and not per_field:
+    fields = [k[:-len("#rate")] for k in cols if k.endswith("#rate")]
+    general = cols.get("fx_rate")
+    if general is None and not fields:
         return None
-    out = np.full(batch.n, np.nan) if own is None else np.asarray(own, dtype=np.float64).copy()
-    for rate in per_field:
-        out = np.where(np.isnan(out), rate, out)
-    return out
+    out = np.full(batch.n, np.nan) if general is None else np.asarray(general, dtype=np.float64)
+    used = np.full(batch.n, np.nan)
+    mixed = np.zeros(batch.n, dtype=bool)
+    for name in fields:
+        rate = np.asarray(cols[f"{name}#rate"], dtype=np.float64)
+        applies = np.asarray(cols[f"{name}#own"], dtype=bool) & (np.asarray(cols[name], dtype=np.float64) != 0)
+        mixed |= applies & ~np.isnan(used) & (used != rate)
+        used = np.where(applies & np.isnan(used), rate, used)
+    first = np.where(np.isnan(out), used, out)  # several rates: the project's own, else its first amount's
+    return np.where(np.isnan(used) | mixed, first, used)
 
 
 def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | None, lo: Any, hi: Any,

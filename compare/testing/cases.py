@@ -24,10 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import yaml
 
+from compare.data import cells
+from compare.data.headers import rate_column
+from compare.data.rates import add_own_rates, parse_rates
 from compare.data.records import FieldError, InputError, Record
 from compare.data.validate import clean_records, columns, parse_money
+from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import explain, fmt_value, show
 from compare.engine.fx import default_fx
@@ -35,6 +40,7 @@ from dsl import ast as A
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic
 from dsl.files import POLICY_CASES, FileRefusedError, read_checked
+from dsl.record import Record as FieldRecord
 from dsl.units import DAYS_PER_MONTH, SCALES, UNITS, Dim, split_quantity
 from dsl.walk import walk
 
@@ -154,11 +160,16 @@ def _matches(want: Any, got: Any, money: bool) -> bool:
 
 def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -> CaseResult:
     failures: list[str] = []
+    record = cp.policy.record
+    project = {k: v for k, v in case.project.items() if not rate_column(k, record)}
     try:
-        rec = clean_records([Record(case.project, case.line)], case.file, cp.policy.record)
+        rec = clean_records([Record(project, case.line)], case.file, record)
     except InputError as e:
         return CaseResult(case, cp.policy.id, False, [d.message for d in e.diagnostics])
-    batch = columns(rec, cp.policy.record)
+    batch = columns(rec, record)
+    bad = own_rates(batch, {k: v for k, v in case.project.items() if k not in project}, record)
+    if bad:
+        return CaseResult(case, cp.policy.id, False, [f"project {case.project.get('id', '?')}: {bad}"])
     fx = case.fx if case.fx is not None else default_fx(cp.policy)
     unknown = [k for k in case.readings if k not in cp.policy.readings]
     if unknown:
@@ -273,3 +284,18 @@ def case_files(paths: list[Path]) -> list[Path]:
             if sibling.exists():
                 out.append(sibling)
     return out
+
+
+def own_rates(batch: ProjectBatch, given: dict[str, Any], record: FieldRecord) -> str | None:
+    """A case's own USD→CNY rates (`fx_rate`, `fx_rate.FIELD`) as the rate columns a project file
+    gives (compare.data.rates); the problem with a rate that is not one, else None."""
+    if not given:
+        return None
+    bad = cells.Bad()
+    rates = {name: parse_rates(pa.array([None if v is None else str(v)], pa.string()), bad, 1)
+             for name, v in given.items()}
+    if bad.rows:
+        _, code, message, hint = bad.rows[0]
+        return f"{code} {message} ({hint})" if hint else f"{code} {message}"
+    add_own_rates(batch.columns, batch.n, record, rates)
+    return None

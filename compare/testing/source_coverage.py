@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dsl import ast as A
 from dsl.ast import Clause, Mechanism, Param, Reading, Split
 from dsl.check.quotes import ELLIPSIS, fold
 from dsl.model import Policy
@@ -114,9 +115,11 @@ def source_coverage(policy: Policy) -> list[SourceCoverage]:
         cited: list[tuple[int, int]] = []
         explained: list[tuple[int, int]] = []
         articles: dict[str, int] = {}
-        items: list[Clause | Split | Param | Mechanism | Reading] = [
+        items: list[Clause | Split | Param | Mechanism | Reading | A.ConditionDecl | A.FieldDecl | A.ListDecl
+                    | A.CategoryDecl | A.ChoiceDecl] = [
             *policy.clauses.values(), *policy.splits.values(), *policy.params.values(),
-            *policy.mechanisms.values(), *policy.readings.values()]
+            *policy.mechanisms.values(), *policy.readings.values(), *policy.conditions.values(),
+            *policy.fields.values(), *policy.lists.values(), *policy.categories.values(), *policy.choices.values()]
         for item in items:
             for cite in item.cites:
                 spans = _spans(cite.quote, folded)
