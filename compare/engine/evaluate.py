@@ -293,9 +293,11 @@ class CompiledPolicy:
                 boolean[concept] = boolean[concept] | v.lo if concept in boolean else v.lo
             elif concept in numeric:  # several clauses of one concept add up
                 lo, hi = numeric[concept]
-                numeric[concept] = (lo + v.lo, hi + v.hi)
-            else:
-                numeric[concept] = (np.broadcast_to(v.lo, (n,)), np.broadcast_to(v.hi, (n,)))
+                total = lo + v.lo
+                numeric[concept] = (total, total if hi is lo and v.exact else hi + v.hi)
+            else:  # an exact value keeps one array for both ends: each step after it works on one
+                lo = np.broadcast_to(v.lo, (n,))
+                numeric[concept] = (lo, lo if v.exact else np.broadcast_to(v.hi, (n,)))
         for sc in self.splits.values():
             if sc.concept is None or sc.base not in env.results or \
                     (only is not None and not any(f"{sc.concept}.{name}" in only for name, _ in sc.weights)):
@@ -322,9 +324,11 @@ class CompiledPolicy:
                 eligible[key] = eligible[key] | applies if key in eligible else applies
         for key in money:
             lo, hi = numeric[key]
-            numeric[key] = (lo / 100.0, lo / 100.0 if hi is lo else hi / 100.0)
+            yuan = lo / 100.0
+            numeric[key] = (yuan, yuan if hi is lo else hi / 100.0)
             for payer, (plo, phi) in payers.get(key, {}).items():
-                payers[key][payer] = (plo / 100.0, plo / 100.0 if phi is plo else phi / 100.0)
+                part = plo / 100.0
+                payers[key][payer] = (part, part if phi is plo else phi / 100.0)
         beneficiaries = {c: choose_beneficiaries(rules, gave, env) for c, rules in self.beneficiary_rules.items()
                          if (c in numeric or c in boolean) and all(r.source in gave for r in rules)}
         return Outcomes(self.policy.id, self.policy.city, env.batch.ids, numeric, boolean, env.fired,
@@ -366,7 +370,8 @@ def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | 
         part_hi = part_lo if len(ends) == 1 else ends[1][k][1]
         if name in mine:
             a, b = mine[name]
-            mine[name] = (a + part_lo, b + part_hi)
+            total = a + part_lo
+            mine[name] = (total, total if b is a and part_hi is part_lo else b + part_hi)
         else:
             mine[name] = (part_lo, part_hi)
 

@@ -308,7 +308,7 @@ class MoneyCompiler:
                     if picked is not None:
                         return picked
         g = self.c(e, view)  # outside the exact fragment: float64, then rounded
-        return lambda env: (lambda v: Val(fen_of(v.lo), fen_of(v.lo) if v.exact else fen_of(v.hi), v.present))(g(env))
+        return lambda env: _fen_val(g(env))
 
     @staticmethod
     def _rates_times(rates: tuple[Fraction, Fraction], xf: LinFn) -> Fn:
@@ -409,3 +409,9 @@ def _bools(*xs: Any) -> bool:
 
 def _finite(x: Num) -> bool:
     return not isinstance(x, float) or math.isfinite(x)
+
+
+def _fen_val(v: Val) -> Val:
+    """A float value rounded to whole fen: an exact value's one end rounded once."""
+    lo = fen_of(v.lo)
+    return Val(lo, lo if v.exact else fen_of(v.hi), v.present)
