@@ -17,7 +17,7 @@ from typing import Any
 
 from dsl import ast as A
 from dsl.model import Policy
-from dsl.schema import FIELDS, GRADES, TEXT_FIELDS
+from dsl.schema import GRADES, TEXT_FIELDS
 from dsl.units import Dim
 
 INF = math.inf
@@ -198,13 +198,13 @@ class Reference:
             return Num(ratio, ratio), True
         if isinstance(e, A.Name):
             name = e.dotted
-            if name in FIELDS:
-                f = FIELDS[name]
+            if name in self.p.record.fields and name not in self.p.conditions:
+                f = self.p.record.fields[name]
                 if f.dim == Dim.MONEY:
                     x = self.money_field(name, want if want in (Dim.CNY, Dim.USD) else Dim.CNY)
                     return Num(x, x), True
-                if f.dim == Dim.BOOL:
-                    return bool(self.project.get(name, False)), True
+                if f.dim == Dim.BOOL:  # a field the project does not give takes the record's default
+                    return bool(self.project.get(name, f.default if f.default is not None else False)), True
                 if f.dim == Dim.SCALAR and self.project.get(name) is None:
                     return Num(ZERO, ZERO), False  # unknown (no quality score): absent
                 x = exact(self.project.get(name, 0.0))

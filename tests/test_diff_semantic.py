@@ -186,9 +186,10 @@ def test_condition_dropped(tmp_path: Path) -> None:
 
 
 def test_condition_dropped_on_a_promise_is_reported_as_a_promise(tmp_path: Path) -> None:
-    """(16) 重大项目落户奖励 "按照现代产业政策给予相应奖励" has no figure; without `when licensed` it is
-    promised to projects that have not landed too: the gain is a promise, not a number."""
-    new = edited(tmp_path, "wuxi_2023", [('  when licensed\n  value promised "按照现代产业政策', '  value promised "按照现代产业政策')])
+    """(16) 重大项目落户奖励 "按照现代产业政策给予相应奖励" has no figure; without its condition (landed, in the
+    “465” clusters) it is promised to projects that have not landed too: the gain is a promise, not a number."""
+    new = edited(tmp_path, "wuxi_2023", [('  when licensed and in_465_cluster\n  value promised "按照现代产业政策',
+                                          '  value promised "按照现代产业政策')])
     d, _, _ = diff(WUXI, new, concepts=["reward.landing"])
     cd = d.of("reward.landing")
     assert cd.verdict == MORE
@@ -536,8 +537,9 @@ def _fix(pr: Project, rec: dict[str, Any]) -> list[Any]:
             out += [v[0] == known, v[1] == (Fraction(str(rec[name])) if known else 0)]
         elif name == "paid_in_ratio":
             out.append(v == z3.RealVal(str(Fraction(Decimal(repr(rec.get(name, 0.0)))))))
-        else:
-            out.append(v == bool(rec.get(name, False)))
+        else:  # a flag; one the record does not give takes its default (a declared field's may be true)
+            f = pr.record.fields.get(name)
+            out.append(v == bool(rec.get(name, f.default if f is not None and f.default is not None else False)))
     return out
 
 
@@ -551,14 +553,17 @@ def test_the_encoding_agrees_with_the_reference_interpreter(name: str) -> None:
                                              for o in r.options if o.id != r.default]
     rng = Random(name)
     for readings in variants:
-        pr = Project()
+        pr = Project(record=policy.record)
         enc = Encoder(policy, pr, RATE, readings)
         terms = {k: enc.concept(k) for k in enc.concepts}
         ref = Reference(policy, "7.0467", readings)
         raw = random_projects([policy], rng, 40, 7.0467)
         for r in raw:
             r.setdefault("paid_in_capital", "0元")  # the encoding takes paid-in capital as given
-        for rec in clean_records([Record(r, 1) for r in raw]):
+            for flag, f in policy.record.fields.items():  # the city's own flags, either way
+                if policy.record.is_declared(flag) and f.dim == Dim.BOOL and rng.random() < 0.5:
+                    r[flag] = rng.random() < 0.5
+        for rec in clean_records([Record(r, 1) for r in raw], record=policy.record):
             expected = ref.run(rec)
             s = z3.Solver()
             s.add(*_fix(pr, rec))

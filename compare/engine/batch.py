@@ -87,3 +87,43 @@ class ProjectBatch:
     def own_rate(self, name: str) -> bool:
         """Whether some row gives its own USD→CNY rate for money field `name` (`#alt` columns exist)."""
         return f"{name}#own" in self.columns
+
+
+def add_declared_defaults(batch: ProjectBatch, record: Record) -> None:
+    """Adds to the batch, in place, a column for each field `record` declares that the batch lacks
+    (a batch read against another policy's record, or built by hand): the field's default on every
+    row, marked not given.  In place, so the batch stays the one a partial re-run compares with.  A
+    required field (no default) that is absent is a ValueError naming it."""
+    import datetime as dt
+
+    cols, n = batch.columns, batch.n
+    for name in record.declared:
+        f = record.fields[name]
+        members = [f"{name}.{m}" for m in f.choices] if f.dim.value == "set" else []
+        if (members and all(m in cols for m in members)) or (not members and name in cols):
+            continue
+        default = f.default
+        if default is None and not members:
+            raise ValueError(f"field `{name}` is declared without a default, and the projects do not give it")
+        kind = f.dim.value
+        if kind == "set":
+            given = tuple(default) if isinstance(default, (tuple, list)) else ()
+            for m, col in zip(f.choices, members, strict=True):
+                cols.setdefault(col, np.full(n, m in given, dtype=bool))
+        elif kind == "bool":
+            cols[name] = np.full(n, bool(default), dtype=bool)
+        elif kind == "money":
+            unit = record.declared[name].unit or ""
+            cols[name] = np.full(n, float(default))  # type: ignore[arg-type]
+            cols[f"{name}#cur"] = np.full(n, USD if unit.endswith("美元") else CNY, dtype=np.int8)
+        elif kind == "choice":
+            values = (batch.record if name in batch.record.fields else record).choices(name)
+            cols[name] = np.full(n, values.index(str(default)) if default in values else -1, dtype=np.int16)
+        elif kind == "text":
+            cols[name] = np.full(n, str(default), dtype=object)
+        elif kind == "date":
+            days = (dt.date.fromisoformat(str(default)) - dt.date(1970, 1, 1)).days
+            cols[name] = np.full(n, float(days))
+        else:  # ratio, number, integer, count, area: in the dimension's base unit
+            cols[name] = np.full(n, float(default))  # type: ignore[arg-type]
+        cols[f"{name}#given"] = np.zeros(n, dtype=bool)

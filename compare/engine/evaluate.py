@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from compare.engine.batch import ProjectBatch
+from compare.engine.batch import ProjectBatch, add_declared_defaults
 from compare.engine.beneficiary import BeneficiaryRules, Choice, choose_beneficiaries, compile_beneficiaries
 from compare.engine.compile import Compiler
 from compare.engine.exact import Lin, Term, round_lin
@@ -211,6 +211,8 @@ class CompiledPolicy:
         again; the others keep base's results (compare.engine.sensitivity runs every option so)."""
         chosen = self.default_readings()
         chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
+        if self.policy.record.declared:
+            add_declared_defaults(batch, self.policy.record)
         env = Env(batch, fx, chosen, trace=trace, record=self.policy.record)
         changed: set[str] | None = None
         if base is not None and base.batch is batch and base.rate == env.rate:
