@@ -208,7 +208,7 @@ def test_cli_formats(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no policy `no_such_policy`" in missing.stderr
 
 
-ZJG_TEAM_WHEN = ("foreign\n    and started\n    and paid_in_ratio >= 30%\n"
+ZJG_TEAM_WHEN = ("foreign\n    and started\n    and paid_in_ratio >= 30%\n    and meets_industry_policy\n"
                  "    and registered_capital >= (if in_core_zone then 1000万美元 else 500万美元)")
 ZJG_TEAM_RANGE = "2‰~5‰ of fdi_arrived"
 ZJG_TEAM_LINEAR = ('(2‰ + 3‰ derived "5‰ - 2‰: the width of the range" * quality_score / 100 '

@@ -76,12 +76,12 @@ def test_the_tier_edges_reading_reaches_the_three_point_outcomes(zjg: CompiledPo
 
 
 def test_an_outcome_lists_what_it_depends_on(zjg: CompiledPolicy) -> None:
-    """第13条: foreign, started, ≥30% arrived, registered capital by zone, 新引进 (not an expansion), the FDI
-    arrived and, under the linear reading, the quality score."""
+    """第13条: foreign, started, ≥30% arrived, 符合我市产业发展要求 (the declared meets_industry_policy), registered
+    capital by zone, 新引进 (not an expansion), the FDI arrived and, under the linear reading, the quality score."""
     d = impact(zjg, "reward.team").depends
     assert d is not None
-    assert set(d.fields) == {"foreign", "started", "paid_in_ratio", "registered_capital", "in_core_zone",
-                             "expansion", "fdi_arrived", "quality_score"}
+    assert set(d.fields) == {"foreign", "started", "paid_in_ratio", "meets_industry_policy", "registered_capital",
+                             "in_core_zone", "expansion", "fdi_arrived", "quality_score"}
     assert set(d.readings) == {"new_project_scope", "quality_score_table"}
     assert [(s.kind, s.name) for s in d.rules] == [("clause", "team_reward")]
     assert d.beneficiaries == ("team",)

@@ -18,6 +18,7 @@ import ctypes.util
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -102,10 +103,29 @@ def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Call
             for worker in list(getattr(pool, "_processes", {}).values()):
                 if worker.is_alive():
                     worker.terminate()
+            if isinstance(e, SystemExit) and isinstance(e.code, int):  # the process is ending (SIGTERM)
+                _exit_if_stuck(e.code)
         pool.shutdown(wait=not interrupted, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     return results
+
+
+def _exit_if_stuck(code: int, seconds: float = 15.0) -> None:
+    """After SIGTERM (an exit: never a Ctrl-C in a notebook, which goes on) the run unwinds, its `finally`
+    blocks clean up, and the process exits; should the exit then wait on the pool's manager thread
+    (joined at interpreter exit, and seen to hang in a few runs of many when the workers were terminated
+    mid-start), the process ends anyway, with the same code."""
+    def force() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
 
 
 def _die_with_parent(parent: int) -> None:

@@ -99,8 +99,8 @@ def read_fields(spec: Any, record: Record, complete: bool = False) -> dict[str, 
                                  (("money fields under `money`, ratios under `ratios`, true/false fields under "
                                    "`flags`, categories, referral, grade and quality_score under their own keys")
                                   if core else did_you_mean(name, known) or
-                                  ("declared fields: " + ", ".join(record.declared) if record.declared else
-                                   "the policies declare no field: declare one with `field NAME { type … }`")),
+                                  (("declared fields: " + ", ".join(record.declared) + "; " if record.declared else
+                                    "the policies declare no field: ") + "declare one with `field NAME { type … }`")),
                                  "E904" if core else "E905")
         out[name] = _read(name, field_type(record, name), entry, record)
     missing = missing_required(out, record) if complete else []
