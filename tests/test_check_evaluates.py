@@ -34,7 +34,7 @@ from compare.diff.symbolic import Project, Unsupported
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import explain
 from dsl.check.driver import Checker, declarations
-from dsl.check.record import policy_record
+from dsl.check.record import record_of
 from dsl.diagnostics import Diagnostic
 from dsl.format import format_text
 from dsl.load import merge
@@ -116,7 +116,7 @@ def checked(text: str, revision: str | None) -> tuple[Policy | None, Policy | No
         chain.append(PolicyFileInfo(Path(name), t, ast, Path("g.txt"), SOURCE))
         policy = merge(list(chain), diags)
         policy.taxonomy = TAXONOMY
-        policy.record, d = policy_record(declarations(policy, TAXONOMY))
+        policy.record, d = record_of(declarations(policy, TAXONOMY))
         diags = diags + d + Checker(policy, TAXONOMY).run()
         errors += [d for d in diags if d.is_error and d.code != "E503"]
         out.append(policy)

@@ -18,7 +18,7 @@ from dsl.check.names import NameChecks
 from dsl.check.quotes import QuoteChecks
 from dsl.check.reachability import ReachabilityChecks
 from dsl.check.readings import ReadingChecks
-from dsl.check.record import policy_record, run_record
+from dsl.check.record import record_of, run_record
 from dsl.check.splits import SplitChecks
 from dsl.check.text import TextChecks
 from dsl.check.tiers import TierChecks
@@ -182,7 +182,7 @@ def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckRes
                 diags.extend(taxonomies[tax_dir][1])
             tax = taxonomies[tax_dir][0]
         policy.taxonomy = tax
-        policy.record, d = policy_record(declarations(policy, tax))
+        policy.record, d = record_of(declarations(policy, tax))
         diags.extend(d)
         diags.extend(Checker(policy, tax).run())
         policies.append(policy)
@@ -205,6 +205,6 @@ def check_text(text: str, path: str = "<text>", taxonomy: Taxonomy | None = None
     info = PolicyFileInfo(Path(path), text, ast, None, source_text)
     policy = merge([info], diags)
     policy.taxonomy = taxonomy
-    policy.record, d = policy_record(declarations(policy, taxonomy))
+    policy.record, d = record_of(declarations(policy, taxonomy))
     diags = diags + d + Checker(policy, taxonomy).run()
     return policy, sorted(dict.fromkeys(diags), key=lambda d: (d.span.line, d.span.column, d.code))

@@ -114,10 +114,6 @@ def record_of(decls: list[tuple[str, A.FieldDecl | A.CategoryDecl | A.ChoiceDecl
     return b.build(), diags
 
 
-def policy_record(decls: list[tuple[str, A.FieldDecl | A.CategoryDecl | A.ChoiceDecl]]) -> tuple[Record, list[Diagnostic]]:
-    return record_of(decls)
-
-
 def run_record(records: list[Record]) -> tuple[Record, list[Diagnostic]]:
     """The record of several policies checked or run together; conflicts as diagnostics."""
     merged, problems = merge_records(records)
