@@ -298,6 +298,7 @@ class Clause:
     # conditional beneficiaries, first that holds wins; `beneficiary` above is the one otherwise
     beneficiary_if: tuple[BeneficiaryRule, ...] = ()
     payer: Payer | None = None  # who pays the outcome (None: not stated)
+    timing: Timing | None = None  # over the years and across a year's projects (dsl.ast_time); None: neither
     span: Span = _span()
 
 
@@ -413,4 +414,15 @@ from dsl.ast_file import Definition, Header, Item, Meta, Override, PolicyFile, R
 from dsl.ast_record import CategoryDecl, ChoiceDecl, ConditionDecl, DeclaredValue, FieldDecl, ListDecl  # noqa: E402
 
 __all__ = ["CategoryDecl", "ChoiceDecl", "ConditionDecl", "DeclaredValue", "Definition", "FieldDecl", "Header",
-           "Item", "ListDecl", "Meta", "Override", "PolicyFile", "Remove"]
+           "Item", "ListDecl", "Meta", "Override", "PolicyFile", "Remove",
+           "NO_TIMING", "Budget", "Clawback", "CumulativeCap", "Installments", "Schedule", "Timing", "Winners"]
+from dsl.ast_time import (  # noqa: E402
+    NO_TIMING,
+    Budget,
+    Clawback,
+    CumulativeCap,
+    Installments,
+    Schedule,
+    Timing,
+    Winners,
+)

@@ -59,6 +59,7 @@ ITEM_KEYWORDS = ("clause", "split", "param", "mechanism", "reading", "unencoded"
 STATEMENT_KEYWORDS = (
     # header
     "city", "title", "docno", "issuer", "issued", "effective", "status", "source", "partial", "note",
+    "expires", "valid", "trial", "replaces", "revises",
     # statements of items
     "concept", "beneficiary", "cite", "when", "value", "splits", "shares", "option", "default", "because",
     "committed", "stretch", "payer", "type", "en",
@@ -67,11 +68,13 @@ STATEMENT_KEYWORDS = (
     "up", "to", "at", "most", "least", "more", "than", "about", "promised", "derived",
     # pick tables
     "pick", "highest", "lowest", "specific", "otherwise",
+    # over the years and across a year's projects
+    "schedule", "installments", "once", "clawback", "within", "budget", "winners",
 )
 OPERATOR_WORDS = ("and", "or", "not", "in", "of", "cap", "floor")
 CONSTANTS = ("true", "false", "inf")
 CURRENCY_CODES = ("USD", "CNY")
-FUNCTIONS = ("max", "min", "sum", "first", "cny", "usd")
+FUNCTIONS = ("max", "min", "sum", "first", "cny", "usd", "cumulative")
 
 KEYWORD_GROUPS: dict[str, tuple[str, ...]] = {
     "namespace": NAMESPACE_KEYWORDS, "item": ITEM_KEYWORDS, "statement": STATEMENT_KEYWORDS,

@@ -51,6 +51,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("grade", Dim.TEXT, "pre-evaluation grade (Taicang): A+, A, B+, B, C, D, E, F", None, choices=GRADES),
     Field("needs_municipal_support", Dim.BOOL, "asks for municipal fiscal support", False),
     Field("year", Dim.SCALAR, "year evaluated (default: the policy's first year)", None),
+    Field("year_of_life", Dim.SCALAR, "year of the project's life: 1 in the year it lands (registers), 2 the next …",
+          1, low=_ONE),
 )}
 # Free-text fields a condition may compare with a quoted text (`industry == "房地产"`): open choices,
 # whose values are the texts the policies name and any other text.
@@ -79,6 +81,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "grade": ("预评估等级", "pre-evaluation grade"),
     "needs_municipal_support": ("需市级财政支持", "asks for municipal fiscal support"),
     "year": ("评估年度", "year evaluated"),
+    "year_of_life": ("项目落地第几年", "year of the project's life"),
 }
 # The built-in values' labels (Chinese, English): categories and referrals.
 VALUE_LABELS: dict[str, tuple[str, str]] = {

@@ -15,12 +15,13 @@ from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.transform_record import RecordRules
 from dsl.transform_rules import binary_rule, meta_rule, tok_span, unary_rule, unquote
+from dsl.transform_time import TIME_KEYS, TimeRules
 from dsl.units import CURRENCY_CODES, SCALES, format_decimal, split_quantity
 
 _SKIP = re.compile(r"(?:\s|#[^\n]*)*")
 
 
-class ToAst(RecordRules, Transformer[Token, Any]):
+class ToAst(RecordRules, TimeRules, Transformer[Token, Any]):
     """Builds AST nodes bottom-up; collects statement-level problems as diagnostics."""
 
     def __init__(self, path: str, text: str = ""):
@@ -324,10 +325,10 @@ class ToAst(RecordRules, Transformer[Token, Any]):
     @v_args(meta=True)
     def clause(self, meta: Any, c: list[Any]) -> A.Clause:
         ident, label, *stmts = c
-        g = self._collect(stmts, {"concept", "when", "value", "payer"}, f"clause `{ident}`")
+        g = self._collect(stmts, {"concept", "when", "value", "payer", *TIME_KEYS}, f"clause `{ident}`")
         plain, conditional = self._beneficiaries(g, f"clause `{ident}`")
         return A.Clause(str(ident), self._label(label), g.get("concept"), plain, tuple(g["cite"]), g.get("when"),
-                        g.get("value"), tuple(g["note"]), conditional, g.get("payer"),
+                        g.get("value"), tuple(g["note"]), conditional, g.get("payer"), self.timing(g),
                         span=self._span_c(c, kw="clause", close="}"))
 
     def _beneficiaries(self, g: dict[str, Any], what: str) -> tuple[A.Name | None, tuple[A.BeneficiaryRule, ...]]:
@@ -406,10 +407,11 @@ class ToAst(RecordRules, Transformer[Token, Any]):
 
     @v_args(meta=True)
     def header(self, meta: Any, c: list[Any]) -> A.Header:
-        ident, ext, *metas = c
+        ident, ext, *entries = c
+        metas = [m for e in entries for m in (e if isinstance(e, list) else [e])]  # `replaces a, b`: one each
         seen: dict[str, A.Meta] = {}
         for m in metas:
-            if m.key in seen and m.key != "note":
+            if m.key in seen and m.key not in ("note", "replaces"):
                 self.diags.append(Diagnostic("E108", f"`{m.key}` given twice in the header", m.span,
                                              f"first given at line {seen[m.key].span.line}"))
             seen.setdefault(m.key, m)

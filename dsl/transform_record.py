@@ -144,7 +144,8 @@ class RecordRules:
     def condition_decl(self, meta: Any, c: list[Any]) -> A.ConditionDecl:
         ident, label, *stmts = c
         for key, _, sp in stmts:
-            if key in ("concept", "value", "beneficiary", "payer"):
+            if key in ("concept", "value", "beneficiary", "payer", "cumulative_cap", "schedule", "installments",
+                       "once", "clawback", "budget", "winners"):
                 self.diags.append(Diagnostic("E108", f"`{key}` has no place in condition `{ident}`", sp,
                                              "a condition holds `when`, `cite` and `note`; a clause uses it by name"))
         kept = [s for s in stmts if s[0] in ("when", "cite", "note")]  # the others said above, not collected

@@ -70,7 +70,7 @@ def field_rows(record: Record) -> list[FieldRow]:
         en: str | None
         if d is None:
             zh, en = LABELS.get(name, (f.meaning, ""))
-            kind = "choice" if f.choices and f.dim != Dim.SET else "integer" if name == "year" else _CORE_TYPES[f.dim]
+            kind = "choice" if f.choices and f.dim != Dim.SET else "integer" if name in ("year", "year_of_life") else _CORE_TYPES[f.dim]
             unit = "元 or 美元" if f.dim == Dim.MONEY else None
             default = _CORE_DEFAULTS.get(name) or _default_text(f.default, f.dim, None)
             origin = CORE_ORIGIN

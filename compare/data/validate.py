@@ -254,10 +254,10 @@ def _convert(name: str, dim: Dim, raw: Any, record: FieldRecord = CORE) -> Any: 
         if not 0 <= x <= 100:
             raise FieldError(f"{raw} is out of range", "the quality score is in the range 0–100", "E803")
         return x
-    if name == "year":
+    if name in ("year", "year_of_life"):
         x = parse_number(raw)
-        if x != int(x):
-            raise FieldError(f"`{raw}` is not a whole year", None)
+        if x != int(x) or (name == "year_of_life" and x < 1):
+            raise FieldError(f"`{raw}` is not a whole year" + (" from 1 on" if name == "year_of_life" else ""), None)
         return int(x)
     if dim == Dim.TEXT:
         return "" if raw is None else str(raw)
@@ -299,8 +299,9 @@ def columns(records: list[dict[str, Any]], record: FieldRecord = CORE) -> Projec
         elif name == "grade":
             # rank, best first (A+ = 0); -1 unknown
             cols[name] = np.array([GRADES.index(r[name]) if name in r else -1 for r in records], dtype=np.int8)
-        elif name in ("quality_score", "year"):
-            cols[name] = np.array([r.get(name, np.nan) for r in records], dtype=np.float64)
+        elif name in ("quality_score", "year", "year_of_life"):
+            missing = np.nan if f.default is None else f.default
+            cols[name] = np.array([r.get(name, missing) for r in records], dtype=np.float64)
         else:
             cols[name] = np.array([r.get(name, f.default or "") for r in records], dtype=object)
     # 实缴资金 defaults to registered capital × paid-in ratio, in the capital's currency, rounded to the

@@ -243,17 +243,19 @@ def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap:
         default = choices.index("none") if name == "referral" else -1
         out[name] = np.where(given, index, default).astype(np.int8)
         out[f"{name}#given"] = given
-    elif name in ("quality_score", "year"):
+    elif name in ("quality_score", "year", "year_of_life"):
         x, given = cells.number(arr, bad, cap)
         if name == "quality_score":
             wrong = given & ((x < 0) | (x > 100))
             bad.add(wrong, "E803", lambda i: f"{cells._text(arr, i)} is out of range",
                     "the quality score is in the range 0–100", cap)
         else:
-            wrong = given & (x != np.floor(x))
-            bad.add(wrong, "E802", lambda i: f"`{cells._text(arr, i)}` is not a whole year", None, cap)
+            wrong = given & ((x != np.floor(x)) | (name == "year_of_life" and x < 1))
+            bad.add(wrong, "E802", lambda i: f"`{cells._text(arr, i)}` is not a whole year" +
+                    (" from 1 on" if name == "year_of_life" else ""), None, cap)
         given &= ~wrong
-        out[name], out[f"{name}#given"] = np.where(given, x, np.nan), given
+        missing = np.nan if f.default is None else float(f.default)  # type: ignore[arg-type]
+        out[name], out[f"{name}#given"] = np.where(given, x, missing), given
     else:  # text
         s = cells.as_strings(arr)
         given = np.asarray(s.is_valid().to_numpy(zero_copy_only=False), dtype=bool)

@@ -170,6 +170,18 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
             self._text_compare(e)
         return BOOL
 
+    def _cumulative(self, e: A.Call) -> Ty:
+        """累计: the sum of a project field over the project's years so far (compare.engine.years); one
+        year alone, the field itself."""
+        arg = e.args[0] if len(e.args) == 1 else None
+        if not isinstance(arg, A.Name) or arg.dotted not in self.p.record.fields:
+            self.err("E302", "cumulative(…) adds up one project field over the project's years", e.span,
+                     "name a field: cumulative(fixed_asset_investment)")
+            return UNKNOWN
+        ty = self.infer(arg)
+        self.numeric(ty, arg, "cumulative(…)")
+        return ty
+
     def _call(self, e: A.Call) -> Ty:
         if e.func in ("cny", "usd"):
             if len(e.args) != 1:
@@ -179,6 +191,8 @@ class ExpressionChecks(ConstantChecks, SetChecks, PickChecks):
             if ty.dim is not None and ty.dim not in MONEY_DIMS:
                 self.err("E302", f"{e.func}(…) converts money, got {self._words(ty)}", span_of(e.args[0]), None)
             return Ty(Dim.CNY if e.func == "cny" else Dim.USD, ty.interval, ty.per)
+        if e.func == "cumulative":
+            return self._cumulative(e)
         ty = UNKNOWN
         for arg in e.args:
             aty = self.infer(arg)
