@@ -198,7 +198,7 @@ def _apply(r: _Rules, st: _State, env: Env, idx: Arr | None, yol: Arr, last: Arr
     fired = np.broadcast_to(np.asarray(env.fired[cid], dtype=bool), (m,))
     lo = np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (m,))
     hi = lo if v.hi is v.lo else np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (m,))
-    at = (lambda a: a) if idx is None else (lambda a: a[idx])  # noqa: E731
+    at = (lambda a: a.copy()) if idx is None else (lambda a: a[idx])  # noqa: E731 - never a view of the state
     log: list[Step] | None = [] if steps is not None else None
 
     def note(rule: str, new: Ends, old: Ends, **info: Any) -> None:
