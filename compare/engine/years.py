@@ -23,31 +23,22 @@ single-year amount (the time statements apply to what a clause pays, not to what
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from compare.engine.batch import USD, ProjectBatch
-from compare.engine.beneficiary import NOBODY, Choice
 from compare.engine.evaluate import CompiledClause, CompiledPolicy, Outcomes
 from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.project_years import ProjectYears
-from compare.engine.values import Arr, Env, Fn, Val, Yuan
+from compare.engine.values import Arr, Env, Fn, Val, Yuan, fen_of
+from compare.engine.year_inputs import cumulative_column, cumulative_fields, year_batches
+from compare.engine.year_outcomes import scatter, total
 from dsl import ast as A
 from dsl.units import Dim
-from dsl.walk import walk
 
 Ends = tuple[Arr, Arr]
-
-
-def cumulative_column(name: str) -> str:
-    """The column the year runner fills with a field's sum over the project's years so far; a money
-    field has two, the amounts given in yuan and in US dollars (`…#cny`, `…#usd`), so the sum stays
-    exact whatever the currencies of its years."""
-    return f"cumulative({name})"
 
 
 @dataclass
@@ -114,14 +105,10 @@ def evaluate_years(cp: CompiledPolicy, py: ProjectYears, fx: Any, readings: dict
              if cc.clause.timing is not None and cc.clause.timing.over_years and cc.dim != Dim.BOOL}
     n = py.n
     states = {cid: _State(n, len(r.installments or ())) for cid, r in rules.items()}
-    sums = _Sums(cp, n)
     by_year: dict[int, Outcomes] = {}
     steps: dict[int, dict[str, list[Step]]] | None = {} if trace else None
     last = _last_years(py)
-    for y in py.years:
-        act = np.asarray(py.active[y], dtype=bool)
-        idx = None if act.all() else np.flatnonzero(act)
-        batch = _year_batch(py.batches[y], y, py, sums, idx)
+    for y, batch, idx in year_batches(cp, py):
         env = cp.run(batch, fx, readings)
         yol = y - py.landing + 1
         yol = yol if idx is None else yol[idx]
@@ -133,7 +120,7 @@ def evaluate_years(cp: CompiledPolicy, py: ProjectYears, fx: Any, readings: dict
         if steps is not None:
             steps[y] = year_steps
         out = cp.outcomes(env)
-        by_year[y] = out if idx is None else _scatter(out, idx, n, py.ids)
+        by_year[y] = out if idx is None else scatter(out, idx, n, py.ids)
     due_later: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for cid, st in states.items():
         concept = rules[cid].cc.clause.concept
@@ -144,7 +131,7 @@ def evaluate_years(cp: CompiledPolicy, py: ProjectYears, fx: Any, readings: dict
         prev = due_later.get(concept.dotted)
         due_later[concept.dotted] = (lo, hi) if prev is None else (prev[0] + lo, prev[1] + hi)
     return YearOutcomes(cp.policy.id, cp.policy.city, list(py.ids), list(py.years), by_year,
-                        _total(cp, by_year, py.ids), due_later, steps)
+                        total(cp, by_year, py.ids), due_later, steps)
 
 
 # ---------------------------------------------------------------------- the rules
@@ -323,7 +310,6 @@ def _times(col: Arr, k: Fraction, money: bool) -> Arr:
 
 
 def _fen_round(x: Arr) -> Arr:
-    from compare.engine.values import fen_of
     return np.asarray(fen_of(x / 100.0), dtype=np.float64)
 
 
@@ -351,152 +337,4 @@ def _last_years(py: ProjectYears) -> Arr:
     return last
 
 
-# ---------------------------------------------------------------------- the year's batch
-
-
-class _Sums:
-    """The running sums of the fields read as `cumulative(x)`, per project (full length)."""
-
-    def __init__(self, cp: CompiledPolicy, n: int):
-        self.fields = sorted(cumulative_fields(cp))
-        record = cp.policy.record
-        self.money = {f for f in self.fields if f in record.fields and record.fields[f].dim == Dim.MONEY}
-        self.sums: dict[str, Arr] = {}
-        for f in self.fields:
-            if f in self.money:
-                self.sums[f"{f}#cny"], self.sums[f"{f}#usd"] = np.zeros(n), np.zeros(n)
-            else:
-                self.sums[f] = np.zeros(n)
-
-    def add(self, batch: ProjectBatch, idx: Arr | None) -> None:
-        for f in self.fields:
-            if f not in batch.columns:
-                continue
-            if f in self.money:
-                fen = batch.fen(f)
-                usd = np.asarray(batch.columns[f"{f}#cur"]) == USD
-                for key, part in ((f"{f}#cny", np.where(usd, 0.0, fen)), (f"{f}#usd", np.where(usd, fen, 0.0))):
-                    _put(self.sums[key], idx, (self.sums[key] if idx is None else self.sums[key][idx]) +
-                         (part if idx is None else part[idx]))
-            else:
-                x = np.nan_to_num(np.asarray(batch.columns[f], dtype=np.float64))
-                _put(self.sums[f], idx, (self.sums[f] if idx is None else self.sums[f][idx]) +
-                     (x if idx is None else x[idx]))
-
-    def columns(self, idx: Arr | None) -> Iterator[tuple[str, Arr]]:
-        for f in self.fields:
-            if f in self.money:
-                for part in ("#cny", "#usd"):
-                    s = self.sums[f + part]
-                    yield cumulative_column(f) + part, (s if idx is None else s[idx]) / 100.0
-            else:
-                s = self.sums[f]
-                yield cumulative_column(f), (s.copy() if idx is None else s[idx])
-
-
-def cumulative_fields(cp: CompiledPolicy) -> set[str]:
-    """The fields some expression of the policy reads as `cumulative(x)`."""
-    out: set[str] = set()
-    p = cp.policy
-    for item in (*p.clauses.values(), *p.splits.values(), *p.params.values(), *p.conditions.values()):
-        for x in walk(item):
-            if isinstance(x, A.Call) and x.func == "cumulative" and x.args and isinstance(x.args[0], A.Name):
-                out.add(x.args[0].dotted)
-    return out
-
-
-def _year_batch(batch: ProjectBatch, year: int, py: ProjectYears, sums: _Sums, idx: Arr | None) -> ProjectBatch:
-    """The year's batch of active projects with `year`, `year_of_life` and the cumulative columns (the
-    given batch is not changed)."""
-    sums.add(batch, idx)
-    if idx is None:
-        ids, cols = list(batch.ids), dict(batch.columns)
-    else:
-        ids = [batch.ids[i] for i in idx]
-        cols = {k: v[idx] for k, v in batch.columns.items()}
-    m = len(ids)
-    landing = py.landing if idx is None else py.landing[idx]
-    cols["year"] = np.full(m, float(year))
-    cols["year_of_life"] = (year - landing + 1).astype(np.float64)
-    cols["year#given"] = cols["year_of_life#given"] = np.ones(m, dtype=bool)
-    for name, col in sums.columns(idx):
-        cols[name] = col
-    return ProjectBatch(ids, cols, batch.record)
-
-
-# ---------------------------------------------------------------------- outcomes over the years
-
-
-def _scatter(out: Outcomes, idx: Arr, n: int, ids: list[str]) -> Outcomes:
-    """Outcomes of the active projects -> every project (the others: not eligible, zero)."""
-    def full(a: Any, fill: Any = 0) -> Arr:
-        a = np.asarray(a)
-        b = np.full(n, fill, dtype=a.dtype)
-        b[idx] = np.broadcast_to(a, (len(idx),))
-        return b
-
-    def ends(lo: Arr, hi: Arr) -> Ends:
-        f = full(lo)
-        return f, f if hi is lo else full(hi)
-
-    numeric = {k: ends(*v) for k, v in out.numeric.items()}
-    payers = {k: {p: ends(*v) for p, v in d.items()} for k, d in out.payers.items()}
-    bens = {k: _scatter_choice(c, idx, n) for k, c in out.beneficiaries.items()}
-    return Outcomes(out.policy, out.city, list(ids), numeric, {k: full(v, False) for k, v in out.boolean.items()},
-                    {k: full(v, False) for k, v in out.fired.items()},
-                    {k: full(v, False) for k, v in out.eligible.items()}, bens, out.fx, out.readings,
-                    record=out.record, payers=payers,
-                    project_fx=None if out.project_fx is None else full(out.project_fx, np.nan))
-
-
-def _scatter_choice(c: Choice, idx: Arr, n: int) -> Choice:
-    names: Any = c.names
-    if names is not None and not isinstance(names, str):
-        full = np.full(n, None, dtype=object)
-        full[idx] = names
-        names = full
-    which: Any = c.which if isinstance(c.which, int) else _full_int(c.which, idx, n, 0)
-    rule: Any = c.rule if isinstance(c.rule, int) else _full_int(c.rule, idx, n, NOBODY)
-    return Choice(c.rules, names, which, rule)
-
-
-def _full_int(a: Arr, idx: Arr, n: int, fill: int) -> Arr:
-    out = np.full(n, fill, dtype=np.int64)
-    out[idx] = a
-    return out
-
-
-def _total(cp: CompiledPolicy, by_year: dict[int, Outcomes], ids: list[str]) -> Outcomes:
-    """Each project's outcomes added up over the years: money summed in whole fen (exact)."""
-    outs = [by_year[y] for y in sorted(by_year)]
-    first = outs[0]
-    n = len(ids)
-
-    def money(concept: str) -> bool:
-        d = cp.concept_dims.get(concept)
-        return d is not None and d.is_money
-
-    def add(parts: list[Ends], is_money: bool) -> Ends:
-        exact = all(hi is lo for lo, hi in parts)
-        k = 100.0 if is_money else 1.0
-        lo = np.zeros(n)
-        hi = lo if exact else np.zeros(n)
-        for a, b in parts:
-            lo = lo + (np.rint(a * k) if is_money else a)
-            if not exact:
-                hi = hi + (np.rint(b * k) if is_money else b)
-        if exact:
-            hi = lo
-        lo = lo / k if is_money else lo
-        return lo, (lo if exact else hi / k if is_money else hi)
-
-    numeric = {c: add([o.numeric[c] for o in outs], money(c)) for c in first.numeric}
-    payers = {c: {p: add([o.payers[c][p] for o in outs if p in o.payers.get(c, {})], money(c)) for p in d}
-              for c, d in first.payers.items()}
-    boolean = {c: np.logical_or.reduce([o.boolean[c] for o in outs]) for c in first.boolean}
-    fired = {c: np.logical_or.reduce([np.broadcast_to(o.fired[c], (n,)) for o in outs]) for c in first.fired}
-    eligible = {c: np.logical_or.reduce([o.eligible[c] for o in outs]) for c in first.eligible}
-    last = outs[-1]
-    return Outcomes(first.policy, first.city, list(ids), numeric, boolean, fired, eligible,
-                    dict(last.beneficiaries), first.fx, dict(first.readings), record=first.record, payers=payers,
-                    project_fx=last.project_fx)
+__all__ = ["Step", "YearOutcomes", "cumulative_column", "cumulative_fields", "evaluate_years", "year_batches"]
