@@ -94,6 +94,7 @@ def case_years(cp: CompiledPolicy, case: Case) -> ProjectYears:
     with_years = [p for p in projects if "years" in p]
     if with_years and len(with_years) != len(projects):
         raise CaseError("give every project `years`, or none (a case of one year)")
+    per: list[dict[int, dict[str, Any]]]
     if not with_years:
         year = _one_year(projects)
         per = [{year: {}} for _ in projects]
