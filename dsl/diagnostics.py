@@ -107,6 +107,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E813": ("error", "project file cell too large"),
     "E814": ("error", "a required declared field is missing from a project"),
     "E815": ("error", "bad exchange rate of a project"),
+    "E820": ("error", "a project's years have a gap"),
+    "E821": ("error", "a project's year is given twice"),
+    "E822": ("error", "a year that is not a whole year"),
+    "E823": ("error", "a project's landing cannot be read"),
+    "E824": ("error", "a project's year before it lands"),
     # scenario files (what-if simulation)
     "E900": ("error", "scenario file cannot be read"),
     "E901": ("error", "scenario does not match the schema"),
