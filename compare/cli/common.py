@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to star
     from compare.cli.progress import Steps
     from compare.data.atomic import WriteError
     from compare.data.vector import Projects
+    from compare.data.years import ProjectsOverYears
     from compare.engine.evaluate import CompiledPolicy
     from dsl.diagnostics import Diagnostic
 
@@ -221,10 +222,12 @@ def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str])
 
 def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading: list[str] | None,
                 search: list[Path] | None = None, units: list[str] | None = None, sheet: str | None = None,
-                steps: Steps | None = None, cache: bool = True) -> tuple[list[CompiledPolicy], Projects, dict[str, str]]:
-    """What eval and compare share: the rate, the readings, the compiled policies, the projects.
+                steps: Steps | None = None, cache: bool = True,
+                years: bool = False) -> tuple[list[CompiledPolicy], Projects | ProjectsOverYears, dict[str, str]]:
+    """What eval and compare share: the rate, the readings, the compiled policies, the projects (with
+    `years`, a file over years as such: compare.data.years).
     Exits 2 on a wrong command line, 1 on a policy or project file with errors, 3 on no projects."""
-    from compare.cli.data import read_projects_or_exit, run_record_or_exit
+    from compare.cli.data import read_any_or_exit, read_projects_or_exit, run_record_or_exit
 
     if fx is not None and not 0 < fx < float("inf"):  # NaN fails both comparisons
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
@@ -233,4 +236,5 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading:
     compiled = load_compiled(policies, search=search, cache=cache)
     _validate_readings(compiled, readings)
     record = run_record_or_exit([c.policy.record for c in compiled])  # the fields the policies declare are read from the projects too
-    return compiled, read_projects_or_exit(projects, units, sheet, steps, record), readings
+    read = read_any_or_exit if years else read_projects_or_exit
+    return compiled, read(projects, units, sheet, steps, record), readings

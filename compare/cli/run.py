@@ -68,6 +68,7 @@ def eval_(
 ) -> None:
     """Evaluate projects under each policy: one row per project and city."""
     from compare.cli.progress import steps
+    from compare.data.years import ProjectsOverYears
     from compare.engine.explain import explain
     from compare.engine.runs import choose_rates, run_notes
 
@@ -76,7 +77,13 @@ def eval_(
         _check_out(out)
     with steps(quiet) as progress:
         compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
-                                               reading, search, unit, sheet, progress, not no_cache)
+                                               reading, search, unit, sheet, progress, not no_cache, years=True)
+        if isinstance(read, ProjectsOverYears):  # a file over years: per year and in total
+            from compare.cli.years import eval_years
+
+            eval_years(compiled, read, readings, rate, projects, explain_id, format.value, out,
+                       layout == Layout.wide, progress)
+            return
         batch = read.batch
         if explain_id is not None:
             if explain_id not in batch.ids:
@@ -180,12 +187,18 @@ def compare_(
     """The cities side by side: for each project, what each city's measures give it."""
     from compare.cli.progress import steps
     from compare.data.write import render_side_by_side
+    from compare.data.years import ProjectsOverYears
     from compare.engine.runs import run_notes
 
     rate = parse_fx(fx)
     with steps(quiet) as progress:
         compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
-                                               reading, search, unit, sheet, progress, not no_cache)
+                                               reading, search, unit, sheet, progress, not no_cache, years=True)
+        if isinstance(read, ProjectsOverYears):  # a file over years: the cities per year and in total
+            from compare.cli.years import compare_years
+
+            compare_years(compiled, read, readings, rate, progress)
+            return
         results, rates = _evaluate(compiled, read.batch, rate, readings, progress)
     _not_shown(read.carry)
     tax = compiled[0].policy.taxonomy if compiled else None

@@ -20,6 +20,7 @@ from compare.data.years import ProjectsOverYears
 from compare.engine.beneficiary import Choice
 from compare.engine.evaluate import Outcomes
 from compare.engine.years import YearOutcomes
+from dsl.units import Dim
 
 TOTAL = "total"
 
@@ -130,15 +131,21 @@ def year_carry(read: ProjectsOverYears, rows: YearRows) -> pa.Table:
     return pa.table(cols)
 
 
-def concept_totals(yo: YearOutcomes) -> dict[str, dict[int | str, tuple[float, float]]]:
-    """Per numeric concept, per year and `total`: the sum over the projects (low, high)."""
+def concept_totals(yo: YearOutcomes, dims: dict[str, Dim | None] | None = None
+                   ) -> dict[str, dict[int | str, tuple[float, float]]]:
+    """Per numeric concept, per year and `total`: the sum over the projects (low, high); money added up
+    in whole fen."""
+    def add(x: np.ndarray, money: bool) -> float:
+        return float(np.sum(np.rint(x * 100.0))) / 100.0 if money else float(np.sum(x))
+
     out: dict[str, dict[int | str, tuple[float, float]]] = {}
     for c in yo.total.numeric:
+        money = (dims or {}).get(c) in (Dim.CNY, Dim.USD)
         per: dict[int | str, tuple[float, float]] = {}
         for y in yo.years:
             lo, hi = yo.by_year[y].numeric[c]
-            per[y] = (float(np.sum(lo)), float(np.sum(hi)))
+            per[y] = (add(lo, money), add(hi, money))
         lo, hi = yo.total.numeric[c]
-        per[TOTAL] = (float(np.sum(lo)), float(np.sum(hi)))
+        per[TOTAL] = (add(lo, money), add(hi, money))
         out[c] = per
     return out
