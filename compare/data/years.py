@@ -354,14 +354,9 @@ def _default_row(table: pa.Table, record: Record) -> ProjectBatch:
 
 def read_project_years(path: Path, units: Mapping[str, str] | None = None, sheet: str | None = None,
                        cap: int = CAP, record: Record = CORE) -> ProjectsOverYears:
-    """A project file over years (long or wide, any format of compare.data.read), validated."""
-    found = read_any(path, units, sheet, cap, record)
-    if isinstance(found, Projects):
-        batch = found.batch
-        year = _single_year(batch)
-        return ProjectsOverYears(ProjectYears.one_year(batch, year), "single", found.carry,
-                                 {year: np.arange(batch.n)}, np.arange(batch.n), found.warnings, found.lines)
-    return found
+    """A project file over years (long or wide, any format of compare.data.read), validated; a
+    single-year file as the one-year case (`over_years`)."""
+    return over_years(read_any(path, units, sheet, cap, record))
 
 
 def _single_year(batch: ProjectBatch) -> int:
@@ -377,16 +372,35 @@ def read_any(path: Path, units: Mapping[str, str] | None = None, sheet: str | No
     """A project file read once: single-year (Projects, exactly as compare.data.read.read_projects) or
     over years (ProjectsOverYears), as `is_multi_year` tells from its cells."""
     from compare.data.read import check_cell_sizes, read_table
-    from compare.data.years_wide import read_wide
 
     table, locator = read_table(path, sheet, record)
     try:
         check_cell_sizes(table, locator)
-        if not is_multi_year(table, record):
-            return validate_table(table, locator, dict(units or {}), cap, record)
-        if any(year_header(h) is not None for h in table.column_names):
-            return read_wide(table, locator, units, cap, record)
-        return read_long(table, locator, units, cap, record)
+        return from_cells(table, locator, units, cap, record)
     finally:
         del table
         pa.default_memory_pool().release_unused()
+
+
+def from_cells(table: pa.Table, locator: Locator, units: Mapping[str, str] | None = None, cap: int = CAP,
+               record: Record = CORE) -> Projects | ProjectsOverYears:
+    """Raw cells (a file's, or a DataFrame's) as single-year projects or as projects over years."""
+    from compare.data.years_wide import read_wide
+
+    if not is_multi_year(table, record):
+        return validate_table(table, locator, dict(units or {}), cap, record)
+    if any(year_header(h) is not None for h in table.column_names):
+        return read_wide(table, locator, units, cap, record)
+    return read_long(table, locator, units, cap, record)
+
+
+def over_years(found: Projects | ProjectsOverYears) -> ProjectsOverYears:
+    """Single-year projects as the one-year case (the year of their `year` column where they all give
+    one, else the current year: a label only, the batch's `year` column is left as read)."""
+    if isinstance(found, ProjectsOverYears):
+        return found
+    batch = found.batch
+    year = _single_year(batch)
+    every = np.arange(batch.n, dtype=np.int64)
+    return ProjectsOverYears(ProjectYears.one_year(batch, year), "single", found.carry, {year: every}, every,
+                             found.warnings, found.lines)

@@ -110,13 +110,13 @@ def _choice(choices: list[Choice], n: int, flat: np.ndarray) -> Choice:
 
 
 def year_carry(read: ProjectsOverYears, rows: YearRows) -> pa.Table:
-    """The columns beside the outcomes: `year` (text: 2024 … or `total`), `year_of_life` (null on the
-    total), then the input's carried columns of the row (the project's first row on the total)."""
+    """The columns beside the outcomes: `year` (text: 2024 … or `total`; a whole number where the rows
+    hold no total), `year_of_life` (null on the total), then the input's carried columns of the row (the project's first row on the total)."""
     py = read.years
     years = np.array(rows.years + [0], dtype=np.int64)[rows.source]
     life = years - py.landing[rows.project] + 1
     cols: dict[str, pa.Array] = {
-        "year": pa.array(rows.labels(), pa.string()),
+        "year": pa.array(rows.labels(), pa.string()) if rows.total.any() else pa.array(years, pa.int64()),
         "year_of_life": pa.array(life, pa.int64(), mask=rows.total),
     }
     if read.carry is not None:
