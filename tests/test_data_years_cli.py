@@ -113,3 +113,29 @@ def test_the_api_reads_a_dataframe_over_years() -> None:
 
     frame = pd.read_csv(LONG)
     assert list(evaluate_years([POLICY], frame).total["reward.arrival.low"]) == [300000.0, 250000.0]
+
+
+def test_instalments_after_the_files_last_year_are_due_later_not_in_the_totals(tmp_path: Path) -> None:
+    """examples/time/sources/b13_schedules.txt 第二条: 3% of the first year's arrived capital, 分三年兑现，
+    每年三分之一. p1 lands in 2025 with 1000万元: 30万元, paid 10万元 in 2025 and 2026; the third 10万元 falls
+    in 2027, after the file's last year: due later, and the total is 20万元."""
+    path = tmp_path / "p.csv"
+    path.write_text("id,year,landed_on,foreign,fdi_arrived\np1,2025,2025,true,1000万元\np1,2026,,true,0元\n",
+                    encoding="utf-8")
+    policy = str(EX / "b13_schedules.policy")
+    r = run("eval", policy, "--projects", str(path), "-q", "--format", "json")
+    rows = json.loads(r.stdout)
+    assert [(x["year"], x["outcomes"]["reward.settling"]) for x in rows] == [(2025, 100000), (2026, 100000),
+                                                                              ("total", 200000)]
+    r = run("compare", policy, "--projects", str(path), "-q")
+    assert "example_b13 reward.settling: 10万元 due after 2026 (instalments not in the totals)" in r.stdout
+    block = r.stdout.split("reward.settling", 1)[1].splitlines()
+    assert block[4].split() == ["total", "20万元"]
+    r = run("eval", policy, "--projects", str(path), "-q")
+    assert "example_b13 reward.settling: 10万元 due after 2026 (instalments not in the totals)" in r.stdout
+
+    from compare.api import evaluate_years
+
+    later = evaluate_years([policy], path).due_later
+    assert list(zip(later["project"], later["concept"], later["low"], strict=True)) == [("p1", "reward.settling",
+                                                                                          100000.0)]
