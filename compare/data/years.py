@@ -248,18 +248,18 @@ def _landing(table: pa.Table, names: list[str], code: np.ndarray, year: np.ndarr
         problems.add(row, col, "E823", f"{problems.who(row, ids[row].as_py())}: field `landed_on`: "
                      f"`{cells._text(arr, row)}` is not a date or a year", LANDED_HINT)
     problems.count += max(0, int(bad.sum()) - problems.cap)
-    rows = np.flatnonzero(present & ~np.isnan(land))
-    firsts: dict[int, int] = {}
-    for row in rows.tolist():  # a project's rows in file order: its first landing date rules
-        k = int(code[row])
-        if k not in firsts:
-            firsts[k] = row
-            landed[k], given[k] = land[row], True
-        elif land[row] != landed[k]:
-            problems.add(row, col, "E823", f"{problems.who(row, ids[row].as_py())}: field `landed_on`: "
-                         f"`{cells._text(arr, row)}` differs from the project's landing on its first row "
-                         f"(`{cells._text(arr, firsts[k])}`)", "a project lands once: give the same `landed_on` "
-                         "on each of its rows, or on its first row only")
+    rows = np.flatnonzero(present & ~np.isnan(land))  # a project's rows in file order: its first landing rules
+    projects, at = np.unique(code[rows], return_index=True)
+    first_rows = np.full(n, -1, dtype=np.int64)
+    first_rows[projects] = rows[at]
+    landed[projects], given[projects] = land[rows[at]], True
+    differ = rows[land[rows] != landed[code[rows]]]
+    for row in differ[: problems.cap].tolist():
+        problems.add(row, col, "E823", f"{problems.who(row, ids[row].as_py())}: field `landed_on`: "
+                     f"`{cells._text(arr, row)}` differs from the project's landing on its first row "
+                     f"(`{cells._text(arr, int(first_rows[code[row]]))}`)", "a project lands once: give the same "
+                     "`landed_on` on each of its rows, or on its first row only")
+    problems.count += max(0, len(differ) - problems.cap)
     return np.where(given, landed, np.where(np.isfinite(first), first, 0.0)), given
 
 
