@@ -166,6 +166,11 @@ def _landing_text(text: str) -> float | None:
     return float(year) if year is not None and FIRST_YEAR <= year <= LAST_YEAR else None
 
 
+def _whole(text: str) -> bool:
+    """Whether a cell's text is a whole number (24, 99999): a year out of range rather than no year."""
+    return text.strip().isdigit()
+
+
 def calendar_years(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(the year as a float, NaN where not read; where the cell is not a whole year) of a `year` column;
     an empty cell is not a year either (each row of a long file is one year's)."""
@@ -191,7 +196,9 @@ def read_long(table: pa.Table, locator: Locator, units: Mapping[str, str] | None
         text = cells._text(raw_year, row)
         pid = ids[row].as_py()
         problems.add(row, iyear, "E822", f"{problems.who(row, pid)}: field `year`: " +
-                     (f"`{text}` is not a whole year" if text.strip() else "no year given; each row is one year's"),
+                     ("no year given; each row is one year's" if not text.strip() else
+                      f"`{text}` is not a calendar year ({FIRST_YEAR}–{LAST_YEAR})" if _whole(text) else
+                      f"`{text}` is not a whole year"),
                      YEAR_HINT)
     problems.count += max(0, int(bad_year.sum()) - cap)
     _no_year_of_life(names, problems)
