@@ -51,8 +51,6 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             if rule.when is not None:
                 self.expect_bool(rule.when, f"the condition of clause `{c.id}`'s beneficiary")
         if c.concept is not None:
-            if c.timing is not None and c.timing.budget is not None:  # the values are weights: the budget's unit
-                ty = self.infer(c.timing.budget.amount)
             ben = self.check_concept(c.concept, "outcome", ty, span_of(c.value) if c.value else c.span)
             if ben is None and c.beneficiary is None and self.tax is not None \
                     and c.concept.dotted in self.tax.concepts and self.tax.concepts[c.concept.dotted].kind == "outcome":
