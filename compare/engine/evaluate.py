@@ -210,13 +210,14 @@ class CompiledPolicy:
 
     def run(self, batch: ProjectBatch, fx: Any, readings: dict[str, str] | None = None,
             trace: dict[int, Any] | None = None, base: Env | None = None,
-            peers: tuple[Env, int] | None = None) -> Env:
+            peers: tuple[Env, int] | str | None = None) -> Env:
         """Every clause over the batch.  `fx`: the USD→CNY rate, a float or the Decimal typed
         (ValueError unless finite and positive).  With `base` (a run over the same batch at the same
         rate), only the clauses that depend on a reading whose option differs from base's are run
         again; the others keep base's results (compare.engine.sensitivity runs every option so).  A clause
         shared across the batch's projects (winners, budget) is shared right after its value; `peers` (a
-        run over a whole batch and a row of it) gives a one-project batch that row's share (explain)."""
+        run over a whole batch and a row of it) gives a one-project batch that row's share (explain);
+        compare.engine.portfolio.ALONE shares each project as if alone (variants of one project)."""
         chosen = self.default_readings()
         chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
         if self.policy.record.declared:

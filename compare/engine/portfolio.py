@@ -20,7 +20,7 @@ The weights are read to the smallest number of decimals (up to 9) that holds the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,17 +31,19 @@ from dsl import ast as A
 from dsl.units import Dim
 
 INF = float("inf")
+ALONE = "alone"  # `peers` that evaluates every project of a batch as if alone (variants of one project)
 MAX_DECIMALS = 9  # weights are read to at most 9 decimals (scores, ratios); money weights are whole fen
 INT64_SAFE = 2.0 ** 62
 
 
 class SharingError(ValueError):
     """A budget or a number of winners that is not one figure for the whole batch, or not a whole
-    number of winners: no share can be worked out.  `code` is the catalogue's (dsl/diagnostics.py)."""
+    number of winners: no share can be worked out.  The checker refuses such a policy (E324, E325:
+    both are fixed figures), so this guards the engine's callers that compile an unchecked one."""
 
-    def __init__(self, code: str, message: str, span: A.Span, hint: str):
-        super().__init__(f"{span}: error[{code}]: {message}; hint: {hint}")
-        self.code, self.span, self.hint = code, span, hint
+    def __init__(self, message: str, span: A.Span, hint: str):
+        super().__init__(f"{span}: {message}; hint: {hint}")
+        self.span, self.hint = span, hint
 
 
 @dataclass
@@ -69,6 +71,9 @@ class Pool:
     unpaid: float | None  # B − Σ shares (fen): the few fen rounding down left; None where not exact
     negative: Arr  # bool: a negative weight, counted as 0
     weight_money: bool  # the weights are whole fen
+    weight_unit: str = ""  # 元 or 美元 where the weights are money
+    share_lo: Arr | None = None  # what each project got (whole fen where the clause is money)
+    share_hi: Arr | None = None
 
 
 @dataclass
@@ -83,10 +88,11 @@ class Shared:
     winners: Ranking | None = None
     pool: Pool | None = None
     row: int | None = None  # explain: the project's row in the batch (None: the batch's own row 0)
+    each_alone: bool = False  # the batch's projects are variants of one project, each evaluated alone
 
     @property
     def alone(self) -> bool:
-        return len(self.ids) == 1
+        return len(self.ids) == 1 or self.each_alone
 
 
 @dataclass
@@ -105,14 +111,15 @@ class Sharing:
     budget_span: A.Span = A.NO_SPAN
     weight: Fn | None = None  # a budget clause's value as a weight, in its own unit
     weight_money: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    weight_unit: str = ""
 
-    def apply(self, env: Env, peers: tuple[Env, int] | None = None) -> None:
+    def apply(self, env: Env, peers: tuple[Env, int] | str | None = None) -> None:
         """Shares the clause's values (env.fen / env.results) among the batch's projects, in place.
         With `peers` (a run over the whole batch and a row of it), the row's share is taken from it:
-        explain runs one project, whose share depends on the others."""
+        explain runs one project, whose share depends on the others.  With `peers` ALONE, each project
+        is shared as a batch of one (a competition map's grid: variants of one project, not a year's)."""
         cid = self.clause
-        if peers is not None:
+        if isinstance(peers, tuple):
             whole, row = peers
             sl = slice(row, row + 1)
             env.fired[cid] = np.asarray(whole.fired[cid])[sl]
@@ -133,14 +140,14 @@ class Sharing:
         is_bool = self.dim == Dim.BOOL
         lo = np.broadcast_to(np.asarray(raw.lo, dtype=bool if is_bool else np.float64), (n,))
         hi = lo if raw.exact else np.broadcast_to(np.asarray(raw.hi, dtype=np.float64), (n,))
-        shared = Shared(cid, list(env.batch.ids), self.money, self.dim, fired)
+        shared = Shared(cid, list(env.batch.ids), self.money, self.dim, fired, each_alone=peers == ALONE)
         if self.count is not None:
-            shared.winners = self._rank(env, fired, lo, hi)
+            shared.winners = self._rank(env, fired, lo, hi, shared.alone)
             won, same = shared.winners.won, hi is lo
             lo = (lo & won) if is_bool else np.where(won, lo, 0.0)
             hi = lo if same else np.where(won, hi, 0.0)
         if self.budget is not None:
-            shared.pool, lo, hi = self._share(env, fired, lo, hi)
+            shared.pool, lo, hi = self._share(env, fired, lo, hi, shared.alone)
         if lo is not hi and np.array_equal(lo, hi):
             hi = lo  # an exact outcome keeps one array for both ends
         if self.money:
@@ -151,7 +158,7 @@ class Sharing:
         env.shared[cid] = shared
 
     # ------------------------------------------------------------------ winners
-    def _rank(self, env: Env, fired: Arr, lo: Arr, hi: Arr) -> Ranking:
+    def _rank(self, env: Env, fired: Arr, lo: Arr, hi: Arr, alone: bool) -> Ranking:
         n = env.batch.n
         count = self._count(env, fired)
         if self.by is None:
@@ -165,6 +172,9 @@ class Sharing:
             unknown = ~present | np.isnan(key_lo) | np.isnan(key_hi)
             key_lo = np.where(unknown, -INF, key_lo)
             key_hi = np.where(unknown, -INF, key_hi)
+        if alone:  # one candidate each: it keeps its amount
+            won = fired & (count >= 1)
+            return Ranking(count, self.by_text, key_lo, key_hi, fired.astype(np.int64), 1, won, np.zeros(n, dtype=bool))
         idx = np.flatnonzero(fired)
         order = idx[np.lexsort((idx, -key_lo[idx], -key_hi[idx]))]  # high end, low end, then file order
         rank = np.zeros(n, dtype=np.int64)
@@ -183,7 +193,7 @@ class Sharing:
         v = self.count(env)
         n = self._constant(v.hi, fired, "number of winners", self.count_span)
         if not (n >= 0 and n == int(n)):
-            raise SharingError("E331", f"clause `{self.clause}`: the number of winners is {n:g}, not a whole "
+            raise SharingError(f"clause `{self.clause}`: the number of winners is {n:g}, not a whole "
                                "number of projects", self.count_span, "write a count: winners 20")
         return int(n)
 
@@ -193,13 +203,13 @@ class Sharing:
         if arr.size > 1:
             arr = arr[fired] if fired.any() else arr[:1]
         if arr.size and np.any(arr != arr[0]):
-            raise SharingError("E330", f"clause `{self.clause}`: the {what} differs between the projects of "
+            raise SharingError(f"clause `{self.clause}`: the {what} differs between the projects of "
                                f"the year ({arr.min():g} to {arr.max():g}); it is one figure for them all", span,
                                "state it as a figure (or a param), not from a project's fields")
         return float(arr[0]) if arr.size else 0.0
 
     # ------------------------------------------------------------------ budget
-    def _share(self, env: Env, fired: Arr, lo: Arr, hi: Arr) -> tuple[Pool, Arr, Arr]:
+    def _share(self, env: Env, fired: Arr, lo: Arr, hi: Arr, alone: bool) -> tuple[Pool, Arr, Arr]:
         assert self.budget is not None
         n = env.batch.n
         b = self.budget(env)
@@ -211,12 +221,12 @@ class Sharing:
         w_lo = np.where(fired, np.maximum(lo, 0.0), 0.0)
         w_hi = w_lo if hi is lo else np.where(fired, np.maximum(hi, 0.0), 0.0)
         total = (float(np.sum(w_lo)), float(np.sum(w_hi)))
-        pool = Pool((b_lo, b_hi), w_lo, w_hi, total, None, negative, self.weight_money)
-        if n == 1:  # alone: the others of the year are not known, so anything up to the whole budget
-            gets = fired & (w_hi > 0)
-            return pool, np.zeros(n), np.where(gets, b_hi, 0.0)
-        s_lo, s_hi, unpaid = shares(w_lo, w_hi, b_lo, b_hi, self.money)
-        pool.unpaid = unpaid
+        pool = Pool((b_lo, b_hi), w_lo, w_hi, total, None, negative, self.weight_money, self.weight_unit)
+        if alone:  # the others of the year are not known, so anything up to the whole budget
+            s_lo, s_hi = np.zeros(n), np.where(fired & (w_hi > 0), b_hi, 0.0)
+        else:
+            s_lo, s_hi, pool.unpaid = shares(w_lo, w_hi, b_lo, b_hi, self.money)
+        pool.share_lo, pool.share_hi = s_lo, s_hi
         return pool, s_lo, s_hi
 
 
@@ -320,6 +330,7 @@ def compile_sharing(comp: Compiler, c: A.Clause) -> Sharing | None:
             if vd in MONEY_DIMS:
                 cur = vd if vd in (Dim.CNY, Dim.USD) else (out if out in (Dim.CNY, Dim.USD) else Dim.CNY)
                 sharing.weight, sharing.weight_money = comp.rounded(c.value, cur), True
+                sharing.weight_unit = "美元" if cur == Dim.USD else "元"
             else:
                 sharing.weight = comp.c(c.value, vd)
         comp.clause_dim[c.id] = out
@@ -348,3 +359,9 @@ def _dim_of(comp: Compiler, e: A.Expr) -> Dim | None:
     if isinstance(e, A.Binary) and e.op in ("+", "-", "cap", "floor"):
         return _dim_of(comp, e.left)
     return None
+
+
+def across(clauses: dict[str, Any]) -> list[str]:
+    """The ids of a compiled policy's clauses (CompiledPolicy.clauses) shared across a year's projects:
+    a batch evaluated with them is a year's projects, never a part of them."""
+    return [cid for cid, cc in clauses.items() if getattr(cc, "sharing", None) is not None]

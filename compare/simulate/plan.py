@@ -22,6 +22,7 @@ from compare.data.read import read_projects
 from compare.data.records import InputError
 from compare.data.table import outcome_table
 from compare.engine.batch import ProjectBatch
+from compare.engine.portfolio import across
 from compare.engine.runs import choose_rates
 from compare.simulate import montecarlo as mc
 from compare.simulate import sweep as sw
@@ -209,6 +210,12 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
+    shared = sorted({f"{ln.name}.{cid}" for ln in lines for cid in across(ln.compiled.clauses)})
+    sample_size = int(sc.data["portfolio"].get("sample", {}).get("size", 0))
+    if shared and sample_size > chunk_size:  # a year's projects share a budget: never split them into chunks
+        chunk_size = sample_size
+        res.meta["notes"].append(f"{', '.join(shared)} shared across the portfolio's projects: its {sample_size} "
+                                 "projects are evaluated at once, not in chunks")
     batches, carry, projects = portfolio(sc, rate, chunk_size, line_record(lines))
     _check_cost(sc, lines, projects, chunk_size, force_large, announce)
     first: ProjectBatch | None = None
