@@ -253,7 +253,8 @@ def shares(w_lo: Arr, w_hi: Arr, b_lo: float, b_hi: float, floor: bool) -> tuple
     big_hi = _integers(np.where(inf_hi, 0.0, w_hi) * k)
     s_lo = _floor_share(b_lo, big_lo, big_hi, others_inf)
     s_hi = s_lo if exact_in else _floor_share(b_hi, big_hi, big_lo, np.zeros_like(inf_hi))
-    s_hi = np.where(inf_hi, b_hi, s_hi)
+    if n_inf:
+        s_hi = np.where(inf_hi, b_hi, s_hi)
     unpaid = None
     if exact_in and n_inf == 0 and np.isfinite(b_lo) and b_lo == b_hi and float(np.sum(w_lo)) > 0:
         unpaid = b_lo - float(np.sum(s_lo))
