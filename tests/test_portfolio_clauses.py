@@ -232,3 +232,54 @@ def test_explain_the_example_pool() -> None:
     batch = from_dicts([{"id": k, "foreign": True, "quality_score": s}
                         for k, s in zip("ABCDE", [90, 75, 60, 75, 60], strict=True)], record=cp.policy.record)
     assert "98万元 × 90/360 = 24.5万元" in explain(cp, batch, "A", 7.0).render()
+
+
+# ---------------------------------------------------------------------- a reading the ranking reads
+
+RANKED = """policy ranked {
+  city example_ranked "示例市"
+  issued 2024-03-01
+  source "ranked.txt"
+}
+
+reading order "名次" {
+  cite "第一条" "按得分排名"
+  option high_first "得分高者优先"
+  option low_first "得分低者优先"
+  default high_first
+  because "made up for a test"
+}
+
+clause rank_key "排名依据" {
+  concept score.key
+  cite "第一条" "按得分排名"
+  value by reading order { high_first: quality_score  low_first: -quality_score }
+}
+
+clause top_one "第一名" {
+  concept reward.top_place
+  cite "第一条" "评选1个项目，奖励10元"
+  value 10元
+  winners 1 by rank_key
+}
+"""
+
+
+def test_a_rerun_over_another_reading_ranks_again(tmp_path: Path) -> None:
+    """Only the ranking reads the reading: a run over its other option (CompiledPolicy.run with base,
+    as sensitivity runs it) must rank again.  Scores 30, 90: high first gives the place to p2, low first
+    to p1 (the reading's options here: high_first, low_first)."""
+    (tmp_path / "ranked.txt").write_text("（测试用）\n第一条 按得分排名，评选1个项目，奖励10元。\n", encoding="utf-8")
+    (tmp_path / "ranked.policy").write_text(RANKED, encoding="utf-8")
+    (tmp_path / "taxonomy").mkdir()
+    (tmp_path / "taxonomy" / "t.yaml").write_text(
+        "beneficiaries:\n  firm: {zh: 企业, en: firm}\nconcepts:\n"
+        "  score.key: {kind: outcome, unit: any, beneficiary: firm, zh: 排名依据, en: the ranking key}\n"
+        "  reward.top_place: {kind: outcome, unit: CNY, beneficiary: firm, zh: 第一名, en: the first place}\n",
+        encoding="utf-8")
+    cp = load_policy(tmp_path / "ranked.policy", cache=False)
+    batch = from_dicts([{"id": "p1", "quality_score": 30}, {"id": "p2", "quality_score": 90}], record=cp.policy.record)
+    base = cp.run(batch, 7.0)
+    assert cp.outcomes(base).numeric["reward.top_place"][0].tolist() == [0.0, 10.0]
+    other = cp.run(batch, 7.0, {"order": "low_first"}, base=base)
+    assert cp.outcomes(other).numeric["reward.top_place"][0].tolist() == [10.0, 0.0]
