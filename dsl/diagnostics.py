@@ -71,6 +71,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E306": ("error", "division by zero"),
     "E307": ("error", "figure too large"),
     "E308": ("error", "arithmetic with no value"),
+    # a clause's time statements (over a project's years, across a year's projects)
+    "E320": ("error", "cumulative cap not a fixed figure in the clause's unit"),
+    "E321": ("error", "time window not a whole number of years"),
+    "E322": ("error", "schedule factor not a fixed ratio of at least 0"),
+    "E323": ("error", "instalments do not add up to 100%"),
+    "E324": ("error", "budget not a fixed amount of money"),
+    "E325": ("error", "winners not a fixed whole number"),
+    "E326": ("error", "winners ranked by something not a figure"),
+    "E327": ("error", "time statement on a clause that gives no figure"),
+    "E328": ("error", "cumulative(…) outside a clause"),
     # tiers and splits
     "E400": ("error", "gap between tiers"),
     "E401": ("error", "overlapping tiers"),
@@ -134,6 +144,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W705": ("warning", "control character in a text"),
     "W706": ("warning", "declaration is never used"),
     "W707": ("warning", "source text is partial"),
+    "W730": ("warning", "schedule factor above 100%"),
+    "W731": ("warning", "clawback condition reads no project field"),
+    "W732": ("warning", "schedule runs past the cumulative cap's window"),
     # project data
     "W800": ("warning", "column is not a field of the project record"),
     "W801": ("warning", "no projects in the file"),

@@ -22,6 +22,7 @@ from dsl.check.record import record_of, run_record
 from dsl.check.splits import SplitChecks
 from dsl.check.text import TextChecks
 from dsl.check.tiers import TierChecks
+from dsl.check.timing import TimingChecks
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.load import Loader
 from dsl.model import CheckResult, Policy, PolicyFileInfo
@@ -31,7 +32,7 @@ from dsl.units import Dim
 
 
 class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChecks, QuoteChecks, FigureChecks,
-              ReachabilityChecks, TextChecks, DeclarationChecks):
+              ReachabilityChecks, TextChecks, DeclarationChecks, TimingChecks):
     def check_clause(self, c: A.Clause) -> None:
         key = f"clause:{c.id}"
         self.check_cites(key, c.cites, c.span, f"clause `{c.id}`")
@@ -50,8 +51,9 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.check_beneficiary(rule.name)
             if rule.when is not None:
                 self.expect_bool(rule.when, f"the condition of clause `{c.id}`'s beneficiary")
+        outcome = self.check_timing(c, ty)  # a budget's share is in the budget's unit (dsl.check.timing)
         if c.concept is not None:
-            ben = self.check_concept(c.concept, "outcome", ty, span_of(c.value) if c.value else c.span)
+            ben = self.check_concept(c.concept, "outcome", outcome, span_of(c.value) if c.value else c.span)
             if ben is None and c.beneficiary is None and self.tax is not None \
                     and c.concept.dotted in self.tax.concepts and self.tax.concepts[c.concept.dotted].kind == "outcome":
                 self.err("E110", f"clause `{c.id}` names no beneficiary", c.span,
@@ -117,6 +119,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
         for c in self.p.clauses.values():
             self.check_clause(c)
         self.check_concept_units()
+        self.check_cumulative_places()
         self.check_condition_cycles()
         for s in self.p.splits.values():
             self.check_split(s)
