@@ -60,6 +60,8 @@ def explain_years(cp: CompiledPolicy, py: ProjectYears, project_id: str, fx: Any
         for concept in out.concepts:
             lines.append(f"  {concept}: {_figure(cp, out, concept)}")
         for cid, steps in (yo.steps or {}).get(y, {}).items():
+            if not any(bool(s.lo[0] or s.hi[0]) for s in steps):
+                continue  # nothing in the year alone, nothing after the rules
             lines.append(f"    {cid}: " + "; ".join(_describe(cp, cid, steps, yo, y, landing)))
     lines.append(f"in total over {_span(yo.years)}")
     for concept in yo.total.concepts:

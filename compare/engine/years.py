@@ -261,7 +261,7 @@ def _apply(r: _Rules, st: _State, env: Env, idx: Arr | None, yol: Arr, last: Arr
             for j in (0, 1):
                 _put(st.due_later[j], idx, np.where(clawed_now | done, 0.0, at(st.due_later[j])))
         note("clawback", (lo, hi), old, clawed=clawed_now, paid_lo=paid_lo, paid_hi=paid_hi, clawed_before=done)
-    fired = fired | (lo != 0) | (hi != 0) | clawed_now
+    fired = fired | (lo != 0) | (hi != 0)  # an instalment or a clawback in a year the clause did not fire
     exact_now = bool(np.array_equal(lo, hi))
     val = Val(lo, lo if exact_now else hi, fired)
     if money:
