@@ -19,7 +19,7 @@ from typing import Any
 from compare.simulate.amounts import parse_amount
 from compare.simulate.money_spec import mass
 from compare.simulate.portfolio_years import MAX_YEARS
-from compare.simulate.scenario_yaml import KeyPath
+from compare.simulate.scenario_yaml import KeyPath, dotted
 from dsl.units import Dim
 
 Problem = tuple[KeyPath, str, "str | None", str, bool]  # path, message, hint, code, at the key
@@ -91,9 +91,8 @@ def _draw(path: KeyPath, entry: dict[str, Any]) -> list[Problem]:
     median = _amount(spec.get("median")) if kind == "lognormal" else None
     currencies = {cl, ch} | ({median[1]} if isinstance(median, tuple) else set())
     if len(currencies) > 1:
-        return [(at, f"`{'.'.join(map(str, at))}` mixes currencies: write the bounds"
-                 + (" and the median" if median else "") + " in one currency", "e.g. all in 美元 or all in 元",
-                 "E904", False)]
+        return [(at, f"`{dotted(at)}` mixes currencies: 元 and 美元", "write the bounds"
+                 + (" and the median" if median else "") + " in one currency, all in 美元 or all in 元", "E904", False)]
     if low > high:
         return [(at + (0,), f"the bounds run backwards: `{between[0]}` is above `{between[1]}`",
                  f"write the lower amount first: [{between[1]}, {between[0]}]", "E920", False)]
