@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from compare.engine.conditions import RecordCompiler, date_days
+from compare.engine.cumulative import CumulativeCompiler
 from compare.engine.pick import PickCompiler
 from compare.engine.tiers import TierCompiler
 from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
@@ -25,7 +26,7 @@ from dsl.units import Dim
 from dsl.walk import chain
 
 
-class Compiler(RecordCompiler, PickCompiler, TierCompiler):
+class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
     """AST expressions -> closures.  `want` carries the currency a money field is read in.  Names
     resolve against the policy's record (`policy.record`: the core and the fields it declares)."""
 
@@ -250,32 +251,6 @@ class Compiler(RecordCompiler, PickCompiler, TierCompiler):
             return self.cumulative(e, want)
         d = self.eff(e, want)
         return self.combine(e.func, [self.c(a, d) for a in e.args], id(e))
-
-    def cumulative(self, e: A.Call, want: Dim | None) -> Fn:
-        """`cumulative(x)`: the column compare.engine.years fills with x summed over the project's years
-        so far (a money field: its amounts given in yuan and in dollars, `#cny` and `#usd`, converted
-        here at the run's rate); a batch without it is one year alone, where it is x."""
-        arg = e.args[0]
-        col = f"cumulative({arg.dotted})" if isinstance(arg, A.Name) else ""
-        field_fn = self.c(arg, want)
-        if self.is_field(arg) and self.field_dim(arg.dotted) == Dim.MONEY:  # type: ignore[union-attr]
-            to_usd = want == Dim.USD
-
-            def money(env: Env) -> Val:
-                cols = env.batch.columns
-                if f"{col}#cny" not in cols:
-                    return field_fn(env)
-                key = (col, Dim.USD if to_usd else Dim.CNY)
-                if key not in env.cache:
-                    cny, usd = cols[f"{col}#cny"], cols[f"{col}#usd"]
-                    env.cache[key] = usd + cny / env.fx if to_usd else cny + usd * env.fx
-                return exact(env.cache[key])
-            return money
-
-        def plain(env: Env) -> Val:
-            got = env.batch.columns.get(col)
-            return field_fn(env) if got is None else exact(got)
-        return plain
 
     def combine(self, func: str, fns: list[Fn], node_id: int) -> Fn:
         """max / min / first / sum over items that may be absent."""

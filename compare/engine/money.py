@@ -61,6 +61,9 @@ class MoneyCompiler:
     def pick_times(self, e: A.Pick, xf: LinFn) -> Fn | None:
         raise NotImplementedError  # compare.engine.pick
 
+    def lin_cumulative(self, e: A.Call, view: Dim) -> LinFn | None:
+        raise NotImplementedError  # compare.engine.cumulative
+
     def is_field(self, e: A.Expr) -> bool:
         """A name of a field of the policy's record (core or declared)."""
         return isinstance(e, A.Name) and len(e.path) == 1 and e.dotted in self.p.record.fields
@@ -170,7 +173,7 @@ class MoneyCompiler:
         if isinstance(e, A.Call) and e.func in ("cny", "usd"):
             return self.lin(e.args[0], view)  # conversions are exact: the view is the only currency
         if isinstance(e, A.Call) and e.func == "cumulative":
-            return self._lin_cumulative(e, view)
+            return self.lin_cumulative(e, view)
         if isinstance(e, A.Call) and e.func == "sum":
             fns = [self.lin(a, view) for a in e.args]
             if any(f is None for f in fns) or any(self._may_be_infinite(a) for a in e.args):
@@ -222,28 +225,6 @@ class MoneyCompiler:
             v = self.p.params[dotted].value
             return self.lin(v.committed if isinstance(v, A.Target) else v, view)
         return None
-
-    def _lin_cumulative(self, e: A.Call, view: Dim) -> LinFn | None:
-        """`cumulative(x)` of a money field: the amounts given in yuan (`#cny`) and in dollars (`#usd`)
-        over the project's years so far, two columns of whole fen, each times its exact rate; the field
-        itself where the batch is one year alone (no such columns)."""
-        arg = e.args[0] if e.args else None
-        if not isinstance(arg, A.Name):
-            return None
-        own = self._lin_name(arg, view)
-        if own is None:
-            return None
-        col = f"cumulative({arg.dotted})"
-
-        def cumulative(env: Env) -> tuple[Lin, Lin]:
-            b = env.batch
-            if f"{col}#cny" not in b.columns:
-                return own(env)
-            k_cny, k_usd = (ONE, env.rate) if view == Dim.CNY else (ONE / env.rate, ONE)
-            x = Lin((Term(b.fen(f"{col}#cny"), None, (k_cny, k_cny), None, b.fen_bound(f"{col}#cny")),
-                     Term(b.fen(f"{col}#usd"), None, (k_usd, k_usd), None, b.fen_bound(f"{col}#usd"))))
-            return x, x
-        return cumulative
 
     def _lin_binary(self, e: A.Binary, view: Dim) -> LinFn | None:
         op = e.op
