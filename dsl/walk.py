@@ -95,12 +95,13 @@ _COMPARED: dict[type, tuple[str, ...]] = {}
 
 
 def same(a: object, b: object) -> bool:
-    """`a == b` for AST nodes as their dataclasses define it (spans are not compared), without
-    recursion: two trees of any depth."""
+    """`a == b` for AST nodes as their dataclasses define it (spans are not compared, nor where a
+    statement is marked by its span alone, as `once`: only that it is there), without recursion:
+    two trees of any depth."""
     stack = [(a, b)]
     while stack:
         x, y = stack.pop()
-        if x is y:
+        if x is y or (isinstance(x, Span) and isinstance(y, Span)):  # a span held as a value (`once`) is a mark
             continue
         names = _COMPARED.get(type(x))
         if names is None and is_dataclass(x) and not isinstance(x, type):

@@ -18,12 +18,12 @@ from compare.simulate.plan import run_scenario  # noqa: E402
 from compare.simulate.scenario import parse_scenario  # noqa: E402
 
 
-def _scenario(tmp: Path, size: int, analyses: str) -> Any:
+def _scenario(tmp: Path, size: int, analyses: str, more: str = "") -> Any:
     (tmp / "mech.txt").write_text(SOURCE, encoding="utf-8")
     (tmp / "mech.policy").write_text(POLICY, encoding="utf-8")
     (tmp / "taxonomy").mkdir(exist_ok=True)
     (tmp / "taxonomy" / "mech.yaml").write_text(TAXONOMY, encoding="utf-8")
-    sample = f"size: {size}\nquality_score: {{uniform: {{low: 1, high: 100}}}}"
+    sample = f"size: {size}\nquality_score: {{uniform: {{low: 1, high: 100}}}}" + (f"\n{more}" if more else "")
     text = ("name: pool\nseed: 7\nfx: 7.0\npolicies: [mech.policy]\nportfolio:\n  sample:\n"
             + textwrap.indent(sample, "    ") + f"\nanalyses: {analyses}\n")
     return parse_scenario(text, str(tmp / "s.yaml"))
@@ -48,3 +48,16 @@ def test_each_monte_carlo_draw_is_its_own_year(tmp_path: Path) -> None:
     sc = _scenario(tmp_path, 10, "{monte_carlo: {draws: 3}}")
     rows = [r for r in run_scenario(sc).tables["monte_carlo"].to_pylist() if r["concept"] == "reward.project_of_the_year"]
     assert len(rows) == 3 and all((r["low"], r["high"]) == (20.0, 20.0) for r in rows)
+
+
+def test_a_sampled_portfolio_over_years_keeps_each_year_whole(tmp_path: Path) -> None:
+    """20 projects over 2024–2026, every one landing in 2024 (a row each year), in chunks of 12 (which
+    over three years would hold 4 projects each: 5 chunks).  Each year is one batch of the 20: 2 places
+    × 10元 = 20元 a year (第二条), 60元 over the three years."""
+    sc = _scenario(tmp_path, 20, "{compare: true}",
+                   "years: {from: 2024, to: 2026, landing: {2024: 1.0}, per_year: {flags: {foreign: 1.0}}}")
+    res = run_scenario(sc, chunk_size=12)
+    by_year = {(r["year"], r["concept"]): (r["low"], r["high"]) for r in res.tables["by_year"].to_pylist()}
+    assert [by_year[(y, "reward.project_of_the_year")] for y in (2024, 2025, 2026)] == [(20.0, 20.0)] * 3
+    totals = {r["concept"]: (r["low"], r["high"]) for r in res.tables["totals"].to_pylist()}
+    assert totals["reward.project_of_the_year"] == (60.0, 60.0)

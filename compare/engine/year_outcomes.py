@@ -53,7 +53,7 @@ def _full_int(a: Arr, idx: Arr, n: int, fill: int) -> Arr:
 
 
 def total(cp: CompiledPolicy, by_year: dict[int, Outcomes], ids: list[str]) -> Outcomes:
-    """Each project's outcomes added up over the years: money summed in whole fen (exact)."""
+    """Each project's outcomes added up over the years: money to the fen, exactly."""
     outs = [by_year[y] for y in sorted(by_year)]
     first = outs[0]
     n = len(ids)
@@ -63,18 +63,21 @@ def total(cp: CompiledPolicy, by_year: dict[int, Outcomes], ids: list[str]) -> O
         return d is not None and d.is_money
 
     def add(parts: list[Ends], is_money: bool) -> Ends:
+        """The years' sum; money rounded once to the fen: each year's is a whole number of fen, and the
+        float sum of a few of them lies within far less than half a fen of it (below 10^12元)."""
         exact = all(hi is lo for lo, hi in parts)
-        k = 100.0 if is_money else 1.0
-        lo = np.zeros(n)
-        hi = lo if exact else np.zeros(n)
-        for a, b in parts:
-            lo = lo + (np.rint(a * k) if is_money else a)
-            if not exact:
-                hi = hi + (np.rint(b * k) if is_money else b)
-        if exact:
-            hi = lo
-        lo = lo / k if is_money else lo
-        return lo, (lo if exact else hi / k if is_money else hi)
+        ends = [0] if exact else [0, 1]
+        out = []
+        for j in ends:
+            acc = np.zeros(n)
+            for part in parts:
+                acc += part[j]
+            if is_money:
+                acc *= 100.0
+                np.rint(acc, out=acc)
+                acc /= 100.0
+            out.append(acc)
+        return out[0], out[-1]
 
     numeric = {c: add([o.numeric[c] for o in outs], money(c)) for c in first.numeric}
     payers = {c: {p: add([o.payers[c][p] for o in outs if p in o.payers.get(c, {})], money(c)) for p in d}

@@ -100,7 +100,10 @@ class _State:
 
 def evaluate_years(cp: CompiledPolicy, py: ProjectYears, fx: Any, readings: dict[str, str] | None = None,
                    trace: bool = False) -> YearOutcomes:
-    """The policy over the projects' years (see the module's docstring)."""
+    """The policy over the projects' years (see the module's docstring).  `trace`: keep each rule's
+    step per year and clause (`YearOutcomes.steps`, for compare.engine.explain_years)."""
+    if not py.years:
+        raise ValueError("the projects have no year to evaluate")
     rules = {cid: _compile_rules(cp, cc) for cid, cc in cp.clauses.items()
              if cc.clause.timing is not None and cc.clause.timing.over_years and cc.dim != Dim.BOOL}
     n = py.n
