@@ -283,3 +283,21 @@ def test_a_rerun_over_another_reading_ranks_again(tmp_path: Path) -> None:
     assert cp.outcomes(base).numeric["reward.top_place"][0].tolist() == [0.0, 10.0]
     other = cp.run(batch, 7.0, {"order": "low_first"}, base=base)
     assert cp.outcomes(other).numeric["reward.top_place"][0].tolist() == [10.0, 0.0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shares_agree_with_rational_arithmetic(seed: int) -> None:
+    """Against ⌊B·wᵢ/Σw⌋ in Python fractions on the weights as written (two decimals, as scores and
+    yuan amounts are): every share, and B − Σ shares below one fen per sharer."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    rng = np.random.default_rng(seed)
+    written = [f"{x:.2f}" for x in rng.uniform(0, 1000, 200)]
+    w = np.array([float(x) for x in written])
+    budget = int(rng.integers(1, 10**12))
+    lo, hi, unpaid = shares(w, w, float(budget), float(budget), True)
+    exact = [Fraction(Decimal(x)) for x in written]
+    total = sum(exact, Fraction(0))
+    assert lo.tolist() == [float((budget * x) // total) for x in exact] and hi is lo
+    assert unpaid == budget - sum(int(x) for x in lo) and 0 <= unpaid < 200
