@@ -61,3 +61,15 @@ def test_a_sampled_portfolio_over_years_keeps_each_year_whole(tmp_path: Path) ->
     assert [by_year[(y, "reward.project_of_the_year")] for y in (2024, 2025, 2026)] == [(20.0, 20.0)] * 3
     totals = {r["concept"]: (r["low"], r["high"]) for r in res.tables["totals"].to_pylist()}
     assert totals["reward.project_of_the_year"] == (60.0, 60.0)
+
+
+def test_a_competition_maps_cells_are_each_alone(tmp_path: Path) -> None:
+    """The cells of a competition map are variants of one project, not a year's projects: each is
+    offered what a project alone is offered: up to the whole 3元 of the pool (第一条), a place's 10元
+    (第二条) and up to the whole 1元 of the winners' pool (第三条): 14元 at most, in every one of the
+    3 × 2 cells (shared among the 6 cells, 2 places and 3元 + 1元 would go round them instead)."""
+    cmap = ("{competition_map: {beneficiary: firm, x: {field: quality_score, from: 10, to: 90, steps: 3}, "
+            "y: {field: paid_in_ratio, from: 50%, to: 100%, steps: 2}, project: {foreign: true}}}")
+    res = run_scenario(_scenario(tmp_path, 5, cmap))
+    rows = res.tables["competition_map"].to_pylist()
+    assert len(rows) == 6 and all(r["offer.mech"] == 14.0 for r in rows)
