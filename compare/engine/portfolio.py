@@ -246,6 +246,8 @@ def shares(w_lo: Arr, w_hi: Arr, b_lo: float, b_hi: float, floor: bool) -> tuple
             den_hi = w_hi + (w_lo.sum() - w_lo)
             s_lo = np.where(others_inf | (den_lo == 0), 0.0, b_lo * w_lo / np.where(den_lo == 0, 1.0, den_lo))
             s_hi = np.where(inf_hi, b_hi, np.where(den_hi == 0, 0.0, b_hi * w_hi / np.where(den_hi == 0, 1.0, den_hi)))
+        s_hi = np.minimum(s_hi, b_hi)  # b·w/w is b in exact arithmetic, not always in floats
+        s_lo = np.minimum(s_lo, s_hi)
         return s_lo, (s_lo if exact_in else s_hi), None
     scale = _decimals(np.concatenate([w_lo, np.where(inf_hi, 0.0, w_hi)]))
     k = 10.0 ** scale
