@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compare.api import load_policy
 from compare.data.read import from_dicts
@@ -301,3 +303,42 @@ def test_shares_agree_with_rational_arithmetic(seed: int) -> None:
     total = sum(exact, Fraction(0))
     assert lo.tolist() == [float((budget * x) // total) for x in exact] and hi is lo
     assert unpaid == budget - sum(int(x) for x in lo) and 0 <= unpaid < 200
+
+
+# ---------------------------------------------------------------------- properties
+
+_weight = st.one_of(st.just(0.0), st.floats(0, 1e6, allow_nan=False), st.integers(0, 10**6).map(float))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_weight, _weight, st.booleans()), min_size=1, max_size=12),
+       st.integers(0, 10**13), st.integers(0, 10**13), st.booleans())
+def test_shares_stay_within_the_budget(ws: list[tuple[float, float, bool]], b1: int, b2: int, floor: bool) -> None:
+    """Whatever the weights (zeros, ranges, a high end without limit): each share is a range within
+    [0, B_hi], no NaN, and where every figure is exact the shares add up to at most B."""
+    lo_w = np.array([min(a, b) for a, b, _ in ws])
+    hi_w = np.array([np.inf if unbounded else max(a, b) for a, b, unbounded in ws])
+    b_lo, b_hi = float(min(b1, b2)), float(max(b1, b2))
+    lo, hi, unpaid = shares(lo_w, hi_w, b_lo, b_hi, floor)
+    assert not np.isnan(lo).any() and not np.isnan(hi).any()
+    assert (lo >= 0).all() and (lo <= hi).all() and (hi <= b_hi).all()
+    exact_w = shares(lo_w, lo_w, b_lo, b_lo, floor)
+    assert exact_w[0].sum() <= b_lo * (1 + 1e-12)
+    if unpaid is not None:
+        assert 0 <= unpaid < len(ws) or not floor
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 100), st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 2))),
+                min_size=1, max_size=15))
+def test_the_pass_over_any_scores(cp: CompiledPolicy, scores: list[float | None]) -> None:
+    """Any batch of scores: the places go to min(2, the projects) projects; the pool pays at most 3元
+    and, where some score is above 0 and there are several projects, less than 1 fen per sharer below it."""
+    got = run(cp, scores)
+    places = got["reward.project_of_the_year"]
+    assert sum(1 for v in places if v == 10.0) == min(2, len(scores)) and all(v in (0.0, 10.0) for v in places)
+    pool = got["reward.pool_share"]
+    if len(scores) > 1:
+        paid = round(sum(float(v) for v in pool) * 100)  # type: ignore[arg-type]
+        sharers = sum(1 for s in scores if s)
+        assert paid <= 300 and (sharers == 0 or 300 - paid < sharers)
