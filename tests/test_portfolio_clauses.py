@@ -15,7 +15,8 @@ from compare.api import load_policy
 from compare.data.read import from_dicts
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import explain
-from compare.engine.portfolio import ALONE, shares
+from compare.engine.portfolio import ALONE
+from compare.engine.shares import shares
 
 SOURCE = """（本文为policylab的测试而作，并非任何城市的真实文件。）
 第一条 奖金总额3元，按得分分配。
@@ -342,3 +343,19 @@ def test_the_pass_over_any_scores(cp: CompiledPolicy, scores: list[float | None]
         paid = round(sum(float(v) for v in pool) * 100)  # type: ignore[arg-type]
         sharers = sum(1 for s in scores if s)
         assert paid <= 300 and (sharers == 0 or 300 - paid < sharers)
+
+
+def test_a_file_of_several_calendar_years_shares_each_year_apart(cp: CompiledPolicy) -> None:
+    """One row per project, with a `year` column: p1 (2024, score 1), p2 (2025, 1), p3 (2024, 2),
+    p4 (2025, 3), p5 (no year, 5).  第一条 each year: 2024 shares 300 fen by 1 and 2: 100, 200; 2025 by 1
+    and 3: 75, 225; p5, whose year is not given, alone: [0, 300].  第二条: 2 places each year, so all
+    of 2024's and 2025's; p5 alone keeps its place."""
+    rows = [{"id": "p1", "year": 2024, "quality_score": 1}, {"id": "p2", "year": 2025, "quality_score": 1},
+            {"id": "p3", "year": 2024, "quality_score": 2}, {"id": "p4", "year": 2025, "quality_score": 3},
+            {"id": "p5", "quality_score": 5}]
+    batch = from_dicts(rows, record=cp.policy.record)
+    out = cp.outcomes(cp.run(batch, 7.0))
+    assert [out.value("reward.pool_share", i) for i in range(5)] == [1.0, 0.75, 2.0, 2.25, (0.0, 3.0)]
+    assert [out.value("reward.project_of_the_year", i) for i in range(5)] == [10.0] * 5
+    text = explain(cp, batch, "p4", 7.0).render()
+    assert "shared among the 2 of its year (2025)" in text and "3元 × 3/4 = 2.25元" in text

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
+
 from compare.engine.explain import fmt_money, fmt_number
 from compare.engine.portfolio import Pool, Ranking, Shared
 from dsl.units import Dim
@@ -20,6 +22,13 @@ def shared_lines(s: Shared) -> list[str]:
     if not bool(s.fired[i]):
         return []
     out: list[str] = []
+    for idx, part in s.parts:  # a file of several calendar years: the project's year alone
+        where = np.flatnonzero(idx == i)
+        if where.size:
+            year = f"{part.year:g}" if part.year is not None else "not given"
+            out.append(f"the file lists projects of several years: shared among the {len(part.ids)} of its year ({year})")
+            s, i = part, int(where[0])
+            break
     if s.winners is not None:
         out += _winners(s, s.winners, i)
     if s.pool is not None:

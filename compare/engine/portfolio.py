@@ -3,8 +3,8 @@
 (`budget B`, 奖金总额98万元，按得分分配).
 
 CompiledPolicy.run applies a clause's `Sharing` right after the clause's own value, over the batch it
-runs (the year runner gives it the projects active that year), so a clause that reads this one reads
-its share.  The rules (docs/years.md, "Across a year's projects"):
+runs (the year runner gives it the projects active that year; a batch whose `year` column holds several
+calendar years is shared year by year), so a clause that reads this one reads its share.  The rules (docs/years.md, "Across a year's projects"):
 - winners: among the projects where the clause fired, the N highest by K (default: the clause's
   amount; an interval by its high end, then its low end; a project without a value of K last); a tie
   at the boundary is broken by the order in the file, and said; the others get 0 (the clause fired
@@ -16,24 +16,24 @@ its share.  The rules (docs/years.md, "Across a year's projects"):
 - a batch of one project: `budget` gives [0, B] (alone, up to the whole budget), `winners` keeps
   the amount (one candidate);
 - winners first, then budget.
-The weights are read to the smallest number of decimals (up to 9) that holds them all exactly."""
+The arithmetic of a budget's shares is compare.engine.shares'."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from compare.engine.batch import ProjectBatch
 from compare.engine.compile import Compiler
+from compare.engine.shares import shares
 from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan
 from dsl import ast as A
 from dsl.units import Dim
 
 INF = float("inf")
 ALONE = "alone"  # `peers` that evaluates every project of a batch as if alone (variants of one project)
-MAX_DECIMALS = 9  # weights are read to at most 9 decimals (scores, ratios); money weights are whole fen
-INT64_SAFE = 2.0 ** 62
 
 
 class SharingError(ValueError):
@@ -89,6 +89,8 @@ class Shared:
     pool: Pool | None = None
     row: int | None = None  # explain: the project's row in the batch (None: the batch's own row 0)
     each_alone: bool = False  # the batch's projects are variants of one project, each evaluated alone
+    parts: list[tuple[Arr, Shared]] = field(default_factory=list)  # per calendar year: its rows, its pass
+    year: float | None = None  # a part's calendar year (None: not given)
 
     @property
     def alone(self) -> bool:
@@ -140,14 +142,27 @@ class Sharing:
         is_bool = self.dim == Dim.BOOL
         lo = np.broadcast_to(np.asarray(raw.lo, dtype=bool if is_bool else np.float64), (n,))
         hi = lo if raw.exact else np.broadcast_to(np.asarray(raw.hi, dtype=np.float64), (n,))
-        shared = Shared(cid, list(env.batch.ids), self.money, self.dim, fired, each_alone=peers == ALONE)
+        ins = _Inputs(fired, lo, hi, is_bool)
         if self.count is not None:
-            shared.winners = self._rank(env, fired, lo, hi, shared.alone)
-            won, same = shared.winners.won, hi is lo
-            lo = (lo & won) if is_bool else np.where(won, lo, 0.0)
-            hi = lo if same else np.where(won, hi, 0.0)
+            ins.count = self._count(env, fired)
+            ins.key_lo, ins.key_hi = self._keys(env, lo, hi)
         if self.budget is not None:
-            shared.pool, lo, hi = self._share(env, fired, lo, hi, shared.alone)
+            b = self.budget(env)
+            ins.budget = (self._constant(b.lo, fired, "budget", self.budget_span),
+                          self._constant(b.hi, fired, "budget", self.budget_span))
+        ids = list(env.batch.ids)
+        groups = year_groups(env.batch)
+        if groups is None:
+            shared, lo, hi = self._part(ins, ids, peers == ALONE)
+        else:  # a single-year file whose rows are of several calendar years: each year apart
+            shared = Shared(cid, ids, self.money, self.dim, fired)
+            out_lo, out_hi = np.zeros(n, dtype=lo.dtype), np.zeros(n, dtype=np.float64)
+            for year, idx in groups:
+                part, g_lo, g_hi = self._part(ins.take(idx), [ids[i] for i in idx], peers == ALONE)
+                part.year = year
+                shared.parts.append((idx, part))
+                out_lo[idx], out_hi[idx] = g_lo, g_hi
+            lo, hi = out_lo, out_hi
         if lo is not hi and np.array_equal(lo, hi):
             hi = lo  # an exact outcome keeps one array for both ends
         if self.money:
@@ -157,21 +172,36 @@ class Sharing:
             env.results[cid] = Val(lo, hi, fired)
         env.shared[cid] = shared
 
+    def _part(self, ins: _Inputs, ids: list[str], each_alone: bool) -> tuple[Shared, Arr, Arr]:
+        """The pass over one year's projects: winners, then budget."""
+        shared = Shared(self.clause, ids, self.money, self.dim, ins.fired, each_alone=each_alone)
+        lo, hi = ins.lo, ins.hi
+        if self.count is not None:
+            shared.winners = self._rank(ins, shared.alone)
+            won, same = shared.winners.won, hi is lo
+            lo = (lo & won) if ins.is_bool else np.where(won, lo, 0.0)
+            hi = lo if same else np.where(won, hi, 0.0)
+        if self.budget is not None:
+            shared.pool, lo, hi = self._share(ins, lo, hi, shared.alone)
+        return shared, lo, hi
+
     # ------------------------------------------------------------------ winners
-    def _rank(self, env: Env, fired: Arr, lo: Arr, hi: Arr, alone: bool) -> Ranking:
-        n = env.batch.n
-        count = self._count(env, fired)
+    def _keys(self, env: Env, lo: Arr, hi: Arr) -> tuple[Arr, Arr]:
+        """The ranking key per project: K (-∞ where it has no value), or the clause's amount."""
         if self.by is None:
-            key_lo = np.asarray(lo, dtype=np.float64)
-            key_hi = np.asarray(hi, dtype=np.float64)
-        else:
-            k = self.by(env)
-            present = np.broadcast_to(np.asarray(k.present, dtype=bool), (n,))
-            key_lo = np.broadcast_to(np.asarray(k.lo, dtype=np.float64), (n,))
-            key_hi = key_lo if k.exact else np.broadcast_to(np.asarray(k.hi, dtype=np.float64), (n,))
-            unknown = ~present | np.isnan(key_lo) | np.isnan(key_hi)
-            key_lo = np.where(unknown, -INF, key_lo)
-            key_hi = np.where(unknown, -INF, key_hi)
+            return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+        n = env.batch.n
+        k = self.by(env)
+        present = np.broadcast_to(np.asarray(k.present, dtype=bool), (n,))
+        key_lo = np.broadcast_to(np.asarray(k.lo, dtype=np.float64), (n,))
+        key_hi = key_lo if k.exact else np.broadcast_to(np.asarray(k.hi, dtype=np.float64), (n,))
+        unknown = ~present | np.isnan(key_lo) | np.isnan(key_hi)
+        return np.where(unknown, -INF, key_lo), np.where(unknown, -INF, key_hi)
+
+    def _rank(self, ins: _Inputs, alone: bool) -> Ranking:
+        fired, key_lo, key_hi, count = ins.fired, ins.key_lo, ins.key_hi, ins.count
+        assert key_lo is not None and key_hi is not None
+        n = fired.size
         if alone:  # one candidate each: it keeps its amount
             won = fired & (count >= 1)
             return Ranking(count, self.by_text, key_lo, key_hi, fired.astype(np.int64), 1, won, np.zeros(n, dtype=bool))
@@ -209,95 +239,58 @@ class Sharing:
         return float(arr[0]) if arr.size else 0.0
 
     # ------------------------------------------------------------------ budget
-    def _share(self, env: Env, fired: Arr, lo: Arr, hi: Arr, alone: bool) -> tuple[Pool, Arr, Arr]:
-        assert self.budget is not None
-        n = env.batch.n
-        b = self.budget(env)
-        b_lo = self._constant(b.lo, fired, "budget", self.budget_span)
-        b_hi = b_lo if b.exact else self._constant(b.hi, fired, "budget", self.budget_span)
+    def _share(self, ins: _Inputs, lo: Arr, hi: Arr, alone: bool) -> tuple[Pool, Arr, Arr]:
+        fired = ins.fired
+        b_lo, b_hi = ins.budget
         lo = np.asarray(lo, dtype=np.float64)
-        hi = np.asarray(hi, dtype=np.float64)
+        hi = lo if hi is lo else np.asarray(hi, dtype=np.float64)
         negative = fired & (lo < 0)
         w_lo = np.where(fired, np.maximum(lo, 0.0), 0.0)
         w_hi = w_lo if hi is lo else np.where(fired, np.maximum(hi, 0.0), 0.0)
         total = (float(np.sum(w_lo)), float(np.sum(w_hi)))
         pool = Pool((b_lo, b_hi), w_lo, w_hi, total, None, negative, self.weight_money, self.weight_unit)
         if alone:  # the others of the year are not known, so anything up to the whole budget
-            s_lo, s_hi = np.zeros(n), np.where(fired & (w_hi > 0), b_hi, 0.0)
+            s_lo, s_hi = np.zeros(fired.size), np.where(fired & (w_hi > 0), b_hi, 0.0)
         else:
             s_lo, s_hi, pool.unpaid = shares(w_lo, w_hi, b_lo, b_hi, self.money)
         pool.share_lo, pool.share_hi = s_lo, s_hi
         return pool, s_lo, s_hi
 
 
-def shares(w_lo: Arr, w_hi: Arr, b_lo: float, b_hi: float, floor: bool) -> tuple[Arr, Arr, float | None]:
-    """Each weight's share of the budget [b_lo, b_hi]: B·w_i/Σw, or with intervals
-    lo_i = b_lo·lo_i/(lo_i + Σ_{j≠i} hi_j), hi_i = b_hi·hi_i/(hi_i + Σ_{j≠i} lo_j).  `floor`: the budget
-    is whole fen and each share is rounded down to the fen, exactly.  Returns the shares and, where
-    every figure is exact and finite, the budget less what was shared (the fen left unpaid)."""
-    exact_in = w_lo is w_hi or np.array_equal(w_lo, w_hi)
-    inf_hi = np.isinf(w_hi)
-    n_inf = int(inf_hi.sum())
-    others_inf = (n_inf - inf_hi.astype(np.int64)) > 0  # some other project may weigh without end
-    if not floor:  # points, counts: the proportion itself
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fin_hi = np.where(inf_hi, 0.0, w_hi)
-            den_lo = w_lo + (fin_hi.sum() - fin_hi)
-            den_hi = w_hi + (w_lo.sum() - w_lo)
-            s_lo = np.where(others_inf | (den_lo == 0), 0.0, b_lo * w_lo / np.where(den_lo == 0, 1.0, den_lo))
-            s_hi = np.where(inf_hi, b_hi, np.where(den_hi == 0, 0.0, b_hi * w_hi / np.where(den_hi == 0, 1.0, den_hi)))
-        s_hi = np.minimum(s_hi, b_hi)  # b·w/w is b in exact arithmetic, not always in floats
-        s_lo = np.minimum(s_lo, s_hi)
-        return s_lo, (s_lo if exact_in else s_hi), None
-    scale = _decimals(np.concatenate([w_lo, np.where(inf_hi, 0.0, w_hi)]))
-    k = 10.0 ** scale
-    big_lo = _integers(w_lo * k)
-    big_hi = _integers(np.where(inf_hi, 0.0, w_hi) * k)
-    s_lo = _floor_share(b_lo, big_lo, big_hi, others_inf)
-    s_hi = s_lo if exact_in else _floor_share(b_hi, big_hi, big_lo, np.zeros_like(inf_hi))
-    if n_inf:
-        s_hi = np.where(inf_hi, b_hi, s_hi)
-    unpaid = None
-    if exact_in and n_inf == 0 and np.isfinite(b_lo) and b_lo == b_hi and float(np.sum(w_lo)) > 0:
-        unpaid = b_lo - float(np.sum(s_lo))
-    return s_lo, s_hi, unpaid
+@dataclass
+class _Inputs:
+    """What the pass reads, per project of the batch (or of one year of it: `take`)."""
+
+    fired: Arr
+    lo: Arr
+    hi: Arr
+    is_bool: bool
+    count: int = 0
+    key_lo: Arr | None = None
+    key_hi: Arr | None = None
+    budget: tuple[float, float] = (0.0, 0.0)
+
+    def take(self, idx: Arr) -> _Inputs:
+        lo = self.lo[idx]
+        return _Inputs(self.fired[idx], lo, lo if self.hi is self.lo else self.hi[idx], self.is_bool, self.count,
+                       None if self.key_lo is None else self.key_lo[idx],
+                       None if self.key_hi is None else self.key_hi[idx], self.budget)
 
 
-def _floor_share(budget: float, own: Any, other: Any, none: Arr) -> Arr:
-    """⌊budget · own_i / (own_i + Σ_{j≠i} other_j)⌋ in whole numbers (0 where `none` or the
-    denominator is 0, for then own_i is 0 too)."""
-    n = len(own)
-    if not np.isfinite(budget):  # a budget without an upper end: unbounded for a weight above 0
-        return np.where(none, 0.0, np.where(np.asarray(own, dtype=np.float64) > 0, budget, 0.0))
-    b = int(budget)
-    total_other = sum(int(x) for x in other) if other.dtype == object else int(other.sum())
-    den = own + (total_other - other)
-    fits = b * (max(int(own.max()), 1) if n else 1) < INT64_SAFE and total_other < INT64_SAFE
-    if fits and own.dtype != object:
-        den64 = np.asarray(den, dtype=np.int64)
-        out = (b * np.asarray(own, dtype=np.int64)) // np.where(den64 == 0, 1, den64)
-    else:  # Python integers: exact whatever the size
-        own_o, den_o = own.astype(object), np.asarray(den).astype(object)
-        out = (b * own_o) // np.where(den_o == 0, 1, den_o)
-    return np.where(none, 0.0, np.asarray(out, dtype=np.float64))
-
-
-def _decimals(w: Arr) -> int:
-    """The fewest decimals (0 … MAX_DECIMALS) that hold every weight exactly: 87.5 needs 1."""
-    finite = w[np.isfinite(w)]
-    for d in range(MAX_DECIMALS + 1):
-        x = finite * 10.0 ** d
-        if np.all(np.abs(x - np.rint(x)) <= 1e-9 * np.maximum(1.0, np.abs(x))):
-            return d
-    return MAX_DECIMALS
-
-
-def _integers(x: Arr) -> Any:
-    """Whole numbers: int64 where they fit, else Python integers (an object array)."""
-    r = np.rint(x)
-    if r.size == 0 or float(np.max(np.abs(r))) < INT64_SAFE:
-        return r.astype(np.int64)
-    return np.array([int(v) for v in r], dtype=object)
+def year_groups(batch: ProjectBatch) -> list[tuple[float | None, Arr]] | None:
+    """The rows of each calendar year where a batch's `year` column holds several (a single-year file
+    listing the projects of 2024 and of 2025); the rows without a year form a group of their own.  None
+    where the batch is one year's (the year runner's batches, a file without years)."""
+    col = batch.columns.get("year")
+    if col is None or batch.n < 2:
+        return None
+    years = np.asarray(col, dtype=np.float64)
+    known = ~np.isnan(years)
+    values = np.unique(years[known])
+    if values.size + (0 if known.all() else 1) < 2:
+        return None
+    groups: list[tuple[float | None, Arr]] = [(float(v), np.flatnonzero(years == v)) for v in values]
+    return groups + ([(None, np.flatnonzero(~known))] if not known.all() else [])
 
 
 # ---------------------------------------------------------------------- compiling
