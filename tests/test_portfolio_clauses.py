@@ -359,3 +359,20 @@ def test_a_file_of_several_calendar_years_shares_each_year_apart(cp: CompiledPol
     assert [out.value("reward.project_of_the_year", i) for i in range(5)] == [10.0] * 5
     text = explain(cp, batch, "p4", 7.0).render()
     assert "shared among the 2 of its year (2025)" in text and "3元 × 3/4 = 2.25元" in text
+
+
+def test_explain_over_years_shares_among_the_years_projects(tmp_path: Path) -> None:
+    """examples/time/b15_pool over a file of two projects and two years (A 90, B 60 each year): each
+    year 98万元 × 60/150 = 39.2万元 to B (第三条), 78.4万元 over the two years, and B is 2nd of the 2
+    candidates for the 2 places (第四条).  Explained alone, B's share would be the range 0 ~ 98万元."""
+    from compare.data.years import read_project_years
+    from compare.engine.explain_years import explain_years
+
+    cp = load_policy(Path(__file__).parent.parent / "examples" / "time" / "b15_pool.policy", cache=False)
+    f = tmp_path / "years.csv"
+    f.write_text("id,year,foreign,quality_score\nA,2024,true,90\nA,2025,true,90\nB,2024,true,60\nB,2025,true,60\n",
+                 encoding="utf-8")
+    py = read_project_years(f, record=cp.policy.record).years
+    text = "\n".join(explain_years(cp, py, "B", 7.0).lines)
+    assert text.count("reward.pool_share: 39.2万元") == 2 and "reward.pool_share: 78.4万元" in text
+    assert "98万元 × 60/150 = 39.2万元" in text and "rank 2 of 2 by quality_score (60): among the 2 winners" in text
