@@ -3,8 +3,9 @@
 (`budget B`, 奖金总额98万元，按得分分配).
 
 CompiledPolicy.run applies a clause's `Sharing` right after the clause's own value, over the batch it
-runs (the year runner gives it the projects active that year; a batch whose `year` column holds several
-calendar years is shared year by year), so a clause that reads this one reads its share.  The rules (docs/years.md, "Across a year's projects"):
+runs (the year runner gives it the projects active that year; a batch whose `year` column holds
+several calendar years is shared year by year), so a clause that reads this one reads its share.
+The rules (docs/years.md, "Across a year's projects"):
 - winners: among the projects where the clause fired, the N highest by K (default: the clause's
   amount; an interval by its high end, then its low end; a project without a value of K last); a tie
   at the boundary is broken by the order in the file, and said; the others get 0 (the clause fired
