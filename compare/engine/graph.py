@@ -23,7 +23,7 @@ from dsl import ast as A
 from dsl.model import Policy
 from dsl.record import CORE, Record
 from dsl.units import Dim
-from dsl.walk import children, walk
+from dsl.walk import children, clause_exprs, walk
 
 
 def names_in(e: object, record: Record = CORE) -> Iterator[A.Name]:
@@ -90,7 +90,7 @@ def build_graph(policy: Policy) -> nx.DiGraph:
         _read(g, policy, cond.when, f"condition:{cond_id}")
     for cid, c in policy.clauses.items():
         node = f"clause:{cid}"
-        for part in (c.when, c.value):
+        for part in clause_exprs(c):  # its time statements' too (a clawback's field)
             _read(g, policy, part, node)
         if c.concept is not None:
             out = f"outcome:{c.concept.dotted}"
