@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from compare.engine.conditions import RecordCompiler, date_days
+from compare.engine.cumulative import CumulativeCompiler
 from compare.engine.pick import PickCompiler
 from compare.engine.tiers import TierCompiler
 from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
@@ -25,7 +26,7 @@ from dsl.units import Dim
 from dsl.walk import chain
 
 
-class Compiler(RecordCompiler, PickCompiler, TierCompiler):
+class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
     """AST expressions -> closures.  `want` carries the currency a money field is read in.  Names
     resolve against the policy's record (`policy.record`: the core and the fields it declares)."""
 
@@ -246,6 +247,8 @@ class Compiler(RecordCompiler, PickCompiler, TierCompiler):
             arg = e.args[0]
             src = self.eff(arg, dst)
             return self.convert(self.c(arg, src), src, dst)
+        if e.func == "cumulative":
+            return self.cumulative(e, want)
         d = self.eff(e, want)
         return self.combine(e.func, [self.c(a, d) for a in e.args], id(e))
 

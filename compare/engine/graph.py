@@ -23,7 +23,7 @@ from dsl import ast as A
 from dsl.model import Policy
 from dsl.record import CORE, Record
 from dsl.units import Dim
-from dsl.walk import children, clause_exprs, walk
+from dsl.walk import children, walk
 
 
 def names_in(e: object, record: Record = CORE) -> Iterator[A.Name]:
@@ -90,8 +90,10 @@ def build_graph(policy: Policy) -> nx.DiGraph:
         _read(g, policy, cond.when, f"condition:{cond_id}")
     for cid, c in policy.clauses.items():
         node = f"clause:{cid}"
-        for part in clause_exprs(c):  # its time statements' too (a clawback's field)
+        for part in (c.when, c.value, *(c.timing.exprs() if c.timing is not None else ())):
             _read(g, policy, part, node)
+        if g.has_edge(node, node):  # `winners 2 by` the clause itself: its own amount, the default
+            g.remove_edge(node, node)
         if c.concept is not None:
             out = f"outcome:{c.concept.dotted}"
             g.add_node(out, kind="outcome", concept=c.concept.dotted)

@@ -61,6 +61,9 @@ class MoneyCompiler:
     def pick_times(self, e: A.Pick, xf: LinFn) -> Fn | None:
         raise NotImplementedError  # compare.engine.pick
 
+    def lin_cumulative(self, e: A.Call, view: Dim) -> LinFn | None:
+        raise NotImplementedError  # compare.engine.cumulative
+
     def is_field(self, e: A.Expr) -> bool:
         """A name of a field of the policy's record (core or declared)."""
         return isinstance(e, A.Name) and len(e.path) == 1 and e.dotted in self.p.record.fields
@@ -169,6 +172,8 @@ class MoneyCompiler:
             return lambda env: (lf(env)[0], hf(env)[1])
         if isinstance(e, A.Call) and e.func in ("cny", "usd"):
             return self.lin(e.args[0], view)  # conversions are exact: the view is the only currency
+        if isinstance(e, A.Call) and e.func == "cumulative":
+            return self.lin_cumulative(e, view)
         if isinstance(e, A.Call) and e.func == "sum":
             fns = [self.lin(a, view) for a in e.args]
             if any(f is None for f in fns) or any(self._may_be_infinite(a) for a in e.args):

@@ -11,6 +11,10 @@
         expect: {points.referring_department: 1, reward.team: "196000元", reward.fdi: ["0元", "50万元"],
                  gate.leading_group_review: true, points.host_district: {promised: "…"}}
         decided_by: [dept_referral_points]   # optional: the clauses that decide it (fired or not)
+      - name: "several projects over years"       # compare.testing.year_cases
+        projects: [{id: p1, landed_on: 2024-01-01, foreign: true,
+                    years: {2024: {fdi_arrived: 1000万元}, 2025: {fdi_arrived: 500万元}}}]
+        expect: {p1: {2024: {reward.fdi: "100万元"}, total: {reward.fdi: "150万元"}}}
 
 Coverage counts, over all the cases of a policy, which clauses fired and did not fire, which
 tier rows matched, which conditions were seen true and false, which items of a max (or
@@ -56,6 +60,8 @@ class Case:
     decided_by: list[str]
     line: int
     file: str
+    # several projects, each with its years (compare.testing.year_cases); `project` is then empty
+    projects: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -111,12 +117,13 @@ def load_cases(path: Path, folder: Path | None = None) -> tuple[str, list[Case]]
     cases = []
     for i, c in enumerate(data["cases"]):
         line = lines[i] if i < len(lines) else 1
-        if not isinstance(c, dict) or "project" not in c or "expect" not in c:
-            raise InputError([Diagnostic("E800", "each case has `name`, `project` and `expect`",
+        several = isinstance(c, dict) and isinstance(c.get("projects"), list) and "project" not in c
+        if not isinstance(c, dict) or ("project" not in c and not several) or not isinstance(c.get("expect"), dict):
+            raise InputError([Diagnostic("E800", "each case has `name`, `project` (or `projects`: a list) and `expect`",
                                          Span(p, line, 1, line, 2), None)])
-        cases.append(Case(str(c.get("name", f"case {i + 1}")), c.get("article"), dict(c["project"]),
+        cases.append(Case(str(c.get("name", f"case {i + 1}")), c.get("article"), {} if several else dict(c["project"]),
                           dict(c["expect"]), float(c["fx"]) if "fx" in c else None, dict(c.get("readings") or {}),
-                          list(c.get("decided_by") or []), line, p))
+                          list(c.get("decided_by") or []), line, p, list(c["projects"]) if several else None))
     return str(data["policy"]), cases
 
 
@@ -159,6 +166,10 @@ def _matches(want: Any, got: Any, money: bool) -> bool:
 
 
 def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -> CaseResult:
+    if case.projects is not None:
+        from compare.testing.year_cases import run_years_case  # it builds on this module
+
+        return run_years_case(cp, case, coverage)
     failures: list[str] = []
     record = cp.policy.record
     project = {k: v for k, v in case.project.items() if not rate_column(k, record)}
