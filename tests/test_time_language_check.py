@@ -217,3 +217,21 @@ def test_each_example_of_the_language_reference_checks_clean(block: str, taxonom
     _, diags = check_text('policy t {\n  city t "测试"\n  source "x.txt"\n}\n' + block, "t.policy", taxonomy,
                           source_text=quotes)
     assert [(d.code, d.message) for d in diags] == []
+
+
+def test_a_clause_reading_a_capped_clause_reads_its_one_year_amount(taxonomy) -> None:  # type: ignore[no-untyped-def]
+    body = clause("cumulative cap 300万元") + '''clause team_bonus "团队奖励" {
+  cite "第五条" "QUOTE"
+  value 10% of fdi_reward
+}
+'''
+    diags = check(body, taxonomy, ARTICLE + "10%")
+    assert codes(diags) == ["W733"]
+    assert at(diags, "W733") == (FIRST + 4, len("  value 10% of ") + 1)
+    # across projects only (winners, budget): the reader reads the year's share, as the engine gives it
+    shared = clause("winners 20", value="50万元", concept="reward.landing") + '''clause team_bonus "团队奖励" {
+  cite "第五条" "QUOTE"
+  value 10% of fdi_reward
+}
+'''
+    assert "W733" not in codes(check(shared, taxonomy, ARTICLE + "10%50万元"))
