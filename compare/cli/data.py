@@ -8,8 +8,9 @@ a script should notice, and nothing was evaluated).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from compare.cli.progress import Steps
     from compare.data.records import InputError
     from compare.data.vector import Projects
+    from compare.data.years import ProjectsOverYears
     from dsl.record import Record
 
 EXIT_NO_PROJECTS = 3
@@ -78,7 +80,27 @@ def read_projects_or_exit(projects: Path, units: list[str] | None, sheet: str | 
     """The project file validated against `record` (the run's; the core by default); problems printed
     and exit 1; no projects: a warning and exit 3."""
     from compare.data.read import read_projects
+
+    return _read_or_exit(projects, units, sheet, steps, record,
+                         lambda path, chosen, rec: read_projects(path, chosen, sheet, record=rec))
+
+
+def read_any_or_exit(projects: Path, units: list[str] | None, sheet: str | None,
+                     steps: Steps | None = None, record: Record | None = None) -> Projects | ProjectsOverYears:
+    """As `read_projects_or_exit`, and a file over years (compare.data.years) as such."""
+    from compare.data.years import read_any
+
+    return _read_or_exit(projects, units, sheet, steps, record,
+                         lambda path, chosen, rec: read_any(path, chosen, sheet, record=rec))
+
+
+Read = TypeVar("Read", "Projects", "Projects | ProjectsOverYears")
+
+
+def _read_or_exit(projects: Path, units: list[str] | None, sheet: str | None, steps: Steps | None,
+                  record: Record | None, read_file: Callable[[Path, dict[str, str], Record], Read]) -> Read:
     from compare.data.records import InputError
+    from compare.data.years import ProjectsOverYears
     from dsl.diagnostics import render
     from dsl.record import CORE
     from dsl.textsafe import printable
@@ -91,13 +113,13 @@ def read_projects_or_exit(projects: Path, units: list[str] | None, sheet: str | 
     if steps is not None:
         steps.step(printable(f"reading {projects.name}"))
     try:
-        read = read_projects(projects, chosen, sheet, record=record)
+        read = read_file(projects, chosen, record)
     except InputError as e:
         print_input_error(e)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
     for w in read.warnings:
         sys.stderr.write(render(w, read.lines) + "\n\n")
-    if read.batch.n == 0:
+    if (read.n if isinstance(read, ProjectsOverYears) else read.batch.n) == 0:
         sys.stderr.write(printable(f"{projects}: warning[W801]: the file holds no projects; nothing was evaluated")
                          + "\n  hint: a CSV needs a header row and one row per project\n")
         raise typer.Exit(EXIT_NO_PROJECTS)

@@ -138,8 +138,9 @@ def render_table(rows: list[Row], notes: list[str] | None = None) -> str:
     0, promised, no figure) or the figure, `*` where another reading option moves it.  Below it: the
     footnotes, the inputs each project was assumed to have, and `notes` (the rate, the readings)."""
     concepts = _concepts(rows)
-    header = ["project", "city", *concepts]
-    body = [[r["project"], r["city"], *[_table_cell(r, c) for c in concepts]] for r in rows]
+    lead = ["project", "year", "city"] if rows and "year" in rows[0] else ["project", "city"]  # a file over years
+    header = [*lead, *concepts]
+    body = [[*(r[k] for k in lead), *[_table_cell(r, c) for c in concepts]] for r in rows]
     rule = ["-" * w for w in column_widths([header, *body])]
     lines = aligned([header, rule, *body])
     cell = lambda v, state: _STATE_CELL.get(state) or _cell(v)  # noqa: E731
