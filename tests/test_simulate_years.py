@@ -260,3 +260,38 @@ def test_the_example_scenario_over_years_runs(tmp_path: Path) -> None:
     for rel in first:
         if rel.parts[0] == "plots":
             assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+FIXED_CSV = """\
+id,year,landed_on,foreign,manufacturing,expansion,fdi_arrived,fixed_asset_investment,company
+p1,2024,2024-01-01,true,false,false,1000万元,0元,甲公司
+p1,2025,2024-01-01,true,false,false,1200万元,0元,甲公司
+p1,2026,2024-01-01,true,false,false,1500万元,0元,甲公司
+p2,2025,2025-05-01,true,false,false,500万元,0元,乙公司
+p2,2026,2025-05-01,true,false,false,3000万元,0元,乙公司
+p3,2024,2024-03-01,false,true,false,0元,2000万元,丙公司
+p3,2025,2024-03-01,false,true,false,0元,2000万元,丙公司
+p3,2026,2024-03-01,false,true,false,0元,2000万元,丙公司
+"""
+
+
+def test_a_scenario_over_a_project_file_over_years_worked_by_hand(tmp_path: Path) -> None:
+    """The fixed portfolio above as a scenario's `portfolio.file` (a row per project and year): each
+    year's money.total 200万, 270万, 430万元 (worked in test_totals_per_year_of_a_fixed_portfolio…), the
+    totals over the years 900万元, the carried column kept in per_project."""
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    (tmp_path / "fixed.csv").write_text(FIXED_CSV, encoding="utf-8")
+    text = (f"name: fixed\nfx: 7.0\npolicies: [{B12}]\nportfolio: {{file: fixed.csv}}\n"
+            "analyses: {compare: true}\n")
+    res = run_scenario(parse_scenario(text, str(tmp_path / "fixed.scenario.yaml")))
+    frame = res.by_year
+    paid = frame[frame["concept"] == "money.total"].sort_values("year")
+    assert paid["year"].to_list() == [2024, 2025, 2026]
+    assert paid["high"].to_list() == [200 * WAN, 270 * WAN, 430 * WAN]
+    assert paid["active"].to_list() == [2, 3, 3]
+    totals = res.totals.set_index("concept")
+    assert totals.loc["reward.arrival", "high"] == 600 * WAN  # 300万 each for p1 and p2
+    assert totals.loc["reward.equipment", "high"] == 300 * WAN
+    assert list(res.per_project["company"]) == ["甲公司", "乙公司", "丙公司"]

@@ -98,12 +98,6 @@ def read_years(spec: Any) -> YearsSpec:
     return YearsSpec(first, last, landing, frequencies, per_year)
 
 
-def year_count(scenario: Mapping[str, Any]) -> int:
-    """The calendar years a scenario's portfolio runs over (1 without `years`)."""
-    years = scenario.get("portfolio", {}).get("sample", {}).get("years")
-    return int(years["to"]) - int(years["from"]) + 1 if isinstance(years, Mapping) else 1
-
-
 class YearsPortfolio:
     """A validated `portfolio.sample` with `years`: draw chunks of projects over years with `sample`/`stream`."""
 
@@ -164,4 +158,4 @@ def sample_years(spec: Mapping[str, Any], size: int, seed: int, chunk: int = 0, 
     return YearsPortfolio(spec, folder, fx, record).sample(size, seed, chunk)
 
 
-__all__ = ["MAX_YEARS", "YearsPortfolio", "YearsSpec", "read_years", "sample_years", "year_count"]
+__all__ = ["MAX_YEARS", "YearsPortfolio", "YearsSpec", "read_years", "sample_years"]
