@@ -131,7 +131,8 @@ def test_fields_per_year_are_drawn_each_year_the_others_once() -> None:
     py = sample_years(YEARS, 2000, 9)
     b24, b25 = py.batches[2024], py.batches[2025]
     for name in ("registered_capital", "total_investment", "foreign", "paid_in_capital"):
-        assert np.array_equal(b24.columns[name], b25.columns[name]), name
+        assert b24.columns[name] is b25.columns[name], name  # kept once for all the years
+    assert b24.ids is b25.ids
     assert not np.array_equal(b24.columns["fdi_arrived"], b25.columns["fdi_arrived"])
     assert not np.array_equal(b24.columns["started"], b25.columns["started"])
     # the fields drawn once are those of the same portfolio without years (common random numbers)
@@ -295,3 +296,27 @@ def test_a_scenario_over_a_project_file_over_years_worked_by_hand(tmp_path: Path
     assert totals.loc["reward.arrival", "high"] == 600 * WAN  # 300万 each for p1 and p2
     assert totals.loc["reward.equipment", "high"] == 300 * WAN
     assert list(res.per_project["company"]) == ["甲公司", "乙公司", "丙公司"]
+
+
+def test_instalments_after_the_last_year_are_due_later_worked_by_hand(tmp_path: Path) -> None:
+    """examples/time/b13_schedules.policy 第二条: 按首年实际到账外资的3%给予一次性落户奖励，分三年兑现，每年
+    三分之一 (examples/time/sources/b13_schedules.txt).  q2 lands 2024 with 600万元: 18万, paid 6万 in
+    2024, 2025 and 2026.  q1 lands 2025 with 3000万元 (and 1000万元 in 2026, no second award: 一次性):
+    90万, paid 30万 in 2025 and 2026, the last 30万 in 2027, after the portfolio's last year: due later.
+    reward.settling per year: 2024 6万; 2025 6万 + 30万 = 36万; 2026 36万; in all 78万; due later 30万."""
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    (tmp_path / "q.csv").write_text("id,year,landed_on,foreign,fdi_arrived\n"
+                                    "q1,2025,2025,true,3000万元\nq1,2026,2025,true,1000万元\n"
+                                    "q2,2024,2024,true,600万元\nq2,2025,2024,true,0元\nq2,2026,2024,true,0元\n",
+                                    encoding="utf-8")
+    b13 = ROOT / "examples" / "time" / "b13_schedules.policy"
+    text = f"name: q\nfx: 7.0\npolicies: [{b13}]\nportfolio: {{file: q.csv}}\nanalyses: {{compare: true}}\n"
+    res = run_scenario(parse_scenario(text, str(tmp_path / "q.scenario.yaml")))
+    frame = res.by_year
+    settling = frame[frame["concept"] == "reward.settling"].sort_values("year")
+    assert settling["high"].to_list() == [6 * WAN, 36 * WAN, 36 * WAN]
+    assert res.totals.set_index("concept").loc["reward.settling", "high"] == 78 * WAN
+    due = res.due_later
+    assert due[["concept", "low", "high", "projects"]].values.tolist() == [["reward.settling", 30 * WAN, 30 * WAN, 1]]
