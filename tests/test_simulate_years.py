@@ -320,3 +320,26 @@ def test_instalments_after_the_last_year_are_due_later_worked_by_hand(tmp_path: 
     assert res.totals.set_index("concept").loc["reward.settling", "high"] == 78 * WAN
     due = res.due_later
     assert due[["concept", "low", "high", "projects"]].values.tolist() == [["reward.settling", 30 * WAN, 30 * WAN, 1]]
+
+
+def test_a_reform_of_the_cap_over_a_file_over_years_worked_by_hand(tmp_path: Path) -> None:
+    """Shape 12's cap raised to 500万元 (a reform), beside a bundled city whose taxonomy is another:
+    the revision is checked against its own city's taxonomy.  With 500万 neither p1 (100 + 120 + 150
+    = 370万) nor p2 (50 + 300 = 350万) reaches the cap: reward.arrival 2026 = 150万 + 300万 = 450万
+    (330万 under 300万).  The per-project JSON writes the carried landing dates as ISO text."""
+    import json
+
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    (tmp_path / "fixed.csv").write_text(FIXED_CSV, encoding="utf-8")
+    text = (f"name: fixed\nfx: 7.0\npolicies: [wuxi_2023, {B12}]\n"
+            "reforms:\n  - {name: cap_500, base: b12_cumulative_cap, set: {arrival_reward.cumulative_cap: 500万元}}\n"
+            "portfolio: {file: fixed.csv}\nanalyses: {compare: true}\n")
+    res = run_scenario(parse_scenario(text, str(tmp_path / "fixed.scenario.yaml")))
+    frame = res.by_year
+    arrival = frame[(frame["concept"] == "reward.arrival") & (frame["year"] == 2026)].set_index("policy")["high"]
+    assert arrival["b12_cumulative_cap"] == 330 * WAN and arrival["cap_500"] == 450 * WAN
+    res.write(tmp_path / "out", formats=("json",))
+    rows = json.loads((tmp_path / "out" / "per_project.json").read_text(encoding="utf-8"))
+    assert {r["landed_on"] for r in rows} == {"2024-01-01", "2025-05-01", "2024-03-01"}
