@@ -131,7 +131,8 @@ def test_fields_per_year_are_drawn_each_year_the_others_once() -> None:
     py = sample_years(YEARS, 2000, 9)
     b24, b25 = py.batches[2024], py.batches[2025]
     for name in ("registered_capital", "total_investment", "foreign", "paid_in_capital"):
-        assert np.array_equal(b24.columns[name], b25.columns[name]), name
+        assert b24.columns[name] is b25.columns[name], name  # kept once for all the years
+    assert b24.ids is b25.ids
     assert not np.array_equal(b24.columns["fdi_arrived"], b25.columns["fdi_arrived"])
     assert not np.array_equal(b24.columns["started"], b25.columns["started"])
     # the fields drawn once are those of the same portfolio without years (common random numbers)
@@ -260,3 +261,85 @@ def test_the_example_scenario_over_years_runs(tmp_path: Path) -> None:
     for rel in first:
         if rel.parts[0] == "plots":
             assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+FIXED_CSV = """\
+id,year,landed_on,foreign,manufacturing,expansion,fdi_arrived,fixed_asset_investment,company
+p1,2024,2024-01-01,true,false,false,1000万元,0元,甲公司
+p1,2025,2024-01-01,true,false,false,1200万元,0元,甲公司
+p1,2026,2024-01-01,true,false,false,1500万元,0元,甲公司
+p2,2025,2025-05-01,true,false,false,500万元,0元,乙公司
+p2,2026,2025-05-01,true,false,false,3000万元,0元,乙公司
+p3,2024,2024-03-01,false,true,false,0元,2000万元,丙公司
+p3,2025,2024-03-01,false,true,false,0元,2000万元,丙公司
+p3,2026,2024-03-01,false,true,false,0元,2000万元,丙公司
+"""
+
+
+def test_a_scenario_over_a_project_file_over_years_worked_by_hand(tmp_path: Path) -> None:
+    """The fixed portfolio above as a scenario's `portfolio.file` (a row per project and year): each
+    year's money.total 200万, 270万, 430万元 (worked in test_totals_per_year_of_a_fixed_portfolio…), the
+    totals over the years 900万元, the carried column kept in per_project."""
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    (tmp_path / "fixed.csv").write_text(FIXED_CSV, encoding="utf-8")
+    text = (f"name: fixed\nfx: 7.0\npolicies: [{B12}]\nportfolio: {{file: fixed.csv}}\n"
+            "analyses: {compare: true}\n")
+    res = run_scenario(parse_scenario(text, str(tmp_path / "fixed.scenario.yaml")))
+    frame = res.by_year
+    paid = frame[frame["concept"] == "money.total"].sort_values("year")
+    assert paid["year"].to_list() == [2024, 2025, 2026]
+    assert paid["high"].to_list() == [200 * WAN, 270 * WAN, 430 * WAN]
+    assert paid["active"].to_list() == [2, 3, 3]
+    totals = res.totals.set_index("concept")
+    assert totals.loc["reward.arrival", "high"] == 600 * WAN  # 300万 each for p1 and p2
+    assert totals.loc["reward.equipment", "high"] == 300 * WAN
+    assert list(res.per_project["company"]) == ["甲公司", "乙公司", "丙公司"]
+
+
+def test_instalments_after_the_last_year_are_due_later_worked_by_hand(tmp_path: Path) -> None:
+    """examples/time/b13_schedules.policy 第二条: 按首年实际到账外资的3%给予一次性落户奖励，分三年兑现，每年
+    三分之一 (examples/time/sources/b13_schedules.txt).  q2 lands 2024 with 600万元: 18万, paid 6万 in
+    2024, 2025 and 2026.  q1 lands 2025 with 3000万元 (and 1000万元 in 2026, no second award: 一次性):
+    90万, paid 30万 in 2025 and 2026, the last 30万 in 2027, after the portfolio's last year: due later.
+    reward.settling per year: 2024 6万; 2025 6万 + 30万 = 36万; 2026 36万; in all 78万; due later 30万."""
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    (tmp_path / "q.csv").write_text("id,year,landed_on,foreign,fdi_arrived\n"
+                                    "q1,2025,2025,true,3000万元\nq1,2026,2025,true,1000万元\n"
+                                    "q2,2024,2024,true,600万元\nq2,2025,2024,true,0元\nq2,2026,2024,true,0元\n",
+                                    encoding="utf-8")
+    b13 = ROOT / "examples" / "time" / "b13_schedules.policy"
+    text = f"name: q\nfx: 7.0\npolicies: [{b13}]\nportfolio: {{file: q.csv}}\nanalyses: {{compare: true}}\n"
+    res = run_scenario(parse_scenario(text, str(tmp_path / "q.scenario.yaml")))
+    frame = res.by_year
+    settling = frame[frame["concept"] == "reward.settling"].sort_values("year")
+    assert settling["high"].to_list() == [6 * WAN, 36 * WAN, 36 * WAN]
+    assert res.totals.set_index("concept").loc["reward.settling", "high"] == 78 * WAN
+    due = res.due_later
+    assert due[["concept", "low", "high", "projects"]].values.tolist() == [["reward.settling", 30 * WAN, 30 * WAN, 1]]
+
+
+def test_a_reform_of_the_cap_over_a_file_over_years_worked_by_hand(tmp_path: Path) -> None:
+    """Shape 12's cap raised to 500万元 (a reform), beside a bundled city whose taxonomy is another:
+    the revision is checked against its own city's taxonomy.  With 500万 neither p1 (100 + 120 + 150
+    = 370万) nor p2 (50 + 300 = 350万) reaches the cap: reward.arrival 2026 = 150万 + 300万 = 450万
+    (330万 under 300万).  The per-project JSON writes the carried landing dates as ISO text."""
+    import json
+
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    (tmp_path / "fixed.csv").write_text(FIXED_CSV, encoding="utf-8")
+    text = (f"name: fixed\nfx: 7.0\npolicies: [wuxi_2023, {B12}]\n"
+            "reforms:\n  - {name: cap_500, base: b12_cumulative_cap, set: {arrival_reward.cumulative_cap: 500万元}}\n"
+            "portfolio: {file: fixed.csv}\nanalyses: {compare: true}\n")
+    res = run_scenario(parse_scenario(text, str(tmp_path / "fixed.scenario.yaml")))
+    frame = res.by_year
+    arrival = frame[(frame["concept"] == "reward.arrival") & (frame["year"] == 2026)].set_index("policy")["high"]
+    assert arrival["b12_cumulative_cap"] == 330 * WAN and arrival["cap_500"] == 450 * WAN
+    res.write(tmp_path / "out", formats=("json",))
+    rows = json.loads((tmp_path / "out" / "per_project.json").read_text(encoding="utf-8"))
+    assert {r["landed_on"] for r in rows} == {"2024-01-01", "2025-05-01", "2024-03-01"}

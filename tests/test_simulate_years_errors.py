@@ -117,3 +117,52 @@ def test_analyses_that_do_not_run_over_years_are_refused() -> None:
 ])
 def test_bounds_and_years_that_hold_pass(body: str) -> None:
     parse_scenario(_scenario(body), "t.scenario.yaml")
+
+
+def test_a_per_year_field_is_checked_against_the_policies_at_its_line() -> None:
+    """A declared field drawn per year is checked as `sample.fields` is: a name the policies do not
+    declare is E905 with a did-you-mean, at its own line under `per_year`."""
+    from conftest import ROOT
+
+    from compare.simulate.plan import run_scenario
+
+    b14 = ROOT / "examples" / "time" / "b14_history.policy"
+    text = textwrap.dedent(f"""\
+        name: t
+        seed: 1
+        policies: [{b14}]
+        portfolio:
+          sample:
+            size: 10
+            years:
+              from: 2024
+              to: 2026
+              per_year:
+                fields:
+                  relocatd: 0.03
+        analyses: {{compare: true}}
+        """)
+    with pytest.raises(ScenarioError) as e:
+        run_scenario(parse_scenario(text, "t.scenario.yaml"))
+    assert [(d.code, d.span.line) for d in e.value.diagnostics] == [("E905", 12)]
+    assert "`relocatd` is not a field" in e.value.diagnostics[0].message
+    assert "relocated" in (e.value.diagnostics[0].hint or "")
+
+
+def test_a_declared_field_drawn_per_year_changes_from_year_to_year() -> None:
+    """b14's `relocated` (a declared true/false field) drawn with probability 0.5 each year: it holds
+    for about half the projects each year, not for the same half."""
+    from conftest import ROOT
+
+    from compare.simulate.portfolio_years import sample_years
+    from dsl.cache import check_paths_cached
+    from dsl.check.record import run_record
+
+    b14 = ROOT / "examples" / "time" / "b14_history.policy"
+    policy = check_paths_cached([b14], [b14.parent]).policies[0]
+    record = run_record([policy.record])[0]
+    spec = {"years": {"from": 2024, "to": 2025, "per_year": {"fields": {"relocated": 0.5}}}}
+    py = sample_years(spec, 4000, 2, record=record)
+    a, b = py.batches[2024].columns["relocated"], py.batches[2025].columns["relocated"]
+    assert 0.45 < a.mean() < 0.55 and 0.45 < b.mean() < 0.55
+    assert 0.2 < (a & b).mean() < 0.3  # independent years: both in about a quarter

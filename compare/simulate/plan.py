@@ -18,9 +18,9 @@ from typing import Any
 import pyarrow as pa
 
 from compare.data.folders import temp_folder
-from compare.data.read import read_projects
 from compare.data.records import InputError
 from compare.data.table import outcome_table
+from compare.data.years import ProjectsOverYears, read_any
 from compare.engine.batch import ProjectBatch
 from compare.engine.portfolio import across
 from compare.engine.project_years import ProjectYears
@@ -37,7 +37,7 @@ from compare.simulate.lock import lock_data
 from compare.simulate.named import planned_views, view_of
 from compare.simulate.names import check_names
 from compare.simulate.portfolio import stream
-from compare.simulate.portfolio_years import YearsPortfolio, year_count
+from compare.simulate.portfolio_years import YearsPortfolio
 from compare.simulate.readings import combinations, tornado
 from compare.simulate.reform import Change, Reform, ReformError, Transplant
 from compare.simulate.results import Results
@@ -155,24 +155,28 @@ def rate_of(sc: Scenario, policies: Sequence[Policy]) -> tuple[mc.Rate, str]:
     return mc.Rate(rates.rates[0], rates.rates[0]), rates.note
 
 
-def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int, record: Record = CORE) -> tuple[Any, pa.Table | None, int]:
-    """An iterator of batches (a sample's drawn as they are taken), the carried columns of a file
-    portfolio, and the number of projects.  `record`: the run's (its lines' declarations)."""
+def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int, record: Record = CORE
+              ) -> tuple[Any, pa.Table | None, int, int]:
+    """An iterator of batches (a sample's drawn as they are taken; over years, of ProjectYears), the
+    carried columns of a file portfolio, the number of projects, and the number of calendar years (0:
+    a single year).  `record`: the run's (its lines' declarations)."""
     spec = sc.data["portfolio"]
     if "file" in spec:
         try:
-            read = read_projects(sc.folder / spec["file"], record=record)
+            read = read_any(sc.folder / spec["file"], record=record)
         except InputError as e:
             raise ScenarioError(e.diagnostics, sc.text) from e
-        return iter([read.batch]), read.carry, read.batch.n
+        if isinstance(read, ProjectsOverYears):  # a file over years (a `year` column, `fdi_arrived[2024]`)
+            return iter([read.years]), read.carry_of(None), read.n, len(read.years.years)
+        return iter([read.batch]), read.carry, read.batch.n, 0
     sample = spec["sample"]
     try:
         if "years" in sample:  # chunks of projects over every year: a chunk's years together bound memory
             over = YearsPortfolio(sample, sc.folder, rate.mid, record)
             return over.stream(int(sample["size"]), int(sc.data["seed"]), max(1, chunk_size // len(over.years))), \
-                None, int(sample["size"])
+                None, int(sample["size"]), len(over.years)
         return stream(sample, int(sample["size"]), int(sc.data["seed"]), chunk_size, fx=rate.mid,
-                      folder=sc.folder, record=record), None, int(sample["size"])
+                      folder=sc.folder, record=record), None, int(sample["size"]), 0
     except ValueError as e:
         raise _fail(sc, ("portfolio", "sample"), str(e)) from e
 
@@ -218,14 +222,16 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
     shared = sorted({f"{ln.name}.{cid}" for ln in lines for cid in across(ln.compiled.clauses)})
-    sample_size = int(sc.data["portfolio"].get("sample", {}).get("size", 0))
-    if shared and sample_size * year_count(sc.data) > chunk_size:  # a year's projects share a budget: one piece
-        chunk_size = sample_size * year_count(sc.data)  # (over years, a chunk holds its projects' every year)
-        res.meta["notes"].append(f"{', '.join(shared)} shared across the portfolio's projects: its {sample_size} "
-                                 "projects are evaluated at once, not in chunks")
-    batches, carry, projects = portfolio(sc, rate, chunk_size, line_record(lines))
-    years = YearTotals(lines) if "years" in sc.data["portfolio"].get("sample", {}) else None
-    _check_cost(sc, lines, projects * year_count(sc.data), chunk_size, force_large, announce)
+    sample = sc.data["portfolio"].get("sample", {})
+    whole = int(sample.get("size", 0)) * (int(sample["years"]["to"]) - int(sample["years"]["from"]) + 1
+                                          if "years" in sample else 1)
+    if shared and whole > chunk_size:  # a year's projects share a budget: one piece (over years, a chunk
+        chunk_size = whole             # holds its projects' every year)
+        res.meta["notes"].append(f"{', '.join(shared)} shared across the portfolio's projects: its "
+                                 f"{sample['size']} projects are evaluated at once, not in chunks")
+    batches, carry, projects, year_count = portfolio(sc, rate, chunk_size, line_record(lines))
+    years = YearTotals(lines) if year_count else None
+    _check_cost(sc, lines, projects * max(year_count, 1), chunk_size, force_large, announce)
     first: ProjectBatch | ProjectYears | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
     comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)

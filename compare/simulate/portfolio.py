@@ -14,7 +14,12 @@ given: a spec that samples both `started` and `licensed` may draw a started proj
 
 Money: each project's currency is drawn once from the currency mix and all its sampled money fields
 are in it; a median (or a table's amount) in the other currency is converted at the sampling rate
-`fx` (USD→CNY).  Amounts are rounded to the fen and kept within 10万亿, as the reader requires.
+`fx` (USD→CNY).  Amounts are rounded to the fen and kept within 10万亿, as the reader requires.  How
+each money field is drawn (a lognormal, bounded or not; uniform between two amounts; a table; a
+share of another field) is compare.simulate.money_spec's.
+
+Over years (compare.simulate.portfolio_years), `sample(…, year=Y, yearly=…)` draws the parts named
+in `yearly` from that year's own stream (`money.fdi_arrived@2026`) and every other part as in any year.
 
 The record is the run's (dsl.check.record.run_record of its policies): the categories and referral
 values the policies declare are drawn like the built-in ones, and the fields they declare are drawn

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from compare.engine.batch import ProjectBatch
 from compare.engine.project_years import ProjectYears
 from compare.simulate.amounts import spec_keys, spec_ratio
 from compare.simulate.portfolio import Portfolio
@@ -98,12 +99,6 @@ def read_years(spec: Any) -> YearsSpec:
     return YearsSpec(first, last, landing, frequencies, per_year)
 
 
-def year_count(scenario: Mapping[str, Any]) -> int:
-    """The calendar years a scenario's portfolio runs over (1 without `years`)."""
-    years = scenario.get("portfolio", {}).get("sample", {}).get("years")
-    return int(years["to"]) - int(years["from"]) + 1 if isinstance(years, Mapping) else 1
-
-
 class YearsPortfolio:
     """A validated `portfolio.sample` with `years`: draw chunks of projects over years with `sample`/`stream`."""
 
@@ -137,17 +132,24 @@ class YearsPortfolio:
     def sample(self, size: int, seed: int, chunk: int = 0) -> ProjectYears:
         """Chunk `chunk` of the stream seeded `seed`: `size` projects over the years, ids `s{chunk}-{i}`."""
         landing = self.landing(int(size), seed, chunk)
-        batches, active = {}, {}
+        batches: dict[int, ProjectBatch] = {}
+        active: dict[int, np.ndarray] = {}
+        base: dict[str, np.ndarray] = {}
         for y in self.years:
             batch = self.portfolio.sample(size, seed, chunk, year=y, yearly=self.yearly)
+            if batches:  # the same ids every year: one list
+                batch.ids = batches[self.years[0]].ids
+            for name, col in batch.columns.items():  # a column the years share is kept once (the engine
+                kept = base.setdefault(name, col)  # never writes into a batch's columns)
+                if kept is not col and kept.dtype == col.dtype and np.array_equal(kept, col):
+                    batch.columns[name] = kept
             on = landing <= y
             given = np.ones(batch.n, dtype=bool)
             batch.columns["year"], batch.columns["year#given"] = np.full(batch.n, float(y)), given
             batch.columns["year_of_life"] = (y - landing + 1).astype(np.float64)  # <= 0: not landed yet
             batch.columns["year_of_life#given"] = given
             batches[y], active[y] = batch, on
-        first = batches[self.years[0]]
-        return ProjectYears(list(first.ids), self.years, batches, active, landing)
+        return ProjectYears(batches[self.years[0]].ids, self.years, batches, active, landing)
 
     def stream(self, size: int, seed: int, chunk_size: int = 1_000_000) -> Iterator[ProjectYears]:
         """`size` projects in chunks of at most `chunk_size` projects (each over every year)."""
@@ -164,4 +166,4 @@ def sample_years(spec: Mapping[str, Any], size: int, seed: int, chunk: int = 0, 
     return YearsPortfolio(spec, folder, fx, record).sample(size, seed, chunk)
 
 
-__all__ = ["MAX_YEARS", "YearsPortfolio", "YearsSpec", "read_years", "sample_years", "year_count"]
+__all__ = ["MAX_YEARS", "YearsPortfolio", "YearsSpec", "read_years", "sample_years"]

@@ -11,6 +11,7 @@ interrupted run leaves the previous folder (or none), never half of one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Sequence
@@ -182,6 +183,8 @@ def _clean(x: Any) -> Any:
         return {k: _clean(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_clean(v) for v in x]
+    if isinstance(x, (dt.date, dt.time)):  # a date a project file carries (landed_on): as written, ISO
+        return x.isoformat()
     return x
 
 
