@@ -36,7 +36,7 @@ def shares(w_lo: Arr, w_hi: Arr, b_lo: float, b_hi: float, floor: bool) -> tuple
         s_hi = np.minimum(s_hi, b_hi)  # b·w/w is b in exact arithmetic, not always in floats
         s_lo = np.minimum(s_lo, s_hi)
         return s_lo, (s_lo if exact_in else s_hi), None
-    scale = _decimals(np.concatenate([w_lo, np.where(inf_hi, 0.0, w_hi)]))
+    scale = _decimals(w_lo if exact_in else np.concatenate([w_lo, np.where(inf_hi, 0.0, w_hi)]))
     k = 10.0 ** scale
     big_lo = _integers(w_lo * k)
     big_hi = _integers(np.where(inf_hi, 0.0, w_hi) * k)
