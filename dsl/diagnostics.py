@@ -141,6 +141,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E910": ("error", "reform does not fit its policy"),
     "E911": ("error", "transplant cannot be made"),
     "E912": ("error", "scenario projects lack a required field"),
+    "E920": ("error", "bounded draw runs backwards"),
+    "E921": ("error", "bound of a draw not above 0"),
+    "E922": ("error", "portfolio years run backwards"),
+    "E923": ("error", "landing year outside the portfolio's years"),
+    "E924": ("error", "lognormal bounds leave nothing to draw"),
     # warnings
     "W700": ("warning", "clause can never fire"),
     "W701": ("warning", "tier is shadowed by an earlier tier"),
@@ -156,6 +161,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W730": ("warning", "schedule factor above 100%"),
     "W731": ("warning", "clawback condition reads no project field"),
     "W732": ("warning", "schedule runs past the cumulative cap's window"),
+    "W733": ("warning", "clause reads the one-year amount of a clause with time statements"),
     # project data
     "W800": ("warning", "column is not a field of the project record"),
     "W801": ("warning", "no projects in the file"),

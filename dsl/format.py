@@ -87,6 +87,8 @@ class Generator(ExprGenerator):
             if item.payer is not None:
                 self.emit(d, self.shares("payer", item.payer.shares, item.payer.ratio_form, d),
                           self._kw("payer", item.payer.span))
+            if item.timing is not None:
+                self.timing(item.timing, d)
             self.notes(item.notes, d, start, end)
             self.close_block(depth, end)
         elif isinstance(item, A.Split):
@@ -212,9 +214,16 @@ class Generator(ExprGenerator):
     def header(self, h: A.Header, end: Pos | None) -> None:
         ext = f" extends {h.extends}" if h.extends else ""
         self.open_block(0, f"policy {h.id}{ext}", self._kw("policy", h.span))
-        for m in h.meta:
-            if m.is_date:
+        metas = list(h.meta)
+        while metas:
+            m = metas.pop(0)
+            if m.is_date or m.key in ("valid", "trial", "revises"):  # a date, a term (3年), a policy id
                 value = m.value
+            elif m.key == "replaces":  # one entry per id; a run of them is one statement, as written
+                ids = [m.value]
+                while metas and metas[0].key == "replaces" and metas[0].span == m.span:
+                    ids.append(metas.pop(0).value)
+                value = ", ".join(ids)
             elif m.key in ("city", "status"):
                 value = m.value + (f" {quote(m.label)}" if m.label is not None else "")
             else:

@@ -224,6 +224,43 @@ class ExprGenerator:
             if e is not None:
                 self.emit(d, self._statement(keyword, e, d), self._kw(keyword, e.span))
 
+    def timing(self, t: A.Timing, depth: int) -> None:
+        """A clause's time statements, one a line, in a fixed order (the AST keeps them by kind):
+        over the project's years (cumulative cap, schedule, installments, once, clawback), then
+        across the year's projects (budget, winners)."""
+        def within(q: A.Quantity | None) -> str:
+            return f" within {self.expr(q, depth)}" if q is not None else ""
+
+        def share(x: A.Expr) -> Doc:  # 三分之一 is written 1/3, as the texts do
+            if isinstance(x, A.Binary) and x.op == "/" and all(
+                    isinstance(y, A.Quantity) and not y.unit and y.derived is None for y in (x.left, x.right)):
+                return self.doc(x.left, depth) + "/" + self.doc(x.right, depth)
+            return self.doc(x, depth)
+
+        def listed(word: str, parts: tuple[A.Expr, ...]) -> Doc:
+            return join_docs(Doc(word + " "), [share(x) for x in parts], ", ")
+
+        if t.cumulative_cap is not None:
+            c = t.cumulative_cap
+            self.emit(depth, "cumulative cap " + self.doc(c.amount, depth) + within(c.within),
+                      self._kw("cumulative", c.span))
+        if t.schedule is not None:
+            self.emit(depth, listed("schedule", t.schedule.factors), self._kw("schedule", t.schedule.span))
+        if t.installments is not None:
+            self.emit(depth, listed("installments", t.installments.shares), self._kw("installments", t.installments.span))
+        if t.once is not None:
+            self.emit(depth, "once", self._kw("once", t.once))
+        if t.clawback is not None:
+            cb = t.clawback
+            self.emit(depth, self._statement("clawback when", cb.when, depth) + within(cb.within),
+                      self._kw("clawback", cb.span))
+        if t.budget is not None:
+            self.emit(depth, "budget " + self.doc(t.budget.amount, depth), self._kw("budget", t.budget.span))
+        if t.winners is not None:
+            w = t.winners
+            by = " by " + self.doc(w.by, depth) if w.by is not None else ""
+            self.emit(depth, "winners " + self.doc(w.count, depth) + by, self._kw("winners", w.span))
+
     def cites(self, cites: tuple[A.Cite, ...], depth: int) -> None:
         for c in cites:
             self.emit(depth, f"cite {quote(c.article)} {quote(c.quote)}", self._kw("cite", c.span))

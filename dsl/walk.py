@@ -61,6 +61,14 @@ def walk(node: object) -> Iterator[object]:
         stack.extend(reversed(children(x)))
 
 
+def clause_exprs(c: Clause) -> list[Expr]:
+    """A clause's expressions where names, figures or spans are collected: its condition, its value
+    and those of its time statements (a field read only by a clawback is read; a ranking's reading is
+    one the clause depends on)."""
+    out = [e for e in (c.when, c.value) if e is not None]
+    return out + (c.timing.exprs() if c.timing is not None else [])
+
+
 def conjuncts(e: Expr) -> list[Expr]:
     """The parts of an `a and b and …` chain, left to right (iterative: any length)."""
     out: list[Expr] = []
@@ -95,12 +103,13 @@ _COMPARED: dict[type, tuple[str, ...]] = {}
 
 
 def same(a: object, b: object) -> bool:
-    """`a == b` for AST nodes as their dataclasses define it (spans are not compared), without
-    recursion: two trees of any depth."""
+    """`a == b` for AST nodes as their dataclasses define it (spans are not compared, nor where a
+    statement is marked by its span alone, as `once`: only that it is there), without recursion:
+    two trees of any depth."""
     stack = [(a, b)]
     while stack:
         x, y = stack.pop()
-        if x is y:
+        if x is y or (isinstance(x, Span) and isinstance(y, Span)):  # a span held as a value (`once`) is a mark
             continue
         names = _COMPARED.get(type(x))
         if names is None and is_dataclass(x) and not isinstance(x, type):

@@ -392,7 +392,7 @@ MALFORMED = [
             money:
               registered_capital: {normal: {mean: 3000万美元}}
         analyses: {compare: true}
-        """), "E901", 8, "needs one of `lognormal`, `table` or `share_of`, not `normal`"),
+        """), "E901", 8, "needs one of `lognormal`, `uniform`, `table` or `share_of`, not `normal`"),
     ("rho_out_of_range", _y("""
         name: t
         seed: 1

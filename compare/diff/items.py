@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from compare.diff.record_items import diff_declaration, payer_text, summary_of_declaration
 from compare.diff.structural import KINDS, Change, StructuralDiff, diff_expr, text
+from compare.diff.timing_items import diff_timing, replaces_text
 from dsl import ast as A
 from dsl.model import Policy
 
@@ -22,6 +23,8 @@ def diff_policies(old: Policy, new: Policy) -> StructuralDiff:
         a, b = old.meta.get(key), new.meta.get(key)
         av = None if a is None else a.value + (f" {a.label}" if a.label else "")
         bv = None if b is None else b.value + (f" {b.label}" if b.label else "")
+        if key == "replaces":  # one entry per document replaced: all of them, not the last
+            av, bv = replaces_text(old), replaces_text(new)
         if av != bv:
             status = "added" if a is None else "removed" if b is None else "changed"
             out.changes.append(Change("header", key, status, "", av, bv))
@@ -108,6 +111,7 @@ def _diff_item(kind: str, ident: str, a: object, b: object, out: list[Change]) -
         expr("when", a.when, b.when)
         expr("value", a.value, b.value)
         _payer(a.payer, b.payer, emit, expr)
+        diff_timing(a.timing, b.timing, emit, expr)
     elif isinstance(a, A.Split) and isinstance(b, A.Split):
         expr("when", a.when, b.when)
         if a.ratio_form and b.ratio_form and len(a.shares) == len(b.shares):

@@ -30,6 +30,7 @@ import z3
 from compare.diff.decide import box_of, decide
 from compare.diff.encode import Encoder, value_of
 from compare.diff.symbolic import MAX_FEN, ZERO, Bool, Num, Project, Unsupported, X, and_, num, or_, x_cmp, x_mul
+from compare.diff.timing_items import timing_note
 from compare.diff.verdicts import (
     BOUND_TEXT,
     BUDGET,
@@ -333,6 +334,9 @@ def semantic_diff(old: CompiledPolicy, new: CompiledPolicy, concepts: list[str] 
             cd = ConceptDiff(kn or ko or "", ko, kn, None, UNKNOWN, note=f"not encoded: {e}")
         if cd.undecided:
             cd.note = "; ".join([cd.note] * bool(cd.note) + [u.text for u in cd.undecided])
+        timed = timing_note((old.policy, new.policy), (ko, kn))
+        if timed:  # said, not taken for equal
+            cd.note = "; ".join([cd.note] * bool(cd.note) + [timed])
         out.concepts.append(cd)
     out.unreproduced = ctx.unreproduced
     out.seconds = time.monotonic() - started

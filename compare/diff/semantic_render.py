@@ -132,6 +132,7 @@ def render_table(d: SemanticDiff) -> str:
                 lines += [f"    - {region_text(r)}" for r in parts]
     if same:
         lines += ["", "equivalent (proved for every valid project): " + ", ".join(same)]
+        lines += [f"  {cd.concept}: {cd.note}" for cd in d.concepts if cd.verdict == EQUIVALENT and cd.note]
     if d.undecided:
         lines += ["", f"not decided ({_budget(d)}):"] + [f"  - {u}" for u in d.undecided]
     return "\n".join(printable(line) for line in lines) + "\n"
@@ -198,6 +199,9 @@ def render_markdown(d: SemanticDiff) -> str:
             if parts:
                 out += ["", f"Where {_md(names[ahead == 'new'])} gives more ({md_code(cd.concept)}):", ""]
                 out += [f"- {_md(region_text(r))}" for r in parts]
+    notes = [f"- {md_code(cd.concept)}: {_md(cd.note)}" for cd in d.concepts if cd.note]
+    if notes:  # what the verdicts do not cover (time statements, units that do not compare)
+        out += ["", "Notes:", ""] + notes
     if d.undecided:
         out += ["", f"Not decided ({_md(_budget(d))}):", ""] + [f"- {_md(u)}" for u in d.undecided]
     return "\n".join(out) + "\n"

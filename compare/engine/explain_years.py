@@ -7,15 +7,18 @@ the years (compare.engine.years, docs/years.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.explain import fmt_value, show
+from compare.engine.explain_portfolio import shared_lines
+from compare.engine.portfolio import across
 from compare.engine.project_years import ProjectYears
-from compare.engine.values import Arr
+from compare.engine.values import Arr, Env
+from compare.engine.year_inputs import year_batches
 from compare.engine.years import Step, YearOutcomes, evaluate_years
 from dsl.textsafe import printable
 from dsl.units import Dim
@@ -47,11 +50,27 @@ def one_project(py: ProjectYears, project_id: str) -> ProjectYears:
                         {y: np.ones(1, dtype=bool) for y in years}, py.landing[i:i + 1].copy())
 
 
+def shared_peers(cp: CompiledPolicy, py: ProjectYears, project_id: str, fx: Any,
+                 readings: dict[str, str] | None) -> dict[int, tuple[Env, int]] | None:
+    """Per year of the project, a run over that year's projects and its row in it: a clause shared
+    across a year's projects (a budget, winners) gives the project its share among them, not alone."""
+    if py.n < 2 or not across(cp.clauses):
+        return None
+    i = py.ids.index(project_id)
+    out: dict[int, tuple[Env, int]] = {}
+    for y, batch, idx in year_batches(cp, py):
+        rows = np.flatnonzero((np.arange(py.n) if idx is None else idx) == i)
+        if rows.size:
+            out[y] = (cp.run(batch, fx, readings), int(rows[0]))
+    return out
+
+
 def explain_years(cp: CompiledPolicy, py: ProjectYears, project_id: str, fx: Any,
                   readings: dict[str, str] | None = None) -> YearsExplanation:
     """Project `project_id`'s outcomes per year and in total, with the time rules that changed them."""
     one = one_project(py, project_id)
-    yo = evaluate_years(cp, one, fx, readings, trace=True)
+    peers = shared_peers(cp, py, project_id, fx, readings)
+    yo = evaluate_years(cp, one, fx, readings, trace=True, peers=peers)
     lines: list[str] = []
     landing = int(one.landing[0])
     for y in yo.years:
@@ -63,6 +82,11 @@ def explain_years(cp: CompiledPolicy, py: ProjectYears, project_id: str, fx: Any
             if not any(bool(s.lo[0] or s.hi[0]) for s in steps):
                 continue  # nothing in the year alone, nothing after the rules
             lines.append(f"    {cid}: " + "; ".join(_describe(cp, cid, steps, yo, y, landing)))
+        whole, row = (peers or {}).get(y, (None, 0))
+        for cid, shared in (whole.shared.items() if whole is not None else ()):  # its place among the year's
+            told = shared_lines(replace(shared, row=row))
+            if told:
+                lines.append(f"    {cid}: " + "; ".join(told))
     lines.append(f"in total over {_span(yo.years)}")
     for concept in yo.total.concepts:
         lines.append(f"  {concept}: {_figure(cp, yo.total, concept)}")

@@ -99,9 +99,11 @@ class _State:
 
 
 def evaluate_years(cp: CompiledPolicy, py: ProjectYears, fx: Any, readings: dict[str, str] | None = None,
-                   trace: bool = False) -> YearOutcomes:
+                   trace: bool = False, peers: dict[int, tuple[Env, int]] | None = None) -> YearOutcomes:
     """The policy over the projects' years (see the module's docstring).  `trace`: keep each rule's
-    step per year and clause (`YearOutcomes.steps`, for compare.engine.explain_years)."""
+    step per year and clause (`YearOutcomes.steps`, for compare.engine.explain_years).  `peers`: per
+    year, a run over that year's projects and the row of `py`'s one project in it, whose share of a
+    clause shared across the year's projects it takes (compare.engine.portfolio; explain)."""
     if not py.years:
         raise ValueError("the projects have no year to evaluate")
     rules = {cid: _compile_rules(cp, cc) for cid, cc in cp.clauses.items()
@@ -112,7 +114,7 @@ def evaluate_years(cp: CompiledPolicy, py: ProjectYears, fx: Any, readings: dict
     steps: dict[int, dict[str, list[Step]]] | None = {} if trace else None
     last = _last_years(py)
     for y, batch, idx in year_batches(cp, py):
-        env = cp.run(batch, fx, readings)
+        env = cp.run(batch, fx, readings, peers=(peers or {}).get(y))
         yol = y - py.landing + 1
         yol = yol if idx is None else yol[idx]
         ends_here = last <= y  # a project's last year: instalments still due go to `due_later`

@@ -9,6 +9,9 @@ they play in it:
 - `CLAUSE.pick[N]`: the value of row N of a `pick` table (from 1; `otherwise` is the last row);
 - `CLAUSE.per_unit`: a per-unit figure (`30元/平方米 * rent_area`); a value keeps what it is paid per
   in kind (`40元/平方米` or `2万元/亩`, not `40元`);
+- a clause's time statements: `CLAUSE.cumulative_cap` (`.cumulative_cap.within`), `CLAUSE.schedule[N]`,
+  `CLAUSE.installments[N]` (a share written 1/3: `.numerator`, `.denominator`), `CLAUSE.clawback.within`,
+  `CLAUSE.clawback.threshold`, `CLAUSE.budget`, `CLAUSE.winners` (the number of projects);
 - `SPLIT.SHARE`: a share of a split; `PARAM.committed`, `PARAM.stretch` for a target;
 - `.low`, `.high` after any of these for the ends of a range (`2‰～5‰`); `.figure` otherwise.
 One path may stand for several nodes: the same figure written in each branch of `by reading`
@@ -118,6 +121,56 @@ def _in_expr(e: object, role: str) -> Iterator[tuple[str, Node]]:
         yield from _in_expr(e.element, role)
 
 
+def _shares(word: str, parts: tuple[A.Expr, ...]) -> Iterator[tuple[str, Node]]:
+    """`schedule[N]`, `installments[N]` (from 1); a share written 1/3 has `.numerator` and `.denominator`."""
+    for i, e in enumerate(parts, 1):
+        if isinstance(e, A.Binary) and e.op == "/" and isinstance(e.left, A.Quantity) and isinstance(e.right, A.Quantity):
+            yield f"{word}[{i}].numerator", e.left
+            yield f"{word}[{i}].denominator", e.right
+        else:
+            yield from _in_expr(e, f"{word}[{i}]")
+
+
+def _in_timing(t: A.Timing) -> Iterator[tuple[str, Node]]:
+    """The figures of a clause's time statements: `cumulative_cap` (and `.within`), `schedule[N]`,
+    `installments[N]`, `clawback.threshold`, `clawback.within`, `budget`, `winners`, `winners.by`."""
+    if t.cumulative_cap is not None:
+        yield from _in_expr(t.cumulative_cap.amount, "cumulative_cap")
+        if t.cumulative_cap.within is not None:
+            yield "cumulative_cap.within", t.cumulative_cap.within
+    if t.schedule is not None:
+        yield from _shares("schedule", t.schedule.factors)
+    if t.installments is not None:
+        yield from _shares("installments", t.installments.shares)
+    if t.clawback is not None:
+        for role, node in _in_expr(t.clawback.when, "threshold"):  # not the `when` of the clause
+            yield "clawback." + role, node
+        if t.clawback.within is not None:
+            yield "clawback.within", t.clawback.within
+    if t.budget is not None:
+        yield from _in_expr(t.budget.amount, "budget")
+    if t.winners is not None:
+        yield from _in_expr(t.winners.count, "winners")
+        if t.winners.by is not None:
+            yield from _in_expr(t.winners.by, "winners.by")
+
+
+def check_time_value(path: str, node: Node) -> None:
+    """A value for a figure of a time statement that the engine can compute with: a window a whole
+    number of years, a number of winners a whole count of at least 1, a cap or a budget not below 0
+    (a sweep's points are not checked as a reform's revision is)."""
+    if isinstance(node, A.RatioLit):
+        return
+    v = node.base_value
+    if path.endswith(".within") and (node.unit != "年" or node.scale or v % 12 or v <= 0):
+        raise FigureError(f"`{path}` is a window of whole years; `{node}` is not", "write it in years: 5年")
+    if re.search(r"\.winners(#\d+)?$", path) and (v != v.to_integral() or v < 1):
+        raise FigureError(f"`{path}` is a number of projects; `{node}` is not a whole number of at least 1",
+                          "write a whole number: 15")
+    if re.search(r"\.(cumulative_cap|budget|schedule\[\d+\]|installments\[\d+\])(#\d+)?$", path) and v < 0:
+        raise FigureError(f"`{path}` cannot be below 0; `{node}` is", None)
+
+
 def _is_rate(e: object) -> bool:
     """A share: a percentage or ratio figure (possibly `up to`, `about` or a range of them)."""
     if isinstance(e, A.Unary):
@@ -139,6 +192,8 @@ def policy_figures(policy: Policy) -> dict[str, Figure]:
         for role, node in _in_expr(c.when, "threshold") if c.when is not None else ():
             found.append((f"{cid}.{role}", f"clause:{cid}", node, art))
         for role, node in _in_expr(c.value, "amount") if c.value is not None else ():
+            found.append((f"{cid}.{role}", f"clause:{cid}", node, art))
+        for role, node in _in_timing(c.timing) if c.timing is not None else ():
             found.append((f"{cid}.{role}", f"clause:{cid}", node, art))
     for sid, s in policy.splits.items():
         for share in s.shares:
@@ -217,6 +272,7 @@ def parse_value(text: str | int | float, figure: Figure, derived: str) -> Node:
     if unit not in UNITS:
         raise FigureError(f"`{raw}` is not a figure: unknown unit `{unit}`", _unit_hint(old))
     new = A.Quantity(number, scale, unit, derived=derived, per=per)
+    check_time_value(figure.path, new)
     if new.dim != old.dim:
         if old.dim in (Dim.CNY, Dim.USD) and new.dim in (Dim.CNY, Dim.USD):
             raise FigureError(f"`{figure.path}` is in {old.dim.value} ({old}); `{raw}` is {new.dim.value}",

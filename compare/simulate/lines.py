@@ -70,8 +70,11 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
                                           "bases: " + ", ".join(lines))])
         policy, text = base.policy, ""
         steps: list[tuple[str, str]] = []
+        # the revision is checked in `folder`: its city's taxonomy is the one beside its root policy,
+        # before the other policies' folders (a made-up city's among the bundled ones)
+        own = list(dict.fromkeys([folder, lines[base.root].policy.path.parent, *folders]))
         if r.extends is not None:
-            policy, text = _extending(r, base, folders)
+            policy, text = _extending(r, base, own)
             steps.append((r.extends.stem, text))
         if r.transplant is not None:
             donor = lines.get(r.transplant.donor)
@@ -80,10 +83,10 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
                                                       "which is not a policy of the run", r.transplant.where,
                                               "add it to `policies`")])
             step = r.name if not r.changes else f"{r.name}__transplant"
-            policy, text = apply_transplant(policy, donor.policy, r.transplant, step, folder, folders)
+            policy, text = apply_transplant(policy, donor.policy, r.transplant, step, folder, own)
             steps.append((step, text))
         if r.changes:
-            policy, text = apply_changes(policy, r.changes, r.name, folder, folders)
+            policy, text = apply_changes(policy, r.changes, r.name, folder, own)
             steps.append((r.name, text))
         chosen = {**base.readings, **_readings_for(policy, readings.get(r.name, {}))}
         lines[r.name] = Line(r.name, policy, CompiledPolicy(policy), base.root, chosen, text, r, steps)

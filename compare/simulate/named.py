@@ -18,6 +18,13 @@ from compare.simulate.reform import Reform
 from compare.simulate.totals import unit_of
 from dsl.model import Policy
 
+_PER_YEAR_MONEY = {  # drawn each year as `portfolio.sample.money` is drawn once, and checked so
+    "<key>": "schema", "*.lognormal.median": "E907: an amount in 元 or 美元, above 0", "*.lognormal.sigma": "schema",
+    "*.lognormal.between[]": "E904: an amount; E920: the lower first; E921: above 0; E924: room between",
+    "*.uniform.between[]": "E904: an amount; E920: the lower first; E921: not below 0",
+    "*.table": "E905: a file", "*.column": "E905: a column of the table", "*.share_of": "schema; E904: not the field itself",
+    "*.low": "E907: a ratio 0–1", "*.high": "E907: a ratio 0–1",
+}
 NAMED: dict[str, str] = {
     "name": "free: the scenario's name (pattern)", "title": "free text",
     "seed": "schema: any whole number >= 0 seeds numpy's SeedSequence",
@@ -39,6 +46,16 @@ NAMED: dict[str, str] = {
     "portfolio.sample.money.*.table": "E905: a file", "portfolio.sample.money.*.column": "E905: a column of the table",
     "portfolio.sample.money.*.share_of": "schema; E904: not the field itself",
     "portfolio.sample.money.*.low": "E907: a ratio 0–1", "portfolio.sample.money.*.high": "E907: a ratio 0–1",
+    "portfolio.sample.money.*.lognormal.between[]": "E904: an amount; E920: the lower first; E921: above 0; E924: room between",
+    "portfolio.sample.money.*.uniform.between[]": "E904: an amount; E920: the lower first; E921: not below 0",
+    **{f"portfolio.sample.years.per_year.money.{k}": v for k, v in _PER_YEAR_MONEY.items()},
+    "portfolio.sample.years.from": "schema; E922: not after `to`", "portfolio.sample.years.to": "schema; E922",
+    "portfolio.sample.years.landing": "schema; E923: among the years",
+    "portfolio.sample.years.landing.<key>": "schema; E923: among the years",
+    "portfolio.sample.years.landing.*": "schema; E904 sum",
+    "portfolio.sample.years.per_year.flags.<key>": "schema", "portfolio.sample.years.per_year.flags.*": "schema",
+    "portfolio.sample.years.per_year.fields.<key>": "E905: a field the run's policies declare, or `industry`",
+    "portfolio.sample.years.per_year.fields.*": "E907: a draw of the field's type (compare.simulate.sample_fields)",
     "portfolio.sample.ratios.<key>": "schema", "portfolio.sample.ratios.*": "E907: a ratio 0–1",
     "portfolio.sample.ratios.*.uniform.low": "E907: a ratio 0–1",
     "portfolio.sample.ratios.*.uniform.high": "E907: a ratio 0–1",
@@ -87,7 +104,7 @@ NAMED: dict[str, str] = {
     "analyses.competition_map.project.industry": "free: an industry label, compared as text by the policies",
     "analyses.competition_map.project.<key>": "E905: a field of the run's record (built-in or declared)",
     "analyses.competition_map.project.*": "E904: a declared field's value, read as a project file's cell (compare.data)",
-    "analyses.competition_map.project.year": "schema", "analyses.competition_map.basis": "schema",
+    "analyses.competition_map.project.year": "schema", "analyses.competition_map.project.year_of_life": "schema", "analyses.competition_map.basis": "schema",
     "outputs[]": "schema",
 }
 

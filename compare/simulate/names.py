@@ -29,6 +29,7 @@ from compare.simulate.named import View
 from compare.simulate.reform import Reform, list_items
 from compare.simulate.sample_fields import map_problems, sample_problems
 from compare.simulate.scenario import Key, KeyPath, Scenario
+from compare.simulate.scenario_bounds import money_entries
 from compare.simulate.scenario_yaml import dotted
 from compare.simulate.totals import TOTAL_MONEY
 from dsl.check.record import run_record
@@ -182,10 +183,9 @@ class _Checker:
         if not isinstance(sample, dict):
             return
         at = ("portfolio", "sample")
-        for name, d in (sample.get("money") or {}).items():
+        for here, name, d in money_entries(sample):  # portfolio.sample.money and its years' per_year.money
             if not isinstance(d, dict):
                 continue
-            here = at + ("money", name)
             if isinstance(d.get("lognormal"), dict):
                 self.amount(here + ("lognormal", "median"), d["lognormal"].get("median"), "money", positive=True)
             if "share_of" in d:

@@ -18,10 +18,12 @@ from typing import Any
 import pyarrow as pa
 
 from compare.data.folders import temp_folder
-from compare.data.read import read_projects
 from compare.data.records import InputError
 from compare.data.table import outcome_table
+from compare.data.years import ProjectsOverYears, read_any
 from compare.engine.batch import ProjectBatch
+from compare.engine.portfolio import across
+from compare.engine.project_years import ProjectYears
 from compare.engine.runs import choose_rates
 from compare.simulate import montecarlo as mc
 from compare.simulate import sweep as sw
@@ -35,12 +37,14 @@ from compare.simulate.lock import lock_data
 from compare.simulate.named import planned_views, view_of
 from compare.simulate.names import check_names
 from compare.simulate.portfolio import stream
+from compare.simulate.portfolio_years import YearsPortfolio
 from compare.simulate.readings import combinations, tornado
 from compare.simulate.reform import Change, Reform, ReformError, Transplant
 from compare.simulate.results import Results
 from compare.simulate.scenario import Scenario, ScenarioError
 from compare.simulate.scenario_yaml import YamlError, read_yaml
 from compare.simulate.totals import concept_label, unit_of
+from compare.simulate.years_run import YearTotals
 from dsl.cache import check_paths_cached
 from dsl.check.record import run_record
 from dsl.diagnostics import Diagnostic, did_you_mean
@@ -151,20 +155,28 @@ def rate_of(sc: Scenario, policies: Sequence[Policy]) -> tuple[mc.Rate, str]:
     return mc.Rate(rates.rates[0], rates.rates[0]), rates.note
 
 
-def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int, record: Record = CORE) -> tuple[Any, pa.Table | None, int]:
-    """An iterator of batches (a sample's drawn as they are taken), the carried columns of a file
-    portfolio, and the number of projects.  `record`: the run's (its lines' declarations)."""
+def portfolio(sc: Scenario, rate: mc.Rate, chunk_size: int, record: Record = CORE
+              ) -> tuple[Any, pa.Table | None, int, int]:
+    """An iterator of batches (a sample's drawn as they are taken; over years, of ProjectYears), the
+    carried columns of a file portfolio, the number of projects, and the number of calendar years (0:
+    a single year).  `record`: the run's (its lines' declarations)."""
     spec = sc.data["portfolio"]
     if "file" in spec:
         try:
-            read = read_projects(sc.folder / spec["file"], record=record)
+            read = read_any(sc.folder / spec["file"], record=record)
         except InputError as e:
             raise ScenarioError(e.diagnostics, sc.text) from e
-        return iter([read.batch]), read.carry, read.batch.n
+        if isinstance(read, ProjectsOverYears):  # a file over years (a `year` column, `fdi_arrived[2024]`)
+            return iter([read.years]), read.carry_of(None), read.n, len(read.years.years)
+        return iter([read.batch]), read.carry, read.batch.n, 0
     sample = spec["sample"]
     try:
+        if "years" in sample:  # chunks of projects over every year: a chunk's years together bound memory
+            over = YearsPortfolio(sample, sc.folder, rate.mid, record)
+            return over.stream(int(sample["size"]), int(sc.data["seed"]), max(1, chunk_size // len(over.years))), \
+                None, int(sample["size"]), len(over.years)
         return stream(sample, int(sample["size"]), int(sc.data["seed"]), chunk_size, fx=rate.mid,
-                      folder=sc.folder, record=record), None, int(sample["size"])
+                      folder=sc.folder, record=record), None, int(sample["size"]), 0
     except ValueError as e:
         raise _fail(sc, ("portfolio", "sample"), str(e)) from e
 
@@ -209,25 +221,35 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
-    batches, carry, projects = portfolio(sc, rate, chunk_size, line_record(lines))
-    _check_cost(sc, lines, projects, chunk_size, force_large, announce)
-    first: ProjectBatch | None = None
+    shared = sorted({f"{ln.name}.{cid}" for ln in lines for cid in across(ln.compiled.clauses)})
+    sample = sc.data["portfolio"].get("sample", {})
+    whole = int(sample.get("size", 0)) * (int(sample["years"]["to"]) - int(sample["years"]["from"]) + 1
+                                          if "years" in sample else 1)
+    if shared and whole > chunk_size:  # a year's projects share a budget: one piece (over years, a chunk
+        chunk_size = whole             # holds its projects' every year)
+        res.meta["notes"].append(f"{', '.join(shared)} shared across the portfolio's projects: its "
+                                 f"{sample['size']} projects are evaluated at once, not in chunks")
+    batches, carry, projects, year_count = portfolio(sc, rate, chunk_size, line_record(lines))
+    years = YearTotals(lines) if year_count else None
+    _check_cost(sc, lines, projects * max(year_count, 1), chunk_size, force_large, announce)
+    first: ProjectBatch | ProjectYears | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
     comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)
     per: list[pa.Table] = []
     if not analyses.get("compare", False):  # the other analyses take the first chunk only
         batches = iter([next(batches)])
-    for batch in batches:
-        first = first or batch
+    for chunk in batches:
+        first = first or chunk
         if not analyses.get("compare", False):
             break
-        results = [ln.compiled.outcomes(ln.compiled.run(batch, rate.mid, ln.readings)) for ln in lines]
+        batch, results = years.evaluate(chunk, rate.mid) if years is not None else \
+            (chunk, [ln.compiled.outcomes(ln.compiled.run(chunk, rate.mid, ln.readings)) for ln in lines])
         comp.add(batch, results, rate.mid)
         tick("portfolio", comp.projects, size or batch.n)
         if comp.per_project and comp.projects <= PER_PROJECT_LIMIT:
             per.append(outcome_table(results, carry if comp.chunks == 1 else None, False,
                                      dims=[ln.compiled.concept_dims for ln in lines], notes=[note]))
-        del batch, results  # the next chunk is built before this one would otherwise be freed
+        del chunk, batch, results  # the next chunk is built before this one would otherwise be freed
     assert first is not None
     if analyses.get("compare", False):
         res.tables.update({"totals": comp.totals_table(), "by_beneficiary": comp.beneficiary_table(),
@@ -238,6 +260,10 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
                             ("by_payer", comp.payer_table())):
             if table is not None:
                 res.tables[name] = table
+        if years is not None:  # the totals above add up the years; these are each year's
+            res.tables["by_year"] = years.by_year_table()
+            if (due := years.due_table()) is not None:
+                res.tables["due_later"] = due
         if per and comp.projects <= PER_PROJECT_LIMIT:
             res.tables["per_project"] = pa.concat_tables(per, promote_options="default")
         else:
@@ -247,10 +273,13 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         res.meta["notes"].append(f"sweep and readings use the portfolio's first chunk ({first.n} projects)")
     _concept_meta(res, lines)
     if "sweep" in analyses:
-        res.tables["sweep"] = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
+        rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
+        res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
+        if years is not None:  # each year's totals at each point
+            res.tables["sweep_by_year"] = pa.Table.from_pylist([r for r in rows if "year" in r])
     if "monte_carlo" in analyses:
         _monte_carlo(sc, analyses["monte_carlo"], lines, rate, executor, scheduler, tick, res)
-    if "readings" in analyses:
+    if "readings" in analyses and isinstance(first, ProjectBatch):  # over years: refused (scenario_bounds)
         _readings(sc, analyses["readings"], lines, first, rate.mid, res, tick)
     if "competition_map" in analyses:
         _competition_map(sc, analyses["competition_map"], lines, rate.mid, res, tick)
@@ -302,8 +331,8 @@ def _line(sc: Scenario, lines: Sequence[Line], name: str, keys: tuple[str | int,
                 "names: " + ", ".join(ln.name for ln in lines))
 
 
-def _sweep(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: ProjectBatch, rate: float,
-           executor: str, scheduler: str | None, tick: Progress) -> pa.Table:
+def _sweep(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: ProjectBatch | ProjectYears, rate: float,
+           executor: str, scheduler: str | None, tick: Progress) -> list[dict[str, Any]]:
     ln = _line(sc, lines, spec["policy"], ("analyses", "sweep", "policy"))
     axes = []
     for fkey, vkey in (("figure", "values"), ("figure2", "values2")):
@@ -319,7 +348,7 @@ def _sweep(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: Pro
                spec.get("concepts")) for i in range(0, len(points), SWEEP_BLOCK)]
     parts = map_blocks(sw.run_points, blocks, executor, scheduler,
                        lambda k: tick("sweep", min((k + 1) * SWEEP_BLOCK, len(points)), len(points)))
-    return pa.Table.from_pylist([row for part in parts for row in part])
+    return [row for part in parts for row in part]
 
 
 def _monte_carlo(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate: mc.Rate, executor: str,

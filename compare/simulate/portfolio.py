@@ -14,7 +14,12 @@ given: a spec that samples both `started` and `licensed` may draw a started proj
 
 Money: each project's currency is drawn once from the currency mix and all its sampled money fields
 are in it; a median (or a table's amount) in the other currency is converted at the sampling rate
-`fx` (USD→CNY).  Amounts are rounded to the fen and kept within 10万亿, as the reader requires.
+`fx` (USD→CNY).  Amounts are rounded to the fen and kept within 10万亿, as the reader requires.  How
+each money field is drawn (a lognormal, bounded or not; uniform between two amounts; a table; a
+share of another field) is compare.simulate.money_spec's.
+
+Over years (compare.simulate.portfolio_years), `sample(…, year=Y, yearly=…)` draws the parts named
+in `yearly` from that year's own stream (`money.fdi_arrived@2026`) and every other part as in any year.
 
 The record is the run's (dsl.check.record.run_record of its policies): the categories and referral
 values the policies declare are drawn like the built-in ones, and the fields they declare are drawn
@@ -25,7 +30,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -36,8 +40,9 @@ from compare.data import cells
 from compare.data.vector import _default_paid_in
 from compare.engine.batch import CNY, USD, ProjectBatch
 from compare.engine.implied import imply
+from compare.simulate import money_spec as ms
 from compare.simulate import sample_fields
-from compare.simulate.amounts import parse_amount, spec_frequencies, spec_keys, spec_number, spec_ratio, table_amounts
+from compare.simulate.amounts import spec_frequencies, spec_keys, spec_number, spec_ratio, table_amounts
 from dsl.record import CORE, Record
 from dsl.schema import FIELDS, GRADES
 from dsl.units import Dim
@@ -47,29 +52,6 @@ FLAGS = tuple(n for n, f in FIELDS.items() if f.dim == Dim.BOOL)
 KEYS = ("size", "currency", "money", "ratios", "flags", "categories", "referral", "grade", "quality_score",
         "correlations", "fields")
 _CURRENCIES = {"CNY": CNY, "USD": USD}
-
-
-@dataclass(frozen=True)
-class _Lognormal:
-    median: float  # in `currency`
-    currency: int
-    sigma: float
-
-
-@dataclass(frozen=True)
-class _Table:
-    amounts: np.ndarray  # to the fen, each in its own currency
-    currency: np.ndarray  # int8 codes
-
-
-@dataclass(frozen=True)
-class _Share:
-    of: str
-    low: float
-    high: float
-
-
-_Money = _Lognormal | _Table | _Share
 
 
 def _where(context: str, message: str) -> ValueError:
@@ -102,11 +84,11 @@ class Portfolio:
             raise ValueError("portfolio.sample" + ("" if str(e).startswith(":") else ".") + str(e)) from None
 
     def _read(self, spec: Mapping[str, Any]) -> None:
-        self.money: dict[str, _Money] = {}
+        self.money: dict[str, ms.Money] = {}
         for name, entry in spec_keys("money", spec.get("money", {}), MONEY).items():
             self.money[name] = self._money(name, entry)
         self.order = self._order()
-        self.lognormal = tuple(n for n in MONEY if isinstance(self.money.get(n), _Lognormal))
+        self.lognormal = tuple(n for n in MONEY if isinstance(self.money.get(n), ms.Lognormal))
         self.cholesky = self._correlations(spec.get("correlations", []))
         self.p_usd = self._currency(spec.get("currency"))
         self.fields = sample_fields.read_fields(spec.get("fields", {}), self.record, complete=True)
@@ -127,43 +109,15 @@ class Portfolio:
 
     # ------------------------------------------------------------ the spec, checked
 
-    def _money(self, name: str, entry: Any) -> _Money:
-        context = f"money.{name}"
-        if not isinstance(entry, Mapping) or len([k for k in ("lognormal", "table", "share_of") if k in entry]) != 1:
-            raise _where(context, "give one of {lognormal: {median, sigma}}, {table, column} or {share_of, low, high}")
-        if "lognormal" in entry:
-            spec_keys(context, entry, ("lognormal",))
-            ln = spec_keys(f"{context}.lognormal", entry["lognormal"], ("median", "sigma"))
-            if "median" not in ln or "sigma" not in ln:
-                raise _where(f"{context}.lognormal", "give both median (an amount, e.g. 3000万美元) and sigma")
-            try:
-                median, dim = parse_amount(ln["median"], "money")
-            except ValueError as e:
-                raise _where(f"{context}.lognormal.median", str(e)) from None
-            if median <= 0:
-                raise _where(f"{context}.lognormal.median", "the median is above 0")
-            return _Lognormal(float(median), USD if dim == Dim.USD else CNY,
-                              spec_number(f"{context}.lognormal.sigma", ln["sigma"], 0.0, 10.0))
-        if "table" in entry:
-            spec_keys(context, entry, ("table", "column"))
-            if "column" not in entry:
-                raise _where(context, "a table needs its `column`")
-            return self._table(name, Path(str(entry["table"])), str(entry["column"]))
-        spec_keys(context, entry, ("share_of", "low", "high"))
-        of = str(entry["share_of"])
-        if of not in MONEY:
-            raise _where(f"{context}.share_of", f"`{of}` is not a money field: one of " + ", ".join(MONEY))
-        low, high = spec_ratio(f"{context}.low", entry.get("low", 0)), spec_ratio(f"{context}.high", entry.get("high", 1))
-        if low > high:
-            raise _where(context, f"low ({entry.get('low')}) is above high ({entry.get('high')})")
-        return _Share(of, low, high)
+    def _money(self, name: str, entry: Any) -> ms.Money:
+        return ms.read_money(f"money.{name}", entry, MONEY, lambda path, column: self._table(name, Path(path), column))
 
-    def _table(self, name: str, path: Path, column: str) -> _Table:
+    def _table(self, name: str, path: Path, column: str) -> ms.Table:
         try:
             amounts, currency = table_amounts(path if path.is_absolute() else self.folder / path, column, name)
         except ValueError as e:
             raise _where(f"money.{name}.table", str(e)) from None
-        return _Table(amounts, currency)
+        return ms.Table(amounts, currency)
 
     def _order(self) -> tuple[str, ...]:
         """The sampled money fields, each after the field it is a share of."""
@@ -175,7 +129,7 @@ class Portfolio:
             if name in path:
                 raise _where(f"money.{name}.share_of", "shares go round in a circle: " + " → ".join((*path, name)))
             entry = self.money[name]
-            if isinstance(entry, _Share):
+            if isinstance(entry, ms.Share):
                 if entry.of not in self.money and entry.of != "paid_in_capital":
                     raise _where(f"money.{name}.share_of", f"`{entry.of}` is not sampled: give it under `money`")
                 if entry.of in self.money:
@@ -234,9 +188,9 @@ class Portfolio:
         if spec is None:  # one currency: the first lognormal median's, or the first table's if it has one
             for n in MONEY:
                 entry = self.money.get(n)
-                if isinstance(entry, _Lognormal):
+                if isinstance(entry, (ms.Lognormal, ms.Uniform)):
                     return float(entry.currency == USD)
-                if isinstance(entry, _Table) and (entry.currency == entry.currency[0]).all():
+                if isinstance(entry, ms.Table) and (entry.currency == entry.currency[0]).all():
                     return float(entry.currency[0] == USD)
             return 0.0
         p = spec_frequencies("currency", spec, tuple(_CURRENCIES), upper=True)
@@ -247,8 +201,7 @@ class Portfolio:
             return
         project = {c for c, p in ((USD, self.p_usd), (CNY, 1.0 - self.p_usd)) if p > 0}
         for name, entry in self.money.items():
-            own = ({entry.currency} if isinstance(entry, _Lognormal) else
-                   set(np.unique(entry.currency).tolist()) if isinstance(entry, _Table) else set())
+            own = ms.own_currencies(entry)
             if own and len(own | project) > 1:
                 raise _where(f"money.{name}", "amounts are converted between USD and CNY here: pass fx")
         for d in self.fields.values():
@@ -281,8 +234,11 @@ class Portfolio:
 
     # ------------------------------------------------------------ drawing
 
-    def sample(self, size: int, seed: int, chunk: int = 0) -> ProjectBatch:
-        """Chunk `chunk` of the stream seeded `seed`: `size` projects, ids `s{chunk}-{i}`."""
+    def sample(self, size: int, seed: int, chunk: int = 0, year: int | None = None,
+               yearly: frozenset[str] = frozenset()) -> ProjectBatch:
+        """Chunk `chunk` of the stream seeded `seed`: `size` projects, ids `s{chunk}-{i}`.  With `year`,
+        the parts named in `yearly` (`money.fdi_arrived`, `flags.started`, `fields.NAME`) draw that
+        year's own numbers; the others draw what they draw in any year (compare.simulate.portfolio_years)."""
         for what, v in (("size", size), ("seed", seed), ("chunk", chunk)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"{what} is an integer >= 0, got `{v!r}`")
@@ -290,7 +246,8 @@ class Portfolio:
         root = np.random.SeedSequence([int(seed), int(chunk)])
 
         def rng(part: str) -> np.random.Generator:
-            return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(zlib.crc32(part.encode()),)))
+            key = f"{part}@{year}" if year is not None and part in yearly else part
+            return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(zlib.crc32(key.encode()),)))
 
         def const(value: bool) -> np.ndarray:  # zeros are calloc'd: no memory until written
             return np.ones(n, dtype=bool) if value else np.zeros(n, dtype=bool)
@@ -334,8 +291,9 @@ class Portfolio:
                     out[name], out[f"{name}#given"] = codes.astype(np.int8), const(True)
             elif name == "quality_score" and self.quality is not None:
                 out[name], out[f"{name}#given"] = self._draw(rng(name), self.quality, n), const(True)
-            elif f.dim == Dim.SCALAR:  # quality_score unknown, year: not given
-                out[name], out[f"{name}#given"] = np.full(n, np.nan), const(False)
+            elif f.dim == Dim.SCALAR:  # quality_score unknown, year: not given; year_of_life: its default, 1
+                scalar = float(f.default) if isinstance(f.default, (int, float)) else np.nan
+                out[name], out[f"{name}#given"] = np.full(n, scalar), const(False)
             else:  # text: industry
                 out[name], out[f"{name}#given"] = np.full(n, f.default or "", dtype=object), const(False)
         if "paid_in_capital" not in self.money:  # derived, as the reader derives it
@@ -384,18 +342,18 @@ class Portfolio:
                     z[i] += np.multiply(z[j], self.cholesky[i, j], out=scratch)
         for name, x in zip(self.lognormal, z, strict=True):
             ln = self.money[name]
-            assert isinstance(ln, _Lognormal)
-            x *= ln.sigma
-            np.exp(x, out=x)
-            x *= ln.median
-            out[name] = self._to_fen(x, ln.currency == USD, usd)
+            assert isinstance(ln, ms.Lognormal)
+            out[name] = self._to_fen(ms.lognormal_amounts(ln, x), ln.currency == USD, usd)
         del z
         for name in self.order:
             entry = self.money[name]
-            if isinstance(entry, _Table):
+            if isinstance(entry, ms.Uniform):
+                x = rng(f"money.{name}").uniform(entry.low, entry.high, n)
+                out[name] = self._to_fen(x, entry.currency == USD, usd)
+            elif isinstance(entry, ms.Table):
                 pick = rng(f"money.{name}").integers(0, len(entry.amounts), n)
                 out[name] = self._to_fen(entry.amounts[pick], entry.currency[pick] == USD, usd)
-            elif isinstance(entry, _Share):
+            elif isinstance(entry, ms.Share):
                 base = out[entry.of] if entry.of in out else _paid_in(out.get("registered_capital", np.zeros(n)), ratio)
                 share = rng(f"money.{name}").uniform(entry.low, entry.high, n)
                 share *= base

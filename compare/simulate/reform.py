@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compare.simulate.figures import Figure, FigureError, Node, find_figure, parse_value
+from compare.simulate.figures import Figure, FigureError, Node, check_time_value, find_figure, parse_value
 from compare.simulate.rewrite import swap
 from dsl import ast as A
 from dsl.cache import check_paths_cached
@@ -172,6 +172,7 @@ def substitute(policy: Policy, values: Mapping[str, Node], figures: Mapping[str,
     by_item: dict[str, dict[int, Node]] = {}
     for path, node in values.items():
         fig = figures[path] if figures is not None else find_figure(policy, path)
+        check_time_value(path, node)  # a sweep's point between two whole numbers of winners, say
         by_item.setdefault(fig.item, {}).update({id(n): node for n in fig.nodes})
     for key, nodes in by_item.items():
         rebuilt: list[tuple[Any, Any]] = []

@@ -11,6 +11,7 @@ interrupted run leaves the previous folder (or none), never half of one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Sequence
@@ -57,6 +58,9 @@ class Results:
     competitiveness = property(lambda self: self.frame("competitiveness"))
     wins = property(lambda self: self.frame("wins"))
     sweep = property(lambda self: self.frame("sweep"))
+    by_year = property(lambda self: self.frame("by_year"))  # a portfolio over years: each year's totals
+    sweep_by_year = property(lambda self: self.frame("sweep_by_year"))
+    due_later = property(lambda self: self.frame("due_later"))
     monte_carlo = property(lambda self: self.frame("monte_carlo"))
     monte_carlo_summary = property(lambda self: self.frame("monte_carlo_summary"))
     tornado = property(lambda self: self.frame("tornado"))
@@ -68,7 +72,7 @@ class Results:
     def plots(self) -> dict[str, Any]:
         """Plot name -> matplotlib Figure, for every analysis that ran."""
         out: dict[str, Any] = {}
-        for name, make in (("totals", self.plot_totals), ("sweep", self.plot_sweep),
+        for name, make in (("totals", self.plot_totals), ("by_year", self.plot_years), ("sweep", self.plot_sweep),
                            ("monte_carlo", self.plot_distribution), ("tornado", self.plot_tornado),
                            ("competition_map", self.plot_competition_map)):
             if name in self.tables and self.tables[name].num_rows:
@@ -86,6 +90,12 @@ class Results:
             given = frame.groupby(["beneficiary_label", "unit"])["high"].transform("max") > 0
             frame = frame[given]  # a beneficiary no line pays on this portfolio is only in the table
         return plots.city_bars(frame, f"{self.title}：按受益方合计 totals by beneficiary")
+
+    def plot_years(self) -> Any:
+        """A portfolio over years: what each line pays each year (money.total, CNY)."""
+        from compare.simulate.plot_years import years_lines
+
+        return years_lines(self.frame("by_year"), f"{self.title}：逐年支付 paid each year")
 
     def plot_sweep(self) -> Any:
         from compare.simulate import plots
@@ -173,6 +183,8 @@ def _clean(x: Any) -> Any:
         return {k: _clean(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_clean(v) for v in x]
+    if isinstance(x, (dt.date, dt.time)):  # a date a project file carries (landed_on): as written, ISO
+        return x.isoformat()
     return x
 
 

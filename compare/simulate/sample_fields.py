@@ -289,11 +289,17 @@ def sample_problems(sample: Mapping[str, Any], record: Record) -> list[Problem]:
                             did_you_mean(str(name), values) or f"declare it in a policy: `{decl} {name} \"…\"`; "
                             f"known: {', '.join(values)}", False))
     fields = sample.get("fields")
-    for name, entry in fields.items() if isinstance(fields, Mapping) else ():
-        try:
-            read_fields({name: entry}, record)
-        except FieldSpecError as e:
-            out.append((e.code, ("fields", *e.keys), e.message, e.hint, len(e.keys) > 1 or e.code != "E905"))
+    years = sample.get("years")
+    per_year = years.get("per_year") if isinstance(years, Mapping) else None
+    each_year = per_year.get("fields") if isinstance(per_year, Mapping) else None  # drawn again each year
+    for at, drawn in ((("fields",), fields), (("years", "per_year", "fields"), each_year)):
+        for name, entry in drawn.items() if isinstance(drawn, Mapping) else ():
+            try:
+                read_fields({name: entry}, record)
+            except FieldSpecError as e:
+                out.append((e.code, (*at, *e.keys), e.message, e.hint, len(e.keys) > 1 or e.code != "E905"))
+    if isinstance(each_year, Mapping):
+        fields = {**(fields if isinstance(fields, Mapping) else {}), **each_year}
     for name in missing_required(fields if isinstance(fields, Mapping) else {}, record):
         keys = ("fields",) if isinstance(fields, Mapping) else ()
         out.append(("E912", keys, required_message(name), required_hint(name, record), False))

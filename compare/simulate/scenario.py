@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from compare.simulate.scenario_bounds import bounded_problems
 from compare.simulate.scenario_yaml import Key, KeyPath, Spans, YamlError, dotted, read_yaml
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, PolicyError, did_you_mean, render
@@ -45,6 +46,7 @@ _PATTERNS = {  # a schema pattern -> what a researcher reads
     "^[A-Za-z_][A-Za-z0-9_]*$": "a name of letters, digits and `_`",
     "^([A-Za-z_][A-Za-z0-9_]*|.+\\.policy)$": "a policy id (letters, digits and `_`) or a path ending in `.policy`",
     "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$": "a concept key in dotted lowercase (`reward.fdi`)",
+    "^[0-9]{4}$": "a calendar year (2024)",
     "\\.ya?ml$": "a path ending in `.yaml` or `.yml`", "\\.policy$": "a path ending in `.policy`",
     "^[A-Za-z_][A-Za-z0-9_]*(\\[[0-9]+\\])?(\\.[A-Za-z_][A-Za-z0-9_]*(\\[[0-9]+\\])?)*(#[0-9]+)?$":
         "a figure path (`fdi_arrival_reward.cap`, `team_reward.tiers[2].low`)",
@@ -132,6 +134,7 @@ def _parse(text: str, path: str, sha: str) -> Scenario:
     problems = [p for e in errors for p in _explain(e)]
     flagged = {p.path for p in problems}
     problems += [p for p in _rule_problems(data) if p.path not in flagged]
+    problems += [_Problem(*p) for p in bounded_problems(data) if p[0] not in flagged]  # E920–E924
     diags = twice + [Diagnostic(p.code, p.message, spans.at(p.path, not p.on_key), p.hint) for p in problems]
     if diags:
         unique = {(d.span.line, d.span.column, d.code, d.message): d for d in diags}  # in the order found

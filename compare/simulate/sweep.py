@@ -14,9 +14,11 @@ from typing import Any
 
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy
+from compare.engine.project_years import ProjectYears
 from compare.simulate.figures import Figure, FigureError, Node, find_figure, parse_value, value_of, with_value
 from compare.simulate.reform import substitute
 from compare.simulate.totals import concept_label, concept_totals
+from compare.simulate.years_run import sweep_rows
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import SCALES, UNITS
@@ -77,10 +79,21 @@ def sweep_points(first: Axis, second: Axis | None) -> list[tuple[int, int | None
     return [(i, j) for i in range(len(first.nodes)) for j in range(len(second.nodes))]
 
 
+def _point(policy: Policy, name: str, first: Axis, second: Axis | None, i: int, j: int | None
+           ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A point's columns before a row's totals, and after them (the second figure's)."""
+    row = {"policy": name, "label": f"{policy.city_label} {name}", "figure": first.figure.path,
+           "value": value_of(first.nodes[i]), "value_label": str(first.nodes[i])}
+    if second is None or j is None:
+        return row, {}
+    return row, {"figure2": second.figure.path, "value2": value_of(second.nodes[j]), "value2_label": str(second.nodes[j])}
+
+
 def run_points(policy: Policy, name: str, first: Axis, second: Axis | None, points: Sequence[tuple[int, int | None]],
-               batch: ProjectBatch, rate: float, readings: dict[str, str], concepts: Sequence[str] | None
-               ) -> list[dict[str, Any]]:
-    """The totals of the swept line at each point: one row per point and concept."""
+               batch: ProjectBatch | ProjectYears, rate: float, readings: dict[str, str],
+               concepts: Sequence[str] | None) -> list[dict[str, Any]]:
+    """The totals of the swept line at each point: one row per point and concept (over years: the
+    totals over the years, then rows with `year`, each year's)."""
     rows: list[dict[str, Any]] = []
     for i, j in points:
         values = {first.figure.path: first.nodes[i]}
@@ -88,16 +101,14 @@ def run_points(policy: Policy, name: str, first: Axis, second: Axis | None, poin
             values[second.figure.path] = second.nodes[j]
         cp = CompiledPolicy(substitute(policy, values, {first.figure.path: first.figure,
                                                         **({second.figure.path: second.figure} if second else {})}))
+        if isinstance(batch, ProjectYears):  # a portfolio over years: the totals over them, and per year
+            rows += sweep_rows(cp, batch, rate, readings, concepts, *_point(policy, name, first, second, i, j))
+            continue
+        before, after = _point(policy, name, first, second, i, j)
         out = cp.outcomes(cp.run(batch, rate, readings))
         for t in concept_totals(cp, out, stats=False):
             if (concepts and t.concept not in concepts) or t.unit == "bool":
                 continue
-            row = {"policy": name, "label": f"{policy.city_label} {name}", "figure": first.figure.path,
-                   "value": value_of(first.nodes[i]), "value_label": str(first.nodes[i]),
-                   "concept": t.concept, "concept_label": concept_label(policy, t.concept), "unit": t.unit,
-                   "low": t.low, "high": t.high, "eligible": t.eligible}
-            if second is not None and j is not None:
-                row.update({"figure2": second.figure.path, "value2": value_of(second.nodes[j]),
-                            "value2_label": str(second.nodes[j])})
-            rows.append(row)
+            rows.append({**before, "concept": t.concept, "concept_label": concept_label(policy, t.concept),
+                         "unit": t.unit, "low": t.low, "high": t.high, "eligible": t.eligible, **after})
     return rows
