@@ -23,14 +23,15 @@ TAXONOMY = load_taxonomy(POLICIES / "taxonomy")[0]
 # A made-up article holding every figure the clauses below use (the checker compares figures with quotes).
 ARTICLE = ("第一条 按当年实际到账外资的10%给予奖励，最高10万元，单个企业累计最高30万元，自注册之日起3年内累计最高100万元；"
            "第一年全额、第二年50%、第三年25%；分三年兑现，每年三分之一；分两年兑现，每年50%；一次性奖励；"
-           "10年内迁离的，收回奖励；累计投资达到1000万元的，给予奖励0.10元、0.20元、0.01元、20万元；新增就业10人；市和县1:1分担。")
+           "10年内迁离的，收回奖励；累计投资达到1000万元的，给予奖励0.10元、0.20元、0.01元、20万元；新增就业10人；市和县1:1分担；奖金按3:7的比例分配。")
 
 
-def policy(*lines: str, fields: str = "", value: str = "10% of cny(fdi_arrived)", when: str | None = None) -> CompiledPolicy:
+def policy(*lines: str, fields: str = "", value: str = "10% of cny(fdi_arrived)", when: str | None = None,
+           concept: str = "reward.fdi", after: str = "") -> CompiledPolicy:
     body = "\n".join(f"  {x}" for x in lines)
     cond = f"  when {when}\n" if when else ""
     text = (f'policy y {{\n  city y "y"\n  source "s.txt"\n}}\n{fields}'
-            f'clause c {{\n  concept reward.fdi\n  cite "第一条" "{ARTICLE}"\n{cond}  value {value}\n{body}\n}}\n')
+            f'clause c {{\n  concept {concept}\n  cite "第一条" "{ARTICLE}"\n{cond}  value {value}\n{body}\n}}\n{after}')
     p, diags = check_text(text, "y.policy", TAXONOMY, ARTICLE)
     assert p is not None and not [d for d in diags if d.is_error], [d.message for d in diags if d.is_error]
     return CompiledPolicy(p)
@@ -285,6 +286,16 @@ def test_payers_and_beneficiaries_follow_the_adjusted_amount() -> None:
     payers = yo.by_year[2025].payers["reward.fdi"]
     assert float(payers["city"][0][0]) == 50_000.0 and float(payers["district"][0][0]) == 50_000.0
     assert yo.by_year[2025].beneficiary("reward.fdi", 0) == "firm"
+
+
+def test_a_split_shares_the_adjusted_amount() -> None:
+    # 10% of 200万元 twice under a cumulative cap of 30万元: 20万, then the 10万 left; shared 3:7
+    split = ('split s {\n  cite "第一条" "奖金按3:7的比例分配"\n  splits c\n  shares referrer, host = 3:7\n}\n')
+    cp = policy("cumulative cap 30万元", concept="reward.team", after=split)
+    yo = evaluate_years(cp, years_of({"p": fdi("200万元", "200万元")}), 7.0)
+    assert [got(yo, "p", y, "reward.team.referrer") for y in (2024, 2025)] == [60_000.0, 30_000.0]
+    assert [got(yo, "p", y, "reward.team.host") for y in (2024, 2025)] == [140_000.0, 70_000.0]
+    assert got(yo, "p", "total", "reward.team.host") == 210_000.0
 
 
 def test_the_given_batches_are_not_changed() -> None:
