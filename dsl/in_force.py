@@ -49,9 +49,10 @@ class Chosen:
 
 
 def search_folders(search: list[Path] | None) -> list[Path]:
-    """Where a policy id or a city id is looked for: ./policies, then the search path."""
+    """Where a city id is looked for, as a policy id is (dsl.load.find_policy): the current folder,
+    ./policies, then the search path."""
     out: list[Path] = []
-    for d in [Path("policies"), *search_dirs(search)]:
+    for d in [Path("."), Path("policies"), *search_dirs(search)]:
         if d.is_dir() and d.resolve() not in {o.resolve() for o in out}:
             out.append(d)
     return out
@@ -169,9 +170,10 @@ def choose(names: list[str], as_of: dt.date, search: list[Path] | None = None, c
         if n.explicit or not pick:
             for p in members:
                 chosen.setdefault(p.id, p)
-                why = outside_period(docs[p.id], lines[p.city], as_of) if n.explicit else None
+                own = next(d for d in lines[p.city].documents if d.policy == p.id)  # with the end others set
+                why = outside_period(own, lines[p.city], as_of) if n.explicit else None
                 if why is not None:
-                    out.warnings.append(Diagnostic("W722", why, docs[p.id].header,
+                    out.warnings.append(Diagnostic("W722", why, own.header,
                                                    f"name the city ({p.city}) for the document in force then"))
             continue
         for city in dict.fromkeys(p.city for p in members):

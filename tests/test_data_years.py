@@ -181,3 +181,39 @@ def test_landed_on_as_a_date_a_year_or_a_spreadsheet_date(tmp_path: Path) -> Non
     read = read_project_years(write(tmp_path / "p.parquet", [{"id": "p1", "year": 2025, "landed_on": 2024},
                                                               {"id": "p1", "year": 2026, "landed_on": 2024}]))
     assert read.years.landing.tolist() == [2024]
+
+
+# ---------------------------------------------------------------- a city's own `landed_on` field
+
+
+def declared_landed_on() -> Any:
+    from conftest import HEADER
+
+    from dsl.check.driver import check_text
+
+    policy, _ = check_text(HEADER + 'field landed_on "落地日期" { type date }\n', "t.policy")
+    assert policy is not None and policy.record.required("landed_on")
+    return policy.record
+
+
+def test_a_declared_landed_on_is_the_field_and_the_landing(tmp_path: Path) -> None:
+    """A policy's own date field `landed_on` (required: no default) is read as that field on every row,
+    and gives the landing; p2 has no row in 2024 and is not asked for one."""
+    record = declared_landed_on()
+    path = tmp_path / "p.csv"
+    path.write_text("id,year,landed_on\np1,2024,2023-06-01\np1,2025,2023-06-01\np2,2025,2025-01-02\n",
+                    encoding="utf-8")
+    read = read_project_years(path, record=record)
+    py = read.years
+    assert py.landing.tolist() == [2023, 2025]
+    assert py.batches[2025].columns["year_of_life"].tolist() == [3, 1]
+    # days since 1970-01-01: 2023-06-01 is 19509, 2025-01-02 is 20090 (19509 + 214 + 366 + 1)
+    assert py.batches[2025].columns["landed_on"].tolist() == [19509.0, 20090.0]
+    assert py.active[2024].tolist() == [True, False]
+
+
+def test_a_declared_landed_on_with_one_row_per_project_stays_single_year(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("id,year,landed_on\np1,2024,2023-06-01\np2,2025,2025-01-02\n", encoding="utf-8")
+    assert isinstance(read_any(path, record=declared_landed_on()), Projects)
+    assert isinstance(read_any(path), ProjectsOverYears)  # the core record: `landed_on` is the landing

@@ -45,7 +45,7 @@ def test_a_year_given_twice(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cell, words", [("2024.5", "`2024.5` is not a whole year"),
                                          ("二〇二四", "`二〇二四` is not a whole year"),
-                                         ("24", "`24` is not a whole year"),
+                                         ("24", "`24` is not a calendar year (1900–2200)"),
                                          ("", "no year given")])
 def test_a_year_that_is_not_one(tmp_path: Path, cell: str, words: str) -> None:
     found = problems(tmp_path, f"id,year\np1,2024\np1,{cell}\n")

@@ -10,4 +10,7 @@ lists the record for `policylab fields`).  `validate` is the per-record validato
 Out: Outcomes become Arrow tables (`table`, `table_columns`, `table_text`) written to files
 (`table_files`, atomically through `atomic`), or rows for the terminal and JSON (`write`).  Whole
 results folders (`--out DIR`) and temporary folders go through `folders`: only a folder policylab wrote
-is replaced."""
+is replaced.
+Over years: `years` reads a file over years (long, or wide through `years_wide`) into the engine's
+ProjectYears; `years_table` makes outcomes over years one long table for those writers, `years_text`
+the cities per year for the terminal."""

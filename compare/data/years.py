@@ -166,6 +166,11 @@ def _landing_text(text: str) -> float | None:
     return float(year) if year is not None and FIRST_YEAR <= year <= LAST_YEAR else None
 
 
+def _whole(text: str) -> bool:
+    """Whether a cell's text is a whole number (24, 99999): a year out of range rather than no year."""
+    return text.strip().isdigit()
+
+
 def calendar_years(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(the year as a float, NaN where not read; where the cell is not a whole year) of a `year` column;
     an empty cell is not a year either (each row of a long file is one year's)."""
@@ -191,7 +196,9 @@ def read_long(table: pa.Table, locator: Locator, units: Mapping[str, str] | None
         text = cells._text(raw_year, row)
         pid = ids[row].as_py()
         problems.add(row, iyear, "E822", f"{problems.who(row, pid)}: field `year`: " +
-                     (f"`{text}` is not a whole year" if text.strip() else "no year given; each row is one year's"),
+                     ("no year given; each row is one year's" if not text.strip() else
+                      f"`{text}` is not a calendar year ({FIRST_YEAR}–{LAST_YEAR})" if _whole(text) else
+                      f"`{text}` is not a whole year"),
                      YEAR_HINT)
     problems.count += max(0, int(bad_year.sum()) - cap)
     _no_year_of_life(names, problems)
@@ -248,18 +255,18 @@ def _landing(table: pa.Table, names: list[str], code: np.ndarray, year: np.ndarr
         problems.add(row, col, "E823", f"{problems.who(row, ids[row].as_py())}: field `landed_on`: "
                      f"`{cells._text(arr, row)}` is not a date or a year", LANDED_HINT)
     problems.count += max(0, int(bad.sum()) - problems.cap)
-    rows = np.flatnonzero(present & ~np.isnan(land))
-    firsts: dict[int, int] = {}
-    for row in rows.tolist():  # a project's rows in file order: its first landing date rules
-        k = int(code[row])
-        if k not in firsts:
-            firsts[k] = row
-            landed[k], given[k] = land[row], True
-        elif land[row] != landed[k]:
-            problems.add(row, col, "E823", f"{problems.who(row, ids[row].as_py())}: field `landed_on`: "
-                         f"`{cells._text(arr, row)}` differs from the project's landing on its first row "
-                         f"(`{cells._text(arr, firsts[k])}`)", "a project lands once: give the same `landed_on` "
-                         "on each of its rows, or on its first row only")
+    rows = np.flatnonzero(present & ~np.isnan(land))  # a project's rows in file order: its first landing rules
+    projects, at = np.unique(code[rows], return_index=True)
+    first_rows = np.full(n, -1, dtype=np.int64)
+    first_rows[projects] = rows[at]
+    landed[projects], given[projects] = land[rows[at]], True
+    differ = rows[land[rows] != landed[code[rows]]]
+    for row in differ[: problems.cap].tolist():
+        problems.add(row, col, "E823", f"{problems.who(row, ids[row].as_py())}: field `landed_on`: "
+                     f"`{cells._text(arr, row)}` differs from the project's landing on its first row "
+                     f"(`{cells._text(arr, int(first_rows[code[row]]))}`)", "a project lands once: give the same "
+                     "`landed_on` on each of its rows, or on its first row only")
+    problems.count += max(0, len(differ) - problems.cap)
     return np.where(given, landed, np.where(np.isfinite(first), first, 0.0)), given
 
 

@@ -159,15 +159,21 @@ def read_wide(table: pa.Table, locator: Locator, units: Mapping[str, str] | None
 
 
 def _repeated_ids(ids: pa.Array, column: int, problems: Problems) -> None:
-    first: dict[str, int] = {}
-    for row, pid in enumerate(ids.to_pylist()):
-        if pid is None:
-            continue
-        if pid in first:
-            problems.add(row, column, "E806", f"{problems.who(row, pid)}: field `id`: `{pid}` is used twice (first in "
-                         f"{_row_name(problems.locator, first[pid])})", "a wide file gives each project one row, its years in the columns "
-                         "(`fdi_arrived[2024]`)")
-        first.setdefault(pid, row)
+    """E806 at each row whose project an earlier row already gives."""
+    from compare.data.years import _codes
+
+    code = _codes(ids)
+    rows = np.flatnonzero(code >= 0)
+    first = np.full(int(code.max()) + 1 if code.size else 0, -1, dtype=np.int64)
+    projects, at = np.unique(code[rows], return_index=True)
+    first[projects] = rows[at]
+    repeated = rows[first[code[rows]] != rows]
+    for row in repeated[: problems.cap].tolist():
+        pid = ids[row].as_py()
+        problems.add(row, column, "E806", f"{problems.who(row, pid)}: field `id`: `{pid}` is used twice (first in "
+                     f"{_row_name(problems.locator, int(first[code[row]]))})", "a wide file gives each project one "
+                     "row, its years in the columns (`fdi_arrived[2024]`)")
+    problems.count += max(0, len(repeated) - problems.cap)
 
 
 def _given_in(table: pa.Table, columns: list[int]) -> np.ndarray:
@@ -184,9 +190,12 @@ def _before_landing(table: pa.Table, per_year: dict[int, tuple[str, int]], years
     """E824 at a project's first cell given for a year before the one it lands in."""
     for k, y in enumerate(years):
         early = given[:, k] & (y < landed)
+        if not early.any():
+            continue
+        columns = [i for i, (_, yr) in per_year.items() if yr == y]
+        cells_given = {i: _given_in(table, [i]) for i in columns}
         for row in np.flatnonzero(early)[: problems.cap].tolist():
-            columns = [i for i, (_, yr) in per_year.items() if yr == y]
-            col = next(i for i in columns if cells.as_strings(table.column(i).combine_chunks())[row].is_valid)
+            col = next(i for i in columns if cells_given[i][row])
             pid = ids[row].as_py()
             problems.add(row, col, "E824", f"{problems.who(row, pid)}: field `{_name(table.column_names[col])}`: "
                          f"a value for {y}, before the year project {pid} lands ({int(landed[row])}, by its "
