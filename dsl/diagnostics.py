@@ -161,6 +161,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W730": ("warning", "schedule factor above 100%"),
     "W731": ("warning", "clawback condition reads no project field"),
     "W732": ("warning", "schedule runs past the cumulative cap's window"),
+    "W733": ("warning", "clause reads the one-year amount of a clause with time statements"),
     # project data
     "W800": ("warning", "column is not a field of the project record"),
     "W801": ("warning", "no projects in the file"),

@@ -61,6 +61,14 @@ def walk(node: object) -> Iterator[object]:
         stack.extend(reversed(children(x)))
 
 
+def clause_exprs(c: Clause) -> list[Expr]:
+    """A clause's expressions where names, figures or spans are collected: its condition, its value
+    and those of its time statements (a field read only by a clawback is read; a ranking's reading is
+    one the clause depends on)."""
+    out = [e for e in (c.when, c.value) if e is not None]
+    return out + (c.timing.exprs() if c.timing is not None else [])
+
+
 def conjuncts(e: Expr) -> list[Expr]:
     """The parts of an `a and b and …` chain, left to right (iterative: any length)."""
     out: list[Expr] = []

@@ -341,9 +341,31 @@ def clause(draw: st.DrawFn, cid: str, dim: str, concept: str | None, scope: Scop
         lines.append("  payer " + draw(st.sampled_from(
             ["city", "district", "city = 50%, district = 50%", "city, district = 1:1", "city, district",
              "province = 20%, city = 30%, district = 50%"])))
+    if dim in NUMERIC and draw(st.integers(0, 4)) == 0:
+        lines += [f"  {x}" for x in timing(draw, dim, concept)]
     if draw(st.integers(0, 4)) == 0:
         lines.append('  note "生成"')
     return "\n".join(lines) + "\n}\n"
+
+
+def timing(draw: st.DrawFn, dim: str, concept: str | None) -> list[str]:
+    """Time statements valid by construction for a clause of `dim` (docs/language.md, Time): a cap in
+    the value's unit, fixed ratios, instalments adding up to 100%, whole-year windows; a budget only
+    where the concept is money (what the clause pays is a share of it), a whole number of winners."""
+    within = lambda: draw(st.sampled_from(["", " within 3年", " within 10年"]))  # noqa: E731
+    choices = {
+        "cap": lambda: f"cumulative cap {positive(draw, dim)}{within()}",
+        "schedule": lambda: "schedule " + ", ".join(draw(st.lists(st.sampled_from(["100%", "50%", "25%", "0%", "1/3"]),
+                                                                   min_size=1, max_size=4))),
+        "installments": lambda: "installments " + draw(st.sampled_from(["1/3, 1/3, 1/3", "50%, 50%", "100%", "60%, 40%"])),
+        "once": lambda: "once",
+        "clawback": lambda: f"clawback when {flag(draw)}{within()}",
+        "winners": lambda: "winners " + draw(st.sampled_from(["1", "2", "20"])) + draw(st.sampled_from(["", " by quality_score"])),
+    }
+    if concept is not None and concept.startswith("reward."):
+        choices["budget"] = lambda: "budget " + draw(st.sampled_from(["98万元", "1万元"]))
+    kinds = draw(st.lists(st.sampled_from(sorted(choices)), min_size=1, max_size=3, unique=True))
+    return [choices[k]() for k in kinds]
 
 
 def readings(draw: st.DrawFn, scope: Scope) -> list[str]:
@@ -380,7 +402,7 @@ def params(draw: st.DrawFn, scope: Scope) -> list[str]:
 def mechanism(draw: st.DrawFn) -> str:
     attrs = draw(st.lists(st.sampled_from(['chair = "市委、市政府主要领导"', "members = 15人",
                                            'items = ["协调商办", "联席会办"]', 'rules = promised "另行制定"',
-                                           "active = true", "budget = up to 200万元"]), max_size=4, unique=True))
+                                           "active = true", "funds = up to 200万元"]), max_size=4, unique=True))
     body = "".join(f"  {a}\n" for a in attrs)
     return f'mechanism leading_group "领导小组" {{\n  {CITE}\n{body}}}\n'
 

@@ -203,3 +203,35 @@ def test_each_documented_example_gives_its_code(code: str, block: str, taxonomy)
     _, diags = check_text('policy t {\n  city t "测试"\n  source "x.txt"\n}\n' + block, "t.policy", taxonomy,
                           source_text=quotes)
     assert code in [d.code for d in diags], [(d.code, d.message) for d in diags]
+
+
+def _language_examples() -> list[str]:
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    section = text.split("### The time statements, one by one")[1]
+    return re.findall(r"^```policy\n(.*?)^```", section, flags=re.S | re.M)
+
+
+@pytest.mark.parametrize("block", _language_examples())
+def test_each_example_of_the_language_reference_checks_clean(block: str, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    quotes = " ".join(re.findall(r'cite "[^"]*" "([^"]*)"', block))
+    _, diags = check_text('policy t {\n  city t "测试"\n  source "x.txt"\n}\n' + block, "t.policy", taxonomy,
+                          source_text=quotes)
+    assert [(d.code, d.message) for d in diags] == []
+
+
+def test_a_clause_reading_a_capped_clause_reads_its_one_year_amount(taxonomy) -> None:  # type: ignore[no-untyped-def]
+    body = clause("cumulative cap 300万元") + '''clause team_bonus "团队奖励" {
+  cite "第五条" "QUOTE"
+  value 10% of fdi_reward
+}
+'''
+    diags = check(body, taxonomy, ARTICLE + "10%")
+    assert codes(diags) == ["W733"]
+    assert at(diags, "W733") == (FIRST + 4, len("  value 10% of ") + 1)
+    # across projects only (winners, budget): the reader reads the year's share, as the engine gives it
+    shared = clause("winners 20", value="50万元", concept="reward.landing") + '''clause team_bonus "团队奖励" {
+  cite "第五条" "QUOTE"
+  value 10% of fdi_reward
+}
+'''
+    assert "W733" not in codes(check(shared, taxonomy, ARTICLE + "10%50万元"))

@@ -149,3 +149,30 @@ clause fdi_reward "到账外资奖励" {
     assert t is not None and t.cumulative_cap is not None and t.installments is not None and t.clawback is not None
     assert "  cumulative cap 300万元 within 3年\n" in text
     assert "relocated" in new.fields  # the field the clawback reads came along
+
+
+TIME = POLICIES.parent / "examples" / "time"
+
+
+@pytest.mark.parametrize("cap,expected", [
+    # examples/time/sources/b12_cumulative_cap.txt, 第二条: 10% of the year's 到账外资, 单个企业累计奖励最高300万元;
+    # the reform sets the cap. Arrivals 1000, 1200, 1500, 800万元 -> 10%: 100, 120, 150, 80万元 a year.
+    ("500万元", [100, 120, 150, 80]),  # 450万 in all, below the cap: it never binds
+    ("400万元", [100, 120, 150, 30]),  # 370万 after 2026, 30万 left in 2027
+    ("300万元", [100, 120, 80, 0]),    # the text's cap: binds in year 3 of 4 (the example's own case)
+])
+def test_a_reformed_cumulative_cap_over_a_project_years_by_hand(cap: str, expected: list[int], tmp_path: Path) -> None:
+    from test_years import years_of
+
+    from compare.engine.evaluate import CompiledPolicy
+    from compare.engine.years import evaluate_years
+
+    base = check_paths([TIME / "b12_cumulative_cap.policy"], [POLICIES]).policies[0]
+    new, _ = apply_changes(base, [Change("arrival_reward.cumulative_cap", cap)], "cap_reform", tmp_path / "out",
+                           [TIME, POLICIES])
+    py = years_of({"p1": {"landing": 2024, "fixed": {"foreign": True},
+                          "years": {2024 + k: {"fdi_arrived": f"{a}万元"} for k, a in enumerate([1000, 1200, 1500, 800])}}})
+    yo = evaluate_years(CompiledPolicy(new), py, 7.0)
+    got = [yo.by_year[y].value("reward.arrival", 0) for y in yo.years]
+    assert got == [a * 10_000 for a in expected]
+    assert yo.total.value("reward.arrival", 0) == sum(expected) * 10_000

@@ -33,7 +33,7 @@ from dsl import ast as A
 from dsl.record import CORE, Record
 from dsl.schema import FIELDS
 from dsl.units import Dim
-from dsl.walk import children
+from dsl.walk import children, clause_exprs
 
 DERIVED = {"paid_in_capital": ("registered_capital", "paid_in_ratio")}
 
@@ -73,7 +73,7 @@ class _Reader:
                 elif dotted in self.policy.clauses:
                     if follow and dotted not in refs:
                         c = self.policy.clauses[dotted]
-                        stack.extend([c.when, c.value])
+                        stack.extend(clause_exprs(c))
                     refs.add(dotted)
                 elif dotted in self.policy.params:
                     prm = self.policy.params[dotted].value
@@ -102,7 +102,8 @@ def fields_read(cp: CompiledPolicy, readings: dict[str, str] | None = None) -> d
             kind, ident = r.source.split(":", 1)
             if kind == "clause":
                 c = policy.clauses[ident]
-                fields |= reader.read(c.when)[0] | reader.read(c.value)[0]
+                for e in clause_exprs(c):
+                    fields |= reader.read(e)[0]
             else:
                 s = policy.splits[ident]
                 fields |= reader.read(s.splits)[0] | reader.read(s.when)[0]
@@ -162,7 +163,7 @@ def assumed_masks(cp: CompiledPolicy, env: Env) -> dict[str, Arr]:
         undecided[cid] = where
         own: set[str] = set()
         refs: set[str] = set()
-        for expr in (cc.clause.when, cc.clause.value):
+        for expr in clause_exprs(cc.clause):
             got, referred = reader.read(expr, follow=False)
             own |= got
             refs |= referred

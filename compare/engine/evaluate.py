@@ -32,6 +32,7 @@ from compare.engine.compile import Compiler
 from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.graph import build_graph, computation_order
 from compare.engine.payer import NOT_STATED, Payers, divide, payers_of
+from compare.engine.portfolio import Sharing, compile_sharing
 from compare.engine.reading_deps import ReadingDeps
 from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
 from dsl import ast as A
@@ -53,6 +54,7 @@ class CompiledClause:
     dim: Dim | None
     is_money: bool
     factor: float = 1.0  # months reported in days (DAYS_PER_MONTH)
+    sharing: Sharing | None = None  # winners, budget: shared with the batch's other projects (portfolio)
 
 
 @dataclass
@@ -153,17 +155,20 @@ class CompiledPolicy:
             kind, ident = node.split(":", 1)
             if kind == "clause":
                 c = policy.clauses[ident]
+                sharing = compile_sharing(comp, c)  # a budget clause takes the budget's unit
                 d = comp.clause_dim[ident]
                 conj = [(x, comp.c(x)) for x in conjuncts(c.when)] if c.when is not None else []
                 money = d in MONEY_DIMS
                 if c.value is None:
                     value: Fn = lambda env: exact(0.0)  # noqa: E731
+                elif sharing is not None and sharing.weight is not None:
+                    value = sharing.weight  # the weights a budget is shared by
                 else:
                     value = comp.rounded(c.value, d) if money else comp.c(c.value, d)
                 ty = policy.types.get(ident)
                 factor = float(DAYS_PER_MONTH) if ty and ty.dim == Dim.MONTHS and d == Dim.DAYS else 1.0
                 self.clauses[ident] = CompiledClause(ident, c, comp.c(c.when) if c.when is not None else None,
-                                                     conj, value, d, money, factor)
+                                                     conj, value, d, money, factor, sharing)
             else:
                 s = policy.splits[ident]
                 base = s.splits.dotted if s.splits is not None else ""
@@ -204,11 +209,15 @@ class CompiledPolicy:
         return {rid: r.default for rid, r in self.policy.readings.items() if r.default is not None}
 
     def run(self, batch: ProjectBatch, fx: Any, readings: dict[str, str] | None = None,
-            trace: dict[int, Any] | None = None, base: Env | None = None) -> Env:
+            trace: dict[int, Any] | None = None, base: Env | None = None,
+            peers: tuple[Env, int] | str | None = None) -> Env:
         """Every clause over the batch.  `fx`: the USD→CNY rate, a float or the Decimal typed
         (ValueError unless finite and positive).  With `base` (a run over the same batch at the same
         rate), only the clauses that depend on a reading whose option differs from base's are run
-        again; the others keep base's results (compare.engine.sensitivity runs every option so)."""
+        again; the others keep base's results (compare.engine.sensitivity runs every option so).  A clause
+        shared across the batch's projects (winners, budget) is shared right after its value; `peers` (a
+        run over a whole batch and a row of it) gives a one-project batch that row's share (explain);
+        compare.engine.portfolio.ALONE shares each project as if alone (variants of one project)."""
         chosen = self.default_readings()
         chosen.update({k: v for k, v in (readings or {}).items() if k in self.policy.readings})
         if self.policy.record.declared:
@@ -218,6 +227,7 @@ class CompiledPolicy:
         if base is not None and base.batch is batch and base.rate == env.rate:
             changed = {r for r in chosen if chosen[r] != base.readings.get(r)}
             env.results, env.fired, env.fen, env.cache = dict(base.results), dict(base.fired), dict(base.fen), base.cache
+            env.shared = dict(base.shared)
             env.rerun = (changed, {c for c, deps in self.reading_deps.items() if deps & changed})
         n = batch.n
         for node in self.order:
@@ -235,6 +245,8 @@ class CompiledPolicy:
                 lo = np.broadcast_to(np.asarray(v.lo, dtype=bool), (n,)) & fired
                 env.results[ident] = Val(lo, lo, fired)
                 env.fired[ident] = fired
+                if cc.sharing is not None:
+                    cc.sharing.apply(env, peers)
                 continue
             fired = _defined(v, fired)
             lo = np.where(fired, v.lo, 0.0)
@@ -245,6 +257,8 @@ class CompiledPolicy:
             else:
                 env.results[ident] = Val(lo, hi, fired)
             env.fired[ident] = fired
+            if cc.sharing is not None:
+                cc.sharing.apply(env, peers)
         return env
 
     def evaluate(self, batch: ProjectBatch, fx: Any, readings: dict[str, str] | None = None) -> Outcomes:

@@ -344,7 +344,10 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             readings: dict[str, str] | None = None) -> Explanation:
     one = batch.select([project_id])
     trace: dict[int, Any] = {}
-    env = cp.run(one, fx, readings, trace=trace)
+    peers = None  # a share of a year's budget, a place among its winners: worked out over the whole batch
+    if batch.n > 1 and any(cc.sharing is not None for cc in cp.clauses.values()):
+        peers = (cp.run(batch, fx, readings), batch.ids.index(project_id))
+    env = cp.run(one, fx, readings, trace=trace, peers=peers)
     outcomes = cp.outcomes(env)
     steps: list[ClauseTrace] = []
     for node in cp.order:
@@ -362,6 +365,10 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             details: list[str] = _conditions_read(cp, (c.when, c.value), env)
             if c.value is not None:
                 _details(c.value, env, cp, details)
+            if ident in env.shared:
+                from compare.engine.explain_portfolio import shared_lines  # it imports this module's figures
+
+                details += shared_lines(env.shared[ident])
             who = _beneficiary(cp, f"clause:{ident}", c.concept.dotted, env) if c.concept and fired else None
             if who is not None:
                 details.append(who)

@@ -90,8 +90,10 @@ def build_graph(policy: Policy) -> nx.DiGraph:
         _read(g, policy, cond.when, f"condition:{cond_id}")
     for cid, c in policy.clauses.items():
         node = f"clause:{cid}"
-        for part in (c.when, c.value):
+        for part in (c.when, c.value, *(c.timing.exprs() if c.timing is not None else ())):
             _read(g, policy, part, node)
+        if g.has_edge(node, node):  # `winners 2 by` the clause itself: its own amount, the default
+            g.remove_edge(node, node)
         if c.concept is not None:
             out = f"outcome:{c.concept.dotted}"
             g.add_node(out, kind="outcome", concept=c.concept.dotted)

@@ -22,7 +22,8 @@ class ReadingDeps:
 
     def add_clause(self, cid: str) -> None:
         c = self.policy.clauses[cid]
-        self.clauses[cid] = self.of(c.when) | self.of(c.value)
+        timing = c.timing.exprs() if c.timing is not None else []  # a winners' ranking, a cap, a clawback's condition
+        self.clauses[cid] = self.of(c.when) | self.of(c.value) | frozenset().union(*(self.of(x) for x in timing))
 
     def of(self, e: object, seen: frozenset[str] = NONE) -> frozenset[str]:
         """The readings `e` reads (none for None); `seen`: the params and conditions being resolved (no cycles)."""

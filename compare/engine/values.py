@@ -76,6 +76,7 @@ class Env:
     fen: dict[str, Val] = field(default_factory=dict)  # money clause id -> its value in whole fen
     # a partial re-run (CompiledPolicy.run with base): the readings changed and the clauses run again
     rerun: tuple[set[str], set[str]] | None = None
+    shared: dict[str, Any] = field(default_factory=dict)  # clause -> how a year's projects shared it (portfolio)
     conditions: dict[str, Val] = field(default_factory=dict)  # named condition -> its value, once per run
     codes: dict[tuple[str, str], int] = field(default_factory=dict)  # (choice field, value) -> code in the batch
     # the policy's record: a choice field's values where the batch's own record (`batch.record`) lacks it

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from compare.data.read import from_dicts
+from compare.engine.portfolio import ALONE
 from compare.simulate.amounts import parse_amount
 from compare.simulate.lines import Line
 from compare.simulate.totals import offers
@@ -95,7 +96,8 @@ def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float
     values = np.zeros((len(chosen), batch.n))
     promised = np.zeros((len(chosen), batch.n), dtype=bool)
     for k, ln in enumerate(chosen):
-        out = ln.compiled.outcomes(ln.compiled.run(batch, rate, ln.readings))
+        # each cell is a variant of one project, not a year's portfolio: a budget is shared as if alone
+        out = ln.compiled.outcomes(ln.compiled.run(batch, rate, ln.readings, peers=ALONE))
         lo, hi, prom = offers(ln.compiled, out, rate, who)
         values[k], promised[k] = (lo, hi)[basis], prom
         if done is not None:

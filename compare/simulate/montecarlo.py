@@ -5,7 +5,8 @@ Draws come in blocks of `DRAWS_PER_BLOCK`: block b samples all its draws' projec
 seed sequence (seed, BLOCK_STREAM + b), so a draw's portfolio depends only on the seed and its
 number, never on how blocks are spread over workers: a Dask run equals a local one.  With a fixed
 rate a block is evaluated in one pass and split into draws by summing slices; with a range each draw
-is evaluated at its own rate (drawn from (seed, FX_STREAM, draw)).
+is evaluated at its own rate (drawn from (seed, FX_STREAM, draw)); so is each draw where a policy shares
+a budget or a number of winners among a year's projects (a draw is one year's portfolio).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow as pa
 
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy
+from compare.engine.portfolio import across
 from compare.simulate.portfolio import sample_batch
 from compare.simulate.totals import TOTAL_MONEY, ends, money_per_project
 from dsl.check.record import run_record
@@ -69,7 +71,8 @@ def run_block(policies: Sequence[tuple[str, Policy | CompiledPolicy, dict[str, s
     first = block * DRAWS_PER_BLOCK
     starts = np.arange(count) * size
     rows: list[dict[str, Any]] = []
-    if rate.fixed:
+    if rate.fixed and not any(across(cp.clauses) for _, cp, _ in compiled):  # a budget's year is one draw
+        # (clauses shared across a year's projects: each draw is evaluated apart, as with a range of rates)
         for name, cp, readings in compiled:
             out = cp.outcomes(cp.run(batch, rate.low, readings))
             for concept in [*out.concepts, TOTAL_MONEY]:

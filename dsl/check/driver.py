@@ -122,6 +122,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
             self.check_clause(c)
         self.check_concept_units()
         self.check_cumulative_places()
+        self.check_timed_reads()
         self.check_condition_cycles()
         for s in self.p.splits.values():
             self.check_split(s)

@@ -19,7 +19,7 @@ from dsl.check.constants import ConstantChecks
 from dsl.figures import find_figure, quote_figures
 from dsl.model import Ty
 from dsl.units import Dim, format_decimal
-from dsl.walk import walk
+from dsl.walk import clause_exprs, walk
 
 RATIO_DIMS = (Dim.RATIO, Dim.SCALAR)
 
@@ -190,6 +190,22 @@ class TimingChecks(ConstantChecks):
             if by.dim is not None and not by.dim.is_numeric:
                 self.err("E326", f"the winners are ranked by {self._words(by)}; a ranking needs a figure",
                          span_of(w.by), "rank by a score or an amount: winners 20 by score")
+
+    def check_timed_reads(self) -> None:
+        """W733: a clause that names another whose amount its time statements change over the years reads
+        that clause's one-year amount, before them (a split of it, by contrast, shares what it pays)."""
+        for c in self.p.clauses.values():
+            for e in clause_exprs(c):
+                for n in walk(e):
+                    if not isinstance(n, A.Name):
+                        continue
+                    read = self.p.clauses.get(n.dotted)
+                    if read is None or read.id == c.id or read.timing is None or not read.timing.over_years:
+                        continue
+                    words = ", ".join(w for w, _ in statements(read.timing) if w not in ("budget", "winners"))
+                    self.err("W733", f"clause `{c.id}` reads `{read.id}`'s amount of one year, before its {words}",
+                             n.span, f"if the text means what `{read.id}` pays over the years, give `{c.id}` the "
+                             "same time statements")
 
     # ------------------------------------------------------------ cumulative(…) outside clauses
     def check_cumulative_places(self) -> None:
