@@ -229,6 +229,9 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
                                  "projects are evaluated at once, not in chunks")
     batches, carry, projects, n_years = portfolio(sc, rate, chunk_size, line_record(lines))
     years = YearTotals(lines) if n_years else None
+    if years is not None:
+        res.meta["notes"].append(f"the portfolio runs over {n_years} years: the compare tables add up each project's "
+                                 "years; by_year (and sweep_by_year) give each year's totals")
     _check_cost(sc, lines, projects * max(n_years, 1), chunk_size, force_large, announce)
     first: ProjectBatch | ProjectYears | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
