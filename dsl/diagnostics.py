@@ -87,6 +87,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E326": ("error", "winners ranked by something not a figure"),
     "E327": ("error", "time statement on a clause that gives no figure"),
     "E328": ("error", "cumulative(…) outside a clause"),
+    "E329": ("error", "budget shared by values that may be unbounded"),
     # tiers and splits
     "E400": ("error", "gap between tiers"),
     "E401": ("error", "overlapping tiers"),

@@ -18,6 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import z3
 from conftest import POLICIES
@@ -33,6 +34,8 @@ from compare.diff.semantic import semantic_diff
 from compare.diff.symbolic import Project, Unsupported
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import explain
+from compare.engine.project_years import ProjectYears
+from compare.engine.years import evaluate_years
 from dsl.check.driver import Checker, declarations
 from dsl.check.record import record_of
 from dsl.diagnostics import Diagnostic
@@ -140,6 +143,8 @@ def evaluates(policy: Policy, rows: list[dict[str, Any]]) -> CompiledPolicy:
                 for i in range(batch.n):
                     out.value(concept, i)
                     out.beneficiary(concept, i)
+    if any(c.timing is not None and c.timing.over_years for c in policy.clauses.values()):
+        over_years(cp, batch)
     for pid in ("p0", "p2"):  # the all-default record; the extreme USD project, every field given
         explain(cp, batch, pid, 7.0).render()
     # as a user runs it: records read as a table, the assumed inputs and other readings analysed, a table out
@@ -147,6 +152,20 @@ def evaluates(policy: Policy, rows: list[dict[str, Any]]) -> CompiledPolicy:
     for fx_rows in ([{**r, "fx_rate": 7.1234} for r in rows], [{**r, "fx_rate.fdi_arrived": 6.9} for r in rows]):
         evaluate([cp], [{"id": f"p{i}", **r} for i, r in enumerate(fx_rows)], fx=7.0, output="arrow")
     return cp
+
+
+def over_years(cp: CompiledPolicy, batch: Any) -> None:
+    """The time statements over a project's years (compare.engine.years): three years of the same
+    records, every project landed in the first, under every reading."""
+    years = [2024, 2025, 2026]
+    py = ProjectYears(list(batch.ids), years, {y: batch for y in years}, {y: np.ones(batch.n, dtype=bool) for y in years},
+                      np.full(batch.n, years[0], dtype=np.int64))
+    for readings in every_reading(cp.policy):
+        yo = evaluate_years(cp, py, 7.0, readings)
+        for out in (yo.total, *yo.by_year.values()):
+            for concept in out.concepts:
+                for i in range(batch.n):
+                    out.value(concept, i)
 
 
 def encodes(policy: Policy) -> None:

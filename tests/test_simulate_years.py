@@ -343,3 +343,39 @@ def test_a_reform_of_the_cap_over_a_file_over_years_worked_by_hand(tmp_path: Pat
     res.write(tmp_path / "out", formats=("json",))
     rows = json.loads((tmp_path / "out" / "per_project.json").read_text(encoding="utf-8"))
     assert {r["landed_on"] for r in rows} == {"2024-01-01", "2025-05-01", "2024-03-01"}
+
+
+POOL = """\
+name: pool
+seed: 3
+fx: 7.0
+policies: [{policy}]
+portfolio:
+  sample:
+    size: 50
+    flags: {{foreign: 1.0, expansion: 0.0}}
+    quality_score: {{uniform: {{low: 40, high: 100}}}}
+    years: {{from: 2024, to: 2026, landing: {{2024: 0.4, 2025: 0.3, 2026: 0.3}}}}
+analyses: {{compare: true}}
+"""
+
+
+def test_a_pool_is_shared_among_each_years_projects_in_one_piece() -> None:
+    """examples/time/b15_pool.policy 第三条: 奖金总额98万元，在当年全部参评项目中按得分分配 … 计算至分，分以下
+    舍去; 第四条: 每年评选不超过2个年度优秀项目 … 每个项目奖励50万元.  Over a sampled portfolio of 2024–2026,
+    each year's candidates share that year's 98万元 (less under a fen each, rounded down) and two of
+    them get 50万元: 100万元 a year.  Drawn in chunks of 10 projects, the run keeps each year's projects
+    together (the pool is shared across them), so the totals are those of one piece."""
+    from compare.simulate.plan import run_scenario
+    from compare.simulate.scenario import parse_scenario
+
+    sc = parse_scenario(POOL.format(policy=ROOT / "examples" / "time" / "b15_pool.policy"), "pool.scenario.yaml")
+    whole, chunked = run_scenario(sc), run_scenario(sc, chunk_size=10)
+    frame = whole.by_year
+    assert frame.equals(chunked.by_year)
+    pool = frame[frame["concept"] == "reward.pool_share"].set_index("year")
+    for y in (2024, 2025, 2026):
+        shared, candidates = pool.loc[y, "high"], pool.loc[y, "eligible"]
+        assert 98 * WAN - 0.01 * candidates < shared <= 98 * WAN
+    best = frame[frame["concept"] == "reward.project_of_the_year"]
+    assert best["high"].to_list() == [100 * WAN] * 3

@@ -235,3 +235,12 @@ def test_a_clause_reading_a_capped_clause_reads_its_one_year_amount(taxonomy) ->
 }
 '''
     assert "W733" not in codes(check(shared, taxonomy, ARTICLE + "10%50万元"))
+
+
+@pytest.mark.parametrize("value", ["∞", 'promised "按有关规定"', "at least quality_score", "open_weight"])
+def test_a_budget_shared_by_values_that_may_be_unbounded_is_e329(value: str, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    """Found by the property that what check accepts evaluates: a weight of ∞ gives no share."""
+    param = 'param open_weight "权重" = ∞ { cite "第五条" "QUOTE" }\n'
+    diags = check(param + clause("budget 98万元", value=value, concept="reward.landing"), taxonomy)
+    assert "E329" in codes(diags)
+    assert at(diags, "E329") == (FIRST, len("  value ") + 1)  # the param line before, the value at 11

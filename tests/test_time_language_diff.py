@@ -107,3 +107,11 @@ def test_semantic_diff_says_it_does_not_compare_time_statements() -> None:
     assert "time statements not compared symbolically" in render_markdown(d)
     plain = semantic_diff(CompiledPolicy(policy("")), CompiledPolicy(policy("")), budget=60)
     assert not plain.concepts[0].note
+
+
+def test_an_added_or_removed_clause_is_summed_up_with_its_time_statements() -> None:
+    old = policy("", "cumulative cap 300万元", "once")
+    new = policy("")
+    new.clauses = {}
+    (change,) = diff_policies(old, new).changes
+    assert (change.status, change.old) == ("removed", "“外资到账奖励” 2% of cny(fdi_arrived); cumulative cap 300万元; once")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from compare.diff.record_items import diff_declaration, payer_text, summary_of_declaration
 from compare.diff.structural import KINDS, Change, StructuralDiff, diff_expr, text
-from compare.diff.timing_items import diff_timing, replaces_text
+from compare.diff.timing_items import diff_timing, replaces_text, timing_text
 from dsl import ast as A
 from dsl.model import Policy
 
@@ -80,7 +80,8 @@ def _summary(item: object) -> str:
     if isinstance(value, A.Target):
         return f"{head} {text(value.committed)}".strip()
     if value is not None and not isinstance(value, str):
-        return f"{head} {text(value)}".strip()
+        timed = timing_text(getattr(item, "timing", None))  # what carries it over the years, too
+        return f"{head} {text(value)}".strip() + (f"; {timed}" if timed else "")
     return head or "—"
 
 

@@ -62,6 +62,11 @@ def statement_text(word: str, t: A.Timing) -> str | None:
 WORDS = ("cumulative cap", "schedule", "installments", "once", "clawback", "budget", "winners")
 
 
+def timing_text(t: A.Timing | None) -> str:
+    """A clause's time statements on one line (`cumulative cap 300万元; once`), "" where it has none."""
+    return "; ".join(x for x in (statement_text(w, t) for w in WORDS) if x) if t is not None else ""
+
+
 def diff_timing(a: A.Timing | None, b: A.Timing | None, emit: Emit, expr: Expr) -> None:
     """Each time statement of a clause: added, removed, or changed figure by figure."""
     ta, tb = a or A.NO_TIMING, b or A.NO_TIMING

@@ -121,7 +121,7 @@ def read_money(context: str, entry: Any, money_fields: Sequence[str],
 
 def _amount(context: str, text: Any) -> tuple[float, int]:
     if isinstance(text, str) and text.strip().startswith("-"):
-        raise _where(context, f"`{text}` is below 0: amounts drawn are above 0")
+        raise _where(context, f"`{text}` is below 0: amounts drawn are not negative")
     try:
         value, dim = parse_amount(text, "money")
     except ValueError as e:

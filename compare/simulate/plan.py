@@ -37,7 +37,7 @@ from compare.simulate.lock import lock_data
 from compare.simulate.named import planned_views, view_of
 from compare.simulate.names import check_names
 from compare.simulate.portfolio import stream
-from compare.simulate.portfolio_years import YearsPortfolio
+from compare.simulate.portfolio_years import YearsPortfolio, year_count
 from compare.simulate.readings import combinations, tornado
 from compare.simulate.reform import Change, Reform, ReformError, Transplant
 from compare.simulate.results import Results
@@ -222,16 +222,17 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()
     shared = sorted({f"{ln.name}.{cid}" for ln in lines for cid in across(ln.compiled.clauses)})
-    sample = sc.data["portfolio"].get("sample", {})
-    whole = int(sample.get("size", 0)) * (int(sample["years"]["to"]) - int(sample["years"]["from"]) + 1
-                                          if "years" in sample else 1)
-    if shared and whole > chunk_size:  # a year's projects share a budget: one piece (over years, a chunk
-        chunk_size = whole             # holds its projects' every year)
-        res.meta["notes"].append(f"{', '.join(shared)} shared across the portfolio's projects: its "
-                                 f"{sample['size']} projects are evaluated at once, not in chunks")
-    batches, carry, projects, year_count = portfolio(sc, rate, chunk_size, line_record(lines))
-    years = YearTotals(lines) if year_count else None
-    _check_cost(sc, lines, projects * max(year_count, 1), chunk_size, force_large, announce)
+    sample_size = int(sc.data["portfolio"].get("sample", {}).get("size", 0))
+    if shared and sample_size * year_count(sc.data) > chunk_size:  # a year's projects share a budget: one piece
+        chunk_size = sample_size * year_count(sc.data)  # (over years, a chunk holds its projects' every year)
+        res.meta["notes"].append(f"{', '.join(shared)} shared across the portfolio's projects: its {sample_size} "
+                                 "projects are evaluated at once, not in chunks")
+    batches, carry, projects, n_years = portfolio(sc, rate, chunk_size, line_record(lines))
+    years = YearTotals(lines) if n_years else None
+    if years is not None:
+        res.meta["notes"].append(f"the portfolio runs over {n_years} years: the compare tables add up each project's "
+                                 "years; by_year (and sweep_by_year) give each year's totals")
+    _check_cost(sc, lines, projects * max(n_years, 1), chunk_size, force_large, announce)
     first: ProjectBatch | ProjectYears | None = None
     size = int(sc.data["portfolio"].get("sample", {}).get("size", 0)) or None
     comp = Comparison(lines, [], per_project=(size or 0) <= PER_PROJECT_LIMIT)

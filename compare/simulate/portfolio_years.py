@@ -99,6 +99,13 @@ def read_years(spec: Any) -> YearsSpec:
     return YearsSpec(first, last, landing, frequencies, per_year)
 
 
+def year_count(scenario: Mapping[str, Any]) -> int:
+    """The calendar years a scenario's sampled portfolio runs over (1 without `years`)."""
+    sample = scenario.get("portfolio", {}).get("sample")
+    years = sample.get("years") if isinstance(sample, Mapping) else None
+    return int(years["to"]) - int(years["from"]) + 1 if isinstance(years, Mapping) else 1
+
+
 class YearsPortfolio:
     """A validated `portfolio.sample` with `years`: draw chunks of projects over years with `sample`/`stream`."""
 
@@ -166,4 +173,4 @@ def sample_years(spec: Mapping[str, Any], size: int, seed: int, chunk: int = 0, 
     return YearsPortfolio(spec, folder, fx, record).sample(size, seed, chunk)
 
 
-__all__ = ["MAX_YEARS", "YearsPortfolio", "YearsSpec", "read_years", "sample_years"]
+__all__ = ["MAX_YEARS", "YearsPortfolio", "YearsSpec", "read_years", "sample_years", "year_count"]

@@ -81,6 +81,11 @@ class TimingChecks(ConstantChecks):
         outcome = ty
         if t.budget is not None:
             outcome = self._budget(t.budget) or ty
+            if c.value is not None and self._unbounded(c.value):
+                self.err("E329", f"the values of {what} share a budget, but one can be unbounded (∞, a promise, "
+                         "at least …): no share of the budget follows from it", span_of(c.value),
+                         "a budget is shared in proportion to figures: give the weight the text gives (a score, "
+                         "an amount)")
         if t.winners is not None:
             self._winners(t.winners)
         self._schedule_past_window(t)
@@ -147,6 +152,19 @@ class TimingChecks(ConstantChecks):
             listed = " + ".join(_fraction(s) for s in shares)
             self.err("E323", f"the instalments add up to {_fraction(total)} ({listed}), not 100%", inst.span,
                      "an award is paid in full over the years: installments 1/3, 1/3, 1/3 or 50%, 30%, 20%")
+
+    def _unbounded(self, e: A.Expr, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether a value may be ∞: ∞, a promise, `at least`/`more than`, or a param or clause that may."""
+        for n in walk(e):
+            if isinstance(n, (A.Infinity, A.Promised)) or (isinstance(n, A.Unary) and n.op in ("at_least", "more_than")):
+                return True
+            if isinstance(n, A.Name) and n.dotted not in seen:
+                prm, cl = self.p.params.get(n.dotted), self.p.clauses.get(n.dotted)
+                v = prm.value if prm is not None else cl.value if cl is not None else None
+                v = v.committed if isinstance(v, A.Target) else v
+                if v is not None and self._unbounded(v, seen | {n.dotted}):
+                    return True
+        return False
 
     def _varies(self, e: A.Expr) -> bool:
         """Whether a condition reads the project (a field, a clause, a named condition, cumulative(…))."""
