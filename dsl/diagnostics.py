@@ -61,6 +61,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "E216": ("error", "pick table error"),
     "E217": ("error", "per-unit amount not multiplied by its unit's quantity"),
     "E218": ("error", "named condition or list error"),
+    # documents in force (dsl.timeline)
+    "E220": ("error", "document expires before it takes effect"),
+    "E221": ("error", "term not in whole years"),
+    "E222": ("error", "two documents of one city in force at once"),
+    "E223": ("error", "document replaces or revises itself"),
+    "E224": ("error", "document ended before it takes effect"),
     # types and units
     "E300": ("error", "currencies mixed without conversion"),
     "E301": ("error", "dimensions do not match"),
@@ -129,6 +135,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "W705": ("warning", "control character in a text"),
     "W706": ("warning", "declaration is never used"),
     "W707": ("warning", "source text is partial"),
+    "W720": ("warning", "document replaces or revises another city's"),
+    "W721": ("warning", "document in force has expired"),
+    "W722": ("warning", "document used outside its period"),
     # project data
     "W800": ("warning", "column is not a field of the project record"),
     "W801": ("warning", "no projects in the file"),
