@@ -101,10 +101,10 @@ def timeline_(
     mark = _out_or_exit(out, TIMELINE_FORMATS, "timeline", HISTORY_COLUMNS, force) if out is not None else b""
     files = city_files(city, search)
     if not files:
-        cities = known_cities(search)
+        known = known_cities(search)
         say_error("policylab timeline", f"no city `{city}` in policies/ or along the search path",
-                  did_you_mean(city, cities) or ("cities: " + ", ".join(cities) if cities else
-                                                 "add the city's folder with --policies DIR"))
+                  did_you_mean(city, known) or ("cities: " + ", ".join(known) if known else
+                                                "add the city's folder with --policies DIR"))
         raise typer.Exit(EXIT_USAGE)
     cities = _cities_or_exit(files, search, not no_cache)
     history = city_history(cities.timelines[city], cities.policies)
@@ -137,7 +137,7 @@ def panel_(
 ) -> None:
     """A long table, one row per city × date × figure in force (rates, caps, thresholds, points, ratios),
     and with --projects each project's outcome per concept: the document in force on each date."""
-    from compare.history.documents import UnknownName, resolve
+    from compare.history.documents import UnknownNameError, resolve
     from compare.history.outputs import MARK
     from compare.history.panel import COLUMNS, build_panel, panel_dates
     from compare.history.render import panel_csv, panel_parquet
@@ -151,7 +151,7 @@ def panel_(
         raise typer.Exit(EXIT_USAGE) from None
     try:
         files = resolve(policies, search)
-    except UnknownName as e:
+    except UnknownNameError as e:
         say_error("policylab panel", e.message, e.hint)
         raise typer.Exit(EXIT_USAGE) from None
     cities = _cities_or_exit(files, search, not no_cache)
@@ -167,8 +167,8 @@ def panel_(
         typer.echo(f"policylab panel: {rates.note}, for every date", err=True)
     panel = build_panel(cities, dates, batch, rate)
     for city, used in panel.documents.items():
-        line = ", ".join(f"{p} ({_period(cities, city, p)})" for p in used) or "none"
-        typer.echo(f"{city}: {line}", err=True)
+        if used:  # a city with none is in the notes
+            typer.echo(f"{city}: " + ", ".join(f"{p} ({_period(cities, city, p)})" for p in used), err=True)
     for note in panel.notes:
         typer.echo(f"policylab panel: note: {note}", err=True)
     if out is None:
@@ -186,5 +186,5 @@ def _period(cities: Cities, city: str, policy: str) -> str:
     import datetime as dt
 
     doc = next(d for d in cities.timelines[city].documents if d.policy == policy)
-    first = doc.start.isoformat() if doc.start else "not stated"
-    return f"in force {first} – {(doc.end - dt.timedelta(days=1)).isoformat() if doc.end else 'open'}"
+    until = f"until {(doc.end - dt.timedelta(days=1)).isoformat()}" if doc.end else "open"
+    return f"from {doc.start.isoformat()}, {until}" if doc.start else f"{until}, start not stated"

@@ -20,7 +20,7 @@ from dsl.paths import probe, search_dirs
 from dsl.timeline import Timeline, document_of, timelines
 
 
-class UnknownName(ValueError):
+class UnknownNameError(ValueError):
     """A name that is no policy file, folder, policy id or city; `hint` lists what there is."""
 
     def __init__(self, message: str, hint: str | None = None):
@@ -61,7 +61,7 @@ def city_files(city: str, search: list[Path] | None) -> list[Path]:
 
 
 def resolve(names: Sequence[str], search: list[Path] | None) -> list[Path]:
-    """The policy files the names stand for, each once, in the order named; UnknownName for a name that is
+    """The policy files the names stand for, each once, in the order named; UnknownNameError for a name that is
     none of a file, a folder, a policy id or a city."""
     out: list[Path] = []
     for name in names:
@@ -76,7 +76,7 @@ def resolve(names: Sequence[str], search: list[Path] | None) -> list[Path]:
 
             cities = known_cities(search)
             kind = "file" if as_path.suffix == ".policy" or "/" in name else "policy, city or folder"
-            raise UnknownName(f"no {kind} `{name}`",
+            raise UnknownNameError(f"no {kind} `{name}`",
                              did_you_mean(name, cities) or ("cities: " + ", ".join(cities) if cities else
                                                             "name a .policy file, a folder, a policy id or a city id"))
         out += [f for f in found if f.resolve() not in {o.resolve() for o in out}]
@@ -104,4 +104,4 @@ def cities_of(policies: Iterable[Policy], files: Sequence[Path]) -> tuple[Cities
     return Cities(lines, chosen), diags
 
 
-__all__ = ["Cities", "UnknownName", "cities_of", "city_files", "known_cities", "resolve"]
+__all__ = ["Cities", "UnknownNameError", "cities_of", "city_files", "known_cities", "resolve"]
