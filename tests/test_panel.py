@@ -166,3 +166,24 @@ def test_two_documents_in_force_at_once_stop_the_panel(tmp_path: Path) -> None:
     r = run("panel", str(tmp_path), "--from", "2020", "--to", "2020", cwd=tmp_path)
     assert r.returncode == 1, r.stderr.decode()
     assert b"in force at once" in r.stderr and b"Traceback" not in r.stderr
+
+
+def _md_rows(text: str, first_cell: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines()
+            if line.startswith(f"| {first_cell}")]
+
+
+def test_the_worked_example_in_the_docs_shows_what_the_command_gives() -> None:
+    doc = (ROOT / "docs" / "panel.md").read_text(encoding="utf-8")
+    command = next(line for line in doc.splitlines() if line.startswith("policylab panel zhangjiagang"))
+    args = command.split()[1:]
+    args = args[:args.index("--out")]  # the same table, on stdout
+    rows = rows_of(run(*args))
+    ratio = [[x[c] for c in ("city", "date", "policy", "concept", "figure", "kind", "value", "unit", "text",
+                             "article")] for x in rows if x["figure"] == "assessment.fdi_weight_ratio"]
+    assert _md_rows(doc, "zhangjiagang |") == ratio
+    shown = _md_rows(doc, "201")
+    got = {(x["date"], x["concept"]): [x[c] for c in ("date", "policy", "concept", "project", "outcome",
+                                                       "outcome_high", "unit", "state")]
+           for x in rows if x["project"] == "foreign-4000wan"}
+    assert shown == [got[(r[0], r[2])] for r in shown] and len(shown) == 4
