@@ -203,3 +203,20 @@ def test_timeline_never_writes_over_a_file_it_did_not_write(tmp_path: Path) -> N
     assert mine.read_text(encoding="utf-8") == "# my notes\n"
     r = run("timeline", "zhangjiagang", "--out", str(mine), "--force")
     assert r.returncode == 0 and "1.5:1" in mine.read_text(encoding="utf-8")
+
+
+def test_the_chart_draws_every_label_and_says_when_nothing_changed() -> None:
+    """Every text of the chart has its glyphs in the plots' fonts (Chinese too, where a CJK font is found:
+    compare.simulate.fonts); a city whose documents never changed a figure gets a chart saying so."""
+    from compare.history.chart import step_chart
+    from compare.simulate.fonts import missing_glyphs
+
+    for city, panels in (("zhangjiagang", 1), ("wuxi", 0)):
+        files = city_files(city, None)
+        cities, _ = cities_of(check_paths_cached(files).policies, files)
+        fig = step_chart(city_history(cities.timelines[city], cities.policies))
+        texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text()]
+        assert texts and not [t for t in texts if missing_glyphs(t)]
+        assert sum(1 for ax in fig.axes if ax.axison) == panels
+        if not panels:
+            assert any("no figure changed" in t for t in texts)

@@ -63,6 +63,10 @@ def history_text(history: CityHistory) -> str:
         lines += aligned([list(STEP_HEAD), *history_cells(changed)], "  ")
     if rest:
         lines += ["", "figures with one value:", *aligned([list(STEP_HEAD), *history_cells(rest)], "  ")]
+    drafts = [d.policy for d in history.documents if d.status == "draft"]
+    if drafts:
+        lines += ["", f"{', '.join(drafts)}: a draft is never in force, so its figures are not in the history "
+                      f"(`policylab figures {drafts[0]}` lists them)"]
     return "\n".join(lines) + "\n"
 
 
