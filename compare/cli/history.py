@@ -9,6 +9,7 @@ of a city in force at once), 3 a project file with no projects.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -56,7 +57,7 @@ def _out_or_exit(out: Path, formats: tuple[str, ...], command: str, header: tupl
     return mark
 
 
-def _write_or_exit(out: Path, data: bytes, command: str, mark: bytes, force: bool) -> None:
+def _write_or_exit(out: Path, data: bytes | Iterable[bytes], command: str, mark: bytes, force: bool) -> None:
     from compare.data.atomic import WriteError
     from compare.history.outputs import OutFileError, write
 
@@ -173,13 +174,14 @@ def panel_(
         typer.echo(f"policylab panel: note: {note}", err=True)
     if out is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(panel_csv(panel))
+        for chunk in panel_csv(panel):
+            sys.stdout.buffer.write(chunk)
         return
     meta = {MARK: "panel", "dates": f"{dates[0].isoformat()} … {dates[-1].isoformat()} by {by.value}",
             "usd_cny": repr(rate) if batch is not None else ""}
     data = panel_parquet(panel, meta) if out.suffix.lower() == ".parquet" else panel_csv(panel)
     _write_or_exit(out, data, "panel", mark, force)
-    typer.echo(f"wrote {len(panel.rows):,} rows to {out}", err=True)
+    typer.echo(f"wrote {len(panel):,} rows to {out}", err=True)
 
 
 def _period(cities: Cities, city: str, policy: str) -> str:
