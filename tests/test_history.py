@@ -220,3 +220,21 @@ def test_the_chart_draws_every_label_and_says_when_nothing_changed() -> None:
         assert sum(1 for ax in fig.axes if ax.axison) == panels
         if not panels:
             assert any("no figure changed" in t for t in texts)
+
+
+def test_texts_from_a_policy_are_escaped_for_each_output(tmp_path: Path) -> None:
+    """A title that Markdown would turn into markup, and a quote a spreadsheet would read as a formula,
+    reach the .md and the .csv as text."""
+    folder = _city(tmp_path, [("t2018", "2018-01-01", "1%", "100万元",
+                               '  title "<img src=x onerror=alert(1)> [a](javascript:x) | b"\n')])
+    for p in (folder / "t2018.policy", folder / "sources" / "t2018.txt"):
+        p.write_text(p.read_text(encoding="utf-8").replace("按到账外资", "=按到账外资"), encoding="utf-8")
+    md, table = tmp_path / "h.md", tmp_path / "h.csv"
+    for out in (md, table):
+        r = run("timeline", "testcity", "--policies", str(folder), "--out", str(out), cwd=tmp_path)
+        assert r.returncode == 0, r.stderr.decode()
+    text = md.read_text(encoding="utf-8")
+    assert "<img" not in text and "[a](javascript" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt; \\[a\\](javascript:x) \\| b" in text
+    quotes = [row["quote"] for row in csv.DictReader(io.StringIO(table.read_text(encoding="utf-8")))]
+    assert quotes and all(q.startswith("'=按到账外资") for q in quotes)
