@@ -103,6 +103,15 @@ def test_a_revision_mid_year_by_year_and_by_month() -> None:
                                                                             for m in range(7, 13)]
 
 
+def test_a_document_named_on_its_own_counts_for_its_own_period() -> None:
+    """zhangjiagang_base alone: 1:1 on 2016-01-01; from 2017-01-01 zhangjiagang_2017 (beside it in its folder,
+    第12条) is in force instead, so the base gives no rows for 2017 and 2018, and the command says why."""
+    r = run("panel", "policies/zhangjiagang_base.policy", "--from", "2016", "--to", "2018")
+    rows = rows_of(r)
+    assert [(x["date"], x["policy"], x["text"]) for x in rows] == [("2016-01-01", "zhangjiagang_base", "1:1")]
+    assert b"zhangjiagang_2017, not among the policies given, in force on 2 of the 3 dates" in r.stderr
+
+
 def test_a_city_id_found_along_the_search_path() -> None:
     rows = rows_of(run("panel", "example_panel", "--policies", str(EXAMPLE), "--from", "2019", "--to", "2019"))
     assert {x["policy"] for x in rows} == {"panel_example_2019"}
@@ -137,7 +146,7 @@ def test_bad_input_is_a_clear_command_line_error(tmp_path: Path) -> None:
     r = run("panel", "zhangjiagang", "--from", "2018", "--to", "2017", "--out", out)
     assert r.returncode == 2 and b"--from 2018 is after --to 2017" in r.stderr
     r = run("panel", "zhangjiagng", "--from", "2016", "--to", "2017", "--out", out)
-    assert r.returncode == 2 and b"no policy, city or folder `zhangjiagng`" in r.stderr \
+    assert r.returncode == 2 and b"no policy file, folder, policy id or city `zhangjiagng`" in r.stderr \
         and b"did you mean `zhangjiagang`" in r.stderr
     r = run("panel", "zhangjiagang", "--from", "2016", "--to", "2017", "--out", str(tmp_path / "p.xlsx"))
     assert r.returncode == 2 and b"unknown output format `.xlsx`" in r.stderr and b".csv, .parquet" in r.stderr

@@ -74,7 +74,7 @@ def _cities_or_exit(files: list[Path], search: list[Path] | None, cache: bool) -
     from dsl.cache import check_paths_cached
 
     result = check_paths_cached(files, search, cache)
-    cities, diags = cities_of(result.policies, files)
+    cities, diags = cities_of(result.policies, files, search, cache)
     errors = [d for d in [*result.diagnostics, *diags] if d.is_error]
     if errors:
         print_diagnostics(errors, result.texts, OutputFormat.text)
@@ -138,7 +138,7 @@ def panel_(
 ) -> None:
     """A long table, one row per city × date × figure in force (rates, caps, thresholds, points, ratios),
     and with --projects each project's outcome per concept: the document in force on each date."""
-    from compare.history.documents import UnknownNameError, resolve
+    from compare.history.documents import UnknownPolicyError, resolve
     from compare.history.outputs import MARK
     from compare.history.panel import COLUMNS, build_panel, panel_dates
     from compare.history.render import panel_csv, panel_parquet
@@ -152,7 +152,7 @@ def panel_(
         raise typer.Exit(EXIT_USAGE) from None
     try:
         files = resolve(policies, search)
-    except UnknownNameError as e:
+    except UnknownPolicyError as e:
         say_error("policylab panel", e.message, e.hint)
         raise typer.Exit(EXIT_USAGE) from None
     cities = _cities_or_exit(files, search, not no_cache)

@@ -13,7 +13,9 @@ empty, and project, outcome (the low end of the outcome), outcome_high (its high
 larger for a range such as 2‰～5‰ of an amount, empty for ∞) and state (compare.engine.evaluate:
 figure, zero, not_eligible, promised, absent) are filled.  A concept some document of the city gives
 but the one in force does not is an `absent` row, so the panel is balanced per city.
-Each document is evaluated once, at one USD→CNY rate for the whole panel (a rate that changed with the
+A document named on its own (a file, a policy id) has rows on the dates it is in force only: on a date
+on which another document of its city is (one in its folder says so), it has none, and the command
+says so.  Each document is evaluated once, at one USD→CNY rate for the whole panel (a rate that changed with the
 date would move every dollar-denominated outcome and confound the comparison).
 """
 
@@ -111,13 +113,16 @@ def build_panel(cities: Cities, dates: Sequence[dt.date], batch: ProjectBatch | 
     panel = Panel()
     for city, timeline in cities.timelines.items():
         label = cities.label(city)
-        in_force = {d: timeline.as_of(d) for d in dates}
+        on = {d: timeline.as_of(d) for d in dates}
+        in_force = {d: doc if doc is not None and doc.policy in cities.policies else None for d, doc in on.items()}
         used = list(dict.fromkeys(doc.policy for doc in in_force.values() if doc is not None))
         panel.documents[city] = used
         missing = [d for d, doc in in_force.items() if doc is None]
         if missing:
+            others = list(dict.fromkeys(doc.policy for d in missing if (doc := on[d]) is not None))
             drafts = [doc.policy for doc in timeline.documents if doc.status == "draft"]
-            why = f"only a draft ({', '.join(drafts)}), never in force" if drafts and not used else \
+            why = f"{', '.join(others)}, not among the policies given, in force" if others else \
+                f"only a draft ({', '.join(drafts)}), never in force" if drafts and not used else \
                 "no document of the city in force"
             panel.notes.append(f"{city}: {why} on {len(missing)} of the {len(dates)} dates ({_span(missing)}): "
                                "no rows for them")
