@@ -185,6 +185,8 @@ def test_the_step_chart_is_the_same_bytes_on_a_rerun(tmp_path: Path, fmt: str) -
 def test_timeline_bad_input_is_a_command_line_error(tmp_path: Path) -> None:
     r = run("timeline", "zhangjiagng")
     assert r.returncode == 2 and b"no city `zhangjiagng`" in r.stderr and b"zhangjiagang" in r.stderr
+    r = run("timeline", "zhangjiagang_2017")
+    assert r.returncode == 2 and b"zhangjiagang_2017 is a document of zhangjiagang" in r.stderr
     r = run("timeline", "zhangjiagang", "--out", str(tmp_path / "h.xlsx"))
     assert r.returncode == 2 and b"unknown output format `.xlsx`" in r.stderr
     assert b"Traceback" not in r.stderr and not (tmp_path / "h.xlsx").exists()

@@ -94,7 +94,7 @@ def timeline_(
     """A city's documents (issued, in force from, until and why, status) and, per concept and figure, the
     values over time with the dates, documents and articles; a step chart with --out FILE.svg|.png."""
     from compare.history.chart import chart_bytes
-    from compare.history.documents import city_files, known_cities
+    from compare.history.documents import city_files, city_of, known_cities
     from compare.history.render import HISTORY_COLUMNS, history_csv, history_markdown, history_text
     from compare.history.steps import city_history
     from dsl.diagnostics import did_you_mean
@@ -102,8 +102,9 @@ def timeline_(
     mark = _out_or_exit(out, TIMELINE_FORMATS, "timeline", HISTORY_COLUMNS, force) if out is not None else b""
     files = city_files(city, search)
     if not files:
-        known = known_cities(search)
-        say_error("policylab timeline", f"no city `{city}` in policies/ or along the search path",
+        known, own = known_cities(search), city_of(city, search)
+        say_error("policylab timeline", f"no city `{city}` in the current folder, policies/ or along the search path",
+                  f"{city} is a document of {own}: policylab timeline {own}" if own else
                   did_you_mean(city, known) or ("cities: " + ", ".join(known) if known else
                                                 "add the city's folder with --policies DIR"))
         raise typer.Exit(EXIT_USAGE)

@@ -42,6 +42,19 @@ def known_cities(search: list[Path] | None) -> list[str]:
     return sorted(found)
 
 
+def city_of(name: str, search: list[Path] | None) -> str | None:
+    """The city of the policy a name stands for (a file or a policy id), for a hint; None where none."""
+    try:
+        named = name_of(name, search)
+    except UnknownNameError:
+        return None
+    if not named.explicit or not named.files:
+        return None
+    ast, _text, _diags = Loader(search).parse(named.files[0])
+    city = ast.header.get("city") if ast is not None else None
+    return city.value if city is not None else None
+
+
 def unknown(name: str, search: list[Path] | None, message: str) -> UnknownPolicyError:
     cities = known_cities(search)
     return UnknownPolicyError(message, did_you_mean(name, cities) or (
@@ -95,4 +108,4 @@ def cities_of(policies: Iterable[Policy], files: Sequence[Path], search: list[Pa
     return Cities(lines, chosen), diags
 
 
-__all__ = ["Cities", "UnknownPolicyError", "cities_of", "city_files", "known_cities", "resolve"]
+__all__ = ["Cities", "UnknownPolicyError", "cities_of", "city_files", "city_of", "known_cities", "resolve"]
