@@ -7,7 +7,9 @@ the part it plays, its value in the base unit, the texts' notation and the artic
 Kinds: `rate` (a share: `2% of …`, a value in %), `cap`, `floor`, `threshold` (a figure a condition
 compares with), `tier_edge` (a tier row's lower or upper edge), `scale` (a tier table's factor),
 `points`, `amount` (money), `per_unit` (`30元/平方米`), `ratio` (`1.5:1`), `share` (a split's share,
-as a fraction of the whole), `duration`, `count`, `area`, `number`.
+as a fraction of the whole), `duration`, `count`, `area`, `number`; of a clause's time statements,
+`cumulative_cap`, `window` (`within N年`), `schedule` (a year's factor), `installment` (a year's share),
+`budget` and `quota` (the number of winners).
 Base units: CNY and USD in yuan and dollars, `fraction` for a rate (30% is 0.3), `ratio` for a ratio's
 first part over its second (1.5:1 is 1.5), `points`, `months`, `days`, `count`, `mu`, `number`; a per-unit
 figure per base unit of what it is paid per (30元/平方米 is 20000 CNY/mu).
@@ -61,12 +63,27 @@ def _role(figure: Figure) -> str:
     return role
 
 
+def _time_kind(role: str) -> str | None:
+    """The kind of a figure of a clause's time statements (compare.simulate.figures names them)."""
+    if role.endswith(".within"):
+        return "window"
+    if role.startswith("clawback."):
+        return "threshold"
+    for prefix, kind in (("cumulative_cap", "cumulative_cap"), ("budget", "budget"), ("schedule[", "schedule"),
+                         ("installments[", "installment")):
+        if role.startswith(prefix):
+            return kind
+    return "quota" if role == "winners" else None
+
+
 def _kind(figure: Figure) -> str:
     node, role = figure.node, _role(figure)
     if isinstance(node, A.RatioLit):
         return "ratio"
     if figure.item.startswith("split:"):
         return "share"
+    if (kind := _time_kind(role)) is not None:
+        return kind
     if role.startswith("tiers[") and role.endswith((".low", ".high")):
         return "tier_edge"
     if role in _ROLES:
