@@ -6,7 +6,7 @@ Expected values by hand from the texts:
   district: 3000万～1亿美元 gives 5分, and 受荐单位享受70%的加分 gives the host district 3.5分 (第12条); the
   team reward is 2～5‰ of its 1400万美元 arrived FDI (第13条), at 7 yuan per dollar 196000–490000元.
   Before 2017 the record of Zhangjiagang states no such clause (zhangjiagang_base): absent.
-- The made-up example city (examples/time/sources/panel_example_20*.txt, 第二条): 1% of arrived FDI, at most
+- The made-up example city (examples/time/panel/sources/panel_example_20*.txt, 第二条): 1% of arrived FDI, at most
   100万元, from 2019-01-01; from 2021-07-01 2% at most 300万元 for 500万美元 or more.  At 7 yuan per dollar:
   1000万美元 gives 70万元, then 140万元; 300万美元 gives 21万元, then nothing (below 500万美元); 1亿美元
   gives 700万元 capped at 100万元, then 1400万元 capped at 300万元.
@@ -27,7 +27,7 @@ from conftest import ROOT
 
 from compare.history.panel import COLUMNS, panel_dates
 
-EXAMPLE = ROOT / "examples" / "time"
+EXAMPLE = ROOT / "examples" / "time" / "panel"
 EXAMPLE_DOCS = [str(EXAMPLE / "panel_example_2019.policy"), str(EXAMPLE / "panel_example_2021.policy")]
 PROJECTS = str(EXAMPLE / "panel_example.projects.yaml")
 
