@@ -240,3 +240,29 @@ def test_texts_from_a_policy_are_escaped_for_each_output(tmp_path: Path) -> None
     assert "&lt;img src=x onerror=alert(1)&gt; \\[a\\](javascript:x) \\| b" in text
     quotes = [row["quote"] for row in csv.DictReader(io.StringIO(table.read_text(encoding="utf-8")))]
     assert quotes and all(q.startswith("'=按到账外资") for q in quotes)
+
+
+@pytest.mark.parametrize("path,figure,kind", [
+    ("r.cumulative_cap", ("300", "万", "元"), "cumulative_cap"),
+    ("r.cumulative_cap.within", ("3", "", "年"), "window"),
+    ("r.schedule[2]", ("50", "", "%"), "schedule"),
+    ("r.installments[1].numerator", ("1", "", ""), "installment"),
+    ("r.clawback.within", ("10", "", "年"), "window"),
+    ("r.clawback.threshold", ("5", "亿", "元"), "threshold"),
+    ("r.budget", ("98", "万", "元"), "budget"),
+    ("r.winners", ("20", "", "个"), "quota"),
+    ("r.tiers[2].low", ("3000", "万", "美元"), "tier_edge"),
+    ("r.rate.low", ("2", "", "‰"), "rate"),
+    ("r.amount", ("10", "", "分"), "points"),
+])
+def test_the_kind_of_a_figure_by_the_part_it_plays(path: str, figure: tuple[str, str, str], kind: str) -> None:
+    """Kinds by path as compare.simulate.figures names a clause's figures (its time statements too: 累计最高
+    300万元, 3年内, 分三年, 奖金总额98万元, 每年评选不超过20个)."""
+    from decimal import Decimal
+
+    from compare.history.figures import _kind
+    from compare.simulate.figures import Figure
+    from dsl import ast as A
+
+    number, scale, unit = figure
+    assert _kind(Figure(path, "clause:r", (A.Quantity(Decimal(number), scale, unit),), "")) == kind
