@@ -31,6 +31,7 @@ from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import ABSENT, CompiledPolicy, Outcomes
 from compare.history.documents import Cities
 from compare.history.figures import BASE_UNIT, figure_rows
+from dsl.timeline import Document, Timeline
 from dsl.units import Dim
 
 COLUMNS = ("city", "city_label", "date", "policy", "concept", "figure", "kind", "value", "unit", "text", "article",
@@ -75,6 +76,24 @@ def _span(dates: Sequence[dt.date]) -> str:
     return dates[0].isoformat() if len(dates) == 1 else f"{dates[0].isoformat()} … {dates[-1].isoformat()}"
 
 
+def _gaps(city: str, timeline: Timeline, dates: Sequence[dt.date], on: dict[dt.date, Document | None],
+          named: set[str], any_used: bool) -> list[str]:
+    """The dates without rows, and why: another document of the city is in force (one not given), or none."""
+    notes = []
+    others = [d for d in dates if (doc := on[d]) is not None and doc.policy not in named]
+    if others:
+        which = ", ".join(dict.fromkeys(doc.policy for d in others if (doc := on[d]) is not None))
+        notes.append(f"{city}: {which}, not among the policies given, in force on {len(others)} of the "
+                     f"{len(dates)} dates ({_span(others)}): no rows for them")
+    none = [d for d in dates if on[d] is None]
+    if none:
+        drafts = [doc.policy for doc in timeline.documents if doc.status == "draft"]
+        why = f"only a draft ({', '.join(drafts)}), never in force" if drafts and not any_used else \
+            "no document of the city in force"
+        notes.append(f"{city}: {why} on {len(none)} of the {len(dates)} dates ({_span(none)}): no rows for them")
+    return notes
+
+
 def _outcome(out: Outcomes, concept: str, i: int, dim: Dim | None) -> tuple[Cell, Cell, str, str]:
     """(outcome, outcome_high, text, state) of project i."""
     state = out.state(concept, i)
@@ -91,8 +110,8 @@ def _outcome(out: Outcomes, concept: str, i: int, dim: Dim | None) -> tuple[Cell
 def _block(cities: Cities, policy: str, evaluated: tuple[Outcomes, dict[str, Dim | None]] | None,
            concepts: list[str], batch: ProjectBatch | None) -> list[Row]:
     """One document's rows after (city, city_label, date, policy): its figures, then each project's outcomes."""
-    rows: list[Row] = [(r.concept, r.path, r.kind, r.value, r.unit, r.text, r.article, r.quote,
-                                     None, None, None, None) for r in figure_rows(cities.policies[policy])]
+    rows: list[Row] = [(r.concept, r.path, r.kind, r.value, r.unit, r.text, r.article, r.quote, None, None, None,
+                        None) for r in figure_rows(cities.policies[policy])]
     if batch is None or evaluated is None:
         return rows
     out, dims = evaluated
@@ -117,15 +136,7 @@ def build_panel(cities: Cities, dates: Sequence[dt.date], batch: ProjectBatch | 
         in_force = {d: doc if doc is not None and doc.policy in cities.policies else None for d, doc in on.items()}
         used = list(dict.fromkeys(doc.policy for doc in in_force.values() if doc is not None))
         panel.documents[city] = used
-        missing = [d for d, doc in in_force.items() if doc is None]
-        if missing:
-            others = list(dict.fromkeys(doc.policy for d in missing if (doc := on[d]) is not None))
-            drafts = [doc.policy for doc in timeline.documents if doc.status == "draft"]
-            why = f"{', '.join(others)}, not among the policies given, in force" if others else \
-                f"only a draft ({', '.join(drafts)}), never in force" if drafts and not used else \
-                "no document of the city in force"
-            panel.notes.append(f"{city}: {why} on {len(missing)} of the {len(dates)} dates ({_span(missing)}): "
-                               "no rows for them")
+        panel.notes += _gaps(city, timeline, dates, on, set(cities.policies), bool(used))
         outcomes: dict[str, tuple[Outcomes, dict[str, Dim | None]]] = {}
         if batch is not None:
             for p in used:
