@@ -98,6 +98,7 @@ def timeline_(
     from compare.history.render import HISTORY_COLUMNS, history_csv, history_markdown, history_text
     from compare.history.steps import city_history
     from dsl.diagnostics import did_you_mean
+    from dsl.textsafe import printable
 
     mark = _out_or_exit(out, TIMELINE_FORMATS, "timeline", HISTORY_COLUMNS, force) if out is not None else b""
     files = city_files(city, search)
@@ -118,7 +119,7 @@ def timeline_(
             ".svg": lambda: chart_bytes(history, "svg", mark.decode()),
             ".png": lambda: chart_bytes(history, "png", mark.decode())}[fmt]()
     _write_or_exit(out, data, "timeline", mark, force)
-    typer.echo(f"wrote the history of {len(history.figures)} figures of {city} to {out}", err=True)
+    typer.echo(printable(f"wrote the history of {len(history.figures)} figures of {city} to {out}"), err=True)
 
 
 @app.command("panel")
@@ -143,6 +144,7 @@ def panel_(
     from compare.history.outputs import MARK
     from compare.history.panel import COLUMNS, build_panel, panel_dates
     from compare.history.render import panel_csv, panel_parquet
+    from dsl.textsafe import printable
 
     rate_given = parse_fx(fx, "policylab panel", per_policy=False)
     mark = _out_or_exit(out, PANEL_FORMATS, "panel", COLUMNS, force) if out is not None else b""
@@ -182,7 +184,7 @@ def panel_(
             "usd_cny": repr(rate) if batch is not None else ""}
     data = panel_parquet(panel, meta) if out.suffix.lower() == ".parquet" else panel_csv(panel)
     _write_or_exit(out, data, "panel", mark, force)
-    typer.echo(f"wrote {len(panel):,} rows to {out}", err=True)
+    typer.echo(printable(f"wrote {len(panel):,} rows to {out}"), err=True)
 
 
 def _period(cities: Cities, city: str, policy: str) -> str:
