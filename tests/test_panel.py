@@ -196,3 +196,20 @@ def test_the_worked_example_in_the_docs_shows_what_the_command_gives() -> None:
                                                        "outcome_high", "unit", "state")]
            for x in rows if x["project"] == "foreign-4000wan"}
     assert shown == [got[(r[0], r[2])] for r in shown] and len(shown) == 4
+
+
+def test_the_api_gives_the_panel_as_a_data_frame() -> None:
+    """compare.api.panel: the same rows as the command (第12条: 1:1 in 2016, 1.5:1 in 2017; the host district's
+    3.5分 for foreign-4000wan from 2017, 第12条 5分 × 70%)."""
+    from compare.api import PolicyError, panel
+
+    frame = panel(["zhangjiagang"], 2016, 2017, projects=ROOT / "examples" / "projects.yaml", fx=7.0)
+    ratio = frame[frame.figure == "assessment.fdi_weight_ratio"]
+    assert list(zip(ratio.date, ratio.policy, ratio.value, strict=True)) == \
+        [("2016-01-01", "zhangjiagang_base", 1.0), ("2017-01-01", "zhangjiagang_2017", 1.5)]
+    host = frame[(frame.project == "foreign-4000wan") & (frame.concept == "points.host_district")]
+    assert list(host.state) == ["absent", "figure"] and host.outcome.iloc[1] == 3.5
+    with pytest.raises(PolicyError, match="zhangjiagng"):
+        panel(["zhangjiagng"], 2016, 2017)
+    with pytest.raises(ValueError, match="after"):
+        panel(["zhangjiagang"], 2018, 2017)
