@@ -60,7 +60,10 @@ def step_chart(history: CityHistory) -> Figure:
     import matplotlib
 
     title = f"{history.label} {history.city}: " + label("政策数值变化 figures over time", "figures over time")
-    changed = history.changed()[:MAX_PANELS]
+    every = history.changed()
+    changed = every[:MAX_PANELS]
+    if len(every) > len(changed):  # the rest are in the table (`policylab timeline CITY --out FILE.csv`)
+        title += label(f"（前{MAX_PANELS}项，共{len(every)}项）", f" (the first {MAX_PANELS} of {len(every)})")
     with matplotlib.rc_context(rc()):
         if not changed:
             fig = no_data(title)
