@@ -194,11 +194,12 @@ def choose(names: list[str], as_of: dt.date, search: list[Path] | None = None, c
             continue
         for city in dict.fromkeys(p.city for p in members):
             tl = Timeline(city, tuple(d for d in lines[city].documents if d.policy in {p.id for p in members}))
-            doc = tl.as_of(as_of) or tl.draft()
             label = next((p.city_label for p in members if p.city == city), city)
-            out.notices.append(notice(tl, doc, as_of, label))
-            if doc is not None:
-                chosen.setdefault(doc.policy, next(p for p in members if p.id == doc.policy))
+            now = sorted(tl.prevailing(as_of), key=lambda d: (d.start or dt.date.min, d.policy))
+            for doc in now or [tl.draft()]:  # several only where undated: each used, as before dates
+                out.notices.append(notice(tl, doc, as_of, label))
+                if doc is not None:
+                    chosen.setdefault(doc.policy, next(p for p in members if p.id == doc.policy))
     order = {p.id: i for i, p in enumerate(result.policies)}
     out.policies = sorted(chosen.values(), key=lambda p: order.get(p.id, 0))
     return out
