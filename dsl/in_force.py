@@ -196,7 +196,8 @@ def choose(names: list[str], as_of: dt.date, search: list[Path] | None = None, c
             tl = Timeline(city, tuple(d for d in lines[city].documents if d.policy in {p.id for p in members}))
             label = next((p.city_label for p in members if p.city == city), city)
             now = sorted(tl.prevailing(as_of), key=lambda d: (d.start or dt.date.min, d.policy))
-            for doc in now or [tl.draft()]:  # several only where undated: each used, as before dates
+            picked: list[Document | None] = [*now] or [tl.draft()]
+            for doc in picked:  # several only where undated: each used, as before dates
                 out.notices.append(notice(tl, doc, as_of, label))
                 if doc is not None:
                     chosen.setdefault(doc.policy, next(p for p in members if p.id == doc.policy))
