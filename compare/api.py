@@ -401,3 +401,62 @@ def _as_of(policies: Iterable[CompiledPolicy | str | Path], as_of: dt.date | str
 
 
 __all__ += ["YearTables", "evaluate_years", "read_project_years"]
+
+# ---------------------------------------------------------------- figures over time (docs/panel.md)
+
+
+def _cities(names: Iterable[str | Path], search: list[Path], cache: bool) -> Any:
+    from compare.history.documents import UnknownPolicyError, cities_of, resolve
+
+    files: list[Path] = []
+    for name in map(str, names):
+        try:
+            files += [f for f in resolve([name], search) if f not in files]
+        except UnknownPolicyError as e:
+            raise PolicyError([Diagnostic("E001", e.message, Span(name, 1, 1, 1, 1), e.hint)]) from None
+    result = check_paths_cached(files, search, cache)
+    cities, diags = cities_of(result.policies, files, search, cache)
+    errors = [d for d in [*result.diagnostics, *diags] if d.is_error]
+    if errors:
+        raise PolicyError(errors)
+    return cities
+
+
+def city_history(city: str, search: Iterable[str | Path] = (), cache: bool = True) -> Any:
+    """A city's figures over time (compare.history.steps.CityHistory): `.documents`, `.figures` (per figure
+    path, the steps: from, until, document, value), `.changed()`; as `policylab timeline CITY` shows them."""
+    from compare.history.steps import city_history as _history
+
+    cities = _cities([city], [Path(s) for s in search], cache)
+    if city not in cities.timelines:
+        raise PolicyError([Diagnostic("E001", f"`{city}` is not a city", Span(city, 1, 1, 1, 1),
+                                      "cities: " + ", ".join(cities.timelines))])
+    return _history(cities.timelines[city], cities.policies)
+
+
+def panel(policies: Iterable[str | Path], first: int, last: int, by: str = "year", projects: Any = None,
+          fx: float | None = None, search: Iterable[str | Path] = (), cache: bool = True) -> Any:
+    """The panel of `policylab panel` as a pandas DataFrame (its columns: compare.history.panel.COLUMNS):
+    per city (files, folders, policy ids or city ids) and date (1 January of each year from `first` to
+    `last`, or the 1st of each month with `by="month"`), the figures in force, and with `projects` (as
+    `read_projects` takes them) each project's outcome per concept at one rate (`fx`, else the latest
+    policy year's average).  ValueError where `first` is after `last`."""
+    import pandas as pd
+
+    from compare.engine.runs import choose_rates
+    from compare.history.panel import COLUMNS, build_panel, panel_dates
+
+    dates = panel_dates(first, last, by)
+    cities = _cities(policies, [Path(s) for s in search], cache)
+    batch, rate = None, 0.0
+    if projects is not None:
+        chosen = list(cities.policies.values())
+        record, diags = run_record([p.record for p in chosen])
+        if any(d.is_error for d in diags):
+            raise PolicyError([d for d in diags if d.is_error])
+        batch = as_batch(projects, record=record)
+        rate = choose_rates(chosen, fx).rates[0]
+    return pd.DataFrame(list(build_panel(cities, dates, batch, rate).rows), columns=list(COLUMNS))
+
+
+__all__ += ["city_history", "panel"]

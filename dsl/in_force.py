@@ -86,13 +86,29 @@ def city_files(city: str, search: list[Path] | None) -> list[Path]:
     return []
 
 
+def _may_declare(policy_id: str, search: list[Path] | None) -> bool:
+    """Whether some policy file along the search path may declare `policy_id` (a cheap look at the
+    headers' text, so that a city id is not sought by parsing every file as a policy id)."""
+    if not policy_id.isidentifier():
+        return True  # find_policy says why it is none
+    header = re.compile(rf"^\s*policy\s+{re.escape(policy_id)}\b", re.M)
+    for folder in search_folders(search):
+        for f in folder.glob(f"*{POLICY_SUFFIX}"):
+            try:
+                if header.search(read_checked(f, POLICY).decode("utf-8", errors="replace")):
+                    return True
+            except (FileRefusedError, OSError):
+                continue
+    return False
+
+
 def name_of(text: str, search: list[Path] | None) -> Named:
     """A name on the command line: an existing file or folder, a policy id, else a city id."""
     p = Path(text)
     if p.exists():
         return Named(text, [p], explicit=p.is_file())
     if p.suffix != POLICY_SUFFIX:
-        found, _hint = find_policy(text, search)
+        found = find_policy(text, search)[0] if _may_declare(text, search) else None
         if found is not None:
             return Named(text, [found], explicit=True)
         files = city_files(text, search)
@@ -178,11 +194,13 @@ def choose(names: list[str], as_of: dt.date, search: list[Path] | None = None, c
             continue
         for city in dict.fromkeys(p.city for p in members):
             tl = Timeline(city, tuple(d for d in lines[city].documents if d.policy in {p.id for p in members}))
-            doc = tl.as_of(as_of) or tl.draft()
             label = next((p.city_label for p in members if p.city == city), city)
-            out.notices.append(notice(tl, doc, as_of, label))
-            if doc is not None:
-                chosen.setdefault(doc.policy, next(p for p in members if p.id == doc.policy))
+            now = sorted(tl.prevailing(as_of), key=lambda d: (d.start or dt.date.min, d.policy))
+            picked: list[Document | None] = [*now] or [tl.draft()]
+            for doc in picked:  # several only where undated: each used, as before dates
+                out.notices.append(notice(tl, doc, as_of, label))
+                if doc is not None:
+                    chosen.setdefault(doc.policy, next(p for p in members if p.id == doc.policy))
     order = {p.id: i for i, p in enumerate(result.policies)}
     out.policies = sorted(chosen.values(), key=lambda p: order.get(p.id, 0))
     return out

@@ -63,14 +63,16 @@ class Timeline:
     documents: tuple[Document, ...]  # ordered by start (None first), then policy id
 
     def as_of(self, d: dt.date) -> Document | None:
-        """The document in force on `d` (drafts never); where several are (an error the check reports),
-        the one no other of them replaces or revises, then the latest to start."""
+        """The document in force on `d` (drafts never); where several are, the latest to start."""
+        now = self.prevailing(d)
+        return max(now, key=lambda doc: (doc.start or dt.date.min, doc.policy)) if now else None
+
+    def prevailing(self, d: dt.date) -> tuple[Document, ...]:
+        """The documents in force on `d` that no other of them replaces or revises: one, except where
+        documents state no date at all (nothing says which applies) or the check reported E222."""
         now = [doc for doc in self.documents if doc.in_force(d)]
-        if not now:
-            return None
         ended = {p for doc in now for p in (*doc.replaces, *([doc.revises] if doc.revises else []))}
-        prevailing = [doc for doc in now if doc.policy not in ended] or now
-        return max(prevailing, key=lambda doc: (doc.start or dt.date.min, doc.policy))
+        return tuple(doc for doc in now if doc.policy not in ended) or tuple(now)
 
     def draft(self) -> Document | None:
         """The latest draft of the city, for a date on which nothing is in force."""
@@ -178,8 +180,9 @@ def _ended_by(doc: Document, by: Document) -> Document:
 
 
 def _overlap(a: Document, b: Document) -> dt.date | None:
-    """The first day both are in force, None where their periods do not meet."""
-    if a.is_draft or b.is_draft:
+    """The first day both are in force, None where their periods do not meet or neither states a start
+    (two undated documents, alternatives of one base: nothing says when either applies)."""
+    if a.is_draft or b.is_draft or (a.start is None and b.start is None):
         return None
     first = max(a.start or dt.date.min, b.start or dt.date.min)
     last = min(a.end or dt.date.max, b.end or dt.date.max)
@@ -232,7 +235,7 @@ def timelines(docs: Iterable[Document]) -> tuple[dict[str, Timeline], list[Diagn
                     continue
                 later, earlier = (b, a) if (b.start or dt.date.min, b.policy) >= (a.start or dt.date.min, a.policy) \
                     else (a, b)
-                since = day.isoformat() if day != dt.date.min else "the start of the record"
+                since = day.isoformat()
                 diags.append(Diagnostic(
                     "E222", f"two documents of {later.city_label or city} in force at once from {since}: "
                     f"{earlier.policy} and {later.policy}", later.header,

@@ -150,6 +150,20 @@ def test_documents_whose_periods_do_not_meet_are_fine() -> None:
     assert lines["wuxi"].as_of(D(2019, 12, 31)) is None
 
 
+def test_two_undated_documents_are_not_compared_and_both_prevail() -> None:
+    """Two alternative revisions of one base, neither dated: nothing says which applies, so no error,
+    and both are in force (a folder gives both, as it did before dates)."""
+    base = doc("b", city="wuxi")
+    rev = doc("r", base="b", base_text='policy b {\n  city wuxi "无锡"\n}\n')
+    own = doc("o", base="b", base_text='policy b {\n  city wuxi "无锡"\n}\n')
+    lines, diags = timelines([base, rev, own])
+    assert diags == []
+    assert sorted(d.policy for d in lines["wuxi"].prevailing(D(2020, 1, 1))) == ["o", "r"]
+    dated = doc("d", "effective 2020-01-01")
+    _lines, diags = timelines([base, rev, dated])  # a dated one meets the undated ones from its start
+    assert [(d.code, d.span.file) for d in diags] == [("E222", "d.policy"), ("E222", "d.policy")]
+
+
 def test_a_draft_overlaps_nothing_and_is_offered_only_as_a_draft() -> None:
     a = doc("jx_2020", "effective 2020-01-01", "expires 2020-12-31", city="jiaxing", label="嘉兴")
     b = doc("jx_draft", "status draft", city="jiaxing", label="嘉兴")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +44,14 @@ def _default_policies(search: list[Path] | None) -> list[Path]:
     return out
 
 
+def _bundled_as_of(search: list[Path] | None, day: dt.date) -> list[Path]:
+    """With --as-of: each bundled city's document in force on the day (else its draft), said on stderr."""
+    from compare.cli.common import load_compiled
+    from dsl.paths import BUNDLED
+
+    return [cp.policy.path for cp in load_compiled([BUNDLED], search=search, as_of=day, command="policylab site build")]
+
+
 @site_app.command("build")
 def build_(
     policies: Annotated[list[str] | None, typer.Argument(help="policy files or ids (default: the bundled policies "
@@ -69,7 +78,8 @@ def build_(
 
     day = as_of_or_exit(as_of, "policylab site build")
     out_folder(out, COMMAND, force, list(simulation or []))
-    paths = [resolve(p, search, "site build", day) for p in policies] if policies else _default_policies(search)
+    paths = [resolve(p, search, "site build", day) for p in policies] if policies else \
+        _default_policies(search) if as_of is None else _bundled_as_of(search, day)
     pairs: list[tuple[Path, Path]] = []
     for d in diff or []:
         if ":" not in d:
