@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compare.cli import drafting, fields, language, report, run, simulate, site, testing  # noqa: F401 - registers the commands
+from compare.cli import drafting, fields, history, language, report, run, simulate, site, testing  # noqa: F401 - registers the commands
 from compare.cli.common import app
 
 __all__ = ["app"]
