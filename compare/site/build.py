@@ -92,8 +92,10 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     rate, rate_note = concept_rate(inputs.policies)
     pages = [city_page(p) for p in inputs.policies]
     revisions = sections.revision_pages(env, inputs.diffs, docs, {slug(p.id) for p in inputs.policies})
-    documents = list({p.id: p for p in [*inputs.policies, *(x for pair in inputs.diffs for x in pair)]}.values())
-    timelines = sections.timeline_pages(env, documents, revisions, docs, {slug(p.id) for p in inputs.policies})
+    documents: dict[str, Policy] = {}  # a shown policy over a revision's side of the same id
+    for p in [*inputs.policies, *(x for pair in inputs.diffs for x in pair)]:
+        documents.setdefault(p.id, p)
+    timelines = sections.timeline_pages(env, list(documents.values()), revisions, docs, {slug(p.id) for p in inputs.policies})
     simulations = sections.simulation_pages(env, inputs.simulations, docs, inputs.skipped)
     write_page(docs / "index.md", SITE_NAME, env.get_template("home.md.j2").render(
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
