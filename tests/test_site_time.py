@@ -136,6 +136,9 @@ def test_the_weight_ratio_history_on_the_timeline(site: Path) -> None:
     assert all(r[-1].startswith("第12条") for r in rows[1:])
     # the concept whose figure changed comes first
     assert article.index('id="concept-assessment-fdi_weight_ratio"') < article.index('id="concept-points-')
+    # the step chart (compare.history.chart) of the figures that changed; none where none did (无锡: one document)
+    assert '<img src="zhangjiagang.svg"' in article and (site / "timelines" / "zhangjiagang.svg").is_file()
+    assert "<img" not in _article(site, "timelines/wuxi.html")
 
 
 def test_wuxi_issued_and_in_force_from_the_day_of_issue(site: Path) -> None:

@@ -90,15 +90,24 @@ def revision_pages(env: Environment, diffs: Sequence[tuple[Policy, Policy]], doc
 
 def timeline_pages(env: Environment, policies: Sequence[Policy], revisions: Sequence[dict[str, Any]], docs: Path,
                    cities: set[str]) -> list[dict[str, Any]]:
-    """A page per city: its documents (those the site shows and those its revisions compare) in date order."""
+    """A page per city: its documents (those the site shows and those its revisions compare) in date order,
+    and the step chart of the figures that changed (compare.history.chart, where matplotlib is at hand)."""
+    from compare.site import charts
     from compare.site.timeline import timeline_pages as pages_of
 
     linked = {(r["old"], r["new"]): ref(f"../revisions/{r['slug']}.html") for r in revisions}
     out = []
     for page in pages_of(policies, linked, cities):
         title = f"{page.city_label} 时间线 Timeline"
+        chart = None
+        if charts.available() and page.figures is not None and page.figures.changed():
+            from compare.history.chart import chart_bytes
+
+            chart = ref(f"{page.slug}.svg")
+            (docs / "timelines").mkdir(parents=True, exist_ok=True)
+            (docs / "timelines" / chart).write_bytes(chart_bytes(page.figures, "svg", "policylab site build"))
         write_page(docs / "timelines" / f"{page.slug}.md", title, env.get_template("timeline.md.j2").render(
-            page=page, last_day=lambda end: (end - timedelta(days=1)).isoformat()))
+            page=page, chart=chart, last_day=lambda end: (end - timedelta(days=1)).isoformat()))
         out.append({"title": title, "slug": page.slug})
     return out
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from compare.diff.dates import DocumentDates, document_dates, succession
 from compare.diff.render import summary
 from compare.diff.structural import Change
-from compare.history.steps import FigureHistory, city_history
+from compare.history.steps import CityHistory, FigureHistory, city_history
 from compare.site.escape import ref, slug
 from dsl.model import Policy
 from dsl.timeline import Document, Timeline, document_of, timelines
@@ -71,6 +71,7 @@ class TimelinePage:
     slug: Markup
     rows: list[DocumentRow] = field(default_factory=list)
     history: list[ConceptHistory] = field(default_factory=list)  # the concepts whose figures changed first
+    figures: CityHistory | None = None  # compare.history's, for the step chart
 
 
 def status_words(d: DocumentDates) -> str:
@@ -128,14 +129,14 @@ def timeline_pages(policies: Sequence[Policy], revision_pages: dict[tuple[str, s
                 old = before[0]
                 row.revision = _revision(by_id[old], by_id[doc.policy], (ended[old], row.dates), revision_pages)
         label = next((d.city_label for d in line.documents if d.city_label), None) or city
-        out.append(TimelinePage(city, label, slug(city), rows, concept_histories(line, by_id)))
+        history = city_history(line, by_id)
+        out.append(TimelinePage(city, label, slug(city), rows, concept_histories(history, by_id), history))
     return out
 
 
-def concept_histories(line: Timeline, policies: dict[str, Policy]) -> list[ConceptHistory]:
+def concept_histories(history: CityHistory, policies: dict[str, Policy]) -> list[ConceptHistory]:
     """The city's figures over time by concept: the concepts with a figure that changed first, each
     group in the order compare.history gives (the taxonomy's label where the documents' taxonomy has it)."""
-    history = city_history(line, policies)
     groups: dict[str, list[FigureHistory]] = {}
     for f in history.figures:
         groups.setdefault(f.concept, []).append(f)
