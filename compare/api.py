@@ -12,6 +12,7 @@ Outcomes, the inputs assumed (not given) and the outcomes another reading option
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,24 +31,67 @@ from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.explain import explain
 from compare.engine.runs import PER_POLICY, Rates, evaluate_policies
+from dsl.ast import Span
 from dsl.cache import check_paths_cached
 from dsl.check.record import run_record
-from dsl.diagnostics import PolicyError
+from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.record import CORE, Record
 
 if TYPE_CHECKING:  # the semantic diff imports z3: loaded when first used
     from compare.diff.semantic import SemanticDiff
 
 
-def load_policy(path: str | Path, search: Iterable[str | Path] = (), cache: bool = True) -> CompiledPolicy:
-    """Parse, check and compile one policy file; raise PolicyError if it has errors.
+def load_policy(path: str | Path, search: Iterable[str | Path] = (), cache: bool = True,
+                as_of: dt.date | str | None = None) -> CompiledPolicy:
+    """Parse, check and compile one policy: a file, a policy id (`zhangjiagang_2017`) or a city id (its
+    document in force as of `as_of`: see `load_city`); raise PolicyError if it has errors.
     `search`: folders of base policies and taxonomy after the file's own (then $POLICYLAB_PATH, the bundled).
-    `cache`: take the checked policy from the cache while no file it read has changed (dsl.cache)."""
-    result = check_paths_cached([Path(path)], [Path(s) for s in search], cache)
-    errors = [d for d in result.diagnostics if d.is_error]
-    if errors or not result.policies:
+    `cache`: take the checked policy from the cache while no file it read has changed (dsl.cache).
+    `as_of` (a date or "YYYY-MM-DD"): a file or policy id used outside its period gives a
+    PolicyWarning (W722) saying so; a date that does not parse is a ValueError."""
+    folders = [Path(s) for s in search]
+    if as_of is None and Path(path).is_file():
+        result = check_paths_cached([Path(path)], folders, cache)
+        errors = [d for d in result.diagnostics if d.is_error]
+        if errors or not result.policies:
+            raise PolicyError(errors)
+        return CompiledPolicy(result.policies[0])
+    return _chosen(str(path), folders, cache, as_of)
+
+
+def load_city(city: str, as_of: dt.date | str | None = None, search: Iterable[str | Path] = (),
+              cache: bool = True) -> CompiledPolicy:
+    """The city's document in force on `as_of` (a date or "YYYY-MM-DD"; default today), found in
+    ./policies, then the search path: `load_city("zhangjiagang", as_of="2016-06-01")` is
+    zhangjiagang_base.  Where none is in force, the city's draft if it has one; else PolicyError."""
+    return _chosen(city, [Path(s) for s in search], cache, as_of)
+
+
+class PolicyWarning(UserWarning):
+    """A policy named explicitly is used on a date outside its period (W722)."""
+
+
+def _chosen(name: str, search: list[Path], cache: bool, as_of: dt.date | str | None) -> CompiledPolicy:
+    import warnings
+
+    from dsl.in_force import UnknownNameError, choose
+    from dsl.timeline import parse_as_of
+
+    day = parse_as_of(as_of) if as_of is not None else dt.date.today()
+    try:
+        chosen = choose([name], day, search, cache)
+    except UnknownNameError as e:
+        raise PolicyError([Diagnostic("E001", str(e), Span(name, 1, 1, 1, 1),
+                                      "give a .policy file, a policy id or a city id")]) from None
+    errors = [d for d in chosen.result.diagnostics if d.is_error]
+    if errors:
         raise PolicyError(errors)
-    return CompiledPolicy(result.policies[0])
+    for w in chosen.warnings:
+        warnings.warn(f"{w.code}: {w.message}", PolicyWarning, stacklevel=3)
+    if not chosen.policies:
+        raise PolicyError([Diagnostic("E001", f"no document of `{name}` in force as of {day.isoformat()}",
+                                      Span(name, 1, 1, 1, 1), "give another date")])
+    return CompiledPolicy(chosen.policies[0])
 
 
 def load_policies(paths: Iterable[str | Path], search: Iterable[str | Path] = (),
@@ -131,7 +175,7 @@ def evaluate(policies: Iterable[CompiledPolicy | str | Path], projects: Any, fx:
 
 
 __all__ = ["PER_POLICY", "CompiledPolicy", "InputError", "Outcomes", "ProjectBatch", "Projects", "Rates", "as_batch",
-           "evaluate", "explain", "load_policies", "load_policy", "outcomes", "read_projects", "run", "run_fields"]
+           "evaluate", "explain", "load_city", "load_policies", "load_policy", "PolicyWarning", "outcomes", "read_projects", "run", "run_fields"]
 
 
 # ---------------------------------------------------------------- revisions on data, impact, the graph

@@ -269,3 +269,17 @@ def header_diagnostics(policy: Policy) -> list[Diagnostic]:
 
 def _at(m: A.Meta) -> A.Span:
     return m.value_span if m.value_span.line else m.span
+
+
+def expired_in_force(lines: dict[str, Timeline], as_of: dt.date) -> list[Diagnostic]:
+    """W721: each document whose header says `status in_force` but which has ended by `as_of`."""
+    out: list[Diagnostic] = []
+    for tl in lines.values():
+        for d in tl.documents:
+            if d.status == "in_force" and d.end is not None and d.end <= as_of:
+                last = (d.end - dt.timedelta(days=1)).isoformat()
+                out.append(Diagnostic(
+                    "W721", f"{d.policy} says it is in force, but it was in force until {last} ({d.end_reason}); "
+                    f"as of {as_of.isoformat()} it is not", d.header,
+                    "mark it `status superseded`, or correct its dates"))
+    return out

@@ -8,6 +8,7 @@ so that `policylab --help` starts fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -106,6 +107,21 @@ def default_paths(paths: list[Path] | None, command: str = "policylab") -> list[
     return targets
 
 
+def named_paths(paths: list[Path] | None, search: list[Path] | None, command: str = "policylab") -> list[Path]:
+    """The paths given (default: policies/), a policy id or a city id standing for its files (every
+    document of the city); a name that stands for nothing is a command-line error (exit 2)."""
+    from dsl.in_force import UnknownNameError, name_of
+
+    out: list[Path] = []
+    for p in paths or [Path("policies")]:
+        try:
+            out.extend(name_of(str(p), search).files if not p.exists() else [p])
+        except UnknownNameError:
+            typer.echo(f"{command}: no such file, folder, policy id or city: {p}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    return out
+
+
 def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: OutputFormat,
                       lines: dict[str, dict[int, str]] | None = None) -> None:
     """Each diagnostic with its source line from `texts` (file -> text) or `lines` (file -> the lines a
@@ -145,27 +161,90 @@ def write_atomically(path: Path, text: str) -> bool:
     return True
 
 
-def load_compiled(paths: list[Path], fmt: OutputFormat = OutputFormat.text,
-                  search: list[Path] | None = None, cache: bool = True) -> list[CompiledPolicy]:
-    """Check (or take from the cache: dsl.cache) and compile policies; print diagnostics and exit 1 if any has errors."""
+def load_compiled(paths: list[Path] | list[str], fmt: OutputFormat = OutputFormat.text,
+                  search: list[Path] | None = None, cache: bool = True, as_of: dt.date | None = None,
+                  command: str = "policylab", pick: bool = True) -> list[CompiledPolicy]:
+    """Check (or take from the cache: dsl.cache) and compile the policies the names stand for (files,
+    folders, policy ids, city ids); a city or a folder gives, per city, its document in force as of
+    `as_of` (default today: dsl.in_force), said on stderr.  Exit 2 on a name that stands for nothing,
+    1 (printing the diagnostics) if any policy has errors."""
     from compare.engine.evaluate import CompiledPolicy
-    from dsl.cache import check_paths_cached
-    from dsl.load import policy_files
+    from dsl.in_force import UnknownNameError, choose
+    from dsl.textsafe import printable
 
-    default_paths(paths)
-    files = policy_files(paths)
-    result = check_paths_cached(paths, search, cache)
-    errors = [d for d in result.diagnostics if d.is_error]
+    try:
+        chosen = choose([str(p) for p in paths], as_of or dt.date.today(), search, cache, pick)
+    except UnknownNameError as e:
+        say_error(command, str(e), "give a .policy file, a folder, a policy id (zhangjiagang_2017) or a city id "
+                                   "(zhangjiagang)")
+        raise typer.Exit(EXIT_USAGE) from None
+    errors = [d for d in chosen.result.diagnostics if d.is_error]
     if errors:
-        print_diagnostics(errors, result.texts, fmt)
+        print_diagnostics(errors, chosen.result.texts, fmt)
         raise typer.Exit(EXIT_POLICY_ERRORS)
-    # A folder may hold bases that only exist to be extended: skip the superseded ones.
-    wanted = {f.resolve() for f in files}
-    compiled = [CompiledPolicy(p) for p in result.policies if p.path.resolve() in wanted]
-    if len(compiled) > 1:
-        compiled = [c for c in compiled if c.policy.meta.get("status") is None
-                    or c.policy.meta["status"].value != "superseded"] or compiled
-    return compiled
+    print_diagnostics(chosen.warnings, chosen.result.texts, OutputFormat.text)
+    for line in chosen.notices:  # which document of each city, so a run's date is never silent
+        typer.echo(printable(line), err=True)
+    if not chosen.policies:
+        say_error(command, f"no document in force as of {(as_of or dt.date.today()).isoformat()}",
+                  "give another date with --as-of YYYY-MM-DD, or name the policy")
+        raise typer.Exit(EXIT_USAGE)
+    return [CompiledPolicy(p) for p in chosen.policies]
+
+
+def resolve_name(name: str, search: list[Path] | None, command: str, as_of: dt.date | None = None,
+                 warn: bool = True) -> Path:
+    """The one policy file a name stands for: a file or a policy id as named (W722 where `warn` and it is
+    not in force as of `as_of`), or a city's document in force then (said on stderr).  Exit 2 for a
+    name that stands for no policy."""
+    from dsl.in_force import UnknownNameError, choose, name_of
+    from dsl.textsafe import printable
+
+    try:
+        named = name_of(name, search)
+    except UnknownNameError:
+        named = None
+    if named is None or (not named.explicit and named.city is None):
+        from dsl.load import find_policy
+
+        hint = find_policy(name, search)[1] or "give a .policy file, a policy id or a city id"
+        typer.echo(printable(f"policylab {command}: no policy `{name}`: {hint}"), err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if named.explicit and not warn:
+        return named.files[0]
+    chosen = choose([name], as_of or dt.date.today(), search)
+    if chosen.result.has_errors:
+        if named.explicit:  # the command reports them as it does for any file
+            return named.files[0]
+        print_diagnostics([d for d in chosen.result.diagnostics if d.is_error], chosen.result.texts, OutputFormat.text)
+        raise typer.Exit(EXIT_POLICY_ERRORS)
+    print_diagnostics(chosen.warnings, chosen.result.texts, OutputFormat.text)
+    for line in chosen.notices:
+        typer.echo(printable(line), err=True)
+    if not chosen.policies:
+        say_error(f"policylab {command}", f"no document of `{name}` in force as of {(as_of or dt.date.today()).isoformat()}",
+                  "give another date with --as-of YYYY-MM-DD, or name the policy")
+        raise typer.Exit(EXIT_USAGE)
+    return chosen.policies[0].path
+
+
+# --as-of DATE: which of a city's documents applies (dsl.timeline); parsed by as_of_or_exit.
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", metavar="DATE", help="the date whose documents apply: a city or a folder gives each city's document "
+                                    "in force then (YYYY-MM-DD; default: today)")]
+
+
+def as_of_or_exit(text: str | None, command: str = "policylab") -> dt.date:
+    """--as-of as a date (default today); a date that does not parse is a command-line error (exit 2)."""
+    from dsl.timeline import parse_as_of
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return parse_as_of(text)
+    except ValueError as e:
+        say_error(command, f"--as-of: {e}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 PER_POLICY = "per-policy"  # as compare.engine.runs.PER_POLICY (imported lazily there)
@@ -221,7 +300,8 @@ def _validate_readings(compiled: list[CompiledPolicy], readings: dict[str, str])
 
 def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading: list[str] | None,
                 search: list[Path] | None = None, units: list[str] | None = None, sheet: str | None = None,
-                steps: Steps | None = None, cache: bool = True) -> tuple[list[CompiledPolicy], Projects, dict[str, str]]:
+                steps: Steps | None = None, cache: bool = True,
+                as_of: dt.date | None = None) -> tuple[list[CompiledPolicy], Projects, dict[str, str]]:
     """What eval and compare share: the rate, the readings, the compiled policies, the projects.
     Exits 2 on a wrong command line, 1 on a policy or project file with errors, 3 on no projects."""
     from compare.cli.data import read_projects_or_exit, run_record_or_exit
@@ -230,7 +310,7 @@ def prepare_run(policies: list[Path], projects: Path, fx: float | None, reading:
         typer.echo("policylab: --fx must be a positive rate, e.g. --fx 7.1", err=True)
         raise typer.Exit(EXIT_USAGE)
     readings = parse_readings(reading)
-    compiled = load_compiled(policies, search=search, cache=cache)
+    compiled = load_compiled(policies, search=search, cache=cache, as_of=as_of)
     _validate_readings(compiled, readings)
     record = run_record_or_exit([c.policy.record for c in compiled])  # the fields the policies declare are read from the projects too
     return compiled, read_projects_or_exit(projects, units, sheet, steps, record), readings

@@ -10,6 +10,7 @@ more.  `--reading NAME=OPTION` and `--fx RATE` apply to both policies.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -20,9 +21,11 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    AsOfOption,
     OutputFormat,
     SearchOption,
     app,
+    as_of_or_exit,
     parse_fx,
     parse_readings,
     print_diagnostics,
@@ -39,35 +42,13 @@ class DiffFormat(StrEnum):
     csv = "csv"  # with --projects
 
 
-def resolve(name: str, search: list[Path] | None, command: str = "diff") -> Path:
-    """A policy file, a policy id found along the search path, or a city's name (its policy in force
-    along the search path: `wuxi`); exit 2 when none."""
-    from dsl.load import find_policy
+def resolve(name: str, search: list[Path] | None, command: str = "diff", as_of: dt.date | None = None,
+            warn: bool = True) -> Path:
+    """A policy file, a policy id found along the search path, or a city (its document in force as of
+    `as_of`, default today: `wuxi`); exit 2 when none (compare.cli.common.resolve_name)."""
+    from compare.cli.common import resolve_name
 
-    path, hint = find_policy(name, search)
-    if path is None:
-        path = _city_policy(name, search)
-    if path is None:
-        typer.echo(f"policylab {command}: no policy `{name}`: {hint}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    return path
-
-
-def _city_policy(city: str, search: list[Path] | None) -> Path | None:
-    from dsl.load import Loader
-    from dsl.paths import search_dirs
-
-    if not city.isidentifier():
-        return None
-    loader = Loader(search)
-    for folder in [Path("policies"), *search_dirs(search)]:
-        for path in sorted(folder.glob("*.policy")) if folder.is_dir() else []:
-            ast, _text, _diags = loader.parse(path)
-            header = ast.header if ast is not None else None
-            meta = {m.key: m.value for m in header.meta} if header is not None else {}
-            if meta.get("city") == city and meta.get("status") != "superseded":
-                return path
-    return None
+    return resolve_name(name, search, command, as_of, warn)
 
 
 @app.command("diff")
@@ -93,6 +74,7 @@ def diff_(
                                           "what it could not decide in them is named at the end")] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """What changed between two policies: items added, removed, renamed, and every figure with its old and
     new value (extends chains resolved; a reformat gives no change).  With --projects: each project's
@@ -103,6 +85,7 @@ def diff_(
     from dsl.cache import check_paths_cached as check_paths  # POLICYLAB_NO_CACHE=1 bypasses it
 
     semantic = semantic or bool(concept) or (projects is None and (bool(reading) or fx is not None))
+    day = as_of_or_exit(as_of, "policylab diff")
     rate = parse_fx(fx, "policylab diff", per_policy=False)
     assert not isinstance(rate, str)
     readings = parse_readings(reading, "policylab diff")
@@ -113,7 +96,8 @@ def diff_(
         _usage("--format csv goes with --projects (a row per project and concept)")
     if projects is not None and not projects.is_file():
         _usage(f"no such project file: {projects}")
-    paths = [resolve(old, search), resolve(new, search)]
+    # two versions are compared whatever their dates: a city given by id is its document in force on the day
+    paths = [resolve(old, search, as_of=day, warn=False), resolve(new, search, as_of=day, warn=False)]
     results = [check_paths([p], search) for p in paths]
     errors = [d for r in results for d in r.diagnostics if d.is_error]
     if errors:
@@ -178,11 +162,12 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
 # ---------------------------------------------------------------- impact and the joined graph (compare.diff)
 
 
-def checked(names: list[str], search: list[Path] | None, command: str) -> list[Policy]:
-    """Policies named by file, id or city, checked; exit 2 for a name that is none, 1 for errors."""
+def checked(names: list[str], search: list[Path] | None, command: str, as_of: dt.date | None = None) -> list[Policy]:
+    """Policies named by file, id or city (its document in force as of `as_of`), checked; exit 2 for a
+    name that is none, 1 for errors."""
     from dsl.cache import check_paths_cached as check_paths  # POLICYLAB_NO_CACHE=1 bypasses it
 
-    results = [check_paths([resolve(n, search, command)], search) for n in names]
+    results = [check_paths([resolve(n, search, command, as_of)], search) for n in names]
     errors = [d for r in results for d in r.diagnostics if d.is_error]
     if errors:
         print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
@@ -202,6 +187,7 @@ def impact_(
                                              "`reading:stacking` picks one kind")],
     format: Annotated[ImpactFormat, typer.Option("--format", help="table or json")] = ImpactFormat.table,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """What NAME can move: every outcome and beneficiary it reaches and the rules between; for an outcome
     concept, the fields, readings and params it depends on."""
@@ -209,7 +195,7 @@ def impact_(
     from compare.engine.evaluate import CompiledPolicy
     from dsl.textsafe import printable
 
-    (p,) = checked([policy], search, "impact")
+    (p,) = checked([policy], search, "impact", as_of_or_exit(as_of, "policylab impact"))
     try:
         im = impact(CompiledPolicy(p), name)
     except UnknownNameError as e:
@@ -252,6 +238,7 @@ def graph_(
     out: Annotated[Path | None, typer.Option("--out", help="write here (atomically) instead of to stdout: .dot, .gv, "
                                              ".json or .svg")] = None,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The policies' dependency graphs joined at the taxonomy's concept nodes (the SVG is drawn without
     Graphviz)."""
@@ -259,7 +246,8 @@ def graph_(
     from compare.diff.graph_export import policy_graph
 
     format = _graph_format(out, format)
-    g = policy_graph(checked(policies, search, "graph"))
+    day = as_of_or_exit(as_of, "policylab graph")
+    g = policy_graph(checked(policies, search, "graph", day))
     text = {GraphFormat.dot: g.to_dot, GraphFormat.json: g.to_json, GraphFormat.svg: g.to_svg}[format]()
     if out is None:
         sys.stdout.write(text)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from compare.cli.common import SearchOption, app
+from compare.cli.common import AsOfOption, SearchOption, app, as_of_or_exit
 
 
 class FieldsFormat(StrEnum):
@@ -25,6 +25,7 @@ def fields_(
         help=".policy files, folders, policy ids or cities (none: the built-in record)")] = None,
     format: Annotated[FieldsFormat, typer.Option("--format", help="table, csv, json or markdown")] = FieldsFormat.table,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The project record the policies read together: the built-in fields and those they declare, with
     type, unit, default, labels, who declares each, and the values of choices and sets."""
@@ -33,16 +34,17 @@ def fields_(
     from dsl.model import Policy
     from dsl.record import CORE
 
+    day = as_of_or_exit(as_of, "policylab fields")
     chosen: list[Policy] = []
     folders = [Path(p) for p in policies or [] if Path(p).is_dir()]
     if folders:
         from compare.cli.common import load_compiled
 
-        chosen += [c.policy for c in load_compiled(folders, search=search)]
+        chosen += [c.policy for c in load_compiled(folders, search=search, as_of=day, command="policylab fields")]
     names = [p for p in policies or [] if not Path(p).is_dir()]
     if names:
         from compare.cli.drafting import checked
 
-        chosen += checked(names, search, "fields")
+        chosen += checked(names, search, "fields", day)
     record = run_record_or_exit([p.record for p in chosen]) if chosen else CORE
     sys.stdout.write(RENDER[format.value](field_rows(record)))

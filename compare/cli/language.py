@@ -12,11 +12,14 @@ from compare.cli.common import (
     EXIT_OK,
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    AsOfOption,
     CacheOption,
     OutputFormat,
     SearchOption,
     app,
+    as_of_or_exit,
     default_paths,
+    named_paths,
     print_diagnostics,
     write_atomically,
 )
@@ -24,23 +27,33 @@ from compare.cli.common import (
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="policy files, folders, policy ids or city ids (default: policies/)")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools")] = OutputFormat.text,
     search: SearchOption = None,
     no_cache: CacheOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
-    """Check policies: syntax, names, types and units, tiers, splits, taxonomy, quotes against the source."""
+    """Check policies: syntax, names, types and units, tiers, splits, taxonomy, quotes against the source;
+    the documents of each city as a timeline, and those marked in force that have expired as of --as-of."""
     from dsl.cache import check_paths_cached
     from dsl.load import escaping_links, policy_files
+    from dsl.timeline import document_of, expired_in_force, timelines
 
-    targets = default_paths(paths, "policylab check")
+    day = as_of_or_exit(as_of, "policylab check")
+    targets = named_paths(paths, search, "policylab check")
     if not policy_files(targets) and not escaping_links(targets):
         typer.echo(f"policylab check: no *.policy files in {', '.join(map(str, targets))}", err=True)
         raise typer.Exit(EXIT_USAGE)
     result = check_paths_cached(targets, search, cache=not no_cache)
-    print_diagnostics(result.diagnostics, result.texts, format)
-    n_err = sum(d.is_error for d in result.diagnostics)
-    n_warn = len(result.diagnostics) - n_err
+    diags = result.diagnostics  # the date-dependent warnings after the cache: an entry holds for any day
+    if not result.has_errors:
+        lines = timelines(document_of(p, p.path) for p in result.policies)[0]
+        diags = sorted([*diags, *expired_in_force(lines, day)],
+                       key=lambda d: (d.span.file, d.span.line, d.span.column, d.code))
+    print_diagnostics(diags, result.texts, format)
+    n_err = sum(d.is_error for d in diags)
+    n_warn = len(diags) - n_err
     if format == OutputFormat.text:
         files = len(policy_files(targets))
         summary = f"checked {files} file{'s' * (files != 1)}: {n_err} error{'s' * (n_err != 1)}, " \

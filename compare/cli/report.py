@@ -11,7 +11,16 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, SearchOption, app, parse_fx, require_extra
+from compare.cli.common import (
+    EXIT_POLICY_ERRORS,
+    EXIT_USAGE,
+    AsOfOption,
+    SearchOption,
+    app,
+    as_of_or_exit,
+    parse_fx,
+    require_extra,
+)
 
 
 class ReportFormat(StrEnum):
@@ -60,6 +69,7 @@ def report_(
     fx: Annotated[str | None, typer.Option("--fx", help="USD→CNY rate for the common units (default: the latest "
                                            "policy year's average)")] = None,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The cities side by side, concept by concept: per city absent, promised (no figure) or present, each
     provision's article and quote, value, condition, figures in common units, readings and beneficiary;
@@ -76,7 +86,8 @@ def report_(
         require_extra("report --format xlsx", "data", ("openpyxl",))
     rate = parse_fx(fx, "policylab report", per_policy=False)
     assert not isinstance(rate, str)
-    checked_policies = checked(policies, search, "report")  # exit 2 for a name that is no policy, 1 for errors
+    day = as_of_or_exit(as_of, "policylab report")
+    checked_policies = checked(policies, search, "report", day)  # exit 2 for a name that is no policy, 1 for errors
     try:
         report = build_report(checked_policies, concept or None, rate)
     except UnknownConceptError as e:

@@ -16,9 +16,11 @@ import typer
 
 from compare.cli.common import (
     EXIT_USAGE,
+    AsOfOption,
     CacheOption,
     SearchOption,
     app,
+    as_of_or_exit,
     parse_fx,
     prepare_run,
 )
@@ -49,7 +51,7 @@ class EvalFormat(StrEnum):
 
 @app.command("eval")
 def eval_(
-    policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
+    policies: Annotated[list[Path], typer.Argument(help="policy files, folders, policy ids or city ids")],
     projects: ProjectsOption,
     explain_id: Annotated[str | None, typer.Option("--explain", help="explain this project, clause by clause")] = None,
     format: Annotated[EvalFormat, typer.Option("--format", help="table, json or csv (on stdout)")] = EvalFormat.table,
@@ -65,6 +67,7 @@ def eval_(
     quiet: QuietOption = False,
     search: SearchOption = None,
     no_cache: CacheOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Evaluate projects under each policy: one row per project and city."""
     from compare.cli.progress import steps
@@ -72,11 +75,12 @@ def eval_(
     from compare.engine.runs import choose_rates, run_notes
 
     rate = parse_fx(fx)
+    day = as_of_or_exit(as_of, "policylab eval")
     if out is not None:
         _check_out(out)
     with steps(quiet) as progress:
         compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
-                                               reading, search, unit, sheet, progress, not no_cache)
+                                               reading, search, unit, sheet, progress, not no_cache, day)
         batch = read.batch
         if explain_id is not None:
             if explain_id not in batch.ids:
@@ -167,7 +171,7 @@ def _write(out: Path, results: list[Outcomes], carry: Any, wide: bool, dims: lis
 
 @app.command("compare")
 def compare_(
-    policies: Annotated[list[Path], typer.Argument(help="policy files or folders")],
+    policies: Annotated[list[Path], typer.Argument(help="policy files, folders, policy ids or city ids")],
     projects: ProjectsOption,
     fx: FxOption = None,
     reading: Annotated[list[str] | None, typer.Option("--reading", help="NAME=CHOICE, repeatable")] = None,
@@ -176,6 +180,7 @@ def compare_(
     quiet: QuietOption = False,
     search: SearchOption = None,
     no_cache: CacheOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """The cities side by side: for each project, what each city's measures give it."""
     from compare.cli.progress import steps
@@ -183,9 +188,10 @@ def compare_(
     from compare.engine.runs import run_notes
 
     rate = parse_fx(fx)
+    day = as_of_or_exit(as_of, "policylab compare")
     with steps(quiet) as progress:
         compiled, read, readings = prepare_run(policies, projects, rate if isinstance(rate, float) else None,
-                                               reading, search, unit, sheet, progress, not no_cache)
+                                               reading, search, unit, sheet, progress, not no_cache, day)
         results, rates = _evaluate(compiled, read.batch, rate, readings, progress)
     _not_shown(read.carry)
     tax = compiled[0].policy.taxonomy if compiled else None

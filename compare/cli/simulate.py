@@ -18,10 +18,12 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    AsOfOption,
     ForceOption,
     OutputFormat,
     SearchOption,
     app,
+    as_of_or_exit,
     folder_not_written,
     out_folder,
     print_diagnostics,
@@ -183,8 +185,9 @@ def _cli_reforms(sc: Any, sets: list[tuple[str | None, Change, str]]) -> list[An
 
 @app.command("figures")
 def figures_(
-    policy: Annotated[str, typer.Argument(help="a .policy file or a policy id")],
+    policy: Annotated[str, typer.Argument(help="a .policy file, a policy id or a city id")],
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The figure paths of a policy (for --set, reforms and sweeps), with each figure and its article."""
     from compare.cli.drafting import resolve
@@ -192,7 +195,8 @@ def figures_(
     from dsl import ast as A
     from dsl.cache import check_paths_cached
 
-    result = check_paths_cached([resolve(policy, search, "figures")], search or [])
+    day = as_of_or_exit(as_of, "policylab figures")
+    result = check_paths_cached([resolve(policy, search, "figures", day)], search or [])
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.policies:
         print_diagnostics(errors, result.texts, OutputFormat.text)
@@ -214,7 +218,7 @@ def figures_(
 
 @app.command("reform")
 def reform_(
-    policy: Annotated[str, typer.Argument(help="the policy to change: a .policy file or a policy id")],
+    policy: Annotated[str, typer.Argument(help="the policy to change: a .policy file, a policy id or a city id")],
     out: Annotated[Path, typer.Option("--out", help="the revision to write (NAME.policy; NAME is its id)")],
     set_: SetOption = None,
     transplant_from: Annotated[str | None, typer.Option("--transplant-from", help="a policy whose clauses for "
@@ -222,6 +226,7 @@ def reform_(
     concept: Annotated[list[str] | None, typer.Option("--concept", help="a concept key to transplant, "
                                                       "repeatable")] = None,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write a checked revision of POLICY: figures changed (--set PATH=VALUE), and/or another policy's
     clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi)."""
@@ -241,7 +246,9 @@ def reform_(
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
     name = out.stem
-    paths = [resolve(policy, search, "reform")] + ([resolve(transplant_from, search, "reform")] if transplant_from else [])
+    day = as_of_or_exit(as_of, "policylab reform")
+    paths = [resolve(policy, search, "reform", day)] + (
+        [resolve(transplant_from, search, "reform", day)] if transplant_from else [])
     checked = [check_paths_cached([p], search or []) for p in paths]
     errors = [d for r in checked for d in r.diagnostics if d.is_error]
     if errors:

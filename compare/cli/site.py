@@ -10,10 +10,12 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    AsOfOption,
     ForceOption,
     OutputFormat,
     SearchOption,
     app,
+    as_of_or_exit,
     folder_not_written,
     out_folder,
     print_diagnostics,
@@ -54,6 +56,7 @@ def build_(
                                                     "policylab site build)")] = Path("site"),
     force: ForceOption = False,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Build the comparison site: home, one page per city (items beside the source text), one per concept,
     mechanisms, graphs, revisions, simulations and the manual; open `site/index.html` from disk."""
@@ -64,8 +67,9 @@ def build_(
     require_extra("site build", "site", ("material", "jieba"))
     from compare.site.build import COMMAND
 
+    day = as_of_or_exit(as_of, "policylab site build")
     out_folder(out, COMMAND, force, list(simulation or []))
-    paths = [resolve(p, search, "site build") for p in policies] if policies else _default_policies(search)
+    paths = [resolve(p, search, "site build", day) for p in policies] if policies else _default_policies(search)
     pairs: list[tuple[Path, Path]] = []
     for d in diff or []:
         if ":" not in d:
@@ -73,7 +77,7 @@ def build_(
                        err=True)
             raise typer.Exit(EXIT_USAGE)
         old, new = d.split(":", 1)
-        pairs.append((resolve(old, search, "site build"), resolve(new, search, "site build")))
+        pairs.append((resolve(old, search, "site build", day, warn=False), resolve(new, search, "site build", day, warn=False)))
     for folder in simulation or []:
         if not (folder / "meta.json").is_file():
             typer.echo(f"policylab site build: {folder} is not a folder `policylab simulate` wrote (no meta.json)",

@@ -11,20 +11,25 @@ import typer
 from compare.cli.common import (
     EXIT_POLICY_ERRORS,
     EXIT_USAGE,
+    AsOfOption,
     SearchOption,
     app,
+    as_of_or_exit,
     default_paths,
     load_compiled,
+    resolve_name,
 )
 
 
 @app.command("test")
 def test_(
-    paths: Annotated[list[Path] | None, typer.Argument(help="case files, policies or folders (default: policies/)")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="case files, policies, folders, policy ids or city ids (default: policies/)")] = None,
     coverage: Annotated[bool, typer.Option("--coverage", help="report clauses, tiers, conditions, max/split "
                                                                  "branches that no case exercised")] = False,
     fail_under: Annotated[float | None, typer.Option("--fail-under", help="fail if coverage is below N%")] = None,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Run the hand-worked cases (*.cases.yaml) against their policies."""
     from compare.data.records import InputError
@@ -32,12 +37,16 @@ def test_(
     from dsl.diagnostics import render
     from dsl.textsafe import printable
 
-    targets = default_paths(paths, "policylab test")
+    day = as_of_or_exit(as_of, "policylab test")
+    # a policy id or a city (its document in force on the day) stands for its file; a folder's cases are
+    # all run, whatever their documents' dates
+    targets = default_paths([p if p.exists() else resolve_name(str(p), search, "test", day) for p in paths or []]
+                            or None, "policylab test")
     files = case_files(targets)
     if not files:
         typer.echo("policylab test: no *.cases.yaml files found", err=True)
         raise typer.Exit(EXIT_USAGE)
-    compiled = {c.policy.id: c for c in load_compiled(sorted({f.parent for f in files}), search=search)}
+    compiled = {c.policy.id: c for c in load_compiled(sorted({f.parent for f in files}), search=search, pick=False)}
     failed = total = 0
     low: list[str] = []
     for f in files:
@@ -89,13 +98,16 @@ def test_(
 
 @app.command("coverage")
 def coverage_(
-    policies: Annotated[list[Path] | None, typer.Argument(help="policy files or folders (default: policies/)")] = None,
+    policies: Annotated[list[Path] | None, typer.Argument(
+        help="policy files, folders, policy ids or city ids (default: policies/)")] = None,
     search: SearchOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Per document: the articles encoded, and every figure-bearing sentence that no clause cites."""
     from compare.testing.source_coverage import render, source_coverage
 
-    compiled = load_compiled(default_paths(policies), search=search)
+    day = as_of_or_exit(as_of, "policylab coverage")
+    compiled = load_compiled(policies or [Path("policies")], search=search, as_of=day, command="policylab coverage")
     uncited = 0
     for cp in compiled:
         for report in source_coverage(cp.policy):

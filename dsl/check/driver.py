@@ -27,6 +27,7 @@ from dsl.load import Loader
 from dsl.model import CheckResult, Policy, PolicyFileInfo
 from dsl.paths import probe
 from dsl.taxonomy import Taxonomy, find_taxonomy_dir, load_taxonomy
+from dsl.timeline import document_of, header_diagnostics, timelines
 from dsl.units import Dim
 
 
@@ -101,6 +102,7 @@ class Checker(NameChecks, ExpressionChecks, TierChecks, ReadingChecks, SplitChec
                 except ValueError:
                     self.err("E109", f"`{m.value}` is not a date", m.value_span if m.value_span.line else m.span,
                              "dates are YYYY-MM-DD")
+        self.diags.extend(header_diagnostics(self.p))  # its own dates: expiry, term (dsl.timeline)
 
     def run(self) -> list[Diagnostic]:
         self.check_meta()
@@ -186,6 +188,8 @@ def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckRes
         diags.extend(d)
         diags.extend(Checker(policy, tax).run())
         policies.append(policy)
+    # the documents checked together as each city's timeline: two in force at once, one ended before it starts
+    diags.extend(timelines(document_of(p, p.path) for p in policies)[1])
     if len(policies) > 1:  # two cities may share a declared field only with the same type and unit
         diags.extend(run_record([p.record for p in policies])[1])
     unique = list(dict.fromkeys(diags))
