@@ -9,6 +9,7 @@ of a city in force at once), 3 a project file with no projects.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -56,7 +57,7 @@ def _out_or_exit(out: Path, formats: tuple[str, ...], command: str, header: tupl
     return mark
 
 
-def _write_or_exit(out: Path, data: bytes, command: str, mark: bytes, force: bool) -> None:
+def _write_or_exit(out: Path, data: bytes | Iterable[bytes], command: str, mark: bytes, force: bool) -> None:
     from compare.data.atomic import WriteError
     from compare.history.outputs import OutFileError, write
 
@@ -73,7 +74,7 @@ def _cities_or_exit(files: list[Path], search: list[Path] | None, cache: bool) -
     from dsl.cache import check_paths_cached
 
     result = check_paths_cached(files, search, cache)
-    cities, diags = cities_of(result.policies, files)
+    cities, diags = cities_of(result.policies, files, search, cache)
     errors = [d for d in [*result.diagnostics, *diags] if d.is_error]
     if errors:
         print_diagnostics(errors, result.texts, OutputFormat.text)
@@ -93,7 +94,7 @@ def timeline_(
     """A city's documents (issued, in force from, until and why, status) and, per concept and figure, the
     values over time with the dates, documents and articles; a step chart with --out FILE.svg|.png."""
     from compare.history.chart import chart_bytes
-    from compare.history.documents import city_files, known_cities
+    from compare.history.documents import city_files, city_of, known_cities
     from compare.history.render import HISTORY_COLUMNS, history_csv, history_markdown, history_text
     from compare.history.steps import city_history
     from dsl.diagnostics import did_you_mean
@@ -101,10 +102,11 @@ def timeline_(
     mark = _out_or_exit(out, TIMELINE_FORMATS, "timeline", HISTORY_COLUMNS, force) if out is not None else b""
     files = city_files(city, search)
     if not files:
-        cities = known_cities(search)
-        say_error("policylab timeline", f"no city `{city}` in policies/ or along the search path",
-                  did_you_mean(city, cities) or ("cities: " + ", ".join(cities) if cities else
-                                                 "add the city's folder with --policies DIR"))
+        known, own = known_cities(search), city_of(city, search)
+        say_error("policylab timeline", f"no city `{city}` in the current folder, policies/ or along the search path",
+                  f"{city} is a document of {own}: policylab timeline {own}" if own else
+                  did_you_mean(city, known) or ("cities: " + ", ".join(known) if known else
+                                                "add the city's folder with --policies DIR"))
         raise typer.Exit(EXIT_USAGE)
     cities = _cities_or_exit(files, search, not no_cache)
     history = city_history(cities.timelines[city], cities.policies)
@@ -137,7 +139,7 @@ def panel_(
 ) -> None:
     """A long table, one row per city × date × figure in force (rates, caps, thresholds, points, ratios),
     and with --projects each project's outcome per concept: the document in force on each date."""
-    from compare.history.documents import UnknownName, resolve
+    from compare.history.documents import UnknownPolicyError, resolve
     from compare.history.outputs import MARK
     from compare.history.panel import COLUMNS, build_panel, panel_dates
     from compare.history.render import panel_csv, panel_parquet
@@ -151,7 +153,7 @@ def panel_(
         raise typer.Exit(EXIT_USAGE) from None
     try:
         files = resolve(policies, search)
-    except UnknownName as e:
+    except UnknownPolicyError as e:
         say_error("policylab panel", e.message, e.hint)
         raise typer.Exit(EXIT_USAGE) from None
     cities = _cities_or_exit(files, search, not no_cache)
@@ -167,24 +169,25 @@ def panel_(
         typer.echo(f"policylab panel: {rates.note}, for every date", err=True)
     panel = build_panel(cities, dates, batch, rate)
     for city, used in panel.documents.items():
-        line = ", ".join(f"{p} ({_period(cities, city, p)})" for p in used) or "none"
-        typer.echo(f"{city}: {line}", err=True)
+        if used:  # a city with none is in the notes
+            typer.echo(f"{city}: " + ", ".join(f"{p} ({_period(cities, city, p)})" for p in used), err=True)
     for note in panel.notes:
         typer.echo(f"policylab panel: note: {note}", err=True)
     if out is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(panel_csv(panel))
+        for chunk in panel_csv(panel):
+            sys.stdout.buffer.write(chunk)
         return
     meta = {MARK: "panel", "dates": f"{dates[0].isoformat()} … {dates[-1].isoformat()} by {by.value}",
             "usd_cny": repr(rate) if batch is not None else ""}
     data = panel_parquet(panel, meta) if out.suffix.lower() == ".parquet" else panel_csv(panel)
     _write_or_exit(out, data, "panel", mark, force)
-    typer.echo(f"wrote {len(panel.rows):,} rows to {out}", err=True)
+    typer.echo(f"wrote {len(panel):,} rows to {out}", err=True)
 
 
 def _period(cities: Cities, city: str, policy: str) -> str:
     import datetime as dt
 
     doc = next(d for d in cities.timelines[city].documents if d.policy == policy)
-    first = doc.start.isoformat() if doc.start else "not stated"
-    return f"in force {first} – {(doc.end - dt.timedelta(days=1)).isoformat() if doc.end else 'open'}"
+    until = f"until {(doc.end - dt.timedelta(days=1)).isoformat()}" if doc.end else "open"
+    return f"from {doc.start.isoformat()}, {until}" if doc.start else f"{until}, start not stated"

@@ -3,8 +3,8 @@
 came into force, labelled with the texts' notation, the article and the document.
 
 Deterministic: the same history gives the same bytes (as compare.simulate.plot_common.render: a fixed
-SVG salt and id, no dates or software names); no date depends on today (an open end is drawn a year past
-the last change).  Chinese through compare.simulate.fonts (English where no font draws it).
+SVG salt and id, no dates or software names); no date depends on today (an open end is drawn past the last
+change, by a year or more).  Chinese through compare.simulate.fonts (English where no font draws it).
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ from compare.simulate.fonts import label, safe_text
 from compare.simulate.plot_common import DPI, PALETTE, no_data, rc
 
 MAX_PANELS = 8
-MARGIN = dt.timedelta(days=365)  # drawn before the first change (a start not stated) and after the last
+MARGIN = dt.timedelta(days=365)  # at least, before the first date (a start not stated) and after the last
 
 
 def _bounds(figures: list[FigureHistory]) -> tuple[dt.date, dt.date]:
     dates = sorted({d for f in figures for s in f.steps for d in (s.start, s.end) if d is not None})
     if not dates:
         return dt.date(2000, 1, 1), dt.date(2001, 1, 1)
-    return dates[0] - MARGIN, dates[-1] + MARGIN
+    # the last step's label starts at its date and runs right: room for it, whatever the span
+    after = max(MARGIN, (dates[-1] - dates[0]) * 0.8)
+    return dates[0] - MARGIN, dates[-1] + after
 
 
 def _panel(ax: Axes, f: FigureHistory, left: dt.date, right: dt.date, colour: str) -> None:
@@ -37,8 +39,8 @@ def _panel(ax: Axes, f: FigureHistory, left: dt.date, right: dt.date, colour: st
         x0, x1 = date2num(s.start or left), date2num(s.end or right)
         ax.hlines(s.row.value, x0, x1, colors=colour, linewidth=2.5)
         values.append(s.row.value)
-        since = s.start.isoformat() if s.start else label("未载明 not stated", "not stated")
-        ax.annotate(safe_text(f"{s.row.text}  {s.row.article}  {s.policy}  ({since})", f"{s.row.text} {s.policy}"),
+        since = "" if s.start else "  (" + label("起始日未载明 start not stated", "start not stated") + ")"
+        ax.annotate(safe_text(f"{s.row.text}  {s.row.article}  {s.policy}{since}", f"{s.row.text} {s.policy}"),
                     (x0, s.row.value), xytext=(4, 5), textcoords="offset points", fontsize="small")
     for a, b in zip(f.steps, f.steps[1:], strict=False):  # the change itself, where one step follows another
         if a.end is not None and a.end == b.start:

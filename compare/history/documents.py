@@ -1,10 +1,11 @@
 """The documents a history or a panel is made of: names on the command line to policy files, and the
 checked policies to each city's timeline (dsl.timeline).
 
-A name is a .policy file or a folder of them, a policy id (`zhangjiagang_2017`) found as other
-commands find one (the current folder, `policies/`, the search path), or a city id (`zhangjiagang`):
-every document whose header says `city zhangjiagang`, in `policies/` and along the search path
-(--policies, $POLICYLAB_PATH, the bundled policies), the first file of each policy id only.
+A name is what every command takes (dsl.in_force.name_of): a .policy file or a folder of them, a
+policy id, or a city id (`zhangjiagang`: the city's documents in the first folder along the search path
+that has any).  A document named on its own counts for its own period: the other documents of its city
+in its folder are read for their dates only (zhangjiagang_base ends when zhangjiagang_2017 revises it),
+and a date on which one of them is in force is not the named one's.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsl.diagnostics import Diagnostic
-from dsl.load import Loader, find_policy, policy_files
+from dsl.cache import check_paths_cached
+from dsl.diagnostics import Diagnostic, did_you_mean
+from dsl.in_force import UnknownNameError, city_files, name_of, search_folders
+from dsl.load import Loader, policy_files
 from dsl.model import Policy
-from dsl.paths import probe, search_dirs
 from dsl.timeline import Timeline, document_of, timelines
 
 
-class UnknownName(ValueError):
+class UnknownPolicyError(ValueError):
     """A name that is no policy file, folder, policy id or city; `hint` lists what there is."""
 
     def __init__(self, message: str, hint: str | None = None):
@@ -28,80 +30,82 @@ class UnknownName(ValueError):
         self.message, self.hint = message, hint
 
 
-def _folders(search: list[Path] | None) -> list[Path]:
-    out: list[Path] = []
-    for folder in [Path("policies"), *search_dirs(search)]:
-        if folder.is_dir() and folder.resolve() not in {f.resolve() for f in out}:
-            out.append(folder)
-    return out
-
-
-def _headers(search: list[Path] | None) -> list[tuple[Path, str, str]]:
-    """(file, policy id, city id) of every policy in `policies/` and along the search path, the first
-    file of each policy id."""
-    loader, seen, out = Loader(search), set(), []
-    for folder in _folders(search):
-        for path in policy_files([folder]):
-            ast, _text, _diags = loader.parse(path)
-            if ast is None or ast.header.id in seen:
-                continue
-            seen.add(ast.header.id)
-            city = ast.header.get("city")
-            out.append((path, ast.header.id, city.value if city is not None else ast.header.id))
-    return out
-
-
 def known_cities(search: list[Path] | None) -> list[str]:
-    return sorted({city for _, _, city in _headers(search)})
+    """The city ids of the policies in the folders a city id is looked for in (for a hint)."""
+    loader, found = Loader(search), set()
+    for folder in search_folders(search):
+        for path in sorted(folder.glob("*.policy")):
+            ast, _text, _diags = loader.parse(path)
+            city = ast.header.get("city") if ast is not None else None
+            if city is not None:
+                found.add(city.value)
+    return sorted(found)
 
 
-def city_files(city: str, search: list[Path] | None) -> list[Path]:
-    """Every document of `city` along the search path (none: an empty list)."""
-    return [path for path, _, c in _headers(search) if c == city]
+def city_of(name: str, search: list[Path] | None) -> str | None:
+    """The city of the policy a name stands for (a file or a policy id), for a hint; None where none."""
+    try:
+        named = name_of(name, search)
+    except UnknownNameError:
+        return None
+    if not named.explicit or not named.files:
+        return None
+    ast, _text, _diags = Loader(search).parse(named.files[0])
+    city = ast.header.get("city") if ast is not None else None
+    return city.value if city is not None else None
+
+
+def unknown(name: str, search: list[Path] | None, message: str) -> UnknownPolicyError:
+    cities = known_cities(search)
+    return UnknownPolicyError(message, did_you_mean(name, cities) or (
+        "cities: " + ", ".join(cities) if cities else "name a .policy file, a folder, a policy id or a city id"))
 
 
 def resolve(names: Sequence[str], search: list[Path] | None) -> list[Path]:
-    """The policy files the names stand for, each once, in the order named; UnknownName for a name that is
-    none of a file, a folder, a policy id or a city."""
+    """The policy files the names stand for, each once, in the order named; UnknownPolicyError for a name that
+    stands for none."""
     out: list[Path] = []
     for name in names:
-        as_path = Path(name)
-        if probe(as_path) in ("file", "dir"):
-            found = policy_files([as_path])
-        else:
-            path, _hint = find_policy(name, search) if as_path.suffix != ".policy" else (None, "")
-            found = [path] if path is not None else city_files(name, search)
-        if not found:
-            from dsl.diagnostics import did_you_mean
-
-            cities = known_cities(search)
-            kind = "file" if as_path.suffix == ".policy" or "/" in name else "policy, city or folder"
-            raise UnknownName(f"no {kind} `{name}`",
-                             did_you_mean(name, cities) or ("cities: " + ", ".join(cities) if cities else
-                                                            "name a .policy file, a folder, a policy id or a city id"))
-        out += [f for f in found if f.resolve() not in {o.resolve() for o in out}]
+        try:
+            named = name_of(name, search)
+        except UnknownNameError as e:
+            raise unknown(name, search, str(e)) from None
+        out += [f for f in policy_files(named.files) if f.resolve() not in {o.resolve() for o in out}]
     return out
 
 
 @dataclass(frozen=True)
 class Cities:
-    """The cities of a run: each city's timeline, and the checked policy of each of its documents."""
+    """The cities of a run: each city's timeline (with the other documents of a city that say when a named
+    one ended), and the checked policy of each document named."""
 
     timelines: dict[str, Timeline]
-    policies: dict[str, Policy]  # policy id -> the checked policy (its `extends` chain merged)
+    policies: dict[str, Policy]  # policy id -> the checked policy (its `extends` chain merged), named only
 
     def label(self, city: str) -> str:
         docs = self.timelines[city].documents
         return next((d.city_label for d in docs if d.city_label), city)
 
 
-def cities_of(policies: Iterable[Policy], files: Sequence[Path]) -> tuple[Cities, list[Diagnostic]]:
+def _siblings(chosen: Iterable[Policy], search: list[Path] | None, cache: bool) -> list[Policy]:
+    """The other policies of each named policy's city in its own folder (for their dates only)."""
+    named = {p.path.resolve() for p in chosen}
+    files = [f for p in chosen for f in city_files(p.city, [p.path.parent]) if f.resolve() not in named
+             and f.parent.resolve() == p.path.parent.resolve()]
+    if not files:
+        return []
+    return check_paths_cached(list(dict.fromkeys(files)), search, cache).policies
+
+
+def cities_of(policies: Iterable[Policy], files: Sequence[Path], search: list[Path] | None = None,
+              cache: bool = True) -> tuple[Cities, list[Diagnostic]]:
     """The timelines of the checked policies that are among `files` (a check also gives the bases it
     read), and the timeline's diagnostics (two documents in force at once …)."""
     wanted = {f.resolve() for f in files}
     chosen = {p.id: p for p in policies if p.path.resolve() in wanted}
-    lines, diags = timelines(document_of(p, p.path) for p in chosen.values())
+    others = [p for p in _siblings(chosen.values(), search, cache) if p.id not in chosen]
+    lines, diags = timelines(document_of(p, p.path) for p in [*chosen.values(), *others])
     return Cities(lines, chosen), diags
 
 
-__all__ = ["Cities", "UnknownName", "cities_of", "city_files", "known_cities", "resolve"]
+__all__ = ["Cities", "UnknownPolicyError", "cities_of", "city_files", "city_of", "known_cities", "resolve"]

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from compare.data.atomic import WriteError, sweep_stale, write_atomically
+from compare.data.atomic import WriteError, atomic_output, sweep_stale, write_atomically
 from compare.data.sheet import csv_text
 
 MARK = "policylab"  # the metadata key (Parquet) and the first word of every mark
@@ -89,10 +89,16 @@ def may_write(path: Path, command: str, mark: bytes, force: bool) -> None:
                            "name another file, or add --force to replace it")
 
 
-def write(path: Path, data: bytes, command: str, mark: bytes, force: bool) -> None:
+def write(path: Path, data: bytes | Iterable[bytes], command: str, mark: bytes, force: bool) -> None:
+    """`data` (bytes, or chunks of them written as they come) to `path`, atomically, if `may_write`."""
     may_write(path, command, mark, force)
     sweep_stale(path)
-    write_atomically(path, data)
+    if isinstance(data, bytes):
+        write_atomically(path, data)
+        return
+    with atomic_output(path) as f:
+        for chunk in data:
+            f.write(chunk)
 
 
 def number(x: float | None) -> str:
@@ -105,12 +111,20 @@ def number(x: float | None) -> str:
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str | float | None]]) -> bytes:
-    """A CSV: the header, then the rows; texts through csv_text, numbers through `number`."""
+    """A CSV: the header, then the rows; texts through csv_text, numbers through `number`.  A panel
+    repeats few distinct cells many times (a document's rows on every date): each is made safe once."""
+    cells: dict[object, str] = {None: ""}
+
+    def cell(c: str | float | None) -> str:
+        key = (type(c), c)  # 1.0 and "1.0" are different cells
+        if key not in cells:
+            cells[key] = number(c) if isinstance(c, float) else csv_text(c) if isinstance(c, str) else ""
+        return cells[key]
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    for row in rows:
-        w.writerow([number(c) if isinstance(c, float) else csv_text(c) if isinstance(c, str) else "" for c in row])
+    w.writerows([cell(c) for c in row] for row in rows)
     return buf.getvalue().encode("utf-8")
 
 

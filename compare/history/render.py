@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 from compare.data.write import aligned
-from compare.history.outputs import MARK, csv_bytes, number
-from compare.history.panel import COLUMNS, NUMBERS, Panel
+from compare.history.outputs import MARK, csv_bytes
+from compare.history.panel import COLUMNS, NUMBERS, Panel, Row
 from compare.history.steps import CityHistory, FigureHistory, Step
 from dsl.textsafe import md_cell
 
@@ -63,6 +63,10 @@ def history_text(history: CityHistory) -> str:
         lines += aligned([list(STEP_HEAD), *history_cells(changed)], "  ")
     if rest:
         lines += ["", "figures with one value:", *aligned([list(STEP_HEAD), *history_cells(rest)], "  ")]
+    drafts = [d.policy for d in history.documents if d.status == "draft"]
+    if drafts:
+        lines += ["", f"{', '.join(drafts)}: a draft is never in force, so its figures are not in the history "
+                      f"(`policylab figures {drafts[0]}` lists them)"]
     return "\n".join(lines) + "\n"
 
 
@@ -90,8 +94,19 @@ def history_csv(history: CityHistory) -> bytes:
     return csv_bytes(HISTORY_COLUMNS, rows)
 
 
-def panel_csv(panel: Panel) -> bytes:
-    return csv_bytes(COLUMNS, panel.rows)
+def panel_csv(panel: Panel) -> Iterator[bytes]:
+    """The panel as CSV (compare.history.outputs.csv_bytes's cells), a city and date at a time; a document's
+    rows are made into text once, and each date's lines are its head and that text."""
+    lines: dict[int, str] = {}
+    heads: dict[Row, str] = {}
+    yield csv_bytes(COLUMNS, ())
+    for head, block in panel.parts:
+        if id(block) not in lines:
+            lines[id(block)] = csv_bytes(COLUMNS[len(head):], block).decode("utf-8").split("\n", 1)[1]
+        if head not in heads:
+            heads[head] = csv_bytes(COLUMNS[:len(head)], [head]).decode("utf-8").split("\n")[1] + ","
+        text = lines[id(block)]  # one line per row: csv_text escapes a newline inside a cell
+        yield (heads[head] + text[:-1].replace("\n", "\n" + heads[head]) + "\n").encode("utf-8") if text else b""
 
 
 def panel_parquet(panel: Panel, meta: dict[str, str]) -> bytes:
@@ -100,20 +115,22 @@ def panel_parquet(panel: Panel, meta: dict[str, str]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {c: [row[i] for row in panel.rows] for i, c in enumerate(COLUMNS)}
     schema = pa.schema([(c, pa.float64() if c in NUMBERS else pa.string()) for c in COLUMNS],
                        metadata={k.encode(): v.encode() for k, v in meta.items()})
-    table = pa.table({c: pa.array(v, type=schema.field(c).type) for c, v in columns.items()}, schema=schema)
+    tails: dict[int, pa.Table] = {}
+    tables = []
+    for head, block in panel.parts:
+        names = COLUMNS[len(head):]
+        if id(block) not in tails:
+            tails[id(block)] = pa.table({c: pa.array([row[i] for row in block], type=schema.field(c).type)
+                                         for i, c in enumerate(names)})
+        tail = tails[id(block)]
+        heads = {c: pa.array([v] * tail.num_rows, type=pa.string()) for c, v in zip(COLUMNS, head, strict=False)}
+        tables.append(pa.table({**heads, **{c: tail.column(c) for c in names}}, schema=schema))
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="snappy")
     return bytes(sink.getvalue().to_pybytes())
 
 
-def panel_preview(panel: Panel, n: int = 12) -> str:
-    """The first rows of a panel as aligned text (what `panel` prints when it wrote a file)."""
-    shown = [[number(c) if isinstance(c, float) else (c or "") for c in row[:12]] for row in panel.rows[:n]]
-    return "\n".join(aligned([list(COLUMNS[:12]), *shown])) + "\n"
-
-
-__all__ = ["HISTORY_COLUMNS", "history_csv", "history_markdown", "history_text", "panel_csv", "panel_parquet",
-           "panel_preview"]
+__all__ = ["HISTORY_COLUMNS", "history_csv", "history_markdown", "history_text", "panel_csv", "panel_parquet"]
