@@ -1,5 +1,6 @@
 """A policy tree whose every user-supplied string is a payload, for the site's escaping tests (built
-HTML and headless Chromium): the policy's title, document number, issuer, date, note and city label;
+HTML and headless Chromium): the policy's title, document number, issuer, dates (issued, effective,
+expires: as texts), note and city label;
 every item's label, article, quote, note, option label and `because`; the labels of a declared field,
 its values, a category, a choice value, a list (and its item) and a named condition; an unencoded sentence; the source
 text; a taxonomy whose keys and labels (zh and en) hold payloads; a revision of the policy; and a
@@ -60,6 +61,8 @@ override clause reward_a {q} {{
   docno {q}
   issuer {q}
   issued {q}
+  effective {q}
+  expires {q}
   status draft
   source "sources/evil.txt"
   note {q}

@@ -125,7 +125,7 @@ def test_the_payload_shows_as_written(built: tuple[str, Path]) -> None:
     # option labels, `because`, the unencoded sentence's three texts: at least 20 times on the city page
     assert visible(city).count(shown) >= 20
     for name in ("index.html", "concepts/index.html", "concepts/reward-evil.html", "concepts/mechanisms.html",
-                 "graphs/index.html", "revisions/evil_2024--evil_2025.html"):
+                 "graphs/index.html", "revisions/evil_2024--evil_2025.html", "timelines/evilcity.html"):
         assert shown in visible(pages[name]), name
     sim = next(v for k, v in pages.items() if k.startswith("simulations/"))
     assert folded(FOLDER) in visible(sim) and visible(sim).count(shown) >= 4  # rate, note, header and body cell

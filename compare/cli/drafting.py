@@ -79,6 +79,7 @@ def diff_(
     """What changed between two policies: items added, removed, renamed, and every figure with its old and
     new value (extends chains resolved; a reformat gives no change).  With --projects: each project's
     outcomes under both.  With --semantic: what changed in what they give, proved over every valid project."""
+    from compare.diff.dates import revision_dates
     from compare.diff.items import diff_policies
     from compare.diff.render import render_json, render_markdown, render_table
     from dsl.cache import check_paths_cached as check_paths  # POLICYLAB_NO_CACHE=1 bypasses it
@@ -107,8 +108,9 @@ def diff_(
                   budget, quiet)
         return
     d = diff_policies(results[0].policies[0], results[1].policies[0])
+    dates = revision_dates(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
-    sys.stdout.write(render[format](d))
+    sys.stdout.write(render[format](d, dates))
 
 
 def _usage(message: str) -> None:
@@ -120,7 +122,10 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
               readings: dict[str, str], rate: float | None, budget: float = 60.0, quiet: bool = False) -> None:
     """What the two policies give: on project records (--projects), or proved over every project (--semantic)."""
     from compare.diff.data import check_readings
+    from compare.diff.dates import revision_dates
     from compare.engine.evaluate import CompiledPolicy
+
+    dates = revision_dates(old, new)  # a row per project and concept (csv) has no place for them
 
     a, b = CompiledPolicy(old), CompiledPolicy(new)
     try:
@@ -135,8 +140,8 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
         batch = read_projects_or_exit(projects, None, None, record=run_record_or_exit([old.record, new.record])).batch
         d = outcome_diff(a, b, batch, rate, readings)
         render = {DiffFormat.table: dr.render_table, DiffFormat.json: dr.render_json,
-                  DiffFormat.markdown: dr.render_markdown, DiffFormat.csv: dr.render_csv}
-        sys.stdout.write(render[format](d))
+                  DiffFormat.markdown: dr.render_markdown}
+        sys.stdout.write(dr.render_csv(d) if format == DiffFormat.csv else render[format](d, dates))
         return
     from compare.cli.progress import steps
     from compare.diff import semantic_render as sr
@@ -151,7 +156,7 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
         _usage(str(e))
     render_semantic = {DiffFormat.table: sr.render_table, DiffFormat.json: sr.render_json,
                        DiffFormat.markdown: sr.render_markdown}
-    sys.stdout.write(render_semantic[format](sd))
+    sys.stdout.write(render_semantic[format](sd, dates))
 
 
 # ---------------------------------------------------------------- impact and the joined graph (compare.diff)

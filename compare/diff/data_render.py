@@ -18,6 +18,7 @@ from typing import Any
 from compare.data.sheet import csv_text
 from compare.data.write import aligned
 from compare.diff.data import EFFECTS, ConceptTotal, OutcomeChange, OutcomeDiff, Side
+from compare.diff.dates import RevisionDates, markdown_lines, text_lines
 from compare.engine.evaluate import ABSENT, NOT_ELIGIBLE, PROMISED
 from compare.engine.explain import fmt_number
 from dsl.textsafe import json_safe, md_cell, md_code, printable
@@ -59,13 +60,15 @@ def _json_total(t: ConceptTotal) -> dict[str, Any]:
             "rules": list(t.rules), "changed_rules": list(t.changed)}
 
 
-def render_json(d: OutcomeDiff) -> str:
+def render_json(d: OutcomeDiff, dates: RevisionDates | None = None) -> str:
     by_project: dict[str, dict[str, Any]] = {pid: {} for pid in d.projects}
     for c in d.changes:
         by_project[c.project][c.concept] = _json_change(c)
     doc = {"old": d.old, "new": d.new, "fx": d.fx, "fx_note": d.fx_note, "readings": d.readings,
            "projects": [{"project": pid, "outcomes": outs} for pid, outs in by_project.items()],
            "totals": {t.concept: _json_total(t) for t in d.totals}}
+    if dates is not None:
+        doc["dates"] = dates.to_json()
     return json_safe(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"
 
 
@@ -194,9 +197,11 @@ def _notes(d: OutcomeDiff) -> list[str]:
     return lines
 
 
-def render_table(d: OutcomeDiff) -> str:
+def render_table(d: OutcomeDiff, dates: RevisionDates | None = None) -> str:
     n = len(d.projects)
     lines = [f"{d.old} ({d.old_city}) → {d.new} ({d.new_city}) on {n} project{'s' * (n != 1)}", *summary(d), ""]
+    if dates is not None:
+        lines += [*text_lines(dates), ""]
     rows = _project_rows(d)
     if rows:
         lines += aligned([PROJECT_HEADER, ["-" * len(h) for h in PROJECT_HEADER], *rows])
@@ -220,9 +225,11 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out + ["| " + " | ".join(_md(x) for x in row) + " |" for row in rows]
 
 
-def render_markdown(d: OutcomeDiff) -> str:
+def render_markdown(d: OutcomeDiff, dates: RevisionDates | None = None) -> str:
     n = len(d.projects)
     out = [f"## {_md(d.old)} → {_md(d.new)}: outcomes on {n} project{'s' * (n != 1)}", ""]
+    if dates is not None:
+        out += [*markdown_lines(dates), ""]
     out += [f"- {_md(x)}" for x in summary(d)] + [""]
     out += ["### In total", "", *_md_table(TOTAL_HEADER, _total_rows(d)), ""]
     if _nobody(d):

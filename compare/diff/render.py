@@ -1,11 +1,14 @@
-"""A StructuralDiff as a terminal table, JSON for tools, or Markdown ready to paste into a memo."""
+"""A StructuralDiff as a terminal table, JSON for tools, or Markdown ready to paste into a memo; each
+states both documents' dates where they are given (compare.diff.dates)."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from dataclasses import asdict
+from typing import Any
 
+from compare.diff.dates import RevisionDates, markdown_lines, text_lines
 from compare.diff.structural import Change, StructuralDiff
 from dsl.textsafe import json_safe, md_cell, md_code, printable
 
@@ -46,10 +49,12 @@ def _short(s: str | None, width: int = 100) -> str:
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
-def render_table(d: StructuralDiff) -> str:
+def render_table(d: StructuralDiff, dates: RevisionDates | None = None) -> str:
     """Changed items with each field's old → new (and the relative change of a figure); added and
     removed items one line each, shortened (the JSON and Markdown forms keep every word)."""
-    lines = [summary(d)]
+    lines = [printable(summary(d))]
+    if dates is not None:
+        lines += ["", *text_lines(dates)]
     previous = ""
     for (kind, item, status), changes in _grouped(d):
         first = changes[0]
@@ -69,8 +74,10 @@ def render_table(d: StructuralDiff) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(d: StructuralDiff) -> str:
-    doc = {"old": d.old, "new": d.new, "summary": summary(d), "changes": [asdict(c) for c in d.changes]}
+def render_json(d: StructuralDiff, dates: RevisionDates | None = None) -> str:
+    doc: dict[str, Any] = {"old": d.old, "new": d.new, "summary": summary(d), "changes": [asdict(c) for c in d.changes]}
+    if dates is not None:
+        doc["dates"] = dates.to_json()
     return json_safe(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)) + "\n"
 
 
@@ -78,8 +85,10 @@ def _md(s: str | None) -> str:
     return md_cell(s)
 
 
-def render_markdown(d: StructuralDiff) -> str:
+def render_markdown(d: StructuralDiff, dates: RevisionDates | None = None) -> str:
     out = [f"## {_md(d.old)} → {_md(d.new)}", "", _md(summary(d)) + ".", ""]
+    if dates is not None:
+        out += [*markdown_lines(dates), ""]
     if d.empty:
         return "\n".join(out)
     out += ["| item | what | old | new | change |", "|---|---|---|---|---|"]

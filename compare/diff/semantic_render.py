@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from compare.diff.dates import RevisionDates, markdown_lines, text_lines
 from compare.diff.semantic import (
     EQUIVALENT,
     ONLY_NEW,
@@ -114,10 +115,12 @@ def region_text(r: Region) -> str:
     return "; ".join(x for x in (", ".join(fixed), ", ".join(r.conditions), ", ".join(ranges)) if x) or "every project"
 
 
-def render_table(d: SemanticDiff) -> str:
+def render_table(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
     names = (d.old, d.new)
     readings = ", ".join(f"{k}={v}" for k, v in d.readings.items()) or "the defaults"
     lines = [f"{d.old} → {d.new}: semantic diff over every valid project ({d.fx_note}; readings: {readings})"]
+    if dates is not None:
+        lines += ["", *text_lines(dates)]
     same = [cd.concept for cd in d.concepts if cd.verdict == EQUIVALENT]
     for cd in d.concepts:
         if cd.verdict == EQUIVALENT:
@@ -177,17 +180,21 @@ def to_dict(d: SemanticDiff) -> dict[str, Any]:
                          for c in d.concepts]}
 
 
-def render_json(d: SemanticDiff) -> str:
-    return json_safe(json.dumps(to_dict(d), ensure_ascii=False, indent=2, allow_nan=False, default=str)) + "\n"
+def render_json(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
+    doc = to_dict(d)
+    if dates is not None:
+        doc["dates"] = dates.to_json()
+    return json_safe(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str)) + "\n"
 
 
 def _md(s: str) -> str:
     return md_cell(s)
 
 
-def render_markdown(d: SemanticDiff) -> str:
+def render_markdown(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
     names = (d.old, d.new)
     out = [f"## {_md(d.old)} → {_md(d.new)}: semantic diff", "", f"{_md(d.fx_note)}.", "",
+           *([*markdown_lines(dates), ""] if dates is not None else []),
            "| concept | verdict | where it moves (a witness) | largest gain | largest loss |", "|---|---|---|---|---|"]
     for cd in d.concepts:
         moves = "<br>".join(_md(f"{_move_what(m, cd)}: {_witness(m.witness, cd, names)}") for m in cd.moves) or "—"

@@ -3,9 +3,11 @@
     build_site(policies, out=Path("site"))
 
 Pages: home (the documents at a glance), one per city (every item beside its source text, linked both
-ways), one per taxonomy concept (the cities side by side), the mechanisms matrix, the graphs (SVG drawn
-here), revision redlines (`diffs`), the simulations `policylab simulate` wrote (`simulations`), and the
-manual (the language reference, the error catalogue) where the repository's docs/ is at hand.
+ways; its dates typed: issued, in force from), one per taxonomy concept (the cities side by side), the
+mechanisms matrix, the graphs (SVG drawn here), revision redlines (`diffs`, in date order, each stating
+both documents' dates), a timeline per city (its documents in date order, what each revision changed:
+compare.site.timeline), the simulations `policylab simulate` wrote (`simulations`), and the manual
+(the language reference, the error catalogue) where the repository's docs/ is at hand.
 
 Policy text is data: every `{{ … }}` of the templates goes through compare.site.escape (escaped for
 Markdown, HTML and the theme's titles at once: a label holding `<script>`, `[c](javascript:…)`,
@@ -34,7 +36,7 @@ from markupsafe import Markup
 from compare.data.folders import atomic_folder, temp_folder
 from compare.site import escape
 from compare.site.concepts import rate_note as concept_rate
-from compare.site.pages import KIND_ZH, city_page, home_rows, meta, slug, write_page
+from compare.site.pages import KIND_ZH, city_page, dates_of, home_rows, meta, slug, write_page
 from compare.site.record import OTHERWISE
 from dsl.model import Policy
 
@@ -90,20 +92,24 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     rate, rate_note = concept_rate(inputs.policies)
     pages = [city_page(p) for p in inputs.policies]
     revisions = sections.revision_pages(env, inputs.diffs, docs, {slug(p.id) for p in inputs.policies})
+    documents: dict[str, Policy] = {}  # a shown policy over a revision's side of the same id
+    for p in [*inputs.policies, *(x for pair in inputs.diffs for x in pair)]:
+        documents.setdefault(p.id, p)
+    timelines = sections.timeline_pages(env, list(documents.values()), revisions, docs, {slug(p.id) for p in inputs.policies})
     simulations = sections.simulation_pages(env, inputs.simulations, docs, inputs.skipped)
     write_page(docs / "index.md", SITE_NAME, env.get_template("home.md.j2").render(
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
         "measures side by side; every figure traces back to the sentence it comes from.",
         rows=(rows := home_rows(pages)), partial=[r for r in rows if r["partial"] is not None], rate_note=rate_note,
-        revisions=revisions, simulations=simulations))
+        revisions=revisions, simulations=simulations, timelines=timelines))
     cities = []
     for page in pages:
         p = page.policy
         write_page(docs / "cities" / f"{page.slug}.md", f"{p.city_label} {p.id}", env.get_template("city.md.j2").render(
-            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), issued=meta(p, "issued"),
-            status=meta(p, "status")))
+            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), dates=dates_of(p), status=meta(p, "status")))
         cities.append((f"{p.city_label} {p.id}", f"cities/{page.slug}.md"))
     nav.append(("城市 Cities", cities))
+    nav.append(("时间线 Timelines", [(t["title"], f"timelines/{t['slug']}.md") for t in timelines]))
     nav.append(("概念 Concepts", sections.concept_pages(env, inputs.policies, rate, rate_note, docs)))
     nav.append(("关系图 Graphs", sections.graph_pages(env, inputs.policies, docs)))
     if revisions:

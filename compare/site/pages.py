@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from compare.diff.dates import NOT_STATED, DocumentDates, document_dates
 from compare.site.concepts import text
 from compare.site.escape import ref, slug
 from compare.site.escape import text as escaped
@@ -158,15 +159,27 @@ def meta(policy: Policy, key: str) -> str:
     return (m.label or m.value) if m is not None and key != "city" else (m.value if m else "")
 
 
+def dates_of(policy: Policy) -> DocumentDates:
+    """The document's own dates, typed (issued, effective, expiry as stated; in force from, and why);
+    its end as its city's other documents set it is on the city's timeline page."""
+    from dsl.timeline import document_of
+
+    return document_dates(policy, document_of(policy, policy.path))
+
+
 def home_rows(pages: Sequence[CityPage]) -> list[dict[str, Any]]:
     """The documents at a glance, from their city pages (built once, for both)."""
     rows = []
     for page in pages:
         p = page.policy
-        rows.append({"id": p.id, "slug": page.slug, "city": p.city_label, "title": meta(p, "title"),
-                     "issuer": meta(p, "issuer"), "issued": meta(p, "issued") or meta(p, "effective"),
+        dates = dates_of(p)
+        rows.append({"id": p.id, "slug": page.slug, "city": p.city_label, "city_slug": slug(p.city),
+                     "title": meta(p, "title"), "issuer": meta(p, "issuer"),
+                     "issued": dates.issued.isoformat() if dates.issued else NOT_STATED,
+                     "start": "never (a draft)" if dates.status == "draft" else
+                     dates.start.isoformat() if dates.start else NOT_STATED,
                      "status": meta(p, "status"), "partial": page.partial, **page.counts})
     return rows
 
 
-__all__ = ["KIND_ZH", "CityPage", "ItemView", "city_page", "home_rows", "slug", "write_page"]
+__all__ = ["KIND_ZH", "CityPage", "ItemView", "city_page", "dates_of", "home_rows", "slug", "write_page"]

@@ -1,5 +1,5 @@
-"""The site's other pages: concepts side by side, mechanisms, graphs, revisions, simulations, and the
-search dictionary.  Each writes its Markdown under `docs` and returns its nav entries.
+"""The site's other pages: concepts side by side, mechanisms, graphs, revisions, the cities' timelines,
+simulations, and the search dictionary.  Each writes its Markdown under `docs` and returns its nav entries.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +66,49 @@ def graph_pages(env: Environment, policies: Sequence[Policy], docs: Path) -> lis
 
 def revision_pages(env: Environment, diffs: Sequence[tuple[Policy, Policy]], docs: Path,
                    cities: set[str]) -> list[dict[str, Any]]:
-    """The structural diff as a redline, the semantic diff's verdicts and witnesses."""
+    """The structural diff as a redline, the semantic diff's verdicts and witnesses, both documents'
+    dates; in date order (compare.site.timeline.revision_order), each page with its city's timeline."""
+    from compare.diff.dates import revision_dates
     from compare.diff.items import diff_policies
     from compare.diff.semantic import semantic_diff
     from compare.diff.semantic_render import render_table
     from compare.engine.evaluate import CompiledPolicy
+    from compare.site.timeline import revision_order
 
     out = []
-    for old, new in diffs:
+    for k in revision_order(diffs):
+        old, new = diffs[k]
         structural = diff_policies(old, new)
         semantic = render_table(semantic_diff(CompiledPolicy(old), CompiledPolicy(new)))
-        page = {"title": f"{old.id} → {new.id}", "slug": slug(f"{old.id}--{new.id}")}
+        page = {"title": f"{old.id} → {new.id}", "slug": slug(f"{old.id}--{new.id}"), "old": old.id, "new": new.id}
         write_page(docs / "revisions" / f"{page['slug']}.md", page["title"], env.get_template("revision.md.j2").render(
-            old=old, new=new, changes=structural.changes, semantic=semantic, cities=cities))
+            old=old, new=new, changes=structural.changes, semantic=semantic, cities=cities,
+            dates=revision_dates(old, new), timelines=sorted({slug(old.city), slug(new.city)})))
         out.append(page)
+    return out
+
+
+def timeline_pages(env: Environment, policies: Sequence[Policy], revisions: Sequence[dict[str, Any]], docs: Path,
+                   cities: set[str]) -> list[dict[str, Any]]:
+    """A page per city: its documents (those the site shows and those its revisions compare) in date order,
+    and the step chart of the figures that changed (compare.history.chart, where matplotlib is at hand)."""
+    from compare.site import charts
+    from compare.site.timeline import timeline_pages as pages_of
+
+    linked = {(r["old"], r["new"]): ref(f"../revisions/{r['slug']}.html") for r in revisions}
+    out = []
+    for page in pages_of(policies, linked, cities):
+        title = f"{page.city_label} 时间线 Timeline"
+        chart = None
+        if charts.available() and page.figures is not None and page.figures.changed():
+            from compare.history.chart import chart_bytes
+
+            chart = ref(f"{page.slug}.svg")
+            (docs / "timelines").mkdir(parents=True, exist_ok=True)
+            (docs / "timelines" / chart).write_bytes(chart_bytes(page.figures, "svg", "policylab site build"))
+        write_page(docs / "timelines" / f"{page.slug}.md", title, env.get_template("timeline.md.j2").render(
+            page=page, chart=chart, last_day=lambda end: (end - timedelta(days=1)).isoformat()))
+        out.append({"title": title, "slug": page.slug})
     return out
 
 
