@@ -66,3 +66,14 @@ def test_a_reading_in_a_ranking_is_one_the_clause_depends_on() -> None:
 def test_the_fields_a_concept_may_depend_on_include_the_clawback_field() -> None:
     got = fields_read(CompiledPolicy(policy()))["reward.fdi"]
     assert {"relocated", "fdi_arrived", "score"} <= got
+
+
+def test_explain_lists_the_fields_a_clawback_and_a_ranking_read() -> None:
+    from compare.data.read import from_dicts
+    from compare.engine.explain import explain
+
+    cp = CompiledPolicy(policy())
+    batch = from_dicts([{"id": "p1", "fdi_arrived": "100万元", "relocated": False, "score": 3}], record=cp.policy.record)
+    (step,) = [s for s in explain(cp, batch, "p1", 7.0).steps if s.id == "fdi_reward"]
+    read = {x.split(" = ")[0] for x in step.inputs}  # `relocated = false`
+    assert {"relocated", "score", "fdi_arrived"} <= read

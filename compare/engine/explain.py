@@ -30,7 +30,7 @@ from dsl.record import CORE, Record
 from dsl.schema import GRADES
 from dsl.textsafe import printable
 from dsl.units import UNITS, Dim
-from dsl.walk import walk
+from dsl.walk import clause_exprs, walk
 
 
 def show(e: A.Expr) -> str:
@@ -361,7 +361,7 @@ def explain(cp: CompiledPolicy, batch: ProjectBatch, project_id: str, fx: float,
             lo, hi = float(np.asarray(r.lo).reshape(-1)[0]), float(np.asarray(r.hi).reshape(-1)[0])
             value: Any = bool(lo) if cc.dim == Dim.BOOL else (lo if lo == hi else (lo, hi))
             record = cp.policy.record
-            inputs = sorted(_inputs(cp, (c.when, c.value)))
+            inputs = sorted(_inputs(cp, tuple(clause_exprs(c))))  # a clawback's field too
             details: list[str] = _conditions_read(cp, (c.when, c.value), env)
             if c.value is not None:
                 _details(c.value, env, cp, details)
