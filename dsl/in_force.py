@@ -146,7 +146,8 @@ def outside_period(doc: Document, tl: Timeline, as_of: dt.date) -> str | None:
     if by is not None and doc.end_reason.startswith(("revised", "replaced")):
         verb = "revised" if doc.end_reason.startswith("revised") else "replaced"
         return f"{doc.policy} is used as of {day}, after it was {verb} by {by.policy} on {end}"
-    return f"{doc.policy} is used as of {day}, past its expiry ({doc.end_reason}: in force until the day before {end})"
+    last = (doc.end - dt.timedelta(days=1)).isoformat() if doc.end else "?"
+    return f"{doc.policy} is used as of {day}, past its expiry: its last day in force was {last} ({doc.end_reason})"
 
 
 def _siblings(named: list[Named], result: CheckResult, search: list[Path] | None, cache: bool,

@@ -234,3 +234,35 @@ def test_parse_as_of_refuses_with_a_readable_message(text: str) -> None:
     with pytest.raises(ValueError) as e:
         parse_as_of(text)
     assert "YYYY-MM-DD" in str(e.value)
+
+
+# ---------------------------------------------------------------- what a run says about its choice
+
+def test_why_a_document_named_explicitly_is_out_of_its_period() -> None:
+    from dsl.in_force import outside_period
+
+    a = doc("wuxi_2019", "effective 2019-01-01")
+    b = doc("wuxi_2023", "effective 2023-09-28", "expires 2025-12-31", "revises wuxi_2019")
+    lines, _ = timelines([a, b])
+    tl = lines["wuxi"]
+    old, new = tl.documents
+    assert outside_period(old, tl, D(2020, 1, 1)) is None
+    assert outside_period(old, tl, D(2024, 1, 1)) == \
+        "wuxi_2019 is used as of 2024-01-01, after it was revised by wuxi_2023 on 2023-09-28"
+    assert outside_period(new, tl, D(2018, 5, 5)) == \
+        "wuxi_2023 is used as of 2018-05-05, before it takes effect on 2023-09-28"
+    # expires 2025-12-31: 2026-01-01 is the first day out
+    assert outside_period(new, tl, D(2026, 1, 1)) == \
+        "wuxi_2023 is used as of 2026-01-01, past its expiry: its last day in force was 2025-12-31 (expires 2025-12-31)"
+
+
+def test_the_notice_line_says_which_document_and_why() -> None:
+    from dsl.in_force import notice
+
+    a = doc("wuxi_2019", "effective 2019-01-01")
+    b = doc("wuxi_2023", "effective 2023-09-28", "replaces wuxi_2019")
+    tl = timelines([a, b])[0]["wuxi"]
+    assert notice(tl, tl.as_of(D(2020, 1, 1)), D(2020, 1, 1), "无锡") == \
+        "wuxi: wuxi_2019 (in force from 2019-01-01 until 2023-09-27), as of 2020-01-01"
+    assert notice(tl, tl.as_of(D(2018, 1, 1)), D(2018, 1, 1), "无锡") == \
+        "wuxi: no document of 无锡 in force as of 2018-01-01 (wuxi_2019 takes effect on 2019-01-01): left out"

@@ -100,7 +100,7 @@ def test_the_folder_as_of_today_gives_the_four_cities_as_before(cache: Path) -> 
 def test_a_policy_named_outside_its_period_is_a_warning_and_is_used(cache: Path) -> None:
     r = run("compare", "zhangjiagang_base", "--as-of", "2017-06-01", "--projects", "examples/projects.yaml")
     assert r.returncode == 0, r.stderr
-    assert "zhangjiagang_base.policy:3:1: warning[W722]: zhangjiagang_base is used as of 2017-06-01, after it was " \
+    assert "zhangjiagang_base.policy:5:1: warning[W722]: zhangjiagang_base is used as of 2017-06-01, after it was " \
            "revised by zhangjiagang_2017 on 2017-01-01" in r.stderr
     assert "(no city makes this project eligible for anything)" in r.stdout  # the base has no clause
 

@@ -186,6 +186,9 @@ def load_compiled(paths: list[Path] | list[str], fmt: OutputFormat = OutputForma
     print_diagnostics(chosen.warnings, chosen.result.texts, OutputFormat.text)
     for line in chosen.notices:  # which document of each city, so a run's date is never silent
         typer.echo(printable(line), err=True)
+    if not chosen.result.policies:
+        say_error(command, f"no policies in {', '.join(map(str, paths))}", "give .policy files or a folder of them")
+        raise typer.Exit(EXIT_USAGE)
     if not chosen.policies:
         say_error(command, f"no document in force as of {(as_of or dt.date.today()).isoformat()}",
                   "give another date with --as-of YYYY-MM-DD, or name the policy")
