@@ -289,7 +289,20 @@ def syntax_diag(e: UnexpectedInput, path: str, text: str, start: str) -> Diagnos
     form = header_form(text, tok.start_pos) if tok.start_pos is not None else None
     label = None if form else _classify(e, start)
     msg = f"unexpected {_token_text(tok)}"
-    return Diagnostic("E101", msg, span, form or label or f"expected {_describe_expected(expected)}")
+    return Diagnostic("E101", msg, span, form or label or _misspelt(tok, expected) +
+                      f"expected {_describe_expected(expected)}")
+
+
+def _misspelt(tok: Token, expected: set[str]) -> str:
+    """`did you mean `value`? ` where a name is a keyword misspelt (the list of what may come there is
+    long, and alphabetical: the keyword meant may not be among the first shown)."""
+    import difflib
+
+    if tok.type != "NAME":
+        return ""
+    words = [t.strip("`") for t in map(_terminal_text, expected) if t.startswith("`") and t.strip("`").isalpha()]
+    close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.75)
+    return f"did you mean `{close[0]}`? " if close else ""
 
 
 

@@ -63,6 +63,8 @@ def record(draw: st.DrawFn, i: int) -> dict[str, object]:
             rec[name] = draw(st.integers(0, 1000)) / 10
         elif name == "year":
             rec[name] = draw(st.integers(2000, 2030))
+        elif name == "year_of_life":
+            rec[name] = draw(st.integers(1, 12))
         else:
             rec[name] = draw(st.sampled_from(["制造", "电子信息"]))  # an empty cell is "not given" here, by design
     return rec

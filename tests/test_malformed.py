@@ -157,8 +157,9 @@ CASES: list[Case] = [
          "`value` is a keyword and cannot be used as a name", "choose another name", mode="parse"),
     Case("statement_outside_block", doc("value 1分"), "E105", 5, 1, "`value` is a statement of an item, outside any item", "put it inside a block",
          mode="parse"),
+    # a misspelt keyword is named (the list of what may come there is long and need not show it)
     Case("misspelt_statement", doc("clause c1 {", "  valu 1分", "}"), "E101", 6, 3, "unexpected `valu`",
-         "expected `}`, `beneficiary`, `cite`", mode="parse"),
+         "did you mean `value`? expected `}`, `beneficiary`", mode="parse"),
     Case("two_values", doc("clause c1 {", "  value 1分", "  value 2分", "}"), "E108", 7, 3,
          "`value` given twice in clause `c1`", "a clause has one `value`", mode="parse"),
     Case("two_whens", doc("clause c1 {", "  when licensed", "  when started", "  value 1分", "}"), "E108", 7, 3,

@@ -37,7 +37,7 @@ from compare.data.rates import add_own_rates, parse_rates
 from compare.data.records import FieldError, InputError, Record
 from compare.data.validate import clean_records, columns, parse_money
 from compare.engine.batch import ProjectBatch
-from compare.engine.evaluate import CompiledPolicy
+from compare.engine.evaluate import NOT_ELIGIBLE, CompiledPolicy
 from compare.engine.explain import explain, fmt_value, show
 from compare.engine.fx import default_fx
 from dsl import ast as A
@@ -148,9 +148,12 @@ def expected_value(raw: Any) -> Any:
 
 
 def _quantity(s: str) -> float:
+    if not s[:1].isdigit():  # a word (a misspelt "not eligible"): split_quantity reads figures only
+        raise ValueError(f"cannot read the expected value `{s}`: a figure (30万元, 2分), true/false, "
+                         "[low, high], {promised: …} or \"not eligible\"")
     number, scale, unit = split_quantity(s.replace(" ", ""))
     u = UNITS.get(unit)
-    if u is None or not s[:1].isdigit():
+    if u is None:
         raise ValueError(f"cannot read the expected value `{s}`")
     return float(number * SCALES[scale] * (u.factor if u.dim != Dim.RATIO else u.factor))
 
@@ -189,13 +192,17 @@ def run_case(cp: CompiledPolicy, case: Case, coverage: Coverage | None = None) -
     env = cp.run(batch, fx, case.readings, trace=trace)
     out = cp.outcomes(env)
     for concept, raw in case.expect.items():
+        if concept not in out.numeric and concept not in out.boolean:
+            failures.append(f"{concept}: the policy has no such outcome (it has {', '.join(out.concepts)})")
+            continue
+        if raw == "not eligible":  # no clause gives the concept (docs/testing.md)
+            if out.state(concept, 0) != NOT_ELIGIBLE:
+                failures.append(f"{concept}: expected not eligible, got {fmt_value(out.value(concept, 0), None)}")
+            continue
         try:
             want = expected_value(raw)
         except ValueError as e:
             failures.append(f"{concept}: {e}")
-            continue
-        if concept not in out.numeric and concept not in out.boolean:
-            failures.append(f"{concept}: the policy has no such outcome (it has {', '.join(out.concepts)})")
             continue
         got = out.value(concept, 0)
         dim = cp.concept_dims.get(concept)
