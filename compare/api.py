@@ -13,7 +13,7 @@ Outcomes, the inputs assumed (not given) and the outcomes another reading option
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from dsl.record import CORE, Record
 
 if TYPE_CHECKING:  # the semantic diff imports z3: loaded when first used
     from compare.diff.semantic import SemanticDiff
+    from dsl.model import Policy
 
 
 def load_policy(path: str | Path, search: Iterable[str | Path] = (), cache: bool = True,
@@ -71,7 +72,11 @@ class PolicyWarning(UserWarning):
     """A policy named explicitly is used on a date outside its period (W722)."""
 
 
-def _chosen(name: str, search: list[Path], cache: bool, as_of: dt.date | str | None) -> CompiledPolicy:
+def in_force(name: str, as_of: dt.date | str | None, search: Sequence[Path] = (), cache: bool = True) -> list[Policy]:
+    """The checked policies a name stands for as of a date (dsl.in_force): a file or policy id as is, a
+    city or a folder each city's document in force then.  PolicyError where one has errors or the name
+    stands for nothing; ValueError for a date that does not parse; a PolicyWarning (W722) for a policy
+    named explicitly and used outside its period."""
     import warnings
 
     from dsl.in_force import UnknownNameError, choose
@@ -79,19 +84,25 @@ def _chosen(name: str, search: list[Path], cache: bool, as_of: dt.date | str | N
 
     day = parse_as_of(as_of) if as_of is not None else dt.date.today()
     try:
-        chosen = choose([name], day, search, cache)
+        chosen = choose([name], day, list(search), cache)
     except UnknownNameError as e:
         raise PolicyError([Diagnostic("E001", str(e), Span(name, 1, 1, 1, 1),
-                                      "give a .policy file, a policy id or a city id")]) from None
+                                      "give a .policy file, a folder, a policy id or a city id")]) from None
     errors = [d for d in chosen.result.diagnostics if d.is_error]
     if errors:
         raise PolicyError(errors)
     for w in chosen.warnings:
-        warnings.warn(f"{w.code}: {w.message}", PolicyWarning, stacklevel=3)
-    if not chosen.policies:
-        raise PolicyError([Diagnostic("E001", f"no document of `{name}` in force as of {day.isoformat()}",
+        warnings.warn(f"{w.code}: {w.message}", PolicyWarning, stacklevel=4)
+    return list(chosen.policies)
+
+
+def _chosen(name: str, search: list[Path], cache: bool, as_of: dt.date | str | None) -> CompiledPolicy:
+    chosen = in_force(name, as_of, search, cache)
+    if not chosen:
+        day = as_of or dt.date.today()
+        raise PolicyError([Diagnostic("E001", f"no document of `{name}` in force as of {day}",
                                       Span(name, 1, 1, 1, 1), "give another date")])
-    return CompiledPolicy(chosen.policies[0])
+    return CompiledPolicy(chosen[0])
 
 
 def load_policies(paths: Iterable[str | Path], search: Iterable[str | Path] = (),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compare.api import PolicyWarning, as_batch, run_fields
+from compare.api import as_batch, in_force, run_fields
 from compare.data.read import is_table
 from compare.data.years import ProjectsOverYears
 from compare.engine.evaluate import CompiledPolicy
@@ -125,28 +125,9 @@ def _as_of(policies: Iterable[CompiledPolicy | str | Path], as_of: dt.date | str
     `load_city` takes them (a city or a folder: each city's document in force then, dsl.in_force).
     PolicyError where one has errors or a name stands for nothing; ValueError for a date that does not
     parse; a PolicyWarning for a policy named explicitly and used outside its period."""
-    import warnings
-
-    from dsl.in_force import UnknownNameError, choose
-    from dsl.timeline import parse_as_of
-
-    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of or dt.date.today()
     out: list[CompiledPolicy] = []
     for p in policies:
-        if isinstance(p, CompiledPolicy):
-            out.append(p)
-            continue
-        try:
-            chosen = choose([str(p)], day)
-        except UnknownNameError as e:
-            raise PolicyError([Diagnostic("E001", str(e), Span(str(p), 1, 1, 1, 1),
-                                          "give a .policy file, a folder, a policy id or a city id")]) from None
-        errors = [d for d in chosen.result.diagnostics if d.is_error]
-        if errors:
-            raise PolicyError(errors)
-        for w in chosen.warnings:
-            warnings.warn(f"{w.code}: {w.message}", PolicyWarning, stacklevel=3)
-        out += [CompiledPolicy(q) for q in chosen.policies]
+        out += [p] if isinstance(p, CompiledPolicy) else [CompiledPolicy(q) for q in in_force(str(p), as_of)]
     return out
 
 
