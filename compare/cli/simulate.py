@@ -106,6 +106,7 @@ def simulate_(
     quiet: QuietOption = False,
     force_large: Annotated[bool, typer.Option("--force-large", help="run a scenario estimated to take more than "
                                               "30 minutes or 8 GB (refused otherwise, with the estimate)")] = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
@@ -128,6 +129,8 @@ def simulate_(
     try:
         sc = load_scenario(scenario)
         texts[str(sc.path)] = sc.text
+        if as_of is not None:  # over the scenario's own `as_of`: the city ids in `policies` as of this date
+            sc.data["as_of"] = as_of_or_exit(as_of, "policylab simulate").isoformat()
         target = out or Path("simulations") / sc.data["name"]
         if out is None:
             out_folder(target, COMMAND, force, [scenario])

@@ -65,21 +65,31 @@ def _fail(sc: Scenario, keys: Sequence[str | int], message: str, hint: str | Non
 
 def load_policies(sc: Scenario, search: Sequence[Path]) -> list[Policy]:
     """The policies of `policies`, checked; every one not found at once (E905), then a policy's errors."""
-    policies, missing = find_policies(sc, search)
+    policies, missing, _ = find_policies(sc, search)
     if missing:
         raise ScenarioError(missing, sc.text)
     return policies
 
 
-def find_policies(sc: Scenario, search: Sequence[Path]) -> tuple[list[Policy], list[Diagnostic]]:
+def find_policies(sc: Scenario, search: Sequence[Path]) -> tuple[list[Policy], list[Diagnostic], list[str]]:
     """The policies of `policies` that are found, checked (ReformError for one that does not check),
-    and an E905 for each that is not."""
-    paths, missing = [], []
+    an E905 for each that is not, and a notice for each city id (the city's document in force as of
+    the scenario's `as_of`, default today: dsl.in_force)."""
+    paths: list[Path] = []
+    missing: list[Diagnostic] = []
+    notices: list[str] = []
     for k, ref in enumerate(sc.data["policies"]):
         path = sc.folder / ref if str(ref).endswith(".policy") else None
         if path is None:
             found, hint = find_policy(str(ref), [sc.folder, *search])
-            if found is None:
+            in_force = _city_in_force(sc, str(ref), search) if found is None else None
+            if in_force is not None and not in_force[0]:  # a city with no document in force then
+                missing.append(sc.error(("policies", k), "; ".join(in_force[1]) or f"no document of `{ref}` in force",
+                                        "give another `as_of` (or --as-of)", value=True))
+            elif in_force is not None:
+                paths += in_force[0]
+                notices += in_force[1]
+            elif found is None:
                 near = did_you_mean(str(ref), _policy_ids([sc.folder, Path("policies"), *search]))
                 missing.append(sc.error(("policies", k), f"no policy `{ref}`",
                                         near or hint or "a bundled id or a path to a .policy file", value=True))
@@ -97,7 +107,25 @@ def find_policies(sc: Scenario, search: Sequence[Path]) -> tuple[list[Policy], l
         if errors or not result.policies:
             raise ReformError(errors, result.texts)
         policies.append(result.policies[0])
-    return policies, [replace(d, code="E905") for d in missing]
+    return policies, [replace(d, code="E905") for d in missing], notices
+
+
+def _city_in_force(sc: Scenario, city: str, search: Sequence[Path]) -> tuple[list[Path], list[str]] | None:
+    """A city's document in force as of the scenario's `as_of` (default today), the notice; None: no city."""
+    import datetime as dt
+
+    from dsl.in_force import UnknownNameError, choose
+
+    try:
+        day = dt.date.fromisoformat(str(sc.data["as_of"])) if "as_of" in sc.data else dt.date.today()
+    except ValueError:
+        raise _fail(sc, ("as_of",), f"`{sc.data['as_of']}` is not a real date", "dates are YYYY-MM-DD, e.g. 2017-06-01",
+                    code="E109") from None
+    try:
+        chosen = choose([city], day, [sc.folder, *search])
+    except UnknownNameError:
+        return None
+    return [p.path for p in chosen.policies], list(chosen.notices)
 
 
 def _policy_ids(folders: Sequence[Path]) -> list[str]:
@@ -196,7 +224,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
          chunk_size: int, extra: Sequence[Reform], force_large: bool, announce: Callable[[Estimate], None] | None,
          work: Path) -> Results:
     tick = progress or (lambda what, done, total: None)
-    policies, missing = find_policies(sc, search)
+    policies, missing, notices = find_policies(sc, search)
     texts: dict[str, str] = {}
     reforms = reforms_of(sc, texts)
     baselines = [p.id for p in policies]
@@ -217,7 +245,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     res = Results(sc.data["name"], sc.data.get("title", sc.data["name"]))
     res.meta = {"rate": note, "fx": rate.mid, "lines": [{"name": ln.name, "label": ln.label, "city": ln.city,
                                                          "root": ln.root, "readings": ln.readings} for ln in lines],
-                "labels": {ln.name: ln.label for ln in lines}, "notes": []}
+                "labels": {ln.name: ln.label for ln in lines}, "notes": list(notices)}
     res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
     for src in work.glob("sources/*"):
         res.sources[f"sources/{src.name}"] = src.read_bytes()

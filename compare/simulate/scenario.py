@@ -47,6 +47,7 @@ _PATTERNS = {  # a schema pattern -> what a researcher reads
     "^([A-Za-z_][A-Za-z0-9_]*|.+\\.policy)$": "a policy id (letters, digits and `_`) or a path ending in `.policy`",
     "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$": "a concept key in dotted lowercase (`reward.fdi`)",
     "^[0-9]{4}$": "a calendar year (2024)",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date, YYYY-MM-DD (2017-06-01)",
     "\\.ya?ml$": "a path ending in `.yaml` or `.yml`", "\\.policy$": "a path ending in `.policy`",
     "^[A-Za-z_][A-Za-z0-9_]*(\\[[0-9]+\\])?(\\.[A-Za-z_][A-Za-z0-9_]*(\\[[0-9]+\\])?)*(#[0-9]+)?$":
         "a figure path (`fdi_arrival_reward.cap`, `team_reward.tiers[2].low`)",
