@@ -238,6 +238,19 @@ AsOfOption = Annotated[str | None, typer.Option(
                                     "in force then (YYYY-MM-DD; default: today)")]
 
 
+def project_or_exit(project_id: str, ids: list[str], projects: Path) -> None:
+    """`--explain ID`: an id the project file holds; otherwise a command-line error (exit 2) naming the
+    nearest id, or the first ten."""
+    if project_id in ids:
+        return
+    from dsl.diagnostics import did_you_mean
+    from dsl.textsafe import printable
+
+    typer.echo(printable(f"policylab: no project `{project_id}` in {projects}; "
+               f"{did_you_mean(project_id, ids) or 'ids: ' + ', '.join(ids[:10])}"), err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
 def as_of_or_exit(text: str | None, command: str = "policylab") -> dt.date:
     """--as-of as a date (default today); a date that does not parse is a command-line error (exit 2)."""
     from dsl.timeline import parse_as_of

@@ -23,6 +23,7 @@ from compare.cli.common import (
     as_of_or_exit,
     parse_fx,
     prepare_run,
+    project_or_exit,
 )
 from compare.cli.data import ProjectsOption, QuietOption, SheetOption, UnitOption
 
@@ -90,13 +91,7 @@ def eval_(
             return
         batch = read.batch
         if explain_id is not None:
-            if explain_id not in batch.ids:
-                from dsl.diagnostics import did_you_mean
-                from dsl.textsafe import printable
-
-                typer.echo(printable(f"policylab: no project `{explain_id}` in {projects}; "
-                           f"{did_you_mean(explain_id, batch.ids) or 'ids: ' + ', '.join(batch.ids[:10])}"), err=True)
-                raise typer.Exit(EXIT_USAGE)
+            project_or_exit(explain_id, batch.ids, projects)
             rates = choose_rates([cp.policy for cp in compiled], rate)
             for cp, r in zip(compiled, rates.rates, strict=True):
                 sys.stdout.write(explain(cp, batch, explain_id, r, readings).render() + "\n\n")

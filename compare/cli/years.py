@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from compare.cli.common import EXIT_USAGE
+from compare.cli.common import project_or_exit
 
 if TYPE_CHECKING:
     from compare.cli.progress import Steps
@@ -57,12 +57,7 @@ def eval_years(compiled: list[CompiledPolicy], read: ProjectsOverYears, readings
     if explain_id is not None:
         from compare.engine.explain_years import explain_years
 
-        if explain_id not in py.ids:
-            from dsl.diagnostics import did_you_mean
-
-            typer.echo(printable(f"policylab: no project `{explain_id}` in {projects}; "
-                       f"{did_you_mean(explain_id, py.ids) or 'ids: ' + ', '.join(py.ids[:10])}"), err=True)
-            raise typer.Exit(EXIT_USAGE)
+        project_or_exit(explain_id, py.ids, projects)
         rates = choose_rates([cp.policy for cp in compiled], rate)
         for cp, r in zip(compiled, rates.rates, strict=True):
             sys.stdout.write(explain_years(cp, py, explain_id, r, readings).render() + "\n\n")
