@@ -13,9 +13,9 @@ def main() -> None:
     from compare.cli import guard
 
     try:
-        from compare.cli.app import app  # heavy imports only once a command runs
+        from compare.cli.app import run  # a command's own module only once it runs
 
-        app()
+        run()
     except SystemExit as e:  # every run ends here: typer exits with the command's code
         if not guard.flush_stdout():
             raise SystemExit(guard.EXIT_BROKEN_PIPE) from None

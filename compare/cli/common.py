@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # only for annotations: the CLI imports stages lazily to star
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_USAGE = 0, 1, 2
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=GuardedGroup,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=GuardedGroup, rich_markup_mode=None,
                   help="policylab: write cities' investment-promotion measures as code; check, evaluate, compare.")
 
 

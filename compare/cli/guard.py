@@ -24,7 +24,47 @@ REPORT_TO = "to the maintainers"  # the project has no public issue tracker yet
 
 
 class GuardedGroup(TyperGroup):
-    """The policylab command group: its commands' escaping exceptions become one line and an exit code."""
+    """The policylab command group: its commands' escaping exceptions become one line and an exit code.
+    A command is loaded when it is named (compare.cli.app.COMMANDS): a run builds its own command only."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        if command is None:
+            from compare.cli.app import load_command
+
+            command = load_command(cmd_name)
+            if command is not None:
+                self.commands[cmd_name] = command
+        return command
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from compare.cli.coerce import convert_plainly
+
+        convert_plainly(self)  # its own options (--debug, --help) without pydantic too
+        return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from compare.cli.app import COMMANDS
+
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and self.get_command(ctx, args[0]) is None:  # typer suggests among the commands it has
+            for name in self.list_commands(ctx):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with its whole help, wrapped to the terminal (click alone cuts it at its first
+        sentence or 45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, " ".join((command.short_help or command.help or "").split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
         try:
