@@ -62,6 +62,27 @@ def load_command(name: str) -> Any:
     return command
 
 
+def help_of(name: str) -> str | None:
+    """The help `policylab --help` shows for command `name` (its short help, else its whole help, as
+    typer gives them), read from its registration without building it; None if it is hidden or none."""
+    import inspect
+
+    from compare.cli.common import app as typer_app
+
+    module = COMMANDS.get(name)
+    if module is None:
+        return None
+    importlib.import_module(module)
+    info = next((c for c in typer_app.registered_commands if command_name(c) == name), None)
+    if info is None:  # a group (`site`): built, as typer resolves a group's help from several places
+        command = load_command(name)
+        return None if command is None or command.hidden else command.short_help or command.help or ""
+    if info.hidden:
+        return None
+    return info.short_help or (inspect.cleandoc(info.help) if info.help is not None
+                               else inspect.getdoc(info.callback)) or ""
+
+
 def command_name(info: Any) -> str:
     """The name typer gives a registered command (its own, else its function's)."""
     import typer.main

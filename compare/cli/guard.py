@@ -57,11 +57,14 @@ class GuardedGroup(TyperGroup):
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """Each command with its whole help, wrapped to the terminal (click alone cuts it at its first
         sentence or 45 characters)."""
+        from compare.cli.app import help_of
+
         rows = []
         for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, " ".join((command.short_help or command.help or "").split())))
+            command = self.commands.get(name)  # else its help is read without building it
+            shown = help_of(name) if command is None else (None if command.hidden else command.short_help or command.help)
+            if shown is not None:
+                rows.append((name, " ".join(shown.split())))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
