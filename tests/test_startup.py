@@ -165,6 +165,18 @@ def test_help_lists_every_command_with_its_whole_help() -> None:
         assert " ".join(inspect.cleandoc(command.help).split()) in flat, name
 
 
+def test_a_group_lists_its_commands_with_their_whole_help() -> None:
+    """`policylab site --help`: `build` with all of its help, not its first sentence."""
+    from compare.cli.site import build_
+
+    r = subprocess.run([sys.executable, "-m", "compare.cli", "site", "--help"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "COLUMNS": "100"})
+    assert r.returncode == 0, r.stderr
+    listing = r.stdout.split("\nCommands:\n", 1)[1]
+    assert re.findall(r"^  (\S+)  ", listing, re.M) == ["build"]
+    assert " ".join((inspect.getdoc(build_) or "-").split()) in " ".join(listing.split())
+
+
 @pytest.mark.parametrize("argv,option", [
     (["check", "--bogus"], "No such option: --bogus"),
     (["check", "policies/", "--format", "yaml"], "Invalid value for '--format'"),

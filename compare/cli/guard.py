@@ -23,7 +23,27 @@ EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 70, 130, 141
 REPORT_TO = "to the maintainers"  # the project has no public issue tracker yet
 
 
-class GuardedGroup(TyperGroup):
+class WholeHelpGroup(TyperGroup):
+    """A command group whose --help lists each command with its whole help, wrapped to the terminal
+    (click alone cuts it at its first sentence or 45 characters)."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            shown = self.help_of(ctx, name)
+            if shown is not None:
+                rows.append((name, " ".join(shown.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def help_of(self, ctx: Any, name: str) -> str | None:
+        """What --help shows for command `name`; None for a hidden one."""
+        command = self.get_command(ctx, name)
+        return None if command is None or command.hidden else command.short_help or command.help or ""
+
+
+class GuardedGroup(WholeHelpGroup):
     """The policylab command group: its commands' escaping exceptions become one line and an exit code.
     A command is loaded when it is named (compare.cli.app.COMMANDS): a run builds its own command only."""
 
@@ -54,20 +74,12 @@ class GuardedGroup(TyperGroup):
                 self.get_command(ctx, name)
         return super().resolve_command(ctx, args)
 
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        """Each command with its whole help, wrapped to the terminal (click alone cuts it at its first
-        sentence or 45 characters)."""
-        from compare.cli.app import help_of
+    def help_of(self, ctx: Any, name: str) -> str | None:
+        if name in self.commands:
+            return super().help_of(ctx, name)
+        from compare.cli.app import help_of  # read without building the command
 
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.commands.get(name)  # else its help is read without building it
-            shown = help_of(name) if command is None else (None if command.hidden else command.short_help or command.help)
-            if shown is not None:
-                rows.append((name, " ".join(shown.split())))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+        return help_of(name)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -22,9 +22,10 @@ from compare.cli.common import (
     print_diagnostics,
     require_extra,
 )
+from compare.cli.guard import WholeHelpGroup
 
 site_app = typer.Typer(help="The comparison website: pages generated from the policies, built with MkDocs (Material).",
-                       no_args_is_help=True)
+                       no_args_is_help=True, cls=WholeHelpGroup)
 app.add_typer(site_app, name="site")
 DOCS = Path(__file__).resolve().parents[2] / "docs"  # the manual, where the repository is at hand
 
