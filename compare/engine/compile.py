@@ -12,6 +12,7 @@ compare.engine.money (whole fen, exact rates); the closures here compute in floa
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -186,8 +187,14 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
 
             def chained(env: Env) -> Val:
                 acc = fns[0](env).lo
+                own = False  # after the first step acc is this closure's own array: the rest work in place
                 for f in fns[1:]:
-                    acc = logic(acc, f(env).lo)
+                    x = f(env).lo
+                    if own and np.ndim(x) <= np.ndim(acc):
+                        logic(acc, x, out=acc)
+                    else:
+                        acc = logic(acc, x)
+                        own = isinstance(acc, np.ndarray)
                 return exact(acc)
             return chained
         if op in ("==", "!=", ">=", "<=", ">", "<"):
@@ -266,21 +273,26 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
             if func in ("max", "min"):
                 fill = -INF if func == "max" else INF
                 pick = np.maximum if func == "max" else np.minimum
+                # an absent item counts as the fill: the ufunc leaves lo as it was where it is absent
+                # (max(lo, -∞) is lo), so no filled copy of each item is made
                 lo = np.where(pres[0], los[0], fill)
                 for p, x in zip(pres[1:], los[1:], strict=True):
-                    pick(lo, np.where(p, x, fill), out=lo)
+                    pick(lo, x, out=lo, where=p)
                 if all(v.exact for v in vals):
                     hi = lo
                 else:
                     hi = np.where(pres[0], his[0], fill)
                     for p, x in zip(pres[1:], his[1:], strict=True):
-                        pick(hi, np.where(p, x, fill), out=hi)
+                        pick(hi, x, out=hi, where=p)
                 if env.trace is not None:
                     key = [np.where(p, x, fill)[0] for p, x in zip(pres, his, strict=True)]
                     env.trace[node_id] = int(np.argmax(key) if func == "max" else np.argmin(key)) \
                         if any_present[0] else None
-                lo = np.where(any_present, lo, 0.0)
-                return Val(lo, lo if hi is lo else np.where(any_present, hi, 0.0), any_present)
+                absent = ~any_present  # 0 where no item is present: lo and hi are this closure's own
+                np.copyto(lo, 0.0, where=absent)
+                if hi is not lo:
+                    np.copyto(hi, 0.0, where=absent)
+                return Val(lo, hi, any_present, owned=True)
             if func == "sum":
                 lo = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, los, strict=True)])
                 hi = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, his, strict=True)])
@@ -306,12 +318,24 @@ def _times(f: Fn, k: Fraction) -> Fn:
 
     def times(env: Env) -> Val:
         v = f(env)
-        lo = v.lo * n / d if d != 1 else v.lo * n
+        lo = _scaled(v.lo, n, d)
         if v.exact:
-            return Val(lo, lo, v.present)
-        hi = v.hi * n / d if d != 1 else v.hi * n
-        return Val(lo, hi, v.present) if k > 0 else Val(hi, lo, v.present)
+            return Val(lo, lo, v.present, owned=isinstance(lo, np.ndarray))
+        hi = _scaled(v.hi, n, d)
+        owned = isinstance(lo, np.ndarray) and isinstance(hi, np.ndarray)
+        return Val(lo, hi, v.present, owned) if k > 0 else Val(hi, lo, v.present, owned)
     return times
+
+
+def _scaled(x: Any, n: float, d: float) -> Any:
+    """x·n then /d, each rounded once; a column's product is divided in place (the same two roundings)."""
+    p = x * n
+    if d == 1:
+        return p
+    if isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim:
+        p /= d
+        return p
+    return p / d
 
 
 class CompileError(Exception):

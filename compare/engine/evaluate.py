@@ -249,8 +249,14 @@ class CompiledPolicy:
                     cc.sharing.apply(env, peers)
                 continue
             fired = _defined(v, fired)
-            lo = np.where(fired, v.lo, 0.0)
-            hi = lo if v.exact else np.where(fired, v.hi, 0.0)
+            if _writable(v, n):  # 0 where it did not fire, in the value's own arrays (no copy of the column)
+                lo, hi = v.lo, v.hi
+                np.copyto(lo, 0.0, where=~fired)
+                if hi is not lo:
+                    np.copyto(hi, 0.0, where=~fired)
+            else:
+                lo = np.where(fired, v.lo, 0.0)
+                hi = lo if v.exact else np.where(fired, v.hi, 0.0)
             if cc.is_money:  # whole fen, rounded by the value's closure; yuan for readers of results
                 env.fen[ident] = Val(lo, hi, fired)
                 env.results[ident] = Yuan(env.fen[ident])
@@ -293,6 +299,7 @@ class CompiledPolicy:
         eligible: dict[str, Arr] = {}  # concept -> where some clause or split share gave it
         payers: dict[str, dict[str, tuple[Arr, Arr]]] = {}  # concept -> payer -> what it bears
         gave: dict[str, Arr] = {}  # "clause:ID" / "split:ID" -> where it gave its concept
+        own: set[str] = set()  # concepts whose arrays were made here (sums): turned to yuan in place
         for cid, cc in self.clauses.items():
             concept = cc.clause.concept.dotted if cc.clause.concept else None
             if concept is None or (only is not None and concept not in only):
@@ -311,6 +318,7 @@ class CompiledPolicy:
                 lo, hi = numeric[concept]
                 total = lo + v.lo
                 numeric[concept] = (total, total if hi is lo and v.exact else hi + v.hi)
+                own.add(concept)
             else:  # an exact value keeps one array for both ends: each step after it works on one
                 lo = np.broadcast_to(v.lo, (n,))
                 numeric[concept] = (lo, lo if v.exact else np.broadcast_to(v.hi, (n,)))
@@ -327,7 +335,7 @@ class CompiledPolicy:
             gave[f"split:{sc.id}"] = applies
             for (name, w), kw in zip(sc.weights, sc.exact_weights, strict=True):
                 if is_money:  # each share rounded to the fen, exactly
-                    lo, hi = (np.where(applies, _share(x, kw), 0.0) for x in (base.lo, base.hi))
+                    lo, hi = (_where(applies, _share(x, kw), x) for x in (base.lo, base.hi))
                 else:
                     lo, hi = np.where(applies, base.lo * w, 0.0), np.where(applies, base.hi * w, 0.0)
                 key = f"{sc.concept}.{name}"
@@ -335,13 +343,24 @@ class CompiledPolicy:
                     _pay(payers, key, self.payers[sc.base], lo, hi, is_money, n)
                 if is_money:
                     money.add(key)
-                plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
-                numeric[key] = (plo + lo, phi + hi)
+                if key in numeric or sc.concept in self.paid_concepts:  # the payers hold lo and hi
+                    plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
+                    numeric[key] = (plo + lo, phi + hi)
+                else:  # lo and hi are this loop's own: 0 + x in place (-0.0 becomes 0.0, as a sum makes it)
+                    lo += 0.0
+                    hi += 0.0
+                    numeric[key] = (lo, hi)
+                own.add(key)
                 eligible[key] = eligible[key] | applies if key in eligible else applies
         for key in money:
             lo, hi = numeric[key]
-            yuan = lo / 100.0
-            numeric[key] = (yuan, yuan if hi is lo else hi / 100.0)
+            if key in own:  # arrays made here: to yuan in place (the same division)
+                np.divide(lo, 100.0, out=lo)
+                if hi is not lo:
+                    np.divide(hi, 100.0, out=hi)
+            else:
+                yuan = lo / 100.0
+                numeric[key] = (yuan, yuan if hi is lo else hi / 100.0)
             for payer, (plo, phi) in payers.get(key, {}).items():
                 part = plo / 100.0
                 payers[key][payer] = (part, part if phi is plo else phi / 100.0)
@@ -401,6 +420,15 @@ def _share(fen: Any, w: Fraction) -> Any:
     return round_lin(Lin((Term(np.atleast_1d(col), None, (w, w)),)))
 
 
+def _where(applies: Arr, share: Any, whole: Any) -> Arr:
+    """The share where the split applies, else 0: in the share's own array where _share made one."""
+    if isinstance(share, np.ndarray) and share is not whole and share.base is None and \
+            share.shape == applies.shape and share.dtype == np.float64 and share.flags.writeable:
+        np.copyto(share, 0.0, where=~applies)
+        return share
+    return np.where(applies, share, 0.0)
+
+
 def _defined(v: Val, fired: Arr) -> Arr:
     """Where a value is NaN (∞ - ∞, 0/0 at run time) it has no number: the clause does not fire."""
     for x in (v.lo,) if v.exact else (v.lo, v.hi):
@@ -412,3 +440,10 @@ def _defined(v: Val, fired: Arr) -> Arr:
             if bad.any():
                 fired = fired & ~bad
     return fired
+
+
+def _writable(v: Val, n: int) -> bool:
+    """Whether a clause's value is in arrays of its own of n floats, to be zeroed in place where the
+    clause does not fire."""
+    return v.owned and all(isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype == np.float64
+                           and x.flags.writeable for x in (v.lo, v.hi))

@@ -32,6 +32,7 @@ class Val:
     lo: Any  # ndarray or a Python scalar (broadcasts)
     hi: Any
     present: Any = True  # bool ndarray or True: where the value exists (a tier matched ...)
+    owned: bool = False  # lo and hi are arrays made for this value alone: its consumer may write in them
 
     @property
     def exact(self) -> bool:
@@ -81,6 +82,9 @@ class Env:
     codes: dict[tuple[str, str], int] = field(default_factory=dict)  # (choice field, value) -> code in the batch
     # the policy's record: a choice field's values where the batch's own record (`batch.record`) lacks it
     record: Record = CORE
+    # what depends on the batch and the rate alone, worked out once per run for every clause that asks
+    # (a ladder of tiers on a field, a choice's membership)
+    memo: dict[Any, Any] = field(default_factory=dict)
     rate: Fraction = field(init=False)
 
     def __post_init__(self) -> None:
