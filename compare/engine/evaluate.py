@@ -34,7 +34,7 @@ from compare.engine.graph import build_graph, computation_order
 from compare.engine.payer import NOT_STATED, Payers, divide, payers_of
 from compare.engine.portfolio import Sharing, compile_sharing
 from compare.engine.reading_deps import ReadingDeps
-from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
+from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.record import CORE, Record
@@ -249,19 +249,14 @@ class CompiledPolicy:
                     cc.sharing.apply(env, peers)
                 continue
             fired = _defined(v, fired)
-            if _writable(v, n):  # 0 where it did not fire, in the value's own arrays (no copy of the column)
-                lo, hi = v.lo, v.hi
-                np.copyto(lo, 0.0, where=~fired)
-                if hi is not lo:
-                    np.copyto(hi, 0.0, where=~fired)
-            else:
-                lo = np.where(fired, v.lo, 0.0)
-                hi = lo if v.exact else np.where(fired, v.hi, 0.0)
+            own = _writable(v, n)  # 0 where it did not fire: in the value's own arrays where it has them
+            lo = zero_unless(v.lo, fired, own)
+            hi = lo if v.exact else zero_unless(v.hi, fired, own)
             if cc.is_money:  # whole fen, rounded by the value's closure; yuan for readers of results
-                env.fen[ident] = Val(lo, hi, fired)
+                env.fen[ident] = Val(lo, hi, fired, zeroed=True)
                 env.results[ident] = Yuan(env.fen[ident])
             else:
-                env.results[ident] = Val(lo, hi, fired)
+                env.results[ident] = Val(lo, hi, fired, zeroed=True)
             env.fired[ident] = fired
             if cc.sharing is not None:
                 cc.sharing.apply(env, peers)
@@ -337,7 +332,7 @@ class CompiledPolicy:
                 if is_money:  # each share rounded to the fen, exactly
                     lo, hi = (_where(applies, _share(x, kw), x) for x in (base.lo, base.hi))
                 else:
-                    lo, hi = np.where(applies, base.lo * w, 0.0), np.where(applies, base.hi * w, 0.0)
+                    lo, hi = (zero_unless(np.asarray(x * w), applies, owned=np.ndim(x) > 0) for x in (base.lo, base.hi))
                 key = f"{sc.concept}.{name}"
                 if sc.concept in self.paid_concepts:  # a share is paid as the clause it divides
                     _pay(payers, key, self.payers[sc.base], lo, hi, is_money, n)
@@ -422,11 +417,7 @@ def _share(fen: Any, w: Fraction) -> Any:
 
 def _where(applies: Arr, share: Any, whole: Any) -> Arr:
     """The share where the split applies, else 0: in the share's own array where _share made one."""
-    if isinstance(share, np.ndarray) and share is not whole and share.base is None and \
-            share.shape == applies.shape and share.dtype == np.float64 and share.flags.writeable:
-        np.copyto(share, 0.0, where=~applies)
-        return share
-    return np.where(applies, share, 0.0)
+    return zero_unless(share, applies, owned=isinstance(share, np.ndarray) and share is not whole)
 
 
 def _defined(v: Val, fired: Arr) -> Arr:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from compare.engine.exact import ONE, ZERO, Lin, Term, add, cmp_lin, const, masked, round_lin, scale, sub
-from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, exact, fen_of, pair
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, choose, exact, fen_of, pair
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -359,8 +359,8 @@ class MoneyCompiler:
             if _bools(a.lo, b.lo, k) and a.present is True and b.present is True:  # a condition: bit operations
                 k = np.asarray(k, dtype=bool)
                 return exact((k & a.lo) | (~k & b.lo))
-            lo = np.where(k, a.lo, b.lo)
-            hi = lo if a.exact and b.exact else np.where(k, a.hi, b.hi)
+            lo = choose(k, a.lo, b.lo)
+            hi = lo if a.exact and b.exact else choose(k, a.hi, b.hi)
             present = True if a.present is True and b.present is True else np.where(k, a.present, b.present)
             return Val(lo, hi, present, owned=np.ndim(lo) > 0 and np.ndim(hi) > 0)  # np.where's own arrays
         return if_
