@@ -20,7 +20,7 @@ from compare.engine.conditions import RecordCompiler, date_days
 from compare.engine.cumulative import CumulativeCompiler
 from compare.engine.pick import PickCompiler
 from compare.engine.tiers import TierCompiler
-from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -273,26 +273,29 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
             if func in ("max", "min"):
                 fill = -INF if func == "max" else INF
                 pick = np.maximum if func == "max" else np.minimum
-                # an absent item counts as the fill: the ufunc leaves lo as it was where it is absent
-                # (max(lo, -∞) is lo), so no filled copy of each item is made
-                lo = np.where(pres[0], los[0], fill)
-                for p, x in zip(pres[1:], los[1:], strict=True):
-                    pick(lo, x, out=lo, where=p)
-                if all(v.exact for v in vals):
-                    hi = lo
-                else:
-                    hi = np.where(pres[0], his[0], fill)
-                    for p, x in zip(pres[1:], his[1:], strict=True):
-                        pick(hi, x, out=hi, where=p)
                 if env.trace is not None:
                     key = [np.where(p, x, fill)[0] for p, x in zip(pres, his, strict=True)]
                     env.trace[node_id] = int(np.argmax(key) if func == "max" else np.argmin(key)) \
                         if any_present[0] else None
-                absent = ~any_present  # 0 where no item is present: lo and hi are this closure's own
-                np.copyto(lo, 0.0, where=absent)
-                if hi is not lo:
-                    np.copyto(hi, 0.0, where=absent)
-                return Val(lo, hi, any_present, owned=True)
+                exact_items = all(v.exact for v in vals)
+                if func == "max" and all(_unsigned(x) for x in (los if exact_items else los + his)):
+                    # items all finite and not negative: the greatest of those present is the greatest of
+                    # each item times its presence (0 where absent, and 0 where none is present)
+                    zeroed = [v.zeroed for v in vals]
+                    lo = _greatest(los, pres, zeroed)
+                    return Val(lo, lo if exact_items else _greatest(his, pres, zeroed), any_present, owned=True)
+                lo = np.where(pres[0], los[0], fill)
+                for p, x in zip(pres[1:], los[1:], strict=True):
+                    pick(lo, np.where(p, x, fill), out=lo)
+                if exact_items:
+                    hi = lo
+                else:
+                    hi = np.where(pres[0], his[0], fill)
+                    for p, x in zip(pres[1:], his[1:], strict=True):
+                        pick(hi, np.where(p, x, fill), out=hi)
+                lo = zero_unless(lo, any_present, owned=True)  # 0 where no item is present
+                return Val(lo, lo if hi is lo or exact_items else zero_unless(hi, any_present, owned=True),
+                           any_present, owned=True)
             if func == "sum":
                 lo = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, los, strict=True)])
                 hi = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, his, strict=True)])
@@ -308,6 +311,21 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
                 env.trace[node_id] = int(chosen[0]) if chosen[0] >= 0 else None
             return Val(lo, hi, any_present)
         return combine
+
+
+def _unsigned(x: Any) -> bool:
+    """A column (or figure) finite everywhere with no sign bit set: x·0 is +0.0 (see zero_unless)."""
+    a = np.asarray(x)
+    return a.dtype == np.float64 and bool(np.isfinite(a).all()) and not np.signbit(a).any()
+
+
+def _greatest(xs: list[Any], pres: list[Any], zeroed: list[bool]) -> Any:
+    """max over k of xs[k]·pres[k], for items _unsigned: a new array.  An item already +0.0 where it is
+    absent (`zeroed`, a clause's result) is its own product."""
+    out = np.array(xs[0], dtype=np.float64) if zeroed[0] else np.multiply(xs[0], pres[0])
+    for x, p, z in zip(xs[1:], pres[1:], zeroed[1:], strict=True):
+        np.maximum(out, x if z else np.multiply(x, p), out=out)
+    return out
 
 
 def _times(f: Fn, k: Fraction) -> Fn:
