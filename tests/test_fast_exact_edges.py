@@ -3,7 +3,8 @@
 Money is rounded to the fen from a float64 estimate, and only the rows whose estimate lies near a
 half fen are worked out again in integers (compare.engine.exact.round_lin); thresholds are integer
 bounds on whole fen, or a float estimate with the rows near the threshold redone exactly (cmp_lin);
-a ladder of tiers is matched by counting the lower edges a value passes (compare.engine.tiers).
+a ladder of tiers is matched by counting the lower edges a value passes (compare.engine.tiers); a
+clause's 0 where it does not fire and an if/else are made on the float64 bits (compare.engine.values).
 Each test puts values exactly at an edge and one fen either side of it, checks the result against
 figures worked by hand, and checks the fast route against the exact one forced on every row.
 """
@@ -18,8 +19,11 @@ import numpy as np
 import pytest
 
 from compare.engine import exact as X
+from compare.engine.batch import ProjectBatch
+from compare.engine.compile import Compiler
 from compare.engine.exact import ONE, Lin, Term, cmp_lin, const, round_lin, sub
 from compare.engine.tiers import _climb, _holds, _ladder
+from compare.engine.values import Env, Val, choose, zero_unless
 
 
 def _exact_rounding(a: Lin) -> list[float]:
@@ -151,3 +155,61 @@ def test_rows_that_do_not_climb_one_ladder_are_matched_row_by_row() -> None:
     overlap = [(Fraction(0), True, Fraction(100), True), (Fraction(100), True, math.inf, False)]  # 1元 in both
     down = [(Fraction(100), True, Fraction(200), False), (Fraction(0), True, Fraction(100), False)]
     assert not any(_ladder(r) for r in (gap, overlap, down))
+
+
+# ---------------------------------------------------------------- masks and selections on the bits
+
+SPECIAL = np.array([1.5, -2.0, 0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308])
+
+
+def _bits(x: Any) -> bytes:
+    return np.ascontiguousarray(x, dtype=np.float64).tobytes()
+
+
+@pytest.mark.parametrize("value", [SPECIAL, 0.0, -0.0, 3.0, -3.0, np.inf, -np.inf, np.nan, 7, True])
+def test_zero_unless_is_np_where_bit_for_bit(value: Any) -> None:
+    # np.where keeps the value where the mask holds (-0.0, ±∞ and NaN as they are) and gives +0.0 elsewhere:
+    # the bit route must give the same bytes, for columns and figures, into a new array or in place
+    mask = np.array([True, False] * 5)
+    want = np.where(mask, value, 0.0)
+    assert _bits(zero_unless(value, mask)) == _bits(want)
+    assert _bits(zero_unless(value, np.broadcast_to(np.asarray(False), (10,)))) == bytes(80)  # +0.0 everywhere
+    if isinstance(value, np.ndarray):
+        own = value.copy()
+        assert _bits(zero_unless(own, mask, owned=True)) == _bits(want)
+    # by hand, on the column (the mask holds on every other row): 1.5 kept, -2.0 → +0.0, 0.0 kept,
+    # -0.0 → +0.0, ∞ kept, -∞ → +0.0, NaN kept, 5e-324 → +0.0, -5e-324 kept (its sign too), 1e308 → +0.0
+    if value is SPECIAL:
+        by_hand = np.array([1.5, 0.0, 0.0, 0.0, np.inf, 0.0, np.nan, 0.0, -5e-324, 0.0])
+        assert _bits(zero_unless(value, mask)) == _bits(by_hand)
+
+
+@pytest.mark.parametrize("a", [SPECIAL, SPECIAL[::-1].copy(), 0.0, -0.0, np.inf, np.nan, 2.5])
+@pytest.mark.parametrize("b", [SPECIAL, -0.0, -np.inf, 1.0])
+def test_choose_is_np_where_bit_for_bit(a: Any, b: Any) -> None:
+    k = np.array([True, True, False, True, False, False, True, False, True, False])
+    assert _bits(choose(k, a, b)) == _bits(np.where(k, a, b))
+
+
+def _item(lo: list[float], present: list[bool], zeroed: bool = False) -> Any:
+    val = Val(np.array(lo), None, np.array(present), zeroed=zeroed)
+    val.hi = val.lo
+    return lambda env: val
+
+
+@pytest.mark.parametrize(("items", "want"), [
+    # 10分 and 5分 items (张家港 第12条's highest of the items): the greatest of those present; 0 where none is
+    ([([10.0, 0.0, 0.0, 0.0], [True, False, False, False], True),
+      ([5.0, 5.0, 5.0, 0.0], [True, True, True, False], True)], [10.0, 5.0, 5.0, 0.0]),
+    # an absent item's own figure does not count (not zeroed: 7 where absent)
+    ([([7.0, 7.0, 7.0, 7.0], [False, False, True, False], False),
+      ([2.0, 0.0, 1.0, 0.0], [True, True, True, False], False)], [2.0, 0.0, 7.0, 0.0]),
+    # a negative item: the route over signs (a present -3 beats an absent 9; none present is 0)
+    ([([-3.0, -3.0, 9.0, 9.0], [True, True, False, False], False),
+      ([-5.0, 1.0, -1.0, 4.0], [True, False, True, False], False)], [-3.0, -3.0, -1.0, 0.0]),
+])
+def test_max_of_items_counts_only_those_present(items: list[Any], want: list[float]) -> None:
+    fn = Compiler.combine(None, "max", [_item(*i) for i in items], 0)  # type: ignore[arg-type]
+    env = Env(ProjectBatch([f"p{i}" for i in range(4)], {}), 7.0, {})
+    got = fn(env)
+    assert _bits(got.lo) == _bits(np.array(want))  # +0.0 where none is present, as np.where gave
