@@ -29,12 +29,11 @@ import numpy as np
 from compare.engine.batch import ProjectBatch, add_declared_defaults
 from compare.engine.beneficiary import BeneficiaryRules, Choice, choose_beneficiaries, compile_beneficiaries
 from compare.engine.compile import Compiler
-from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.graph import build_graph, computation_order
-from compare.engine.payer import NOT_STATED, Payers, divide, payers_of
+from compare.engine.payer import NOT_STATED, Payers, divide, fen_share, payers_of
 from compare.engine.portfolio import Sharing, compile_sharing
 from compare.engine.reading_deps import ReadingDeps
-from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact, zero_unless
+from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact, writable, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.record import CORE, Record
@@ -249,7 +248,7 @@ class CompiledPolicy:
                     cc.sharing.apply(env, peers)
                 continue
             fired = _defined(v, fired)
-            own = _writable(v, n)  # 0 where it did not fire: in the value's own arrays where it has them
+            own = writable(v, n)  # 0 where it did not fire: in the value's own arrays where it has them
             lo = zero_unless(v.lo, fired, own)
             hi = lo if v.exact else zero_unless(v.hi, fired, own)
             if cc.is_money:  # whole fen, rounded by the value's closure; yuan for readers of results
@@ -330,7 +329,7 @@ class CompiledPolicy:
             gave[f"split:{sc.id}"] = applies
             for (name, w), kw in zip(sc.weights, sc.exact_weights, strict=True):
                 if is_money:  # each share rounded to the fen, exactly
-                    lo, hi = (_where(applies, _share(x, kw), x) for x in (base.lo, base.hi))
+                    lo, hi = (_share_where(applies, x, kw) for x in (base.lo, base.hi))
                 else:
                     lo, hi = (zero_unless(np.asarray(x * w), applies, owned=np.ndim(x) > 0) for x in (base.lo, base.hi))
                 key = f"{sc.concept}.{name}"
@@ -340,19 +339,18 @@ class CompiledPolicy:
                     money.add(key)
                 if key in numeric or sc.concept in self.paid_concepts:  # the payers hold lo and hi
                     plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
-                    numeric[key] = (plo + lo, phi + hi)
-                else:  # lo and hi are this loop's own: 0 + x in place (-0.0 becomes 0.0, as a sum makes it)
+                    lo, hi = plo + lo, phi + hi
+                else:  # this loop's own arrays: 0 + x in place (-0.0 becomes 0.0, as the sum made it)
                     lo += 0.0
                     hi += 0.0
-                    numeric[key] = (lo, hi)
+                numeric[key] = (lo, hi)
                 own.add(key)
                 eligible[key] = eligible[key] | applies if key in eligible else applies
         for key in money:
             lo, hi = numeric[key]
             if key in own:  # arrays made here: to yuan in place (the same division)
-                np.divide(lo, 100.0, out=lo)
-                if hi is not lo:
-                    np.divide(hi, 100.0, out=hi)
+                for x in (lo,) if hi is lo else (lo, hi):
+                    np.divide(x, 100.0, out=x)
             else:
                 yuan = lo / 100.0
                 numeric[key] = (yuan, yuan if hi is lo else hi / 100.0)
@@ -406,18 +404,12 @@ def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | 
             mine[name] = (part_lo, part_hi)
 
 
-def _share(fen: Any, w: Fraction) -> Any:
-    """w of an amount in whole fen, rounded to the fen (half away from zero), exactly."""
+def _share_where(applies: Arr, fen: Any, w: Fraction) -> Arr:
+    """w of an amount in whole fen, rounded to the fen exactly (payer.fen_share), 0 where the split does
+    not apply: in the share's own array where it made one."""
     col = np.asarray(fen, dtype=np.float64)
-    finite = np.isfinite(col)
-    if not finite.all():  # an unbounded end stays unbounded (w > 0)
-        return np.where(finite, _share(np.where(finite, col, 0.0), w), col * float(w))
-    return round_lin(Lin((Term(np.atleast_1d(col), None, (w, w)),)))
-
-
-def _where(applies: Arr, share: Any, whole: Any) -> Arr:
-    """The share where the split applies, else 0: in the share's own array where _share made one."""
-    return zero_unless(share, applies, owned=isinstance(share, np.ndarray) and share is not whole)
+    share = fen_share(col, w)
+    return zero_unless(share, applies, owned=share is not col)
 
 
 def _defined(v: Val, fired: Arr) -> Arr:
@@ -432,9 +424,3 @@ def _defined(v: Val, fired: Arr) -> Arr:
                 fired = fired & ~bad
     return fired
 
-
-def _writable(v: Val, n: int) -> bool:
-    """Whether a clause's value is in arrays of its own of n floats, to be zeroed in place where the
-    clause does not fire."""
-    return v.owned and all(isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype == np.float64
-                           and x.flags.writeable for x in (v.lo, v.hi))

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from compare.engine.exact import ONE, ZERO, Lin, Term, add, cmp_lin, const, masked, round_lin, scale, sub
-from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, choose, exact, fen_of, pair
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, capped, choose, exact, fen_of, fresh
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -273,7 +273,7 @@ class MoneyCompiler:
                 lo, hi = f(env)
                 a = round_lin(lo)
                 b = a if hi is lo else round_lin(hi)
-                return Val(a, b, and_(lo.present, hi.present), _fresh(a, lo) and (b is a or _fresh(b, hi)))
+                return Val(a, b, and_(lo.present, hi.present), fresh(a, lo) and (b is a or fresh(b, hi)))
             return rnd
         if isinstance(e, A.Name) and e.dotted in self.p.clauses and self.clause_dim.get(e.dotted) == view:
             dotted = e.dotted
@@ -303,7 +303,7 @@ class MoneyCompiler:
         if isinstance(e, A.Binary) and e.op in ("cap", "floor"):
             lf, rf = self.rounded(e.left, view), self.rounded(e.right, view)
             fn = np.minimum if e.op == "cap" else np.maximum
-            return lambda env: _capped(fn, lf(env), rf(env))
+            return lambda env: capped(fn, lf(env), rf(env))
         if isinstance(e, A.Binary) and e.op in ("of", "*"):
             for r_e, x_e in ((e.left, e.right), (e.right, e.left)):
                 rates, xf = self.static(r_e), self.lin(x_e, view)
@@ -422,18 +422,3 @@ def _fen_val(v: Val) -> Val:
     lo = fen_of(v.lo)
     return Val(lo, lo if v.exact else fen_of(v.hi), v.present)
 
-
-def _fresh(x: Any, a: Lin) -> bool:
-    """Whether round_lin's result x is an array it made (not one of the columns of a, nor a figure)."""
-    return isinstance(x, np.ndarray) and x.ndim > 0 and all(x is not t.col for t in a.terms)
-
-
-def _capped(fn: Any, a: Val, b: Val) -> Val:
-    """cap / floor of two rounded values: in a's own arrays where it has them (the same minimum)."""
-    if a.owned and (not a.exact or b.exact) and all(
-            isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype == np.float64 and np.ndim(y) <= 1
-            and np.broadcast_shapes(x.shape, np.shape(y)) == x.shape for x, y in ((a.lo, b.lo), (a.hi, b.hi))):
-        lo = fn(a.lo, b.lo, out=a.lo)
-        hi = lo if a.exact else fn(a.hi, b.hi, out=a.hi)
-        return Val(lo, hi, and_(a.present, b.present), owned=True)
-    return pair(fn, a, b)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from compare.engine.batch import USD, ProjectBatch
-from compare.engine.exact import exact_rate
+from compare.engine.exact import Lin, exact_rate
 from dsl.record import CORE, Record
 from dsl.units import Dim
 
@@ -262,3 +262,24 @@ def pair(fn: Any, a: Val, b: Val) -> Val:
     lo = fn(a.lo, b.lo)
     return Val(lo, lo if a.exact and b.exact else fn(a.hi, b.hi), and_(a.present, b.present))
 
+
+def fresh(x: Any, a: Lin) -> bool:
+    """Whether round_lin's result x is an array it made (not one of the columns of a, nor a figure)."""
+    return isinstance(x, np.ndarray) and x.ndim > 0 and all(x is not t.col for t in a.terms)
+
+
+def capped(fn: Any, a: Val, b: Val) -> Val:
+    """cap / floor of two rounded values: in a's own arrays where it has them (the same minimum)."""
+    if a.owned and (not a.exact or b.exact) and all(
+            isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype == np.float64 and np.ndim(y) <= 1
+            and np.broadcast_shapes(x.shape, np.shape(y)) == x.shape for x, y in ((a.lo, b.lo), (a.hi, b.hi))):
+        lo = fn(a.lo, b.lo, out=a.lo)
+        hi = lo if a.exact else fn(a.hi, b.hi, out=a.hi)
+        return Val(lo, hi, and_(a.present, b.present), owned=True)
+    return pair(fn, a, b)
+
+
+def writable(v: Val, n: int) -> bool:
+    """Whether a value is in arrays of its own of n floats (`owned`), to be written in place."""
+    return v.owned and all(isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype == np.float64
+                           and x.flags.writeable for x in (v.lo, v.hi))
