@@ -125,15 +125,29 @@ def choose_beneficiaries(rules: list[BeneficiaryRules], fired: dict[str, Arr], e
         names = {r.name(c) for r, c in zip(rules, chosen, strict=True)}
         if len(names) == 1:
             return Choice(rules, names.pop(), which, np.asarray(chosen, dtype=np.int64)[which])
-    rule = np.full(n, NOBODY, dtype=np.int64)
-    names_arr = np.empty(n, dtype=object)
+    # per project a code into one table of every contributor's names (its conditional rules', then its
+    # plain, taxonomy and no beneficiary): the distinct names are read off the codes in use, and the
+    # names per project are one gather of the table
+    table: list[str | None] = []
+    codes = np.zeros(n, dtype=np.int64)
+    rule: Any = chosen[0] if len(rules) == 1 else np.full(n, NOBODY, dtype=np.int64)
     for k, (r, c) in enumerate(zip(rules, chosen, strict=True)):
+        m = len(r.conditional)
+        # a rule index c (NOBODY -3, TAXONOMY -2, PLAIN -1, conditional 0…m-1) -> its position in `table`
+        lut = np.array([m + 2, m + 1, m, *range(m)], dtype=np.int64) + len(table)
+        table.extend([r.name(j) for j in range(m)] + [r.plain, r.fallback, None])
+        if len(rules) == 1:
+            codes = lut[np.asarray(c, dtype=np.int64) + 3]
+            break
         mine = which == k
         c_arr = np.broadcast_to(np.asarray(c, dtype=np.int64), (n,))
         rule = np.where(mine, c_arr, rule)
-        m = len(r.conditional)  # positions in `table`: conditional rules, then plain, taxonomy, nobody
-        table = np.array([r.name(j) for j in range(m)] + [r.plain, r.fallback, None], dtype=object)
-        pos = np.select([c_arr >= 0, c_arr == PLAIN, c_arr == TAXONOMY], [c_arr, m, m + 1], m + 2)
-        names_arr[mine] = table[pos[mine]]
-    distinct = set(names_arr.tolist())
-    return Choice(rules, distinct.pop() if len(distinct) == 1 else names_arr, which, rule)
+        codes = np.where(mine, lut[c_arr + 3], codes)
+    codes = np.broadcast_to(codes, (n,))
+    used = np.flatnonzero(np.bincount(codes, minlength=len(table)))
+    distinct = {table[j] for j in used}
+    if len(distinct) == 1:
+        return Choice(rules, distinct.pop(), which, rule)
+    names_arr = np.empty(len(table), dtype=object)
+    names_arr[:] = table
+    return Choice(rules, names_arr[codes], which, rule)

@@ -12,6 +12,7 @@ compare.engine.money (whole fen, exact rates); the closures here compute in floa
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from compare.engine.conditions import RecordCompiler, date_days
 from compare.engine.cumulative import CumulativeCompiler
 from compare.engine.pick import PickCompiler
 from compare.engine.tiers import TierCompiler
-from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -186,8 +187,14 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
 
             def chained(env: Env) -> Val:
                 acc = fns[0](env).lo
+                own = False  # after the first step acc is this closure's own array: the rest work in place
                 for f in fns[1:]:
-                    acc = logic(acc, f(env).lo)
+                    x = f(env).lo
+                    if own and np.ndim(x) <= np.ndim(acc):
+                        logic(acc, x, out=acc)
+                    else:
+                        acc = logic(acc, x)
+                        own = isinstance(acc, np.ndarray)
                 return exact(acc)
             return chained
         if op in ("==", "!=", ">=", "<=", ">", "<"):
@@ -266,21 +273,29 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
             if func in ("max", "min"):
                 fill = -INF if func == "max" else INF
                 pick = np.maximum if func == "max" else np.minimum
+                if env.trace is not None:
+                    key = [np.where(p, x, fill)[0] for p, x in zip(pres, his, strict=True)]
+                    env.trace[node_id] = int(np.argmax(key) if func == "max" else np.argmin(key)) \
+                        if any_present[0] else None
+                exact_items = all(v.exact for v in vals)
+                if func == "max" and all(_unsigned(x) for x in (los if exact_items else los + his)):
+                    # items all finite and not negative: the greatest of those present is the greatest of
+                    # each item times its presence (0 where absent, and 0 where none is present)
+                    zeroed = [v.zeroed for v in vals]
+                    lo = _greatest(los, pres, zeroed)
+                    return Val(lo, lo if exact_items else _greatest(his, pres, zeroed), any_present, owned=True)
                 lo = np.where(pres[0], los[0], fill)
                 for p, x in zip(pres[1:], los[1:], strict=True):
                     pick(lo, np.where(p, x, fill), out=lo)
-                if all(v.exact for v in vals):
+                if exact_items:
                     hi = lo
                 else:
                     hi = np.where(pres[0], his[0], fill)
                     for p, x in zip(pres[1:], his[1:], strict=True):
                         pick(hi, np.where(p, x, fill), out=hi)
-                if env.trace is not None:
-                    key = [np.where(p, x, fill)[0] for p, x in zip(pres, his, strict=True)]
-                    env.trace[node_id] = int(np.argmax(key) if func == "max" else np.argmin(key)) \
-                        if any_present[0] else None
-                lo = np.where(any_present, lo, 0.0)
-                return Val(lo, lo if hi is lo else np.where(any_present, hi, 0.0), any_present)
+                lo = zero_unless(lo, any_present, owned=True)  # 0 where no item is present
+                return Val(lo, lo if hi is lo or exact_items else zero_unless(hi, any_present, owned=True),
+                           any_present, owned=True)
             if func == "sum":
                 lo = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, los, strict=True)])
                 hi = np.add.reduce([np.where(p, x, 0.0) for p, x in zip(pres, his, strict=True)])
@@ -298,6 +313,21 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
         return combine
 
 
+def _unsigned(x: Any) -> bool:
+    """A column (or figure) finite everywhere with no sign bit set: x·0 is +0.0 (see zero_unless)."""
+    a = np.asarray(x)
+    return a.dtype == np.float64 and bool(np.isfinite(a).all()) and not np.signbit(a).any()
+
+
+def _greatest(xs: list[Any], pres: list[Any], zeroed: list[bool]) -> Any:
+    """max over k of xs[k]·pres[k], for items _unsigned: a new array.  An item already +0.0 where it is
+    absent (`zeroed`, a clause's result) is its own product."""
+    out = np.array(xs[0], dtype=np.float64) if zeroed[0] else np.multiply(xs[0], pres[0])
+    for x, p, z in zip(xs[1:], pres[1:], zeroed[1:], strict=True):
+        np.maximum(out, x if z else np.multiply(x, p), out=out)
+    return out
+
+
 def _times(f: Fn, k: Fraction) -> Fn:
     """x × k for a fixed k = n/d: x·n then /d (one rounding each way; exact for whole numbers)."""
     n, d = float(k.numerator), float(k.denominator)
@@ -306,12 +336,24 @@ def _times(f: Fn, k: Fraction) -> Fn:
 
     def times(env: Env) -> Val:
         v = f(env)
-        lo = v.lo * n / d if d != 1 else v.lo * n
+        lo = _scaled(v.lo, n, d)
         if v.exact:
-            return Val(lo, lo, v.present)
-        hi = v.hi * n / d if d != 1 else v.hi * n
-        return Val(lo, hi, v.present) if k > 0 else Val(hi, lo, v.present)
+            return Val(lo, lo, v.present, owned=isinstance(lo, np.ndarray))
+        hi = _scaled(v.hi, n, d)
+        owned = isinstance(lo, np.ndarray) and isinstance(hi, np.ndarray)
+        return Val(lo, hi, v.present, owned) if k > 0 else Val(hi, lo, v.present, owned)
     return times
+
+
+def _scaled(x: Any, n: float, d: float) -> Any:
+    """x·n then /d, each rounded once; a column's product is divided in place (the same two roundings)."""
+    p = x * n
+    if d == 1:
+        return p
+    if isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim:
+        p /= d
+        return p
+    return p / d
 
 
 class CompileError(Exception):

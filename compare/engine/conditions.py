@@ -72,16 +72,21 @@ class RecordCompiler(MoneyCompiler):
     def choice_in(self, name: str, values: tuple[str, ...], negated: bool) -> Fn:
         """Whether a choice field's code is one of `values` (codes looked up in the batch's record):
         a lookup table by code; an unknown value (-1) is none of them."""
+        key = ("choice", name, values, negated)
+
         def member(env: Env) -> Val:
-            size = len(env.choices(name))
-            table = np.zeros(size + 1, dtype=bool)  # the last entry answers for an unknown value, -1
-            for v in values:
-                k = env.code(name, v)
-                if k >= 0:
-                    table[k] = True
-            if negated:
-                table = ~table
-            return exact(table[env.batch.columns[name]])
+            got = env.memo.get(key)  # several clauses ask the same (`referral == other_district`)
+            if got is None:
+                codes = [k for k in (env.code(name, v) for v in values) if k >= 0]
+                col = env.batch.columns[name]
+                if len(codes) == 1:  # one value: one comparison of the codes (an unknown -1 is not it)
+                    got = col != codes[0] if negated else col == codes[0]
+                else:
+                    table = np.zeros(len(env.choices(name)) + 1, dtype=bool)  # the last answers for -1
+                    table[codes] = True
+                    got = table[col] if not negated else ~table[col]
+                env.memo[key] = got
+            return exact(got)
         return member
 
     def in_set(self, e: A.InSet) -> Fn:

@@ -29,12 +29,11 @@ import numpy as np
 from compare.engine.batch import ProjectBatch, add_declared_defaults
 from compare.engine.beneficiary import BeneficiaryRules, Choice, choose_beneficiaries, compile_beneficiaries
 from compare.engine.compile import Compiler
-from compare.engine.exact import Lin, Term, round_lin
 from compare.engine.graph import build_graph, computation_order
-from compare.engine.payer import NOT_STATED, Payers, divide, payers_of
+from compare.engine.payer import NOT_STATED, Payers, divide, fen_share, payers_of
 from compare.engine.portfolio import Sharing, compile_sharing
 from compare.engine.reading_deps import ReadingDeps
-from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact
+from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact, writable, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.record import CORE, Record
@@ -249,13 +248,14 @@ class CompiledPolicy:
                     cc.sharing.apply(env, peers)
                 continue
             fired = _defined(v, fired)
-            lo = np.where(fired, v.lo, 0.0)
-            hi = lo if v.exact else np.where(fired, v.hi, 0.0)
+            own = writable(v, n)  # 0 where it did not fire: in the value's own arrays where it has them
+            lo = zero_unless(v.lo, fired, own)
+            hi = lo if v.exact else zero_unless(v.hi, fired, own)
             if cc.is_money:  # whole fen, rounded by the value's closure; yuan for readers of results
-                env.fen[ident] = Val(lo, hi, fired)
+                env.fen[ident] = Val(lo, hi, fired, zeroed=True)
                 env.results[ident] = Yuan(env.fen[ident])
             else:
-                env.results[ident] = Val(lo, hi, fired)
+                env.results[ident] = Val(lo, hi, fired, zeroed=True)
             env.fired[ident] = fired
             if cc.sharing is not None:
                 cc.sharing.apply(env, peers)
@@ -293,6 +293,7 @@ class CompiledPolicy:
         eligible: dict[str, Arr] = {}  # concept -> where some clause or split share gave it
         payers: dict[str, dict[str, tuple[Arr, Arr]]] = {}  # concept -> payer -> what it bears
         gave: dict[str, Arr] = {}  # "clause:ID" / "split:ID" -> where it gave its concept
+        own: set[str] = set()  # concepts whose arrays were made here (sums): turned to yuan in place
         for cid, cc in self.clauses.items():
             concept = cc.clause.concept.dotted if cc.clause.concept else None
             if concept is None or (only is not None and concept not in only):
@@ -311,6 +312,7 @@ class CompiledPolicy:
                 lo, hi = numeric[concept]
                 total = lo + v.lo
                 numeric[concept] = (total, total if hi is lo and v.exact else hi + v.hi)
+                own.add(concept)
             else:  # an exact value keeps one array for both ends: each step after it works on one
                 lo = np.broadcast_to(v.lo, (n,))
                 numeric[concept] = (lo, lo if v.exact else np.broadcast_to(v.hi, (n,)))
@@ -327,21 +329,31 @@ class CompiledPolicy:
             gave[f"split:{sc.id}"] = applies
             for (name, w), kw in zip(sc.weights, sc.exact_weights, strict=True):
                 if is_money:  # each share rounded to the fen, exactly
-                    lo, hi = (np.where(applies, _share(x, kw), 0.0) for x in (base.lo, base.hi))
+                    lo, hi = (_share_where(applies, x, kw) for x in (base.lo, base.hi))
                 else:
-                    lo, hi = np.where(applies, base.lo * w, 0.0), np.where(applies, base.hi * w, 0.0)
+                    lo, hi = (zero_unless(np.asarray(x * w), applies, owned=np.ndim(x) > 0) for x in (base.lo, base.hi))
                 key = f"{sc.concept}.{name}"
                 if sc.concept in self.paid_concepts:  # a share is paid as the clause it divides
                     _pay(payers, key, self.payers[sc.base], lo, hi, is_money, n)
                 if is_money:
                     money.add(key)
-                plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
-                numeric[key] = (plo + lo, phi + hi)
+                if key in numeric or sc.concept in self.paid_concepts:  # the payers hold lo and hi
+                    plo, phi = numeric.get(key, (np.zeros(n), np.zeros(n)))
+                    lo, hi = plo + lo, phi + hi
+                else:  # this loop's own arrays: 0 + x in place (-0.0 becomes 0.0, as the sum made it)
+                    lo += 0.0
+                    hi += 0.0
+                numeric[key] = (lo, hi)
+                own.add(key)
                 eligible[key] = eligible[key] | applies if key in eligible else applies
         for key in money:
             lo, hi = numeric[key]
-            yuan = lo / 100.0
-            numeric[key] = (yuan, yuan if hi is lo else hi / 100.0)
+            if key in own:  # arrays made here: to yuan in place (the same division)
+                for x in (lo,) if hi is lo else (lo, hi):
+                    np.divide(x, 100.0, out=x)
+            else:
+                yuan = lo / 100.0
+                numeric[key] = (yuan, yuan if hi is lo else hi / 100.0)
             for payer, (plo, phi) in payers.get(key, {}).items():
                 part = plo / 100.0
                 payers[key][payer] = (part, part if phi is plo else phi / 100.0)
@@ -392,13 +404,12 @@ def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | 
             mine[name] = (part_lo, part_hi)
 
 
-def _share(fen: Any, w: Fraction) -> Any:
-    """w of an amount in whole fen, rounded to the fen (half away from zero), exactly."""
+def _share_where(applies: Arr, fen: Any, w: Fraction) -> Arr:
+    """w of an amount in whole fen, rounded to the fen exactly (payer.fen_share), 0 where the split does
+    not apply: in the share's own array where it made one."""
     col = np.asarray(fen, dtype=np.float64)
-    finite = np.isfinite(col)
-    if not finite.all():  # an unbounded end stays unbounded (w > 0)
-        return np.where(finite, _share(np.where(finite, col, 0.0), w), col * float(w))
-    return round_lin(Lin((Term(np.atleast_1d(col), None, (w, w)),)))
+    share = fen_share(col, w)
+    return zero_unless(share, applies, owned=share is not col)
 
 
 def _defined(v: Val, fired: Arr) -> Arr:
@@ -412,3 +423,4 @@ def _defined(v: Val, fired: Arr) -> Arr:
             if bad.any():
                 fired = fired & ~bad
     return fired
+

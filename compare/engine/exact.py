@@ -173,7 +173,9 @@ def _product(t: Term) -> Arr:
         return t.col * float(t.k[0])
     if t.parts is not None:
         cny, usd = t.parts()
-        return cny * float(t.k[0]) + usd * float(t.k[1])
+        y = cny * float(t.k[0])
+        y += usd * float(t.k[1])  # in place: the same sum, one array fewer
+        return y
     return t.col * np.array([float(t.k[0]), float(t.k[1])])[np.asarray(t.usd).view(np.int8)]
 
 
@@ -181,11 +183,18 @@ def _estimate(a: Lin) -> tuple[Arr, float]:
     """(y, δ): the float64 value, and a bound of its error on every row that is at least twice the
     worst case (n + 3)·2⁻⁵³·(Σ|k_j·col_j| + |const|), from the columns' maxima."""
     c = float(a.const)
-    y = _product(a.terms[0])
+    y = _product(a.terms[0])  # a new array: the sums below are made in it (where the shapes agree)
     for t in a.terms[1:]:
-        y = y + _product(t)
+        if t.uniform() and t.k[0] == 1 and t.col.shape == y.shape and t.col.dtype == np.float64:
+            y += t.col  # x·1 is x: added as it is
+            continue
+        p = _product(t)
+        if p.shape == y.shape:
+            y += p
+        else:
+            y = y + p
     if c:
-        y = y + c
+        y = y + c if y.ndim == 0 else np.add(y, c, out=y)
     mag = abs(c) + sum(t.maxabs() * float(max(abs(t.k[0]), abs(t.k[1]))) for t in a.terms)
     return y, mag * (len(a.terms) + 3) * U52
 
@@ -243,7 +252,7 @@ def round_lin(a: Lin) -> Any:
     if delta >= 0.25:  # past 2^50 fen or so the estimate decides nothing
         near = np.ones(y.shape, dtype=bool)
     else:  # y farther than δ from a half fen: its nearest whole fen is the value's
-        e = y - out  # exact (Sterbenz)
+        e = np.subtract(y, out, out=y) if isinstance(y, np.ndarray) else y - out  # exact (Sterbenz); y unused after
         np.abs(e, out=e)
         near = e >= 0.5 - delta
     if near.any():

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from compare.engine.exact import ONE, ZERO, Lin, Term, add, cmp_lin, const, masked, round_lin, scale, sub
-from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, exact, fen_of, pair
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, capped, choose, exact, fen_of, fresh
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -272,7 +272,8 @@ class MoneyCompiler:
             def rnd(env: Env) -> Val:
                 lo, hi = f(env)
                 a = round_lin(lo)
-                return Val(a, a if hi is lo else round_lin(hi), and_(lo.present, hi.present))
+                b = a if hi is lo else round_lin(hi)
+                return Val(a, b, and_(lo.present, hi.present), fresh(a, lo) and (b is a or fresh(b, hi)))
             return rnd
         if isinstance(e, A.Name) and e.dotted in self.p.clauses and self.clause_dim.get(e.dotted) == view:
             dotted = e.dotted
@@ -302,7 +303,7 @@ class MoneyCompiler:
         if isinstance(e, A.Binary) and e.op in ("cap", "floor"):
             lf, rf = self.rounded(e.left, view), self.rounded(e.right, view)
             fn = np.minimum if e.op == "cap" else np.maximum
-            return lambda env: pair(fn, lf(env), rf(env))
+            return lambda env: capped(fn, lf(env), rf(env))
         if isinstance(e, A.Binary) and e.op in ("of", "*"):
             for r_e, x_e in ((e.left, e.right), (e.right, e.left)):
                 rates, xf = self.static(r_e), self.lin(x_e, view)
@@ -358,10 +359,10 @@ class MoneyCompiler:
             if _bools(a.lo, b.lo, k) and a.present is True and b.present is True:  # a condition: bit operations
                 k = np.asarray(k, dtype=bool)
                 return exact((k & a.lo) | (~k & b.lo))
-            lo = np.where(k, a.lo, b.lo)
-            hi = lo if a.exact and b.exact else np.where(k, a.hi, b.hi)
+            lo = choose(k, a.lo, b.lo)
+            hi = lo if a.exact and b.exact else choose(k, a.hi, b.hi)
             present = True if a.present is True and b.present is True else np.where(k, a.present, b.present)
-            return Val(lo, hi, present)
+            return Val(lo, hi, present, owned=np.ndim(lo) > 0 and np.ndim(hi) > 0)  # np.where's own arrays
         return if_
 
     def by_reading(self, e: A.ByReading, cases: dict[str, Fn]) -> Fn:
@@ -420,3 +421,4 @@ def _fen_val(v: Val) -> Val:
     """A float value rounded to whole fen: an exact value's one end rounded once."""
     lo = fen_of(v.lo)
     return Val(lo, lo if v.exact else fen_of(v.hi), v.present)
+

@@ -67,7 +67,7 @@ def divide(amount: Any, payers: Payers, money: bool) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     rest = col
     for name, w in payers.shares[:-1]:
-        part = _fen_share(col, w) if money else col * float(w)
+        part = fen_share(col, w) if money else col * float(w)
         out.append((name, part))
         with np.errstate(invalid="ignore"):  # ∞ − ∞: the rest of an unbounded amount is unbounded
             rest = np.where(np.isinf(rest), rest, rest - part)
@@ -75,11 +75,11 @@ def divide(amount: Any, payers: Payers, money: bool) -> list[tuple[str, Any]]:
     return out
 
 
-def _fen_share(fen: Arr, w: Fraction) -> Arr:
+def fen_share(fen: Arr, w: Fraction) -> Arr:
     """w of whole fen, rounded to the fen half away from zero, exactly (∞ stays ∞)."""
     finite = np.isfinite(fen)
     if not finite.all():
-        return np.where(finite, _fen_share(np.where(finite, fen, 0.0), w), fen * float(w))
+        return np.where(finite, fen_share(np.where(finite, fen, 0.0), w), fen * float(w))
     return np.asarray(round_lin(Lin((Term(np.atleast_1d(fen), None, (w, w)),))), dtype=np.float64)
 
 

@@ -46,7 +46,7 @@ class TierCompiler(MoneyCompiler):
                     out_hi = np.where(m, v.hi, out_hi)
             if env.trace is not None:
                 env.trace[node_id] = (int(matched[0]), float(np.broadcast_to(k, (n,))[0]))
-            return Val(out_lo, out_hi, matched >= 0)
+            return Val(out_lo, out_hi, matched >= 0, owned=True)  # gathered or built here: its own arrays
         return tier
 
     def tier_match(self, e: A.Tiers) -> Callable[[Env], tuple[Any, Any]]:
@@ -61,20 +61,34 @@ class TierCompiler(MoneyCompiler):
         if subject is None or factor is None:
             return self._float_tier_match(e, rows, edge_dim, scale_fns)
         fk = float(factor)
+        ladder = _ladder(rows) and factor > 0
+        # tiers of a field with the same edges (two clauses' tables of one ladder) match once per run
+        memo_key = ("tiers", e.subject.dotted, edge_dim, tuple(rows)) \
+            if scale_fns is None and isinstance(e.subject, A.Name) and self.is_field(e.subject) else None
 
         def match(env: Env) -> tuple[Any, Any]:
+            if memo_key is not None and memo_key in env.memo:
+                return env.memo[memo_key], 1.0
             x = subject(env)[0]
             use: Any = False
             if scale_fns is not None:
                 applies = np.asarray(scale_fns[1](env).lo, dtype=bool)
                 use = ~applies if scale_fns[2] else applies
             n = env.batch.n
-            matched = np.full(n, -1, dtype=np.int64)
-            for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
-                m = _holds(x, rows[i], ONE)
+
+            def holds(row: tuple[Num, bool, Num, bool]) -> Any:
+                m = _holds(x, row, ONE)
                 if use is not False and factor != 1:
-                    m = (use & _holds(x, rows[i], factor)) | (~use & m)
-                matched[np.broadcast_to(m, (n,))] = i
+                    m = (use & _holds(x, row, factor)) | (~use & m)
+                return m
+            if ladder:
+                matched = _climb(x, rows, holds, n)
+            else:
+                matched = np.full(n, -1, dtype=np.int64)
+                for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
+                    matched[np.broadcast_to(holds(rows[i]), (n,))] = i
+            if memo_key is not None:
+                env.memo[memo_key] = matched
             if env.trace is None or use is False:  # the factor is only shown when explaining
                 return matched, 1.0
             return matched, np.where(use, fk, 1.0)
@@ -118,3 +132,35 @@ def _holds(x: Lin, row: tuple[Num, bool, Num, bool], k: Fraction) -> Any:
     if _finite(hi):
         m = and_(m, cmp_lin(sub(x, const(hi * k)), "<=" if hc else "<"))
     return m
+
+
+def _ladder(rows: list[tuple[Num, bool, Num, bool]]) -> bool:
+    """Whether the rows climb one ladder: each row's upper edge is the next row's lower edge, closed on
+    exactly one side of it, the edges rising; only the first row may start at -∞.  Then the row holding
+    x is the number of lower edges x passes, less one (a row's upper edge is failing the next lower)."""
+    if not rows or len(rows) > 100:
+        return False
+    for (lo, _, hi, hc), (nlo, nlc, _, _) in zip(rows, rows[1:], strict=False):
+        if not (_finite(hi) and _finite(nlo) and hi == nlo and hc != nlc and (not _finite(lo) or lo < hi)):
+            return False
+    return all(_finite(r[0]) for r in rows[1:])
+
+
+def _climb(x: Lin, rows: list[tuple[Num, bool, Num, bool]], holds: Callable[[Any], Any], n: int) -> Any:
+    """The first row holding x, -1 for none, for rows that climb one ladder (_ladder): each lower edge
+    is compared once, and the count of edges passed is the row."""
+    count: Any = None
+    base = -1
+    for lo, lc, _, _ in rows:
+        passed = holds((lo, lc, math.inf, False))
+        if passed is True or (not isinstance(passed, np.ndarray) and passed):
+            base += 1
+        elif isinstance(passed, np.ndarray):
+            p = np.broadcast_to(passed, (n,))
+            count = p.astype(np.int8) if count is None else np.add(count, p, out=count)
+    matched = np.full(n, base, dtype=np.int8) if count is None else np.add(count, base, out=count)
+    top = rows[-1]
+    if _finite(top[2]):  # past the last row's upper edge: no row holds
+        within = np.broadcast_to(holds((-math.inf, False, top[2], top[3])), (n,))
+        matched[(matched == len(rows) - 1) & ~within] = -1
+    return matched

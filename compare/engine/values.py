@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from compare.engine.batch import USD, ProjectBatch
-from compare.engine.exact import exact_rate
+from compare.engine.exact import Lin, exact_rate
 from dsl.record import CORE, Record
 from dsl.units import Dim
 
@@ -32,6 +32,8 @@ class Val:
     lo: Any  # ndarray or a Python scalar (broadcasts)
     hi: Any
     present: Any = True  # bool ndarray or True: where the value exists (a tier matched ...)
+    owned: bool = False  # lo and hi are arrays made for this value alone: its consumer may write in them
+    zeroed: bool = False  # lo and hi are +0.0 wherever the value is not present (a clause's result)
 
     @property
     def exact(self) -> bool:
@@ -48,6 +50,7 @@ class Yuan(Val):
 
     def __init__(self, fen: Val):  # not Val's own: lo and hi are computed on demand
         self.fen, self.present = fen, fen.present
+        self.owned, self.zeroed = False, fen.zeroed  # +0.0 fen is +0.0 yuan
         self._lo: Any = None
         self._hi: Any = None
 
@@ -81,6 +84,9 @@ class Env:
     codes: dict[tuple[str, str], int] = field(default_factory=dict)  # (choice field, value) -> code in the batch
     # the policy's record: a choice field's values where the batch's own record (`batch.record`) lacks it
     record: Record = CORE
+    # what depends on the batch and the rate alone, worked out once per run for every clause that asks
+    # (a ladder of tiers on a field, a choice's membership)
+    memo: dict[Any, Any] = field(default_factory=dict)
     rate: Fraction = field(init=False)
 
     def __post_init__(self) -> None:
@@ -165,6 +171,52 @@ def fen_of(x: Any) -> Any:
     return np.copysign(cents, a, out=cents)
 
 
+ALL_BITS = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+
+
+def zero_unless(x: Any, mask: Arr, owned: bool = False) -> Arr:
+    """np.where(mask, x, 0.0), bit for bit, for a bool mask of the batch's shape.  np.where with a mask
+    that varies from row to row is several times slower than arithmetic, so this works on the bits: the
+    mask widened to all ones or all zeros per row, and-ed with x's 64 bits, keeps x (±∞, NaN and -0.0
+    alike) where the mask holds and gives +0.0 elsewhere; a figure's bits times the mask's 1 or 0
+    likewise.  +0.0 itself is an array of zeros.  `owned`: x is an array made for the caller alone,
+    and-ed in place."""
+    m = np.asarray(mask, dtype=bool)
+    if np.ndim(x) == 0:
+        c = np.float64(x)
+        if c == 0 and not np.signbit(c):
+            return np.zeros(m.shape)
+        return np.multiply(m, c.view(np.uint64), dtype=np.uint64).view(np.float64)
+    if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == m.shape:
+        keep = np.multiply(m, ALL_BITS, dtype=np.uint64)
+        into = x.view(np.uint64) if owned and x.flags.writeable and x.base is None else keep
+        return np.bitwise_and(x.view(np.uint64), keep, out=into).view(np.float64)
+    return np.where(mask, x, 0.0)
+
+
+def choose(k: Arr, a: Any, b: Any) -> Any:
+    """np.where(k, a, b), bit for bit, for a bool k of the batch's shape and float64 columns of its shape
+    or figures (see zero_unless): b's bits xor (a's xor b's where k holds).  Anything else: np.where."""
+    m = np.asarray(k)
+    if m.dtype != np.bool_ or m.ndim != 1 or not all(_float_like(x, m.shape) for x in (a, b)):
+        return np.where(k, a, b)
+    bits_a, bits_b = (np.float64(x).view(np.uint64) if np.ndim(x) == 0 else x.view(np.uint64) for x in (a, b))
+    if np.ndim(bits_a) == 0 and np.ndim(bits_b) == 0:
+        return np.where(k, a, b)
+    out = np.bitwise_xor(bits_a, bits_b)
+    if out.base is not None or not out.flags.writeable:
+        return np.where(k, a, b)
+    out &= np.multiply(m, ALL_BITS, dtype=np.uint64)
+    out ^= bits_b
+    return out.view(np.float64)
+
+
+def _float_like(x: Any, shape: tuple[int, ...]) -> bool:
+    if np.ndim(x) == 0:
+        return isinstance(x, (float, np.float64))
+    return isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == shape
+
+
 def round_fen(x: Any) -> Any:
     """Half away from zero to 0.01 (see fen_of); infinities (a promise with no figure) pass through."""
     out = np.asarray(fen_of(x)) / 100.0
@@ -210,3 +262,24 @@ def pair(fn: Any, a: Val, b: Val) -> Val:
     lo = fn(a.lo, b.lo)
     return Val(lo, lo if a.exact and b.exact else fn(a.hi, b.hi), and_(a.present, b.present))
 
+
+def fresh(x: Any, a: Lin) -> bool:
+    """Whether round_lin's result x is an array it made (not one of the columns of a, nor a figure)."""
+    return isinstance(x, np.ndarray) and x.ndim > 0 and all(x is not t.col for t in a.terms)
+
+
+def capped(fn: Any, a: Val, b: Val) -> Val:
+    """cap / floor of two rounded values: in a's own arrays where it has them (the same minimum)."""
+    if a.owned and (not a.exact or b.exact) and all(
+            isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype == np.float64 and np.ndim(y) <= 1
+            and np.broadcast_shapes(x.shape, np.shape(y)) == x.shape for x, y in ((a.lo, b.lo), (a.hi, b.hi))):
+        lo = fn(a.lo, b.lo, out=a.lo)
+        hi = lo if a.exact else fn(a.hi, b.hi, out=a.hi)
+        return Val(lo, hi, and_(a.present, b.present), owned=True)
+    return pair(fn, a, b)
+
+
+def writable(v: Val, n: int) -> bool:
+    """Whether a value is in arrays of its own of n floats (`owned`), to be written in place."""
+    return v.owned and all(isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype == np.float64
+                           and x.flags.writeable for x in (v.lo, v.hi))
