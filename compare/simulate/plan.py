@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from compare.data.folders import temp_folder
 from compare.data.records import InputError
-from compare.data.table import outcome_table
 from compare.data.years import ProjectsOverYears, read_any
 from compare.engine.batch import ProjectBatch
 from compare.engine.portfolio import across
@@ -276,6 +275,8 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         comp.add(batch, results, rate.mid)
         tick("portfolio", comp.projects, size or batch.n)
         if comp.per_project and comp.projects <= PER_PROJECT_LIMIT:
+            from compare.data.table import outcome_table  # pandas: only for the per-project tables
+
             per.append(outcome_table(results, carry if comp.chunks == 1 else None, False,
                                      dims=[ln.compiled.concept_dims for ln in lines], notes=[note]))
         del chunk, batch, results  # the next chunk is built before this one would otherwise be freed
