@@ -78,6 +78,23 @@ def simulate(path: Path, out: Path, formats: str) -> list[str]:
             "--formats", formats]
 
 
+def in_process(n: int, repeat: int) -> tuple[float, float]:
+    """Best times of drawing the sample of n projects, and of one evaluation of the four cities on it
+    (the batch is freed on return, before the processes run)."""
+    from compare.api import load_policy
+    from compare.simulate.portfolio import sample_batch
+
+    compiled = [load_policy(ROOT / "policies" / f"{c}.policy") for c in CITIES]
+    t_sample = best_of(lambda: sample_batch(SAMPLE, n, SEED, fx=FX), repeat)
+    batch = sample_batch(SAMPLE, n, SEED, fx=FX)
+
+    def evaluate() -> None:
+        for cp in compiled:
+            cp.outcomes(cp.run(batch, FX))
+
+    return t_sample, best_of(evaluate, repeat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -86,9 +103,6 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--tree", type=Path, help="another checkout to time on the same scenarios (before/after)")
     args = ap.parse_args()
-    from compare.api import load_policy
-    from compare.simulate.portfolio import sample_batch
-
     tmp = Path(tempfile.mkdtemp(prefix="bench-sample-"))
     os.environ.setdefault("POLICYLAB_CACHE_DIR", str(tmp / "cache"))  # warm after the first run, never the user's
     trees = [("this tree", ROOT)] + ([(str(args.tree), args.tree.resolve())] if args.tree else [])
@@ -97,18 +111,7 @@ def main() -> None:
         process(simulate(path, tmp / "warm", "csv"), tree, 1)
 
     bare, _ = process([sys.executable, "-c", "pass"], ROOT, max(3, args.repeat))
-    compiled = [load_policy(ROOT / "policies" / f"{c}.policy") for c in CITIES]
-    drawn = []
-    t_sample = best_of(lambda: drawn.append(sample_batch(SAMPLE, args.n, SEED, fx=FX)), args.repeat)
-    batch = drawn[-1]
-    del drawn[:-1]
-
-    def evaluate() -> None:
-        for cp in compiled:
-            cp.outcomes(cp.run(batch, FX))
-
-    t_eval = best_of(evaluate, args.repeat)
-    del batch, drawn
+    t_sample, t_eval = in_process(args.n, args.repeat)
     print(f"simulate, compare 4 cities, a sampled portfolio of {args.n:,} projects")
     print(f"  bare python start-up (baseline)              {bare:8.2f} s")
     print(f"  drawing the sample, in process               {t_sample:8.2f} s")

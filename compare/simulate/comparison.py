@@ -245,21 +245,13 @@ class Comparison:
 def _sole_highest(his: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Per member, where it wins: its offer above 0 and above every other member's (finite offers).
     The same as the first of a stable sort from high to low, not tied with the second and above 0,
-    without the sort: each member against the highest of those before it and of those after it."""
-    m = len(his)
-    before: list[np.ndarray | None] = [None] * m  # the highest of members 0 … k-1
-    after: list[np.ndarray | None] = [None] * m  # the highest of members k+1 … m-1
-    for k in range(1, m):
-        prev = before[k - 1]
-        before[k] = his[k - 1] if prev is None else np.maximum(prev, his[k - 1])
-    for k in range(m - 2, -1, -1):
-        nxt = after[k + 1]
-        after[k] = his[k + 1] if nxt is None else np.maximum(nxt, his[k + 1])
-    won = []
-    for k in range(m):
-        others = [x for x in (before[k], after[k]) if x is not None]
-        w = his[k] > 0
-        if others:
-            w &= his[k] > (others[0] if len(others) == 1 else np.maximum(others[0], others[1]))
-        won.append(w)
-    return won
+    without the sort: the highest offer, and how many members make it."""
+    top = his[0].copy()
+    for hi in his[1:]:
+        np.maximum(top, hi, out=top)
+    at_top = [hi == top for hi in his]
+    makers = np.zeros(len(top), dtype=np.int16)
+    for here in at_top:
+        makers += here
+    alone = (makers == 1) & (top > 0)
+    return [here & alone for here in at_top]

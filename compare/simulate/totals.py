@@ -174,16 +174,17 @@ class Attribution:
                 per_project, who = names, self.names(concept, names)
             if only is not None and (only[1] != ("CNY" if unit == "USD" else unit) or only[0] not in who):
                 continue
-            # float64 already: a view, not a copy (np.where below makes the arrays)
-            lo = np.broadcast_to(lo0, (n,)).astype(np.float64, copy=False)
-            hi = np.broadcast_to(hi0, (n,)).astype(np.float64, copy=False)
-            elig = np.broadcast_to(out.eligible.get(concept, np.ones(n, dtype=bool)), (n,))
-            lo, hi = np.where(elig, lo, 0.0), np.where(elig, hi, 0.0)
+            # contiguous float64 already: the array itself, not a copy (a sum runs the same as on a copy)
+            lo = np.ascontiguousarray(np.broadcast_to(lo0, (n,)), dtype=np.float64)
+            hi = np.ascontiguousarray(np.broadcast_to(hi0, (n,)), dtype=np.float64)
+            if concept in out.eligible:  # (given everywhere: the arrays as they are, never written to)
+                elig = np.broadcast_to(out.eligible[concept], (n,))
+                lo, hi = _kept(elig, lo), _kept(elig, hi)
             if concept in self.shares:  # the whole, less what its shares give to their own beneficiaries
                 split = np.zeros(n, dtype=bool)
                 for s in self.shares[concept]:
                     split |= np.broadcast_to(out.eligible.get(s, np.zeros(n, dtype=bool)), (n,))
-                lo, hi = np.where(split, 0.0, lo), np.where(split, 0.0, hi)
+                lo, hi = _kept(~split, lo), _kept(~split, hi)
             if unit == "USD":
                 lo, hi, unit = lo * self.fx, hi * self.fx, "CNY"
             if per_project is None:
@@ -191,7 +192,7 @@ class Attribution:
                 continue
             for name in who if only is None else [only[0]]:
                 mask = self.mask(concept, per_project, name)
-                yield name, unit, concept, np.where(mask, lo, 0.0), np.where(mask, hi, 0.0)
+                yield name, unit, concept, _kept(mask, lo), _kept(mask, hi)
 
     def totals(self) -> dict[tuple[str, str], tuple[float, ...]]:
         """(beneficiary, unit) -> (Σ low, Σ high, Σ low and Σ high of the outcomes with a figure, how many
@@ -199,8 +200,10 @@ class Attribution:
         acc: dict[tuple[str, str], tuple[float, ...]] = {}
         for name, unit, _, lo, hi in self.parts():
             unbounded = np.isinf(hi)
-            part = (float(lo.sum()), float(hi.sum()), float(np.where(unbounded, 0.0, lo).sum()),
-                    float(np.where(unbounded, 0.0, hi).sum()), float(np.count_nonzero(unbounded)))
+            count = np.count_nonzero(unbounded)
+            low, high = float(lo.sum()), float(hi.sum())
+            part = (low, high, float(_kept(~unbounded, lo).sum()) if count else low,
+                    float(_kept(~unbounded, hi).sum()) if count else high, float(count))
             old = acc.get((name, unit), (0.0,) * 5)
             acc[(name, unit)] = tuple(a + b for a, b in zip(old, part, strict=True))
         return acc
@@ -212,10 +215,25 @@ class Attribution:
         lo_sum, hi_sum, promised = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
         for _, _, _, lo, hi in self.parts((beneficiary, "CNY")):
             unbounded = np.isinf(hi)
-            promised |= unbounded
-            lo_sum += np.where(unbounded, 0.0, lo)
-            hi_sum += np.where(unbounded, 0.0, hi)
+            if unbounded.any():
+                promised |= unbounded
+                lo, hi = _kept(~unbounded, lo), _kept(~unbounded, hi)
+            lo_sum += lo
+            hi_sum += hi
         return lo_sum, hi_sum, promised
+
+
+def _kept(where: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """np.where(where, x, 0.0), bit for bit: x itself where it holds everywhere (not to be written
+    to), zeros where nowhere; else x's bits masked by a word of ones where it holds (+0.0 elsewhere),
+    without np.where's branch per element."""
+    if where.all():
+        return x
+    if not where.any():
+        return np.zeros(len(x))
+    ones = where.astype(np.int64)
+    np.negative(ones, out=ones)  # 1 → -1: every bit set
+    return np.bitwise_and(np.ascontiguousarray(x, dtype=np.float64).view(np.int64), ones).view(np.float64)
 
 
 def beneficiary_parts(cp: CompiledPolicy, out: Outcomes, fx: float, covered: set[str] | None = None
