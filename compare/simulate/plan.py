@@ -266,8 +266,11 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     per: list[pa.Table] = []
     if not analyses.get("compare", False):  # the other analyses take the first chunk only
         batches = iter([next(batches)])
+    keep_first = "sweep" in analyses or "readings" in analyses  # they take the first chunk; compare keeps none
+    chunks = 0
     for chunk in batches:
-        first = first or chunk
+        first = first or (chunk if keep_first else None)
+        chunks += 1
         if not analyses.get("compare", False):
             break
         batch, results = years.evaluate(chunk, rate.mid) if years is not None else \
@@ -280,7 +283,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
             per.append(outcome_table(results, carry if comp.chunks == 1 else None, False,
                                      dims=[ln.compiled.concept_dims for ln in lines], notes=[note]))
         del chunk, batch, results  # the next chunk is built before this one would otherwise be freed
-    assert first is not None
+    assert chunks
     if analyses.get("compare", False):
         res.tables.update({"totals": comp.totals_table(), "by_beneficiary": comp.beneficiary_table(),
                            "wins": comp.wins_table()})
@@ -299,10 +302,11 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         else:
             res.meta["notes"].append(f"{comp.projects} projects, more than {PER_PROJECT_LIMIT}: the per-project tables "
                                      f"(per_project, deltas, competitiveness) are not kept, the totals are")
-    if comp.chunks > 1 and any(k in analyses for k in ("sweep", "readings")):
+    if comp.chunks > 1 and first is not None:  # kept for sweep and readings alone
         res.meta["notes"].append(f"sweep and readings use the portfolio's first chunk ({first.n} projects)")
     _concept_meta(res, lines)
     if "sweep" in analyses:
+        assert first is not None
         rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
         res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
         if years is not None:  # each year's totals at each point
