@@ -29,15 +29,19 @@ def _bits(x: np.ndarray) -> np.ndarray:
     np.ones(10, dtype=bool), np.zeros(10, dtype=bool), np.arange(10) % 3 == 0, np.arange(10) % 2 == 1])
 def test_kept_is_np_where_bit_for_bit(mask: np.ndarray) -> None:
     expected = np.where(mask, EDGES, 0.0)
-    assert np.array_equal(_bits(_kept(mask, EDGES)), _bits(expected))  # NaN's bits too, and +0.0 where masked
+    (kept,) = _kept(mask, EDGES)
+    assert np.array_equal(_bits(kept), _bits(expected))  # NaN's bits too, and +0.0 where masked
+    low, high = _kept(mask, EDGES, -EDGES)  # one mask for both ends
+    assert np.array_equal(_bits(low), _bits(expected))
+    assert np.array_equal(_bits(high), _bits(np.where(mask, -EDGES, 0.0)))
 
 
 def test_kept_of_a_broadcast_mask_and_values() -> None:
     mask = np.broadcast_to(np.array([True]), (4,))
     values = np.broadcast_to(np.array([-0.0]), (4,))
-    assert np.array_equal(_bits(_kept(mask, values)), _bits(np.where(mask, values, 0.0)))
+    assert np.array_equal(_bits(_kept(mask, values)[0]), _bits(np.where(mask, values, 0.0)))
     part = np.array([True, False, True, False])
-    assert np.array_equal(_bits(_kept(part, np.broadcast_to(np.array([np.inf]), (4,)))),
+    assert np.array_equal(_bits(_kept(part, np.broadcast_to(np.array([np.inf]), (4,)))[0]),
                           _bits(np.array([np.inf, 0.0, np.inf, 0.0])))
 
 

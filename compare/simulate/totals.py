@@ -179,12 +179,12 @@ class Attribution:
             hi = np.ascontiguousarray(np.broadcast_to(hi0, (n,)), dtype=np.float64)
             if concept in out.eligible:  # (given everywhere: the arrays as they are, never written to)
                 elig = np.broadcast_to(out.eligible[concept], (n,))
-                lo, hi = _kept(elig, lo), _kept(elig, hi)
+                lo, hi = _kept(elig, lo, hi)
             if concept in self.shares:  # the whole, less what its shares give to their own beneficiaries
                 split = np.zeros(n, dtype=bool)
                 for s in self.shares[concept]:
                     split |= np.broadcast_to(out.eligible.get(s, np.zeros(n, dtype=bool)), (n,))
-                lo, hi = _kept(~split, lo), _kept(~split, hi)
+                lo, hi = _kept(~split, lo, hi)
             if unit == "USD":
                 lo, hi, unit = lo * self.fx, hi * self.fx, "CNY"
             if per_project is None:
@@ -192,7 +192,8 @@ class Attribution:
                 continue
             for name in who if only is None else [only[0]]:
                 mask = self.mask(concept, per_project, name)
-                yield name, unit, concept, _kept(mask, lo), _kept(mask, hi)
+                lo_k, hi_k = _kept(mask, lo, hi)
+                yield name, unit, concept, lo_k, hi_k
 
     def totals(self) -> dict[tuple[str, str], tuple[float, ...]]:
         """(beneficiary, unit) -> (Σ low, Σ high, Σ low and Σ high of the outcomes with a figure, how many
@@ -202,8 +203,9 @@ class Attribution:
             unbounded = np.isinf(hi)
             count = np.count_nonzero(unbounded)
             low, high = float(lo.sum()), float(hi.sum())
-            part = (low, high, float(_kept(~unbounded, lo).sum()) if count else low,
-                    float(_kept(~unbounded, hi).sum()) if count else high, float(count))
+            if count:
+                lo, hi = _kept(~unbounded, lo, hi)
+            part = (low, high, float(lo.sum()) if count else low, float(hi.sum()) if count else high, float(count))
             old = acc.get((name, unit), (0.0,) * 5)
             acc[(name, unit)] = tuple(a + b for a, b in zip(old, part, strict=True))
         return acc
@@ -217,23 +219,24 @@ class Attribution:
             unbounded = np.isinf(hi)
             if unbounded.any():
                 promised |= unbounded
-                lo, hi = _kept(~unbounded, lo), _kept(~unbounded, hi)
+                lo, hi = _kept(~unbounded, lo, hi)
             lo_sum += lo
             hi_sum += hi
         return lo_sum, hi_sum, promised
 
 
-def _kept(where: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """np.where(where, x, 0.0), bit for bit: x itself where it holds everywhere (not to be written
-    to), zeros where nowhere; else x's bits masked by a word of ones where it holds (+0.0 elsewhere),
-    without np.where's branch per element."""
+def _kept(where: np.ndarray, *xs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """np.where(where, x, 0.0) of each x, bit for bit: x itself where it holds everywhere (not to be
+    written to), zeros where nowhere; else x's bits masked by a word of ones where it holds (+0.0
+    elsewhere), one mask for every x, without np.where's branch per element."""
     if where.all():
-        return x
+        return xs
     if not where.any():
-        return np.zeros(len(x))
+        return tuple(np.zeros(len(x)) for x in xs)
     ones = where.astype(np.int64)
     np.negative(ones, out=ones)  # 1 → -1: every bit set
-    return np.bitwise_and(np.ascontiguousarray(x, dtype=np.float64).view(np.int64), ones).view(np.float64)
+    return tuple(np.bitwise_and(np.ascontiguousarray(x, dtype=np.float64).view(np.int64), ones).view(np.float64)
+                 for x in xs)
 
 
 def beneficiary_parts(cp: CompiledPolicy, out: Outcomes, fx: float, covered: set[str] | None = None
