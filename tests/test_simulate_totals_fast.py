@@ -154,3 +154,21 @@ def test_wins_counted_without_the_sort_are_the_sorted_ones(evaluated: list[tuple
     assert sum(v[0] for v in kept.wins.values()) > 0  # some city won some project
     assert counted.by_beneficiary == kept.by_beneficiary
 
+
+
+def test_freed_memory_kept_for_reuse() -> None:
+    """glibc takes the settings (each mallopt returns 1); elsewhere nothing is changed."""
+    import sys
+
+    from compare.simulate.memory import keep_freed_memory
+
+    if not sys.platform.startswith("linux"):
+        assert keep_freed_memory() is False
+        return
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("not glibc")
+    assert keep_freed_memory() is True
+    assert keep_freed_memory() is True  # again: the same settings
+    assert np.zeros(4 << 20).sum() == 0.0  # 32 MiB arrays still made and freed

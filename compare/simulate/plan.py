@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from compare.data.folders import temp_folder
 from compare.data.records import InputError
+from compare.data.table import outcome_table
 from compare.data.years import ProjectsOverYears, read_any
 from compare.engine.batch import ProjectBatch
 from compare.engine.portfolio import across
@@ -266,11 +267,8 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     per: list[pa.Table] = []
     if not analyses.get("compare", False):  # the other analyses take the first chunk only
         batches = iter([next(batches)])
-    keep_first = "sweep" in analyses or "readings" in analyses  # they take the first chunk; compare keeps none
-    chunks = 0
     for chunk in batches:
-        first = first or (chunk if keep_first else None)
-        chunks += 1
+        first = first or (chunk if "sweep" in analyses or "readings" in analyses else None)  # they take it alone
         if not analyses.get("compare", False):
             break
         batch, results = years.evaluate(chunk, rate.mid) if years is not None else \
@@ -278,12 +276,9 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         comp.add(batch, results, rate.mid)
         tick("portfolio", comp.projects, size or batch.n)
         if comp.per_project and comp.projects <= PER_PROJECT_LIMIT:
-            from compare.data.table import outcome_table  # pandas: only for the per-project tables
-
             per.append(outcome_table(results, carry if comp.chunks == 1 else None, False,
                                      dims=[ln.compiled.concept_dims for ln in lines], notes=[note]))
         del chunk, batch, results  # the next chunk is built before this one would otherwise be freed
-    assert chunks
     if analyses.get("compare", False):
         res.tables.update({"totals": comp.totals_table(), "by_beneficiary": comp.beneficiary_table(),
                            "wins": comp.wins_table()})
@@ -305,8 +300,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     if comp.chunks > 1 and first is not None:  # kept for sweep and readings alone
         res.meta["notes"].append(f"sweep and readings use the portfolio's first chunk ({first.n} projects)")
     _concept_meta(res, lines)
-    if "sweep" in analyses:
-        assert first is not None
+    if "sweep" in analyses and first is not None:
         rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
         res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
         if years is not None:  # each year's totals at each point
