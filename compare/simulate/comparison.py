@@ -19,12 +19,12 @@ from compare.engine.evaluate import Outcomes
 from compare.simulate.lines import Line
 from compare.simulate.payers import names_payers, payer_label, payer_totals
 from compare.simulate.totals import (
+    Attribution,
     beneficiary_label,
-    beneficiary_totals,
     concept_label,
     concept_totals,
+    covered_concepts,
     ends,
-    offers,
     unit_of,
 )
 
@@ -55,6 +55,7 @@ class Comparison:
     paid: list[str] = field(default_factory=list)  # beneficiaries some line pays money to (first chunk)
     delta_parts: list[pa.Table] = field(default_factory=list)
     compete_parts: list[pa.Table] = field(default_factory=list)
+    covered: dict[str, set[str]] = field(default_factory=dict)  # per line: totals.covered_concepts, found once
 
     def scenarios(self) -> list[tuple[str, list[Line]]]:
         """("baseline", the policies), then per reform the policies with the reform in its root's place."""
@@ -70,13 +71,18 @@ class Comparison:
         keep = self.per_project and self.projects <= PER_PROJECT_LIMIT
         by_name = {ln.name: out for ln, out in zip(self.lines, results, strict=True)}
         first_chunk = self.chunks == 1
+        for ln in self.lines:
+            if ln.name not in self.covered:
+                self.covered[ln.name] = covered_concepts(ln.policy)
+        att = {ln.name: Attribution(ln.compiled, out, rate, self.covered[ln.name])
+               for ln, out in zip(self.lines, results, strict=True)}  # this chunk's, shared by every pass
         for ln, out in zip(self.lines, results, strict=True):
             for t in concept_totals(ln.compiled, out, stats=self.chunks == 1):
                 s = self.totals.setdefault((ln.name, t.concept), _Sum())
                 s.low, s.high = s.low + t.low, s.high + t.high
                 s.eligible, s.promised = s.eligible + t.eligible, s.promised + t.promised
                 s.stats = (t.mean_high, t.p50_high, t.p90_high, t.max_high) if self.chunks == 1 else None
-            for (name, unit), sums in beneficiary_totals(ln.compiled, out, rate).items():
+            for (name, unit), sums in att[ln.name].totals().items():
                 if first_chunk and unit == "CNY" and name not in self.paid:
                     self.paid.append(name)
                 acc = self.by_beneficiary.setdefault((ln.name, name, unit), [0.0] * 5)
@@ -92,7 +98,8 @@ class Comparison:
                 self._deltas(ln, by_name[ln.name], by_name[ln.root], keep)
         for scenario, members in self.scenarios():
             for who in self.beneficiaries or sorted(self.paid):
-                self._compete(scenario, members, [by_name[m.name] for m in members], who, rate, keep)
+                self._compete(scenario, members, [by_name[m.name] for m in members], [att[m.name] for m in members],
+                              who, keep)
         if not keep:
             self.delta_parts.clear()
             self.compete_parts.clear()
@@ -130,14 +137,24 @@ class Comparison:
             "concept": pa.array(cols["concept"], pa.string()), "low": lo, "high": hi, "root_low": rlo,
             "root_high": rhi, "delta_low": dlo, "delta_high": dhi}))
 
-    def _compete(self, scenario: str, members: list[Line], results: list[Outcomes], who: str, rate: float,
+    def _compete(self, scenario: str, members: list[Line], results: list[Outcomes], atts: list[Attribution], who: str,
                  keep: bool) -> None:
         n = len(results[0].ids)
+        offered = [att.offers(who) for att in atts]
+        if not keep and all(np.isfinite(hi).all() for _, hi, _ in offered):  # the counts alone: no sort
+            for ln, (_, hi, promised_k), won in zip(members, offered, _sole_highest([hi for _, hi, _ in offered]),
+                                                   strict=True):
+                acc = self.wins.setdefault((scenario, who, ln.name), [0.0, 0.0, 0.0])
+                acc[0] += float(np.count_nonzero(won))
+                acc[1] += float(hi.sum())
+                acc[2] += float(np.count_nonzero(promised_k))
+            return
         his = np.zeros((len(members), n))
         los = np.zeros((len(members), n))
         promised = np.zeros((len(members), n), dtype=bool)
-        for k, (ln, out) in enumerate(zip(members, results, strict=True)):
-            los[k], his[k], promised[k] = offers(ln.compiled, out, rate, who)
+        for k, offer in enumerate(offered):
+            los[k], his[k], promised[k] = offer
+        del offered
         order = np.argsort(-his, axis=0, kind="stable")
         best, second = order[0], order[1] if len(members) > 1 else order[0]
         top = his[best, np.arange(n)]
@@ -223,3 +240,18 @@ class Comparison:
         for t in self.compete_parts:
             by_scenario.setdefault(t.column("scenario")[0].as_py(), []).append(t)
         return pa.concat_tables([pa.concat_tables(ts) for ts in by_scenario.values()], promote_options="default")
+
+
+def _sole_highest(his: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per member, where it wins: its offer above 0 and above every other member's (finite offers).
+    The same as the first of a stable sort from high to low, not tied with the second and above 0,
+    without the sort: the highest offer, and how many members make it."""
+    top = his[0].copy()
+    for hi in his[1:]:
+        np.maximum(top, hi, out=top)
+    at_top = [hi == top for hi in his]
+    makers = np.zeros(len(top), dtype=np.int16)
+    for here in at_top:
+        makers += here
+    alone = (makers == 1) & (top > 0)
+    return [here & alone for here in at_top]

@@ -268,7 +268,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     if not analyses.get("compare", False):  # the other analyses take the first chunk only
         batches = iter([next(batches)])
     for chunk in batches:
-        first = first or chunk
+        first = first or (chunk if "sweep" in analyses or "readings" in analyses else None)  # they take it alone
         if not analyses.get("compare", False):
             break
         batch, results = years.evaluate(chunk, rate.mid) if years is not None else \
@@ -279,7 +279,6 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
             per.append(outcome_table(results, carry if comp.chunks == 1 else None, False,
                                      dims=[ln.compiled.concept_dims for ln in lines], notes=[note]))
         del chunk, batch, results  # the next chunk is built before this one would otherwise be freed
-    assert first is not None
     if analyses.get("compare", False):
         res.tables.update({"totals": comp.totals_table(), "by_beneficiary": comp.beneficiary_table(),
                            "wins": comp.wins_table()})
@@ -298,10 +297,10 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         else:
             res.meta["notes"].append(f"{comp.projects} projects, more than {PER_PROJECT_LIMIT}: the per-project tables "
                                      f"(per_project, deltas, competitiveness) are not kept, the totals are")
-    if comp.chunks > 1 and any(k in analyses for k in ("sweep", "readings")):
+    if comp.chunks > 1 and first is not None:  # kept for sweep and readings alone
         res.meta["notes"].append(f"sweep and readings use the portfolio's first chunk ({first.n} projects)")
     _concept_meta(res, lines)
-    if "sweep" in analyses:
+    if "sweep" in analyses and first is not None:
         rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
         res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
         if years is not None:  # each year's totals at each point

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from compare.data import cells
 from compare.data.vector import _default_paid_in
@@ -252,7 +254,7 @@ class Portfolio:
         def const(value: bool) -> np.ndarray:  # zeros are calloc'd: no memory until written
             return np.ones(n, dtype=bool) if value else np.zeros(n, dtype=bool)
 
-        ids = [f"s{chunk}-{i}" for i in range(n)]  # first: 10⁶ small objects below the arrays' churn
+        ids = _ids(int(chunk), n)  # first: 10⁶ small objects below the arrays' churn
         out: dict[str, np.ndarray] = {}
         usd = rng("currency").random(n) < self.p_usd if 0 < self.p_usd < 1 else const(self.p_usd == 1)
         ratio = self._draw(rng("paid_in_ratio"), self.paid_in_ratio, n) if self.paid_in_ratio else np.zeros(n)
@@ -359,6 +361,15 @@ class Portfolio:
                 share *= base
                 out[name] = self._to_fen(share, usd, usd)  # already in each project's currency
         return out
+
+
+def _ids(chunk: int, n: int) -> list[str]:
+    """`s{chunk}-{i}` for i < n, formatted as Arrow text and then made Python strings (twice as fast
+    as formatting each in Python; Arrow's integer text is the same decimal)."""
+    if n == 0:
+        return []
+    numbers = pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(np.arange(n, dtype=np.int64))])
+    return pc.binary_join_element_wise(f"s{chunk}-", pc.cast(numbers, pa.string()), "").to_pylist()
 
 
 def _paid_in(registered: np.ndarray, ratio: np.ndarray, block: int = 1 << 16) -> np.ndarray:

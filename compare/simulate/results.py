@@ -145,8 +145,6 @@ class Results:
     def write(self, out: Path, formats: Sequence[str] = (*TABLE_FORMATS, *PLOT_FORMATS), force: bool = False) -> list[Path]:
         """Everything into folder `out` (replaced as a whole, if new, empty or written by `policylab simulate`,
         else with `force`: compare.data.folders); the files written, relative to `out`."""
-        from compare.simulate import plots
-
         written: list[Path] = []
         with atomic_folder(Path(out), COMMAND, force) as tmp:
             for name, table in sorted(self.tables.items()):
@@ -155,7 +153,9 @@ class Results:
                     _write_table(table, path, fmt)
                     written.append(path)
             wanted = [f for f in PLOT_FORMATS if f in formats]
-            if wanted:
+            if wanted:  # matplotlib is imported only when plots are written
+                from compare.simulate import plots
+
                 (tmp / "plots").mkdir()
                 for name, fig in self.plots().items():
                     written += plots.save(fig, tmp / "plots" / name, wanted)

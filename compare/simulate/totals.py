@@ -129,67 +129,130 @@ def _reads_concepts(policy: Policy, c: A.Clause) -> Iterator[A.Clause]:
                     stack.append(read)
 
 
+class Attribution:
+    """One line's outcomes over a batch, attributed to whom each goes (`parts`): what every pass over
+    them shares is found once (the split wholes; per concept paid to a name per project, its distinct
+    names and where each is paid), so the totals and each beneficiary's offers build only their arrays."""
+
+    def __init__(self, cp: CompiledPolicy, out: Outcomes, fx: float, covered: set[str] | None = None):
+        self.cp, self.out, self.fx = cp, out, fx
+        self.covered = covered_concepts(cp.policy) if covered is None else covered
+        self.n = len(out.ids)
+        self.shares: dict[str, list[str]] = {}
+        for key in out.numeric:
+            whole = key.rsplit(".", 1)[0]
+            if whole != key and whole in out.numeric and any(sc.concept == whole for sc in cp.splits.values()):
+                self.shares.setdefault(whole, []).append(key)
+        self._names: dict[str, list[str]] = {}
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
+
+    def names(self, concept: str, names: np.ndarray) -> list[str]:
+        """The distinct names of a per-project array, sorted (one pass over its objects, then kept)."""
+        if concept not in self._names:
+            self._names[concept] = sorted({str(x) for x in set(names.tolist()) if x is not None})
+        return self._names[concept]
+
+    def mask(self, concept: str, names: np.ndarray, name: str) -> np.ndarray:
+        if (concept, name) not in self._masks:
+            self._masks[(concept, name)] = names == name
+        return self._masks[(concept, name)]
+
+    def parts(self, only: tuple[str, str] | None = None) -> Iterator[tuple[str, str, str, np.ndarray, np.ndarray]]:
+        """(beneficiary, unit, concept, low, high) per project: each money (in CNY) or points outcome
+        attributed to whom it goes, aggregates and split wholes not counted twice.  `only`: the parts of
+        this (beneficiary, unit) alone, in the same order (the others' arrays are never built)."""
+        cp, out, n = self.cp, self.out, self.n
+        for concept, (lo0, hi0) in out.numeric.items():
+            unit = unit_of(cp, concept)
+            if concept in self.covered or unit not in ("CNY", "USD", "points"):
+                continue
+            choice = out.beneficiaries.get(concept)
+            names = choice.names if choice is not None else None
+            if names is None or isinstance(names, str):
+                per_project, who = None, [names or "unnamed"]
+            else:
+                per_project, who = names, self.names(concept, names)
+            if only is not None and (only[1] != ("CNY" if unit == "USD" else unit) or only[0] not in who):
+                continue
+            # contiguous float64 already: the array itself, not a copy (a sum runs the same as on a copy)
+            lo = np.ascontiguousarray(np.broadcast_to(lo0, (n,)), dtype=np.float64)
+            hi = np.ascontiguousarray(np.broadcast_to(hi0, (n,)), dtype=np.float64)
+            if concept in out.eligible:  # (given everywhere: the arrays as they are, never written to)
+                elig = np.broadcast_to(out.eligible[concept], (n,))
+                lo, hi = _kept(elig, lo, hi)
+            if concept in self.shares:  # the whole, less what its shares give to their own beneficiaries
+                split = np.zeros(n, dtype=bool)
+                for s in self.shares[concept]:
+                    split |= np.broadcast_to(out.eligible.get(s, np.zeros(n, dtype=bool)), (n,))
+                lo, hi = _kept(~split, lo, hi)
+            if unit == "USD":
+                lo, hi, unit = lo * self.fx, hi * self.fx, "CNY"
+            if per_project is None:
+                yield who[0], unit, concept, lo, hi
+                continue
+            for name in who if only is None else [only[0]]:
+                mask = self.mask(concept, per_project, name)
+                lo_k, hi_k = _kept(mask, lo, hi)
+                yield name, unit, concept, lo_k, hi_k
+
+    def totals(self) -> dict[tuple[str, str], tuple[float, ...]]:
+        """(beneficiary, unit) -> (Σ low, Σ high, Σ low and Σ high of the outcomes with a figure, how many
+        project outcomes are promises with no upper bound) over the batch."""
+        acc: dict[tuple[str, str], tuple[float, ...]] = {}
+        for name, unit, _, lo, hi in self.parts():
+            unbounded = np.isinf(hi)
+            count = np.count_nonzero(unbounded)
+            low, high = float(lo.sum()), float(hi.sum())
+            if count:
+                lo, hi = _kept(~unbounded, lo, hi)
+            part = (low, high, float(lo.sum()) if count else low, float(hi.sum()) if count else high, float(count))
+            old = acc.get((name, unit), (0.0,) * 5)
+            acc[(name, unit)] = tuple(a + b for a, b in zip(old, part, strict=True))
+        return acc
+
+    def offers(self, beneficiary: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per project, the money (CNY) `beneficiary` is offered: [low, high] over the outcomes with a
+        figure, and where some outcome is a promise with no figure (left out of the sums)."""
+        n = self.n
+        lo_sum, hi_sum, promised = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+        for _, _, _, lo, hi in self.parts((beneficiary, "CNY")):
+            unbounded = np.isinf(hi)
+            if unbounded.any():
+                promised |= unbounded
+                lo, hi = _kept(~unbounded, lo, hi)
+            lo_sum += lo
+            hi_sum += hi
+        return lo_sum, hi_sum, promised
+
+
+def _kept(where: np.ndarray, *xs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """np.where(where, x, 0.0) of each x, bit for bit: x itself where it holds everywhere (not to be
+    written to), zeros where nowhere; else x's bits masked by a word of ones where it holds (+0.0
+    elsewhere), one mask for every x, without np.where's branch per element."""
+    if where.all():
+        return xs
+    if not where.any():
+        return tuple(np.zeros(len(x)) for x in xs)
+    ones = where.astype(np.int64)
+    np.negative(ones, out=ones)  # 1 → -1: every bit set
+    return tuple(np.bitwise_and(np.ascontiguousarray(x, dtype=np.float64).view(np.int64), ones).view(np.float64)
+                 for x in xs)
+
+
 def beneficiary_parts(cp: CompiledPolicy, out: Outcomes, fx: float, covered: set[str] | None = None
                       ) -> Iterator[tuple[str, str, str, np.ndarray, np.ndarray]]:
-    """(beneficiary, unit, concept, low, high) per project: each money (in CNY) or points outcome
-    attributed to whom it goes, aggregates and split wholes not counted twice."""
-    covered = covered_concepts(cp.policy) if covered is None else covered
-    n = len(out.ids)
-    shares: dict[str, list[str]] = {}
-    for key in out.numeric:
-        whole = key.rsplit(".", 1)[0]
-        if whole != key and whole in out.numeric and any(sc.concept == whole for sc in cp.splits.values()):
-            shares.setdefault(whole, []).append(key)
-    for concept, (lo0, hi0) in out.numeric.items():
-        unit = unit_of(cp, concept)
-        if concept in covered or unit not in ("CNY", "USD", "points"):
-            continue
-        lo, hi = np.broadcast_to(lo0, (n,)).astype(np.float64), np.broadcast_to(hi0, (n,)).astype(np.float64)
-        elig = np.broadcast_to(out.eligible.get(concept, np.ones(n, dtype=bool)), (n,))
-        lo, hi = np.where(elig, lo, 0.0), np.where(elig, hi, 0.0)
-        if concept in shares:  # the whole, less what its shares give to their own beneficiaries
-            split = np.zeros(n, dtype=bool)
-            for s in shares[concept]:
-                split |= np.broadcast_to(out.eligible.get(s, np.zeros(n, dtype=bool)), (n,))
-            lo, hi = np.where(split, 0.0, lo), np.where(split, 0.0, hi)
-        if unit == "USD":
-            lo, hi, unit = lo * fx, hi * fx, "CNY"
-        choice = out.beneficiaries.get(concept)
-        names = choice.names if choice is not None else None
-        if names is None or isinstance(names, str):
-            yield names or "unnamed", unit, concept, lo, hi
-            continue
-        for name in sorted({str(x) for x in names if x is not None}):
-            mask = names == name
-            yield name, unit, concept, np.where(mask, lo, 0.0), np.where(mask, hi, 0.0)
+    """(beneficiary, unit, concept, low, high) per project (Attribution.parts)."""
+    return Attribution(cp, out, fx, covered).parts()
 
 
 def beneficiary_totals(cp: CompiledPolicy, out: Outcomes, fx: float) -> dict[tuple[str, str], tuple[float, ...]]:
-    """(beneficiary, unit) -> (Σ low, Σ high, Σ low and Σ high of the outcomes with a figure, how many
-    project outcomes are promises with no upper bound) over the portfolio."""
-    acc: dict[tuple[str, str], tuple[float, ...]] = {}
-    for name, unit, _, lo, hi in beneficiary_parts(cp, out, fx):
-        unbounded = np.isinf(hi)
-        part = (float(lo.sum()), float(hi.sum()), float(np.where(unbounded, 0.0, lo).sum()),
-                float(np.where(unbounded, 0.0, hi).sum()), float(np.count_nonzero(unbounded)))
-        old = acc.get((name, unit), (0.0,) * 5)
-        acc[(name, unit)] = tuple(a + b for a, b in zip(old, part, strict=True))
-    return acc
+    """(beneficiary, unit) -> the sums over the portfolio (Attribution.totals)."""
+    return Attribution(cp, out, fx).totals()
 
 
 def offers(cp: CompiledPolicy, out: Outcomes, fx: float, beneficiary: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per project, the money (CNY) `beneficiary` is offered: [low, high] over the outcomes with a
-    figure, and where some outcome is a promise with no figure (left out of the sums)."""
-    n = len(out.ids)
-    lo_sum, hi_sum, promised = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
-    for name, unit, _, lo, hi in beneficiary_parts(cp, out, fx):
-        if name != beneficiary or unit != "CNY":
-            continue
-        unbounded = np.isinf(hi)
-        promised |= unbounded
-        lo_sum += np.where(unbounded, 0.0, lo)
-        hi_sum += np.where(unbounded, 0.0, hi)
-    return lo_sum, hi_sum, promised
+    """Per project, the money (CNY) `beneficiary` is offered (Attribution.offers)."""
+    return Attribution(cp, out, fx).offers(beneficiary)
 
 
 TOTAL_MONEY = "money.total"  # a line's money outcomes (CNY), each counted once: what the city pays
