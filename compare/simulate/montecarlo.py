@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from compare.engine.batch import ProjectBatch
-from compare.engine.evaluate import CompiledPolicy
+from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.portfolio import across
 from compare.simulate.portfolio import sample_batch
 from compare.simulate.totals import TOTAL_MONEY, covered_concepts, ends, money_per_project
@@ -31,6 +31,7 @@ from dsl.record import Record
 
 DRAWS_PER_BLOCK = 50  # draws sampled together: a draw's projects depend on it (never change it)
 BLOCKS_PER_TASK = 5  # blocks per piece of work (per compilation of the policies)
+GROUP_ROWS = 20_000  # draws evaluated apart have their totals summed together, up to this many projects
 BLOCK_STREAM = 1 << 20  # the draws' chunks are numbered apart from the portfolio's own
 FX_STREAM = 1 << 21
 
@@ -161,15 +162,72 @@ def _run_block(compiled: Sequence[tuple[str, CompiledPolicy, dict[str, str]]], r
                     else ends(res, concept, batch.n)
                 out.add_column(draws, rate.low, name, concept, np.add.reduceat(lo, starts), np.add.reduceat(hi, starts))
         return
-    for d in range(count):
+    step = max(1, GROUP_ROWS // max(size, 1))
+    for a in range(0, count, step):
+        _run_apart(compiled, covered, batch, size, seed, first, range(a, min(a + step, count)), rate, out)
+
+
+def _run_apart(compiled: Sequence[tuple[str, CompiledPolicy, dict[str, str]]], covered: dict[int, set[str]],
+               batch: ProjectBatch, size: int, seed: int, first: int, draws: range, rate: Rate, out: Draws) -> None:
+    """Draws each evaluated apart (its own rate, or its own year's budget), their totals summed
+    together: each draw's per-project ends kept as a row of a table of the draws, then the rows
+    summed (a row's sum is the sum of its draw's array: the same additions in the same order)."""
+    fxs = {d: rate.draw(seed, first + d) for d in draws}
+    ends_of = [_Ends(len(draws), size) for _ in compiled]
+    listed: dict[tuple[int, int], list[str]] = {}
+    for row, d in enumerate(draws):
         part = _slice(batch, d * size, (d + 1) * size)
-        fx = rate.draw(seed, first + d)
-        for name, cp, readings in compiled:
-            res = cp.outcomes(cp.run(part, fx, readings))
-            for concept in [*res.concepts, TOTAL_MONEY]:
-                lo, hi = money_per_project(cp, res, fx, covered[id(cp)]) if concept == TOTAL_MONEY \
-                    else ends(res, concept, part.n)
-                out.add_row(first + d, fx, name, concept, float(lo.sum()), float(hi.sum()))
+        for k, (_, cp, readings) in enumerate(compiled):
+            res = cp.outcomes(cp.run(part, fxs[d], readings))
+            listed[d, k] = res.concepts
+            for concept in listed[d, k]:
+                ends_of[k].put(row, concept, res)
+            ends_of[k].put_money(row, *money_per_project(cp, res, fxs[d], covered[id(cp)]))
+    sums = [e.sums() for e in ends_of]
+    for row, d in enumerate(draws):
+        for k, (name, _, _) in enumerate(compiled):
+            for concept in [*listed[d, k], TOTAL_MONEY]:
+                lo, hi = sums[k][concept]
+                out.add_row(first + d, fxs[d], name, concept, float(lo[row]), float(hi[row]))
+
+
+class _Ends:
+    """Per concept, the [low, high] ends `totals.ends` gives each project of several draws, a draw a
+    row; `sums` adds up each row, as `ends(…)[0].sum()` adds up a draw's array (the same additions in
+    the same order: tests/test_montecarlo.py checks numpy's row sums are its sums of one row)."""
+
+    def __init__(self, draws: int, size: int):
+        self.shape = (draws, size)
+        # a yes/no concept: [held] (1.0 where it holds); money.total: [low, high] (0 where not given);
+        # a figure: [low, high, where given]
+        self.tables: dict[str, list[np.ndarray]] = {}
+
+    def _table(self, concept: str, kinds: tuple[type, ...]) -> list[np.ndarray]:
+        if concept not in self.tables:
+            self.tables[concept] = [np.zeros(self.shape, dtype=k) for k in kinds]
+        return self.tables[concept]
+
+    def put(self, row: int, concept: str, res: Outcomes) -> None:
+        """A concept of draw `row`'s outcomes (assignment casts and broadcasts as `ends` does)."""
+        if concept in res.boolean:
+            self._table(concept, (np.float64,))[0][row] = res.boolean[concept]
+            return
+        lo, hi, given = self._table(concept, (np.float64, np.float64, np.bool_))
+        lo[row], hi[row] = res.numeric[concept]
+        given[row] = res.eligible.get(concept, True)
+
+    def put_money(self, row: int, lo: np.ndarray, hi: np.ndarray) -> None:
+        table = self._table(TOTAL_MONEY, (np.float64, np.float64))
+        table[0][row], table[1][row] = lo, hi
+
+    def sums(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for concept, table in self.tables.items():
+            if len(table) == 3:
+                lo, hi, given = table
+                table = [np.where(given, lo, 0.0), np.where(given, hi, 0.0)]
+            out[concept] = (table[0].sum(axis=1), table[-1].sum(axis=1))
+        return out
 
 
 def summary(draws: pa.Table, quantiles: Sequence[float], confidence: float) -> pa.Table:
