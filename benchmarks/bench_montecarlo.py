@@ -8,6 +8,9 @@ Measured in the same run, alternating, best of --repeat:
 - the whole process, `python -m compare.cli simulate SCENARIO --out DIR` (this tree's code), writing
   the scenario's outputs (CSV and PNG), and its CPU time (the worker processes included).
 
+The processes run with their bytecode cached, as an installed package's is (PYTHONDONTWRITEBYTECODE
+is dropped from their environment: with it, each process compiles the project's modules again).
+
     python benchmarks/bench_montecarlo.py [--draws 1000] [--size 1000] [--repeat 3] [--tree DIR]
 
 `--tree`: the source tree whose `compare.cli` the processes run (default: this one), to time another
@@ -58,12 +61,14 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-mc-"))
     tree = args.tree.resolve()
-    env = {**os.environ, "PYTHONPATH": str(tree), "POLICYLAB_CACHE_DIR": str(tmp / "cache")}
+    # as installed: the bytecode compiled once (the warm-up run writes it), not again in every process
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPATH": str(tree),
+           "POLICYLAB_CACHE_DIR": str(tmp / "cache")}
     paths = [scenario(tmp, f"mc{k}", args.size, {"compare": False, "monte_carlo": {"draws": args.draws}}, fx)
              for k, (_, fx) in enumerate(RATES)]
     commands = [[sys.executable, "-m", "compare.cli", "simulate", str(p), "--out", str(tmp / f"out{k}"), "--quiet"]
                 for k, p in enumerate(paths)]
-    for cmd in commands:  # warm: the policy cache, the bytecode, the page cache
+    for cmd in commands:  # warm: the policy cache, the bytecode (__pycache__), the page cache
         run_process(cmd, env, tree)
 
     compiled = [load_policy(ROOT / "policies" / f"{c}.policy") for c in CITIES]
