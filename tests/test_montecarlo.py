@@ -9,6 +9,7 @@ and however many draws are summed together.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,21 @@ def test_summary_groups_keep_each_lines_draws_in_order() -> None:
     assert by_low["mean"] == 15.0 and by_low["draws"] == 2 and by_low["unbounded"] == 0
     assert by_high["mean"] == 10.0 and by_high["unbounded"] == 1 and by_high["sd"] == 0.0  # ∞ left out
     assert got[0]["mean"] == 5.0 and got[0]["draws"] == 1
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def test_meanwhile_runs_once_while_blocks_run_elsewhere() -> None:
+    """What plotting needs is imported while the draws run in worker processes: once, the results in
+    the blocks' order; with one block (run here) there is no while, and nothing is called."""
+    from compare.simulate.executor import map_blocks
+
+    calls: list[int] = []
+    blocks = [(k,) for k in range(5)]
+    got = map_blocks(_double, blocks, meanwhile=lambda: calls.append(1))
+    assert got == [0, 2, 4, 6, 8]
+    assert calls == ([1] if (os.cpu_count() or 1) > 1 else [])
+    calls.clear()
+    assert map_blocks(_double, [(3,)], meanwhile=lambda: calls.append(1)) == [6] and calls == []

@@ -6,12 +6,15 @@ seed sequence (seed, BLOCK_STREAM + b), so a draw's portfolio depends only on th
 number, never on how blocks are spread over workers: a Dask run equals a local one.  With a fixed
 rate a block is evaluated in one pass and split into draws by summing slices; with a range each draw
 is evaluated at its own rate (drawn from (seed, FX_STREAM, draw)); so is each draw where a policy shares
-a budget or a number of winners among a year's projects (a draw is one year's portfolio).
+a budget or a number of winners among a year's projects (a draw is one year's portfolio), and the
+totals of such draws are summed together, a draw a row of one table (`_Ends`).  Blocks run in
+pieces of a few (`tasks`: the policies compiled once a piece), and the rows come back as columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -23,6 +26,7 @@ import pyarrow as pa
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
 from compare.engine.portfolio import across
+from compare.simulate.executor import map_blocks
 from compare.simulate.portfolio import sample_batch
 from compare.simulate.totals import TOTAL_MONEY, covered_concepts, ends, money_per_project
 from dsl.check.record import run_record
@@ -67,6 +71,32 @@ def tasks(draws: int, workers: int) -> list[list[tuple[int, int]]]:
     count = min(len(bs), max(workers, -(-len(bs) // BLOCKS_PER_TASK)))
     cuts = [len(bs) * k // count for k in range(count + 1)]
     return [bs[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def draw_all(members: Sequence[tuple[str, Policy, dict[str, str]]], spec: Mapping[str, Any], seed: int, draws: int,
+             rate: Rate, folder: Path | None, executor: str, scheduler: str | None,
+             progress: Callable[[int, int], None], plots: bool) -> pa.Table:
+    """The `monte_carlo` table: `draws` portfolios of `spec["size"]` projects, each line's totals on each,
+    their blocks run in pieces (`tasks`) by compare.simulate.executor; `progress(done, draws)` as pieces
+    finish; with `plots`, what plotting needs is imported while the pieces run."""
+    pieces = tasks(draws, os.cpu_count() or 1)
+    done = [0]
+
+    def finished(k: int) -> None:
+        done[0] += sum(count for _, count in pieces[k])
+        progress(done[0], draws)
+
+    parts = map_blocks(run_blocks, [(members, spec, int(spec["size"]), seed, piece, rate, folder) for piece in pieces],
+                       executor, scheduler, finished, ready_to_plot if plots else None)
+    return table(parts)
+
+
+def ready_to_plot() -> None:
+    """Imports what plotting the draws needs (matplotlib: ~0.4 s), while the draws run in other processes."""
+    try:
+        import compare.simulate.plots  # noqa: F401
+    except ImportError:  # without the `simulate` extra: said when a plot is asked for
+        pass
 
 
 def _slice(batch: ProjectBatch, a: int, b: int) -> ProjectBatch:

@@ -388,16 +388,9 @@ def _monte_carlo(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate
                     "declare portfolio.sample (a file portfolio is one fixed draw)")
     draws = int(spec["draws"])
     members = [(ln.name, ln.policy, ln.readings) for ln in lines]  # checked policies pickle; compiled ones do not
-    pieces = mc.tasks(draws, os.cpu_count() or 1)
-    done = [0]
-
-    def finished(k: int) -> None:
-        done[0] += sum(count for _, count in pieces[k])
-        tick("monte carlo", done[0], draws)
-
-    parts = map_blocks(mc.run_blocks, [(members, sample, int(sample["size"]), int(sc.data["seed"]), piece, rate,
-                                        sc.folder) for piece in pieces], executor, scheduler, finished)
-    table = mc.table(parts)
+    plots = bool({"png", "svg"} & set(sc.data.get("outputs", ["png"])))  # imported while the draws run
+    table = mc.draw_all(members, sample, int(sc.data["seed"]), draws, rate, sc.folder, executor, scheduler,
+                        lambda done, total: tick("monte carlo", done, total), plots)
     res.tables["monte_carlo"] = table
     res.tables["monte_carlo_summary"] = mc.summary(table, spec.get("quantiles", [0.05, 0.5, 0.95]),
                                                    float(spec.get("confidence", 0.95)))
