@@ -36,11 +36,13 @@ class ExecutorError(RuntimeError):
 
 
 def map_blocks(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], executor: str = "local",
-               scheduler: str | None = None, done: Callable[[int], None] | None = None) -> list[Any]:
+               scheduler: str | None = None, done: Callable[[int], None] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """`fn(*block)` for every block, in order.  `executor`: local or dask (`scheduler`: a Dask scheduler
-    address, else a local cluster of this machine's cores); `done(k)` after each block finishes."""
+    address, else a local cluster of this machine's cores); `done(k)` after each block finishes;
+    `meanwhile()` in this process while the blocks run in others (once they are all handed out)."""
     if executor == "local":
-        return _local(fn, blocks, done)
+        return _local(fn, blocks, done, meanwhile)
     if executor != "dask":
         raise ExecutorError(f"unknown executor `{executor}`", "use local or dask")
     try:
@@ -60,6 +62,8 @@ def map_blocks(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], execut
                             "start one with `dask scheduler` and workers with `dask worker ADDRESS`") from e
     try:
         futures = [client.submit(fn, *args, pure=False) for args in blocks]
+        if meanwhile is not None:
+            meanwhile()
         index = {f.key: k for k, f in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
         for f in as_completed(futures):
@@ -74,7 +78,8 @@ def map_blocks(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], execut
             cluster.close()
 
 
-def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Callable[[int], None] | None) -> list[Any]:
+def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Callable[[int], None] | None,
+           meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """Here: several blocks on this machine's cores (forked processes: numpy work on small batches is
     mostly Python, which threads would serialise), one block in this process."""
     workers = min(len(blocks), os.cpu_count() or 1)
@@ -90,6 +95,8 @@ def _local(fn: Callable[..., Any], blocks: Sequence[tuple[Any, ...]], done: Call
                                initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(fn, *args): k for k, args in enumerate(blocks)}
+        if meanwhile is not None:  # the workers are forked at the first submit: none is forked after this
+            meanwhile()
         for f in as_completed(futures):
             results[futures[f]] = f.result()
             if done is not None:

@@ -387,11 +387,9 @@ def _monte_carlo(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], rate
                     "declare portfolio.sample (a file portfolio is one fixed draw)")
     draws = int(spec["draws"])
     members = [(ln.name, ln.policy, ln.readings) for ln in lines]  # checked policies pickle; compiled ones do not
-    blocks = [(members, sample, int(sample["size"]), int(sc.data["seed"]), b, count, rate, sc.folder)
-              for b, count in mc.blocks(draws)]
-    parts = map_blocks(mc.run_block, blocks, executor, scheduler,
-                       lambda k: tick("monte carlo", min((k + 1) * mc.DRAWS_PER_BLOCK, draws), draws))
-    table = pa.Table.from_pylist([row for part in parts for row in part])
+    plots = bool({"png", "svg"} & set(sc.data.get("outputs", ["png"])))  # imported while the draws run
+    table = mc.draw_all(members, sample, int(sc.data["seed"]), draws, rate, sc.folder, executor, scheduler,
+                        lambda done, total: tick("monte carlo", done, total), plots)
     res.tables["monte_carlo"] = table
     res.tables["monte_carlo_summary"] = mc.summary(table, spec.get("quantiles", [0.05, 0.5, 0.95]),
                                                    float(spec.get("confidence", 0.95)))

@@ -21,7 +21,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from compare.data.folders import atomic_folder
 from compare.data.sheet import csv_text
@@ -205,6 +204,8 @@ def _write_table(table: pa.Table, path: Path, fmt: str) -> None:
     if fmt == "csv":
         pacsv.write_csv(_csv_safe(table), path)
     elif fmt == "parquet":
+        import pyarrow.parquet as pq  # not imported by a run that writes no Parquet (~60 ms)
+
         pq.write_table(table, path)
     else:
         rows = [_clean(r) for r in table.to_pylist()]

@@ -258,12 +258,14 @@ def offers(cp: CompiledPolicy, out: Outcomes, fx: float, beneficiary: str) -> tu
 TOTAL_MONEY = "money.total"  # a line's money outcomes (CNY), each counted once: what the city pays
 
 
-def money_per_project(cp: CompiledPolicy, out: Outcomes, fx: float) -> tuple[np.ndarray, np.ndarray]:
+def money_per_project(cp: CompiledPolicy, out: Outcomes, fx: float, covered: set[str] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Per project, [low, high] of the money (CNY) the line pays, to whomever: the outcomes with a
-    figure (a promise with no figure, [0, ∞], is left out, as in `offers`)."""
+    figure (a promise with no figure, [0, ∞], is left out, as in `offers`).  `covered`: the policy's
+    covered_concepts, for a caller that runs it many times."""
     n = len(out.ids)
     lo_sum, hi_sum = np.zeros(n), np.zeros(n)
-    for _, unit, _, lo, hi in beneficiary_parts(cp, out, fx):
+    for _, unit, _, lo, hi in beneficiary_parts(cp, out, fx, covered):
         if unit == "CNY":
             unbounded = np.isinf(hi)
             lo_sum += np.where(unbounded, 0.0, lo)
