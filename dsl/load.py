@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
-from dsl.files import CANNOT_READ, SOURCE
+from dsl.files import CANNOT_READ, POLICY, SOURCE, read_checked
 from dsl.model import Policy, PolicyFileInfo
 from dsl.paths import ENV_VAR, FileRefusedError, confined, glob_sorted, probe, read_regular, search_dirs, within
 from dsl.walk import item_kind
@@ -15,6 +16,9 @@ POLICY_SUFFIX = ".policy"
 _KIND_MAPS = {"clause": "clauses", "split": "splits", "param": "params", "mechanism": "mechanisms",
               "reading": "readings", "field": "fields", "category": "categories", "choice": "choices",
               "list": "lists", "condition": "conditions"}
+# A header's id read from the text alone (comments and blanks before it): enough to find the file a policy
+# named on the command line lives in, which is then loaded (and checked) in full.
+_HEADER_ID = re.compile(r"\A(?:\s|#[^\n]*)*policy\s+([A-Za-z_][A-Za-z0-9_]*)\b")
 
 
 def policy_files(paths: list[Path]) -> list[Path]:
@@ -40,8 +44,9 @@ def escaping_links(paths: list[Path]) -> list[Path]:
 class Loader:
     """Parses each file once; finds base policies by id along the search path (dsl.paths)."""
 
-    def __init__(self, search: list[Path] | None = None) -> None:
+    def __init__(self, search: list[Path] | None = None, headers_only: bool = False) -> None:
         self.search = search_dirs(search)
+        self.headers_only = headers_only  # find a file by its header's text, without parsing it (find_policy)
         self.parsed: dict[Path, tuple[A.PolicyFile | None, str | None, list[Diagnostic]]] = {}
         self.texts: dict[str, str] = {}  # path -> text, for rendering diagnostics
 
@@ -59,6 +64,8 @@ class Loader:
     def _declares(self, candidate: Path, folder: Path, policy_id: str) -> bool:
         if probe(candidate) != "file" or not within(candidate, folder):
             return False
+        if self.headers_only:
+            return header_id(candidate) == policy_id
         ast, _, _ = self.parse(candidate)
         return ast is not None and ast.header.id == policy_id
 
@@ -139,8 +146,20 @@ def find_policy(name: str, search: list[Path] | None = None) -> tuple[Path | Non
     as_path = Path(name)
     if as_path.suffix == POLICY_SUFFIX or as_path.exists():
         return (as_path, "") if as_path.is_file() else (None, f"no such policy file: {name}")
-    loader = Loader([Path("policies"), *(search or [])])
+    # Parsing every candidate (Lark and four whole files for four cities) cost more than the rest of
+    # a warm run: the header's text names the file, whose load then reports any error in it.
+    loader = Loader([Path("policies"), *(search or [])], headers_only=True)
     return loader.find_base(name, Path.cwd() / name)
+
+
+def header_id(path: Path) -> str | None:
+    """The id a policy file's header declares, read from its first lines (None if it starts otherwise)."""
+    try:
+        head = read_checked(path, POLICY)[:65536].decode("utf-8-sig", errors="replace")
+    except (FileRefusedError, OSError):
+        return None
+    m = _HEADER_ID.match(head)
+    return m.group(1) if m else None
 
 
 def inherit_sources(chain: list[PolicyFileInfo]) -> None:
