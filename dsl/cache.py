@@ -42,11 +42,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from dsl.cache_folder import cache_disabled
+from dsl.cache_folder import usable_dir as _usable_dir
 from dsl.files import CACHE_ENTRY, FileRefusedError, read_checked
 from dsl.model import CheckResult
 from dsl.paths import Reads, recording, search_dirs, unchanged
 
-CACHE_DIR_VAR, NO_CACHE_VAR = "POLICYLAB_CACHE_DIR", "POLICYLAB_NO_CACHE"
 FORMAT = 2  # bump when an entry's layout or the pickled classes change shape
 MAGIC = b"policylab-cache 2\n"  # then the HMAC-SHA256 of MAGIC + the pickles, then the pickles
 SIGNATURE = len(MAGIC) + hashlib.sha256().digest_size  # where the pickles start
@@ -55,35 +56,6 @@ MAX_ENTRIES = 64  # the least recently used beyond this are removed when an entr
 _PREFIX, _SUFFIX = "check-", ".pickle"
 _DSL = Path(__file__).resolve().parent
 _GRAMMAR = _DSL.parent / "grammar" / "policy.lark"
-
-
-def cache_disabled() -> bool:
-    """POLICYLAB_NO_CACHE set to anything but "", "0", "false" or "no"."""
-    return os.environ.get(NO_CACHE_VAR, "").strip().lower() not in ("", "0", "false", "no")
-
-
-def cache_dir() -> Path:
-    """$POLICYLAB_CACHE_DIR, else $XDG_CACHE_HOME/policylab, else ~/.cache/policylab."""
-    explicit = os.environ.get(CACHE_DIR_VAR)
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "policylab"
-
-
-def _usable_dir(create: bool) -> Path | None:
-    """The cache folder if it is ours and private enough to load pickles from (no one else may
-    write to it); made 0700 when `create`.  None: no caching."""
-    try:
-        folder = cache_dir()
-        if create:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = folder.stat()
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
-        return None
-    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-        return None  # another user's, or writable by others: an entry could be planted code
-    return folder
 
 
 @lru_cache(maxsize=1)

@@ -12,11 +12,14 @@ Python's recursion limit by `too_deep`: an item nested deeper than MAX_DEPTH is 
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
+
+from dsl.cache_folder import cache_disabled, usable_dir
 
 GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "policy.lark"
 
@@ -59,7 +62,19 @@ def _on_name(tok: Token) -> Token:
 def _build(**options: object) -> Lark:
     grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", strict=True, start=["start", "items"], maybe_placeholders=True,
-                cache=True, **options)
+                cache=_cache_file(bool(options.get("propagate_positions"))), **options)
+
+
+def _cache_file(positions: bool) -> str | bool:
+    """Where the built parser is kept between runs: in policylab's private cache folder (dsl.cache_folder),
+    never in a shared temporary folder (Lark's own `cache=True`), where another user could plant the pickle
+    it loads.  Lark checks the grammar's hash inside the file and rebuilds it when the grammar changed.
+    Without caching (POLICYLAB_NO_CACHE) an existing folder is still used, but none is created."""
+    folder = usable_dir(create=not cache_disabled())
+    if folder is None:
+        return False
+    version = "%d%d" % sys.version_info[:2]
+    return str(folder / f"lark-{'positioned' if positions else 'parser'}-py{version}.pickle")
 
 
 @lru_cache(maxsize=1)
