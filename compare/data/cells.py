@@ -174,7 +174,7 @@ def _money_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
 # The units a cell most often ends with (_SUFFIXES, and none), each a code: its characters, last first,
 # as digits 1-5 in base 6 (a character by its middle UTF-8 byte, which tells the five apart).
 _UNIT_CHARS = "万亿千美元"
-_CHAR_DIGIT = np.zeros(256, dtype=np.int64)
+_CHAR_DIGIT = np.zeros(256, dtype=np.int16)
 for _k, _ch in enumerate(_UNIT_CHARS):
     _CHAR_DIGIT[_ch.encode("utf-8")[1]] = _k + 1
 _LONGEST = max(len(w) for w, _, _ in _SUFFIXES)
@@ -191,12 +191,12 @@ def _unit_codes(s: pa.Array, chars: np.ndarray) -> np.ndarray:
     is 0 or more than _LONGEST)."""
     data, offsets = _text_buffers(s)
     ends = offsets[1:]
-    code = np.zeros(len(ends), dtype=np.int64)
-    for j in range(_LONGEST):
-        at = chars > j
-        middle = np.where(at, ends - (3 * j + 2), 0)  # the character's middle byte
-        code += _CHAR_DIGIT[data[middle]] * at * 6 ** j
-    return np.where(chars <= _LONGEST, code, 0)
+    unit = chars <= _LONGEST
+    code = np.zeros(len(ends), dtype=np.int16)
+    for j in range(min(_LONGEST, int(chars[unit].max(initial=0)))):
+        middle = np.maximum(ends - (3 * j + 2), 0)  # the character's middle byte (another's where chars <= j)
+        code += _CHAR_DIGIT[data[middle]] * ((chars > j) & unit) * np.int16(6 ** j)
+    return code
 
 
 def _text_buffers(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
