@@ -74,26 +74,28 @@ def assumed_text(fields: list[str]) -> str:
     return ";".join(_input(f) for f in fields)
 
 
-def with_rules(out: Outcomes, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """`masks` (field -> where it was assumed) with each field a rule implied somewhere split into
-    `FIELD` (the default) and `FIELD@RULE` (implied by RULE, an index into RULES)."""
+def with_rules(out: Outcomes, masks: dict[str, np.ndarray], rows: Rows = slice(None)) -> dict[str, np.ndarray]:
+    """`masks` (field -> where it was assumed) at the projects `rows`, with each field a rule implied
+    somewhere among them split into `FIELD` (the default) and `FIELD@RULE` (implied by RULE, an index
+    into RULES).  Only the rows asked for are read: a slice of a table costs its own length."""
     split: dict[str, np.ndarray] = {}
-    for name, mask in masks.items():
+    for name, full in masks.items():
+        mask = np.asarray(full)[rows]
         entry = (out.implied or {}).get(name)
         if entry is None:
             split[name] = mask
             continue
-        which = np.asarray(entry[0])
-        split[name] = np.asarray(mask) & (which == NONE)
+        which = np.asarray(entry[0])[rows]
+        split[name] = mask & (which == NONE)
         for k in np.unique(which[which != NONE]).tolist():
-            split[f"{name}@{k}"] = np.asarray(mask) & (which == k)
+            split[f"{name}@{k}"] = mask & (which == k)
     return split
 
 
 def assumed_column(out: Outcomes, rows: Rows, count: int) -> pa.Array:
     """The `assumed` column: per project, the fields an outcome read that the record did not give, with
     the default they took or the rule that implied them (compare.engine.assumed.assumed_row)."""
-    return field_text(with_rules(out, out.assumed or {}), rows, count, assumed_text)
+    return field_text(with_rules(out, out.assumed or {}, rows), slice(None), count, assumed_text)
 
 
 def _reads(fields: list[str]) -> str:
@@ -134,7 +136,7 @@ def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
             at = where + (rows.start or 0)
             pieces.append(concat_text([repeat_text(f"; {concept}: {alt.reading}={alt.option} → ", where.size),
                                        value_text(alt.outcomes, concept, at),
-                                       field_text(with_rules(out, alt.assumed), at, where.size, _reads)]))
+                                       field_text(with_rules(out, alt.assumed, at), slice(None), where.size, _reads)]))
             places.append(where)
             hit |= here
     if not pieces:
