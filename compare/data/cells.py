@@ -113,7 +113,9 @@ def money(arr: pa.Array, unit: Unit | None, name: str, bad: Bad, cap: int) -> tu
     s = as_strings(arr)
     given = _given(s)
     ok, odd_commas, x, scale_of, cur_of = _money_texts(s, given)
-    infinite = given & ~ok & _np(pc.match_substring_regex(s, r"^[+-]?(inf|infinity)\b", ignore_case=True)).astype(bool)
+    infinite = given & ~ok
+    if infinite.any():
+        infinite &= _np(pc.match_substring_regex(s, r"^[+-]?(inf|infinity)\b", ignore_case=True)).astype(bool)
     bad.add(infinite, "E803", lambda i: f"`{_text(arr, i)}` is not a finite amount", "write the amount, e.g. 4000万美元",
             cap)
     odd_commas &= ~infinite
@@ -145,20 +147,21 @@ def _money_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
     """(ok, odd thousands separators, number, the cell's scale, its currency or -1 where bare) of
     money texts.  The common shapes (`4000`, `4000.5万美元`) are read by suffix; the rest
     (`USD 40000000`, `4,000万美元`, spaces) by the regular expression."""
+    if isinstance(s, pa.ChunkedArray):
+        s = s.combine_chunks()
     n = len(s)
     ok, odd = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     x, scale, cur = np.zeros(n), np.ones(n), np.full(n, -1, dtype=np.int64)
-    num = pc.utf8_rtrim(s, characters="万亿千美元")
-    digits = _np(pc.ascii_is_decimal(pc.replace_substring(num, ".", "", max_replacements=1))).astype(bool)
-    digits &= ~_np(pc.starts_with(num, ".")).astype(bool)
-    rest = _np(pc.utf8_length(s), 0).astype(np.int64) - _np(pc.utf8_length(num), 0).astype(np.int64)
-    fast = digits & (rest == 0)
-    for suffix, factor, currency in _SUFFIXES:
-        m = digits & ~fast & (rest == len(suffix)) & _np(pc.ends_with(s, suffix)).astype(bool)
-        scale[m], cur[m] = factor, currency
-        fast |= m
+    num = pc.utf8_rtrim(s, characters=_UNIT_CHARS)
+    digits = _plain_decimals(num)
+    # the unit after the number: every character of it is one of _UNIT_CHARS, three bytes in UTF-8
+    chars = (_np(pc.binary_length(s), 0).astype(np.int64) - _np(pc.binary_length(num), 0).astype(np.int64)) // 3
+    which = _SUFFIX_AT[_unit_codes(s, chars)]  # the unit's index in _SUFFIXES (len: none), -1 another
+    fast = digits & (chars <= _LONGEST) & (which >= 0)
     if fast.any():
-        x[fast] = _floats(pc.filter(num, pa.array(fast)).cast(pa.float64()))
+        words = which[fast]
+        scale[fast], cur[fast] = _SUFFIX_SCALE[words], _SUFFIX_CUR[words]
+        x[fast] = _floats((num if fast.all() else pc.filter(num, pa.array(fast))).cast(pa.float64()))
     ok |= fast
     slow = given & ~fast
     if slow.any():
@@ -166,6 +169,63 @@ def _money_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
         o, d, xs, sc, cu = _money_regex(pc.filter(s, pa.array(slow)))
         ok[where], odd[where], x[where], scale[where], cur[where] = o, d, xs, sc, cu
     return ok, odd, x, scale, cur
+
+
+# The units a cell most often ends with (_SUFFIXES, and none), each a code: its characters, last first,
+# as digits 1-5 in base 6 (a character by its middle UTF-8 byte, which tells the five apart).
+_UNIT_CHARS = "万亿千美元"
+_CHAR_DIGIT = np.zeros(256, dtype=np.int16)
+for _k, _ch in enumerate(_UNIT_CHARS):
+    _CHAR_DIGIT[_ch.encode("utf-8")[1]] = _k + 1
+_LONGEST = max(len(w) for w, _, _ in _SUFFIXES)
+_SUFFIX_AT = np.full(6 ** _LONGEST, -1, dtype=np.int64)
+for _k, (_word, _, _) in enumerate(_SUFFIXES):
+    _SUFFIX_AT[sum(int(_CHAR_DIGIT[c.encode("utf-8")[1]]) * 6 ** j for j, c in enumerate(reversed(_word)))] = _k
+_SUFFIX_AT[0] = len(_SUFFIXES)  # no unit: a bare number
+_SUFFIX_SCALE = np.array([f for _, f, _ in _SUFFIXES] + [1.0])
+_SUFFIX_CUR = np.array([c for _, _, c in _SUFFIXES] + [-1], dtype=np.int64)
+
+
+def _unit_codes(s: pa.Array, chars: np.ndarray) -> np.ndarray:
+    """The code of the last `chars` characters (each one of _UNIT_CHARS) of each cell (0 where `chars`
+    is 0 or more than _LONGEST)."""
+    data, offsets = _text_buffers(s)
+    ends = offsets[1:]
+    unit = chars <= _LONGEST
+    code = np.zeros(len(ends), dtype=np.int16)
+    for j in range(min(_LONGEST, int(chars[unit].max(initial=0)))):
+        middle = np.maximum(ends - (3 * j + 2), 0)  # the character's middle byte (another's where chars <= j)
+        code += _CHAR_DIGIT[data[middle]] * ((chars > j) & unit) * np.int16(6 ** j)
+    return code
+
+
+def _text_buffers(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of a string array and its n + 1 offsets into them."""
+    _, offsets, data = s.buffers()
+    width = np.int64 if pa.types.is_large_string(s.type) or pa.types.is_large_binary(s.type) else np.int32
+    starts = np.frombuffer(offsets, dtype=width)[s.offset:s.offset + len(s) + 1].astype(np.int64)
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)), starts
+
+
+def _plain_decimals(num: pa.Array, point_last: bool = True) -> np.ndarray:
+    """Where a text is ASCII digits with at most one `.`, not first (`4000`, `4000.5`, `4000.`): as
+    `ascii_is_decimal` of it without its first `.`, and not starting with one; nor ending with one
+    unless `point_last`."""
+    data, offsets = _text_buffers(num)
+    size = np.diff(offsets)
+    # per byte: 1 for a `.`, 16 for anything but a digit or a `.`; per text their sum is at most 1
+    total = np.empty(len(data) + 1, dtype=np.int32 if len(data) < 1 << 26 else np.int64)
+    total[0] = 0
+    np.cumsum(_DECIMAL_WEIGHT[data], dtype=total.dtype, out=total[1:])
+    sums = total[offsets[1:]] - total[offsets[:-1]]
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]
+    plain = (sums <= 1) & (size > sums) & (first != 46) & (size > 0)
+    return plain if point_last else plain & (data[np.maximum(offsets[1:] - 1, 0)] != 46)
+
+
+_DECIMAL_WEIGHT = np.full(256, 16, dtype=np.uint8)
+_DECIMAL_WEIGHT[ord("0"):ord("9") + 1] = 0
+_DECIMAL_WEIGHT[ord(".")] = 1
 
 
 def _money_regex(s: pa.Array) -> tuple[np.ndarray, ...]:
@@ -225,13 +285,9 @@ def ratio(arr: pa.Array, unit: Unit | None, name: str, bad: Bad, cap: int) -> tu
     else:
         s = as_strings(arr)
         given = _given(s)
-        parts = pc.extract_regex(s, _RATIO)
-        ok = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        ok, x, sign, bare = _ratio_texts(s, given)
         bad.add(given & ~ok, "E802", lambda i: f"`{_text(arr, i)}` is not a ratio", "write 35%, 5‰ or 0.35", cap)
         given &= ok
-        x = np.nan_to_num(_floats(pc.struct_field(parts, "num").cast(pa.float64())), nan=0.0)
-        sign = _lookup(pc.struct_field(parts, "sign"), {"%": 100.0, "‰": 1000.0}, 1.0)
-        bare = ~_nonempty(pc.struct_field(parts, "sign"))
         shown = arr
     with np.errstate(invalid="ignore"):
         infinite = given & ~np.isfinite(x)
@@ -251,6 +307,36 @@ def ratio(arr: pa.Array, unit: Unit | None, name: str, bad: Bad, cap: int) -> tu
     bad.add(below, "E803", lambda i: f"{_text(shown, i)} is negative", "a ratio is in the range 0%–100%", cap)
     given &= ~above & ~below
     return np.where(given, value, 0.0), given
+
+
+def _ratio_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(ok, number, its divisor by the sign: 100 for %, 1000 for ‰, else 1, no sign) of ratio texts: the
+    common shapes (`35`, `35.5%`, `5‰`) read by their bytes, the rest by the regular expression."""
+    if isinstance(s, pa.ChunkedArray):
+        s = s.combine_chunks()
+    n = len(s)
+    ok, x, sign, bare = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n), np.ones(n, dtype=bool)
+    num = pc.utf8_rtrim(s, characters="%‰")
+    after = _np(pc.binary_length(s), 0).astype(np.int64) - _np(pc.binary_length(num), 0).astype(np.int64)
+    data, offsets = _text_buffers(s)
+    last = data[np.maximum(offsets[1:] - 1, 0)]
+    # after the number: nothing, one % (1 byte), or one ‰ (3 bytes, the last 0xB0; %%% ends in %)
+    per_mille = (after == 3) & (last == 0xB0)
+    fast = _plain_decimals(num, point_last=False) & ((after <= 1) | per_mille)
+    if fast.any():
+        x[fast] = _floats((num if fast.all() else pc.filter(num, pa.array(fast))).cast(pa.float64()))
+        sign[fast & (after == 1)], sign[fast & per_mille] = 100.0, 1000.0
+        bare[fast] = after[fast] == 0
+        ok |= fast
+    slow = given & ~fast
+    if slow.any():
+        where = np.flatnonzero(slow)
+        parts = pc.extract_regex(pc.filter(s, pa.array(slow)), _RATIO)
+        ok[where] = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        x[where] = np.nan_to_num(_floats(pc.struct_field(parts, "num").cast(pa.float64())), nan=0.0)
+        sign[where] = _lookup(pc.struct_field(parts, "sign"), {"%": 100.0, "‰": 1000.0}, 1.0)
+        bare[where] = ~_nonempty(pc.struct_field(parts, "sign"))
+    return ok, x, sign, bare
 
 
 def boolean(arr: pa.Array, bad: Bad, cap: int) -> tuple[np.ndarray, np.ndarray]:

@@ -153,8 +153,13 @@ def members(arr: pa.Array, name: str, values: tuple[str, ...], labels: dict[str,
             out: dict[str, np.ndarray], default: tuple[str, ...] = ()) -> np.ndarray:
     """One bool column `NAME.MEMBER` per member of a set column (lists, or text split at , ; | and
     spaces); a member may be written as its label.  Returns `given` (rows with an unknown member are
-    bad and not given)."""
+    bad and not given).  A text column of many rows is read once per distinct text (a column of a
+    million projects holds a few hundred)."""
     n = len(arr)
+    if n > 1024 and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        encoded = arr.dictionary_encode()
+        if len(encoded.dictionary) * 8 <= n:
+            return _members_by_text(encoded, name, values, labels, bad, cap, out, default)
     lists = cells.category_lists(arr)
     given = np.asarray(lists.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     flat = cells.as_strings(pc.list_flatten(lists))
@@ -187,6 +192,27 @@ def members(arr: pa.Array, name: str, values: tuple[str, ...], labels: dict[str,
         column[parent[valid & (index == k)]] = True
         out[f"{name}.{member}"] = np.where(given, column, member in default)
     return given
+
+
+def _members_by_text(encoded: pa.DictionaryArray, name: str, values: tuple[str, ...], labels: dict[str, str],
+                     bad: cells.Bad, cap: int, out: dict[str, np.ndarray], default: tuple[str, ...]) -> np.ndarray:
+    """`members` of a dictionary-encoded text column: of each distinct text, then taken for every row
+    (a null cell: not given, the default members), its problems at the rows that hold the text."""
+    texts = encoded.dictionary
+    k = len(texts)
+    found, each = cells.Bad(), dict[str, np.ndarray]()
+    given = np.append(members(texts, name, values, labels, found, k, each, default), False)
+    index = np.asarray(pc.fill_null(encoded.indices, k).to_numpy(zero_copy_only=False), dtype=np.int64)
+    for member in values:
+        out[f"{name}.{member}"] = np.append(each[f"{name}.{member}"], member in default)[index]
+    if found.rows:
+        problem = np.zeros(k + 1, dtype=bool)
+        problem[[at for at, _, _, _ in found.rows]] = True
+        rows = np.flatnonzero(problem[index])
+        said = {at: (code, message, hint) for at, code, message, hint in found.rows}
+        bad.rows += [(int(row), *said[int(index[row])]) for row in rows[:cap]]
+        bad.count += len(rows)
+    return given[index]
 
 
 def dates(arr: pa.Array, bad: cells.Bad, cap: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,27 +66,34 @@ class CsvLocator:
     noun: str = "row"
     numbered: bool = False
     encoding: str = "utf-8-sig"  # or UTF-16, UTF-32 with a byte-order mark (compare.data.encoding)
-    _text: list[str] | None = None  # the file's lines
+    _text: list[str] = field(default_factory=list)  # the file's lines read so far
+    _more: Iterator[str] | None = None  # the lines after them (None: not opened yet)
     _starts: list[int] = field(default_factory=list)  # line of the header, then of each row scanned
     _shown: dict[int, str] = field(default_factory=dict)
 
-    def _lines(self) -> list[str]:
-        if self._text is None:
-            from compare.data.records import InputError
-            from compare.data.tables import open_project_text
-
-            try:  # the file the reader accepted, by the same rule (dsl.files)
-                with open_project_text(Path(self.path), encoding=self.encoding) as f:
-                    self._text = f.read().split("\n")
-            except (OSError, InputError):
-                self._text = []
+    def _read(self, upto: int) -> list[str]:
+        """The file's lines, at least the first `upto` of them read (all where the file has fewer): a
+        problem in the first rows of a large file reads those rows, not the whole file."""
+        if self._more is None:
+            self._more = _file_lines(self.path, self.encoding)
+        while len(self._text) < upto:
+            line = next(self._more, None)
+            if line is None:
+                break
+            self._text.append(line)
         return self._text
+
+    def _lines(self) -> Iterator[str]:
+        k = 0
+        while k < len(self._read(k + 1)):
+            yield self._text[k]
+            k += 1
 
     def _scan(self, upto: int) -> None:
         if len(self._starts) > upto + 1:
             return
         self._starts = []
-        reader = csv.reader(iter(self._lines()), delimiter=self.delimiter)
+        reader = csv.reader(self._lines(), delimiter=self.delimiter)
         start = 1
         try:
             for row in reader:
@@ -105,7 +112,7 @@ class CsvLocator:
 
     def span(self, row: int, column: int) -> Span:
         line = self.line_of(row)
-        lines = self._lines()
+        lines = self._read(line)
         text = lines[line - 1].rstrip("\r") if line <= len(lines) else ""
         col, width = cell_position(text, column, self.delimiter)
         self._shown[line] = text
@@ -113,6 +120,27 @@ class CsvLocator:
 
     def lines(self) -> dict[int, str]:
         return dict(self._shown)
+
+
+def _file_lines(path: str, encoding: str) -> Iterator[str]:
+    """The lines of the file (split at \\n, a \\r kept), read a block at a time; none where it cannot
+    be read (by the file rule, dsl.files, as the reader read it)."""
+    from compare.data.records import InputError
+    from compare.data.tables import open_project_text
+
+    try:
+        with open_project_text(Path(path), encoding=encoding) as f:
+            pending: list[str] = []
+            while block := f.read(1 << 20):
+                *lines, last = block.split("\n")
+                if lines:
+                    lines[0] = "".join([*pending, lines[0]])
+                    pending = []
+                    yield from lines
+                pending.append(last)
+            yield "".join(pending)
+    except (OSError, InputError):
+        return
 
 
 def cell_position(line: str, column: int, delimiter: str = ",") -> tuple[int, int]:

@@ -74,26 +74,28 @@ def assumed_text(fields: list[str]) -> str:
     return ";".join(_input(f) for f in fields)
 
 
-def with_rules(out: Outcomes, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """`masks` (field -> where it was assumed) with each field a rule implied somewhere split into
-    `FIELD` (the default) and `FIELD@RULE` (implied by RULE, an index into RULES)."""
+def with_rules(out: Outcomes, masks: dict[str, np.ndarray], rows: Rows = slice(None)) -> dict[str, np.ndarray]:
+    """`masks` (field -> where it was assumed) at the projects `rows`, with each field a rule implied
+    somewhere among them split into `FIELD` (the default) and `FIELD@RULE` (implied by RULE, an index
+    into RULES).  Only the rows asked for are read: a slice of a table costs its own length."""
     split: dict[str, np.ndarray] = {}
-    for name, mask in masks.items():
+    for name, full in masks.items():
+        mask = np.asarray(full)[rows]
         entry = (out.implied or {}).get(name)
         if entry is None:
             split[name] = mask
             continue
-        which = np.asarray(entry[0])
-        split[name] = np.asarray(mask) & (which == NONE)
+        which = np.asarray(entry[0])[rows]
+        split[name] = mask & (which == NONE)
         for k in np.unique(which[which != NONE]).tolist():
-            split[f"{name}@{k}"] = np.asarray(mask) & (which == k)
+            split[f"{name}@{k}"] = mask & (which == k)
     return split
 
 
 def assumed_column(out: Outcomes, rows: Rows, count: int) -> pa.Array:
     """The `assumed` column: per project, the fields an outcome read that the record did not give, with
     the default they took or the rule that implied them (compare.engine.assumed.assumed_row)."""
-    return field_text(with_rules(out, out.assumed or {}), rows, count, assumed_text)
+    return field_text(with_rules(out, out.assumed or {}, rows), slice(None), count, assumed_text)
 
 
 def _reads(fields: list[str]) -> str:
@@ -119,7 +121,8 @@ def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
     other reading option that moves it, `points.host_district: tier_edges=upper_closed → 2`, joined
     by `; `; null where none does."""
     alts = out.alternatives or []
-    pieces: list[pa.Array] = []
+    pieces: list[pa.Array] = []  # the texts of one concept and option, at the rows `at` of `places`
+    places: list[np.ndarray] = []
     hit = np.zeros(count, dtype=bool)
     for concept in sorted({c for a in alts for c in a.changed}):
         for alt in alts:
@@ -131,15 +134,21 @@ def sensitive_text(out: Outcomes, rows: slice, count: int) -> pa.Array:
             if not where.size:
                 continue
             at = where + (rows.start or 0)
-            text = concat_text([repeat_text(f"; {concept}: {alt.reading}={alt.option} → ", where.size),
-                                value_text(alt.outcomes, concept, at),
-                                field_text(with_rules(out, alt.assumed), at, where.size, _reads)])
-            position = np.cumsum(here, dtype=np.int64) - 1
-            pieces.append(text.take(pa.array(position, mask=~here)))
+            pieces.append(concat_text([repeat_text(f"; {concept}: {alt.reading}={alt.option} → ", where.size),
+                                       value_text(alt.outcomes, concept, at),
+                                       field_text(with_rules(out, alt.assumed, at), slice(None), where.size, _reads)]))
+            places.append(where)
             hit |= here
     if not pieces:
         return pa.nulls(count, pa.string())
-    return pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(concat_text(pieces), 2), pa.scalar(None, pa.string()))
+    # each row's pieces in the order made (a stable sort by row), joined: one list per row
+    where = np.concatenate(places)
+    order = np.argsort(where, kind="stable")
+    ends = np.cumsum(np.bincount(where, minlength=count))
+    lists = pa.ListArray.from_arrays(pa.array(np.concatenate(([0], ends)).astype(np.int32)),
+                                     pa.concat_arrays(pieces).take(pa.array(order)))
+    return pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(pc.binary_join(lists, ""), 2),
+                      pa.scalar(None, pa.string()))
 
 
 __all__ = ["STATE_CODE", "STATE_NAMES", "assumed_column", "assumed_text", "with_rules", "field_text", "sensitive_text", "state_codes", "value_text"]

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from compare.data.atomic import WriteError, atomic_output
 from compare.data.sheet import xlsx_row
 from compare.data.table import CHUNK, TablePlan
-from compare.data.table_text import decode, json_text, number_text, safe_text, strings
+from compare.data.table_text import byte_set, decode, json_text, none_of, number_text, safe_text, strings
 from compare.engine.evaluate import Outcomes
 from dsl.textsafe import json_safe
 from dsl.units import Dim
@@ -156,6 +156,7 @@ def _write_text(f: BinaryIO, lines: pa.Array) -> None:
 # ---------------------------------------------------------------- CSV / TSV
 
 _NEEDS_QUOTES = {",": '[,"]', "\t": '[\t"]'}
+_QUOTE_BYTES = {d: byte_set((ord(d), ord(d)), (ord('"'), ord('"'))) for d in _NEEDS_QUOTES}
 _COMBINATIONS = 4096  # at most this many texts for a run of dictionary columns written as one
 
 
@@ -163,6 +164,8 @@ def _quoted(arr: pa.Array, delimiter: str) -> pa.Array:
     """Text cells quoted where they hold the delimiter or a quote (a quote doubled inside)."""
     if pa.types.is_dictionary(arr.type):
         return pa.DictionaryArray.from_arrays(arr.indices, _quoted(arr.dictionary, delimiter))
+    if none_of(arr, _QUOTE_BYTES[delimiter]):
+        return arr
     need = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_QUOTES[delimiter]), False)
     if not pc.any(need).as_py():
         return arr

@@ -85,12 +85,47 @@ def _dictionary(arr: pa.Array) -> bool:
     return pa.types.is_dictionary(arr.type)
 
 
-def map_text(arr: pa.Array, fn: Any, pattern: str) -> pa.Array:
+def text_bytes(arr: pa.Array) -> np.ndarray | None:
+    """The bytes of a (large) string array's cells, end to end (of null cells too, whatever they hold);
+    None for another type."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    _, offsets, data = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[arr.offset:arr.offset + len(arr) + 1] if len(arr) else [0, 0]
+    if data is None:
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(data, dtype=np.uint8)[int(bounds[0]):int(bounds[-1])]
+
+
+def byte_set(*ranges: tuple[int, int]) -> np.ndarray:
+    """A table of the 256 bytes: True for those in the inclusive ranges."""
+    table = np.zeros(256, dtype=bool)
+    for lo, hi in ranges:
+        table[lo:hi + 1] = True
+    return table
+
+
+# The bytes any match of UNSAFE_RE2 holds: a control byte, or the lead byte of U+0080-U+00BF (C2),
+# U+0600-U+063F (D8), U+2000-U+2FFF (E2): a text with none of them has nothing to escape.
+UNSAFE_BYTES = byte_set((0x00, 0x1F), (0x7F, 0x7F), (0xC2, 0xC2), (0xD8, 0xD8), (0xE2, 0xE2))
+
+
+def none_of(arr: pa.Array, table: np.ndarray) -> bool:
+    """Whether no cell of a string array holds a byte of `table` (False: perhaps one does)."""
+    data = text_bytes(arr)
+    return data is not None and not table[data].any()
+
+
+def map_text(arr: pa.Array, fn: Any, pattern: str, bytes_in: np.ndarray | None = None) -> pa.Array:
     """`fn` applied (in Python) to the cells that match the RE2 `pattern`; a dictionary array's
-    dictionary is mapped instead of its cells."""
+    dictionary is mapped instead of its cells.  `bytes_in`: a byte_set every match holds a byte of
+    (the cells are not searched where none holds one)."""
     if _dictionary(arr):
-        return pa.DictionaryArray.from_arrays(arr.indices, map_text(arr.dictionary, fn, pattern))
+        return pa.DictionaryArray.from_arrays(arr.indices, map_text(arr.dictionary, fn, pattern, bytes_in))
     if len(arr) == 0 or arr.null_count == len(arr):
+        return arr
+    if bytes_in is not None and none_of(arr, bytes_in):
         return arr
     hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     if not pc.any(hit).as_py():
@@ -101,8 +136,28 @@ def map_text(arr: pa.Array, fn: Any, pattern: str) -> pa.Array:
 
 def safe_text(arr: pa.Array) -> pa.Array:
     """Text cells for CSV and spreadsheets: control characters escaped, a leading `'` before = + - @."""
-    arr = map_text(arr, printable, UNSAFE_RE2)
+    arr = map_text(arr, printable, UNSAFE_RE2, UNSAFE_BYTES)
+    if not _dictionary(arr) and _no_formula(arr):
+        return arr
     return map_text(arr, lambda t: "'" + t, FORMULA_RE2)
+
+
+_FORMULA_FIRST = byte_set((ord("="), ord("=")), (ord("+"), ord("+")), (ord("-"), ord("-")), (ord("@"), ord("@")))
+
+
+def _no_formula(arr: pa.Array) -> bool:
+    """Whether no cell of a string array starts with = + - @ (False: perhaps one does)."""
+    data = text_bytes(arr)
+    if data is None or len(arr) == 0:
+        return False
+    _, offsets, _ = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[arr.offset:arr.offset + len(arr) + 1].astype(np.int64)
+    starts = bounds[:-1] - bounds[0]
+    filled = bounds[1:] > bounds[:-1]
+    if not len(data):
+        return True
+    return not _FORMULA_FIRST[data[np.minimum(starts, len(data) - 1)]][filled].any()
 
 
 def json_text(arr: pa.Array) -> pa.Array:

@@ -139,10 +139,20 @@ def _header(path: Path, delimiter: str, codec: str = UTF8) -> list[str]:
 
 
 def _any_line_break(table: pa.Table) -> bool:
+    """Whether a text cell holds a line break.  A column whose character data holds no \\n byte at all
+    has none (one search of its buffer); only one that does is searched cell by cell (the buffer may
+    hold bytes outside its cells)."""
     import pyarrow.compute as pc
 
-    return any(pc.any(pc.match_substring(col, "\n")).as_py() for col in table.columns
-               if pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+    for col in table.columns:
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        for chunk in col.chunks:
+            data = chunk.buffers()[2]
+            if data is not None and data.size and data.to_pybytes().find(b"\n") >= 0 and \
+                    pc.any(pc.match_substring(chunk, "\n")).as_py():
+                return True
+    return False
 
 
 def _check_quotes(path: Path, delimiter: str, codec: str = UTF8) -> None:
