@@ -73,7 +73,7 @@ def _cache_file(positions: bool) -> str | bool:
     folder = usable_dir(create=not cache_disabled())
     if folder is None:
         return False
-    version = "%d%d" % sys.version_info[:2]
+    version = "{}{}".format(*sys.version_info[:2])
     return str(folder / f"lark-{'positioned' if positions else 'parser'}-py{version}.pickle")
 
 
