@@ -2,7 +2,7 @@
 
 Prints absolute times and ratios against baselines measured in the same run (the machines are noisy):
 the structural diff of zhangjiagang_base → zhangjiagang_2017, and one evaluation of one project under
-one policy (CompiledPolicy.evaluate).  Policies are checked and compiled before timing.  Aims (issue 10):
+one policy (CompiledPolicy.evaluate).  Policies are checked and compiled before timing.  Aims:
 a revision (one a rate linear in the quality score: compare.diff.decide) and each pair on each
 shared concept at most 2 s; all pairs on all shared concepts at most 30 s.
 

@@ -1,4 +1,4 @@
-"""No recursion or quadratic limits: figures for the inputs that used to hit them (issue 9, item 6).
+"""No recursion or quadratic limits: figures for the inputs that used to hit them.
 
 Each figure is a wall time (best of --repeat) and its ratio to the baseline measured in the same run
 (the machines are noisy): checking a valid 1 MB policy.

@@ -1,15 +1,12 @@
-"""Simulation speed and memory (issue 12), each against a baseline measured in the same run.
+"""Sweep speed, against baselines measured in the same run (Monte Carlo: bench_montecarlo.py; a sampled
+portfolio compared, and streamed: bench_sample.py).
 
 - sweep: 100 values of 无锡's FDI cap over 10,000 sampled projects, four cities.  In process, the sweep
   analysis against one evaluation of the four cities on the same projects (so the ratio is what a
   sweep point costs in evaluations), and against re-checking the reform's text at each point (what
   the in-memory substitution saves).  As a whole process: `policylab simulate` (aim ≤ 5 s).
-- Monte Carlo: 1,000 draws of 1,000 projects, four cities, a fixed rate and a rate range, against
-  one evaluation of the same 10^6 projects (aim ≤ 5 s).
-- streaming: 10^7 sampled projects compared in chunks, as a whole process, peak RSS (aim ≤ 2 GB),
-  against the same command on 10^6 projects.
 
-    python benchmarks/bench_simulate.py [--quick]
+    python benchmarks/bench_simulate.py
 """
 
 from __future__ import annotations
@@ -61,8 +58,7 @@ def process(cmd: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="skip the 10^7 streaming run")
-    args = ap.parse_args()
+    ap.parse_args()
     from compare.api import load_policy
     from compare.simulate.plan import run_scenario
     from compare.simulate.portfolio import sample_batch
@@ -103,39 +99,6 @@ def main() -> None:
     print(f"  sweep analysis in process (incl. sampling)  {t_sweep * 1000:8.1f} ms  = {t_sweep / base:5.1f}× one evaluation")
     print(f"  re-checking the revision at each point      {t_recheck * 1000:8.1f} ms  (sweep is {t_recheck / t_sweep:.0f}× faster)")
     print(f"  `policylab simulate` as a process           {wall:8.2f} s   peak {peak:.2f} GiB   (aim ≤ 5 s)")
-
-    # ---- Monte Carlo
-    for label, fx in (("fixed rate 7.0", 7.0), ("rate drawn in [6.8, 7.3]", {"low": 6.8, "high": 7.3})):
-        path = scenario(tmp, "mc", 1_000, {"compare": False, "monte_carlo": {"draws": 1000}}, fx)
-        sc = load_scenario(path)
-        big = sample_batch(SAMPLE, 1_000_000, 2026, fx=7.0)
-
-        def million(big: object = big) -> None:
-            for cp in compiled:
-                cp.outcomes(cp.run(big, 7.0))  # type: ignore[arg-type]
-
-        base = best_of(million, 2)
-        t_mc = best_of(lambda sc=sc: run_scenario(sc), 2)
-        wall, peak = process([sys.executable, "-m", "compare.cli", "simulate", str(path), "--out", str(tmp / "o2"),
-                              "--quiet"])
-        print(f"Monte Carlo: 1,000 draws × 1,000 projects, 4 cities, {label}")
-        print(f"  one evaluation of 10^6 projects (baseline)  {base:8.2f} s")
-        print(f"  Monte Carlo in process                      {t_mc:8.2f} s   = {t_mc / base:5.1f}× baseline")
-        print(f"  `policylab simulate` as a process           {wall:8.2f} s   peak {peak:.2f} GiB   (aim ≤ 5 s)")
-
-    if args.quick:
-        return
-    # ---- streaming
-    results = {}
-    for n in (1_000_000, 10_000_000):
-        path = scenario(tmp, f"stream{n}", n, {"compare": True})
-        results[n] = process([sys.executable, "-m", "compare.cli", "simulate", str(path), "--out",
-                              str(tmp / f"o{n}"), "--quiet", "--formats", "csv"])
-    (w1, p1), (w7, p7) = results[1_000_000], results[10_000_000]
-    print("streaming: compare, 4 cities, chunks of 10^6")
-    print(f"  10^6 projects (baseline)                    {w1:8.2f} s   peak {p1:.2f} GiB")
-    print(f"  10^7 projects                               {w7:8.2f} s   peak {p7:.2f} GiB   "
-          f"({w7 / w1:.1f}× the time, {p7 / p1:.2f}× the memory; aim ≤ 2 GB)")
 
 
 if __name__ == "__main__":

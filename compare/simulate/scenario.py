@@ -1,4 +1,4 @@
-"""Scenario files (issue 12): `load_scenario(path)` reads one, checks it against
+"""Scenario files: `load_scenario(path)` reads one, checks it against
 `scenario.schema.json` (package data) and the rules the schema cannot say, and gives a `Scenario`.
 
 The YAML is read safely by `scenario_yaml` with the span of every key and value (E900 unreadable,
