@@ -1,4 +1,4 @@
-"""The cache of checked policies (dsl.cache, issue 11.9): a hit is the same check, anything changed is a miss.
+"""The cache of checked policies (dsl.cache): a hit is the same check, anything changed is a miss.
 
 Each test keeps its own cache folder and its own copy of the bundled policies, edits a file the
 check read, and expects the cached answer to be what a fresh check says now.

@@ -1,4 +1,4 @@
-"""Project data in (issue 11): every format gives the same batch; money, ratios and the other cells parsed
+"""Project data in: every format gives the same batch; money, ratios and the other cells parsed
 strictly; extra columns carried; a hand-worked evaluation through a spreadsheet-style CSV.
 
 Refused cells and headers, where errors point and the command line are in test_data_in_errors.py.  Every expected value

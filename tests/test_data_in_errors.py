@@ -1,4 +1,4 @@
-"""Project data in (issue 11), the problems: the cells and headers refused (E802–E811), each at its file, line (or row) and field with the caret
+"""Project data in, the problems: the cells and headers refused (E802–E811), each at its file, line (or row) and field with the caret
 under the cell; every bad row of a file in one run, by row, the first `cap` with a count of the rest;
 and the `policylab eval --projects` command line (exit 1 on bad data, 2 on a bad option, 3 on no projects).
 """

@@ -1,4 +1,4 @@
-"""Each malformed project file of issue 11's probe, through `policylab eval` as a user runs it: a
+"""Each malformed project file a probe of the data layer found, through `policylab eval` as a user runs it: a
 clear diagnostic with its code, file and line, an exit code, never a traceback, in well under a second
 of reading (the alias bomb took 39 s and 2.3 GB)."""
 

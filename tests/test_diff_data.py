@@ -1,4 +1,4 @@
-"""`policylab diff OLD NEW --projects FILE`: what a revision does to each project's outcomes (issue 10.4).
+"""`policylab diff OLD NEW --projects FILE`: what a revision does to each project's outcomes.
 
 Every expected figure below is worked by hand from the texts in policies/sources/, never produced by
 the code under test:

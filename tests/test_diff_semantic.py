@@ -1,4 +1,4 @@
-"""`policylab diff OLD NEW --semantic` (issue 10.2, 10.3, 10.7): verdicts proved with z3, witnesses the
+"""`policylab diff OLD NEW --semantic`: verdicts proved with z3, witnesses the
 evaluator reproduces, the largest gain and loss.
 
 Every expected figure below is worked out by hand from the source texts (policies/sources/*.txt), with

@@ -1,4 +1,4 @@
-"""`policylab diff OLD NEW`: revisions with known edits report exactly those edits (issue 10.1).
+"""`policylab diff OLD NEW`: revisions with known edits report exactly those edits.
 
 Each revision is a small draft that `extends` a bundled policy and overrides one item, the way a
 researcher drafts: the structural diff must name that item and the figures that moved, nothing else.

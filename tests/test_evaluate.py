@@ -155,7 +155,7 @@ def test_eval_json_is_the_public_shape() -> None:
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert {(x["project"], x["city"]) for x in rows} >= {("foreign-4000wan", "zhangjiagang"), ("sme-first", "wuxi")}
-    assert all(set(x) >= {"project", "city", "outcomes"} for x in rows)  # states, assumed … were added (issue 8)
+    assert all(set(x) >= {"project", "city", "outcomes"} for x in rows)  # states, assumed … were added
     zjg = next(x for x in rows if x["project"] == "foreign-4000wan" and x["city"] == "zhangjiagang")
     # 第12条: 4000万美元 in the core zone → 5分, referred by another district → 70% → 3.5分
     assert zjg["outcomes"]["points.host_district"] == 3.5

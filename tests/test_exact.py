@@ -1,4 +1,4 @@
-"""Exact arithmetic where it decides an outcome (issue 9): thresholds, tier edges and caps in either
+"""Exact arithmetic where it decides an outcome: thresholds, tier edges and caps in either
 currency at any rate, and rounding to the fen, half away from zero.
 
 The evaluator is pitted against the reference interpreter (tests/reference.py, exact rationals)

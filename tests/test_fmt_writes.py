@@ -1,4 +1,4 @@
-"""`policylab fmt` writes keep their promises (issue 9.4): a read-only file is refused, disk and
+"""`policylab fmt` writes keep their promises: a read-only file is refused, disk and
 permission errors are reported without a traceback, and a killed write leaves nothing behind."""
 
 from __future__ import annotations

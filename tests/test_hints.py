@@ -1,4 +1,4 @@
-"""Hints that teach (issue 8.9): a wrong value after a header keyword shows the form expected, a quoted
+"""Hints that teach: a wrong value after a header keyword shows the form expected, a quoted
 choice is told to drop its quotes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`policylab impact` and `policylab graph`: the dependency graph as the shared structure (issue 10.5, 10.6).
+"""`policylab impact` and `policylab graph`: the dependency graph as the shared structure.
 
 The expected reaches are read off the texts in policies/sources/, not produced by the code:
 - 张家港 第13条: the team reward is “当年度项目到帐外资2～5‰”, and for a referred project “奖金由引荐单位与

@@ -1,4 +1,4 @@
-"""No recursion or quadratic limits (issue 9, items 6 and 7).
+"""No recursion or quadratic limits.
 
 - Nesting: an expression nested deeper than MAX_DEPTH is refused with E111 at the first construct
   past the limit (never a RecursionError or an "internal error"); anything within the limit goes

@@ -1,4 +1,4 @@
-"""No non-finite values (issue 9): a constant fault is a check-time error, a division by a field
+"""No non-finite values: a constant fault is a check-time error, a division by a field
 that is 0 makes the project not eligible, infinite inputs and rates are refused, and JSON output
 never holds NaN or Infinity.  The commands are run as a user runs them (`python -m compare.cli`)."""
 
@@ -167,7 +167,7 @@ def test_non_finite_values_in_records_are_refused(record: dict[str, object]) -> 
                                     {"registered_capital": None}, {"registered_capital": "NaN"}])
 def test_nan_and_none_are_not_given(record: dict[str, object]) -> None:
     """NaN (a DataFrame's empty cell), None and the text NaN mean "not given": the schema's default
-    applies and the field is marked not given (issue 11)."""
+    applies and the field is marked not given."""
     (name,) = record
     batch = from_dicts([{"id": "p", **record}])
     assert not batch.columns[f"{name}#given"][0]

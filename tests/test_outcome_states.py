@@ -1,4 +1,4 @@
-"""Outcome states (issue 8, item 5): not eligible, eligible but 0, a figure or range, promised with no
+"""Outcome states: not eligible, eligible but 0, a figure or range, promised with no
 figure, and absent (the city has no such measure), in the API and in every output format.
 
 Expected values are worked by hand from the texts; each test names its article.

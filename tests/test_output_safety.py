@@ -1,5 +1,5 @@
-"""Texts from files never act on the terminal (issue 9.5), columns line up, any stdout encoding works,
-and `--explain` shows every quote and money in the texts' notation (issue 8.8)."""
+"""Texts from files never act on the terminal, columns line up, any stdout encoding works,
+and `--explain` shows every quote and money in the texts' notation."""
 
 from __future__ import annotations
 

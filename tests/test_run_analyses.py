@@ -1,4 +1,4 @@
-"""What a run says beside its outcomes (issue 8, items 4, 6, 7): inputs assumed because the record did
+"""What a run says beside its outcomes: inputs assumed because the record did
 not give them, one stated USD→CNY rate across cities, and outcomes another reading would change.
 
 Expected values are worked by hand from the texts; each test names its article.

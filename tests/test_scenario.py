@@ -1,4 +1,4 @@
-"""Scenario files (issue 12): the spec's example and a minimal one load; each malformed scenario is
+"""Scenario files: the spec's example and a minimal one load; each malformed scenario is
 one clear diagnostic with its code, line and the key path in words; all of a file's problems come
 at once, rendered with the line and a caret; nothing raises anything but ScenarioError."""
 

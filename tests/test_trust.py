@@ -1,4 +1,4 @@
-"""Trust in every figure (issue 8): figures checked against their quotes, open readings declared,
+"""Trust in every figure: figures checked against their quotes, open readings declared,
 beneficiaries that depend on who referred the project.  Expected figures are worked from the texts."""
 
 from __future__ import annotations
