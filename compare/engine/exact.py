@@ -273,16 +273,25 @@ def _truth(op: str, x: float) -> bool:
 def _bound(k: Fraction, c: Fraction, op: str) -> tuple[float, float]:
     """The whole numbers a with k·a + c OP 0, as an inclusive range [lo, hi] (lo > hi: none);
     op is not `!=`."""
-    if k == 0:
-        return (-math.inf, math.inf) if _truth(op, float((c > 0) - (c < 0))) else (1.0, 0.0)
-    if k < 0:
-        k, c, op = -k, -c, _FLIP[op]
-    t = -c / k
-    fl = t.numerator // t.denominator
-    ce = -((-t.numerator) // t.denominator)
-    lo, hi = {">=": (ce, None), ">": (fl + 1, None), "<=": (None, fl), "<": (None, ce - 1),
-              "==": (t.numerator, t.numerator) if t.denominator == 1 else (1, 0)}[op]
-    return _f(lo, -math.inf), _f(hi, math.inf)
+    kn, kd, cn, cd = k.numerator, k.denominator, c.numerator, c.denominator
+    if kn == 0:
+        return (-math.inf, math.inf) if _truth(op, float((cn > 0) - (cn < 0))) else (1.0, 0.0)
+    if kn < 0:
+        kn, cn, op = -kn, -cn, _FLIP[op]
+    # t = -c/k = num/den (den > 0), in integers: floor and ceiling need no common factor taken out
+    # (Fraction's division would take it out, with a gcd, for each comparison of each run)
+    num, den = -cn * kd, cd * kn
+    fl = num // den
+    ce = -((-num) // den)
+    if op == ">=":
+        return _f(ce, -math.inf), math.inf
+    if op == ">":
+        return _f(fl + 1, -math.inf), math.inf
+    if op == "<=":
+        return -math.inf, _f(fl, math.inf)
+    if op == "<":
+        return -math.inf, _f(ce - 1, math.inf)
+    return (_f(fl, -math.inf), _f(fl, math.inf)) if fl == ce else (1.0, 0.0)  # "==": t whole, or no a
 
 
 def _f(x: int | None, none: float) -> float:
