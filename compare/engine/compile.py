@@ -20,7 +20,7 @@ from compare.engine.conditions import RecordCompiler, date_days
 from compare.engine.cumulative import CumulativeCompiler
 from compare.engine.pick import PickCompiler
 from compare.engine.tiers import TierCompiler
-from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, div, exact, mul, pair, zero_unless
+from compare.engine.values import INF, MONEY_DIMS, Env, Fn, Val, and_, as_rows, div, exact, mul, pair, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -264,9 +264,9 @@ class Compiler(CumulativeCompiler, RecordCompiler, PickCompiler, TierCompiler):
         def combine(env: Env) -> Val:
             vals = [f(env) for f in fns]
             n = env.batch.n
-            pres = [np.broadcast_to(np.asarray(v.present, dtype=bool), (n,)) for v in vals]
-            los = [np.broadcast_to(np.asarray(v.lo, dtype=np.float64), (n,)) for v in vals]
-            his = [np.broadcast_to(np.asarray(v.hi, dtype=np.float64), (n,)) for v in vals]
+            pres = [as_rows(v.present, n, bool) for v in vals]
+            los = [as_rows(v.lo, n, np.float64) for v in vals]
+            his = [as_rows(v.hi, n, np.float64) for v in vals]
             any_present = pres[0].copy()
             for p in pres[1:]:
                 any_present |= p

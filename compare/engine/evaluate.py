@@ -33,7 +33,7 @@ from compare.engine.graph import build_graph, computation_order
 from compare.engine.payer import NOT_STATED, Payers, divide, fen_share, payers_of
 from compare.engine.portfolio import Sharing, compile_sharing
 from compare.engine.reading_deps import ReadingDeps
-from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, exact, writable, zero_unless
+from compare.engine.values import MONEY_DIMS, Arr, Env, Fn, Val, Yuan, as_rows, exact, writable, zero_unless
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.record import CORE, Record
@@ -185,6 +185,9 @@ class CompiledPolicy:
             if node.startswith("clause:"):
                 reads.add_clause(node.split(":", 1)[1])
         self.reading_deps = reads.clauses
+        # the clauses in the order of computation, as a run takes them
+        self.clause_order = [(node.split(":", 1)[1], self.clauses[node.split(":", 1)[1]]) for node in self.order
+                             if node.startswith("clause:")]
         self.split_deps = {sid: reads.of(sc.split.when) for sid, sc in self.splits.items()}
         # concept -> who receives it: the beneficiary rules of each clause and share that gives it
         self.beneficiary_rules: dict[str, list[BeneficiaryRules]] = compile_beneficiaries(policy, comp)
@@ -229,19 +232,17 @@ class CompiledPolicy:
             env.shared = dict(base.shared)
             env.rerun = (changed, {c for c, deps in self.reading_deps.items() if deps & changed})
         n = batch.n
-        for node in self.order:
-            kind, ident = node.split(":", 1)
-            if kind != "clause" or (changed is not None and not self.reading_deps[ident] & changed):
+        for ident, cc in self.clause_order:
+            if changed is not None and not self.reading_deps[ident] & changed:
                 continue
-            cc = self.clauses[ident]
             v = cc.value(env)
             if cc.factor != 1.0:
                 v = Val(v.lo * cc.factor, v.lo * cc.factor if v.exact else v.hi * cc.factor, v.present)
-            fired = np.broadcast_to(np.asarray(v.present, dtype=bool), (n,))
+            fired = as_rows(v.present, n, bool)
             if cc.when is not None:
-                fired = fired & np.broadcast_to(np.asarray(cc.when(env).lo, dtype=bool), (n,))
+                fired = fired & as_rows(cc.when(env).lo, n, bool)
             if cc.dim == Dim.BOOL:
-                lo = np.broadcast_to(np.asarray(v.lo, dtype=bool), (n,)) & fired
+                lo = as_rows(v.lo, n, bool) & fired
                 env.results[ident] = Val(lo, lo, fired)
                 env.fired[ident] = fired
                 if cc.sharing is not None:
@@ -298,7 +299,7 @@ class CompiledPolicy:
             concept = cc.clause.concept.dotted if cc.clause.concept else None
             if concept is None or (only is not None and concept not in only):
                 continue
-            fired = np.broadcast_to(np.asarray(env.fired[cid], dtype=bool), (n,))
+            fired = as_rows(env.fired[cid], n, bool)
             gave[f"clause:{cid}"] = fired
             eligible[concept] = eligible[concept] | fired if concept in eligible else fired
             v = env.fen[cid] if cc.is_money else env.results[cid]
@@ -314,8 +315,8 @@ class CompiledPolicy:
                 numeric[concept] = (total, total if hi is lo and v.exact else hi + v.hi)
                 own.add(concept)
             else:  # an exact value keeps one array for both ends: each step after it works on one
-                lo = np.broadcast_to(v.lo, (n,))
-                numeric[concept] = (lo, lo if v.exact else np.broadcast_to(v.hi, (n,)))
+                lo = as_rows(v.lo, n)
+                numeric[concept] = (lo, lo if v.exact else as_rows(v.hi, n))
         for sc in self.splits.values():
             if sc.concept is None or sc.base not in env.results or \
                     (only is not None and not any(f"{sc.concept}.{name}" in only for name, _ in sc.weights)):
@@ -324,8 +325,8 @@ class CompiledPolicy:
             base = env.fen[sc.base] if is_money else env.results[sc.base]
             applies = env.fired[sc.base]
             if sc.when is not None:
-                applies = applies & np.broadcast_to(np.asarray(sc.when(env).lo, dtype=bool), (n,))
-            applies = np.broadcast_to(applies, (n,))
+                applies = applies & as_rows(sc.when(env).lo, n, bool)
+            applies = as_rows(applies, n)
             gave[f"split:{sc.id}"] = applies
             for (name, w), kw in zip(sc.weights, sc.exact_weights, strict=True):
                 if is_money:  # each share rounded to the fen, exactly
@@ -391,7 +392,7 @@ def _pay(payers: dict[str, dict[str, tuple[Arr, Arr]]], key: str, who: Payers | 
     """Adds an amount (lo, hi per project; whole fen where `money`) to what each of its payers bears."""
     who = who or Payers(((NOT_STATED, Fraction(1)),))
     same = hi is lo
-    lo, hi = (np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)) for x in (lo, hi))
+    lo, hi = (as_rows(x, n, np.float64) for x in (lo, hi))
     ends = [divide(lo, who, money)] + ([] if same else [divide(hi, who, money)])
     mine = payers.setdefault(key, {})
     for k, (name, part_lo) in enumerate(ends[0]):

@@ -261,6 +261,34 @@ def round_lin(a: Lin) -> Any:
     return out
 
 
+def round_times(col: Arr, w: Fraction) -> Arr:
+    """round_lin(Lin((Term(col, None, (w, w)),))) bit for bit (-0.0 included), for a finite float64
+    column of whole fen: w of each amount (a split's or a payer's share), rounded to the fen half away
+    from zero.  The same estimate, the same rows decided by it and the same rows recomputed exactly,
+    without the general case's bookkeeping (common denominators of several terms' coefficients), which
+    costs more than the arithmetic on a batch of a few thousand rows."""
+    p, q = w.numerator, w.denominator
+    if q == 1 or col.ndim != 1 or col.size == 0:  # whole multiples, or the shapes the general case takes
+        return round_lin(Lin((Term(col, None, (w, w)),)))
+    top = float(max(np.max(col), -np.min(col)))  # Term.maxabs
+    if not top * abs(p) < 2.0 ** 60 or q >= 2 ** 61:  # the exact values may not fit in int64
+        return round_lin(Lin((Term(col, None, (w, w)),)))
+    y = col * float(w)  # _estimate: one rounding of the coefficient, one of each product
+    delta = (top * float(abs(w))) * (1 + 3) * U52
+    out = np.rint(y)
+    if delta >= 0.25:
+        near = np.ones(y.shape, dtype=bool)
+    else:
+        e = np.subtract(y, out, out=y)
+        np.abs(e, out=e)
+        near = e >= 0.5 - delta
+    if near.any():
+        idx = np.flatnonzero(near)
+        num = col[idx].astype(np.int64) * p  # |num| < 2^60: exact
+        out[idx] = _round_num(num, q)
+    return out
+
+
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
 _OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less, "==": np.equal,
         "!=": np.not_equal}
@@ -273,16 +301,25 @@ def _truth(op: str, x: float) -> bool:
 def _bound(k: Fraction, c: Fraction, op: str) -> tuple[float, float]:
     """The whole numbers a with k·a + c OP 0, as an inclusive range [lo, hi] (lo > hi: none);
     op is not `!=`."""
-    if k == 0:
-        return (-math.inf, math.inf) if _truth(op, float((c > 0) - (c < 0))) else (1.0, 0.0)
-    if k < 0:
-        k, c, op = -k, -c, _FLIP[op]
-    t = -c / k
-    fl = t.numerator // t.denominator
-    ce = -((-t.numerator) // t.denominator)
-    lo, hi = {">=": (ce, None), ">": (fl + 1, None), "<=": (None, fl), "<": (None, ce - 1),
-              "==": (t.numerator, t.numerator) if t.denominator == 1 else (1, 0)}[op]
-    return _f(lo, -math.inf), _f(hi, math.inf)
+    kn, kd, cn, cd = k.numerator, k.denominator, c.numerator, c.denominator
+    if kn == 0:
+        return (-math.inf, math.inf) if _truth(op, float((cn > 0) - (cn < 0))) else (1.0, 0.0)
+    if kn < 0:
+        kn, cn, op = -kn, -cn, _FLIP[op]
+    # t = -c/k = num/den (den > 0), in integers: floor and ceiling need no common factor taken out
+    # (Fraction's division would take it out, with a gcd, for each comparison of each run)
+    num, den = -cn * kd, cd * kn
+    fl = num // den
+    ce = -((-num) // den)
+    if op == ">=":
+        return _f(ce, -math.inf), math.inf
+    if op == ">":
+        return _f(fl + 1, -math.inf), math.inf
+    if op == "<=":
+        return -math.inf, _f(fl, math.inf)
+    if op == "<":
+        return -math.inf, _f(ce - 1, math.inf)
+    return (_f(fl, -math.inf), _f(fl, math.inf)) if fl == ce else (1.0, 0.0)  # "==": t whole, or no a
 
 
 def _f(x: int | None, none: float) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from compare.engine.exact import Lin, Term, round_lin
+from compare.engine.exact import round_times
 from compare.engine.values import Arr
 from dsl import ast as A
 
@@ -80,7 +80,7 @@ def fen_share(fen: Arr, w: Fraction) -> Arr:
     finite = np.isfinite(fen)
     if not finite.all():
         return np.where(finite, fen_share(np.where(finite, fen, 0.0), w), fen * float(w))
-    return np.asarray(round_lin(Lin((Term(np.atleast_1d(fen), None, (w, w)),))), dtype=np.float64)
+    return np.asarray(round_times(np.atleast_1d(fen), w), dtype=np.float64)
 
 
 def payer_totals(out: Any) -> dict[str, dict[str, tuple[float, float]]]:

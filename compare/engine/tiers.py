@@ -16,7 +16,7 @@ import numpy as np
 
 from compare.engine.exact import ONE, Lin, and_, cmp_lin, const, sub
 from compare.engine.money import MoneyCompiler, Num, _finite
-from compare.engine.values import Env, Fn, Val
+from compare.engine.values import Env, Fn, Val, as_rows
 from dsl import ast as A
 from dsl.units import Dim
 
@@ -86,7 +86,7 @@ class TierCompiler(MoneyCompiler):
             else:
                 matched = np.full(n, -1, dtype=np.int64)
                 for i in range(len(rows) - 1, -1, -1):  # last to first, so the first match wins
-                    matched[np.broadcast_to(holds(rows[i]), (n,))] = i
+                    matched[as_rows(holds(rows[i]), n)] = i
             if memo_key is not None:
                 env.memo[memo_key] = matched
             if env.trace is None or use is False:  # the factor is only shown when explaining
@@ -156,11 +156,11 @@ def _climb(x: Lin, rows: list[tuple[Num, bool, Num, bool]], holds: Callable[[Any
         if passed is True or (not isinstance(passed, np.ndarray) and passed):
             base += 1
         elif isinstance(passed, np.ndarray):
-            p = np.broadcast_to(passed, (n,))
+            p = as_rows(passed, n)
             count = p.astype(np.int8) if count is None else np.add(count, p, out=count)
     matched = np.full(n, base, dtype=np.int8) if count is None else np.add(count, base, out=count)
     top = rows[-1]
     if _finite(top[2]):  # past the last row's upper edge: no row holds
-        within = np.broadcast_to(holds((-math.inf, False, top[2], top[3])), (n,))
+        within = as_rows(holds((-math.inf, False, top[2], top[3])), n)
         matched[(matched == len(rows) - 1) & ~within] = -1
     return matched

@@ -182,7 +182,7 @@ def zero_unless(x: Any, mask: Arr, owned: bool = False) -> Arr:
     likewise.  +0.0 itself is an array of zeros.  `owned`: x is an array made for the caller alone,
     and-ed in place."""
     m = np.asarray(mask, dtype=bool)
-    if np.ndim(x) == 0:
+    if (x.ndim if type(x) is np.ndarray else np.ndim(x)) == 0:
         c = np.float64(x)
         if c == 0 and not np.signbit(c):
             return np.zeros(m.shape)
@@ -277,6 +277,23 @@ def capped(fn: Any, a: Val, b: Val) -> Val:
         hi = lo if a.exact else fn(a.hi, b.hi, out=a.hi)
         return Val(lo, hi, and_(a.present, b.present), owned=True)
     return pair(fn, a, b)
+
+
+def as_rows(x: Any, n: int, dtype: Any = None) -> Arr:
+    """np.broadcast_to(np.asarray(x, dtype), (n,)): a read-only view of n rows.  Where x already is an
+    ndarray of n rows of that dtype (the usual case) the view is made directly, without broadcast_to's
+    checks (some microseconds a call, which a run over a few projects makes hundreds of times)."""
+    if type(x) is np.ndarray and x.shape == (n,) and (dtype is None or x.dtype == dtype):
+        view = x.view()
+    elif dtype is bool and type(x) is bool:  # present or fired everywhere (or nowhere): one value, stride 0
+        view = np.ndarray((n,), dtype=np.bool_, buffer=_ONE_BOOL[x], strides=(0,))
+    else:
+        return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
+    view.flags.writeable = False
+    return view
+
+
+_ONE_BOOL = {False: np.zeros(1, dtype=bool), True: np.ones(1, dtype=bool)}
 
 
 def writable(v: Val, n: int) -> bool:

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from compare.engine.batch import ProjectBatch
 from compare.engine.evaluate import CompiledPolicy, Outcomes
+from compare.engine.exact import exact_rate
 from compare.engine.portfolio import across
 from compare.simulate.executor import map_blocks
 from compare.simulate.portfolio import sample_batch
@@ -203,12 +204,13 @@ def _run_apart(compiled: Sequence[tuple[str, CompiledPolicy, dict[str, str]]], c
     together: each draw's per-project ends kept as a row of a table of the draws, then the rows
     summed (a row's sum is the sum of its draw's array: the same additions in the same order)."""
     fxs = {d: rate.draw(seed, first + d) for d in draws}
+    exact_fxs = {d: exact_rate(fx) for d, fx in fxs.items()}  # a draw's rate read once for its policies' runs
     ends_of = [_Ends(len(draws), size) for _ in compiled]
     listed: dict[tuple[int, int], list[str]] = {}
     for row, d in enumerate(draws):
         part = _slice(batch, d * size, (d + 1) * size)
         for k, (_, cp, readings) in enumerate(compiled):
-            res = cp.outcomes(cp.run(part, fxs[d], readings))
+            res = cp.outcomes(cp.run(part, exact_fxs[d], readings))
             listed[d, k] = res.concepts
             for concept in listed[d, k]:
                 ends_of[k].put(row, concept, res)

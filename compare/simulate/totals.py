@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compare.engine.evaluate import CompiledPolicy, Outcomes
+from compare.engine.values import as_rows
 from dsl import ast as A
 from dsl.model import Policy
 from dsl.units import Dim
@@ -175,10 +176,10 @@ class Attribution:
             if only is not None and (only[1] != ("CNY" if unit == "USD" else unit) or only[0] not in who):
                 continue
             # contiguous float64 already: the array itself, not a copy (a sum runs the same as on a copy)
-            lo = np.ascontiguousarray(np.broadcast_to(lo0, (n,)), dtype=np.float64)
-            hi = np.ascontiguousarray(np.broadcast_to(hi0, (n,)), dtype=np.float64)
+            lo = np.ascontiguousarray(as_rows(lo0, n), dtype=np.float64)
+            hi = np.ascontiguousarray(as_rows(hi0, n), dtype=np.float64)
             if concept in out.eligible:  # (given everywhere: the arrays as they are, never written to)
-                elig = np.broadcast_to(out.eligible[concept], (n,))
+                elig = as_rows(out.eligible[concept], n)
                 lo, hi = _kept(elig, lo, hi)
             if concept in self.shares:  # the whole, less what its shares give to their own beneficiaries
                 split = np.zeros(n, dtype=bool)
