@@ -68,10 +68,47 @@ def as_strings(arr: pa.Array, null_words: bool | tuple[str, ...] = True) -> pa.A
             arr = arr.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             arr = pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
     words = NULL_WORDS if null_words is True else null_words or ("",)
+    trim, word = _may_change(arr, words)
+    if trim:
+        arr = pc.utf8_trim_whitespace(arr)
+    if not (trim or word):
+        return arr
     nulls = pc.is_in(arr, value_set=pa.array(words))
     return pc.if_else(nulls, pa.scalar(None, pa.string()), arr) if pc.any(nulls).as_py() else arr
+
+
+# The first bytes of every character pyarrow's utf8_trim_whitespace trims: ASCII controls and space,
+# and the lead bytes of U+0080–U+00BF (NEL, NO-BREAK SPACE), U+1000–U+3FFF (OGHAM SPACE MARK, the
+# spaces and separators U+2000–U+205F, IDEOGRAPHIC SPACE U+3000).  tests/test_data_read_fastpaths.py
+# checks every code point.
+_SPACE_LEAD = np.zeros(256, dtype=bool)
+_SPACE_LEAD[:0x21] = True
+_SPACE_LEAD[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
+def _may_change(arr: pa.Array, words: tuple[str, ...]) -> tuple[bool, bool]:
+    """(whether trimming may change a cell, whether a cell may be one of `words`), from the bytes of a
+    text column: no cell is trimmed where its bytes hold no first byte of a space (above), and none is a
+    word where none is as short as a word and starts as one does.  Either answer may be a wrong yes,
+    never a wrong no (a chunked column is said yes to both)."""
+    if isinstance(arr, pa.ChunkedArray) or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return True, True
+    data, offsets = _text_buffers(arr)
+    text = data[offsets[0]:offsets[-1]]
+    trim = bool(text.size) and bool(text.min() < 0x21 or np.any(text == 0xC2) or np.any((text >= 0xE1) & (text <= 0xE3)))
+    encoded = [w.encode("utf-8") for w in words]
+    size = np.diff(offsets)
+    short = np.flatnonzero(size <= max(len(w) for w in encoded))
+    if not short.size:
+        return trim, False
+    leads = np.zeros(257, dtype=bool)  # 256: an empty cell
+    leads[[w[0] if w else 256 for w in encoded]] = True
+    first = np.where(size[short] > 0, data[np.minimum(offsets[short], len(data) - 1)].astype(np.int64), 256)
+    candidates = short[leads[first]]
+    if candidates.size and arr.null_count:
+        candidates = candidates[np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[candidates]]
+    return trim, bool(candidates.size)
 
 
 def _given(arr: pa.Array) -> np.ndarray:
