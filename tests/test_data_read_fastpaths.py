@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -17,6 +18,7 @@ from compare.data import cells, tables
 from compare.data.locate import CsvLocator
 from compare.data.read import read_projects
 from compare.data.records import InputError
+from compare.engine.batch import ProjectBatch
 
 # every character pyarrow's utf8_trim_whitespace trims (the Unicode White_Space set, and U+001C–U+001F)
 SPACES = ["\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", " ", "\u0085", "\u00a0", "\u1680", "\u2000",
@@ -96,3 +98,25 @@ def test_the_locator_scans_on_from_where_it_stopped(tmp_path: Path) -> None:
     assert [reused.line_of(row) for row in (2, 0, 1, 3)] == [fresh[2], fresh[0], fresh[1], fresh[3]]
     assert fresh == [2, 4, 6, 6]  # the header on line 1, a blank line 3, p1 over lines 4–5; no row 3: the last
 
+
+
+def test_a_batch_of_arrow_ids_is_the_batch_of_their_list() -> None:
+    batch = ProjectBatch(pa.array(["p1", "p2", "p3"]), {"x": np.array([10.0, 20.0, 30.0])})
+    assert batch.n == 3 and batch._ids is None  # the list is not built to count the rows
+    assert batch.ids == ["p1", "p2", "p3"]
+    assert batch.select(["p3", "p1"]).ids == ["p3", "p1"]
+    assert batch.select(["p3", "p1"]).columns["x"].tolist() == [30.0, 10.0]
+    assert batch.row(1).ids == ["p2"] and batch.id_array().to_pylist() == ["p1", "p2", "p3"]
+    batch.ids = ["a", "b", "c"]
+    assert batch.id_array().to_pylist() == ["a", "b", "c"] and batch.n == 3
+
+
+def test_ids_read_from_a_file_and_their_repeats(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("id,quality_score\np1,1\n NA ,2\np3,3\n", encoding="utf-8")
+    assert read_projects(path).batch.ids == ["p1", "NA", "p3"]  # trimmed; `NA` is an id, not a null word
+    path.write_text("id,quality_score\np1,1\np2,2\np1,3\n,4\np2,5\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_projects(path)
+    assert [(d.code, d.span.line) for d in info.value.diagnostics] == [("E806", 4), ("E805", 5), ("E806", 6)]
+    assert "`p1` is used twice (first in row 1)" in info.value.diagnostics[0].message
