@@ -120,3 +120,27 @@ def test_ids_read_from_a_file_and_their_repeats(tmp_path: Path) -> None:
         read_projects(path)
     assert [(d.code, d.span.line) for d in info.value.diagnostics] == [("E806", 4), ("E805", 5), ("E806", 6)]
     assert "`p1` is used twice (first in row 1)" in info.value.diagnostics[0].message
+
+
+def test_fields_parsed_side_by_side_read_as_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compare.data import vector
+
+    path = tmp_path / "p.csv"
+    path.write_text("id,registered_capital,paid_in_ratio,foreign,started,licensed,categories,referral\n"
+                    "p1,4000万美元,35%,true,true,false,landmark,none\n"
+                    "p2,1.5亿元,,false,,,,\n", encoding="utf-8")
+    one = read_projects(path)
+    monkeypatch.setattr(vector, "PARALLEL_ROWS", 1)
+    both = read_projects(path)
+    assert list(both.batch.columns) == list(one.batch.columns)
+    for k in one.batch.columns:  # NaN where a number is not given, on both
+        np.testing.assert_array_equal(both.batch.columns[k], one.batch.columns[k])
+    assert both.batch.columns["registered_capital"].tolist() == [40_000_000.0, 150_000_000.0]
+    assert [d.message for d in both.warnings] == [d.message for d in one.warnings] != []  # started, not licensed
+    path.write_text("id,registered_capital,paid_in_ratio,foreign\np1,4000,135%,maybe\np1,x元,5%,true\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_projects(path)
+    # `p1,4000,135%,maybe`: the cells start at columns 1, 4, 9 and 14; `p1,x元`: 1 and 4
+    assert [(d.code, d.span.line, d.span.column) for d in info.value.diagnostics] == \
+        [("E802", 2, 4), ("E803", 2, 9), ("E802", 2, 14), ("E806", 3, 1), ("E802", 3, 4)]

@@ -31,10 +31,11 @@ from compare.engine.implied import contradictions, imply
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.record import CORE, Record
-from dsl.schema import GRADES
+from dsl.schema import GRADES, Field
 from dsl.units import Dim
 
 CAP = 20  # problems reported per file: a screenful; the rest are counted
+PARALLEL_ROWS = 50_000  # from this many rows, fields are parsed two at a time
 
 
 class Locator(Protocol):
@@ -110,22 +111,36 @@ def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | No
             problems.raise_if_any()
         arrays["id"], fields["id"] = pa.nulls(n, pa.string()), -1  # records: each one without an id
     ids_raw = cells.as_strings(arrays["id"], null_words=False)
-    ids, id_bad = _ids(ids_raw, cap)
-    problems.cells(fields["id"], "id", id_bad, None)
     out: dict[str, np.ndarray] = {}
     rates: dict[str, Rates] = {}
-    for name, f in record.fields.items():
-        if name == "id":
-            continue
+
+    def parse(name: str, f: Field) -> tuple[Column, cells.Bad, dict[str, np.ndarray]]:
+        """One field's columns and bad cells (its own, so fields may be parsed side by side)."""
         col = cols[fields[name]] if name in fields else Column(name, name, _declared_unit(name, record))
         arr = arrays.get(name, pa.nulls(n))
-        bad = cells.Bad()
+        bad, columns_ = cells.Bad(), dict[str, np.ndarray]()
         if record.is_declared(name):
-            given = declared_field(name, f, record, arr, col, bad, cap, out)
+            given = declared_field(name, f, record, arr, col, bad, cap, columns_)
             if record.required(name):
                 _required(name, record, arr, given, bad, cap)
         else:
-            _field(name, f.dim, arr, col, bad, cap, out, record)
+            _field(name, f.dim, arr, col, bad, cap, columns_, record)
+        return col, bad, columns_
+
+    todo = [(name, f) for name, f in record.fields.items() if name != "id"]
+    if n >= PARALLEL_ROWS:  # pyarrow's kernels and numpy's loops let go of the GIL: two fields at a time
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            checked = pool.submit(_ids, ids_raw, cap)
+            parsed = list(pool.map(lambda task: parse(*task), todo))
+            ids, id_bad = checked.result()
+    else:
+        ids, id_bad = _ids(ids_raw, cap)
+        parsed = [parse(name, f) for name, f in todo]
+    problems.cells(fields["id"], "id", id_bad, None)
+    for (name, _), (col, bad, columns_) in zip(todo, parsed, strict=True):
+        out.update(columns_)
         if name in fields or bad.count:
             problems.cells(fields.get(name, 0), col.header, bad, ids_raw)
     for name in (c.field for c in cols if c.field is not None and rate_column(c.field, record)):
