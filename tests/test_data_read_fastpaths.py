@@ -144,3 +144,17 @@ def test_fields_parsed_side_by_side_read_as_one_by_one(tmp_path: Path, monkeypat
     # `p1,4000,135%,maybe`: the cells start at columns 1, 4, 9 and 14; `p1,x元`: 1 and 4
     assert [(d.code, d.span.line, d.span.column) for d in info.value.diagnostics] == \
         [("E802", 2, 4), ("E803", 2, 9), ("E802", 2, 14), ("E806", 3, 1), ("E802", 3, 4)]
+
+
+def test_a_null_cell_over_bytes_is_not_given() -> None:
+    # three cells over the bytes of `4000万元` `35%` `7万美元`, the second marked null (Arrow allows bytes under a null)
+    data = "4000万元35%7万美元".encode()
+    offsets = np.array([0, 10, 13, len(data)], dtype=np.int32)
+    validity = np.packbits(np.array([1, 0, 1, 0, 0, 0, 0, 0], dtype=np.uint8), bitorder="little")
+    texts = pa.StringArray.from_buffers(3, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data),
+                                        pa.py_buffer(validity.tobytes()), 1)
+    assert texts.to_pylist() == ["4000万元", None, "7万美元"]
+    amount, cur, given = cells.money(texts, None, "registered_capital", cells.Bad(), 20)
+    assert amount.tolist() == [40_000_000.0, 0.0, 70_000.0] and given.tolist() == [True, False, True]
+    ratio, given = cells.ratio(texts.slice(1, 1), None, "paid_in_ratio", cells.Bad(), 20)
+    assert ratio.tolist() == [0.0] and given.tolist() == [False]

@@ -192,7 +192,7 @@ def _money_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
     num = pc.utf8_rtrim(s, characters=_UNIT_CHARS)
     digits = _plain_decimals(num)
     # the unit after the number: every character of it is one of _UNIT_CHARS, three bytes in UTF-8
-    chars = (_np(pc.binary_length(s), 0).astype(np.int64) - _np(pc.binary_length(num), 0).astype(np.int64)) // 3
+    chars = np.where(given, _sizes(s) - _sizes(num), 0) // 3
     which = _SUFFIX_AT[_unit_codes(s, chars)]  # the unit's index in _SUFFIXES (len: none), -1 another
     fast = digits & (chars <= _LONGEST) & (which >= 0)
     if fast.any():
@@ -242,6 +242,11 @@ def _text_buffers(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     width = np.int64 if pa.types.is_large_string(s.type) or pa.types.is_large_binary(s.type) else np.int32
     starts = np.frombuffer(offsets, dtype=width)[s.offset:s.offset + len(s) + 1].astype(np.int64)
     return (np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)), starts
+
+
+def _sizes(s: pa.Array) -> np.ndarray:
+    """Each cell's length in bytes (a null cell's: whatever its offsets say; callers mask it)."""
+    return np.diff(_text_buffers(s)[1])
 
 
 def _plain_decimals(num: pa.Array, point_last: bool = True) -> np.ndarray:
@@ -354,7 +359,7 @@ def _ratio_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
     n = len(s)
     ok, x, sign, bare = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n), np.ones(n, dtype=bool)
     num = pc.utf8_rtrim(s, characters="%‰")
-    after = _np(pc.binary_length(s), 0).astype(np.int64) - _np(pc.binary_length(num), 0).astype(np.int64)
+    after = np.where(given, _sizes(s) - _sizes(num), 0)
     data, offsets = _text_buffers(s)
     last = data[np.maximum(offsets[1:] - 1, 0)]
     # after the number: nothing, one % (1 byte), or one ‰ (3 bytes, the last 0xB0; %%% ends in %)
