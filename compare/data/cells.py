@@ -68,10 +68,47 @@ def as_strings(arr: pa.Array, null_words: bool | tuple[str, ...] = True) -> pa.A
             arr = arr.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             arr = pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
     words = NULL_WORDS if null_words is True else null_words or ("",)
+    trim, word = _may_change(arr, words)
+    if trim:
+        arr = pc.utf8_trim_whitespace(arr)
+    if not (trim or word):
+        return arr
     nulls = pc.is_in(arr, value_set=pa.array(words))
     return pc.if_else(nulls, pa.scalar(None, pa.string()), arr) if pc.any(nulls).as_py() else arr
+
+
+# The first bytes of every character pyarrow's utf8_trim_whitespace trims: ASCII controls and space,
+# and the lead bytes of U+0080–U+00BF (NEL, NO-BREAK SPACE), U+1000–U+3FFF (OGHAM SPACE MARK, the
+# spaces and separators U+2000–U+205F, IDEOGRAPHIC SPACE U+3000).  tests/test_data_read_fastpaths.py
+# checks every code point.
+_SPACE_LEAD = np.zeros(256, dtype=bool)
+_SPACE_LEAD[:0x21] = True
+_SPACE_LEAD[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
+def _may_change(arr: pa.Array, words: tuple[str, ...]) -> tuple[bool, bool]:
+    """(whether trimming may change a cell, whether a cell may be one of `words`), from the bytes of a
+    text column: no cell is trimmed where its bytes hold no first byte of a space (above), and none is a
+    word where none is as short as a word and starts as one does.  Either answer may be a wrong yes,
+    never a wrong no (a chunked column is said yes to both)."""
+    if isinstance(arr, pa.ChunkedArray) or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return True, True
+    data, offsets = _text_buffers(arr)
+    text = data[offsets[0]:offsets[-1]]
+    trim = bool(text.size) and bool(text.min() < 0x21 or np.any(text == 0xC2) or np.any((text >= 0xE1) & (text <= 0xE3)))
+    encoded = [w.encode("utf-8") for w in words]
+    size = np.diff(offsets)
+    short = np.flatnonzero(size <= max(len(w) for w in encoded))
+    if not short.size:
+        return trim, False
+    leads = np.zeros(257, dtype=bool)  # 256: an empty cell
+    leads[[w[0] if w else 256 for w in encoded]] = True
+    first = np.where(size[short] > 0, data[np.minimum(offsets[short], len(data) - 1)].astype(np.int64), 256)
+    candidates = short[leads[first]]
+    if candidates.size and arr.null_count:
+        candidates = candidates[np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[candidates]]
+    return trim, bool(candidates.size)
 
 
 def _given(arr: pa.Array) -> np.ndarray:
@@ -155,7 +192,7 @@ def _money_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
     num = pc.utf8_rtrim(s, characters=_UNIT_CHARS)
     digits = _plain_decimals(num)
     # the unit after the number: every character of it is one of _UNIT_CHARS, three bytes in UTF-8
-    chars = (_np(pc.binary_length(s), 0).astype(np.int64) - _np(pc.binary_length(num), 0).astype(np.int64)) // 3
+    chars = np.where(given, _sizes(s) - _sizes(num), 0) // 3
     which = _SUFFIX_AT[_unit_codes(s, chars)]  # the unit's index in _SUFFIXES (len: none), -1 another
     fast = digits & (chars <= _LONGEST) & (which >= 0)
     if fast.any():
@@ -205,6 +242,11 @@ def _text_buffers(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     width = np.int64 if pa.types.is_large_string(s.type) or pa.types.is_large_binary(s.type) else np.int32
     starts = np.frombuffer(offsets, dtype=width)[s.offset:s.offset + len(s) + 1].astype(np.int64)
     return (np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)), starts
+
+
+def _sizes(s: pa.Array) -> np.ndarray:
+    """Each cell's length in bytes (a null cell's: whatever its offsets say; callers mask it)."""
+    return np.diff(_text_buffers(s)[1])
 
 
 def _plain_decimals(num: pa.Array, point_last: bool = True) -> np.ndarray:
@@ -317,7 +359,7 @@ def _ratio_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
     n = len(s)
     ok, x, sign, bare = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n), np.ones(n, dtype=bool)
     num = pc.utf8_rtrim(s, characters="%‰")
-    after = _np(pc.binary_length(s), 0).astype(np.int64) - _np(pc.binary_length(num), 0).astype(np.int64)
+    after = np.where(given, _sizes(s) - _sizes(num), 0)
     data, offsets = _text_buffers(s)
     last = data[np.maximum(offsets[1:] - 1, 0)]
     # after the number: nothing, one % (1 byte), or one ‰ (3 bytes, the last 0xB0; %%% ends in %)

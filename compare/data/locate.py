@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from compare.data.records import Record
 from dsl.ast import Span
@@ -70,6 +71,8 @@ class CsvLocator:
     _more: Iterator[str] | None = None  # the lines after them (None: not opened yet)
     _starts: list[int] = field(default_factory=list)  # line of the header, then of each row scanned
     _shown: dict[int, str] = field(default_factory=dict)
+    _rows: Any = None  # the csv reader of _starts, where its scan stopped
+    _next: int = 1  # the line the reader's next row starts on
 
     def _read(self, upto: int) -> list[str]:
         """The file's lines, at least the first `upto` of them read (all where the file has fewer): a
@@ -90,20 +93,22 @@ class CsvLocator:
             k += 1
 
     def _scan(self, upto: int) -> None:
+        """The start lines of the header and rows 0..upto (fewer where the file has fewer), the scan
+        resumed where the last one stopped (a problem at each of a hundred rows scans the file once)."""
         if len(self._starts) > upto + 1:
             return
-        self._starts = []
-        reader = csv.reader(self._lines(), delimiter=self.delimiter)
-        start = 1
+        if self._rows is None:
+            self._rows = csv.reader(self._lines(), delimiter=self.delimiter)
+        reader = self._rows
         try:
             for row in reader:
+                start, self._next = self._next, reader.line_num + 1
                 if any(c.strip() for c in row):
                     self._starts.append(start)
                     if len(self._starts) > upto + 1:
                         break
-                start = reader.line_num + 1
         except csv.Error:
-            pass
+            self._rows = iter(())  # the scan ends at a malformed row, as a fresh one would
 
     def line_of(self, row: int) -> int:
         self._scan(row)

@@ -81,12 +81,25 @@ def read_csv(path: Path, delimiter: str = ",", codec: str = UTF8,
     # (compare.data.cells), and an id may be `NA`
     convert = pcsv.ConvertOptions(column_types=text_columns, null_values=[""], strings_can_be_null=True,
                                   quoted_strings_can_be_null=True)
-    # quoted cells may hold line breaks (a few % slower than without)
-    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
+    read = pcsv.ReadOptions(block_size=BLOCK, encoding="utf8" if codec == UTF8 else codec)
     try:
-        read = pcsv.ReadOptions(block_size=BLOCK, encoding="utf8" if codec == UTF8 else codec)
-        with open_project(path) as source:
-            table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+        # Quoted cells may hold line breaks: with newlines_in_values pyarrow cuts the file into blocks
+        # only at line breaks outside quotes (15–20% slower).  Without it a cut inside a quoted cell
+        # leaves a block that starts or ends inside quotes: an error, a row of the wrong length, or
+        # cells holding a line break or a quote.  So the file is read without it first, and read again
+        # with it where any of these shows (a file whose cells hold line breaks or quotes).
+        table = None
+        fast = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_invalid)
+        try:
+            with open_project(path) as source:
+                table = pcsv.read_csv(source, read_options=read, parse_options=fast, convert_options=convert)
+        except pa.ArrowInvalid:
+            pass
+        if table is None or invalid or _any_byte(table, b'\n\r"'):
+            invalid.clear()
+            parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
+            with open_project(path) as source:
+                table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as e:
         check_decodes(path, codec)  # blamed at the line of the first bad byte, not pyarrow's block
         if "straddl" in str(e):
@@ -136,6 +149,24 @@ def _header(path: Path, delimiter: str, codec: str = UTF8) -> list[str]:
             if any(c.strip() for c in row):
                 return [c.strip() for c in row]
     return []
+
+
+def _any_byte(table: pa.Table, among: bytes) -> bool:
+    """Whether the character data of a text or binary column holds one of the bytes `among` (the
+    buffers may hold bytes outside their cells: a yes may be wrong, a no never is)."""
+    import numpy as np
+
+    for col in table.columns:
+        if not any(check(col.type) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                                 pa.types.is_large_binary)):
+            continue
+        for chunk in col.chunks:
+            data = chunk.buffers()[2]
+            if data is not None and data.size:
+                bytes_ = np.frombuffer(data, dtype=np.uint8)
+                if any(np.any(bytes_ == b) for b in among):
+                    return True
+    return False
 
 
 def _any_line_break(table: pa.Table) -> bool:

@@ -31,10 +31,11 @@ from compare.engine.implied import contradictions, imply
 from dsl.ast import Span
 from dsl.diagnostics import Diagnostic, did_you_mean
 from dsl.record import CORE, Record
-from dsl.schema import GRADES
+from dsl.schema import GRADES, Field
 from dsl.units import Dim
 
 CAP = 20  # problems reported per file: a screenful; the rest are counted
+PARALLEL_ROWS = 50_000  # from this many rows, fields are parsed two at a time
 
 
 class Locator(Protocol):
@@ -110,22 +111,36 @@ def validate_table(table: pa.Table, locator: Locator, units: dict[str, str] | No
             problems.raise_if_any()
         arrays["id"], fields["id"] = pa.nulls(n, pa.string()), -1  # records: each one without an id
     ids_raw = cells.as_strings(arrays["id"], null_words=False)
-    ids, id_bad = _ids(ids_raw, cap)
-    problems.cells(fields["id"], "id", id_bad, None)
     out: dict[str, np.ndarray] = {}
     rates: dict[str, Rates] = {}
-    for name, f in record.fields.items():
-        if name == "id":
-            continue
+
+    def parse(name: str, f: Field) -> tuple[Column, cells.Bad, dict[str, np.ndarray]]:
+        """One field's columns and bad cells (its own, so fields may be parsed side by side)."""
         col = cols[fields[name]] if name in fields else Column(name, name, _declared_unit(name, record))
         arr = arrays.get(name, pa.nulls(n))
-        bad = cells.Bad()
+        bad, columns_ = cells.Bad(), dict[str, np.ndarray]()
         if record.is_declared(name):
-            given = declared_field(name, f, record, arr, col, bad, cap, out)
+            given = declared_field(name, f, record, arr, col, bad, cap, columns_)
             if record.required(name):
                 _required(name, record, arr, given, bad, cap)
         else:
-            _field(name, f.dim, arr, col, bad, cap, out, record)
+            _field(name, f.dim, arr, col, bad, cap, columns_, record)
+        return col, bad, columns_
+
+    todo = [(name, f) for name, f in record.fields.items() if name != "id"]
+    if n >= PARALLEL_ROWS:  # pyarrow's kernels and numpy's loops let go of the GIL: two fields at a time
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            checked = pool.submit(_ids, ids_raw, cap)
+            parsed = list(pool.map(lambda task: parse(*task), todo))
+            ids, id_bad = checked.result()
+    else:
+        ids, id_bad = _ids(ids_raw, cap)
+        parsed = [parse(name, f) for name, f in todo]
+    problems.cells(fields["id"], "id", id_bad, None)
+    for (name, _), (col, bad, columns_) in zip(todo, parsed, strict=True):
+        out.update(columns_)
         if name in fields or bad.count:
             problems.cells(fields.get(name, 0), col.header, bad, ids_raw)
     for name in (c.field for c in cols if c.field is not None and rate_column(c.field, record)):
@@ -196,14 +211,16 @@ def _contradictions(out: dict[str, np.ndarray], n: int, locator: Locator, fields
     return warnings
 
 
-def _ids(ids: pa.Array, cap: int) -> tuple[list[str], cells.Bad]:
+def _ids(ids: pa.Array, cap: int) -> tuple[pa.Array, cells.Bad]:
+    """The ids as text (a missing one "": each is an error), and the missing and repeated ones."""
     bad = cells.Bad()
     missing = ~np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     bad.add(missing, "E805", lambda i: "missing", "every project has an id: - {id: p1, …}", cap)
-    texts = ids.to_pylist()  # text (compare.data.cells.as_strings)
     absent = int(missing.sum())
-    if len(set(texts)) + max(0, absent - 1) == len(texts):  # no id given twice: nothing to find
-        return texts if not absent else ["" if x is None else x for x in texts], bad
+    texts = pc.fill_null(ids, "") if absent else ids  # text (compare.data.cells.as_strings)
+    # the distinct ids by pyarrow's hash table (a Python set of 10^6 strings: 0.3 s); a null is one of them
+    if len(pc.unique(ids)) + max(0, absent - 1) == len(ids):  # no id given twice: nothing to find
+        return texts, bad
     codes = np.asarray(pc.fill_null(ids.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     present = codes >= 0
     if present.any():
@@ -214,7 +231,7 @@ def _ids(ids: pa.Array, cap: int) -> tuple[list[str], cells.Bad]:
         repeated = present & (first_of[np.where(present, codes, 0)] != np.arange(len(codes)))
         bad.add(repeated, "E806", lambda i: f"`{ids[i].as_py()}` is used twice (first in row "
                 f"{int(first_of[codes[i]]) + 1})", "ids are unique", cap)
-    return [str(x) if x is not None else "" for x in texts], bad
+    return texts, bad
 
 
 def _field(name: str, dim: Dim, arr: pa.Array, col: Column, bad: cells.Bad, cap: int,
