@@ -157,7 +157,8 @@ def _write_text(f: BinaryIO, lines: pa.Array) -> None:
 
 _NEEDS_QUOTES = {",": '[,"]', "\t": '[\t"]'}
 _QUOTE_BYTES = {d: byte_set((ord(d), ord(d)), (ord('"'), ord('"'))) for d in _NEEDS_QUOTES}
-_COMBINATIONS = 4096  # at most this many texts for a run of dictionary columns written as one
+FEW = 64  # a column of at most this many distinct cells in a part is written from its codes
+_CODE_BOUND = 1 << 40  # a run's combined code is renumbered before it could pass this
 
 
 def _quoted(arr: pa.Array, delimiter: str) -> pa.Array:
@@ -174,10 +175,10 @@ def _quoted(arr: pa.Array, delimiter: str) -> pa.Array:
 
 def _csv_cell(col: pa.Array, delimiter: str) -> pa.Array:
     """A column's cells as text (null: an empty cell, left to the join)."""
-    if pa.types.is_dictionary(col.type) and not _is_text(col.type):
+    if pa.types.is_dictionary(col.type):
         col = decode(col)
     if pa.types.is_floating(col.type):
-        return number_text(col)
+        return _number_cells(col)
     if pa.types.is_boolean(col.type):
         return pc.if_else(col, "true", "false")
     if pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
@@ -185,36 +186,82 @@ def _csv_cell(col: pa.Array, delimiter: str) -> pa.Array:
     return _quoted(safe_text(col if _is_text(col.type) else pc.cast(col, pa.string())), delimiter)
 
 
-def _dictionary_cells(cols: list[pa.Array], delimiter: str) -> pa.Array:
-    """Neighbouring dictionary columns (a state and its beneficiary, policy and city) as one text of
-    their cells and delimiters: one take from the texts of every combination, instead of one take
-    and one more column to join per column."""
-    texts = [""]
-    code = np.zeros(len(cols[0]), dtype=np.int64)
-    for k, col in enumerate(cols):
-        words = [*_quoted(safe_text(col.dictionary), delimiter).to_pylist(), ""]  # the last: null
-        index = np.asarray(pc.fill_null(col.indices, len(words) - 1).cast(pa.int64()))
-        code = code * len(words) + index
-        texts = [t + (delimiter if k else "") + w for t in texts for w in words]
-    return strings(texts).take(pa.array(code))
+def _number_cells(col: pa.Array) -> pa.Array:
+    """number_text of a float column; where its values repeat (outcomes are mostly a few tiers), each
+    distinct value is formatted once and taken (dictionary_encode tells -0.0 from 0.0)."""
+    encoded = col.dictionary_encode()
+    if 2 * len(encoded.dictionary) > len(col):
+        return number_text(col)
+    return number_text(encoded.dictionary).take(encoded.indices)
+
+
+def _codes(col: pa.Array, delimiter: str) -> tuple[np.ndarray, list[str]] | None:
+    """A column of at most FEW distinct cells in this part as (a code per row, the cell of each code:
+    the last, "", for null), or None for a column of more."""
+    if pa.types.is_dictionary(col.type) and not _is_text(col.type):
+        col = decode(col)
+    if pa.types.is_boolean(col.type):
+        words = ["false", "true", ""]
+        code = np.asarray(pc.fill_null(col.cast(pa.int8()), 2)).astype(np.int64)
+        return code, words
+    if pa.types.is_dictionary(col.type):
+        dictionary, indices = col.dictionary, col.indices
+        if len(dictionary) > FEW:
+            return None
+        words = _quoted(safe_text(dictionary), delimiter)
+    elif pa.types.is_floating(col.type) or _is_text(col.type):
+        encoded = col.dictionary_encode()
+        dictionary, indices = encoded.dictionary, encoded.indices
+        if len(dictionary) > FEW:
+            return None
+        words = number_text(dictionary) if pa.types.is_floating(col.type) else \
+            _quoted(safe_text(dictionary), delimiter)
+    else:
+        return None
+    texts = [w if w is not None else "" for w in words.to_pylist()] + [""]
+    code = np.asarray(pc.fill_null(indices, len(texts) - 1).cast(pa.int64()))
+    return code, texts
+
+
+def _run_cells(run: list[tuple[np.ndarray, list[str]]], code: np.ndarray, delimiter: str) -> pa.Array:
+    """Neighbouring columns of few cells (`run`, with `code` numbering each row's combination) as one
+    text of their cells and delimiters: each combination that occurs is joined once, then taken."""
+    if len(run) == 1:
+        codes, texts = run[0]
+        return strings(texts).take(pa.array(codes))
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    parts = [strings(texts).take(pa.array(codes[first])) for codes, texts in run]
+    return pc.binary_join_element_wise(*parts, delimiter).take(pa.array(inverse.reshape(-1)))
 
 
 def _csv_cells(table: pa.Table, delimiter: str) -> list[pa.Array]:
+    """The table's cells as text columns, neighbouring columns of few distinct cells (states, tiers,
+    true/false, a beneficiary) joined into one column per run (a few dozen distinct lines of cells
+    instead of a hundred columns to format and join)."""
     cells: list[pa.Array] = []
-    run: list[pa.Array] = []  # dictionary columns of text next to each other
-    for col in [*map(_array, table.columns), None]:
-        if col is not None and _is_text(col.type) and pa.types.is_dictionary(col.type) and \
-                np.prod([len(c.dictionary) + 1 for c in (*run, col)]) <= _COMBINATIONS:
-            run.append(col)
+    run: list[tuple[np.ndarray, list[str]]] = []
+    code, bound = np.zeros(table.num_rows, dtype=np.int64), 1
+    few = max(1, table.num_rows // 16)  # a run of more combinations than this gains nothing
+    for col in map(_array, table.columns):
+        coded = _codes(col, delimiter)
+        if coded is None:
+            if run:
+                cells.append(_run_cells(run, code, delimiter))
+                run, code, bound = [], np.zeros(table.num_rows, dtype=np.int64), 1
+            cells.append(_csv_cell(col, delimiter))
             continue
-        if run:
-            cells.append(_dictionary_cells(run, delimiter))
-            run = []
-        if col is not None:
-            if _is_text(col.type) and pa.types.is_dictionary(col.type):
-                run = [col]
-            else:
-                cells.append(_csv_cell(col, delimiter))
+        width = len(coded[1])
+        if bound * width > _CODE_BOUND:
+            code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            bound = int(code.max()) + 1 if len(code) else 1
+            if bound > few:  # too many combinations already: a new run from this column
+                cells.append(_run_cells(run, code, delimiter))
+                run, code, bound = [], np.zeros(table.num_rows, dtype=np.int64), 1
+        run.append(coded)
+        code = code * width + coded[0]
+        bound *= width
+    if run:
+        cells.append(_run_cells(run, code, delimiter))
     return cells
 
 

@@ -1,0 +1,50 @@
+"""CSV cells written from codes: neighbouring columns of few distinct cells (states, tiers, true/false)
+are joined once per combination that occurs and taken, and float columns whose values repeat are
+formatted once per distinct value.  Whatever path a column takes, each cell must be exactly the text
+the cell-by-cell formatting gives; the lines below are written by hand from the rules of
+compare.data.table_files (numbers with every digit and no exponent, -0 kept, null and NaN empty,
+a leading `'` before = + - @, a cell with a comma or quote quoted and its quotes doubled)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from compare.data import table_files
+
+STATES = pa.array(["zero", "figure"], pa.string())
+TABLE = pa.table({
+    "project": pa.array(["p1", "p2", "p3", "p4"]),
+    "amount": pa.array([0.0, -0.0, 12345678901.23, None], pa.float64()),
+    "given": pa.array([True, False, None, True]),
+    "state": pa.DictionaryArray.from_arrays(pa.array([0, 1, 1, None], pa.int8()), STATES),
+    "note": pa.array(["=1+1", 'a,"b"', "=1+1", None]),
+    "figure": pa.array([2330720.5, 1e-7, float("nan"), 490000.0]),
+})
+LINES = ("p1,0,true,zero,'=1+1,2330720.5\n"
+         'p2,-0,false,figure,"a,""b""",0.0000001\n'
+         "p3,12345678901.23,,figure,'=1+1,\n"
+         "p4,,true,,,490000\n")
+
+
+def _text(table: pa.Table) -> str:
+    lines = table_files._lines(table_files._csv_cells(table, ","), ",")
+    return "".join(lines.to_pylist())
+
+
+@pytest.mark.parametrize(("few", "bound"), [(64, 1 << 40), (1, 1 << 40), (64, 4), (0, 1 << 40)],
+                         ids=["runs", "few-means-one", "renumbered-runs", "cell-by-cell"])
+def test_cells_from_codes_are_the_cells_by_hand(monkeypatch: pytest.MonkeyPatch, few: int, bound: int) -> None:
+    monkeypatch.setattr(table_files, "FEW", few)
+    monkeypatch.setattr(table_files, "_CODE_BOUND", bound)
+    assert _text(TABLE) == LINES
+
+
+def test_a_repeated_value_is_formatted_as_each_of_its_cells() -> None:
+    # 2 distinct values in 8 rows: formatted once each and taken (the dictionary path of _number_cells)
+    values = pa.array([12345678901.23, -0.0] * 4)
+    assert table_files._number_cells(values).to_pylist() == ["12345678901.23", "-0"] * 4
+
+
+def test_a_slice_of_a_table_gives_its_own_rows() -> None:
+    assert _text(TABLE.slice(1, 2)) == "".join(LINES.splitlines(keepends=True)[1:3])
