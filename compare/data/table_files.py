@@ -46,7 +46,12 @@ XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows, less the header
 # snappy: 14% less CPU than zstd on the long table of benchmarks/bench_write.py (zstd's file is a third
 # smaller: 40 MB instead of 64 MB for 10^6 projects × 4 cities)
 PARQUET_COMPRESSION = "snappy"
-TEXT_BYTES = 16 << 20  # CSV and JSON Lines are formatted about this much text at a time: memory stays bounded
+TEXT_BYTES = 32 << 20  # CSV and JSON Lines are formatted about this much text at a time: memory stays bounded
+# projects per slice of a wide CSV, TSV or JSON Lines file: their bytes do not depend on the slices
+# (Parquet's row groups do, so it keeps CHUNK), and each part of text costs a fixed amount per column;
+# a long table's slice of CHUNK projects is already a row per city, 4 * CHUNK rows for four
+TEXT_CHUNK = 4 * CHUNK
+TEXT_SUFFIXES = (".csv", ".tsv", ".jsonl")
 TEXT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
@@ -66,10 +71,11 @@ def output_format(path: Path) -> str:
 
 def write_outcomes(path: Path, results: Sequence[Outcomes], carry: pa.Table | None = None, wide: bool = False,
                    dims: Sequence[dict[str, Dim | None]] | None = None, notes: Sequence[str] = (),
-                   progress: Callable[[int], None] | None = None, chunk: int = CHUNK) -> None:
+                   progress: Callable[[int], None] | None = None, chunk: int | None = None) -> None:
     """Write the outcome table (compare.data.table.outcome_table: long, or wide) to `path`, in the
-    format its extension names, `chunk` projects at a time; after each, `progress(projects written)`
-    (in a long table each project is one row per policy).
+    format its extension names, `chunk` projects at a time (by default CHUNK, TEXT_CHUNK for a wide
+    table in a text format); after each, `progress(projects written)` (in a long table each project is one row per
+    policy).
     FormatError for an unknown extension or a sheet that cannot hold the rows; WriteError where the
     file cannot be written (the old file is then unchanged)."""
     path = Path(path)
@@ -79,19 +85,23 @@ def write_outcomes(path: Path, results: Sequence[Outcomes], carry: pa.Table | No
         _xlsx_preflight(path, plan)
     write = {".csv": _write_delimited, ".tsv": _write_delimited, ".parquet": _write_parquet,
              ".jsonl": _write_jsonl, ".xlsx": _write_xlsx}[suffix]
+    if chunk is None:
+        chunk = TEXT_CHUNK if suffix in TEXT_SUFFIXES and wide else CHUNK
     with atomic_output(path) as f, contextlib.closing(_slices(plan, chunk, progress)) as tables:
         write(f, plan, tables, "\t" if suffix == ".tsv" else ",")
 
 
 def write_stream(f: BinaryIO, suffix: str, results: Sequence[Outcomes], carry: pa.Table | None = None,
                  wide: bool = False, dims: Sequence[dict[str, Dim | None]] | None = None, notes: Sequence[str] = (),
-                 chunk: int = CHUNK) -> None:
+                 chunk: int | None = None) -> None:
     """The outcome table as CSV, TSV or JSON Lines (`suffix`) to an open binary stream (stdout): the
     same text `write_outcomes` puts in a file of that extension."""
-    if suffix not in (".csv", ".tsv", ".jsonl"):
+    if suffix not in TEXT_SUFFIXES:
         raise FormatError(f"cannot stream {suffix}", "stream .csv, .tsv or .jsonl; write other formats to a file")
     plan = TablePlan(results, carry, wide, dims, notes)
     write = _write_jsonl if suffix == ".jsonl" else _write_delimited
+    if chunk is None:
+        chunk = TEXT_CHUNK if wide else CHUNK
     with contextlib.closing(_slices(plan, chunk, None)) as tables:
         write(f, plan, tables, "\t" if suffix == ".tsv" else ",")
 
@@ -229,9 +239,17 @@ def _run_cells(run: list[tuple[np.ndarray, list[str]]], code: np.ndarray, delimi
     if len(run) == 1:
         codes, texts = run[0]
         return strings(texts).take(pa.array(codes))
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    index, distinct = _renumber(code)
+    first = np.empty(distinct, dtype=np.int64)
+    first[index] = np.arange(len(code), dtype=np.int64)  # a row of each combination (any one will do)
     parts = [strings(texts).take(pa.array(codes[first])) for codes, texts in run]
-    return pc.binary_join_element_wise(*parts, delimiter).take(pa.array(inverse.reshape(-1)))
+    return pc.binary_join_element_wise(*parts, delimiter).take(pa.array(index))
+
+
+def _renumber(code: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes as 0 … k-1 (by a hash, not a sort), and k."""
+    encoded = pa.array(code).dictionary_encode()
+    return np.asarray(encoded.indices), len(encoded.dictionary)
 
 
 def _csv_cells(table: pa.Table, delimiter: str) -> list[pa.Array]:
@@ -252,8 +270,8 @@ def _csv_cells(table: pa.Table, delimiter: str) -> list[pa.Array]:
             continue
         width = len(coded[1])
         if bound * width > _CODE_BOUND:
-            code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
-            bound = int(code.max()) + 1 if len(code) else 1
+            code, bound = _renumber(code)
+            code = code.astype(np.int64)
             if bound > few:  # too many combinations already: a new run from this column
                 cells.append(_run_cells(run, code, delimiter))
                 run, code, bound = [], np.zeros(table.num_rows, dtype=np.int64), 1
