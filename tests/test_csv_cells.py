@@ -48,3 +48,12 @@ def test_a_repeated_value_is_formatted_as_each_of_its_cells() -> None:
 
 def test_a_slice_of_a_table_gives_its_own_rows() -> None:
     assert _text(TABLE.slice(1, 2)) == "".join(LINES.splitlines(keepends=True)[1:3])
+
+
+def test_parts_with_equal_but_different_values_keep_their_own_cells() -> None:
+    # 0.0 == -0.0 and "1" == "1" in Python, but the cells differ: "0" and "-0"; a text and its number
+    # formatted once per part must never be taken for another part's
+    zero, minus = pa.table({"x": [0.0, 0.0]}), pa.table({"x": [-0.0, -0.0]})
+    assert [_text(zero), _text(minus), _text(zero)] == ["0\n0\n", "-0\n-0\n", "0\n0\n"]
+    texts, numbers = pa.table({"x": ["1", "=1"]}), pa.table({"x": [1.0, 1.0]})
+    assert [_text(texts), _text(numbers)] == ["1\n'=1\n", "1\n1\n"]

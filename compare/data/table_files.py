@@ -20,6 +20,7 @@ the file is the old one or the complete new one; a failed write leaves no tempor
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections import deque
@@ -205,32 +206,47 @@ def _number_cells(col: pa.Array) -> pa.Array:
     return number_text(encoded.dictionary).take(encoded.indices)
 
 
+_PROBE = 1024  # rows looked at first: a column of more distinct cells than FEW there is not encoded
+
+
 def _codes(col: pa.Array, delimiter: str) -> tuple[np.ndarray, list[str]] | None:
     """A column of at most FEW distinct cells in this part as (a code per row, the cell of each code:
     the last, "", for null), or None for a column of more."""
     if pa.types.is_dictionary(col.type) and not _is_text(col.type):
         col = decode(col)
     if pa.types.is_boolean(col.type):
-        words = ["false", "true", ""]
-        code = np.asarray(pc.fill_null(col.cast(pa.int8()), 2)).astype(np.int64)
-        return code, words
+        if col.null_count:
+            return np.asarray(pc.fill_null(col.cast(pa.int8()), 2)), ["false", "true", ""]
+        return np.asarray(col).view(np.int8), ["false", "true", ""]
     if pa.types.is_dictionary(col.type):
         dictionary, indices = col.dictionary, col.indices
-        if len(dictionary) > FEW:
-            return None
-        words = _quoted(safe_text(dictionary), delimiter)
     elif pa.types.is_floating(col.type) or _is_text(col.type):
+        if len(col) > _PROBE and len(col.slice(0, _PROBE).dictionary_encode().dictionary) > FEW:
+            return None
         encoded = col.dictionary_encode()
         dictionary, indices = encoded.dictionary, encoded.indices
-        if len(dictionary) > FEW:
-            return None
-        words = number_text(dictionary) if pa.types.is_floating(col.type) else \
-            _quoted(safe_text(dictionary), delimiter)
     else:
         return None
-    texts = [w if w is not None else "" for w in words.to_pylist()] + [""]
-    code = np.asarray(pc.fill_null(indices, len(texts) - 1).cast(pa.int64()))
-    return code, texts
+    if len(dictionary) > FEW:
+        return None
+    if pa.types.is_floating(dictionary.type):  # by their bits: 0.0 == -0.0, but "0" is not "-0"
+        texts = _cell_texts(np.asarray(dictionary.cast(pa.float64())).tobytes(), delimiter)
+    else:
+        texts = _cell_texts(tuple(dictionary.to_pylist()), delimiter)
+    if indices.null_count:
+        return np.asarray(pc.fill_null(indices, len(texts) - 1)), texts
+    return np.asarray(indices), texts
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_texts(values: tuple[Any, ...] | bytes, delimiter: str) -> list[str]:
+    """The CSV cell of each distinct value of a dictionary (texts, or doubles as their bytes), then ""
+    for null: formatted once for every part that has the same values (a state's, a beneficiary's)."""
+    if isinstance(values, bytes):
+        words = number_text(np.frombuffer(values, dtype=np.float64))
+    else:
+        words = _quoted(safe_text(strings(list(values))), delimiter)
+    return [w if w is not None else "" for w in words.to_pylist()] + [""]
 
 
 def _run_cells(run: list[tuple[np.ndarray, list[str]]], code: np.ndarray, delimiter: str) -> pa.Array:
