@@ -7,10 +7,12 @@ a leading `'` before = + - @, a cell with a comma or quote quoted and its quotes
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
 from compare.data import table_files
+from compare.data.table_text import repeated_number_text
 
 STATES = pa.array(["zero", "figure"], pa.string())
 TABLE = pa.table({
@@ -41,9 +43,9 @@ def test_cells_from_codes_are_the_cells_by_hand(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_a_repeated_value_is_formatted_as_each_of_its_cells() -> None:
-    # 2 distinct values in 8 rows: formatted once each and taken (the dictionary path of _number_cells)
+    # 2 distinct values in 8 rows: formatted once each and taken (the dictionary path of repeated_number_text)
     values = pa.array([12345678901.23, -0.0] * 4)
-    assert table_files._number_cells(values).to_pylist() == ["12345678901.23", "-0"] * 4
+    assert repeated_number_text(values).to_pylist() == ["12345678901.23", "-0"] * 4
 
 
 def test_a_slice_of_a_table_gives_its_own_rows() -> None:
@@ -57,3 +59,9 @@ def test_parts_with_equal_but_different_values_keep_their_own_cells() -> None:
     assert [_text(zero), _text(minus), _text(zero)] == ["0\n0\n", "-0\n-0\n", "0\n0\n"]
     texts, numbers = pa.table({"x": ["1", "=1"]}), pa.table({"x": [1.0, 1.0]})
     assert [_text(texts), _text(numbers)] == ["1\n'=1\n", "1\n1\n"]
+
+
+def test_repeated_numbers_keep_every_cell_of_the_values_by_hand() -> None:
+    # 8 cells, 4 distinct: each formatted once; infinite and NaN have no text (null), -0 keeps its sign
+    x = np.array([490000.0, float("inf"), float("nan"), -0.0] * 2)
+    assert repeated_number_text(x).to_pylist() == ["490000", None, None, "-0"] * 2

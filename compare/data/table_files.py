@@ -36,7 +36,16 @@ import pyarrow.compute as pc
 from compare.data.atomic import WriteError, atomic_output
 from compare.data.sheet import xlsx_row
 from compare.data.table import CHUNK, TablePlan
-from compare.data.table_text import byte_set, decode, json_text, none_of, number_text, safe_text, strings
+from compare.data.table_text import (
+    byte_set,
+    decode,
+    json_text,
+    none_of,
+    number_text,
+    repeated_number_text,
+    safe_text,
+    strings,
+)
 from compare.engine.evaluate import Outcomes
 from dsl.textsafe import json_safe
 from dsl.units import Dim
@@ -189,21 +198,12 @@ def _csv_cell(col: pa.Array, delimiter: str) -> pa.Array:
     if pa.types.is_dictionary(col.type):
         col = decode(col)
     if pa.types.is_floating(col.type):
-        return _number_cells(col)
+        return repeated_number_text(col)
     if pa.types.is_boolean(col.type):
         return pc.if_else(col, "true", "false")
     if pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
         return pc.cast(col, pa.string())
     return _quoted(safe_text(col if _is_text(col.type) else pc.cast(col, pa.string())), delimiter)
-
-
-def _number_cells(col: pa.Array) -> pa.Array:
-    """number_text of a float column; where its values repeat (outcomes are mostly a few tiers), each
-    distinct value is formatted once and taken (dictionary_encode tells -0.0 from 0.0)."""
-    encoded = col.dictionary_encode()
-    if 2 * len(encoded.dictionary) > len(col):
-        return number_text(col)
-    return number_text(encoded.dictionary).take(encoded.indices)
 
 
 _PROBE = 1024  # rows looked at first: a column of more distinct cells than FEW there is not encoded
