@@ -1,14 +1,15 @@
 """Outcome tables to files, by extension: .csv, .tsv, .parquet, .jsonl, .xlsx.
 
-Written a slice of projects at a time (compare.data.table, CHUNK projects a slice), so a long table of
-four cities and 10^6 projects is never held whole, and atomically (compare.data.atomic.atomic_output:
+Written a slice of projects at a time (compare.data.table, CHUNK projects a slice; a wide CSV, TSV or
+JSON Lines file TEXT_CHUNK), so a long table of four cities and 10^6 projects is never held whole, and atomically (compare.data.atomic.atomic_output:
 the file is the old one or the complete new one; a failed write leaves no temporary file).
 
 - CSV / TSV: UTF-8, a header, `\\n` line ends; a cell is quoted only where it holds the delimiter or
   a quote.  Numbers are written with every digit they need and never an exponent (money to the
   fen: 2330720.5, 12345678901.23); null is an empty cell; true/false.  Text cells, the header's too,
   are made safe for a spreadsheet as compare.data.sheet.csv_text does: control characters escaped, a
-  leading `'` on a cell starting with = + - @.
+  leading `'` on a cell starting with = + - @.  Neighbouring columns of few distinct cells in a part
+  (states, tiers, true/false) are formatted once per combination that occurs and taken.
 - Parquet: snappy, the schema's metadata (version, rate, readings, units) kept.  Lossless.
 - JSON Lines: one object per row, keys the column names; null (never NaN); numbers that parse back
   to the same double; texts as json writes them (lossless).
