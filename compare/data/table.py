@@ -332,9 +332,9 @@ def outcome_table(results: Sequence[Outcomes], carry: pa.Table | None = None, wi
 
 def write_outcomes(path: Path, results: Sequence[Outcomes], carry: pa.Table | None = None, wide: bool = False,
                    dims: Sequence[dict[str, Dim | None]] | None = None, notes: Sequence[str] = (),
-                   progress: Callable[[int], None] | None = None, chunk: int = CHUNK) -> None:
+                   progress: Callable[[int], None] | None = None, chunk: int | None = None) -> None:
     """The table to a .csv, .tsv, .parquet, .jsonl or .xlsx file, by extension, `chunk` projects at a
-    time, atomically; `progress(projects written)` after each chunk.  See compare.data.table_files
+    time (by default as compare.data.table_files chooses for the format), atomically; `progress(projects written)` after each chunk.  See compare.data.table_files
     (FormatError, a WriteError and a ValueError, for an unknown extension; WriteError where the file
     cannot be written)."""
     from compare.data import table_files

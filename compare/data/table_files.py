@@ -1,14 +1,15 @@
 """Outcome tables to files, by extension: .csv, .tsv, .parquet, .jsonl, .xlsx.
 
-Written a slice of projects at a time (compare.data.table, CHUNK projects a slice), so a long table of
-four cities and 10^6 projects is never held whole, and atomically (compare.data.atomic.atomic_output:
+Written a slice of projects at a time (compare.data.table, CHUNK projects a slice; a wide CSV, TSV or
+JSON Lines file TEXT_CHUNK), so a long table of four cities and 10^6 projects is never held whole, and atomically (compare.data.atomic.atomic_output:
 the file is the old one or the complete new one; a failed write leaves no temporary file).
 
 - CSV / TSV: UTF-8, a header, `\\n` line ends; a cell is quoted only where it holds the delimiter or
   a quote.  Numbers are written with every digit they need and never an exponent (money to the
   fen: 2330720.5, 12345678901.23); null is an empty cell; true/false.  Text cells, the header's too,
   are made safe for a spreadsheet as compare.data.sheet.csv_text does: control characters escaped, a
-  leading `'` on a cell starting with = + - @.
+  leading `'` on a cell starting with = + - @.  Neighbouring columns of few distinct cells in a part
+  (states, tiers, true/false) are formatted once per combination that occurs and taken.
 - Parquet: snappy, the schema's metadata (version, rate, readings, units) kept.  Lossless.
 - JSON Lines: one object per row, keys the column names; null (never NaN); numbers that parse back
   to the same double; texts as json writes them (lossless).
@@ -20,6 +21,7 @@ the file is the old one or the complete new one; a failed write leaves no tempor
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections import deque
@@ -35,7 +37,16 @@ import pyarrow.compute as pc
 from compare.data.atomic import WriteError, atomic_output
 from compare.data.sheet import xlsx_row
 from compare.data.table import CHUNK, TablePlan
-from compare.data.table_text import byte_set, decode, json_text, none_of, number_text, safe_text, strings
+from compare.data.table_text import (
+    byte_set,
+    decode,
+    json_text,
+    none_of,
+    number_text,
+    repeated_number_text,
+    safe_text,
+    strings,
+)
 from compare.engine.evaluate import Outcomes
 from dsl.textsafe import json_safe
 from dsl.units import Dim
@@ -46,7 +57,12 @@ XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows, less the header
 # snappy: 14% less CPU than zstd on the long table of benchmarks/bench_write.py (zstd's file is a third
 # smaller: 40 MB instead of 64 MB for 10^6 projects × 4 cities)
 PARQUET_COMPRESSION = "snappy"
-TEXT_BYTES = 16 << 20  # CSV and JSON Lines are formatted about this much text at a time: memory stays bounded
+TEXT_BYTES = 32 << 20  # CSV and JSON Lines are formatted about this much text at a time: memory stays bounded
+# projects per slice of a wide CSV, TSV or JSON Lines file: their bytes do not depend on the slices
+# (Parquet's row groups do, so it keeps CHUNK), and each part of text costs a fixed amount per column;
+# a long table's slice of CHUNK projects is already a row per city, 4 * CHUNK rows for four
+TEXT_CHUNK = 4 * CHUNK
+TEXT_SUFFIXES = (".csv", ".tsv", ".jsonl")
 TEXT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
@@ -66,10 +82,11 @@ def output_format(path: Path) -> str:
 
 def write_outcomes(path: Path, results: Sequence[Outcomes], carry: pa.Table | None = None, wide: bool = False,
                    dims: Sequence[dict[str, Dim | None]] | None = None, notes: Sequence[str] = (),
-                   progress: Callable[[int], None] | None = None, chunk: int = CHUNK) -> None:
+                   progress: Callable[[int], None] | None = None, chunk: int | None = None) -> None:
     """Write the outcome table (compare.data.table.outcome_table: long, or wide) to `path`, in the
-    format its extension names, `chunk` projects at a time; after each, `progress(projects written)`
-    (in a long table each project is one row per policy).
+    format its extension names, `chunk` projects at a time (by default CHUNK, TEXT_CHUNK for a wide
+    table in a text format); after each, `progress(projects written)` (in a long table each project is one row per
+    policy).
     FormatError for an unknown extension or a sheet that cannot hold the rows; WriteError where the
     file cannot be written (the old file is then unchanged)."""
     path = Path(path)
@@ -79,19 +96,23 @@ def write_outcomes(path: Path, results: Sequence[Outcomes], carry: pa.Table | No
         _xlsx_preflight(path, plan)
     write = {".csv": _write_delimited, ".tsv": _write_delimited, ".parquet": _write_parquet,
              ".jsonl": _write_jsonl, ".xlsx": _write_xlsx}[suffix]
+    if chunk is None:
+        chunk = TEXT_CHUNK if suffix in TEXT_SUFFIXES and wide else CHUNK
     with atomic_output(path) as f, contextlib.closing(_slices(plan, chunk, progress)) as tables:
         write(f, plan, tables, "\t" if suffix == ".tsv" else ",")
 
 
 def write_stream(f: BinaryIO, suffix: str, results: Sequence[Outcomes], carry: pa.Table | None = None,
                  wide: bool = False, dims: Sequence[dict[str, Dim | None]] | None = None, notes: Sequence[str] = (),
-                 chunk: int = CHUNK) -> None:
+                 chunk: int | None = None) -> None:
     """The outcome table as CSV, TSV or JSON Lines (`suffix`) to an open binary stream (stdout): the
     same text `write_outcomes` puts in a file of that extension."""
-    if suffix not in (".csv", ".tsv", ".jsonl"):
+    if suffix not in TEXT_SUFFIXES:
         raise FormatError(f"cannot stream {suffix}", "stream .csv, .tsv or .jsonl; write other formats to a file")
     plan = TablePlan(results, carry, wide, dims, notes)
     write = _write_jsonl if suffix == ".jsonl" else _write_delimited
+    if chunk is None:
+        chunk = TEXT_CHUNK if wide else CHUNK
     with contextlib.closing(_slices(plan, chunk, None)) as tables:
         write(f, plan, tables, "\t" if suffix == ".tsv" else ",")
 
@@ -157,7 +178,8 @@ def _write_text(f: BinaryIO, lines: pa.Array) -> None:
 
 _NEEDS_QUOTES = {",": '[,"]', "\t": '[\t"]'}
 _QUOTE_BYTES = {d: byte_set((ord(d), ord(d)), (ord('"'), ord('"'))) for d in _NEEDS_QUOTES}
-_COMBINATIONS = 4096  # at most this many texts for a run of dictionary columns written as one
+FEW = 64  # a column of at most this many distinct cells in a part is written from its codes
+_CODE_BOUND = 1 << 40  # a run's combined code is renumbered before it could pass this
 
 
 def _quoted(arr: pa.Array, delimiter: str) -> pa.Array:
@@ -174,10 +196,10 @@ def _quoted(arr: pa.Array, delimiter: str) -> pa.Array:
 
 def _csv_cell(col: pa.Array, delimiter: str) -> pa.Array:
     """A column's cells as text (null: an empty cell, left to the join)."""
-    if pa.types.is_dictionary(col.type) and not _is_text(col.type):
+    if pa.types.is_dictionary(col.type):
         col = decode(col)
     if pa.types.is_floating(col.type):
-        return number_text(col)
+        return repeated_number_text(col)
     if pa.types.is_boolean(col.type):
         return pc.if_else(col, "true", "false")
     if pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
@@ -185,36 +207,96 @@ def _csv_cell(col: pa.Array, delimiter: str) -> pa.Array:
     return _quoted(safe_text(col if _is_text(col.type) else pc.cast(col, pa.string())), delimiter)
 
 
-def _dictionary_cells(cols: list[pa.Array], delimiter: str) -> pa.Array:
-    """Neighbouring dictionary columns (a state and its beneficiary, policy and city) as one text of
-    their cells and delimiters: one take from the texts of every combination, instead of one take
-    and one more column to join per column."""
-    texts = [""]
-    code = np.zeros(len(cols[0]), dtype=np.int64)
-    for k, col in enumerate(cols):
-        words = [*_quoted(safe_text(col.dictionary), delimiter).to_pylist(), ""]  # the last: null
-        index = np.asarray(pc.fill_null(col.indices, len(words) - 1).cast(pa.int64()))
-        code = code * len(words) + index
-        texts = [t + (delimiter if k else "") + w for t in texts for w in words]
-    return strings(texts).take(pa.array(code))
+_PROBE = 1024  # rows looked at first: a column of more distinct cells than FEW there is not encoded
+
+
+def _codes(col: pa.Array, delimiter: str) -> tuple[np.ndarray, list[str]] | None:
+    """A column of at most FEW distinct cells in this part as (a code per row, the cell of each code:
+    the last, "", for null), or None for a column of more."""
+    if pa.types.is_dictionary(col.type) and not _is_text(col.type):
+        col = decode(col)
+    if pa.types.is_boolean(col.type):
+        if col.null_count:
+            return np.asarray(pc.fill_null(col.cast(pa.int8()), 2)), ["false", "true", ""]
+        return np.asarray(col).view(np.int8), ["false", "true", ""]
+    if pa.types.is_dictionary(col.type):
+        dictionary, indices = col.dictionary, col.indices
+    elif pa.types.is_floating(col.type) or _is_text(col.type):
+        if len(col) > _PROBE and len(col.slice(0, _PROBE).dictionary_encode().dictionary) > FEW:
+            return None
+        encoded = col.dictionary_encode()
+        dictionary, indices = encoded.dictionary, encoded.indices
+    else:
+        return None
+    if len(dictionary) > FEW:
+        return None
+    if pa.types.is_floating(dictionary.type):  # by their bits: 0.0 == -0.0, but "0" is not "-0"
+        texts = _cell_texts(np.asarray(dictionary.cast(pa.float64())).tobytes(), delimiter)
+    else:
+        texts = _cell_texts(tuple(dictionary.to_pylist()), delimiter)
+    if indices.null_count:
+        return np.asarray(pc.fill_null(indices, len(texts) - 1)), texts
+    return np.asarray(indices), texts
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_texts(values: tuple[Any, ...] | bytes, delimiter: str) -> list[str]:
+    """The CSV cell of each distinct value of a dictionary (texts, or doubles as their bytes), then ""
+    for null: formatted once for every part that has the same values (a state's, a beneficiary's)."""
+    if isinstance(values, bytes):
+        words = number_text(np.frombuffer(values, dtype=np.float64))
+    else:
+        words = _quoted(safe_text(strings(list(values))), delimiter)
+    return [w if w is not None else "" for w in words.to_pylist()] + [""]
+
+
+def _run_cells(run: list[tuple[np.ndarray, list[str]]], code: np.ndarray, delimiter: str) -> pa.Array:
+    """Neighbouring columns of few cells (`run`, with `code` numbering each row's combination) as one
+    text of their cells and delimiters: each combination that occurs is joined once, then taken."""
+    if len(run) == 1:
+        codes, texts = run[0]
+        return strings(texts).take(pa.array(codes))
+    index, distinct = _renumber(code)
+    first = np.empty(distinct, dtype=np.int64)
+    first[index] = np.arange(len(code), dtype=np.int64)  # a row of each combination (any one will do)
+    parts = [strings(texts).take(pa.array(codes[first])) for codes, texts in run]
+    return pc.binary_join_element_wise(*parts, delimiter).take(pa.array(index))
+
+
+def _renumber(code: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes as 0 … k-1 (by a hash, not a sort), and k."""
+    encoded = pa.array(code).dictionary_encode()
+    return np.asarray(encoded.indices), len(encoded.dictionary)
 
 
 def _csv_cells(table: pa.Table, delimiter: str) -> list[pa.Array]:
+    """The table's cells as text columns, neighbouring columns of few distinct cells (states, tiers,
+    true/false, a beneficiary) joined into one column per run (a few dozen distinct lines of cells
+    instead of a hundred columns to format and join)."""
     cells: list[pa.Array] = []
-    run: list[pa.Array] = []  # dictionary columns of text next to each other
-    for col in [*map(_array, table.columns), None]:
-        if col is not None and _is_text(col.type) and pa.types.is_dictionary(col.type) and \
-                np.prod([len(c.dictionary) + 1 for c in (*run, col)]) <= _COMBINATIONS:
-            run.append(col)
+    run: list[tuple[np.ndarray, list[str]]] = []
+    code, bound = np.zeros(table.num_rows, dtype=np.int64), 1
+    few = max(1, table.num_rows // 16)  # a run of more combinations than this gains nothing
+    for col in map(_array, table.columns):
+        coded = _codes(col, delimiter)
+        if coded is None:
+            if run:
+                cells.append(_run_cells(run, code, delimiter))
+                run, code, bound = [], np.zeros(table.num_rows, dtype=np.int64), 1
+            cells.append(_csv_cell(col, delimiter))
             continue
-        if run:
-            cells.append(_dictionary_cells(run, delimiter))
-            run = []
-        if col is not None:
-            if _is_text(col.type) and pa.types.is_dictionary(col.type):
-                run = [col]
-            else:
-                cells.append(_csv_cell(col, delimiter))
+        width = len(coded[1])
+        if bound * width > _CODE_BOUND:
+            code, bound = _renumber(code)
+            code = code.astype(np.int64)
+            if bound > few:  # too many combinations already: a new run from this column
+                cells.append(_run_cells(run, code, delimiter))
+                run, code, bound = [], np.zeros(table.num_rows, dtype=np.int64), 1
+        run.append(coded)
+        code = code * width + coded[0]
+        bound *= width
+    if run:
+        cells.append(_run_cells(run, code, delimiter))
     return cells
 
 

@@ -81,6 +81,16 @@ def number_text(x: np.ndarray | pa.Array) -> pa.Array:
     return pc.replace_with_mask(text, pa.array(odd), odd_text)
 
 
+def repeated_number_text(x: np.ndarray | pa.Array) -> pa.Array:
+    """number_text, each distinct value formatted once and taken where values repeat (outcomes are
+    mostly a few tiers); dictionary_encode tells -0.0 from 0.0, and every NaN is null either way."""
+    arr = x if isinstance(x, pa.Array) else pa.array(np.ascontiguousarray(x, dtype=np.float64))
+    encoded = arr.dictionary_encode()
+    if 2 * len(encoded.dictionary) > len(arr):
+        return number_text(x)
+    return number_text(encoded.dictionary).take(encoded.indices)
+
+
 def _dictionary(arr: pa.Array) -> bool:
     return pa.types.is_dictionary(arr.type)
 
