@@ -106,6 +106,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--style", choices=("header", "cells", "both"), default="both")
     ap.add_argument("--layouts", nargs="+", default=["wide", "long"], choices=("wide", "long"))
+    ap.add_argument("--read-only", action="store_true", help="time the read line alone (no eval processes)")
     args = ap.parse_args()
     styles = ("header", "cells") if args.style == "both" else (args.style,)
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +121,7 @@ def main() -> None:
                   f"({ours_read / bare_read:.1f}x); CPU time {bare_cpu:.2f} s / {ours_cpu:.2f} s "
                   f"({ours_cpu / bare_cpu:.1f}x)")
             for layout, ext in (("wide", "parquet"), ("wide", "csv"), ("long", "parquet"), ("long", "csv")):
-                if layout not in args.layouts:
+                if layout not in args.layouts or args.read_only:
                     continue
                 out = folder / f"out.{ext}"
                 cmd = [sys.executable, "-m", "compare.cli", "eval", *POLICIES, "--projects", str(src),
