@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sampled import CITIES, SPEC
 
 from compare.simulate.comparison import _sole_highest
 from compare.simulate.portfolio import _ids
@@ -84,23 +85,12 @@ def test_sampled_ids(chunk: int, n: int) -> None:
     assert _ids(chunk, n) == [f"s{chunk}-{i}" for i in range(n)]
 
 
-SAMPLE: dict[str, Any] = {
-    "currency": {"USD": 0.7, "CNY": 0.3},
-    "money": {"registered_capital": {"lognormal": {"median": "2000万美元", "sigma": 1.2}},
-              "fdi_arrived": {"share_of": "registered_capital", "low": 0.1, "high": 1.0}},
-    "ratios": {"paid_in_ratio": {"uniform": {"low": 0.1, "high": 1.0}}},
-    "flags": {"foreign": 0.6, "licensed": 0.8, "manufacturing": 0.7, "started": 0.6, "in_core_zone": 0.4},
-    "categories": {"fortune_global_500": 0.03, "foreign_hq": 0.02},
-    "referral": {"none": 0.5, "other_district": 0.3, "municipal_dept": 0.15, "intermediary": 0.05}}
-CITIES = ["wuxi_2023", "zhangjiagang_2017", "taicang_2020", "jiaxing_draft"]
-
-
 @pytest.fixture(scope="module")
 def evaluated() -> list[tuple[Any, Any]]:
     from compare.api import load_policy
     from compare.simulate.portfolio import sample_batch
 
-    batch = sample_batch(SAMPLE, 4_000, 2026, fx=7.0)
+    batch = sample_batch(SPEC, 4_000, 2026, fx=7.0)
     out = []
     for city in CITIES:
         cp = load_policy(f"policies/{city}.policy")
