@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from compare.data import validate
 from compare.data.headers import CURRENCY_WORDS, Unit
+from compare.data.text_buffers import byte_set, text_buffers
 from compare.engine.batch import CNY
 from dsl.units import SCALES
 
@@ -82,9 +83,7 @@ def as_strings(arr: pa.Array, null_words: bool | tuple[str, ...] = True) -> pa.A
 # and the lead bytes of U+0080–U+00BF (NEL, NO-BREAK SPACE), U+1000–U+3FFF (OGHAM SPACE MARK, the
 # spaces and separators U+2000–U+205F, IDEOGRAPHIC SPACE U+3000).  tests/test_data_read_fastpaths.py
 # checks every code point.
-_SPACE_LEAD = np.zeros(256, dtype=bool)
-_SPACE_LEAD[:0x21] = True
-_SPACE_LEAD[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+_SPACE_LEAD = byte_set((0x00, 0x20), (0xC2, 0xC2), (0xE1, 0xE3))
 
 
 def _may_change(arr: pa.Array, words: tuple[str, ...]) -> tuple[bool, bool]:
@@ -94,9 +93,9 @@ def _may_change(arr: pa.Array, words: tuple[str, ...]) -> tuple[bool, bool]:
     never a wrong no (a chunked column is said yes to both)."""
     if isinstance(arr, pa.ChunkedArray) or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return True, True
-    data, offsets = _text_buffers(arr)
+    data, offsets = text_buffers(arr)
     text = data[offsets[0]:offsets[-1]]
-    trim = bool(text.size) and bool(text.min() < 0x21 or np.any(text == 0xC2) or np.any((text >= 0xE1) & (text <= 0xE3)))
+    trim = bool(_SPACE_LEAD[text].any())
     encoded = [w.encode("utf-8") for w in words]
     size = np.diff(offsets)
     short = np.flatnonzero(size <= max(len(w) for w in encoded))
@@ -226,7 +225,7 @@ _SUFFIX_CUR = np.array([c for _, _, c in _SUFFIXES] + [-1], dtype=np.int64)
 def _unit_codes(s: pa.Array, chars: np.ndarray) -> np.ndarray:
     """The code of the last `chars` characters (each one of _UNIT_CHARS) of each cell (0 where `chars`
     is 0 or more than _LONGEST)."""
-    data, offsets = _text_buffers(s)
+    data, offsets = text_buffers(s)
     ends = offsets[1:]
     unit = chars <= _LONGEST
     code = np.zeros(len(ends), dtype=np.int16)
@@ -236,24 +235,16 @@ def _unit_codes(s: pa.Array, chars: np.ndarray) -> np.ndarray:
     return code
 
 
-def _text_buffers(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The bytes of a string array and its n + 1 offsets into them."""
-    _, offsets, data = s.buffers()
-    width = np.int64 if pa.types.is_large_string(s.type) or pa.types.is_large_binary(s.type) else np.int32
-    starts = np.frombuffer(offsets, dtype=width)[s.offset:s.offset + len(s) + 1].astype(np.int64)
-    return (np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)), starts
-
-
 def _sizes(s: pa.Array) -> np.ndarray:
     """Each cell's length in bytes (a null cell's: whatever its offsets say; callers mask it)."""
-    return np.diff(_text_buffers(s)[1])
+    return np.diff(text_buffers(s)[1])
 
 
 def _plain_decimals(num: pa.Array, point_last: bool = True) -> np.ndarray:
     """Where a text is ASCII digits with at most one `.`, not first (`4000`, `4000.5`, `4000.`): as
     `ascii_is_decimal` of it without its first `.`, and not starting with one; nor ending with one
     unless `point_last`."""
-    data, offsets = _text_buffers(num)
+    data, offsets = text_buffers(num)
     size = np.diff(offsets)
     # per byte: 1 for a `.`, 16 for anything but a digit or a `.`; per text their sum is at most 1
     total = np.empty(len(data) + 1, dtype=np.int32 if len(data) < 1 << 26 else np.int64)
@@ -360,7 +351,7 @@ def _ratio_texts(s: pa.Array, given: np.ndarray) -> tuple[np.ndarray, ...]:
     ok, x, sign, bare = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n), np.ones(n, dtype=bool)
     num = pc.utf8_rtrim(s, characters="%‰")
     after = np.where(given, _sizes(s) - _sizes(num), 0)
-    data, offsets = _text_buffers(s)
+    data, offsets = text_buffers(s)
     last = data[np.maximum(offsets[1:] - 1, 0)]
     # after the number: nothing, one % (1 byte), or one ‰ (3 bytes, the last 0xB0; %%% ends in %)
     per_mille = (after == 3) & (last == 0xB0)

@@ -38,7 +38,6 @@ from compare.data.atomic import WriteError, atomic_output
 from compare.data.sheet import xlsx_row
 from compare.data.table import CHUNK, TablePlan
 from compare.data.table_text import (
-    byte_set,
     decode,
     json_text,
     none_of,
@@ -47,6 +46,7 @@ from compare.data.table_text import (
     safe_text,
     strings,
 )
+from compare.data.text_buffers import byte_set
 from compare.engine.evaluate import Outcomes
 from dsl.textsafe import json_safe
 from dsl.units import Dim

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compare.data.text_buffers import byte_set, text_buffers
 from dsl.textsafe import json_safe, printable
 
 # dsl.textsafe._UNSAFE in RE2 syntax (pyarrow strings are valid UTF-8: no lone surrogates)
@@ -100,20 +101,8 @@ def text_bytes(arr: pa.Array) -> np.ndarray | None:
     None for another type."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
-    _, offsets, data = arr.buffers()
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    bounds = np.frombuffer(offsets, dtype=width)[arr.offset:arr.offset + len(arr) + 1] if len(arr) else [0, 0]
-    if data is None:
-        return np.zeros(0, dtype=np.uint8)
-    return np.frombuffer(data, dtype=np.uint8)[int(bounds[0]):int(bounds[-1])]
-
-
-def byte_set(*ranges: tuple[int, int]) -> np.ndarray:
-    """A table of the 256 bytes: True for those in the inclusive ranges."""
-    table = np.zeros(256, dtype=bool)
-    for lo, hi in ranges:
-        table[lo:hi + 1] = True
-    return table
+    data, offsets = text_buffers(arr)
+    return data[offsets[0]:offsets[-1]]
 
 
 # The bytes any match of UNSAFE_RE2 holds: a control byte, or the lead byte of U+0080-U+00BF (C2),
@@ -157,17 +146,13 @@ _FORMULA_FIRST = byte_set((ord("="), ord("=")), (ord("+"), ord("+")), (ord("-"),
 
 def _no_formula(arr: pa.Array) -> bool:
     """Whether no cell of a string array starts with = + - @ (False: perhaps one does)."""
-    data = text_bytes(arr)
-    if data is None or len(arr) == 0:
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
         return False
-    _, offsets, _ = arr.buffers()
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    bounds = np.frombuffer(offsets, dtype=width)[arr.offset:arr.offset + len(arr) + 1].astype(np.int64)
-    starts = bounds[:-1] - bounds[0]
-    filled = bounds[1:] > bounds[:-1]
-    if not len(data):
+    data, offsets = text_buffers(arr)
+    if offsets[-1] == offsets[0]:
         return True
-    return not _FORMULA_FIRST[data[np.minimum(starts, len(data) - 1)]][filled].any()
+    filled = offsets[1:] > offsets[:-1]
+    return not _FORMULA_FIRST[data[np.minimum(offsets[:-1], len(data) - 1)]][filled].any()
 
 
 def json_text(arr: pa.Array) -> pa.Array:
