@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -151,39 +151,37 @@ def _header(path: Path, delimiter: str, codec: str = UTF8) -> list[str]:
     return []
 
 
-def _any_byte(table: pa.Table, among: bytes) -> bool:
-    """Whether the character data of a text or binary column holds one of the bytes `among` (the
-    buffers may hold bytes outside their cells: a yes may be wrong, a no never is)."""
+def _chunks_holding(table: pa.Table, among: bytes, binary: bool = True) -> Iterator[pa.Array]:
+    """The chunks of the text (and, with `binary`, binary) columns whose character data holds one of the
+    bytes `among`: one search of each buffer (which may hold bytes outside its cells: a chunk given may
+    hold none in its cells, one not given holds none)."""
     import numpy as np
 
+    kinds = [pa.types.is_string, pa.types.is_large_string] + ([pa.types.is_binary, pa.types.is_large_binary]
+                                                               if binary else [])
     for col in table.columns:
-        if not any(check(col.type) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
-                                                 pa.types.is_large_binary)):
+        if not any(kind(col.type) for kind in kinds):
             continue
         for chunk in col.chunks:
             data = chunk.buffers()[2]
             if data is not None and data.size:
                 bytes_ = np.frombuffer(data, dtype=np.uint8)
                 if any(np.any(bytes_ == b) for b in among):
-                    return True
-    return False
+                    yield chunk
+
+
+def _any_byte(table: pa.Table, among: bytes) -> bool:
+    """Whether the character data of a text or binary column holds one of the bytes `among` (a yes may
+    be wrong, a no never is)."""
+    return next(_chunks_holding(table, among), None) is not None
 
 
 def _any_line_break(table: pa.Table) -> bool:
-    """Whether a text cell holds a line break.  A column whose character data holds no \\n byte at all
-    has none (one search of its buffer); only one that does is searched cell by cell (the buffer may
-    hold bytes outside its cells)."""
+    """Whether a text cell holds a line break: only a chunk whose character data holds a \n byte at all
+    is searched cell by cell."""
     import pyarrow.compute as pc
 
-    for col in table.columns:
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            continue
-        for chunk in col.chunks:
-            data = chunk.buffers()[2]
-            if data is not None and data.size and data.to_pybytes().find(b"\n") >= 0 and \
-                    pc.any(pc.match_substring(chunk, "\n")).as_py():
-                return True
-    return False
+    return any(pc.any(pc.match_substring(chunk, "\n")).as_py() for chunk in _chunks_holding(table, b"\n", False))
 
 
 def _check_quotes(path: Path, delimiter: str, codec: str = UTF8) -> None:
