@@ -248,6 +248,12 @@ def round_lin(a: Lin) -> Any:
     if all(x.denominator == 1 for t in a.terms for x in t.k) and a.const.denominator == 1:  # type: ignore[union-attr]
         if delta < EXACT_LIMIT * U52:
             return y  # whole numbers all the way, below 2^52: exact as computed
+    return _rounded(y, delta, lambda idx: _round_num(*_numerators(a, idx)))
+
+
+def _rounded(y: Arr, delta: float, exactly: Callable[[Arr], Arr]) -> Arr:
+    """The estimate y (error below δ) rounded to whole fen: its nearest where y is farther than δ from a
+    half fen, else `exactly(rows)` (y is used up)."""
     out = np.rint(y)
     if delta >= 0.25:  # past 2^50 fen or so the estimate decides nothing
         near = np.ones(y.shape, dtype=bool)
@@ -257,7 +263,7 @@ def round_lin(a: Lin) -> Any:
         near = e >= 0.5 - delta
     if near.any():
         idx = np.flatnonzero(near)
-        out[idx] = _round_num(*_numerators(a, idx))
+        out[idx] = exactly(idx)
     return out
 
 
@@ -275,18 +281,7 @@ def round_times(col: Arr, w: Fraction) -> Arr:
         return round_lin(Lin((Term(col, None, (w, w)),)))
     y = col * float(w)  # _estimate: one rounding of the coefficient, one of each product
     delta = (top * float(abs(w))) * (1 + 3) * U52
-    out = np.rint(y)
-    if delta >= 0.25:
-        near = np.ones(y.shape, dtype=bool)
-    else:
-        e = np.subtract(y, out, out=y)
-        np.abs(e, out=e)
-        near = e >= 0.5 - delta
-    if near.any():
-        idx = np.flatnonzero(near)
-        num = col[idx].astype(np.int64) * p  # |num| < 2^60: exact
-        out[idx] = _round_num(num, q)
-    return out
+    return _rounded(y, delta, lambda idx: _round_num(col[idx].astype(np.int64) * p, q))  # |num| < 2^60: exact
 
 
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
