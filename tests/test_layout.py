@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("dsl.model",), ("dsl.figures",), ("dsl.lark_parser",), ("dsl.syntax_errors",), ("dsl.transform_rules",), ("dsl.transform_record", "dsl.transform_time"), ("dsl.transform",),
     ("dsl.parse",), ("dsl.load",), ("dsl.timeline",), ("dsl.check",), ("dsl.cache",), ("dsl.in_force",), ("dsl.format_comments",), ("dsl.format_expr",), ("dsl.format",), ("dsl.highlight",),
     # compare/: the stages after the language, then the API and the command line
-    ("compare.engine",), ("compare.data",), ("compare.testing",),
+    ("compare.engine",), ("compare.data",), ("compare.testing",), ("compare.publish",),
     ("compare.diff", "compare.simulate", "compare.site", "compare.history"),
     ("compare.api", "compare.api_time"), ("compare.cli",),
 ]

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from compare.engine.fx import USD_CNY_ANNUAL_AVERAGE
 from compare.engine.graph import build_graph, computation_order
+from compare.engine.notation import amount_text as _money
+from compare.engine.notation import number_text as _number
 from compare.engine.reading_deps import ReadingDeps
 from compare.engine.runs import choose_rates
 from compare.site.record import payer_text
@@ -94,22 +96,6 @@ def text(e: A.Expr | A.Target | None) -> str:
 
 
 # ---------------------------------------------------------------- figures and common units
-
-
-def _number(d: Decimal, places: int = 6) -> str:
-    """Plain notation, at most `places` decimals, no trailing zeros: 7046.7, 33.3333, 30."""
-    try:
-        d = d.quantize(Decimal(1).scaleb(-places))
-    except InvalidOperation:  # too many digits to round: as it is
-        pass
-    return "0" if d == 0 else format_decimal(d.normalize())
-
-
-def _money(yuan: Decimal) -> str:
-    for scale, size in (("亿", Decimal(10) ** 8), ("万", Decimal(10) ** 4)):
-        if abs(yuan) >= size:
-            return f"{_number(yuan / size)}{scale}元"
-    return f"{_number(yuan)}元"
 
 
 def common_unit(q: A.Quantity, rate: float, concept_unit: str) -> str:
