@@ -62,7 +62,7 @@ def environment() -> Environment:
     made there; `join` and `e` escape as it does (Jinja2's own escape HTML only)."""
     env = Environment(loader=PackageLoader("compare.site", "templates"), autoescape=True, finalize=escape.finalize,
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
-    env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug, otherwise=OTHERWISE)
+    env.globals.update(kind_zh=KIND_ZH, slug=slug, concept_slug=slug, otherwise=OTHERWISE, tr=escape.tr)
     env.filters.update(policy=highlight_policy, join=escape.join, e=escape.text, escape=escape.text)
     return env
 

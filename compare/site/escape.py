@@ -106,3 +106,9 @@ def join(values: Iterable[Any], separator: str = "") -> Markup:
 
 
 __all__ = ["finalize", "highlighted", "join", "markdown", "ref", "slug", "text"]
+
+
+def tr(zh: str, en: str) -> Markup:
+    """Interface text in both languages, one span each (`lang` set): the site's zh/en switch shows one,
+    or both.  Both texts are escaped as `text` escapes (interface text may quote a label)."""
+    return Markup('<span class="pl-zh" lang="zh">{}</span><span class="pl-en" lang="en">{}</span>').format(text(zh), text(en))
