@@ -87,3 +87,12 @@ def test_as_rows_is_broadcast_to(x: object, dtype: object) -> None:
     assert not got.flags.writeable
     with pytest.raises(ValueError):
         got[0] = got[0]
+
+
+def test_rounding_past_int64_is_exact() -> None:
+    # amounts past 2^63 fen, where int64 wraps (fuzzed records reach them): 3/10 of 2^70 fen is
+    # 354,177,486,215,223,391,027.2 fen -> …027; of 2^64 it is 5,534,023,222,112,865,484.8 -> …485
+    col = np.array([float(2 ** 70), -float(2 ** 70), float(2 ** 64)])
+    want = [float(354177486215223391027), -float(354177486215223391027), float(5534023222112865485)]
+    assert bits(round_lin(Lin((Term(col.copy(), None, (Fraction(3, 10), Fraction(3, 10))),)))) == bits(np.array(want))
+    assert bits(round_times(col.copy(), Fraction(3, 10))) == bits(np.array(want))

@@ -219,7 +219,8 @@ def _numerators(a: Lin, idx: Arr) -> tuple[Any, int]:
     big = [const_num] * len(idx)
     for t, (k0, k1), c in zip(a.terms, ks, cols, strict=True):
         flags = [False] * len(idx) if t.uniform() else np.asarray(t.usd)[idx].tolist()
-        big = [s + v * (k1 if u else k0) for s, v, u in zip(big, c.astype(np.int64).tolist(), flags, strict=True)]
+        # int() of each float, not astype(int64): a whole-fen float past 2^63 is exact, its int64 cast wraps
+        big = [s + int(v) * (k1 if u else k0) for s, v, u in zip(big, c.tolist(), flags, strict=True)]
     return big, den
 
 
