@@ -9,7 +9,7 @@
                              "“新批外资项目到账外资奖励”: the reward rate changes from 2% to 3%"), …]
     compare.diff.verdict_sentences.verdict_sentences(sd, old, new) -> list[Sentence]
         the semantic verdicts in plain words, one reading at a time where the readings differ
-        ("对当年度到账外资10亿元的外资项目，新版本多给1000万元（2000万元→3000万元）").
+        ("按读法 ceilings=full：对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）").
     compare.diff.verdict_sentences.witness_sentences(sd, old, new) -> list[Sentence]
         the witness projects in the texts' notation, every field the concept's clauses read shown
         (a field at its default too: 增资扩产：否).
