@@ -110,7 +110,7 @@ def diff_(
     d = diff_policies(results[0].policies[0], results[1].policies[0])
     dates = revision_dates(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
-    sys.stdout.write(render[format](d, dates))
+    sys.stdout.write(render[format](d, dates, results[0].policies[0], results[1].policies[0]))
 
 
 def _usage(message: str) -> None:

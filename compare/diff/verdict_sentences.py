@@ -309,12 +309,10 @@ def _on_project(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Policy, pro
     wz, we = _who(project, new.record)
     az, ae = value_words(values[0], cd.dim)
     bz, be = value_words(values[1], cd.dim)
-    rz, re_ = _reading_words(sd)
-    return Sentence(f"{rz}对{wz}，{change[0]}（{az}→{bz}）", f"{re_}for {we}, {change[1]} ({ae} → {be})")
+    return Sentence(f"对{wz}，{change[0]}（{az}→{bz}）", f"For {we}, {change[1]} ({ae} → {be})")
 
 
 def _extreme_sentence(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Policy, e: Extreme, gain: bool) -> Sentence:
-    rz, re_ = _reading_words(sd)
     more_zh, more_en = ("多给", "more") if gain else ("少给", "less")
     if e.kind == "unbounded":
         head = (f"新版本{more_zh}的数额没有上限", f"the new version gives without limit {more_en}")
@@ -327,58 +325,68 @@ def _extreme_sentence(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Polic
             head = (f"新版本至少可{more_zh}{size}（搜索未证明最大值）",
                     f"the new version gives at least {size} {more_en} (the search stopped before a proof)")
     if e.witness is None:
-        return Sentence(f"{rz}{head[0]}", f"{re_}{head[1][0].upper() if not re_ else head[1][0]}{head[1][1:]}")
+        return Sentence(head[0], head[1][0].upper() + head[1][1:])
     w = e.witness
     wz, we = _who(w.shown if w.shown is not None else w.project, new.record)
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
-    return Sentence(f"{rz}{head[0]}，如{wz}：{az}→{bz}", f"{re_}{head[1]}, e.g. for {we}: {ae} → {be}")
+    return Sentence(f"{head[0]}，如{wz}：{az}→{bz}", f"{head[1][0].upper()}{head[1][1:]}, e.g. for {we}: {ae} → {be}")
 
 
-def verdict_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy) -> list[Sentence]:
-    """The verdicts in plain words (see the module docstring)."""
+def verdict_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, concept: str | None = None,
+                      prefixed: bool = True) -> list[Sentence]:
+    """The verdicts in plain words (see the module docstring); `concept`: that concept's only (and no
+    sentence of the concepts proved the same); `prefixed` False: without the reading's name, for a
+    section that states it."""
     out: list[Sentence] = []
-    rz, re_ = _reading_words(sd)
+    rz, re_ = _reading_words(sd) if prefixed else ("", "")
     same: list[tuple[str, str]] = []
     for cd in sd.concepts:
+        if concept is not None and cd.concept != concept:
+            continue
         label = concept_words(cd, old.policy, new.policy)
         if cd.verdict == EQUIVALENT:
             same.append(label)
             continue
         vz, ve = VERDICT_WORDS.get(cd.verdict, (cd.verdict, cd.verdict))
-        out.append(Sentence(f"{rz}{label[0]}：{vz}", f"{re_}{label[1]}: {ve}"))
+        found = [Sentence(f"{label[0]}：{vz}", f"{label[1]}: {ve}")]
         rounded = _round_sentence(sd, cd, old, new)
         if rounded is not None:
-            out.append(rounded)
-        for e, gain in ((cd.max_gain, True), (cd.max_loss, False)):
-            if e is not None:
-                out.append(_extreme_sentence(sd, cd, old.policy, new.policy, e, gain))
-    if same:
+            found.append(rounded)
+        found += [_extreme_sentence(sd, cd, old.policy, new.policy, e, gain)
+                  for e, gain in ((cd.max_gain, True), (cd.max_loss, False)) if e is not None]
+        out += [Sentence(f"{rz}{x.zh}", f"{re_}{x.en}") for x in found]
+    if same and concept is None:
         out.append(Sentence(f"{rz}对所有项目两版相同（已证明）：" + "、".join(z for z, _ in same),
                             f"{re_}the same for every project (proved): " + ", ".join(e for _, e in same)))
     return out
 
 
-def _witness_sentence(sd: SemanticDiff, cd: ConceptDiff, w: Witness, old: Policy, new: Policy) -> Sentence:
+def _witness_sentence(cd: ConceptDiff, w: Witness, old: Policy, new: Policy) -> Sentence:
     read = list(dict.fromkeys([*fields_read(old, cd.old_concept), *fields_read(new, cd.new_concept)]))
     pz, pe = project_words(w.shown if w.shown is not None else w.project, new.record, read)
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
-    rz, re_ = _reading_words(sd)
-    label = concept_words(cd, old, new)
-    return Sentence(f"{rz}{label[0]}，项目（{pz}）：旧版本{az}，新版本{bz}",
-                    f"{re_}{label[1]}, project ({pe}): old version {ae}, new version {be}")
+    return Sentence(f"项目（{pz}）：旧版本{az}，新版本{bz}", f"project ({pe}): old version {ae}, new version {be}")
 
 
-def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy) -> list[Sentence]:
-    """Every witness of every concept that differs, each once (see the module docstring)."""
+def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, concept: str | None = None,
+                      prefixed: bool = True) -> list[Sentence]:
+    """Every witness of every concept that differs, each once (see the module docstring); `concept` and
+    `prefixed` (False: neither the reading nor the concept named) as for verdict_sentences."""
     out: list[Sentence] = []
+    rz, re_ = _reading_words(sd) if prefixed else ("", "")
     for cd in sd.concepts:
+        if concept is not None and cd.concept != concept:
+            continue
+        label = concept_words(cd, old.policy, new.policy)
+        lz, le = (f"{label[0]}，", f"{label[1]}, ") if prefixed else ("", "")
         seen: list[dict[str, Any]] = []
         witnesses = [m.witness for m in cd.moves] + [e.witness for e in (cd.max_gain, cd.max_loss) if e is not None]
         for w in witnesses:
             if w is None or w.project in seen:
                 continue
             seen.append(w.project)
-            out.append(_witness_sentence(sd, cd, w, old.policy, new.policy))
+            x = _witness_sentence(cd, w, old.policy, new.policy)
+            out.append(Sentence(f"{rz}{lz}{x.zh}", f"{re_}{le}{x.en}"))
     return out
