@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -39,15 +40,15 @@ from compare.diff.verdicts import (
     SemanticDiff,
     Witness,
 )
-from compare.diff.witness import MONEY_FIELDS, evaluate, fill_required, value_label
+from compare.diff.witness import evaluate, fill_required, value_label
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import fmt_number
-from compare.engine.notation import amount_text
+from compare.engine.notation import amount_text, number_text
 from dsl import ast as A
 from dsl.check.record import run_record
 from dsl.model import Policy
 from dsl.record import Record
-from dsl.schema import LABELS
+from dsl.schema import LABELS, VALUE_LABELS
 from dsl.units import Dim
 from dsl.walk import walk
 
@@ -94,23 +95,35 @@ def _figure(x: float, dim: Dim | None) -> str:
     return fmt_number(float(x), dim)
 
 
+_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(亿|万)?([^\d\s.]+)$")
+
+
 def _amount(text: str) -> tuple[Decimal, str, str] | None:
-    """`26.6667亿元` → (2666670000, "亿", "元"); None where the text is not an amount."""
-    for unit in ("美元", "元"):
-        if text.endswith(unit):
-            head = text[: -len(unit)]
-            scale = head[-1] if head[-1:] in ("亿", "万") else ""
-            try:
-                return Decimal(head[: len(head) - len(scale)]) * _SCALES[scale], scale, unit
-            except ArithmeticError:
-                return None
-    return None
+    """A figure as a witness writes it: `26.6667亿元` → (2666670000, "亿", "元"), `25000平方米` →
+    (25000, "", "平方米"), `30%` → (30, "", "%"); None where the text is not one."""
+    m = _QUANTITY.match(text)
+    if m is None:
+        return None
+    return Decimal(m.group(1)) * _SCALES[m.group(2) or ""], m.group(2) or "", m.group(3)
 
 
 def field_words(rec: Record, name: str) -> tuple[str, str]:
     zh, en = rec.label(name)
     core = LABELS.get(name)
-    return (core[0] if core else zh or name), (core[1] if core else en or name)
+    return (core[0] if core else zh or en or name), (core[1] if core else en or zh or name)
+
+
+def _value_label(rec: Record, name: str, value: str, labels: dict[str, str] | None) -> tuple[str, str]:
+    """A choice's or a set member's labels: the built-in ones (referral none → 无 / none), else the
+    policy's (its Chinese label in both), else the value as written."""
+    core = VALUE_LABELS.get(f"{name}.{value}")
+    if core is not None:
+        return core
+    zh, en = rec.label(f"{name}.{value}")
+    if zh or en:
+        return zh or en or value, en or zh or value
+    said = value_label(rec, name, value, labels)
+    return said, said
 
 
 def _field_value(rec: Record, name: str, v: Any, labels: dict[str, str] | None = None) -> tuple[str, str]:
@@ -118,13 +131,14 @@ def _field_value(rec: Record, name: str, v: Any, labels: dict[str, str] | None =
     if isinstance(v, bool):
         return ("是", "yes") if v else ("否", "no")
     if isinstance(v, list):
-        shown = [value_label(rec, name, m, labels) for m in v]
-        return ("、".join(shown), ", ".join(shown)) if shown else ("无", "none")
+        shown = [_value_label(rec, name, str(m), labels) for m in v]
+        return ("、".join(z for z, _ in shown), ", ".join(e for _, e in shown)) if shown else ("无", "none")
     if v is None or v == "":
         return "未填", "not given"
-    if f is not None and f.dim == Dim.CHOICE:
-        chosen = value_label(rec, name, str(v), labels)
-        return chosen, chosen
+    if f is not None and f.dim in (Dim.CHOICE, Dim.TEXT) and f.choices:
+        return _value_label(rec, name, str(v), labels)
+    if f is not None and f.dim == Dim.RATIO and not isinstance(v, str):
+        return f"{v * 100:g}%", f"{v * 100:g}%"
     return str(v), str(v)
 
 
@@ -238,16 +252,16 @@ def _change_words(old: Any, new: Any, dim: Dim | None) -> tuple[str, str] | None
 
 
 def _round_down(project: dict[str, Any]) -> dict[str, Any] | None:
-    """Each amount cut to the power of ten at or below it, in its unit (26.6667亿元 → 10亿元); None where
-    that changes nothing."""
+    """Each figure cut to the power of ten at or below it, in its unit (26.6667亿元 → 10亿元, 25000平方米 →
+    10000平方米); a share (30%) kept, as it is mostly a threshold; None where that changes nothing."""
     out = dict(project)
     for name, v in project.items():
-        parsed = _amount(str(v)) if name in MONEY_FIELDS or isinstance(v, str) else None
-        if parsed is None or parsed[0] <= 0:
+        parsed = _amount(v) if isinstance(v, str) else None
+        if parsed is None or parsed[0] <= 0 or parsed[2] in ("%", "‰"):
             continue
-        whole, _scale, unit = parsed
-        power = Decimal(10) ** (len(str(int(whole))) - 1)
-        out[name] = amount_text(power, unit)
+        size, _scale, unit = parsed
+        power = Decimal(10) ** size.adjusted()
+        out[name] = amount_text(power, unit) if unit in ("元", "美元") else f"{number_text(power)}{unit}"
     return None if out == project else out
 
 
@@ -300,7 +314,7 @@ def _who(project: dict[str, Any], rec: Record) -> tuple[str, str]:
             flags_en.append(f"{le}: {ve}")
     gz, ge = "；".join(flags_zh), "; ".join(flags_en)
     if not money:
-        return (f"{gz}的项目", f"a project that is {ge}") if flags_zh else ("任一项目", "any project")
+        return (f"项目（{gz}）", f"a project ({ge})") if flags_zh else ("任一项目", "any project")
     return f"{fz}的项目" + (f"（{gz}）" if gz else ""), f"a project with {fe}" + (f" ({ge})" if ge else "")
 
 
@@ -315,7 +329,7 @@ def _on_project(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Policy, pro
 def _extreme_sentence(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Policy, e: Extreme, gain: bool) -> Sentence:
     more_zh, more_en = ("多给", "more") if gain else ("少给", "less")
     if e.kind == "unbounded":
-        head = (f"新版本{more_zh}的数额没有上限", f"the new version gives without limit {more_en}")
+        head = (f"新版本{more_zh}的数额没有上限", f"the new version can give {more_en} without limit")
     elif e.kind == "promised":
         head = ("一方只作承诺、未给数额", "one version promises without a figure")
     else:
