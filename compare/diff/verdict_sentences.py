@@ -61,7 +61,7 @@ VERDICT_WORDS = {
     LESS_OPEN: ("新版本给得更少；是否有项目多得，求解超时未能判定",
                 "the new version gives less; whether any project gets more was not decided (timed out)"),
     ONLY_NEW: ("仅新版本有此项", "only the new version has it"),
-    ONLY_OLD: ("新版本删去此项", "only the old version has it"),
+    ONLY_OLD: ("仅旧版本有此项", "only the old version has it"),
     UNKNOWN: ("未能判定", "not decided"),
 }
 _SCALES = {"亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "": Decimal(1)}
@@ -223,13 +223,37 @@ def _reading_words(sd: SemanticDiff) -> tuple[str, str]:
 # ---------------------------------------------------------------- verdicts and witnesses
 
 
-def concept_words(cd: ConceptDiff, old: Policy, new: Policy) -> tuple[str, str]:
+def pair_record(old: Policy, new: Policy) -> Record:
+    """Both policies' fields, for their labels and defaults (a field only one of them declares too)."""
+    return run_record([old.record, new.record])[0]
+
+
+def _one_concept(key: str, old: Policy, new: Policy) -> tuple[str, str]:
     for p in (new, old):
         tax = p.taxonomy
-        c = tax.concepts.get(cd.concept) if tax is not None else None
+        c = tax.concepts.get(key) if tax is not None else None
         if c is not None:
-            return f"{c.zh}（{cd.concept}）", f"{c.en} ({cd.concept})"
-    return cd.concept, cd.concept
+            return f"{c.zh}（{key}）", f"{c.en} ({key})"
+    return key, key
+
+
+def concept_words(cd: ConceptDiff, old: Policy, new: Policy) -> tuple[str, str]:
+    """A concept by its taxonomy labels, its key beside them; two concepts compared: both, old → new."""
+    if cd.old_concept and cd.new_concept and cd.old_concept != cd.new_concept:
+        a, b = _one_concept(cd.old_concept, old, new), _one_concept(cd.new_concept, old, new)
+        return f"{a[0]}→{b[0]}", f"{a[1]} → {b[1]}"
+    return _one_concept(cd.concept, old, new)
+
+
+def sides(s: Sentence, old: Policy, new: Policy) -> Sentence:
+    """Two cities compared: each side by its city (无锡 / wuxi), not as the old and the new version."""
+    if old.city == new.city:
+        return s
+    zh = s.zh.replace("新版本", new.city_label).replace("旧版本", old.city_label)
+    en = s.en
+    for said, city in (("new version", new.city), ("old version", old.city)):
+        en = en.replace(f"The {said}", city).replace(f"the {said}", city).replace(said, city)
+    return Sentence(zh, en[:1].upper() + en[1:])
 
 
 def _change_words(old: Any, new: Any, dim: Dim | None) -> tuple[str, str] | None:
@@ -320,7 +344,7 @@ def _who(project: dict[str, Any], rec: Record) -> tuple[str, str]:
 
 def _on_project(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Policy, project: dict[str, Any],
                 change: tuple[str, str], values: tuple[Any, Any]) -> Sentence:
-    wz, we = _who(project, new.record)
+    wz, we = _who(project, pair_record(old, new))
     az, ae = value_words(values[0], cd.dim)
     bz, be = value_words(values[1], cd.dim)
     return Sentence(f"对{wz}，{change[0]}（{az}→{bz}）", f"For {we}, {change[1]} ({ae} → {be})")
@@ -341,7 +365,7 @@ def _extreme_sentence(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Polic
     if e.witness is None:
         return Sentence(head[0], head[1][0].upper() + head[1][1:])
     w = e.witness
-    wz, we = _who(w.shown if w.shown is not None else w.project, new.record)
+    wz, we = _who(w.shown if w.shown is not None else w.project, pair_record(old, new))
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
     return Sentence(f"{head[0]}，如{wz}：{az}→{bz}", f"{head[1][0].upper()}{head[1][1:]}, e.g. for {we}: {ae} → {be}")
@@ -369,7 +393,7 @@ def verdict_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
             found.append(rounded)
         found += [_extreme_sentence(sd, cd, old.policy, new.policy, e, gain)
                   for e, gain in ((cd.max_gain, True), (cd.max_loss, False)) if e is not None]
-        out += [Sentence(f"{rz}{x.zh}", f"{re_}{x.en}") for x in found]
+        out += [sides(Sentence(f"{rz}{x.zh}", f"{re_}{x.en}"), old.policy, new.policy) for x in found]
     if same and concept is None:
         out.append(Sentence(f"{rz}对所有项目两版相同（已证明）：" + "、".join(z for z, _ in same),
                             f"{re_}the same for every project (proved): " + ", ".join(e for _, e in same)))
@@ -378,7 +402,7 @@ def verdict_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
 
 def _witness_sentence(cd: ConceptDiff, w: Witness, old: Policy, new: Policy) -> Sentence:
     read = list(dict.fromkeys([*fields_read(old, cd.old_concept), *fields_read(new, cd.new_concept)]))
-    pz, pe = project_words(w.shown if w.shown is not None else w.project, new.record, read)
+    pz, pe = project_words(w.shown if w.shown is not None else w.project, pair_record(old, new), read)
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
     return Sentence(f"项目（{pz}）：旧版本{az}，新版本{bz}", f"project ({pe}): old version {ae}, new version {be}")
@@ -402,5 +426,5 @@ def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
                 continue
             seen.append(w.project)
             x = _witness_sentence(cd, w, old.policy, new.policy)
-            out.append(Sentence(f"{rz}{lz}{x.zh}", f"{re_}{le}{x.en}"))
+            out.append(sides(Sentence(f"{rz}{lz}{x.zh}", f"{re_}{le}{x.en}"), old.policy, new.policy))
     return out
