@@ -246,8 +246,10 @@ def concept_words(cd: ConceptDiff, old: Policy, new: Policy) -> tuple[str, str]:
 
 
 def sides(s: Sentence, old: Policy, new: Policy) -> Sentence:
-    """Two cities compared: each side by its city (无锡 / wuxi), not as the old and the new version."""
-    if old.city == new.city:
+    """Two cities compared: each side by its city (无锡 / wuxi), not as the old and the new version (a
+    draft that extends the other is a version of it, whatever city it names)."""
+    related = {f.path for f in old.files} & {f.path for f in new.files}
+    if old.city == new.city or related:
         return s
     zh = s.zh.replace("新版本", new.city_label).replace("旧版本", old.city_label)
     en = s.en
