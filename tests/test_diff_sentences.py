@@ -228,10 +228,22 @@ def test_a_witness_shows_every_field_its_clauses_read_defaults_too(tmp_path: Pat
     sd = semantic_diff(a, b, ["reward.fdi"], {"ceilings": "full"}, FX)
     largest = sd.of("reward.fdi").max_gain
     assert largest is not None and largest.witness is not None and "expansion" not in largest.witness.project
-    assert Sentence("项目（外资项目：是；当年度到账外资26.6667亿元；增资扩产：否）：旧版本5000万元，新版本8000万元",
+    assert Sentence("项目（外资项目：是；当年度到账外资26.6667亿元；增资扩产：否）：旧版本5000万元；新版本8000万元",
                     "project (foreign-invested project: yes; foreign capital arrived this year 26.6667亿元; capital "
-                    "increase by a settled firm: no): old version 5000万元, new version 8000万元") \
+                    "increase by a settled firm: no): old version 5000万元; new version 8000万元") \
         in witness_sentences(sd, a, b, prefixed=False)
+
+
+def test_two_cities_are_named_by_their_cities_and_a_draft_is_a_version(tmp_path: Path) -> None:
+    """张家港 against 无锡 is no revision: "无锡多给…", not "新版本多给…"; a draft extending 无锡 is its new
+    version, whatever city its header names (the test drafts name `x`)."""
+    from compare.diff.verdict_sentences import sides
+
+    said = Sentence("新版本多给1000万元；旧版本2000万元", "the new version gives 1000万元 more; old version 2000万元")
+    zhangjiagang = checked(POLICIES / "zhangjiagang_2017.policy")
+    assert sides(said, zhangjiagang, wuxi()) == Sentence("无锡多给1000万元；张家港2000万元",
+                                                         "Wuxi gives 1000万元 more; zhangjiagang 2000万元")
+    assert sides(said, wuxi(), draft(tmp_path)) == said
 
 
 def test_one_semantic_diff_per_option_of_the_reading_the_changed_figures_lie_under(tmp_path: Path) -> None:

@@ -364,6 +364,8 @@ def _extreme_sentence(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Polic
         if not e.exact:
             head = (f"新版本至少可{more_zh}{size}（搜索未证明最大值）",
                     f"the new version gives at least {size} {more_en} (the search stopped before a proof)")
+    if e.bound == "low":  # a range's floor (张家港's 2‰ of 2～5‰); its top reads as 最高 in the figures
+        head = (f"就下限而言，{head[0]}", f"on the low end, {head[1]}")
     if e.witness is None:
         return Sentence(head[0], head[1][0].upper() + head[1][1:])
     w = e.witness
@@ -407,7 +409,7 @@ def _witness_sentence(cd: ConceptDiff, w: Witness, old: Policy, new: Policy) -> 
     pz, pe = project_words(w.shown if w.shown is not None else w.project, pair_record(old, new), read)
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
-    return Sentence(f"项目（{pz}）：旧版本{az}，新版本{bz}", f"project ({pe}): old version {ae}, new version {be}")
+    return Sentence(f"项目（{pz}）：旧版本{az}；新版本{bz}", f"project ({pe}): old version {ae}; new version {be}")
 
 
 def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, concept: str | None = None,
