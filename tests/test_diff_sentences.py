@@ -23,19 +23,13 @@ from markdown_it import MarkdownIt
 from test_diff_structural import WUXI_DRAFT_TEXT, revision, wuxi_fdi
 
 from compare.diff.items import diff_policies
+from compare.diff.project_words import fields_read, round_down, value_words
 from compare.diff.render import render_markdown, render_table
 from compare.diff.semantic import semantic_diff
 from compare.diff.semantic_render import render_markdown as semantic_markdown
 from compare.diff.semantic_render import render_table as semantic_table
 from compare.diff.sentences import Sentence, article_order, article_sentences, tier_words, with_article
-from compare.diff.verdict_sentences import (
-    _round_down,
-    fields_read,
-    semantic_by_reading,
-    value_words,
-    verdict_sentences,
-    witness_sentences,
-)
+from compare.diff.verdict_sentences import semantic_by_reading, verdict_sentences, witness_sentences
 from compare.engine.evaluate import CompiledPolicy
 from dsl.check import check_paths
 from dsl.model import Policy
@@ -181,12 +175,12 @@ def test_figures_in_the_texts_notation() -> None:
 
 
 def test_a_round_project_is_each_figure_cut_to_its_power_of_ten() -> None:
-    assert _round_down({"id": "w", "fdi_arrived": "26.6667亿元", "foreign": True}) == {
+    assert round_down({"id": "w", "fdi_arrived": "26.6667亿元", "foreign": True}) == {
         "id": "w", "fdi_arrived": "10亿元", "foreign": True}
-    assert _round_down({"rent_area": "25000平方米", "paid_in_ratio": "30%"}) == {
+    assert round_down({"rent_area": "25000平方米", "paid_in_ratio": "30%"}) == {
         "rent_area": "10000平方米", "paid_in_ratio": "30%"}  # a share is a threshold: kept
-    assert _round_down({"land": "0.5亩"}) == {"land": "0.1亩"}
-    assert _round_down({"fdi_arrived": "1亿美元"}) is None  # already round
+    assert round_down({"land": "0.5亩"}) == {"land": "0.1亩"}
+    assert round_down({"fdi_arrived": "1亿美元"}) is None  # already round
 
 
 def _wuxi_pair(tmp_path: Path) -> tuple[CompiledPolicy, CompiledPolicy]:
