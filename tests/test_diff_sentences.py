@@ -23,13 +23,18 @@ from markdown_it import MarkdownIt
 from test_diff_structural import WUXI_DRAFT_TEXT, revision, wuxi_fdi
 
 from compare.diff.items import diff_policies
-from compare.diff.project_words import fields_read, round_down, value_words
+from compare.diff.project_words import fields_read, region_words, round_down, value_words
 from compare.diff.render import render_markdown, render_table
 from compare.diff.semantic import semantic_diff
 from compare.diff.semantic_render import render_markdown as semantic_markdown
 from compare.diff.semantic_render import render_table as semantic_table
 from compare.diff.sentences import Sentence, article_order, article_sentences, tier_words, with_article
-from compare.diff.verdict_sentences import semantic_by_reading, verdict_sentences, witness_sentences
+from compare.diff.verdict_sentences import (
+    region_sentences,
+    semantic_by_reading,
+    verdict_sentences,
+    witness_sentences,
+)
 from compare.engine.evaluate import CompiledPolicy
 from dsl.check import check_paths
 from dsl.model import Policy
@@ -251,8 +256,39 @@ def test_semantic_outputs_in_words_and_the_same_bytes_on_rerun(tmp_path: Path) -
     sd = semantic_diff(a, b, None, {"ceilings": "full"}, FX)
     table = semantic_table(sd, None, a, b)
     assert table == semantic_table(sd, None, a, b)
+    assert table == semantic_table(semantic_diff(a, b, None, {"ceilings": "full"}, FX), None, a, b)  # a rerun
     assert "  对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）\n" in table
     assert "fdi_arrived 26.6667亿元, foreign" not in table  # the code names of the old lines
     md = semantic_markdown(sd, None, a, b)
     assert md == semantic_markdown(sd, None, a, b)
     assert "| 对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元） | For a project with" in md
+
+
+def test_a_region_in_words() -> None:
+    """A part of a region: the fields by their labels (a flag alone where true, `：否` where false, a
+    choice's values by theirs), the policies' comparisons as written, each figure field's span in the
+    texts' notation, exact to the fen."""
+    from dsl.record import CORE
+
+    fixed = {"foreign": True, "expansion": False, "referral": ["intermediary", "municipal_dept"]}
+    ranges: dict[str, tuple[str, str | None]] = {"fdi_arrived": ("0.17元", None),
+                                                 "registered_capital": ("0美元", "9999999.99美元")}
+    assert region_words(fixed, ["paid_in_ratio >= 30%"], ranges, CORE) == (
+        "外资项目；增资扩产：否；引荐方：中介机构或市级机关；paid_in_ratio >= 30%；当年度到账外资0.17元以上；"
+        "注册资本0美元～999.999999万美元",
+        "foreign-invested project; not capital increase by a settled firm; who referred the project: intermediary "
+        "or municipal department; paid_in_ratio >= 30%; foreign capital arrived this year 0.17元 and above; "
+        "registered capital 0美元–999.999999万美元")
+
+
+def test_where_the_draft_gives_more_under_full_ceilings(tmp_path: Path) -> None:
+    """(16) under `full`: the draft gives more to every new foreign project whose 3% of the FDI rounds to
+    a fen more than its 2%, from 0.17元 (0.17 × 3% = 0.0051 → 0.01元; 0.17 × 2% = 0.0034 → 0元)."""
+    a, b = _wuxi_pair(tmp_path)
+    sd = semantic_diff(a, b, ["reward.fdi"], {"ceilings": "full"}, FX, regions=True)
+    assert region_sentences(sd.of("reward.fdi"), a, b, "new") == [
+        Sentence("新版本给得更多的项目：", "where the new version gives more:"),
+        Sentence("外资项目；增资扩产：否；当年度到账外资0.17元以上",
+                 "foreign-invested project; not capital increase by a settled firm; foreign capital arrived this "
+                 "year 0.17元 and above")]
+    assert region_sentences(sd.of("reward.fdi"), a, b, "old") == []

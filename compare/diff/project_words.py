@@ -190,3 +190,41 @@ def who_words(project: dict[str, Any], rec: Record) -> tuple[str, str]:
     if not money:
         return (f"项目（{gz}）", f"a project ({ge})") if flags_zh else ("任一项目", "any project")
     return f"{fz}的项目" + (f"（{gz}）" if gz else ""), f"a project with {fe}" + (f" ({ge})" if ge else "")
+
+
+def _bound_text(text: str) -> str:
+    """A region's bound in the texts' notation, exact to the fen: 15999999998.99元 → 159.9999999899亿元."""
+    parsed = quantity(text)
+    if parsed is None or parsed[2] not in ("元", "美元"):
+        return text
+    return amount_text(parsed[0], parsed[2], places=10)
+
+
+def region_words(fixed: dict[str, Any], conditions: list[str], ranges: dict[str, tuple[str, str | None]],
+                 rec: Record) -> tuple[str, str]:
+    """Part of the projects where one side is ahead (compare.diff.verdicts.Region), in words: the fields
+    that matter by their labels (外资项目；增资扩产：否；引荐方：中介机构或市级机关), the comparisons of the
+    policies' figures as the rules write them, each figure field's span (当年度到账外资0.17元以上)."""
+    zh: list[str] = []
+    en: list[str] = []
+    for name, v in fixed.items():
+        lz, le = field_words(rec, name)
+        if v is True or v is False:
+            zh.append(lz if v else f"{lz}：否")
+            en.append(le if v else f"not {le}")
+            continue
+        shown = [_value_label(rec, name, str(m), None) for m in v] if isinstance(v, list) else [_field_value(rec, name, v)]
+        zh.append(f"{lz}：{'或'.join(z for z, _ in shown)}")
+        en.append(f"{le}: {' or '.join(e for _, e in shown)}")
+    zh += conditions
+    en += conditions
+    for name, (low, high) in ranges.items():
+        lz, le = field_words(rec, name)
+        lo = _bound_text(low)
+        if high is None:
+            zh.append(f"{lz}{lo}以上")
+            en.append(f"{le} {lo} and above")
+        else:
+            zh.append(f"{lz}{lo}～{_bound_text(high)}")
+            en.append(f"{le} {lo}–{_bound_text(high)}")
+    return "；".join(zh) or "所有项目", "; ".join(en) or "every project"

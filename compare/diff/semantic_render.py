@@ -26,7 +26,7 @@ from compare.diff.semantic import (
     Witness,
 )
 from compare.diff.sentences import Sentence, md_text
-from compare.diff.verdict_sentences import concept_words, verdict_sentences, witness_sentences
+from compare.diff.verdict_sentences import concept_words, region_sentences, verdict_sentences, witness_sentences
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import fmt_number, fmt_value
 from dsl.textsafe import json_safe, md_code, printable
@@ -150,7 +150,11 @@ def render_table(d: SemanticDiff, dates: RevisionDates | None = None, old: Compi
             lines += [f"  {t}" for t in (largest_text(cd, names, True), largest_text(cd, names, False)) if t]
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
-            if parts:
+            if parts and old is not None and new is not None:
+                head, *rest = region_sentences(cd, old, new, ahead)
+                lines += [f"  {head.zh} {head.en}"]
+                lines += [line for r in rest for line in (f"    - {r.zh}", f"      {r.en}")]
+            elif parts:
                 lines.append(f"  where {names[ahead == 'new']} gives more:")
                 lines += [f"    - {region_text(r)}" for r in parts]
     if same:
@@ -250,7 +254,11 @@ def render_markdown(d: SemanticDiff, dates: RevisionDates | None = None, old: Co
     for cd in d.concepts:
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
-            if parts:
+            if parts and old is not None and new is not None:
+                head, *rest = region_sentences(cd, old, new, ahead)
+                out += ["", f"{_md(head.zh)} {_md(head.en)} ({md_code(cd.concept)})", ""]
+                out += [f"- {_md(s.zh)} / {_md(s.en)}" for s in rest]
+            elif parts:
                 out += ["", f"Where {_md(names[ahead == 'new'])} gives more ({md_code(cd.concept)}):", ""]
                 out += [f"- {_md(region_text(r))}" for r in parts]
     notes = [f"- {md_code(cd.concept)}: {_md(cd.note)}" for cd in d.concepts if cd.note]

@@ -13,6 +13,9 @@
     witness_sentences(sd, old, new, concept=None, prefixed=True) -> list[Sentence]
         each witness project, every field the concept's clauses read shown in the texts' notation (a
         field at its default too: 增资扩产：否), and what each version gives it.
+    region_sentences(cd, old, new, ahead) -> list[Sentence]
+        where one side gives more (a diff run with regions=True), part by part: 外资项目；增资扩产：否；
+        当年度到账外资0.17元以上.
 
 `old` and `new` are the compiled policies the diff compared (compare.engine.evaluate.CompiledPolicy).
 Two cities are named by their cities (无锡多给…), a revision's sides as 旧版本 / 新版本.  The words for
@@ -28,6 +31,7 @@ from compare.diff.project_words import (
     figure_text,
     pair_record,
     project_words,
+    region_words,
     round_down,
     value_words,
     who_words,
@@ -263,3 +267,16 @@ def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
             x = _witness_sentence(cd, w, old.policy, new.policy)
             out.append(sides(Sentence(f"{rz}{lz}{x.zh}", f"{re_}{le}{x.en}"), old.policy, new.policy))
     return out
+
+
+def region_sentences(cd: ConceptDiff, old: CompiledPolicy, new: CompiledPolicy, ahead: str) -> list[Sentence]:
+    """Where one side (`ahead`: "old" or "new") gives more, part by part (compare.diff.regions), in words;
+    the first sentence says which side."""
+    parts = [r for r in cd.regions if r.ahead == ahead]
+    if not parts:
+        return []
+    rec = pair_record(old.policy, new.policy)
+    side = ("新版本", "the new version") if ahead == "new" else ("旧版本", "the old version")
+    out = [Sentence(f"{side[0]}给得更多的项目：", f"where {side[1]} gives more:")]
+    out += [Sentence(*region_words(r.fixed, r.conditions, r.ranges, rec)) for r in parts]
+    return [sides(s, old.policy, new.policy) for s in out]
