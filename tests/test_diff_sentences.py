@@ -31,6 +31,7 @@ from compare.diff.semantic_render import render_table as semantic_table
 from compare.diff.sentences import Sentence, article_order, article_sentences, tier_words, with_article
 from compare.diff.verdict_sentences import (
     region_sentences,
+    revision_sentences,
     semantic_by_reading,
     verdict_sentences,
     witness_sentences,
@@ -249,6 +250,11 @@ def test_one_semantic_diff_per_option_of_the_reading_the_changed_figures_lie_und
     a, b = _wuxi_pair(tmp_path)
     found = semantic_by_reading(a, b, diff_policies(a.policy, b.policy), FX, budget=60)
     assert [sd.readings for sd in found] == [{"ceilings": "range"}, {"ceilings": "full"}]
+    verdicts, witnesses = revision_sentences(a, b, diff_policies(a.policy, b.policy), FX)
+    assert Sentence("按读法 ceilings=full：对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）",
+                    "Under the reading ceilings=full: For a project with foreign capital arrived this year 10亿元 "
+                    "(foreign-invested project), the new version gives 1000万元 more (2000万元 → 3000万元)") in verdicts
+    assert any(w.zh.startswith("按读法 ceilings=range：外资到账奖励（reward.fdi），项目（外资项目：是；") for w in witnesses)
 
 
 def test_semantic_outputs_in_words_and_the_same_bytes_on_rerun(tmp_path: Path) -> None:

@@ -13,6 +13,9 @@
     witness_sentences(sd, old, new, concept=None, prefixed=True) -> list[Sentence]
         each witness project, every field the concept's clauses read shown in the texts' notation (a
         field at its default too: 增资扩产：否), and what each version gives it.
+    revision_sentences(old, new, diff, fx=None, budget=60.0) -> tuple[list[Sentence], list[Sentence]]
+        the verdicts and the witnesses of every diff semantic_by_reading gives, each sentence naming its
+        reading: all a redline needs of the semantic diff in one call.
     region_sentences(cd, old, new, ahead) -> list[Sentence]
         where one side gives more (a diff run with regions=True), part by part: 外资项目；增资扩产：否；
         当年度到账外资0.17元以上.
@@ -280,3 +283,14 @@ def region_sentences(cd: ConceptDiff, old: CompiledPolicy, new: CompiledPolicy, 
     out = [Sentence(f"{side[0]}给得更多的项目：", f"where {side[1]} gives more:")]
     out += [Sentence(*region_words(r.fixed, r.conditions, r.ranges, rec)) for r in parts]
     return [sides(s, old.policy, new.policy) for s in out]
+
+
+def revision_sentences(old: CompiledPolicy, new: CompiledPolicy, diff: StructuralDiff, fx: Any = None,
+                       budget: float = 60.0) -> tuple[list[Sentence], list[Sentence]]:
+    """The verdicts and the witnesses, reading by reading where the changed figures depend on one."""
+    verdicts: list[Sentence] = []
+    witnesses: list[Sentence] = []
+    for sd in semantic_by_reading(old, new, diff, fx, budget):
+        verdicts += verdict_sentences(sd, old, new)
+        witnesses += witness_sentences(sd, old, new)
+    return verdicts, witnesses
