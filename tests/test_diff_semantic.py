@@ -366,6 +366,11 @@ def test_cli_semantic(tmp_path: Path) -> None:
     doc = json.loads(js.stdout)
     fdi = next(c for c in doc["concepts"] if c["concept"] == "reward.fdi")
     assert fdi["verdict"] == MORE and fdi["max_gain"]["amount"] == 30_000_000.0 and fdi["max_gain"]["bound"] == "high"
+    # the JSON (one diff, at the default `ceilings=range`) carries the sentences too
+    assert fdi["sentences"]["verdicts"][2] == {
+        "zh": "新版本最多多给3000万元，如当年度到账外资26.6667亿元的项目（外资项目）：最高5000万元→最高8000万元",
+        "en": "The new version gives at most 3000万元 more, e.g. for a project with foreign capital arrived this year "
+              "26.6667亿元 (foreign-invested project): up to 5000万元 → up to 8000万元"}
     bad = run_cli("wuxi_2023", str(draft), "--reading", "ceilings=most", cwd=tmp_path)
     assert bad.returncode == 2 and "options: range, full" in bad.stderr
 

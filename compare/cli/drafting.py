@@ -166,7 +166,7 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
     except ValueError as e:
         _usage(str(e))
     if format == DiffFormat.json:
-        sys.stdout.write(sr.render_json(sd, dates))
+        sys.stdout.write(sr.render_json(sd, dates, a, b))
         return
     worded = sr.render_table if format == DiffFormat.table else sr.render_markdown
     sys.stdout.write(worded(sd, dates, a, b))

@@ -208,10 +208,18 @@ def to_dict(d: SemanticDiff) -> dict[str, Any]:
                          for c in d.concepts]}
 
 
-def render_json(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
+def render_json(d: SemanticDiff, dates: RevisionDates | None = None, old: CompiledPolicy | None = None,
+                new: CompiledPolicy | None = None) -> str:
+    """The diff for tools; given the policies, each concept also with its verdict and witnesses as
+    sentences (`sentences`: verdicts and witnesses, each {zh, en})."""
     doc = to_dict(d)
     if dates is not None:
         doc["dates"] = dates.to_json()
+    if old is not None and new is not None:
+        for c, cd in zip(doc["concepts"], d.concepts, strict=True):
+            c["sentences"] = {
+                "verdicts": [{"zh": s.zh, "en": s.en} for s in verdict_sentences(d, old, new, cd.concept, prefixed=False)],
+                "witnesses": [{"zh": s.zh, "en": s.en} for s in witness_sentences(d, old, new, cd.concept, prefixed=False)]}
     return json_safe(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str)) + "\n"
 
 
