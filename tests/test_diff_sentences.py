@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -22,6 +23,7 @@ from conftest import POLICIES
 from markdown_it import MarkdownIt
 from test_diff_structural import WUXI_DRAFT_TEXT, revision, wuxi_fdi
 
+from compare.diff.condition_words import condition_words
 from compare.diff.items import diff_policies
 from compare.diff.project_words import fields_read, region_words, round_down, value_words
 from compare.diff.render import render_markdown, render_table
@@ -298,3 +300,35 @@ def test_where_the_draft_gives_more_under_full_ceilings(tmp_path: Path) -> None:
                  "foreign-invested project; not capital increase by a settled firm; foreign capital arrived this "
                  "year 0.17元 and above")]
     assert region_sentences(sd.of("reward.fdi"), a, b, "old") == []
+
+
+def test_conditions_in_words() -> None:
+    """The shapes conditions take in the four cities, read with the built-in labels; another shape is
+    left as the rules write it (None)."""
+    from dsl.record import CORE
+
+    assert condition_words("referral == municipal_dept and registered_capital >= 500万美元", CORE) == (
+        "引荐方为市级机关且注册资本不低于500万美元",
+        "who referred the project is municipal department and registered capital at least 500万美元")
+    assert condition_words("not expansion", CORE) == ("增资扩产：否", "not capital increase by a settled firm")
+    assert condition_words("foreign_hq in categories or foreign", CORE) == (
+        "项目类别含外资总部或外资项目", "categories of the project include foreign HQ or foreign-invested project")
+    assert condition_words("by reading over_threshold { inclusive: registered_capital >= 500万美元 "
+                           "strict: registered_capital > 500万美元 }", CORE) == (
+        "按读法over_threshold：inclusive时注册资本不低于500万美元；strict时注册资本高于500万美元",
+        "by reading over_threshold: inclusive: registered capital at least 500万美元; strict: registered capital "
+        "more than 500万美元")
+    assert condition_words("registered_capital >= 2 * total_investment", CORE) is None
+
+
+def test_a_condition_dropped_reads_in_words(tmp_path: Path) -> None:
+    """无锡 (6) "落地后…给予引荐中介机构5‰、最高200万元奖励" with `licensed` (落地) dropped from its condition."""
+    folder = tmp_path / "p"
+    shutil.copytree(POLICIES, folder)
+    text = (folder / "wuxi_2023.policy").read_text(encoding="utf-8")
+    (folder / "wuxi_2023.policy").write_text(text.replace("when referral == intermediary and licensed",
+                                                          "when referral == intermediary"), encoding="utf-8")
+    old, new = wuxi(), checked(folder / "wuxi_2023.policy")
+    assert article_sentences(diff_policies(old, new), old, new)["(6)"] == [Sentence(
+        "「中介机构引荐重大产业项目奖励」删去适用条件：领取营业执照",
+        "“中介机构引荐重大产业项目奖励”: drops the condition business licence obtained")]

@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from compare.diff.witness import value_label
 from compare.engine.explain import fmt_number
 from compare.engine.notation import amount_text, number_text
 from dsl import ast as A
@@ -75,8 +74,15 @@ def _value_label(rec: Record, name: str, value: str, labels: dict[str, str] | No
     zh, en = rec.label(f"{name}.{value}")
     if zh or en:
         return zh or en or value, en or zh or value
-    said = value_label(rec, name, value, labels)
+    declared = rec.declared.get(name)
+    said = (labels or {}).get(f"{name}.{value}") or \
+        next((label for v, label in (declared.value_labels if declared else ()) if v == value and label), value)
     return said, said
+
+
+def value_pair(rec: Record, name: str, value: str) -> tuple[str, str]:
+    """A choice's value or a set's member by its labels (市级机关 / municipal department)."""
+    return _value_label(rec, name, value, None)
 
 
 def _field_value(rec: Record, name: str, v: Any, labels: dict[str, str] | None = None) -> tuple[str, str]:

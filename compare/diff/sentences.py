@@ -18,7 +18,8 @@
 
 Figures keep the texts' notation (2%, 5000万元, 2‰～5‰); code names never stand where a reader expects
 words: an item is named by its label, a path inside it (`value › range › amount › unary › rate`) by
-what it is (the reward rate, the cap, a tier, a condition).
+what it is (the reward rate, the cap, a tier, a condition), and a condition of the usual shapes is
+read in words (compare.diff.condition_words: 删去适用条件：领取营业执照).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from compare.diff.condition_words import condition_words
 from compare.diff.structural import Change, StructuralDiff
+from dsl.check.record import run_record
 from dsl.model import Policy
+from dsl.record import Record
 from dsl.textsafe import md_cell
 
 
@@ -188,9 +192,19 @@ def tier_words(label: str) -> tuple[str, str]:
     return f"{lz}至{high}" + ("（含）" if high_in else ""), f"{le} to {high}" + (" (inclusive)" if high_in else "")
 
 
-def _change_sentence(c: Change, head: tuple[str, str], role: tuple[str, str], reading: str) -> Sentence:
+def _said(x: str, role: tuple[str, str], rec: Record | None, quoted: bool) -> tuple[str, str]:
+    """A changed part as a reader reads it: a condition in words where its shape allows
+    (compare.diff.condition_words), else as written."""
+    words = condition_words(x, rec) if rec is not None and role[1] == "condition" and x else None
+    if words is None:
+        return x, x
+    return (f"「{words[0]}」", f"“{words[1]}”") if quoted else words
+
+
+def _change_sentence(c: Change, head: tuple[str, str], role: tuple[str, str], reading: str,
+                     rec: Record | None = None) -> Sentence:
     """`「X」的比例由2%改为3%` / `“X”: the rate changes from 2% to 3%`; a term or row added or removed
-    says so."""
+    says so; a condition in words where it can be (`rec`: the record its names are read in)."""
     old, new = plain(c.old), plain(c.new)
     if c.where == "cite":  # `(16) “…”`: the article heads the sentences already
         old, new = (x.split(" ", 1)[-1] if x else x for x in (old, new))
@@ -202,13 +216,16 @@ def _change_sentence(c: Change, head: tuple[str, str], role: tuple[str, str], re
     if last.endswith("added") or c.old in (None, "—"):
         what_zh = {"row added": "新增一行", "item added": "新增一项"}.get(last, f"新增{role[0]}")
         what_en = {"row added": "adds the row", "item added": "adds the item"}.get(last, f"adds the {role[1]}")
-        return Sentence(f"{head[0]}{at_zh}{what_zh}：{new}", f"{head[1]}{at_en}: {what_en} {new}")
+        nz, ne = _said(new, role, rec, False)
+        return Sentence(f"{head[0]}{at_zh}{what_zh}：{nz}", f"{head[1]}{at_en}: {what_en} {ne}")
     if last.endswith("removed") or c.new in (None, "—"):
         what_zh = {"row removed": "删去一行", "item removed": "删去一项"}.get(last, f"删去{role[0]}")
         what_en = {"row removed": "drops the row", "item removed": "drops the item"}.get(last, f"drops the {role[1]}")
-        return Sentence(f"{head[0]}{at_zh}{what_zh}：{old}", f"{head[1]}{at_en}: {what_en} {old}")
-    return Sentence(f"{head[0]}{at_zh}的{role[0]}由{old}改为{new}",
-                    f"{head[1]}{at_en}: the {role[1]} changes from {old} to {new}")
+        oz, oe = _said(old, role, rec, False)
+        return Sentence(f"{head[0]}{at_zh}{what_zh}：{oz}", f"{head[1]}{at_en}: {what_en} {oe}")
+    (oz, oe), (nz, ne) = _said(old, role, rec, True), _said(new, role, rec, True)
+    return Sentence(f"{head[0]}{at_zh}的{role[0]}由{oz}改为{nz}",
+                    f"{head[1]}{at_en}: the {role[1]} changes from {oe} to {ne}")
 
 
 def _item_sentence(c: Change, old: Policy, new: Policy) -> Sentence:
@@ -274,6 +291,7 @@ def article_sentences(diff: StructuralDiff, old: Policy, new: Policy) -> dict[st
             grouped.setdefault(key, []).extend(chosen or [""])
             firsts.setdefault(key, c)
     quoted = _paired_quotes(firsts)
+    rec = run_record([old.record, new.record])[0]
     for key, chosen in grouped.items():
         article, ident, role = key[:3]
         c = firsts[key]
@@ -284,7 +302,7 @@ def article_sentences(diff: StructuralDiff, old: Policy, new: Policy) -> dict[st
         reading = "" if _covers(chosen, old, new) else "、".join(sorted(set(chosen)))
         rank = 0 if c.is_figure else 2 if c.where in ("label", "cite", "note") else 1
         out.setdefault(article, []).append(
-            (rank, len(out.get(article, [])), _change_sentence(c, _name(c.kind, ident, old, new), role, reading)))
+            (rank, len(out.get(article, [])), _change_sentence(c, _name(c.kind, ident, old, new), role, reading, rec)))
     return {a: [s for _, _, s in sorted(out[a], key=lambda t: t[:2])] for a in sorted(out, key=article_order)}
 
 
