@@ -332,3 +332,21 @@ def test_a_condition_dropped_reads_in_words(tmp_path: Path) -> None:
     assert article_sentences(diff_policies(old, new), old, new)["(6)"] == [Sentence(
         "「中介机构引荐重大产业项目奖励」删去适用条件：领取营业执照",
         "“中介机构引荐重大产业项目奖励”: drops the condition business licence obtained")]
+
+
+def test_an_item_renamed_and_one_removed_read_by_their_labels(tmp_path: Path) -> None:
+    """无锡 (6)'s clause given another id (its label, concept and quotation kept) and (16)'s 重大项目落户奖励
+    (a promise, "按照现代产业政策给予相应奖励") removed."""
+    folder = tmp_path / "p"
+    shutil.copytree(POLICIES, folder)
+    path = folder / "wuxi_2023.policy"
+    text = path.read_text(encoding="utf-8").replace("clause intermediary_referral_reward ", "clause intermediary_reward ")
+    start = text.index("clause landing_reward")
+    path.write_text(text[:start] + text[text.index("\n}\n", start) + 3:], encoding="utf-8")
+    old, new = wuxi(), checked(path)
+    by_article = article_sentences(diff_policies(old, new), old, new)
+    assert by_article["(6)"] == [Sentence(
+        "条款「中介机构引荐重大产业项目奖励」的代码名由intermediary_referral_reward改为intermediary_reward",
+        "the clause “中介机构引荐重大产业项目奖励”: its code name changes from intermediary_referral_reward to "
+        "intermediary_reward")]
+    assert by_article["(16)"] == [Sentence("删去条款「重大项目落户奖励」", "drops the clause “重大项目落户奖励”")]

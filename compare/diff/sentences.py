@@ -231,9 +231,12 @@ def _change_sentence(c: Change, head: tuple[str, str], role: tuple[str, str], re
 def _item_sentence(c: Change, old: Policy, new: Policy) -> Sentence:
     """An item added, removed or renamed, by its label (and its figure where that is one short figure)."""
     kind_zh, kind_en = KIND_WORDS.get(c.kind, (c.kind, c.kind))
-    if c.status == "renamed":
+    if c.status == "renamed":  # the id changed (the clause kept its concept and a quotation)
         a, b = (c.old or ""), (c.new or "")
-        return Sentence(f"{kind_zh} {a} 更名为 {b}", f"{kind_en} {a} is renamed {b}")
+        was, now = _name(c.kind, a, old, old), _name(c.kind, b, new, new)
+        if was == now:
+            return Sentence(f"{kind_zh}{now[0]}的代码名由{a}改为{b}", f"{kind_en} {now[1]}: its code name changes from {a} to {b}")
+        return Sentence(f"{kind_zh}{was[0]}改名为{now[0]}", f"{kind_en} {was[1]} is renamed {now[1]}")
     if c.kind == "unencoded":
         quote = c.new if c.status == "added" else c.old
         return Sentence(f"{'新增' if c.status == 'added' else '删去'}原文：{quote}",
