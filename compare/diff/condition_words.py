@@ -15,7 +15,6 @@ from __future__ import annotations
 from compare.diff.project_words import field_words, value_pair
 from compare.diff.structural import text
 from dsl import ast as A
-from dsl.parse import parse_text
 from dsl.record import Record
 from dsl.units import Dim
 
@@ -26,6 +25,8 @@ _JOIN = {"and": ("且", " and "), "or": ("或", " or ")}
 
 def _parsed(rule: str) -> A.Expr | None:
     """The condition as the parser reads it (a clause's `when`), or None where it does not parse."""
+    from dsl.parse import parse_text  # the parser only where a condition changed
+
     source = f'policy condition_words {{}}\nclause c "c" {{\n  when {rule}\n  value 1元\n}}\n'
     ast, diagnostics = parse_text(source, "<condition>")
     if ast is None or diagnostics:

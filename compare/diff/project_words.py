@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from compare.engine.explain import fmt_number
 from compare.engine.notation import amount_text, number_text
 from dsl import ast as A
 from dsl.check.record import run_record
@@ -20,6 +19,9 @@ from dsl.units import Dim
 from dsl.walk import walk
 
 _SCALES = {"亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "": Decimal(1)}
+# the unit a figure of another dimension is written in (compare.engine.explain.fmt_number's, which would
+# bring in the evaluator for a structural diff)
+_UNITS = {Dim.POINTS: "分", Dim.MONTHS: "个月", Dim.DAYS: "天", Dim.AREA: "亩", Dim.COUNT: ""}
 
 
 def value_words(v: Any, dim: Dim | None) -> tuple[str, str]:
@@ -44,7 +46,11 @@ def value_words(v: Any, dim: Dim | None) -> tuple[str, str]:
 def figure_text(x: float, dim: Dim | None) -> str:
     if dim in (Dim.CNY, Dim.USD):
         return amount_text(Decimal(str(round(float(x), 2))), "美元" if dim == Dim.USD else "元")
-    return fmt_number(float(x), dim)
+    if x == float("inf"):
+        return "∞"
+    if dim == Dim.RATIO:
+        return f"{x * 100:g}%"
+    return f"{x:g}{_UNITS.get(dim, '') if dim else ''}"
 
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(亿|万)?([^\d\s.]+)$")
