@@ -241,7 +241,7 @@ def _worded_markdown(d: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy) 
         out.append("")
     same = [concept_words(cd, old.policy, new.policy) for cd in d.concepts if cd.verdict == EQUIVALENT]
     if same:
-        out += [f"对所有项目两版相同（已证明）：{_md('、'.join(z for z, _ in same))}.", "",
+        out += [f"对所有项目两版相同（已证明）：{_md('、'.join(z for z, _ in same))}。", "",
                 f"The same for every project (proved): {_md(', '.join(e for _, e in same))}.", ""]
     return out
 
