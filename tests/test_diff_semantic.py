@@ -350,14 +350,27 @@ def test_cli_semantic(tmp_path: Path) -> None:
     r = run_cli("wuxi_2023", str(draft), "--semantic", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "reward.fdi: draft more generous" in r.stdout
-    # the largest gain, signed and labelled, on the project that attains it: 3% of FDI reaches the new
-    # cap 8000万元 at FDI 26.6667亿元, where the old gives its cap 5000万元 ((16): 3000万元 more)
-    assert "largest gain: +3000万元 (high end) on project fdi_arrived 26.6667亿元, foreign: " in r.stdout
+    # one section per option of `ceilings`, the reading the changed figures lie under
+    assert "readings: ceilings=range)" in r.stdout and "readings: ceilings=full)" in r.stdout
+    # the largest gain, in words, on the project that attains it: 3% of FDI reaches the new cap 8000万元
+    # at FDI 26.6667亿元, where the old gives its cap 5000万元 ((16): 3000万元 more); under `range` each
+    # version gives [0, ceiling]
+    assert "新版本最多多给3000万元，如当年度到账外资26.6667亿元的项目（外资项目）：最高5000万元→最高8000万元" in r.stdout
+    # a round project under `full`: 10亿元 arrived, 2% = 2000万元 (under 5000万元) before, 3% = 3000万元
+    # (under 8000万元) after
+    assert "对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）" in r.stdout
+    assert "For a project with foreign capital arrived this year 10亿元 (foreign-invested project), the new " \
+           "version gives 1000万元 more (2000万元 → 3000万元)" in r.stdout
     assert "equivalent (proved for every valid project): reward.hq" in r.stdout
     js = run_cli("wuxi_2023", str(draft), "--semantic", "--format", "json", cwd=tmp_path)
     doc = json.loads(js.stdout)
     fdi = next(c for c in doc["concepts"] if c["concept"] == "reward.fdi")
     assert fdi["verdict"] == MORE and fdi["max_gain"]["amount"] == 30_000_000.0 and fdi["max_gain"]["bound"] == "high"
+    # the JSON (one diff, at the default `ceilings=range`) carries the sentences too
+    assert fdi["sentences"]["verdicts"][2] == {
+        "zh": "新版本最多多给3000万元，如当年度到账外资26.6667亿元的项目（外资项目）：最高5000万元→最高8000万元",
+        "en": "The new version gives at most 3000万元 more, e.g. for a project with foreign capital arrived this year "
+              "26.6667亿元 (foreign-invested project): up to 5000万元 → up to 8000万元"}
     bad = run_cli("wuxi_2023", str(draft), "--reading", "ceilings=most", cwd=tmp_path)
     assert bad.returncode == 2 and "options: range, full" in bad.stderr
 
@@ -366,7 +379,10 @@ def test_cli_cross_city_by_city_name(tmp_path: Path) -> None:
     r = run_cli("taicang", "wuxi", "--concept", "reward.intermediary", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "reward.intermediary: wuxi_2023 mixed" in r.stdout
-    assert "where wuxi_2023 gives more:" in r.stdout and "referral intermediary, licensed" in r.stdout
+    # two cities by their names, the region's fields by their labels: 太仓 三(四) and 无锡 (6) both reward
+    # the intermediary of a licensed project it referred
+    assert "  无锡给得更多的项目： Where wuxi gives more:\n    - 引荐方：中介机构；领取营业执照；实缴资金1元以上\n" in r.stdout
+    assert "  太仓给得更多的项目： Where taicang gives more:\n    - 引荐方：中介机构；领取营业执照\n" in r.stdout
 
 
 # ------------------------------------------------------------------ random small edits (hypothesis)
