@@ -58,7 +58,11 @@ def test_the_wuxi_draft_quotes_its_figures_and_has_its_own_text(tmp_path: Path) 
     clause = checked(out).clauses["fdi_arrival_reward"]
     assert sorted({str(q) for q in figures(clause.value)}) == ["3%", "8000万元"]
     assert all(q.derived is None for q in figures(clause.value))
-    assert [tmp_path / "wuxi_draft.policy", tmp_path / "wuxi_draft.txt"] == sorted(tmp_path.iterdir())
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "wuxi_draft.policy", tmp_path / "wuxi_draft.txt"]
+    again = tmp_path / "again" / "wuxi_draft.policy"  # byte-identical on rerun
+    assert reform(WUXI, *WUXI_SETS, "--out", str(again))[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+    assert (again.parent / "wuxi_draft.txt").read_bytes() == (tmp_path / "wuxi_draft.txt").read_bytes()
 
 
 def test_a_rerun_replaces_the_draft_and_its_text_and_never_a_file_it_did_not_write(tmp_path: Path) -> None:
