@@ -186,6 +186,16 @@ def test_a_figure_written_otherwise_stays_derived_with_a_warning(tmp_path: Path,
     assert f'{value} derived "reform draft: {path}={value}; its quote still says {old}"' in draft.text
 
 
+def test_a_figure_the_text_does_not_state_is_not_looked_for(tmp_path: Path) -> None:
+    """张家港 第13条 `3‰ derived "5‰ - 2‰: the width of the range"`: derived in the base, so no quote is
+    rewritten for it; a figure set to what it is stays stated."""
+    base = checked(POLICIES / "zhangjiagang_2017.policy")
+    draft = _draft(base, tmp_path, ("team_reward.rate", "4‰"), ("major_foreign_project_points.tiers[2]", "5分"))
+    assert draft.warnings == ["`team_reward.rate`: the quote 第13条 no longer matches the figure (the text does not "
+                              "state 3‰ either: it is derived); 4‰ stays derived"]
+    assert draft.source_text is None and "5分 derived" not in draft.text
+
+
 def test_a_sentence_the_text_holds_twice_is_not_revised(tmp_path: Path) -> None:
     quote = "给予最高2%、不超过5000万元奖励"
     base = made_up(tmp_path / "t", quote, f"第五条 {quote}。\n附：{quote}。\n{TALENT}\n")

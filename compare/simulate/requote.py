@@ -78,6 +78,11 @@ def _revise_one(policy: Policy, plan: Planned, item: Any, rev: Revision) -> None
     old, new = plan.figure.node, plan.new
     if not isinstance(old, A.Quantity) or not isinstance(new, A.Quantity):
         raise _NotRevisedError("a ratio is not rewritten in the text")
+    if any(n.derived is not None for n in plan.figure.nodes):
+        raise _NotRevisedError(f"the text does not state {old} either: it is derived")
+    if str(new) == str(old):  # set to what it is: the quote states it still
+        rev.quoted.add(plan.path)
+        return
     cites = rev.cites.get(plan.figure.item, item.cites)
     found = [(k, *place) for k, c in enumerate(cites) for place in _places(c.quote, old, new)]
     if not found:
