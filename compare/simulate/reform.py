@@ -4,8 +4,10 @@
 A reform is written out as a revision (`policy NAME extends BASE { … }` with `override` items, each
 changed figure marked `derived "reform NAME: PATH=VALUE"`) and checked like any policy file, so a unit
 or currency error, a broken reference or a quote that no longer holds is reported as for a file the
-researcher wrote; the revision can be kept (`policylab simulate --out DIR` writes it).  Sweeps change
-one figure many times: `substitute` swaps it in the checked model (types carried over), which costs a
+researcher wrote; the revision can be kept (`policylab simulate --out DIR` writes it).  A draft
+written for the researcher (`policylab reform`, `draft_changes`) goes further: its figures' quotes and
+a copy of the base's text are revised with them (compare.simulate.requote), so they are not derived.
+Sweeps change one figure many times: `substitute` swaps it in the checked model (types carried over), which costs a
 compile (about 1 ms) instead of a check.
 """
 
