@@ -93,6 +93,13 @@ def test_a_rerun_replaces_the_draft_and_its_text_and_never_a_file_it_did_not_wri
     assert code == 2 and str(txt) in stderr
     assert txt.read_text(encoding="utf-8") == "另一份文本\n" and not out.exists()
 
+    elsewhere = tmp_path / "elsewhere.txt"  # a link is not replaced, even to a text as the tool writes it
+    elsewhere.write_text(source("wuxi_2023.txt").replace(WUXI_OLD, WUXI_NEW), encoding="utf-8")
+    txt.unlink()
+    txt.symlink_to(elsewhere)
+    code, _, stderr = reform(WUXI, *WUXI_SETS, "--out", str(out))
+    assert code == 2 and f"{txt} is not a regular file" in stderr and txt.is_symlink() and not out.exists()
+
 
 def _draft(policy: Policy, tmp_path: Path, *changes: tuple[str, str]) -> Draft:
     return draft_changes(policy, [Change(p, v) for p, v in changes], "draft", tmp_path / "out",
