@@ -237,3 +237,47 @@ def test_a_scenario_that_extends_a_draft_publishes_its_text(tmp_path: Path) -> N
     assert (published / "wuxi_draft.txt").read_text(encoding="utf-8") == source("wuxi_2023.txt").replace(WUXI_OLD, WUXI_NEW)
     result = check_paths([published / "wuxi_draft.policy", published / "on_top.policy"], [POLICIES])
     assert not [d for d in result.diagnostics if d.is_error]
+
+
+@pytest.mark.parametrize("name", ["wuxi_2023", "zhangjiagang_2017", "taicang_2020", "jiaxing_draft"])
+def test_every_figure_set_revises_one_whole_number_or_warns(name: str) -> None:
+    """Every figure of a city's policy set one higher in its own unit (50万元 → 51万元): either its quote
+    and the text are each the old with one whole occurrence of the number replaced (nothing else, the
+    text's spaces and line breaks kept), or a warning says why not and the text is left alone."""
+    from compare.simulate.figures import policy_figures
+    from compare.simulate.reform import _item, planned_changes
+    from compare.simulate.requote import revise
+    from dsl.units import format_decimal
+
+    policy = checked(POLICIES / f"{name}.policy")
+    base = source(f"{name}.txt")
+    revised = 0
+    for path, fig in policy_figures(policy).items():
+        old = fig.node
+        if not isinstance(old, A.Quantity) or old.derived is not None:
+            continue
+        was, now = format_decimal(old.number), format_decimal(old.number + 1)
+        value = f"{now}{old.scale}{old.unit}" + (f"/{old.per}" if old.per else "")
+        planned, _ = planned_changes(policy, [Change(path, value)], "d")
+        item = _item(policy, fig.item)
+        rev = revise(policy, planned, {fig.item: item})
+        if rev.warnings:
+            assert len(rev.warnings) == 1 and rev.source_text is None and not rev.quoted, path
+            continue
+        revised += 1
+        assert rev.source_text is not None and _one_replaced(base, rev.source_text, was, now), path
+        quotes = [(c.quote, n.quote) for c, n in zip(item.cites, rev.cites[fig.item], strict=True) if c != n]
+        assert len(quotes) == 1 and _one_replaced(*quotes[0], was, now), path
+    assert revised >= {"wuxi_2023": 15, "zhangjiagang_2017": 25, "taicang_2020": 5, "jiaxing_draft": 15}[name]
+
+
+def _one_replaced(before: str, after: str, was: str, now: str) -> bool:
+    """`after` is `before` with one whole occurrence of the number `was` (not a part of 2023 or 0.5)
+    replaced by `now`."""
+    def whole(i: int) -> bool:
+        j = i + len(was)
+        return (i == 0 or before[i - 1] not in "0123456789.") and (j == len(before) or not before[j].isdigit()) \
+            and not (before[j:j + 1] == "." and before[j + 1:j + 2].isdigit())
+
+    return any(before[:i] + now + before[i + len(was):] == after for i in range(len(before))
+               if before.startswith(was, i) and whole(i))

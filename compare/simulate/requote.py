@@ -132,14 +132,18 @@ def _places(quote: str, old: A.Quantity, new: A.Quantity) -> list[tuple[int, int
 
 
 def _variants(quote: str, after: int, old: A.Quantity, new: A.Quantity) -> list[tuple[int, str]]:
-    """The texts that may replace the number ending at `after`: (end of what is replaced, new text)."""
+    """The texts that may replace the number ending at `after`: (end of what is replaced, new text).
+    In the same scale and unit only the number changes (a space or line break the text has between
+    1000 and 万美元 stays); else the whole figure where the quote writes it, then the number alone in
+    the scale the quote gives it (shared: 1000～3000万美元)."""
     rest = f"{old.scale}{old.unit}"
     out = []
-    if rest and quote.startswith(rest, after):  # the whole figure is written here: 5000万元
+    same = (new.scale, new.unit) == (old.scale, old.unit)
+    if rest and not same and quote.startswith(rest, after):  # the whole figure is written here: 5000万元
         out.append((after + len(rest), _written(new)))
-    if new.unit == old.unit:  # the number alone, in the scale the quote gives it (shared or written)
+    if new.unit == old.unit:
         scaled = _amount(new) / (SCALES[old.scale] * UNITS[old.unit].factor)
-        out.append((after, format_decimal(scaled.normalize() if scaled == scaled.to_integral() else scaled)))
+        out.append((after, format_decimal(scaled.normalize())))
     return out
 
 
