@@ -23,7 +23,7 @@ from compare.publish import pdf as pdf_writer
 from compare.publish.blocks import Document, Figure, Heading, Paragraph, Run, Table, plain
 from compare.publish.docx import to_docx
 from compare.publish.pdf import FontMissingError, to_pdf
-from compare.publish.write import UnknownFormatError, document_bytes, missing_for, write_document
+from compare.publish.write import UnknownFormatError, document_bytes, unavailable, write_document
 
 docx = pytest.importorskip("docx")
 pdfium = pytest.importorskip("pypdfium2")
@@ -250,7 +250,7 @@ def test_unknown_suffix_is_an_error(name: str) -> None:
     with pytest.raises(UnknownFormatError):
         document_bytes(_doc(), name)
     with pytest.raises(UnknownFormatError):
-        missing_for(name)
+        unavailable(name)
 
 
 def test_write_document_by_suffix_replaces_whole(tmp_path: Path) -> None:
@@ -261,4 +261,13 @@ def test_write_document_by_suffix_replaces_whole(tmp_path: Path) -> None:
         write_document(doc, path)
         assert path.read_bytes().startswith(magic)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "b.PDF"]  # no temporary file left
-    assert missing_for(".docx") == () and missing_for("x.pdf") == ()
+    assert unavailable(".docx") is None and unavailable("x.pdf") is None
+
+
+def test_unavailable_names_the_missing_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_writer, "_bundled_font", lambda: None)
+    monkeypatch.setattr(pdf_writer, "SYSTEM_FONTS", ())
+    monkeypatch.delenv("POLICYLAB_CJK_FONT", raising=False)
+    problem = unavailable("memo.pdf")
+    assert problem is not None and "pip install mplfonts" in problem
+    assert unavailable("memo.docx") is None
