@@ -96,6 +96,10 @@ def test_docx_text_as_written_headings_and_styles() -> None:
     assert by_text["各城市的奖励 *不是强调* #caption"] == "Caption"
     note = next(p for p in d.paragraphs if p.text == "fdi_arrival_reward 条款")
     assert note.runs[1].bold and not note.runs[0].bold
+    for style in ("Quote", "Caption", "Subtitle"):  # Chinese has no italic: Word would slant it
+        assert d.styles[style].font.italic is False
+    rfonts = d.styles["Normal"].element.rPr.rFonts
+    assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "Microsoft YaHei"
 
 
 def test_docx_table_cells_and_widths() -> None:

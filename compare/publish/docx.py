@@ -46,7 +46,7 @@ def _east_asian(style_or_run: Any, font: str) -> None:
 
 
 def _styles(document: Any) -> None:
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Mm, Pt, RGBColor
 
     styles = document.styles
     normal = styles["Normal"]
@@ -57,8 +57,11 @@ def _styles(document: Any) -> None:
         style = styles[name]
         style.font.name = LATIN_FONT
         _east_asian(style, CJK_FONT)
-        if name.startswith("Heading") or name == "Title":
-            style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False  # Chinese has no italic: Word would slant the glyphs
+        style.font.color.rgb = RGBColor(0, 0, 0) if name.startswith("Heading") or name == "Title" \
+            else RGBColor(0x40, 0x40, 0x40)
+    quote = styles["Quote"].paragraph_format
+    quote.left_indent, quote.right_indent = Mm(6), Mm(0)
 
 
 def _add_runs(paragraph: DocxParagraph, runs: tuple[Run, ...]) -> None:
