@@ -98,8 +98,11 @@ def test_docx_text_as_written_headings_and_styles() -> None:
     assert note.runs[1].bold and not note.runs[0].bold
     for style in ("Quote", "Caption", "Subtitle"):  # Chinese has no italic: Word would slant it
         assert d.styles[style].font.italic is False
-    rfonts = d.styles["Normal"].element.rPr.rFonts
-    assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "Microsoft YaHei"
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    assert d.styles["Normal"].element.rPr.rFonts.get(f"{w}eastAsia") == "Microsoft YaHei"
+    # "5000万元" as written: Word adds no space between Chinese and digits or Latin
+    defaults = d.styles.element.find(f"{w}docDefaults/{w}pPrDefault/{w}pPr")
+    assert [defaults.find(f"{w}{tag}").get(f"{w}val") for tag in ("autoSpaceDE", "autoSpaceDN")] == ["0", "0"]
 
 
 def test_docx_table_cells_and_widths() -> None:

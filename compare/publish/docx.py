@@ -27,6 +27,11 @@ ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 LATIN_FONT = "Calibri"
 CJK_FONT = "Microsoft YaHei"  # on Windows and with Office for Mac; other viewers substitute their own CJK font
 CODE_FONT = "Consolas"
+# what follows w:autoSpaceDN in a w:pPr (ECMA-376 CT_PPrBase)
+PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                       "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                       "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+                       "w:pPrChange")
 DEL_COLOR = (0xC0, 0x00, 0x00)
 INS_COLOR = (0x00, 0x50, 0xB0)
 MARGIN_MM = 20.0
@@ -60,6 +65,27 @@ def _styles(document: Any) -> None:
         style.font.italic = False  # Chinese has no italic: Word would slant the glyphs
         style.font.color.rgb = RGBColor(0, 0, 0) if name.startswith("Heading") or name == "Title" \
             else RGBColor(0x40, 0x40, 0x40)
+    # figures as the texts write them, "5000万元": no space added between Chinese and Latin or digits
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    defaults = styles.element.find(qn("w:docDefaults"))
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    if ppr_default is None:
+        ppr_default = OxmlElement("w:pPrDefault")
+        defaults.append(ppr_default)
+    ppr = ppr_default.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        ppr_default.append(ppr)
+    successor = next((e for e in ppr if e.tag in {qn(t) for t in PPR_AFTER_AUTOSPACE}), None)
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # in the schema's order, before w:spacing
+        flag = OxmlElement(tag)
+        flag.set(qn("w:val"), "0")
+        if successor is None:
+            ppr.append(flag)
+        else:
+            successor.addprevious(flag)
     quote = styles["Quote"].paragraph_format
     quote.left_indent, quote.right_indent = Mm(6), Mm(0)
 
