@@ -23,7 +23,7 @@ from compare.publish import pdf as pdf_writer
 from compare.publish.blocks import Document, Figure, Heading, Paragraph, Run, Table, plain
 from compare.publish.docx import to_docx
 from compare.publish.pdf import FontMissingError, to_pdf
-from compare.publish.write import UnknownFormatError, document_bytes, unavailable, write_document
+from compare.publish.write import UnknownFormatError, document_bytes, missing_for, unavailable, write_document
 
 docx = pytest.importorskip("docx")
 pdfium = pytest.importorskip("pypdfium2")
@@ -258,6 +258,8 @@ def test_unknown_suffix_is_an_error(name: str) -> None:
         document_bytes(_doc(), name)
     with pytest.raises(UnknownFormatError):
         unavailable(name)
+    with pytest.raises(UnknownFormatError):
+        missing_for(name)
 
 
 def test_write_document_by_suffix_replaces_whole(tmp_path: Path) -> None:
@@ -269,6 +271,7 @@ def test_write_document_by_suffix_replaces_whole(tmp_path: Path) -> None:
         assert path.read_bytes().startswith(magic)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "b.PDF"]  # no temporary file left
     assert unavailable(".docx") is None and unavailable("x.pdf") is None
+    assert missing_for(".docx") == () and missing_for("x.PDF") == ()
 
 
 def test_unavailable_names_the_missing_font(monkeypatch: pytest.MonkeyPatch) -> None:

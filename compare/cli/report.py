@@ -40,7 +40,19 @@ _SUFFIXES = {".md": ReportFormat.markdown, ".markdown": ReportFormat.markdown, "
              ".htm": ReportFormat.html, ".xlsx": ReportFormat.xlsx, ".docx": ReportFormat.docx,
              ".pdf": ReportFormat.pdf}
 _BINARY = (ReportFormat.xlsx, ReportFormat.docx, ReportFormat.pdf)
-_DOCUMENTS = (ReportFormat.docx, ReportFormat.pdf)
+# the packages a document needs: its writer's, and matplotlib and pandas for the charts
+_DOCUMENT_MODULES = {ReportFormat.docx: ("docx", "matplotlib", "pandas"),
+                     ReportFormat.pdf: ("typst", "matplotlib", "pandas")}
+
+
+def _require_font() -> None:
+    """A PDF without a font that draws Chinese fails here, before any work, with the install hint."""
+    from compare.publish.pdf import FontMissingError, cjk_font
+
+    try:
+        cjk_font()
+    except FontMissingError as e:
+        _usage(str(e))
 
 
 def _format_of(out: Path | None, format: ReportFormat | None) -> ReportFormat:
@@ -103,13 +115,10 @@ def report_(
         _usage(f"--format {fmt.value} needs --out FILE")
     if fmt == ReportFormat.xlsx:
         require_extra("report --format xlsx", "data", ("openpyxl",))
-    if fmt in _DOCUMENTS:
-        from compare.publish.write import unavailable
-
-        require_extra(f"report --format {fmt.value}", "report", ("matplotlib", "pandas"))  # the charts
-        problem = unavailable(f".{fmt.value}")  # the writer's packages; a PDF's CJK font
-        if problem:
-            _usage(problem)
+    if fmt in _DOCUMENT_MODULES:
+        require_extra(f"report --format {fmt.value}", "report", _DOCUMENT_MODULES[fmt])
+    if fmt == ReportFormat.pdf:
+        _require_font()
     rate = parse_fx(fx, "policylab report", per_policy=False)
     assert not isinstance(rate, str)
     day = as_of_or_exit(as_of, "policylab report")
@@ -118,7 +127,7 @@ def report_(
         report = build_report(checked_policies, concept or None, rate)
     except UnknownConceptError as e:
         _usage(printable(str(e)))
-    data = _document(report, checked_policies, fmt) if fmt in _DOCUMENTS else render(report, fmt.value)
+    data = _document(report, checked_policies, fmt) if fmt in _DOCUMENT_MODULES else render(report, fmt.value)
     if out is None:
         assert isinstance(data, str)
         sys.stdout.write(data)

@@ -34,11 +34,17 @@ def _suffix(path_or_suffix: str | Path) -> str:
     return suffix
 
 
+def missing_for(path_or_suffix: str | Path) -> tuple[str, ...]:
+    """The packages the format needs that are not installed (empty when it can be written; a PDF's
+    font is not a package: `unavailable` checks it too)."""
+    return tuple(m for m in MODULES[_suffix(path_or_suffix)] if importlib.util.find_spec(m) is None)
+
+
 def unavailable(path_or_suffix: str | Path) -> str | None:
     """Why the format cannot be written here, with the install hint; None when it can.  A command calls
     it before any work (UnknownFormatError for a suffix that is no format)."""
     suffix = _suffix(path_or_suffix)
-    missing = [m for m in MODULES[suffix] if importlib.util.find_spec(m) is None]
+    missing = missing_for(suffix)
     if missing:
         return f"writing {suffix} needs {', '.join(missing)}: pip install 'policylab[report]'"
     if suffix == ".pdf":
