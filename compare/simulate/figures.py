@@ -325,26 +325,25 @@ _ROLES = {"rate": ("比例", "rate"), "cap": ("上限", "cap"), "floor": ("下�
           "installments": ("分期", "installment"), "tiers": ("档", "tier"), "pick": ("项", "row")}
 
 
-def figure_title(policy: Policy, path: str) -> tuple[str, str, str, str]:
-    """(zh, en, unit zh, unit en) naming a figure for a reader: its clause's label, the part the figure
-    plays and the article ("新批外资项目到账外资奖励上限 (16)", "cap of fdi arrival reward (16)", "元", "CNY"),
-    not its path (`fdi_arrival_reward.cap`)."""
+def figure_title(policy: Policy, path: str) -> tuple[str, str, str, str, str]:
+    """(zh, en, unit zh, unit en, article) naming a figure for a reader: its clause's label (a param's
+    concept in the taxonomy) and the part the figure plays ("新批外资项目到账外资奖励上限", "cap of fdi
+    arrival reward", "元", "CNY", "(16)"), not its path (`fdi_arrival_reward.cap`)."""
     figure = find_figure(policy, path)
-    head, _, rest = path.partition("#")[0].partition(".")
     kind, _, key = figure.item.partition(":")
+    rest = path.partition("#")[0][len(key):].lstrip(".")
     clause = policy.clauses.get(key) if kind == "clause" else None
-    name_zh = (clause.label if clause is not None and clause.label else "") or head
-    name_en = head.replace("_", " ")
+    tax = policy.taxonomy
+    concept = tax.concepts.get(key) if kind == "param" and tax is not None else None
+    name_zh = (clause.label if clause is not None else None) or (concept.zh if concept is not None else None) or key
+    name_en = concept.en if concept is not None and concept.en else key.replace("_", " ")
     zh_parts, en_parts = [], []
-    for part in rest.split("."):
+    for part in (p for p in rest.split(".") if p):
         m = re.fullmatch(r"(\w+?)(?:\[(\d+)\])?", part)
         word, n = (m.group(1), m.group(2)) if m else (part, None)
         zh, en = _ROLES.get(word, (word, word.replace("_", " ")))
         zh_parts.append(f"第{n}{zh}" if n and word == "tiers" else f"{zh}{n}" if n else zh)
         en_parts.append(f"{en} {n}" if n else en)
-    article = f" {figure.article}" if figure.article else ""
-    zh_title = f"{name_zh}{''.join(zh_parts)}{article}"
-    en_title = f"{' '.join(reversed(en_parts))} of {name_en}{article}" if en_parts else f"{name_en}{article}"
-    dim = figure.dim
-    unit = {Dim.CNY: ("元", "CNY"), Dim.USD: ("美元", "USD"), Dim.POINTS: ("分", "points")}.get(dim, ("", ""))
-    return zh_title, en_title, *unit
+    en_title = f"{' '.join(reversed(en_parts))} of {name_en}" if en_parts else name_en
+    unit = {Dim.CNY: ("元", "CNY"), Dim.USD: ("美元", "USD"), Dim.POINTS: ("分", "points")}.get(figure.dim, ("", ""))
+    return f"{name_zh}{''.join(zh_parts)}", en_title, *unit, figure.article

@@ -187,12 +187,15 @@ def current_lang() -> str:
     return _LANG.get() if cjk_family() else "en"
 
 
-def label(zh: str, en: str, sep: str = " ") -> str:
-    """`zh`, `en` or both ("合计 total"; `sep` between them) by the language set (`language`); English
-    without a CJK font."""
+LONG = 44  # characters: both languages longer than this go on two lines
+
+
+def label(zh: str, en: str, sep: str | None = None) -> str:
+    """`zh`, `en` or both ("合计 total"; `sep` between them, a line break where they are long) by the
+    language set (`language`); English without a CJK font."""
     lang = current_lang()
     if lang == "both" and zh and en and zh != en:
-        return f"{zh}{sep}{en}"
+        return f"{zh}{sep if sep is not None else chr(10) if len(zh) * 2 + len(en) > LONG else ' '}{en}"
     return (zh or en) if lang != "en" else (en or ascii_text(zh))
 
 
@@ -204,6 +207,13 @@ def split_label(text: str) -> tuple[str, str]:
     """("支付合计", "money paid") from "支付合计 money paid"; (text, "") when it is not zh + en."""
     m = _BILINGUAL.match(text.strip())
     return (m.group(1).strip(), m.group(2).strip()) if m else (text, "")
+
+
+def line_name(text: str) -> str:
+    """A line's label ("无锡 wuxi_2023", "无锡 wuxi_cap_8000"): whole in Chinese (the city alone would not
+    tell reforms apart), its id in English."""
+    zh, en = split_label(text)
+    return safe_text(en) if en and current_lang() == "en" else safe_text(text, en or None)
 
 
 def figure_text(text: str) -> str:

@@ -31,7 +31,7 @@ from compare.simulate.comparison import PER_PROJECT_LIMIT, Comparison
 from compare.simulate.compmap import competition_grid
 from compare.simulate.cost import MAX_BYTES, MAX_SECONDS, Estimate, LineCost, duration, estimate, size
 from compare.simulate.executor import map_blocks
-from compare.simulate.figures import FigureError, figure_title
+from compare.simulate.figures import FigureError, figure_title, find_figure, value_of
 from compare.simulate.lines import Line, build_lines
 from compare.simulate.lock import lock_data
 from compare.simulate.named import planned_views, view_of
@@ -304,6 +304,10 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
         rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
         swept = _line(sc, lines, analyses["sweep"]["policy"], ("analyses", "sweep", "policy")).policy
         res.meta["figure_labels"] = {analyses["sweep"][k]: list(figure_title(swept, analyses["sweep"][k]))
+                                     for k in ("figure", "figure2") if k in analyses["sweep"]}
+        # the figure as the policy has it now: the sweep's plot marks it
+        res.meta["figure_values"] = {analyses["sweep"][k]: [value_of(find_figure(swept, analyses["sweep"][k]).node),
+                                                            find_figure(swept, analyses["sweep"][k]).text]
                                      for k in ("figure", "figure2") if k in analyses["sweep"]}
         res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
         if years is not None:  # each year's totals at each point

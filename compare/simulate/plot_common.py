@@ -213,8 +213,8 @@ def value_ticks(ax: Axes, frame: pd.DataFrame) -> None:
         plain_ticks(ax.xaxis)
 
 
-def render(fig: Figure, fmt: str) -> bytes:
-    """The figure as PNG or SVG bytes, the same bytes for the same figure."""
+def render(fig: Figure, fmt: str, title: str | None = None) -> bytes:
+    """The figure as PNG or SVG bytes, the same bytes for the same figure; `title` in the file's metadata."""
     import matplotlib
 
     if fmt not in FORMATS:
@@ -222,9 +222,9 @@ def render(fig: Figure, fmt: str) -> bytes:
     buf = io.BytesIO()
     with matplotlib.rc_context(rc()):
         if fmt == "svg":
-            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, **({"Title": title} if title else {})})
         else:
-            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None, **({"Title": title} if title else {})})
     return buf.getvalue()
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from compare.simulate.fonts import label, safe_text
+from compare.simulate.fonts import label, line_name, safe_text
 from compare.simulate.plot_common import (
     MAX_LABELLED,
     NONE_COLOUR,
@@ -137,17 +137,17 @@ def competition_map(frame: pd.DataFrame, title: str, x_label: str, y_label: str,
     _axis_ticks(ax.yaxis, kinds[1], False)
     ax.set_xlabel(safe_text(x_label, "x"))
     ax.set_ylabel(safe_text(y_label, "y"))
-    handles = [Patch(color=colour_of[c], label=safe_text(c)) for c in cities]
+    handles = [Patch(color=colour_of[c], label=line_name(c)) for c in cities]
     handles += [Patch(facecolor=mcolors.to_rgba(colour_of[t.split(" = ")[0]], 0.55),
                       edgecolor=colour_of[t.split(" = ")[-1]], hatch="////", linewidth=0,
-                      label=f"{label('并列', 'tie')}：{t}") for t in ties]
+                      label=f"{label('并列', 'tie')}：" + " = ".join(line_name(m) for m in t.split(" = "))) for t in ties]
     if (winners == "—").any():
         handles.append(Patch(color=NONE_COLOUR, label=label("无人提供", "none offers")))
     if promised.any():
         from matplotlib.lines import Line2D
 
         handles.append(Line2D([], [], linestyle="none", marker="+", color="#333333",
-                              label="、".join(safe_text(p) for p in promising) + "：\n" +
+                              label="、".join(line_name(p) for p in promising) + "：\n" +
                               label("承诺无数额（未计入）", "promised, no figure (not counted)")))
     fig.legend(handles=handles, title=label("出价最高", "best offer"), loc="outside lower center", ncols=2)
     fig.suptitle(safe_text(title))

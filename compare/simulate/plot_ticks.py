@@ -100,9 +100,10 @@ def currency_of(unit: str) -> tuple[str, str]:
     return {"CNY": ("元", "CNY"), "USD": ("美元", "USD"), "元": ("元", "CNY"), "美元": ("美元", "USD")}.get(unit, ("", ""))
 
 
-def titled(zh: str, en: str, unit_zh: str = "", unit_en: str = "") -> str:
-    """An axis title: the name in the language set, the unit in brackets ("注册资本 registered capital (美元)")."""
+def titled(zh: str, en: str, unit_zh: str = "", unit_en: str = "", article: str = "") -> str:
+    """An axis title: the name in the language set, the article it comes from, the unit in brackets
+    ("新批外资项目到账外资奖励上限 cap of fdi arrival reward (16) (元, CNY)")."""
     unit = label(unit_zh, unit_en) if (unit_zh or unit_en) else ""
     if unit_zh and unit_en and current_lang() == "both":
         unit = unit_zh if unit_zh == unit_en else f"{unit_zh}, {unit_en}"
-    return label(zh, en) + (f" ({unit})" if unit else "")
+    return label(zh, en) + (f" {article}" if article else "") + (f" ({unit})" if unit else "")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from compare.simulate.fonts import chosen, label, safe_text
+from compare.simulate.fonts import chosen, label, line_name, safe_text
 from compare.simulate.plot_common import MARKERS, city_colours, colour_for, in_order, plot, range_keys, scale_for, size
 from compare.simulate.plot_ticks import plain_ticks
 from compare.simulate.totals import TOTAL_MONEY
@@ -35,7 +35,7 @@ def years_lines(frame: pd.DataFrame, title: str, concept: str = TOTAL_MONEY, *,
         hi_f, lo_f = np.where(np.isfinite(hi), hi, np.nan), np.where(np.isfinite(lo), lo, np.nan)
         ax.plot(x, hi_f, color=colour, marker=MARKERS[k % len(MARKERS)], markersize=max(5.0 - 0.6 * k, 2.0),
                 markerfacecolor="none" if k % 2 else colour,
-                label=safe_text(str(g["label"].iloc[0]), policy))
+                label=line_name(str(g["label"].iloc[0])))
         ax.plot(x, lo_f, color=colour, linestyle="--", linewidth=1)
         ax.fill_between(x, lo_f, hi_f, color=colour, alpha=0.12, linewidth=0)
     years = sorted({int(y) for y in sub["year"]})

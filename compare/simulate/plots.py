@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from compare.simulate.fonts import chosen, figure_text, label, safe_text
+from compare.simulate.fonts import chosen, figure_text, label, line_name, safe_text
 from compare.simulate.plot_common import (
     FORMATS,
     MARKERS,
@@ -49,8 +49,9 @@ __all__ = ["FORMATS", "city_bars", "city_colours", "competition_map", "distribut
 
 @plot("policy", "label", "concept", "concept_label", "value", "value_label", "low", "high", "unit")
 def sweep_curve(frame: pd.DataFrame, title: str, figure_label: str | None = None, *,
-                colours: Mapping[str, str] | None = None) -> Figure:
-    """One line per (policy, concept): `high` solid, `low` dashed, the band between shaded; ∞ marked ▲ at the top."""
+                colours: Mapping[str, str] | None = None, current: tuple[float, str] | None = None) -> Figure:
+    """One line per (policy, concept): `high` solid, `low` dashed, the band between shaded; ∞ marked ▲ at the
+    top; `current` (value, as the text writes it): the figure the policy has now, a dotted vertical line."""
     colours = colours or city_colours(frame["policy"].astype(str))
     xlabel = safe_text(figure_label or str(frame.attrs.get("figure_label") or ""), "value") or label("取值", "value")
     units = in_order(frame["unit"])
@@ -68,7 +69,7 @@ def sweep_curve(frame: pd.DataFrame, title: str, figure_label: str | None = None
             x = g["value"].to_numpy(float)
             hi, lo = g["high"].to_numpy(float) / scale.factor, g["low"].to_numpy(float) / scale.factor
             colour = colour_for(str(policy), colours)
-            name = safe_text(str(g["label"].iloc[0]), str(policy))
+            name = line_name(str(g["label"].iloc[0]))
             if len(concepts) > 1:
                 name += " · " + chosen(str(g["concept_label"].iloc[0]), str(concept))
             inf = np.isposinf(hi)
@@ -76,7 +77,8 @@ def sweep_curve(frame: pd.DataFrame, title: str, figure_label: str | None = None
                 name += label("（部分无上限）", " (unbounded)")
             hi_f, lo_f = np.where(np.isfinite(hi), hi, np.nan), np.where(np.isfinite(lo), lo, np.nan)
             # a marker of its own per line, smaller for later ones: lines that coincide stay visible
-            ax.plot(x, hi_f, color=colour, marker=MARKERS[k % len(MARKERS)], markersize=max(5.0 - 0.8 * k, 2.0),
+            big = 4.0 if len(x) <= 15 else 2.5
+            ax.plot(x, hi_f, color=colour, marker=MARKERS[k % len(MARKERS)], markersize=max(big - 0.6 * k, 1.5),
                     markerfacecolor="none" if k % 2 else colour, label=name)
             ax.plot(x, lo_f, color=colour, linestyle="--", linewidth=1)
             ax.fill_between(x, lo_f, hi_f, color=colour, alpha=0.15, linewidth=0)
@@ -87,7 +89,14 @@ def sweep_curve(frame: pd.DataFrame, title: str, figure_label: str | None = None
         what = chosen(str(sub["concept_label"].iloc[0]), shown[0]) if len(shown) == 1 else label("合计", "total")
         ax.set_ylabel(f"{what} ({scale.name})")
         ax.grid(alpha=0.3)
-        range_keys(ax)
+        if current is not None and math.isfinite(current[0]):
+            from matplotlib.lines import Line2D
+
+            ax.axvline(current[0], color="#555555", linestyle=":", linewidth=1)
+            range_keys(ax, [Line2D([], [], color="#555555", linestyle=":", linewidth=1,
+                                   label=label("现行", "now") + " " + figure_text(current[1]))])
+        else:
+            range_keys(ax)
         value_ticks(ax, sub)
         plain_ticks(ax.yaxis)
     ax.set_xlabel(xlabel)
@@ -161,7 +170,7 @@ def distribution(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] 
             colour = colour_for(str(policy), colours)
             hi, lo = g["high"].to_numpy(float) / scale.factor, finite(g["low"]) / scale.factor
             fin, n_inf = hi[np.isfinite(hi)], int(np.isposinf(hi).sum())
-            name = safe_text(str(g["label"].iloc[0]), str(policy))
+            name = line_name(str(g["label"].iloc[0]))
             if lo.size:
                 ax.hist(lo, bins=edges.tolist(), histtype="step", color=colour, alpha=0.45, linestyle="--", linewidth=1)
             if fin.size:
@@ -260,7 +269,7 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
         ax.grid(axis="x", alpha=0.3)
         plain_ticks(ax.xaxis)
         names = dict(zip(sub["policy"].astype(str), sub["label"].astype(str), strict=False))
-        handles = [Patch(color=colour_for(p, colours), label=safe_text(names[p], p)) for p in policies]
+        handles = [Patch(color=colour_for(p, colours), label=line_name(names[p])) for p in policies]
         handles += [Patch(color="#777777", label=label("下限", "low")),
                     Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
         if marked:
@@ -338,7 +347,7 @@ def tornado(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | Non
         ax.set_xlabel(chosen(str(sub["concept_label"].iloc[0]), "total") + f" ({scale.name})")
         ax.set_ylabel(label("解读", "reading"))
         plain_ticks(ax.xaxis)
-        ax.set_title(safe_text(str(sub["label"].iloc[0]), policy) + "    " +
+        ax.set_title(line_name(str(sub["label"].iloc[0])) + "    " +
                      label("虚线：默认解读", "dashed line: the default readings", "; "), fontsize="small")
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(safe_text(title))

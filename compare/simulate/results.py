@@ -144,7 +144,9 @@ class Results:
             return titled(*names[path]) if path in names else path
         if "value2" in frame.columns and frame["value2"].notna().any():
             return plots.sweep_heatmap(frame, self._title("参数扫描", "sweep"), title("figure"), title("figure2"))
-        return plots.sweep_curve(frame, self._title("参数扫描", "sweep"), title("figure"))
+        now = self.meta.get("figure_values", {}).get(str(frame["figure"].iloc[0])) if len(frame) else None
+        return plots.sweep_curve(frame, self._title("参数扫描", "sweep"), title("figure"),
+                                 current=(float(now[0]), str(now[1])) if now else None)
 
     def plot_distribution(self) -> Any:
         from compare.simulate import plots
