@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -281,3 +282,24 @@ def test_unavailable_names_the_missing_font(monkeypatch: pytest.MonkeyPatch) -> 
     problem = unavailable("memo.pdf")
     assert problem is not None and "pip install mplfonts" in problem
     assert unavailable("memo.docx") is None
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_docx_as_a_viewer_draws_it(tmp_path: Path) -> None:
+    """The .docx opened by LibreOffice (converted to PDF, rendered): its text as written and the
+    redline's runs in red and blue, the page kept under test-artifacts/ to look at."""
+    import subprocess
+
+    (tmp_path / "redline.docx").write_bytes(to_docx(_doc()))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(tmp_path / "redline.docx")],
+                   check=True, capture_output=True, timeout=300)
+    data = (tmp_path / "redline.pdf").read_bytes()
+    # LibreOffice puts a space between Chinese and Latin whatever the file asks (Word does not)
+    flat = _flat(_text(data))
+    assert _flat(BEFORE) in flat and _flat(SPECIALS) in flat and "=heading" in flat
+    image = _pixels(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    image.save(ARTIFACTS / "publish_redline_docx_page1.png")
+    assert _near(image, (0xC0, 0x00, 0x00)) > 50
+    assert _near(image, (0x00, 0x50, 0xB0)) > 50

@@ -160,11 +160,16 @@ def _table(document: Any, block: Table) -> None:
 
 
 def _figure(document: Any, block: Figure) -> None:
-    from docx.shared import Mm
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
 
-    document.add_picture(io.BytesIO(block.png), width=Mm(min(block.width_mm, TEXT_WIDTH_MM)))
+    paragraph = _paragraph(document, "")
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_before = Pt(8)  # clear of a table just above
+    paragraph.paragraph_format.keep_with_next = True  # with its caption
+    paragraph.add_run().add_picture(io.BytesIO(block.png), width=Mm(min(block.width_mm, TEXT_WIDTH_MM)))
     if block.caption:
-        _paragraph(document, "Caption", block.caption)
+        _paragraph(document, "Caption", block.caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _fixed_zip(data: bytes) -> bytes:
