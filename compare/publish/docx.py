@@ -32,6 +32,7 @@ PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing"
                        "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
                        "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
                        "w:pPrChange")
+HEADER_FILL = "E8E8E8"
 TABLE_TEXT = ("Table Text", "TableText")  # (name, id) of the paragraph style of a table's cells: 9 pt
 NOTE = ("Note", "Note")  # small print under a table: 8.5 pt
 DEL_COLOR = (0xC0, 0x00, 0x00)
@@ -145,6 +146,11 @@ def _table(document: Any, block: Table) -> None:
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     for i, cell in enumerate(header.cells):
         cell.width = widths[i]
+        shade = OxmlElement("w:shd")  # the header shaded, as in the PDF
+        shade.set(qn("w:val"), "clear")
+        shade.set(qn("w:color"), "auto")
+        shade.set(qn("w:fill"), HEADER_FILL)
+        cell._tc.get_or_add_tcPr().append(shade)
         cell.paragraphs[0]._p.style = TABLE_TEXT[1]
         cell.paragraphs[0].add_run(block.header[i]).bold = True
     for row in block.rows:

@@ -147,6 +147,7 @@ TEMPLATE = r"""
       columns: b.widths.map(w => w * 1fr),
       stroke: 0.5pt + luma(150),
       inset: 4pt,
+      fill: (_, y) => if y == 0 { luma(232) },
       table.header(..b.header.map(h => strong(h))),
       ..b.rows.map(row => row.map(cell => runs(cell))).flatten(),
     )
