@@ -78,6 +78,15 @@ def test_docx_documents_table_and_the_fdi_clause(written: dict[str, bytes]) -> N
     assert any(f"(16) “{FDI_16}" in c for c in cells)
 
 
+def test_docx_absent_cities_named_in_one_line(written: dict[str, bytes]) -> None:
+    """reward.fdi: only 无锡 (16) rewards the FDI arrived; 张家港 第12条 counts it in assessment points (a
+    condition, not a reward), 太仓's text never names it, 嘉兴's only as a target (一、 实际利用外资160亿美元)."""
+    texts = [p.text for p in _docx(written["docx1"]).paragraphs]
+    start = texts.index("外资到账奖励 reward on arrived foreign capital")
+    absent = next(t for t in texts[start:] if t.startswith("○ absent："))
+    assert absent == "○ absent：张家港 zhangjiagang_2017、太仓 taicang_2020、嘉兴 jiaxing_draft"
+
+
 def test_docx_charts_embedded_one_per_caption(written: dict[str, bytes]) -> None:
     d = _docx(written["docx1"])
     captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]

@@ -6,8 +6,9 @@
 
 The same content as the Markdown and HTML report, laid out for a printed page: the documents; per
 concept a chart of what each city gives as a project grows (where some city's figure moves with the
-size; the concept pages' chart, as PNG at print resolution) and a table of the cities with five
-columns (city, state, article and quote, value and condition, figures); the concepts no city has;
+size; the concept pages' chart, as PNG at print resolution), a table of the cities that have it
+(city and state, article and quote, value and condition, figures) and a line naming the cities that
+do not; the concepts no city has;
 the readings; the cities' records; the mechanisms.  Text stays text (the writers escape it for their
 own layer), identifiers are marked `code` so they break only between their words.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from compare.publish.blocks import Block, Document, Figure, Heading, Paragraph, Run, Table, plain
-from compare.site.concepts import PRESENT, ConceptRow, Provision
+from compare.site.concepts import ABSENT, PRESENT, ConceptRow, Provision
 from compare.site.record import RecordView, values_text
 from compare.site.report import (
     STATES,
@@ -96,12 +97,18 @@ def concept_blocks(report: Report, row: ConceptRow, chart: bytes | None = None) 
     rows: list[tuple[tuple[Run, ...], ...]] = []
     for e in row.entries:
         city = (Run(e.city_label), Run("\n"), Run(e.policy, "code"), Run("\n"), *_state(e.state))
-        if not e.provisions:
-            rows.append((city, (), (), ()))
         for i, p in enumerate(e.provisions):
             rows.append((city if i == 0 else (), *_provision_cells(report, p)))
-    blocks.append(Table(("城市与状态 city and state", "条款与原文 article and quote", "取值与条件 value",
-                         "数额 figures (common units)"), tuple(rows), (2.0, 3.8, 3.4, 2.2)))
+    if rows:
+        blocks.append(Table(("城市与状态 city and state", "条款与原文 article and quote", "取值与条件 value",
+                             "数额 figures (common units)"), tuple(rows), (2.0, 3.8, 3.4, 2.2)))
+    # the cities that have nothing for it: one line under the table, not an empty row each
+    absent = [e for e in row.entries if not e.provisions]
+    if absent:
+        names: list[Run] = [Run(state_text(ABSENT) + "：")]
+        for i, e in enumerate(absent):
+            names += [Run("、" if i else ""), Run(f"{e.city_label} "), Run(e.policy, "code")]
+        blocks.append(Paragraph(tuple(r for r in names if r.text), "note"))
     return blocks
 
 
