@@ -303,3 +303,26 @@ def test_docx_as_a_viewer_draws_it(tmp_path: Path) -> None:
     image.save(ARTIFACTS / "publish_redline_docx_page1.png")
     assert _near(image, (0xC0, 0x00, 0x00)) > 50
     assert _near(image, (0x00, 0x50, 0xB0)) > 50
+
+
+def test_a_heading_never_ends_a_page_alone() -> None:
+    """A heading, the note under it and a tall figure: wherever the heading falls on the page, it is on
+    the page that shows the figure (the note and the heading go to the next page with it)."""
+    tall = _png(600, 500)
+    for filler in range(24, 44, 2):
+        doc = Document("无锡", (*(Paragraph(plain(f"第{i}行 {BEFORE}")) for i in range(filler)),
+                               Heading(2, "外资到账奖励 reward on arrived foreign capital"),
+                               Paragraph((Run("reward.fdi", "code"), Run(" · outcome")), "note"),
+                               Figure(tall, "图", 120.0)))
+        document = pdfium.PdfDocument(to_pdf(doc))
+        try:
+            pages = [i for i in range(len(document))
+                     if "外资到账奖励" in document[i].get_textpage().get_text_range()]
+            with_image = [i for i in range(len(document))
+                          if list(document[i].get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,)))]
+        finally:
+            document.close()
+        assert pages == with_image, filler
+    paragraphs = _read_docx(to_docx(doc)).paragraphs
+    note = next(p for p in paragraphs if p.text == "reward.fdi · outcome")
+    assert note.paragraph_format.keep_with_next

@@ -210,12 +210,15 @@ def to_docx(doc: Document) -> bytes:
     _paragraph(document, "Title", doc.title)
     if doc.subtitle:
         _paragraph(document, "Subtitle", doc.subtitle)
-    for block in doc.blocks:
+    for i, block in enumerate(doc.blocks):
         if isinstance(block, Heading):
             _paragraph(document, f"Heading{min(max(block.level, 1), 9)}", block.text)
         elif isinstance(block, Paragraph):
-            style = {"quote": "Quote", "note": NOTE[1]}.get(block.style, "")
-            _add_runs(_paragraph(document, style), block.runs)
+            paragraph = _paragraph(document, {"quote": "Quote", "note": NOTE[1]}.get(block.style, ""))
+            _add_runs(paragraph, block.runs)
+            if i > 0 and isinstance(doc.blocks[i - 1], Heading):
+                # with what follows it, as the heading is (Word's heading styles keep with the next)
+                paragraph.paragraph_format.keep_with_next = True
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, Figure):

@@ -134,11 +134,13 @@ TEMPLATE = r"""
 #let block-of(b) = {
   if b.kind == "heading" { heading(level: b.level, b.text) }
   else if b.kind == "paragraph" {
-    if b.style == "quote" {
+    let body = if b.style == "quote" {
       block(inset: (left: 10pt, y: 4pt), stroke: (left: 1.5pt + luma(170)), runs(b.runs))
     } else if b.style == "note" {
       text(size: 8.5pt, fill: luma(80), runs(b.runs))
     } else { runs(b.runs) }
+    // a paragraph under a heading goes to the next page with what follows it, as the heading does
+    if b.sticky { block(sticky: true, body) } else { body }
   }
   else if b.kind == "table" {
     set text(size: 9pt)
@@ -193,11 +195,12 @@ def _data(doc: Document, font: str) -> tuple[dict[str, object], dict[str, bytes]
     """The document as JSON data for the template, and the figures' files by name."""
     blocks: list[dict[str, object]] = []
     files: dict[str, bytes] = {}
-    for b in doc.blocks:
+    for i, b in enumerate(doc.blocks):
         if isinstance(b, Heading):
             blocks.append({"kind": "heading", "level": min(max(b.level, 1), 6), "text": b.text})
         elif isinstance(b, Paragraph):
-            blocks.append({"kind": "paragraph", "style": b.style, "runs": _runs(b.runs)})
+            blocks.append({"kind": "paragraph", "style": b.style, "runs": _runs(b.runs),
+                           "sticky": i > 0 and isinstance(doc.blocks[i - 1], Heading)})
         elif isinstance(b, Table):
             n = len(b.header)
             widths = list(b.widths) if b.widths and len(b.widths) == n else [1.0] * n
