@@ -221,12 +221,12 @@ def figure_text(text: str) -> str:
     return ascii_text(text) if current_lang() == "en" else safe_text(text)
 
 
-def chosen(text: str, en: str | None = None) -> str:
+def chosen(text: str, en: str | None = None, sep: str | None = None) -> str:
     """A record's bilingual label in the language set; `en` (an id, say) where it has no English."""
     zh, eng = split_label(text)
     if not eng:
         return safe_text(text, en) if current_lang() != "en" or not en else safe_text(en)
-    return safe_text(label(zh, eng), eng)
+    return safe_text(label(zh, eng, sep), eng)
 
 
 @functools.cache

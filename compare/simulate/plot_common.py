@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from compare.data.atomic import write_atomically
 from compare.simulate.fonts import figure_text, font_chain, label, safe_text
-from compare.simulate.plot_ticks import money_ticks, plain_ticks
+from compare.simulate.plot_ticks import money_ticks, plain_ticks, value_text
 
 P = ParamSpec("P")
 PlotFn = Callable[Concatenate[pd.DataFrame, str, P], Figure]
@@ -195,7 +195,7 @@ def value_ticks(ax: Axes, frame: pd.DataFrame) -> None:
     pairs = frame[["value", "value_label"]].drop_duplicates("value").sort_values("value")
     values = pairs["value"].to_numpy(float)
     values_ok = values[np.isfinite(values)]
-    texts = [str(t) for t, v in zip(pairs["value_label"], values, strict=True) if np.isfinite(v)]
+    texts = [value_text(v, str(t)) for t, v in zip(pairs["value_label"], values, strict=True) if np.isfinite(v)]
     log = _geometric(values_ok)
     if log:
         ax.set_xscale("log")  # 1000万 … 10亿 evenly apart, not the small ones in a heap

@@ -8,6 +8,7 @@ record's field or the concept it totals, with the unit in brackets ("注册资�
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,14 @@ def amount_tick(value: float) -> str:
         if abs(d) >= size:
             return f"{number_text(d / size, 4)}{scale}"
     return number_text(d, 4)
+
+
+def value_text(value: float, text: str) -> str:
+    """A swept value as the texts write it: an amount from its value (10500万元 → 1.05亿元), else as given."""
+    for currency in ("美元", "元"):
+        if text.strip().endswith(currency) and math.isfinite(value):
+            return amount_tick(value) + currency
+    return text
 
 
 def english_amount(value: float) -> str:

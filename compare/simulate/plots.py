@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from compare.simulate.fonts import chosen, figure_text, label, line_name, safe_text
+from compare.simulate.fonts import chosen, current_lang, figure_text, label, line_name, safe_text
 from compare.simulate.plot_common import (
     FORMATS,
     MARKERS,
@@ -28,7 +28,6 @@ from compare.simulate.plot_common import (
     colour_for,
     finite,
     in_order,
-    legend_outside,
     num,
     panels,
     plot,
@@ -41,7 +40,7 @@ from compare.simulate.plot_common import (
     value_ticks,
 )
 from compare.simulate.plot_map import competition_map
-from compare.simulate.plot_ticks import plain_ticks
+from compare.simulate.plot_ticks import plain_ticks, value_text
 
 __all__ = ["FORMATS", "city_bars", "city_colours", "competition_map", "distribution", "render", "save",
            "sweep_curve", "sweep_heatmap", "tornado"]
@@ -129,7 +128,7 @@ def sweep_heatmap(frame: pd.DataFrame, title: str, x_label: str | None = None, y
         texts = frame.drop_duplicates(col).set_index(col)[f"{col}_label"].astype(str)
         step = max(1, math.ceil(len(values) / MAX_LABELLED))
         idx = list(range(0, len(values), step))
-        axis.set_ticks(idx, [figure_text(texts[values[i]]) for i in idx])
+        axis.set_ticks(idx, [figure_text(value_text(values[i], texts[values[i]])) for i in idx])
     ax.tick_params(axis="x", labelrotation=30)
     if len(xs) <= MAX_LABELLED and len(ys) <= MAX_LABELLED:
         norm = im.norm
@@ -175,8 +174,9 @@ def distribution(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] 
                 ax.hist(lo, bins=edges.tolist(), histtype="step", color=colour, alpha=0.45, linestyle="--", linewidth=1)
             if fin.size:
                 mean, q05, q95 = float(fin.mean()), *(float(q) for q in np.quantile(fin, [0.05, 0.95]))
-                name += label(f"\n均值{num(mean)}，5%～95%：{num(q05)}～{num(q95)}",
-                              f"\nmean {num(mean)}, 5%-95%: {num(q05)}-{num(q95)}")
+                en = current_lang() == "en"  # the figures once, the words in the language set
+                name += f"\n{label('均值', 'mean')} {num(mean)}{', ' if en else '，'}5%{'-' if en else '～'}95% " \
+                        f"{num(q05)}{'-' if en else '～'}{num(q95)}"
                 ax.hist(fin, bins=edges.tolist(), histtype="step", color=colour, linewidth=1.8)
                 ax.axvline(mean, color=colour, linewidth=1.5, linestyle="-.")
                 for q in (q05, q95):
@@ -216,7 +216,8 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
     promised = frame["promised"].fillna(0).astype(int) if "promised" in frame.columns else pd.Series(0, index=frame.index)
     sizes = [frame[frame["unit"].astype(str) == u][["concept", "beneficiary", "policy"]].drop_duplicates().shape[0] for u in units]
     heights = [0.9 + 0.2 * n for n in sizes]
-    fig = Figure(figsize=size(0.6 + sum(heights)), layout="constrained")
+    fig = Figure(figsize=size(1.0 + sum(heights)), layout="constrained")
+    promises = False
     for ax, unit in zip(panels(fig, len(units), heights=heights), units, strict=True):
         sub = frame[frame["unit"].astype(str) == unit]
         scale = scale_for(unit, sub[["low", "high"]])
@@ -230,9 +231,9 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
         for gi, (concept, ben) in enumerate(groups_of):
             rows = sub[(sub["concept"].astype(str) == concept) & (sub["beneficiary"].astype(str) == ben)]
             first = rows.iloc[0]
-            tick = chosen(str(first["concept_label"]), concept.replace("_", " "))
+            tick = chosen(str(first["concept_label"]), concept.replace("_", " "), "\n")
             if str(first["beneficiary_label"]):
-                tick += "\n" + chosen(str(first["beneficiary_label"]), ben.replace("_", " "))
+                tick += "\n" + chosen(str(first["beneficiary_label"]), ben.replace("_", " "), "\n")
             ticks.append(tick)
             for pi, policy in enumerate(policies):
                 hit = rows[rows["policy"].astype(str) == policy]
@@ -268,14 +269,16 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
         ax.set_ylabel(label(*groups))
         ax.grid(axis="x", alpha=0.3)
         plain_ticks(ax.xaxis)
-        names = dict(zip(sub["policy"].astype(str), sub["label"].astype(str), strict=False))
-        handles = [Patch(color=colour_for(p, colours), label=line_name(names[p])) for p in policies]
-        handles += [Patch(color="#777777", label=label("下限", "low")),
-                    Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
-        if marked:
-            handles.append(Patch(facecolor="white", hatch="xxxx", edgecolor="#777777",
-                                 label=label("+N：N个项目承诺无数额", "+N: N projects promised, no figure")))
-        legend_outside(ax, handles)
+        promises = promises or marked
+    # one legend under the panels: the lines in the scenario's order, then what the marks mean
+    names = dict(zip(frame["policy"].astype(str), frame["label"].astype(str), strict=False))
+    handles = [Patch(color=colour_for(p, colours), label=line_name(names[p])) for p in in_order(frame["policy"])]
+    handles += [Patch(color="#777777", label=label("下限", "low")),
+                Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
+    if promises:
+        handles.append(Patch(facecolor="white", hatch="xxxx", edgecolor="#777777",
+                             label=label("+N：N个项目承诺无数额", "+N: N projects promised, no figure", "\n")))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     fig.suptitle(safe_text(title))
     return fig
 
