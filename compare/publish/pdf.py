@@ -125,7 +125,7 @@ TEMPLATE = r"""
 }
 #let run(r) = {
   if r.mark == "del" { text(fill: del-color, strike(stroke: 0.8pt + del-color, body(r))) }
-  else if r.mark == "ins" { text(fill: ins-color, underline(stroke: 0.8pt + ins-color, body(r))) }
+  else if r.mark == "ins" { text(fill: ins-color, underline(stroke: 0.8pt + ins-color, evade: false, offset: 2pt, body(r))) }
   else if r.mark == "strong" { strong(body(r)) }
   else { body(r) }
 }
