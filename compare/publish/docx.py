@@ -89,6 +89,7 @@ def _styles(document: Any) -> None:
             ppr.append(flag)
         else:
             successor.addprevious(flag)
+    styles["Title"].font.size = Pt(20)  # the template's 28 pt wraps a bilingual title
     quote = styles["Quote"].paragraph_format
     quote.left_indent, quote.right_indent = Mm(6), Mm(0)
     from docx.enum.style import WD_STYLE_TYPE
