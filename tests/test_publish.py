@@ -250,6 +250,15 @@ def test_pdf_font_named_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert _flat(BEFORE) in _flat(_text(to_pdf(_doc(), font)))
 
 
+def test_pdf_font_file_that_is_no_font_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """POLICYLAB_CJK_FONT naming a file that holds no font: the bundled Noto Sans CJK SC is used."""
+    fake = tmp_path / "font.otf"
+    fake.write_text("not a font", encoding="utf-8")
+    monkeypatch.setenv("POLICYLAB_CJK_FONT", str(fake))
+    font = pdf_writer.cjk_font()
+    assert font.path == pdf_writer._bundled_font() and font.family == "Noto Sans CJK SC"
+
+
 # ---------------------------------------------------------------- choosing by suffix
 
 
