@@ -36,6 +36,7 @@ from compare.simulate.lines import Line, build_lines
 from compare.simulate.lock import lock_data
 from compare.simulate.named import planned_views, view_of
 from compare.simulate.names import check_names
+from compare.simulate.plot_meta import plot_meta
 from compare.simulate.portfolio import stream
 from compare.simulate.portfolio_years import YearsPortfolio, year_count
 from compare.simulate.readings import combinations, tornado
@@ -300,6 +301,7 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     if comp.chunks > 1 and first is not None:  # kept for sweep and readings alone
         res.meta["notes"].append(f"sweep and readings use the portfolio's first chunk ({first.n} projects)")
     _concept_meta(res, lines)
+    res.meta.update(plot_meta(lines, analyses))  # what the plots name: the concepts' English, the swept figure
     if "sweep" in analyses and first is not None:
         rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
         res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
