@@ -4,17 +4,20 @@ pages: "最高2%，最高5000万元" (无锡 (16)), "2‰～5‰" (张家港 第
 
     s = summarise(clause.value, lookup)     # lookup(name) -> the value of a clause or param, or None
     s.short                                 # a matrix cell: tiers as a span, "0.5～2分"
-    s.full                                  # a concept page: every tier, "0.5/1/1.5/2分"
+    s.full                                  # a concept page: every tier with its edges,
+                                            # "500～1000万美元 0.5分、…、1亿美元以上 2分"
     s.readings                              # the readings whose options would change it
 
 What it reads (the value's AST, never its evaluation):
 - a figure as written ("50万元", "2分", "5‰"); a per-unit amount times a field as its rate ("30元/平方米");
 - `R of BASE`: the rate R (the base is a field the reader finds on the clause); of another clause's
   value, that value "或其70%" where a condition picks between the share and the whole;
-- `E cap C` "E，最高C"; `up to E` "最高E"; `at least` "E以上"; `at most` "不超过E"; `more than` "超E";
-  `about` "E左右"; `a~b` "a～b" (a ratio's unit on both ends: "2‰～5‰"; "500万～1000万美元");
-- alternatives (`tiers`, `pick`, `if`, `max`, `min`): the figures of all, "2/5/10分" in full, "2～10分"
-  short; ceilings only, "最高600万元" short (the most any alternative gives);
+- `E cap C` "E，最高C"; `E floor F` "E，最低F"; `up to E` "最高E"; `at least` "E以上"; `at most`
+  "不超过E"; `more than` "超E"; `about` "E左右"; `a~b` "a～b", the unit and a scale both ends share
+  written once ("500～1000万美元", "3000万～1亿美元"; a ratio's sign on both ends: "2‰～5‰");
+- alternatives (`tiers`, `pick`, `if`, `max`, `min`): the figures of all, "2/3/5/10分" in full (one
+  table's tiers with their edges), "2～10分" short; ceilings only, "最高600万元" short (the most any
+  alternative gives);
 - `by reading`: one summary where the options give the same figures (a ceiling's `range` and `full`
   readings of 最高50万元 both give "最高50万元"), else the default option's, with the reading named;
 - a name: the clause or param it reads, summarised in its place; `sum(a, b)` "（a）＋（b）";
@@ -265,13 +268,12 @@ def _range(e: A.Range, w: _Walk) -> Part | None:
 
 
 def _binary(e: A.Binary, w: _Walk) -> Part | None:
-    if e.op == "cap":
-        inner, cap = _part(e.left, w), _part(e.right, w)
-        if inner is None or cap is None:
-            return inner or cap
-        if isinstance(cap, Figures):
-            cap = Figures(cap.unit, cap.money, cap.values, True)
-        return Phrase(f"{inner.render(True)}，{cap.render(True)}", f"{inner.render(False)}，{cap.render(False)}")
+    if e.op in ("cap", "floor"):
+        inner, bound = _part(e.left, w), _part(e.right, w)
+        if inner is None or bound is None:
+            return inner or bound
+        word = "最高" if e.op == "cap" else "最低"
+        return Phrase(f"{inner.render(True)}，{word}{bound.render(True)}", f"{inner.render(False)}，{word}{bound.render(False)}")
     if e.op == "of":
         rate = _part(e.left, w)
         whole = _part(e.right, w) if isinstance(e.right, A.Name) else None
