@@ -195,6 +195,9 @@ def test_each_cell_links_to_its_clause(matrix: object) -> None:
     assert cells["taicang_2020"].entry.state == "promised"  # 太仓 三(四) 项目落户奖, no figure
     assert cells["zhangjiagang_2017"].entry.state == "absent" and cells["zhangjiagang_2017"].href is None
     assert cells["wuxi_2023"].id == "matrix-reward-intermediary--wuxi_2023"
+    team = {c.entry.policy: c for c in rows["reward.team"].cells}["zhangjiagang_2017"]
+    # the reading the † stands for, with the label zhangjiagang_2017.policy gives it (第13条's annex is missing)
+    assert team.entry.reading_note == "quality_score_table「按项目质量积分给予2～5‰：计分标准附件未随文公布」"
     host = {c.entry.policy: c for c in rows["reward.team.host"].cells}["zhangjiagang_2017"]
     # 张家港 第13条 "按3:7的比例进行分配": the host's 70% of 2‰～5‰, linked to the split
     assert (host.entry.summary.short, host.href) == ("2‰～5‰的70%", "cities/zhangjiagang_2017.html#item-split-team_reward_split")
