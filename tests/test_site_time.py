@@ -213,7 +213,7 @@ def test_city_pages_type_their_dates(site: Path) -> None:
     # 嘉兴 结语: “本意见自正式发布之日起实施”, but a draft is not issued: never in force
     assert dates("cities/jiaxing_draft.html") == ("发布 issued not stated · 施行 effective 自正式发布之日起实施 · never in "
                                                   "force (a draft) · 时间线 timeline")
-    home = _rows(_article(site, "index.html"))
+    home = _table(_article(site, "index.html"), "pl-documents")
     assert home[0][3:5] == ["发布 issued", "施行 in force from"]
     wuxi = next(r for r in home if r[0].endswith("wuxi_2023"))
     assert wuxi[3:5] == ["2023-09-28", "2023-09-28 时间线 timeline"]
