@@ -22,6 +22,7 @@ from typing import Literal
 
 from compare.diff.articles import Article, figure_spans, policy_articles, source_of
 from compare.diff.items import diff_policies
+from compare.diff.sentences import Sentence, article_sentences, with_article
 from compare.diff.structural import Change, StructuralDiff
 from compare.publish.blocks import Run
 from dsl import ast as A
@@ -56,10 +57,11 @@ class ArticleRedline:
     old_clauses: tuple[ClauseFigures, ...] = ()
     new_clauses: tuple[ClauseFigures, ...] = ()
     changes: tuple[Change, ...] = ()  # the structural changes of the items citing it
+    sentences: tuple[Sentence, ...] = ()  # those changes in words (compare.diff.sentences)
 
     @property
     def clauses_changed(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.sentences)
 
     @property
     def shown(self) -> bool:
@@ -75,6 +77,7 @@ class Redline:
     own_text: bool  # False: the new version quotes the old one's text (no wording of its own)
     articles: tuple[ArticleRedline, ...]
     other_changes: tuple[Change, ...]  # changes of items citing no article of the text (header, …)
+    other_sentences: tuple[Sentence, ...]  # those in words, and the document's own (status, source …)
     diff: StructuralDiff
 
     @property
@@ -237,7 +240,9 @@ def same_text(old: Policy, new: Policy) -> bool:
 def redline(old: Policy, new: Policy, diff: StructuralDiff | None = None) -> Redline:
     d = diff if diff is not None else diff_policies(old, new)
     old_articles, new_articles = policy_articles(old), policy_articles(new)
+    said = article_sentences(d, old, new)
     placed: set[int] = set()
+    told: set[str] = set()
     out = []
     for a, b in align(old_articles, new_articles):
         old_items, new_items = _citing(old, a), _citing(new, b)
@@ -248,10 +253,14 @@ def redline(old: Policy, new: Policy, diff: StructuralDiff | None = None) -> Red
         status: Status = "added" if a is None else "removed" if b is None else \
             "unchanged" if a.text == b.text else "changed"
         label = b.label if b is not None else a.label if a is not None else ""
+        keys_said = [k for k in said if k and k not in told and any(x is not None and x.cited_as(k) for x in (a, b))]
+        told.update(keys_said)
+        words = tuple(s for k in keys_said for s in said[k])
         out.append(ArticleRedline(label, a.label if a else None, b.label if b else None, status, left, right, inline,
-                                  _clauses(old_items, new, "del"), _clauses(new_items, old, "ins"), changes))
+                                  _clauses(old_items, new, "del"), _clauses(new_items, old, "ins"), changes, words))
     rest = tuple(c for c in d.changes if id(c) not in placed)
-    return Redline(old.id, new.id, _title(old), _title(new), not same_text(old, new), tuple(out), rest, d)
+    rest_said = tuple(with_article(k, s) for k, v in said.items() if k not in told for s in v)
+    return Redline(old.id, new.id, _title(old), _title(new), not same_text(old, new), tuple(out), rest, rest_said, d)
 
 
 def _title(policy: Policy) -> str:

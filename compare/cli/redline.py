@@ -1,0 +1,69 @@
+"""The wording redline on the command line: `policylab diff OLD NEW --format html | --out F` and
+`policylab report --diff OLD:NEW` write it (compare.diff.redline, compare.diff.redline_render), in
+the format the file's extension names: .html, .md, .docx or .pdf (the last two by compare.publish).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, require_extra
+
+if TYPE_CHECKING:
+    from compare.diff.structural import StructuralDiff
+    from dsl.model import Policy
+
+SUFFIXES = (".html", ".htm", ".md", ".markdown", ".docx", ".pdf")
+
+
+def check_out(out: Path, command: str) -> None:
+    """Exit 2 before any work for an extension not written, or a document format whose packages are missing."""
+    from dsl.textsafe import printable
+
+    suffix = out.suffix.lower()
+    if suffix not in SUFFIXES:
+        typer.echo(printable(f"{command}: cannot write {out}: `{out.suffix or '(no extension)'}` is not a format "
+                             f"the redline is written in; name the file with one of: {', '.join(SUFFIXES)}"), err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if suffix in (".docx", ".pdf"):
+        from compare.publish.write import MODULES, missing_for
+
+        if missing_for(suffix):
+            require_extra(f"{command.removeprefix('policylab ')} --out {suffix}", "report", MODULES[suffix])
+
+
+def redline_bytes(old: Policy, new: Policy, diff: StructuralDiff | None, suffix: str) -> bytes:
+    """The redline of OLD → NEW in the format of `suffix` (one of SUFFIXES)."""
+    from compare.diff import redline_render as rr
+    from compare.diff.redline import redline
+
+    r = redline(old, new, diff)
+    if suffix in (".html", ".htm"):
+        return rr.html_page(r).encode("utf-8")
+    if suffix in (".md", ".markdown"):
+        return rr.markdown(r).encode("utf-8")
+    from compare.publish.write import document_bytes
+
+    return document_bytes(rr.to_document(r), suffix)
+
+
+def write_redline(old: Policy, new: Policy, diff: StructuralDiff | None, out: Path | None, command: str) -> None:
+    """The redline to `out` (atomically), or as an HTML page to stdout without one."""
+    from compare.data.atomic import WriteError, sweep_stale, write_atomically
+    from dsl.textsafe import printable
+
+    if out is None:
+        sys.stdout.write(redline_bytes(old, new, diff, ".html").decode("utf-8"))
+        return
+    data = redline_bytes(old, new, diff, out.suffix.lower())
+    sweep_stale(out)
+    try:
+        write_atomically(out, data)
+    except WriteError as e:
+        hint = f"\n  hint: {printable(e.hint)}" if e.hint else ""
+        typer.echo(printable(f"{command}: {e.message}") + hint, err=True)
+        raise typer.Exit(EXIT_POLICY_ERRORS) from None
