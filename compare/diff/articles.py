@@ -32,6 +32,7 @@ _CN = "零〇一二三四五六七八九十百"
 _HEADING = re.compile(rf"^(?:第[0-9{_CN}]+条|[{_CN}]+、|[（(][0-9{_CN}]+[）)]|[0-9]+[．.](?![0-9]))")
 # a Word file's bookmark left by its conversion to text (`[bookmark: _GoBack]7.`): not wording
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_SPACES = re.compile(r"\s+")
 _KEEP_BREAK = "。；：！？;:!?"
 _NUMERAL = re.compile(rf"[0-9]+|[{_CN}]+")
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -89,8 +90,14 @@ def _number(heading: str) -> int | None:
 class _Part:
     heading: str
     parent: int | None  # the number of the enclosing 一、 section
-    lines: list[tuple[int, str]]  # (offset of the line in the folded text, folded line)
+    lines: list[tuple[int, str, str]]  # (offset of the line in the folded text, folded line, line as shown)
     labels: Counter[str]
+
+
+def _shown(line: str) -> str:
+    """A line as shown: whitespace dropped (a PDF's `1000 万美元`) but between two ASCII characters (`{{ x }}`)."""
+    return _SPACES.sub(lambda m: " " if m.start() and m.end() < len(line) and line[m.start() - 1].isascii()
+                       and line[m.end()].isascii() else "", line.strip())
 
 
 def _paragraphs(lines: Iterable[str]) -> str:
@@ -130,19 +137,19 @@ def _renamed(label: str, sibling_number: int, sibling_parent: int | None, number
 
 def cut_articles(text: str, cites: Iterable[tuple[str, str]]) -> list[Article]:
     """The text's parts, named by the citations (article label, quote) whose quotes lie in them."""
-    lines: list[tuple[int, str]] = []
+    lines: list[tuple[int, str, str]] = []
     folded = ""
     for raw in text.splitlines():
         line = fold(_BOOKMARK.sub("", raw))
         if line:
-            lines.append((len(folded), line))
+            lines.append((len(folded), line, _shown(_BOOKMARK.sub("", raw))))
             folded += line
     found = [(_occurrences(folded, quote), label) for label, quote in cites]
     named_lines = {start for ats, label in found if _named(label) and ats
-                   for start, line in lines if start <= ats[0] < start + len(line)}
+                   for start, line, _ in lines if start <= ats[0] < start + len(line)}
     parts: list[_Part] = []
     section: int | None = None
-    for start, line in lines:
+    for start, line, shown in lines:
         m = _HEADING.match(line)
         if m:
             heading = m.group()
@@ -151,7 +158,7 @@ def cut_articles(text: str, cites: Iterable[tuple[str, str]]) -> list[Article]:
             parts.append(_Part(heading, None if _kind(heading) == "section" else section, [], Counter()))
         elif not parts or (start in named_lines and parts[-1].heading):
             parts.append(_Part("", None, [], Counter()))
-        parts[-1].lines.append((start, line))
+        parts[-1].lines.append((start, line, shown))
     for ats, label in found:
         holding = [_part_at(parts, at) for at in ats]
         agreeing = [p for p in holding if p.heading and _number(p.heading) == _number_of(label)]
@@ -197,7 +204,7 @@ def _named_articles(parts: list[_Part]) -> list[Article]:
             label = _pattern_label(part, parts, chosen, taken) or part.heading or ("（开头）" if not out else "（结尾）")
         taken.add(label)
         aliases = tuple(sorted(lab for lab in part.labels if lab != label))
-        out.append(Article(label, part.heading, _paragraphs(line for _, line in part.lines), aliases))
+        out.append(Article(label, part.heading, _paragraphs(shown for _, _, shown in part.lines), aliases))
     return out
 
 

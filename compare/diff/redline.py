@@ -31,7 +31,9 @@ from dsl.units import format_decimal
 from dsl.walk import walk
 
 Status = Literal["unchanged", "changed", "added", "removed"]
+UNSAID = ("cite", "note")  # the changes an article's sentences leave to its wording
 SIMILAR = 0.6  # an unpaired old and new article this alike are one article renumbered
+SAME_LABEL = 0.3  # two articles of one label this unlike are two articles (the numbers moved)
 
 
 @dataclass(frozen=True)
@@ -142,21 +144,28 @@ def compare_wording(old: str, new: str) -> tuple[tuple[Run, ...], tuple[Run, ...
 # ---------------------------------------------------------------- alignment
 
 
+def _likeness(a: Article, b: Article) -> float:
+    """How alike two articles' wordings are, their numbering left out (（二） and （二） agree on nothing)."""
+    if a.text == b.text:
+        return 1.0
+    return SequenceMatcher(None, a.text.removeprefix(a.heading), b.text.removeprefix(b.heading), autojunk=False).ratio()
+
+
 def align(old: Sequence[Article], new: Sequence[Article]) -> list[tuple[Article | None, Article | None]]:
-    """Pairs in the new text's order, a removed article where it stood in the old: by label first, then
-    by wording (ratio ≥ SIMILAR, best first) for the articles left over."""
+    """Pairs in the new text's order, a removed article where it stood in the old: by label where the
+    wordings have something in common (ratio ≥ SAME_LABEL: an article inserted before renumbers the
+    rest), then by wording (ratio ≥ SIMILAR, best first) for the articles left over."""
     by_label: dict[str, int] = {}
     for i, a in enumerate(old):
         by_label.setdefault(a.label, i)
     partner: dict[int, int] = {}  # new index -> old index
     for j, b in enumerate(new):
         i = by_label.get(b.label)
-        if i is not None and i not in partner.values():
+        if i is not None and i not in partner.values() and _likeness(old[i], b) >= SAME_LABEL:
             partner[j] = i
     left = [i for i in range(len(old)) if i not in partner.values()]
     right = [j for j in range(len(new)) if j not in partner]
-    scored = sorted(((SequenceMatcher(None, old[i].text, new[j].text, autojunk=False).ratio(), -i, -j)
-                     for i in left for j in right), reverse=True)
+    scored = sorted(((_likeness(old[i], new[j]), -i, -j) for i in left for j in right), reverse=True)
     for score, i, j in scored:
         if score < SIMILAR:
             break
@@ -240,7 +249,9 @@ def same_text(old: Policy, new: Policy) -> bool:
 def redline(old: Policy, new: Policy, diff: StructuralDiff | None = None) -> Redline:
     d = diff if diff is not None else diff_policies(old, new)
     old_articles, new_articles = policy_articles(old), policy_articles(new)
-    said = article_sentences(d, old, new)
+    # the quotes' wording is the redline itself, and a note is the encoder's, not the text's: not retold
+    told_apart = StructuralDiff(d.old, d.new, [c for c in d.changes if c.where.split(" › ")[-1] not in UNSAID])
+    said = article_sentences(told_apart, old, new)
     placed: set[int] = set()
     told: set[str] = set()
     out = []
