@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,8 @@ SYSTEM_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                 "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
                 "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc")
 FIXED_DATE = (2000, 1, 1)  # the metadata's creation date: a run date would change the bytes every run
-TEXT_WIDTH_MM = 160.0  # A4 less 25 mm margins: a figure is never wider than the text
+TEXT_WIDTH_MM = 160.0
+WORD_BREAK = re.compile(r"(?<=[_./])")  # A4 less 25 mm margins: a figure is never wider than the text
 
 
 class FontMissingError(Exception):
@@ -101,7 +103,9 @@ TEMPLATE = r"""
 #set page(paper: "a4", margin: 25mm, numbering: "1")
 #set text(font: (doc.font, "DejaVu Sans Mono"), size: 10.5pt, lang: "zh", region: "cn", cjk-latin-spacing: none)
 #set par(justify: false, leading: 0.75em, spacing: 1.1em)
-#show heading: set text(weight: "bold")
+// the CJK font has one weight: bold is drawn by stroking the glyphs' outlines
+#show heading: set text(weight: "bold", stroke: 0.35pt)
+#show strong: set text(stroke: 0.3pt)
 #show heading.where(level: 1): set text(size: 15pt)
 #show heading.where(level: 2): set text(size: 12.5pt)
 #show heading.where(level: 3): set text(size: 11pt)
@@ -114,7 +118,8 @@ TEMPLATE = r"""
   if r.mark == "del" { text(fill: del-color, strike(stroke: 0.8pt + del-color, r.text)) }
   else if r.mark == "ins" { text(fill: ins-color, underline(stroke: 0.8pt + ins-color, r.text)) }
   else if r.mark == "strong" { strong(r.text) }
-  else if r.mark == "code" { raw(r.text) }
+  // an identifier may break after `_` or `.` (a word of it), never inside a word
+  else if r.mark == "code" { r.words.map(w => box(raw(w))).join() }
   else { r.text }
 }
 #let runs(rs) = { for r in rs { run(r) } }
@@ -151,8 +156,11 @@ TEMPLATE = r"""
 """
 
 
-def _runs(runs: tuple[Run, ...]) -> list[dict[str, str]]:
-    return [{"text": r.text, "mark": r.mark} for r in runs]
+def _runs(runs: tuple[Run, ...]) -> list[dict[str, object]]:
+    """Runs as data; an identifier also as its words (`fdi_`, `arrival_`, `reward`), each set whole, so a
+    line breaks between them but never inside one, and no break character enters the text."""
+    return [{"text": r.text, "mark": r.mark, **({"words": [w for w in WORD_BREAK.split(r.text) if w]}
+                                                 if r.mark == "code" else {})} for r in runs]
 
 
 def _data(doc: Document, font: str) -> tuple[dict[str, object], dict[str, bytes]]:
