@@ -14,6 +14,7 @@ import typer
 from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, require_extra
 
 if TYPE_CHECKING:
+    from compare.diff.redline import Redline
     from compare.diff.structural import StructuralDiff
     from dsl.model import Policy
 
@@ -67,3 +68,39 @@ def write_redline(old: Policy, new: Policy, diff: StructuralDiff | None, out: Pa
         hint = f"\n  hint: {printable(e.hint)}" if e.hint else ""
         typer.echo(printable(f"{command}: {e.message}") + hint, err=True)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
+
+
+# ---------------------------------------------------------------- policylab report --diff OLD:NEW
+
+
+def report_redlines(pairs: list[str] | None, search: list[Path] | None, as_of: object, command: str) -> list[Redline]:
+    """The redlines `--diff OLD:NEW` names (each side a file, id or city); exit 2 for a pair not so written."""
+    from compare.cli.drafting import checked
+    from compare.diff.redline import redline
+
+    out = []
+    for pair in pairs or []:
+        old, sep, new = pair.partition(":")
+        if not sep or not old or not new:
+            typer.echo(f"{command}: --diff `{pair}`: write OLD:NEW, e.g. wuxi_2023:wuxi_draft.policy", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        a, b = checked([old, new], search, command.removeprefix("policylab "), as_of)  # type: ignore[arg-type]
+        out.append(redline(a, b))
+    return out
+
+
+def with_redlines(data: str | bytes, fmt: str, redlines: list[Redline]) -> str | bytes:
+    """The report with each redline after it: a section of the HTML page, Markdown appended."""
+    if not redlines:
+        return data
+    from compare.diff import redline_render as rr
+    from compare.site.escape import text as esc
+
+    if fmt == "markdown" and isinstance(data, str):
+        return data + "".join("\n# 修订对照 Redline\n\n" + rr.markdown(r) for r in redlines)
+    if fmt == "html" and isinstance(data, str):
+        sections = "".join(f'<section class="pl-report-redline"><h2>修订对照 Redline {esc(r.old)} → {esc(r.new)}</h2>'
+                           f"{rr.html_fragment(r)}</section>\n" for r in redlines)
+        head, sep, tail = data.rpartition("</body>")
+        return f"{head}<style>{rr.REDLINE_CSS}</style>\n{sections}{sep}{tail}" if sep else data + sections
+    raise ValueError(f"--diff is not written in {fmt}")

@@ -68,6 +68,8 @@ def report_(
                                              ".xlsx; markdown and html go to stdout without it")] = None,
     fx: Annotated[str | None, typer.Option("--fx", help="USD→CNY rate for the common units (default: the latest "
                                            "policy year's average)")] = None,
+    diff: Annotated[list[str] | None, typer.Option("--diff", help="OLD:NEW, repeatable: the wording redline of a "
+                                                   "revision after the comparison (each side a file, id or city)")] = None,
     search: SearchOption = None,
     as_of: AsOfOption = None,
 ) -> None:
@@ -93,6 +95,12 @@ def report_(
     except UnknownConceptError as e:
         _usage(printable(str(e)))
     data = render(report, fmt.value)
+    if diff:
+        from compare.cli.redline import report_redlines, with_redlines
+
+        if fmt == ReportFormat.xlsx:
+            _usage("--diff writes the redline into a Markdown or HTML report, not a workbook")
+        data = with_redlines(data, fmt.value, report_redlines(diff, search, day, "policylab report"))
     if out is None:
         assert isinstance(data, str)
         sys.stdout.write(data)

@@ -102,9 +102,9 @@ def html_fragment(r: Redline, tr: Tr = both) -> Markup:
     return Markup("".join(parts))
 
 
-PAGE_CSS = """body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-margin:2em auto;max-width:70em;line-height:1.6;padding:0 1em}
-.pl-en{margin-left:.4em;color:#555}.pl-redline-pair{width:100%;border-collapse:collapse;table-layout:fixed}
+BODY_CSS = """body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+margin:2em auto;max-width:70em;line-height:1.6;padding:0 1em}"""
+REDLINE_CSS = """.pl-en{margin-left:.4em;color:#555}.pl-redline-pair{width:100%;border-collapse:collapse;table-layout:fixed}
 .pl-redline-pair td,.pl-redline-pair th{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left}
 del{color:#c00000;text-decoration:line-through;background:#fde8e8}ins{color:#0050b0;text-decoration:underline;background:#e6f0fb}
 code{word-break:keep-all;white-space:nowrap;font-size:.85em}.pl-status{font-size:.8em;color:#555}"""
@@ -114,7 +114,7 @@ def html_page(r: Redline) -> str:
     """A whole HTML page (no script, no outside file): `policylab diff --format html`."""
     title = f"{r.old} → {r.new}"
     return (f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-            f"<style>{PAGE_CSS}</style></head><body>\n<h1>{esc(r.old_title)} <small>{esc(title)}</small></h1>\n"
+            f"<style>{BODY_CSS}\n{REDLINE_CSS}</style></head><body>\n<h1>{esc(r.old_title)} <small>{esc(title)}</small></h1>\n"
             f"{html_fragment(r)}\n</body></html>\n")
 
 
