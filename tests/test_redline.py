@@ -215,6 +215,24 @@ def test_a_draft_without_text_of_its_own_says_so(tmp_path: Path, wuxi: Policy) -
     (a,) = r.shown
     assert a.label == "(16)" and a.status == "unchanged" and not _marked(a.new, "ins")
     assert "没有自己的原文" in rr.summary(r).zh and "no text of its own" in rr.summary(r).en
+    page = rr.html_page(r)
+    # the wording once (not twice side by side), unmarked; the clause's figures marked
+    assert 'class="pl-redline-text"' not in page and page.count('class="pl-redline-same"') == 1
+    assert sorted(set(re.findall(r"<ins>(.*?)</ins>", page))) == ["3%", "8000万元"]
+
+
+def test_zhangjiagang_2017_quotes_its_base_text() -> None:
+    """zhangjiagang_base and zhangjiagang_2017 both quote sources/zhangjiagang_2017.txt; the base
+    encodes 第12条 only, so 2017's new clauses show beside unchanged wording: 第5条's referral points
+    (“按注册资本500～1000万美元、1000～3000万美元、3000万～1亿美元、1亿美元以上的标准，分别给予引荐单位
+    0.5、1、1.5、2的加分”) come in as new figures."""
+    r = redline(checked(POLICIES / "zhangjiagang_base.policy"), checked(POLICIES / "zhangjiagang_2017.policy"))
+    assert not r.own_text and {a.status for a in r.articles} == {"unchanged"}
+    fifth = {a.label: a for a in r.shown}["第5条"]
+    assert not fifth.old_clauses
+    (points,) = [c for c in fifth.new_clauses if c.item == "dept_referral_points"]
+    assert [x.text for x in points.figures if x.mark == "ins"] == \
+        ["500万美元", "1000万美元", "0.5分", "3000万美元", "1分", "1亿美元", "1.5分", "2分"]
 
 
 def test_what_a_text_holds_comes_out_as_written(tmp_path: Path, wuxi: Policy) -> None:

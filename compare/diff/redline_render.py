@@ -64,11 +64,14 @@ def _article_html(r: Redline, a: ArticleRedline, tr: Tr) -> str:
         Markup("{} → {}").format(esc(a.old_label), esc(a.new_label))
     old_text = _runs_html(a.old) if a.old_label is not None else f'<span class="pl-redline-none">{tr("（无）", "(none)")}</span>'
     new_text = _runs_html(a.new) if a.new_label is not None else f'<span class="pl-redline-none">{tr("（无）", "(none)")}</span>'
+    # the same wording twice says nothing: shown once, across both columns
+    text_row = f'<tr class="pl-redline-same"><td colspan="2">{new_text}</td></tr>' if a.status == "unchanged" else \
+        f'<tr class="pl-redline-text"><td>{old_text}</td><td>{new_text}</td></tr>'
     return (f'<section class="pl-article pl-{a.status}" id="{_anchor(a.label)}">'
             f'<h3>{head} <span class="pl-status">{tr(zh, en)}</span></h3>'
             f'<table class="pl-table pl-redline-pair"><thead><tr><th>{tr("旧", "old")} <code>{esc(r.old)}</code></th>'
             f'<th>{tr("新", "new")} <code>{esc(r.new)}</code></th></tr></thead><tbody>'
-            f'<tr class="pl-redline-text"><td>{old_text}</td><td>{new_text}</td></tr>'
+            f'{text_row}'
             f'<tr class="pl-redline-items"><td>{_clauses_html(a.old_clauses, tr)}</td>'
             f'<td>{_clauses_html(a.new_clauses, tr)}</td></tr></tbody></table>'
             f'{_sentences_html(a.sentences, tr)}</section>')
@@ -136,9 +139,13 @@ def markdown(r: Redline) -> str:
     out = [f"## {md_text(r.old)} → {md_text(r.new)}", "", f"{md_text(s.zh)}  ", md_text(s.en), ""]
     for a in r.shown:
         zh, en = STATUS[a.status]
-        out += [f"### {md_text(a.label)} · {zh} {en}", "", f"| 旧 old `{r.old}` | 新 new `{r.new}` |", "|---|---|",
-                f"| {_runs_md(a.old) or '—'} | {_runs_md(a.new) or '—'} |",
-                f"| {_clauses_md(a.old_clauses)} | {_clauses_md(a.new_clauses)} |", ""]
+        out += [f"### {md_text(a.label)} · {zh} {en}", ""]
+        if a.status == "unchanged":  # the same wording once, above the clauses
+            out += [f"> {_runs_md(a.new)}", ""]
+        out += [f"| 旧 old `{r.old}` | 新 new `{r.new}` |", "|---|---|"]
+        if a.status != "unchanged":
+            out.append(f"| {_runs_md(a.old) or '—'} | {_runs_md(a.new) or '—'} |")
+        out += [f"| {_clauses_md(a.old_clauses)} | {_clauses_md(a.new_clauses)} |", ""]
         out += [f"- {md_text(x.zh)} / {md_text(x.en)}" for x in a.sentences]
         out += [""] if a.sentences else []
     if r.unchanged:
@@ -168,9 +175,12 @@ def to_document(r: Redline) -> Document:
     for a in r.shown:
         zh, en = STATUS[a.status]
         blocks.append(Heading(2, f"{a.label} {zh} {en}"))
+        wording: tuple[tuple[tuple[Run, ...], ...], ...] = ((a.old or (Run("—"),), a.new or (Run("—"),)),)
+        if a.status == "unchanged":  # the same wording once, above the clauses
+            blocks.append(Paragraph(a.new, "quote"))
+            wording = ()
         blocks.append(Table((f"旧 old {r.old}", f"新 new {r.new}"),
-                            ((a.old or (Run("—"),), a.new or (Run("—"),)),
-                             (_clause_cell(a.old_clauses), _clause_cell(a.new_clauses)))))
+                            (*wording, (_clause_cell(a.old_clauses), _clause_cell(a.new_clauses)))))
         blocks += [Paragraph((Run(f"{x.zh} / {x.en}"),)) for x in a.sentences]
     if r.unchanged:
         blocks.append(Paragraph((Run("未改动的条文 articles unchanged：" + " ".join(r.unchanged)),), "note"))
