@@ -160,9 +160,9 @@ def align(old: Sequence[Article], new: Sequence[Article]) -> list[tuple[Article 
         by_label.setdefault(a.label, i)
     partner: dict[int, int] = {}  # new index -> old index
     for j, b in enumerate(new):
-        i = by_label.get(b.label)
-        if i is not None and i not in partner.values() and _likeness(old[i], b) >= SAME_LABEL:
-            partner[j] = i
+        same = by_label.get(b.label)
+        if same is not None and same not in partner.values() and _likeness(old[same], b) >= SAME_LABEL:
+            partner[j] = same
     left = [i for i in range(len(old)) if i not in partner.values()]
     right = [j for j in range(len(new)) if j not in partner]
     scored = sorted(((_likeness(old[i], new[j]), -i, -j) for i in left for j in right), reverse=True)
@@ -175,11 +175,11 @@ def align(old: Sequence[Article], new: Sequence[Article]) -> list[tuple[Article 
     out: list[tuple[Article | None, Article | None]] = []
     at = 0  # the old articles before `at` are placed
     for j, b in enumerate(new):
-        i = partner.get(j)
-        if i is not None:
-            out += [(old[k], None) for k in range(at, i) if k not in paired]
-            at = max(at, i + 1)
-        out.append((old[i] if i is not None else None, b))
+        was = partner.get(j)
+        if was is not None:
+            out += [(old[k], None) for k in range(at, was) if k not in paired]
+            at = max(at, was + 1)
+        out.append((old[was] if was is not None else None, b))
     out += [(old[k], None) for k in range(at, len(old)) if k not in paired]
     return out
 
