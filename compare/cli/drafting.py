@@ -124,7 +124,7 @@ def diff_(
         return
     dates = revision_dates(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
-    sys.stdout.write(render[format](d, dates))
+    sys.stdout.write(render[format](d, dates, results[0].policies[0], results[1].policies[0]))
 
 
 def _usage(message: str) -> None:
@@ -161,6 +161,17 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
     from compare.diff import semantic_render as sr
     from compare.diff.semantic import semantic_diff
 
+    if format != DiffFormat.json and not concept and not readings:
+        # for a reader: one diff per option of each reading a changed figure lies under
+        from compare.diff.items import diff_policies
+        from compare.diff.verdict_sentences import semantic_by_reading
+
+        with steps(quiet) as progress:
+            progress.step(f"semantic diff, reading by reading (budget {budget:g} s)")
+            found = semantic_by_reading(a, b, diff_policies(old, new), rate, budget)
+        worded = sr.render_table if format == DiffFormat.table else sr.render_markdown
+        sys.stdout.write("\n".join(worded(sd, dates if i == 0 else None, a, b) for i, sd in enumerate(found)))
+        return
     try:
         with steps(quiet) as progress:
             progress.step(f"semantic diff (budget {budget:g} s)")
@@ -168,9 +179,11 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
                                progress=progress.describe)
     except ValueError as e:
         _usage(str(e))
-    render_semantic = {DiffFormat.table: sr.render_table, DiffFormat.json: sr.render_json,
-                       DiffFormat.markdown: sr.render_markdown}
-    sys.stdout.write(render_semantic[format](sd, dates))
+    if format == DiffFormat.json:
+        sys.stdout.write(sr.render_json(sd, dates))
+        return
+    worded = sr.render_table if format == DiffFormat.table else sr.render_markdown
+    sys.stdout.write(worded(sd, dates, a, b))
 
 
 # ---------------------------------------------------------------- impact and the joined graph (compare.diff)

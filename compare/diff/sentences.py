@@ -9,7 +9,7 @@
                              "“新批外资项目到账外资奖励”: the reward rate changes from 2% to 3%"), …]
     compare.diff.verdict_sentences.verdict_sentences(sd, old, new) -> list[Sentence]
         the semantic verdicts in plain words, one reading at a time where the readings differ
-        ("对当年度到账外资10亿元的外资项目，新版本多给1000万元（2000万元→3000万元）").
+        ("按读法 ceilings=full：对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）").
     compare.diff.verdict_sentences.witness_sentences(sd, old, new) -> list[Sentence]
         the witness projects in the texts' notation, every field the concept's clauses read shown
         (a field at its default too: 增资扩产：否).
@@ -168,6 +168,10 @@ def _change_sentence(c: Change, head: tuple[str, str], role: tuple[str, str], re
     """`「X」的比例由2%改为3%` / `“X”: the rate changes from 2% to 3%`; a term or row added or removed
     says so."""
     old, new = plain(c.old), plain(c.new)
+    if c.where == "cite":  # `(16) “…”`: the article heads the sentences already
+        old, new = (x.split(" ", 1)[-1] if x else x for x in (old, new))
+    elif c.where == "label":
+        old, new = (f"“{x}”" if x else x for x in (old, new))
     last = c.where.split(" › ")[-1]
     at_zh = f"（读法 {reading}）" if reading else ""
     at_en = f" (reading {reading})" if reading else ""
@@ -221,19 +225,20 @@ def _header_sentence(c: Change) -> Sentence:
 
 
 def article_sentences(diff: StructuralDiff, old: Policy, new: Policy) -> dict[str, list[Sentence]]:
-    """The structural changes as sentences, per article (see the module docstring).  A change made alike
-    under every option of a reading (the rate of both `range` and `full`) is one sentence; one made under
-    some options only names them."""
+    """The structural changes as sentences, per article (see the module docstring), the figures first
+    (then conditions and other parts, then names, quotations and notes).  A change made alike under
+    every option of a reading (the rate of both `range` and `full`) is one sentence; one made under some
+    options only names them.  A quotation dropped and one added in its place is one sentence."""
     options = _options(old, new)
-    out: dict[str, list[Sentence]] = {}
+    out: dict[str, list[tuple[int, int, Sentence]]] = {}
     grouped: dict[tuple[str, str, tuple[str, str], str, str, str], list[str]] = {}
     firsts: dict[tuple[str, str, tuple[str, str], str, str, str], Change] = {}
     for c in diff.changes:
         article = article_of(c, old, new)
         if c.kind == "header":
-            out.setdefault(article, []).append(_header_sentence(c))
+            out.setdefault(article, []).append((3, len(out.get(article, [])), _header_sentence(c)))
         elif not c.where:
-            out.setdefault(article, []).append(_item_sentence(c, old, new))
+            out.setdefault(article, []).append((3, len(out.get(article, [])), _item_sentence(c, old, new)))
         else:
             steps = c.where.split(" › ")
             chosen = [f"{options[s]}={s}" for s in steps if s in options]
@@ -244,12 +249,35 @@ def article_sentences(diff: StructuralDiff, old: Policy, new: Policy) -> dict[st
             key = (article, c.item, role, plain(c.old), plain(c.new), rest.split(" › ")[-1])
             grouped.setdefault(key, []).extend(chosen or [""])
             firsts.setdefault(key, c)
+    quoted = _paired_quotes(firsts)
     for key, chosen in grouped.items():
         article, ident, role = key[:3]
+        c = firsts[key]
+        if key in quoted:
+            if quoted[key] is None:
+                continue
+            c = quoted[key]  # type: ignore[assignment]
         reading = "" if _covers(chosen, old, new) else "、".join(sorted(set(chosen)))
-        out.setdefault(article, []).append(_change_sentence(firsts[key], _name(firsts[key].kind, ident, old, new),
-                                                            role, reading))
-    return {a: out[a] for a in sorted(out, key=article_order)}
+        rank = 0 if c.is_figure else 2 if c.where in ("label", "cite", "note") else 1
+        out.setdefault(article, []).append(
+            (rank, len(out.get(article, [])), _change_sentence(c, _name(c.kind, ident, old, new), role, reading)))
+    return {a: [s for _, _, s in sorted(out[a], key=lambda t: t[:2])] for a in sorted(out, key=article_order)}
+
+
+def _paired_quotes(firsts: dict[tuple[str, str, tuple[str, str], str, str, str], Change]
+                   ) -> dict[tuple[str, str, tuple[str, str], str, str, str], Change | None]:
+    """An item's quotation of one article dropped and another added: the pair as one change (the
+    added one's key), the dropped one's key to None; a quotation only dropped or only added is left."""
+    out: dict[tuple[str, str, tuple[str, str], str, str, str], Change | None] = {}
+    cites = [(k, c) for k, c in firsts.items() if c.where == "cite"]
+    for k, c in cites:
+        if c.new is not None or k in out:
+            continue
+        match = next(((k2, c2) for k2, c2 in cites if c2.old is None and k2 not in out and k2[:2] == k[:2]), None)
+        if match is not None:
+            out[k] = None
+            out[match[0]] = Change(c.kind, c.item, "changed", "cite", c.old, match[1].new)
+    return out
 
 
 _NUMERALS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
