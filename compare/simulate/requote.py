@@ -30,7 +30,7 @@ from dsl import ast as A
 from dsl.check.quotes import find_quote, fold
 from dsl.figures import Figure, find_figure, quote_figures, ratio_in_quote
 from dsl.model import Policy
-from dsl.units import SCALES, UNITS, format_decimal
+from dsl.units import SCALES, UNITS, Dim, format_decimal
 from dsl.walk import walk
 
 
@@ -143,8 +143,15 @@ def _one_changed(before: list[Figure], after: list[Figure], old: A.Quantity, new
     if len(before) != len(after):
         return False
     changed = [(b, a) for b, a in zip(before, after, strict=True) if (b.value, b.dim) != (a.value, a.dim)]
-    return len(changed) == 1 and find_figure(_amount(old), old.dim, [changed[0][0]]) \
-        and find_figure(_amount(new), new.dim, [changed[0][1]])
+    return len(changed) == 1 and _is(changed[0][0], old) and _is(changed[0][1], new)
+
+
+def _is(figure: Figure, q: A.Quantity) -> bool:
+    """The quote's figure is `q`: a bare number of the item (20, a count of winners) is the text's
+    20个 as the checker reads it."""
+    if q.dim == Dim.SCALAR and figure.dim in (Dim.COUNT, Dim.POINTS):
+        return figure.value == _amount(q)
+    return find_figure(_amount(q), q.dim, [figure], bare_counts=True)
 
 
 def _still_stated(plan: Planned, item: Any, cites: tuple[A.Cite, ...]) -> None:
@@ -157,7 +164,7 @@ def _still_stated(plan: Planned, item: Any, cites: tuple[A.Cite, ...]) -> None:
         if isinstance(node, A.Quantity) and node.derived is None and id(node) not in changed \
                 and node.dim == old.dim and _amount(node) == _amount(old) \
                 and not find_figure(_amount(node), node.dim, figures):
-            raise _NotRevisedError(f"its {_written(old)} also states another figure of the item, {node}")
+            raise _NotRevisedError(f"its {_written(old)} is also the item's figure {node} that is not changed")
         if isinstance(node, A.RatioLit) and node.derived is None and \
                 not any(ratio_in_quote(node.parts, c.quote) for c in cites):
             raise _NotRevisedError(f"its ratio {node} would no longer be stated")
