@@ -109,3 +109,21 @@ def test_report_diff_writes_the_redline(draft: Path, tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "最高<del>2%</del>、不超过<del>5000万元</del>奖励" in page
     assert "最高<ins>3%</ins>、不超过<ins>8000万元</ins>奖励" in page
+
+
+def test_report_diff_into_word(draft: Path, tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    out = tmp_path / "report.docx"
+    run("report", "wuxi_2023", "--concept", "reward.fdi", "--diff", f"wuxi_2023:{draft}", "--out", str(out))
+    document = docx.Document(str(out))
+    assert any(p.text.startswith("修订对照 Redline wuxi_2023 → wuxi_draft") for p in document.paragraphs)
+    runs = [r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
+    assert {r.text for r in runs if r.font.strike} == {"2%", "5000万元"}
+    assert {r.text for r in runs if r.font.underline} == {"3%", "8000万元"}
+
+
+def test_report_diff_is_not_written_into_a_workbook(draft: Path, tmp_path: Path) -> None:
+    done = run("report", "wuxi_2023", "--diff", f"wuxi_2023:{draft}", "--out", str(tmp_path / "r.xlsx"), code=2)
+    assert "not a workbook" in done.stderr
+    done = run("report", "wuxi_2023", "--diff", "wuxi_2023", code=2)
+    assert "write OLD:NEW" in done.stderr

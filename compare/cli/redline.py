@@ -6,6 +6,7 @@ the format the file's extension names: .html, .md, .docx or .pdf (the last two b
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from compare.cli.common import EXIT_POLICY_ERRORS, EXIT_USAGE, require_extra
 if TYPE_CHECKING:
     from compare.diff.redline import Redline
     from compare.diff.structural import StructuralDiff
+    from compare.publish.blocks import Document
     from dsl.model import Policy
 
 SUFFIXES = (".html", ".htm", ".md", ".markdown", ".docx", ".pdf")
@@ -90,7 +92,8 @@ def report_redlines(pairs: list[str] | None, search: list[Path] | None, as_of: o
 
 
 def with_redlines(data: str | bytes, fmt: str, redlines: list[Redline]) -> str | bytes:
-    """The report with each redline after it: a section of the HTML page, Markdown appended."""
+    """The report with each redline after it: a section of the HTML page, Markdown appended (a Word or
+    PDF report: `with_redline_blocks`)."""
     if not redlines:
         return data
     from compare.diff import redline_render as rr
@@ -104,3 +107,16 @@ def with_redlines(data: str | bytes, fmt: str, redlines: list[Redline]) -> str |
         head, sep, tail = data.rpartition("</body>")
         return f"{head}<style>{rr.REDLINE_CSS}</style>\n{sections}{sep}{tail}" if sep else data + sections
     raise ValueError(f"--diff is not written in {fmt}")
+
+
+def with_redline_blocks(doc: Document, redlines: list[Redline]) -> Document:
+    """A report's document with each redline's blocks after it, under a heading of its own."""
+    if not redlines:
+        return doc
+    from compare.diff.redline_render import to_document
+    from compare.publish.blocks import Block, Heading
+
+    blocks: list[Block] = list(doc.blocks)
+    for r in redlines:
+        blocks += [Heading(1, f"修订对照 Redline {r.old} → {r.new}"), *to_document(r).blocks]
+    return replace(doc, blocks=tuple(blocks))

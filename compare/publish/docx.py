@@ -29,7 +29,8 @@ CJK_FONT = "Microsoft YaHei"  # on Windows and with Office for Mac; other viewer
 CODE_FONT = "Consolas"
 DEL_COLOR = (0xC0, 0x00, 0x00)
 INS_COLOR = (0x00, 0x50, 0xB0)
-TEXT_WIDTH_MM = 160.0  # A4 less 25 mm margins
+MARGIN_MM = 20.0
+TEXT_WIDTH_MM = 210.0 - 2 * MARGIN_MM  # A4 less the margins
 
 
 def _east_asian(style_or_run: Any, font: str) -> None:
@@ -142,7 +143,7 @@ def to_docx(doc: Document) -> bytes:
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(25)
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
     _styles(document)
     props = document.core_properties
     props.title = doc.title

@@ -33,8 +33,12 @@ SYSTEM_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                 "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
                 "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc")
 FIXED_DATE = (2000, 1, 1)  # the metadata's creation date: a run date would change the bytes every run
-TEXT_WIDTH_MM = 160.0
-WORD_BREAK = re.compile(r"(?<=[_./])")  # A4 less 25 mm margins: a figure is never wider than the text
+MARGIN_MM = 20.0
+TEXT_WIDTH_MM = 210.0 - 2 * MARGIN_MM  # A4 less the margins: a figure is never wider than the text
+WORD_BREAK = re.compile(r"(?<=[_./])")  # an identifier's words
+LONG_TOKEN = re.compile(r"[!-~]{16,}")  # printable ASCII with no space: a line cannot break inside it
+TOKEN_BREAK = re.compile(r"(?<=[_./,:;=)}\]])")
+LONGEST = 24
 
 
 class FontMissingError(Exception):
@@ -100,7 +104,7 @@ def cjk_font() -> CJKFont:
 TEMPLATE = r"""
 #let doc = json("doc.json")
 #set document(title: doc.title, author: "policylab", date: datetime(year: doc.date.at(0), month: doc.date.at(1), day: doc.date.at(2)))
-#set page(paper: "a4", margin: 25mm, numbering: "1")
+#set page(paper: "a4", margin: doc.margin * 1mm, numbering: "1")
 #set text(font: (doc.font, "DejaVu Sans Mono"), size: 10.5pt, lang: "zh", region: "cn", cjk-latin-spacing: none)
 #set par(justify: false, leading: 0.75em, spacing: 1.1em)
 // the CJK font has one weight: bold is drawn by stroking the glyphs' outlines
@@ -109,18 +113,21 @@ TEMPLATE = r"""
 #show heading.where(level: 1): set text(size: 15pt)
 #show heading.where(level: 2): set text(size: 12.5pt)
 #show heading.where(level: 3): set text(size: 11pt)
-#show raw: set text(font: ("DejaVu Sans Mono", doc.font), size: 9pt)
+#show raw: set text(font: ("DejaVu Sans Mono", doc.font), size: 1.1em)  // of raw's own 0.8em
 
 #let del-color = rgb("#c00000")
 #let ins-color = rgb("#0050b0")
 
+// a run's pieces: a glued one in a box (no break inside, a break allowed beside it)
+#let body(r) = {
+  let f = if r.mark == "code" { raw } else { x => x }
+  r.pieces.map(p => if p.at(1) { box(f(p.at(0))) } else { f(p.at(0)) }).join()
+}
 #let run(r) = {
-  if r.mark == "del" { text(fill: del-color, strike(stroke: 0.8pt + del-color, r.text)) }
-  else if r.mark == "ins" { text(fill: ins-color, underline(stroke: 0.8pt + ins-color, r.text)) }
-  else if r.mark == "strong" { strong(r.text) }
-  // an identifier may break after `_` or `.` (a word of it), never inside a word
-  else if r.mark == "code" { r.words.map(w => box(raw(w))).join() }
-  else { r.text }
+  if r.mark == "del" { text(fill: del-color, strike(stroke: 0.8pt + del-color, body(r))) }
+  else if r.mark == "ins" { text(fill: ins-color, underline(stroke: 0.8pt + ins-color, body(r))) }
+  else if r.mark == "strong" { strong(body(r)) }
+  else { body(r) }
 }
 #let runs(rs) = { for r in rs { run(r) } }
 
@@ -156,11 +163,29 @@ TEMPLATE = r"""
 """
 
 
+def pieces(text: str, code: bool = False) -> list[tuple[str, bool]]:
+    """The text cut where a line may break: (piece, glued).  Typst breaks Chinese anywhere and Latin
+    at spaces, so a long token with no space (an expression, an id, a URL) would run out of a narrow
+    table cell; it is cut after `_ . / , : ; = ) } ]` into glued pieces (each set whole, a break
+    allowed between them), and a piece still longer than LONGEST every LONGEST characters.  An
+    identifier (code) is cut after `_ . /` whatever its length.  No character is added to the text."""
+    if code:
+        return [(w, True) for w in WORD_BREAK.split(text) if w]
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in LONG_TOKEN.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], False))
+        for word in TOKEN_BREAK.split(m.group()):
+            out += [(word[i:i + LONGEST], True) for i in range(0, len(word), LONGEST)]
+        pos = m.end()
+    if pos < len(text) or not out:
+        out.append((text[pos:], False))
+    return out
+
+
 def _runs(runs: tuple[Run, ...]) -> list[dict[str, object]]:
-    """Runs as data; an identifier also as its words (`fdi_`, `arrival_`, `reward`), each set whole, so a
-    line breaks between them but never inside one, and no break character enters the text."""
-    return [{"text": r.text, "mark": r.mark, **({"words": [w for w in WORD_BREAK.split(r.text) if w]}
-                                                 if r.mark == "code" else {})} for r in runs]
+    return [{"mark": r.mark, "pieces": pieces(r.text, r.mark == "code")} for r in runs]
 
 
 def _data(doc: Document, font: str) -> tuple[dict[str, object], dict[str, bytes]]:
@@ -183,6 +208,7 @@ def _data(doc: Document, font: str) -> tuple[dict[str, object], dict[str, bytes]
             blocks.append({"kind": "figure", "file": name, "caption": b.caption,
                            "width": min(b.width_mm, TEXT_WIDTH_MM)})
     data: dict[str, object] = {"title": doc.title, "subtitle": doc.subtitle, "font": font, "date": list(FIXED_DATE),
+                               "margin": MARGIN_MM,
             "blocks": blocks}
     return data, files
 
