@@ -4,7 +4,9 @@
 and `scenario.lock` into `--out DIR` (default `simulations/NAME`) in one atomic step; `--set
 [LINE:]PATH=VALUE` adds a reform of the command line on top of the scenario's.  `figures` lists the
 figure paths `--set` and sweeps take.  `reform` writes a checked revision of a policy: figures set
-(`--set`), or another city's clauses for concepts transplanted (`--transplant-from CITY --concept KEY`).
+(`--set`), or another city's clauses for concepts transplanted (`--transplant-from CITY --concept KEY`);
+a set figure's quote is revised with it, and the draft's own text (NAME.txt, the base's text with those
+sentences revised) written beside it (compare.simulate.requote).
 """
 
 from __future__ import annotations
@@ -234,7 +236,9 @@ def reform_(
     as_of: AsOfOption = None,
 ) -> None:
     """Write a checked revision of POLICY: figures changed (--set PATH=VALUE), and/or another policy's
-    clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi)."""
+    clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi).  A figure set
+    is written into its quote and into the draft's own text, NAME.txt beside it; where the quote writes
+    it otherwise, it stays derived and a warning says so."""
     from compare.cli.drafting import resolve
     from compare.data.folders import temp_folder
     from dsl.cache import check_paths_cached
