@@ -12,6 +12,7 @@ sentences revised) written beside it (compare.simulate.requote).
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -90,6 +91,14 @@ def _check_formats(formats: str) -> None:
                          f"it writes {', '.join(known)}"))
 
 
+class Lang(StrEnum):
+    """The language of a figure's text (compare.simulate.fonts.LANGS)."""
+
+    zh = "zh"
+    en = "en"
+    both = "both"
+
+
 @app.command("simulate")
 def simulate_(
     scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
@@ -109,6 +118,8 @@ def simulate_(
     force_large: Annotated[bool, typer.Option("--force-large", help="run a scenario estimated to take more than "
                                               "30 minutes or 8 GB (refused otherwise, with the estimate)")] = False,
     as_of: AsOfOption = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="the plots' text: zh, en, or both (Chinese, then "
+                                                      "English)")] = Lang.both,
 ) -> None:
     """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
@@ -155,7 +166,7 @@ def simulate_(
             wanted = [f.strip() for f in formats.split(",") if f.strip()] or sc.data.get("outputs") or \
                 ["csv", "json", "parquet", "png", "svg"]
             progress.step("writing", None)
-            written = results.write(target, wanted, force)
+            written = results.write(target, wanted, force, lang=lang.value)
     except (ScenarioError, ReformError) as e:
         read = getattr(e, "text", None)  # the scenario as it was read (never read again to show a line)
         _report(e, {**({str(scenario): read} if read else {}), **texts})
