@@ -7,6 +7,12 @@ in each version with their figures (a changed figure marked the same way), and w
 (compare.diff.sentences); then the labels of the articles left as they were.  Interface text comes in
 both languages (`tr`: the site's switch shows one or both); every text from a policy or its source is
 escaped for the layer it lands in (compare.site.escape: HTML that is also safe inside Markdown).
+
+The HTML's classes and ids are stable, for the site's style and its browser tests: `div.pl-redline`,
+per article `section.pl-article.pl-{changed|added|removed|unchanged}#article-{label slug}` holding
+`table.pl-redline-pair` (`tr.pl-redline-text`: old | new with `del`/`ins`; `tr.pl-redline-same`: an
+unchanged wording once; `tr.pl-redline-items`: the clauses), `ul.pl-redline-changes`; then
+`p.pl-redline-unchanged`; the verdicts `div.pl-semantic` with `ul.pl-verdicts` and `ul.pl-witnesses`.
 """
 
 from __future__ import annotations
