@@ -137,3 +137,8 @@ def test_diff_semantic_out_adds_the_verdicts_in_words(draft: Path, tmp_path: Pat
     assert "#### 按读法 ceilings=full" in md
     assert "对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）" in md
     assert "最高<del>2%</del>、不超过<del>5000万元</del>奖励" in md
+
+
+def test_the_redline_with_projects_is_a_usage_error(draft: Path) -> None:
+    done = run("diff", "wuxi_2023", str(draft), "--format", "html", "--projects", "examples/projects.yaml", code=2)
+    assert "wording redline" in done.stderr
