@@ -39,6 +39,7 @@ class DiffFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"  # the wording redline, article by article (compare.diff.redline)
     csv = "csv"  # with --projects
 
 
@@ -73,6 +74,8 @@ def diff_(
     budget: Annotated[float, typer.Option("--budget", min=0.1, help="seconds the semantic diff may take in all; "
                                           "what it could not decide in them is named at the end")] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="write the wording redline here (atomically), in the "
+                                             "format its extension names: .html, .md, .docx or .pdf")] = None,
     search: SearchOption = None,
     as_of: AsOfOption = None,
 ) -> None:
@@ -96,6 +99,14 @@ def diff_(
         _usage("--format csv goes with --projects (a row per project and concept)")
     if projects is not None and not projects.is_file():
         _usage(f"no such project file: {projects}")
+    wording = out is not None or format == DiffFormat.html
+    if wording and (projects is not None or concept or reading):
+        _usage("--format html and --out write the wording redline (with --semantic, the verdicts after it): "
+               "give them without --projects, --concept and --reading")
+    if out is not None:
+        from compare.cli.redline import check_out
+
+        check_out(out, "policylab diff")
     # two versions are compared whatever their dates: a city given by id is its document in force on the day
     paths = [resolve(old, search, as_of=day, warn=False), resolve(new, search, as_of=day, warn=False)]
     results = [check_paths([p], search) for p in paths]
@@ -103,11 +114,17 @@ def diff_(
     if errors:
         print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
         raise typer.Exit(EXIT_POLICY_ERRORS)
-    if projects is not None or semantic:
+    if (projects is not None or semantic) and not wording:
         _by_value(results[0].policies[0], results[1].policies[0], format, projects, concept, readings, rate,
                   budget, quiet)
         return
     d = diff_policies(results[0].policies[0], results[1].policies[0])
+    if wording:
+        from compare.cli.redline import write_redline
+
+        write_redline(results[0].policies[0], results[1].policies[0], d, out, "policylab diff",
+                      (rate, budget) if semantic else None)
+        return
     dates = revision_dates(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
     sys.stdout.write(render[format](d, dates, results[0].policies[0], results[1].policies[0]))

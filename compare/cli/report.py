@@ -24,6 +24,7 @@ from compare.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from compare.diff.redline import Redline
     from compare.site.report import Report
     from dsl.model import Policy
 
@@ -76,13 +77,14 @@ def _usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def _document(report: Report, policies: list[Policy], fmt: ReportFormat) -> bytes:
-    """The report as a Word or PDF document, with the concept pages' charts."""
+def _document(report: Report, policies: list[Policy], fmt: ReportFormat, redlines: list[Redline]) -> bytes:
+    """The report as a Word or PDF document, with the concept pages' charts (and the redlines after it)."""
+    from compare.cli.redline import with_redline_blocks
     from compare.publish.write import document_bytes
     from compare.site.report_blocks import chart_pngs, report_document
 
     charts = chart_pngs(policies, report.rate, [r.key for r in report.rows])
-    return document_bytes(report_document(report, charts), f".{fmt.value}")
+    return document_bytes(with_redline_blocks(report_document(report, charts), redlines), f".{fmt.value}")
 
 
 @app.command("report")
@@ -99,6 +101,8 @@ def report_(
                                              ".xlsx, .docx or .pdf; markdown and html go to stdout without it")] = None,
     fx: Annotated[str | None, typer.Option("--fx", help="USD→CNY rate for the common units (default: the latest "
                                            "policy year's average)")] = None,
+    diff: Annotated[list[str] | None, typer.Option("--diff", help="OLD:NEW, repeatable: the wording redline of a "
+                                                   "revision after the comparison (each side a file, id or city)")] = None,
     search: SearchOption = None,
     as_of: AsOfOption = None,
 ) -> None:
@@ -127,7 +131,19 @@ def report_(
         report = build_report(checked_policies, concept or None, rate)
     except UnknownConceptError as e:
         _usage(printable(str(e)))
-    data = _document(report, checked_policies, fmt) if fmt in _DOCUMENT_MODULES else render(report, fmt.value)
+    redlines: list[Redline] = []
+    if diff:
+        from compare.cli.redline import report_redlines
+
+        if fmt == ReportFormat.xlsx:
+            _usage("--diff writes the redline into a Markdown, HTML, Word or PDF report, not a workbook")
+        redlines = report_redlines(diff, search, day, "policylab report")
+    if fmt in _DOCUMENT_MODULES:
+        data: str | bytes = _document(report, checked_policies, fmt, redlines)
+    else:
+        from compare.cli.redline import with_redlines
+
+        data = with_redlines(render(report, fmt.value), fmt.value, redlines)
     if out is None:
         assert isinstance(data, str)
         sys.stdout.write(data)
