@@ -312,3 +312,17 @@ def test_the_gallery_page_shows_each_kind_of_figure() -> None:
     for rel in shown:
         data = (ROOT / "docs" / rel).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) < 60_000, rel  # committed: kept small
+
+
+def test_a_line_of_promises_over_years_is_named_not_read_as_zeros() -> None:
+    from compare.simulate.plot_years import years_lines
+
+    frame = pd.DataFrame([{"policy": p, "label": CITIES[p], "year": y, "concept": "money.total",
+                           "concept_label": "支付合计（有数额部分） money paid, outcomes with a figure", "unit": "CNY",
+                           "low": 0.0, "high": 0.0 if p == "jiaxing_draft" else 1e8} for p in ORDER for y in (2024, 2025)])
+    with fonts.language("zh"):
+        fig = years_lines(frame, "t", promised={"jiaxing_draft": 381})
+    legend = _legend(fig)
+    assert "嘉兴 jiaxing_draft（另381项承诺无数额）" in legend and "无锡 wuxi_2023" in legend
+    line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == "嘉兴 jiaxing_draft（另381项承诺无数额）")
+    assert line.get_linestyle() == ":" and line.get_markerfacecolor() == "none"

@@ -127,7 +127,11 @@ class Results:
         from compare.simulate.plot_years import years_lines
 
         frame = self._bilingual(self.frame_in_order("by_year"), "concept_label", "concept")
-        return years_lines(frame, self._title("逐年支付", "paid each year"))
+        ben = self.frame("by_beneficiary")  # projects promised money with no figure, per line: named, not a zero
+        promised = ben[ben["unit"] == "CNY"].groupby("policy")["promised"].max().to_dict() \
+            if len(ben) and "promised" in ben.columns else {}
+        return years_lines(frame, self._title("逐年支付", "paid each year"),
+                           promised={str(k): int(v) for k, v in promised.items() if v})
 
     def plot_sweep(self) -> Any:
         from compare.simulate import plots
