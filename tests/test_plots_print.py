@@ -326,3 +326,31 @@ def test_a_line_of_promises_over_years_is_named_not_read_as_zeros() -> None:
     assert "嘉兴 jiaxing_draft（另381项承诺无数额）" in legend and "无锡 wuxi_2023" in legend
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == "嘉兴 jiaxing_draft（另381项承诺无数额）")
     assert line.get_linestyle() == ":" and line.get_markerfacecolor() == "none"
+
+
+def test_the_commands_take_the_language_of_their_plots(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "timeline.png"
+    run = [sys.executable, "-m", "compare.cli", "timeline", "example_panel", "--policies", "examples/time/panel"]
+    done = subprocess.run([*run, "--out", str(out), "--lang", "en"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
+    for command in (run, [sys.executable, "-m", "compare.cli", "simulate", "examples/wuxi_fdi_cap.scenario.yaml"]):
+        wrong = subprocess.run([*command, "--out", str(tmp_path / "x"), "--lang", "fr"], cwd=ROOT, capture_output=True,
+                               text=True)
+        assert wrong.returncode == 2 and "'fr' is not one of 'zh', 'en', 'both'" in wrong.stderr, wrong.stderr
+
+
+def test_a_timeline_in_english_names_the_city_by_its_id_and_the_figures_by_their_clause() -> None:
+    from compare.api import city_history
+    from compare.history.chart import step_chart
+
+    fig = step_chart(city_history("example_panel", [ROOT / "examples" / "time" / "panel"]), "en")
+    assert fig.get_suptitle() == "example_panel: figures over time"
+    # examples/time/panel: 第二条 sets the FDI reward's rate (1% → 2%) and cap (100万元 → 300万元)
+    assert [ax.get_title(loc="left") for ax in fig.axes][:2] == ["rate of fdi reward 第二条", "cap of fdi reward 第二条"]
+    with fonts.language("zh"):
+        zh = step_chart(city_history("example_panel", [ROOT / "examples" / "time" / "panel"]), "zh")
+    assert [ax.get_title(loc="left") for ax in zh.axes][:2] == ["外资到账奖励比例 第二条", "外资到账奖励上限 第二条"]
