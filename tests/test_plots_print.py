@@ -354,3 +354,10 @@ def test_a_timeline_in_english_names_the_city_by_its_id_and_the_figures_by_their
     with fonts.language("zh"):
         zh = step_chart(city_history("example_panel", [ROOT / "examples" / "time" / "panel"]), "zh")
     assert [ax.get_title(loc="left") for ax in zh.axes][:2] == ["外资到账奖励比例 第二条", "外资到账奖励上限 第二条"]
+
+
+def test_a_runs_files_are_drawn_in_the_language_asked(small_run: Results, tmp_path: Path) -> None:
+    for lang in ("zh", "en"):
+        small_run.write(tmp_path / lang, ["png"], lang=lang)
+        assert (tmp_path / lang / "plots" / "sweep.png").read_bytes() == plots.render(small_run.plots(lang)["sweep"], "png")
+    assert (tmp_path / "zh" / "plots" / "sweep.png").read_bytes() != (tmp_path / "en" / "plots" / "sweep.png").read_bytes()
