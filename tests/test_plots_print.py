@@ -361,3 +361,10 @@ def test_a_runs_files_are_drawn_in_the_language_asked(small_run: Results, tmp_pa
         small_run.write(tmp_path / lang, ["png"], lang=lang)
         assert (tmp_path / lang / "plots" / "sweep.png").read_bytes() == plots.render(small_run.plots(lang)["sweep"], "png")
     assert (tmp_path / "zh" / "plots" / "sweep.png").read_bytes() != (tmp_path / "en" / "plots" / "sweep.png").read_bytes()
+
+
+def test_a_reform_is_labelled_with_what_it_sets(small_run: Results) -> None:
+    # the fixture's reform sets (16)'s cap: 不超过5000万元 → 5000万元
+    assert small_run.meta["line_notes"] == {"wuxi_same": ["上限5000万元", "cap 50M CNY"]}
+    assert "无锡 wuxi_same（上限5000万元）" in _legend(small_run.plots("zh")["totals"])
+    assert "wuxi_same (cap 50M CNY)" in _legend(small_run.plots("en")["totals"])
