@@ -368,3 +368,10 @@ def test_a_reform_is_labelled_with_what_it_sets(small_run: Results) -> None:
     assert small_run.meta["line_notes"] == {"wuxi_same": ["上限5000万元", "cap 50M CNY"]}
     assert "无锡 wuxi_same（上限5000万元）" in _legend(small_run.plots("zh")["totals"])
     assert "wuxi_same (cap 50M CNY)" in _legend(small_run.plots("en")["totals"])
+
+
+def test_the_totals_legend_explains_only_the_marks_drawn() -> None:
+    point = bars_frame().assign(high=lambda f: f["low"], promised=0)  # every total a single figure
+    legend = _legend(plots.city_bars(point, "t"))
+    assert legend == [CITIES[p] for p in ORDER]  # no "low / up to high", no "+N" key
+    assert "至上限 up to high" in _legend(plots.city_bars(bars_frame(), "t"))

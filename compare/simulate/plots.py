@@ -217,7 +217,7 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
     sizes = [frame[frame["unit"].astype(str) == u][["concept", "beneficiary", "policy"]].drop_duplicates().shape[0] for u in units]
     heights = [0.9 + 0.2 * n for n in sizes]
     fig = Figure(figsize=size(1.0 + sum(heights)), layout="constrained")
-    promises = False
+    promises = ranged = False
     for ax, unit in zip(panels(fig, len(units), heights=heights), units, strict=True):
         sub = frame[frame["unit"].astype(str) == unit]
         scale = scale_for(unit, sub[["low", "high"]])
@@ -247,8 +247,10 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
                     ax.barh(y, lo, height=height * 0.9, color=colour)
                 if math.isinf(hi) and hi > 0:
                     _bar_end(ax, y, base, edge, height * 0.9, colour, inf=True)
+                    ranged = True
                 elif math.isfinite(hi) and hi > base:
                     _bar_end(ax, y, base, hi, height * 0.9, colour, inf=False)
+                    ranged = True
                 elif math.isnan(hi):  # say so rather than let a missing total look like high == low
                     ax.annotate(label("上限不明", "high n/a"), (base, y), xytext=(4, 0), textcoords="offset points",
                                 va="center", fontsize="x-small", color="#666666")
@@ -273,8 +275,9 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
     # one legend under the panels: the lines in the scenario's order, then what the marks mean
     names = dict(zip(frame["policy"].astype(str), frame["label"].astype(str), strict=False))
     handles = [Patch(color=colour_for(p, colours), label=line_name(names[p])) for p in in_order(frame["policy"])]
-    handles += [Patch(color="#777777", label=label("下限", "low")),
-                Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
+    if ranged:  # what solid and hatched mean, where some bar has both ends
+        handles += [Patch(color="#777777", label=label("下限", "low")),
+                    Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
     if promises:
         handles.append(Patch(facecolor="white", hatch="xxxx", edgecolor="#777777",
                              label=label("+N：N个项目承诺无数额", "+N: N projects promised, no figure", "\n")))
