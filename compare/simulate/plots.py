@@ -1,11 +1,13 @@
 """Figures of simulation results: DataFrames in, `matplotlib.figure.Figure` out; `save` writes PNG/SVG.
 
 sweep_curve (a figure swept over values), sweep_heatmap (two figures), distribution (Monte Carlo
-draws), city_bars (totals side by side), competition_map (who offers most where), tornado (how
-much each reading moves a total).  Every function draws "没有数据 no data" for an empty frame,
-skips or marks ∞/NaN, and passes its text through `fonts.safe_text`, so without a CJK font the
-labels are English rather than tofu.  Shared style, scales and the byte-stable `save` live in
-`plot_common`.
+draws), city_bars (totals side by side), competition_map (who offers most where: plot_map), tornado
+(how much each reading moves a total).  Every figure is a journal's full width (plot_common.size) with
+its text in the language set (fonts.language: zh, en or both); axes are named for a reader and ticked
+at round figures in the texts' notation (plot_ticks); lines keep the order the frame gives them (a
+scenario's order).  Every function draws "没有数据 no data" for an empty frame, skips or marks ∞/NaN,
+and passes its text through `fonts.safe_text`, so without a CJK font the labels are English rather than
+tofu.  Shared style, scales and the byte-stable `save` live in `plot_common`.
 """
 
 from __future__ import annotations
