@@ -107,8 +107,8 @@ def _concept_chart(concept: str) -> Any:
     from compare.api import load_policy
     from compare.site import charts
 
-    policies = [getattr(p, "policy", p) for p in (load_policy(ROOT / "policies" / f"{name}.policy") for name in
-                                                  ("zhangjiagang_2017", "taicang_2020", "jiaxing_draft", "wuxi_2023"))]
+    policies = [load_policy(ROOT / "policies" / f"{name}.policy").policy
+                for name in ("zhangjiagang_2017", "taicang_2020", "jiaxing_draft", "wuxi_2023")]
     return charts.chart(charts.concept_curves(policies, 7.0)[concept])
 
 

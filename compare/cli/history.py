@@ -35,6 +35,14 @@ TIMELINE_FORMATS = (".svg", ".png", ".csv", ".md")
 PANEL_FORMATS = (".csv", ".parquet")
 
 
+class Lang(StrEnum):
+    """The language of a chart's text (compare.simulate.fonts.LANGS)."""
+
+    zh = "zh"
+    en = "en"
+    both = "both"
+
+
 class By(StrEnum):
     year = "year"
     month = "month"
@@ -90,6 +98,8 @@ def timeline_(
     force: OutForce = False,
     search: SearchOption = None,
     no_cache: CacheOption = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="the step chart's text: zh, en, or both (Chinese, then "
+                                                      "English)")] = Lang.both,
 ) -> None:
     """A city's documents (issued, in force from, until and why, status) and, per concept and figure, the
     values over time with the dates, documents and articles; a step chart with --out FILE.svg|.png."""
@@ -116,8 +126,8 @@ def timeline_(
         return
     fmt = out.suffix.lower()
     data = {".csv": lambda: history_csv(history), ".md": lambda: history_markdown(history).encode("utf-8"),
-            ".svg": lambda: chart_bytes(history, "svg", mark.decode()),
-            ".png": lambda: chart_bytes(history, "png", mark.decode())}[fmt]()
+            ".svg": lambda: chart_bytes(history, "svg", mark.decode(), lang.value),
+            ".png": lambda: chart_bytes(history, "png", mark.decode(), lang.value)}[fmt]()
     _write_or_exit(out, data, "timeline", mark, force)
     typer.echo(printable(f"wrote the history of {len(history.figures)} figures of {city} to {out}"), err=True)
 

@@ -69,7 +69,7 @@ def step_chart(history: CityHistory, lang: str = "both") -> Figure:
 def _step_chart(history: CityHistory) -> Figure:
     import matplotlib
 
-    title = f"{history.label} {history.city}：" + label("政策数值变化", "figures over time")
+    title = label(f"{history.label} {history.city}", history.city) + label("：政策数值变化", ": figures over time")
     every = history.changed()
     changed = every[:MAX_PANELS]
     if len(every) > len(changed):  # the rest are in the table (`policylab timeline CITY --out FILE.csv`)

@@ -325,6 +325,16 @@ _ROLES = {"rate": ("比例", "rate"), "cap": ("上限", "cap"), "floor": ("下�
           "installments": ("分期", "installment"), "tiers": ("档", "tier"), "pick": ("项", "row")}
 
 
+def figure_part(path: str) -> tuple[str, str]:
+    """The part a figure plays, in words (`fdi_arrival_reward.cap` → ("上限", "cap")); ("", "") for a
+    path whose part this does not name."""
+    words = [w for w in re.findall(r"\.([a-z_]+)", path.partition("#")[0]) if w in _ROLES]
+    if not words:
+        return "", ""
+    zh, en = _ROLES[words[-1]]
+    return zh, en
+
+
 def figure_title(policy: Policy, path: str) -> tuple[str, str, str, str, str]:
     """(zh, en, unit zh, unit en, article) naming a figure for a reader: its clause's label (a param's
     concept in the taxonomy) and the part the figure plays ("新批外资项目到账外资奖励上限", "cap of fdi

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,13 +90,14 @@ def competition_map(frame: pd.DataFrame, title: str, x_label: str, y_label: str,
         if w == "—":
             rgba[r, c] = mcolors.to_rgba(NONE_COLOUR)
         elif _is_tie(w):
-            who = tied[r, c].split(" = ") if tied[r, c] else []
+            who = str(tied[r, c]).split(" = ") if tied[r, c] else []
             rgba[r, c] = mcolors.to_rgba(colour_of[who[0]] if who else TIE_COLOUR, 0.55)
             if len(who) > 1:  # stripes in the second city's colour over the first's
-                stripes.append(Rectangle((xe[c], ye[r]), xe[c + 1] - xe[c], ye[r + 1] - ye[r], facecolor="none",
+                stripes.append(Rectangle((float(xe[c]), float(ye[r])), float(xe[c + 1] - xe[c]), float(ye[r + 1] - ye[r]),
+                                         facecolor="none",
                                          edgecolor=colour_of[who[1]], hatch="////", linewidth=0))
         else:  # a narrow lead is faint, a wide one solid
-            strength = min(m / top, 1.0) if np.isfinite(m) and m > 0 else (1.0 if np.isposinf(m) else 0.0)
+            strength = min(float(m) / top, 1.0) if np.isfinite(m) and m > 0 else (1.0 if np.isposinf(m) else 0.0)
             rgba[r, c] = mcolors.to_rgba(colour_of[w], 0.3 + 0.7 * strength)
     fig = Figure(figsize=size(4.0), layout="constrained")
     ax = fig.add_subplot()
@@ -137,7 +139,7 @@ def competition_map(frame: pd.DataFrame, title: str, x_label: str, y_label: str,
     _axis_ticks(ax.yaxis, kinds[1], False)
     ax.set_xlabel(safe_text(x_label, "x"))
     ax.set_ylabel(safe_text(y_label, "y"))
-    handles = [Patch(color=colour_of[c], label=line_name(c)) for c in cities]
+    handles: list[Any] = [Patch(color=colour_of[c], label=line_name(c)) for c in cities]
     handles += [Patch(facecolor=mcolors.to_rgba(colour_of[t.split(" = ")[0]], 0.55),
                       edgecolor=colour_of[t.split(" = ")[-1]], hatch="////", linewidth=0,
                       label=f"{label('并列', 'tie')}：" + " = ".join(line_name(m) for m in t.split(" = "))) for t in ties]

@@ -18,8 +18,10 @@ from compare.simulate.totals import TOTAL_MONEY
 
 @plot("policy", "label", "year", "concept", "unit", "low", "high")
 def years_lines(frame: pd.DataFrame, title: str, concept: str = TOTAL_MONEY, *,
-                colours: Mapping[str, str] | None = None) -> Figure:
-    """Per line, `concept`'s total each year (default: the money it pays)."""
+                colours: Mapping[str, str] | None = None, promised: Mapping[str, int] | None = None) -> Figure:
+    """Per line, `concept`'s total each year (default: the money it pays).  `promised`: per line, the
+    projects promised money with no figure: its legend entry says so and its markers are hollow, so a
+    line of promises is not read as a line of zeros."""
     sub = frame[frame["concept"].astype(str) == concept]
     colours = colours or city_colours(frame["policy"].astype(str))
     fig = Figure(figsize=size(3.4), layout="constrained")
@@ -33,9 +35,11 @@ def years_lines(frame: pd.DataFrame, title: str, concept: str = TOTAL_MONEY, *,
         hi, lo = g["high"].to_numpy(float) / scale.factor, g["low"].to_numpy(float) / scale.factor
         colour = colour_for(policy, colours)
         hi_f, lo_f = np.where(np.isfinite(hi), hi, np.nan), np.where(np.isfinite(lo), lo, np.nan)
+        n = (promised or {}).get(policy, 0)
+        name = line_name(str(g["label"].iloc[0])) + (label(f"（另{n}项承诺无数额）", f" (+{n} promised, no figure)")
+                                                      if n else "")
         ax.plot(x, hi_f, color=colour, marker=MARKERS[k % len(MARKERS)], markersize=max(5.0 - 0.6 * k, 2.0),
-                markerfacecolor="none" if k % 2 else colour,
-                label=line_name(str(g["label"].iloc[0])))
+                markerfacecolor="none" if k % 2 or n else colour, linestyle=":" if n else "-", label=name)
         ax.plot(x, lo_f, color=colour, linestyle="--", linewidth=1)
         ax.fill_between(x, lo_f, hi_f, color=colour, alpha=0.12, linewidth=0)
     years = sorted({int(y) for y in sub["year"]})

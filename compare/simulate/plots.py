@@ -1,11 +1,13 @@
 """Figures of simulation results: DataFrames in, `matplotlib.figure.Figure` out; `save` writes PNG/SVG.
 
 sweep_curve (a figure swept over values), sweep_heatmap (two figures), distribution (Monte Carlo
-draws), city_bars (totals side by side), competition_map (who offers most where), tornado (how
-much each reading moves a total).  Every function draws "没有数据 no data" for an empty frame,
-skips or marks ∞/NaN, and passes its text through `fonts.safe_text`, so without a CJK font the
-labels are English rather than tofu.  Shared style, scales and the byte-stable `save` live in
-`plot_common`.
+draws), city_bars (totals side by side), competition_map (who offers most where: plot_map), tornado
+(how much each reading moves a total).  Every figure is a journal's full width (plot_common.size) with
+its text in the language set (fonts.language: zh, en or both); axes are named for a reader and ticked
+at round figures in the texts' notation (plot_ticks); lines keep the order the frame gives them (a
+scenario's order).  Every function draws "没有数据 no data" for an empty frame, skips or marks ∞/NaN,
+and passes its text through `fonts.safe_text`, so without a CJK font the labels are English rather than
+tofu.  Shared style, scales and the byte-stable `save` live in `plot_common`.
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
     sizes = [frame[frame["unit"].astype(str) == u][["concept", "beneficiary", "policy"]].drop_duplicates().shape[0] for u in units]
     heights = [0.9 + 0.2 * n for n in sizes]
     fig = Figure(figsize=size(1.0 + sum(heights)), layout="constrained")
-    promises = False
+    promises = ranged = False
     for ax, unit in zip(panels(fig, len(units), heights=heights), units, strict=True):
         sub = frame[frame["unit"].astype(str) == unit]
         scale = scale_for(unit, sub[["low", "high"]])
@@ -247,8 +249,10 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
                     ax.barh(y, lo, height=height * 0.9, color=colour)
                 if math.isinf(hi) and hi > 0:
                     _bar_end(ax, y, base, edge, height * 0.9, colour, inf=True)
+                    ranged = True
                 elif math.isfinite(hi) and hi > base:
                     _bar_end(ax, y, base, hi, height * 0.9, colour, inf=False)
+                    ranged = True
                 elif math.isnan(hi):  # say so rather than let a missing total look like high == low
                     ax.annotate(label("上限不明", "high n/a"), (base, y), xytext=(4, 0), textcoords="offset points",
                                 va="center", fontsize="x-small", color="#666666")
@@ -273,8 +277,9 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
     # one legend under the panels: the lines in the scenario's order, then what the marks mean
     names = dict(zip(frame["policy"].astype(str), frame["label"].astype(str), strict=False))
     handles = [Patch(color=colour_for(p, colours), label=line_name(names[p])) for p in in_order(frame["policy"])]
-    handles += [Patch(color="#777777", label=label("下限", "low")),
-                Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
+    if ranged:  # what solid and hatched mean, where some bar has both ends
+        handles += [Patch(color="#777777", label=label("下限", "low")),
+                    Patch(facecolor="#77777750", hatch="//", edgecolor="#777777", label=label("至上限", "up to high"))]
     if promises:
         handles.append(Patch(facecolor="white", hatch="xxxx", edgecolor="#777777",
                              label=label("+N：N个项目承诺无数额", "+N: N projects promised, no figure", "\n")))

@@ -92,6 +92,24 @@ class Results:
         rank = frame["policy"].astype(str).map(lambda p: order.get(p, len(order)))
         return frame.iloc[rank.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
+    def _line_label(self, policy: str, text: str) -> str:
+        """A reform's label with what it sets, in the plot's language: "无锡 wuxi_cap_8000（上限8000万元）",
+        "无锡 wuxi_cap_8000 (cap 80M CNY)" (an English figure shows its id and the English)."""
+        from compare.simulate.fonts import current_lang
+
+        note = self.meta.get("line_notes", {}).get(policy)
+        if not note:
+            return text
+        return f"{text} ({note[1]})" if current_lang() == "en" else f"{text}（{note[0]}）"
+
+    def _for_plot(self, name: str) -> Any:
+        """A table for a plot: in the scenario's order of lines, each reform labelled with what it sets."""
+        frame = self.frame_in_order(name)
+        if len(frame) and "label" in frame.columns and self.meta.get("line_notes"):
+            frame = frame.assign(label=[self._line_label(str(p), str(t))
+                                        for p, t in zip(frame["policy"], frame["label"], strict=True)])
+        return frame
+
     def _bilingual(self, frame: Any, label: str, key: str, prefix: str = "") -> Any:
         """`label` column as "zh en" where the taxonomy gives the English of `key` (the plots pick one or both)."""
         english = self.meta.get("english", {})
@@ -109,7 +127,7 @@ class Results:
     def plot_totals(self) -> Any:
         from compare.simulate import plots
 
-        frame = self._bilingual(self.frame_in_order("by_beneficiary"), "beneficiary_label", "beneficiary", "beneficiary:")
+        frame = self._bilingual(self._for_plot("by_beneficiary"), "beneficiary_label", "beneficiary", "beneficiary:")
         if len(frame):  # the amounts with a figure; promises with none are counted in the table
             frame = frame.assign(concept=frame["beneficiary"], concept_label=frame["beneficiary_label"],
                                  beneficiary="", beneficiary_label="",
@@ -126,13 +144,17 @@ class Results:
         """A portfolio over years: what each line pays each year (money.total, CNY)."""
         from compare.simulate.plot_years import years_lines
 
-        frame = self._bilingual(self.frame_in_order("by_year"), "concept_label", "concept")
-        return years_lines(frame, self._title("逐年支付", "paid each year"))
+        frame = self._bilingual(self._for_plot("by_year"), "concept_label", "concept")
+        ben = self.frame("by_beneficiary")  # projects promised money with no figure, per line: named, not a zero
+        promised = ben[ben["unit"] == "CNY"].groupby("policy")["promised"].max().to_dict() \
+            if len(ben) and "promised" in ben.columns else {}
+        return years_lines(frame, self._title("逐年支付", "paid each year"),
+                           promised={str(k): int(v) for k, v in promised.items() if v})
 
     def plot_sweep(self) -> Any:
         from compare.simulate import plots
 
-        frame = self._bilingual(self.frame_in_order("sweep"), "concept_label", "concept")
+        frame = self._bilingual(self._for_plot("sweep"), "concept_label", "concept")
         names = self.meta.get("figure_labels", {})  # a figure's title: its clause and role, not its path
 
         def title(col: str) -> str | None:
@@ -157,7 +179,7 @@ class Results:
         units = self.meta.get("units", {})
         focus = self.meta.get("mc_concepts") or ["money.total"]  # default: what each city pays in all
         frame = frame[frame["concept"].isin(focus)].copy()
-        frame["label"] = [lines.get(p, p) for p in frame["policy"]]
+        frame["label"] = [self._line_label(p, lines.get(p, p)) for p in frame["policy"]]
         frame["concept_label"] = [concepts.get(c, c) for c in frame["concept"]]
         frame["unit"] = [units.get(c, "") for c in frame["concept"]]
         frame = self._bilingual(frame, "concept_label", "concept")
@@ -166,7 +188,7 @@ class Results:
     def plot_tornado(self) -> Any:
         from compare.simulate import plots
 
-        frame = self._bilingual(self.frame_in_order("tornado"), "concept_label", "concept")
+        frame = self._bilingual(self._for_plot("tornado"), "concept_label", "concept")
         frame = frame[frame["swing"] > 0] if len(frame) else frame
         if len(frame):  # per line and unit (points, CNY …), the concept its readings move most
             top = frame.sort_values(["policy", "unit", "swing"], ascending=[True, True, False])
