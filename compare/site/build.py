@@ -20,8 +20,10 @@ Deterministic: SOURCE_DATE_EPOCH is fixed, nothing random; the same inputs give 
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from markupsafe import Markup
 from compare.data.folders import atomic_folder, temp_folder
 from compare.site import escape
 from compare.site.concepts import rate_note as concept_rate
-from compare.site.pages import KIND_ZH, city_page, dates_of, home_rows, meta, slug, write_page
+from compare.site.pages import KIND_ZH, city_page, dates_of, home_rows, meta, slug, status_words, write_page
 from compare.site.record import OTHERWISE
 from dsl.model import Policy
 
@@ -106,32 +108,57 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     for page in pages:
         p = page.policy
         write_page(docs / "cities" / f"{page.slug}.md", f"{p.city_label} {p.id}", env.get_template("city.md.j2").render(
-            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), dates=dates_of(p), status=meta(p, "status")))
+            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), docno=meta(p, "docno"), note=meta(p, "note"),
+            dates=dates_of(p), status=meta(p, "status"), status_words=status_words(meta(p, "status") or None)))
         cities.append((f"{p.city_label} {p.id}", f"cities/{page.slug}.md"))
     nav.append(("城市 Cities", cities))
     nav.append(("时间线 Timelines", [(t["title"], f"timelines/{t['slug']}.md") for t in timelines]))
     nav.append(("概念 Concepts", sections.concept_pages(env, inputs.policies, rate, rate_note, docs)))
-    nav.append(("关系图 Graphs", sections.graph_pages(env, inputs.policies, docs)))
+    nav.append(_section("关系图 Graphs", sections.graph_pages(env, inputs.policies, docs)))
     if revisions:
         nav.append(("修订 Revisions", [(r["title"], f"revisions/{r['slug']}.md") for r in revisions]))
     if simulations:
         nav.append(("模拟 Simulations", [(s["title"], f"simulations/{s['slug']}.md") for s in simulations]))
     if inputs.manual is not None:
         nav.append(("手册 Manual", _manual(env, inputs.manual, docs)))
-    return nav
+    return _named(nav, docs)
+
+
+_TITLE = re.compile(r'\A---\ntitle: "([^"\n]*)"\n---\n')
+
+
+def _named(entries: Sequence[tuple[str, Any]], docs: Path) -> list[tuple[str, Any]]:
+    """Each page in the nav under the title it states (write_page), so no page has two names."""
+    out: list[tuple[str, Any]] = []
+    for title, value in entries:
+        if isinstance(value, list):
+            out.append((title, _named(value, docs)))
+            continue
+        m = _TITLE.match((docs / value).read_text(encoding="utf-8")[:4096]) if (docs / value).is_file() else None
+        out.append((html.unescape(m.group(1)) if m else title, value))
+    return out
+
+
+def _section(title: str, entries: list[tuple[str, Any]]) -> tuple[str, Any]:
+    """A nav section, or its one page where it holds only a page of its own name (a section "关系图
+    Graphs" holding the page "关系图 Graphs" names one page twice)."""
+    if len(entries) == 1 and entries[0][0] == title:
+        return entries[0]
+    return (title, entries)
 
 
 def _manual(env: Environment, folder: Path, docs: Path) -> list[tuple[str, str]]:
     """The tool's own manual (the repository's docs/, in its mkdocs.yml order) and the how-to."""
     shutil.copytree(folder, docs / "manual", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     write_page(docs / "manual" / "howto.md", "研究者指南 How-to for researchers", env.get_template("howto.md.j2").render())
-    entries = [("How-to for researchers", "manual/howto.md")]
+    entries = [("研究者指南 How-to for researchers", "manual/howto.md")]
     config = folder.parent / "mkdocs.yml"
     nav = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("nav", []) if config.is_file() else []
     for entry in nav:
         for title, path in (entry.items() if isinstance(entry, dict) else []):
             if isinstance(path, str) and (folder / path).is_file():
-                entries.append((title, f"manual/{path}"))
+                # the manual's own home is not the site's (首页 Home): named as the manual's overview
+                entries.append(("Overview of the manual" if path == "index.md" else title, f"manual/{path}"))
     return entries
 
 
@@ -149,6 +176,7 @@ def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dic
         "plugins": [{"search": {"lang": "zh"}}, "offline"],
         "extra": {"polyfills": ["assets/iframe-worker-shim.js"], "generator": False},
         "extra_css": ["assets/site.css", "assets/policy.css"],
+        "extra_javascript": ["assets/lang.js"],  # the zh/en switch of the interface text (escape.tr)
         "markdown_extensions": ["tables", "attr_list", "md_in_html", "toc",
                                 {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
         "validation": {"links": {"not_found": "warn", "anchors": "warn", "unrecognized_links": "warn"}},
@@ -174,7 +202,7 @@ def build_site(inputs: SiteInputs, out: Path, force: bool = False) -> Path:
         nav = render_pages(inputs, docs)
         assets = docs / "assets"
         assets.mkdir(parents=True, exist_ok=True)
-        for name in ("site.css", "iframe-worker-shim.js"):
+        for name in ("site.css", "iframe-worker-shim.js", "lang.js"):
             (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
         (assets / "policy.css").write_text(pygments_css() + "\n", encoding="utf-8")
         config_path = work / "mkdocs.yml"

@@ -68,6 +68,8 @@ def reflow(text: str) -> list[tuple[int, int, str]]:
         elif double:  # the blank line after every line is spacing: one break, or one paragraph break
             edits.append((end_of_line, start2, "\n" if blank <= 1 else "\n\n"))
     edits.extend((m.start(), m.end(), "") for m in _ARTEFACT.finditer(text))
+    if spans and filled[spans[0][0]][0] > 0:  # the blank lines before the text's first words
+        edits.append((0, filled[spans[0][0]][0], ""))
     return sorted(edits)
 
 

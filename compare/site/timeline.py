@@ -20,10 +20,10 @@ from compare.diff.render import summary
 from compare.diff.structural import Change
 from compare.history.steps import CityHistory, FigureHistory, city_history
 from compare.site.escape import ref, slug
+from compare.site.pages import status_words as words
 from dsl.model import Policy
 from dsl.timeline import Document, Timeline, document_of, timelines
 
-STATUS_WORDS = {"in_force": "现行 in force", "superseded": "已被取代 superseded", "draft": "征求意见稿 draft"}
 MAX_CHANGES = 12  # changes listed per revision on the timeline; its page has them all
 
 
@@ -76,7 +76,7 @@ class TimelinePage:
 
 def status_words(d: DocumentDates) -> str:
     """The document's status as stated, in words, with what its city's documents say of its end."""
-    stated = STATUS_WORDS.get(d.status or "", d.status or "status not stated")
+    stated = " ".join(words(d.status))
     if d.status == "draft":
         return f"{stated}: never in force"
     if d.end_reason.startswith(("revised by ", "replaced by ")):
