@@ -128,13 +128,15 @@ _TITLE = re.compile(r'\A---\ntitle: "([^"\n]*)"\n---\n')
 
 
 def _named(entries: Sequence[tuple[str, Any]], docs: Path) -> list[tuple[str, Any]]:
-    """Each page in the nav under the title it states (write_page), so no page has two names."""
+    """Each page in the nav under the title it states (write_page), so no page has two names; the home
+    page, titled by the site's name, is 首页 Home."""
     out: list[tuple[str, Any]] = []
     for title, value in entries:
         if isinstance(value, list):
             out.append((title, _named(value, docs)))
             continue
-        m = _TITLE.match((docs / value).read_text(encoding="utf-8")[:4096]) if (docs / value).is_file() else None
+        page = docs / value
+        m = _TITLE.match(page.read_text(encoding="utf-8")[:4096]) if value != "index.md" and page.is_file() else None
         out.append((html.unescape(m.group(1)) if m else title, value))
     return out
 
