@@ -222,7 +222,7 @@ def test_city_pages_type_their_dates(site: Path) -> None:
     assert jiaxing["施行日期effective"] == "自正式发布之日起实施"
     assert jiaxing["施行期间in force"] == "未施行（草案）never in force (a draft)"
     assert jiaxing["状态status"] == "草案draft"
-    home = _rows(_article(site, "index.html"))
+    home = _table(_article(site, "index.html"), "pl-documents")
     assert home[0][3:5] == ["发布 issued", "施行 in force from"]
     wuxi = next(r for r in home if r[0].endswith("wuxi_2023"))
     assert wuxi[3:5] == ["2023-09-28", "2023-09-28 时间线 timeline"]

@@ -37,8 +37,19 @@ from markupsafe import Markup
 
 from compare.data.folders import atomic_folder, temp_folder
 from compare.site import escape
+from compare.site.concepts import concept_rows
 from compare.site.concepts import rate_note as concept_rate
-from compare.site.pages import KIND_ZH, city_page, dates_of, home_rows, meta, slug, status_words, write_page
+from compare.site.pages import (
+    KIND_ZH,
+    city_page,
+    dates_of,
+    home_matrix,
+    home_rows,
+    meta,
+    slug,
+    status_words,
+    write_page,
+)
 from compare.site.record import OTHERWISE
 from dsl.model import Policy
 
@@ -103,7 +114,8 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
         title=SITE_NAME, intro="各城市招商引资政策逐条对照：每个数字都可追溯到原文。 The cities' investment-promotion "
         "measures side by side; every figure traces back to the sentence it comes from.",
         rows=(rows := home_rows(pages)), partial=[r for r in rows if r["partial"] is not None], rate_note=rate_note,
-        revisions=revisions, simulations=simulations, timelines=timelines))
+        revisions=revisions, simulations=simulations, timelines=timelines,
+        matrix=home_matrix(concept_rows(inputs.policies, rate)), policies=inputs.policies))
     cities = []
     for page in pages:
         p = page.policy

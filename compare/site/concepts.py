@@ -29,6 +29,8 @@ from compare.engine.notation import amount_text as _money
 from compare.engine.notation import number_text as _number
 from compare.engine.reading_deps import ReadingDeps
 from compare.engine.runs import choose_rates
+from compare.site.escape import ref, slug
+from compare.site.notation import Summary, summarise
 from compare.site.record import payer_text
 from dsl import ast as A
 from dsl.format import Generator
@@ -58,6 +60,13 @@ class Provision:
     promised: bool  # a promise without a figure, or a [0, ∞] value
     part_of: str | None = None  # the provision (clause id) that reads this one; None: gives the concept itself
     payer: str | None = None  # who pays: "由市、县（市、区）按1:1分担 / paid by city and county/district 1:1"
+    summary: Summary | None = None  # its figures as the text writes them (compare.site.notation); None: none
+
+    @property
+    def anchor(self) -> str:
+        """Its item's id on the city page: item-clause-ID, item-param-ID, item-split-SPLIT."""
+        kind = "split" if self.kind == "share" else self.kind
+        return ref(f"item-{kind}-{slug(self.id.split('.')[0] if self.kind == 'share' else self.id)}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,20 @@ class Entry:
     city_label: str
     state: str  # "absent" | "promised" (only promises, no figure) | "present"
     provisions: tuple[Provision, ...]
+
+    @property
+    def direct(self) -> tuple[Provision, ...]:
+        """The provisions that give the concept themselves (not the clauses they read)."""
+        return tuple(p for p in self.provisions if p.part_of is None)
+
+    @property
+    def summary(self) -> Summary | None:
+        """The figures of its provisions that state some, each once ("；" between); None if none does."""
+        got = [p.summary for p in self.direct if p.summary is not None]
+        if not got:
+            return None
+        return Summary("；".join(dict.fromkeys(s.short for s in got)), "；".join(dict.fromkeys(s.full for s in got)),
+                       tuple(sorted({r for s in got for r in s.readings})))
 
 
 @dataclass(frozen=True)
@@ -175,6 +198,7 @@ class _Policy:
     def __init__(self, policy: Policy, rate: float, taxonomy: dict[str, Concept]):
         self.policy, self.rate, self.taxonomy = policy, rate, taxonomy
         self.deps = ReadingDeps(policy)
+        self.defaults = {r.id: r.default for r in policy.readings.values() if r.default is not None}
         for node in computation_order(build_graph(policy)):
             if node.startswith("clause:"):
                 self.deps.add_clause(node.split(":", 1)[1])
@@ -187,6 +211,17 @@ class _Policy:
         c = self.taxonomy.get(concept)
         return c.beneficiary if c is not None else None
 
+    def _value(self, name: str) -> A.Expr | A.Target | None:
+        """The value of the clause or param `name` (what a summary reads in its place), None for a field."""
+        c = self.policy.clauses.get(name)
+        if c is not None:
+            return c.value
+        p = self.policy.params.get(name)
+        return p.value if p is not None else None
+
+    def summary(self, value: A.Expr | A.Target | None) -> Summary | None:
+        return summarise(value, self._value, self.defaults)
+
     def _clause(self, c: A.Clause, concept: str, part_of: str | None) -> Provision:
         figs, common = figures([x for x in (c.when, c.value) if x is not None], self.rate, self._unit(concept))
         who: str | None = None
@@ -196,7 +231,7 @@ class _Policy:
         paid = payer_text(self.policy.taxonomy, c.payer)
         return Provision("clause", c.id, c.label, _cites(c.cites), text(c.value), text(c.when) or None, figs, common,
                          tuple(sorted(self.deps.clauses.get(c.id, frozenset()))), who, unbounded(c.value), part_of,
-                         " / ".join(paid) if paid else None)
+                         " / ".join(paid) if paid else None, self.summary(c.value))
 
     def _parts(self, c: A.Clause, concept: str, seen: set[str]) -> Iterator[Provision]:
         """The clauses without a concept that `c` reads, depth first, each once."""
@@ -230,7 +265,7 @@ class _Policy:
             parts = [p.value.committed, p.value.stretch] if isinstance(p.value, A.Target) else [p.value]
             reads = frozenset().union(*(self.deps.of(x) for x in parts))
             out.append(Provision("param", p.id, p.label, _cites(p.cites), text(p.value), None, figs, common,
-                                 tuple(sorted(reads)), who, unbounded(p.value)))
+                                 tuple(sorted(reads)), who, unbounded(p.value), summary=self.summary(p.value)))
         return out
 
     def _share(self, s: A.Split, share: A.Share, base: str, concept: str) -> Provision:
@@ -244,9 +279,12 @@ class _Policy:
         plain = next((r.name.dotted for r in rules if r.when is None), None)
         who = _rules(tuple(r for r in rules if r.when is not None), plain or self._fallback(concept))
         reads = self.deps.of(s.when) | self.deps.clauses.get(base, frozenset())
+        whole = self.summary(self._value(base))
+        summary = None if whole is None else Summary(f"{whole.short}的{pct}", f"{whole.full}的{pct}（{written}）",
+                                                     whole.readings)
         return Provision("share", f"{s.id}.{share.name}", s.label, _cites(s.cites), f"{pct} of {base}",
                          text(s.when) or None, (written,), (pct,), tuple(sorted(reads)), who,
-                         base in self.policy.clauses and unbounded(self.policy.clauses[base].value))
+                         base in self.policy.clauses and unbounded(self.policy.clauses[base].value), summary=summary)
 
 
 def _cites(cites: tuple[A.Cite, ...]) -> tuple[tuple[str, str], ...]:

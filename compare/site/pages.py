@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from compare.diff.dates import NOT_STATED, DocumentDates, document_dates
-from compare.site.concepts import text
+from compare.site.concepts import ABSENT, ConceptRow, Entry, text
 from compare.site.escape import ref, slug
 from compare.site.escape import text as escaped
 from compare.site.passages import Passage, SourceText
@@ -191,4 +191,50 @@ def home_rows(pages: Sequence[CityPage]) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["KIND_ZH", "STATUS_WORDS", "CityPage", "ItemView", "city_page", "dates_of", "home_rows", "slug", "status_words", "write_page"]
+# per-project outcomes a reader compares in money or points (dsl.taxonomy UNITS)
+MATRIX_UNITS = frozenset({"points", "CNY", "USD", "money"})
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    entry: Entry
+    id: str  # matrix-CONCEPT--POLICY: stable, for links and the browser test
+    href: str | None  # the clause on the city page (cities/ID.html#item-…); None where absent
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    row: ConceptRow
+    id: str  # matrix-CONCEPT
+    cells: tuple[MatrixCell, ...]
+
+
+@dataclass(frozen=True)
+class HomeMatrix:
+    shared: tuple[MatrixRow, ...]  # the concepts at least two cities give
+    single: tuple[MatrixRow, ...]  # the per-project rewards and points one city gives
+
+
+def _matrix_row(row: ConceptRow) -> MatrixRow:
+    cells = []
+    for e in row.entries:
+        direct = e.direct
+        href = ref(f"cities/{slug(e.policy)}.html#{direct[0].anchor}") if e.state != ABSENT and direct else None
+        cells.append(MatrixCell(e, ref(f"matrix-{slug(row.key)}--{slug(e.policy)}"), href))
+    return MatrixRow(row, ref(f"matrix-{slug(row.key)}"), tuple(cells))
+
+
+def home_matrix(rows: Sequence[ConceptRow]) -> HomeMatrix:
+    """The home page's concepts × cities, in the taxonomy's order (compare.site.concepts.concept_rows):
+    the main concepts, those at least two cities give (a figure or a promise), then the per-project
+    rewards and points (MATRIX_UNITS) that one city gives."""
+    def given(r: ConceptRow) -> int:
+        return sum(e.state != ABSENT for e in r.entries)
+
+    shared = [r for r in rows if given(r) >= 2]
+    single = [r for r in rows if given(r) == 1 and r.kind == "outcome" and r.unit in MATRIX_UNITS]
+    return HomeMatrix(tuple(map(_matrix_row, shared)), tuple(map(_matrix_row, single)))
+
+
+__all__ = ["KIND_ZH", "MATRIX_UNITS", "STATUS_WORDS", "CityPage", "HomeMatrix", "ItemView", "MatrixCell", "MatrixRow", "city_page",
+           "dates_of", "home_matrix", "home_rows", "slug", "status_words", "write_page"]

@@ -37,7 +37,7 @@ def concept_pages(env: Environment, policies: Sequence[Policy], rate: float, rat
             (docs / "concepts").mkdir(parents=True, exist_ok=True)
             (docs / "concepts" / chart).write_bytes(charts.chart_svg(curves[row.key], f"{row.zh} {row.key}"))
         write_page(docs / "concepts" / f"{slug(row.key)}.md", f"{row.zh} {row.key}".strip(), env.get_template("concept.md.j2").render(
-            row=row, rate_note=rate_note, chart=chart, charts_available=charts.available()))
+            row=row, rate_note=rate_note, chart=chart))
     mechanisms, matrix = mechanism_matrix(policies)
     write_page(docs / "concepts" / "index.md", "概念对照 Concepts side by side", env.get_template("concepts.md.j2").render(
         rows=rows, policies=policies, rate_note=rate_note))
