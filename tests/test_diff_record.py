@@ -686,4 +686,6 @@ def test_the_command_shows_the_per_unit_gain_on_a_project_in_square_metres(tmp_p
                        capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, cwd=tmp_path, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "reward.landing: small_2024 more generous" in r.stdout
-    assert "largest gain: +25万元 on project rent_area 25000平方米: small_2024 75万元 → small_2024 100万元" in r.stdout
+    assert "新版本最多多给25万元，如租赁面积25000平方米的项目：75万元→100万元" in r.stdout
+    # the round project below it: 10000平方米 × 30元 = 30万元 → × 40元 = 40万元, under the cap both times
+    assert "对租赁面积10000平方米的项目，新版本多给10万元（30万元→40万元）" in r.stdout

@@ -350,9 +350,17 @@ def test_cli_semantic(tmp_path: Path) -> None:
     r = run_cli("wuxi_2023", str(draft), "--semantic", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "reward.fdi: draft more generous" in r.stdout
-    # the largest gain, signed and labelled, on the project that attains it: 3% of FDI reaches the new
-    # cap 8000万元 at FDI 26.6667亿元, where the old gives its cap 5000万元 ((16): 3000万元 more)
-    assert "largest gain: +3000万元 (high end) on project fdi_arrived 26.6667亿元, foreign: " in r.stdout
+    # one section per option of `ceilings`, the reading the changed figures lie under
+    assert "readings: ceilings=range)" in r.stdout and "readings: ceilings=full)" in r.stdout
+    # the largest gain, in words, on the project that attains it: 3% of FDI reaches the new cap 8000万元
+    # at FDI 26.6667亿元, where the old gives its cap 5000万元 ((16): 3000万元 more); under `range` each
+    # version gives [0, ceiling]
+    assert "新版本最多多给3000万元，如当年度到账外资26.6667亿元的项目（外资项目）：最高5000万元→最高8000万元" in r.stdout
+    # a round project under `full`: 10亿元 arrived, 2% = 2000万元 (under 5000万元) before, 3% = 3000万元
+    # (under 8000万元) after
+    assert "对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）" in r.stdout
+    assert "For a project with foreign capital arrived this year 10亿元 (foreign-invested project), the new " \
+           "version gives 1000万元 more (2000万元 → 3000万元)" in r.stdout
     assert "equivalent (proved for every valid project): reward.hq" in r.stdout
     js = run_cli("wuxi_2023", str(draft), "--semantic", "--format", "json", cwd=tmp_path)
     doc = json.loads(js.stdout)

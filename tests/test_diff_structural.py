@@ -196,13 +196,24 @@ def test_cli_formats(tmp_path: Path) -> None:
     base = [sys.executable, "-m", "compare.cli", "diff", "wuxi_2023", str(draft)]
     table = subprocess.run(base, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert table.returncode == 0, table.stderr
-    assert "wuxi_2023 → draft: 4 figures changed, 1 item changed" in table.stdout
-    assert "2% → 3%  +50%" in table.stdout and "5000万元 → 8000万元  +60%" in table.stdout
+    # (16) 最高2%、不超过5000万元 → 最高3%、不超过8000万元: two figures, each changed under both readings of
+    # `ceilings`, read as one sentence each under the article, never as a path inside the clause
+    assert "wuxi_2023 → draft: 2 figures changed, 1 item changed" in table.stdout
+    section = table.stdout.split("\n(16)\n", 1)[1]
+    assert section.startswith("  「新批外资项目到账外资奖励（修订稿）」的奖励比例由2%改为3%\n"
+                              "    “新批外资项目到账外资奖励（修订稿）”: the reward rate changes from 2% to 3%\n"
+                              "  「新批外资项目到账外资奖励（修订稿）」的上限由5000万元改为8000万元\n"
+                              "    “新批外资项目到账外资奖励（修订稿）”: the cap changes from 5000万元 to 8000万元\n")
+    assert " › " not in table.stdout
     js = subprocess.run([*base, "--format", "json"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     doc = json.loads(js.stdout)
     assert {c["item"] for c in doc["changes"] if c["kind"] == "clause"} == {"fdi_arrival_reward"}
+    assert {"article": "(16)", "zh": "「新批外资项目到账外资奖励（修订稿）」的上限由5000万元改为8000万元",
+            "en": "“新批外资项目到账外资奖励（修订稿）”: the cap changes from 5000万元 to 8000万元"} in doc["sentences"]
     md = subprocess.run([*base, "--format", "markdown"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-    assert "| item | what | old | new | change |" in md.stdout and "| +60% |" in md.stdout
+    assert "| 条文 article | 变化 | change |" in md.stdout
+    assert "| (16) | 「新批外资项目到账外资奖励（修订稿）」的奖励比例由2%改为3% | " \
+           "“新批外资项目到账外资奖励（修订稿）”: the reward rate changes from 2% to 3% |" in md.stdout
     missing = subprocess.run([sys.executable, "-m", "compare.cli", "diff", "wuxi_2023", "no_such_policy"],
                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert missing.returncode == 2 and "no policy `no_such_policy`" in missing.stderr

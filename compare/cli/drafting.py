@@ -39,6 +39,7 @@ class DiffFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"  # the wording redline, article by article (compare.diff.redline)
     csv = "csv"  # with --projects
 
 
@@ -73,6 +74,8 @@ def diff_(
     budget: Annotated[float, typer.Option("--budget", min=0.1, help="seconds the semantic diff may take in all; "
                                           "what it could not decide in them is named at the end")] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="write the wording redline here (atomically), in the "
+                                             "format its extension names: .html, .md, .docx or .pdf")] = None,
     search: SearchOption = None,
     as_of: AsOfOption = None,
 ) -> None:
@@ -96,6 +99,12 @@ def diff_(
         _usage("--format csv goes with --projects (a row per project and concept)")
     if projects is not None and not projects.is_file():
         _usage(f"no such project file: {projects}")
+    if (out is not None or format == DiffFormat.html) and (projects is not None or semantic):
+        _usage("--format html and --out write the wording redline: give them without --projects and --semantic")
+    if out is not None:
+        from compare.cli.redline import check_out
+
+        check_out(out, "policylab diff")
     # two versions are compared whatever their dates: a city given by id is its document in force on the day
     paths = [resolve(old, search, as_of=day, warn=False), resolve(new, search, as_of=day, warn=False)]
     results = [check_paths([p], search) for p in paths]
@@ -108,9 +117,14 @@ def diff_(
                   budget, quiet)
         return
     d = diff_policies(results[0].policies[0], results[1].policies[0])
+    if out is not None or format == DiffFormat.html:
+        from compare.cli.redline import write_redline
+
+        write_redline(results[0].policies[0], results[1].policies[0], d, out, "policylab diff")
+        return
     dates = revision_dates(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}
-    sys.stdout.write(render[format](d, dates))
+    sys.stdout.write(render[format](d, dates, results[0].policies[0], results[1].policies[0]))
 
 
 def _usage(message: str) -> None:
@@ -147,6 +161,17 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
     from compare.diff import semantic_render as sr
     from compare.diff.semantic import semantic_diff
 
+    if format != DiffFormat.json and not concept and not readings:
+        # for a reader: one diff per option of each reading a changed figure lies under
+        from compare.diff.items import diff_policies
+        from compare.diff.verdict_sentences import semantic_by_reading
+
+        with steps(quiet) as progress:
+            progress.step(f"semantic diff, reading by reading (budget {budget:g} s)")
+            found = semantic_by_reading(a, b, diff_policies(old, new), rate, budget)
+        worded = sr.render_table if format == DiffFormat.table else sr.render_markdown
+        sys.stdout.write("\n".join(worded(sd, dates if i == 0 else None, a, b) for i, sd in enumerate(found)))
+        return
     try:
         with steps(quiet) as progress:
             progress.step(f"semantic diff (budget {budget:g} s)")
@@ -154,9 +179,11 @@ def _by_value(old: Policy, new: Policy, format: DiffFormat, projects: Path | Non
                                progress=progress.describe)
     except ValueError as e:
         _usage(str(e))
-    render_semantic = {DiffFormat.table: sr.render_table, DiffFormat.json: sr.render_json,
-                       DiffFormat.markdown: sr.render_markdown}
-    sys.stdout.write(render_semantic[format](sd, dates))
+    if format == DiffFormat.json:
+        sys.stdout.write(sr.render_json(sd, dates))
+        return
+    worded = sr.render_table if format == DiffFormat.table else sr.render_markdown
+    sys.stdout.write(worded(sd, dates, a, b))
 
 
 # ---------------------------------------------------------------- impact and the joined graph (compare.diff)

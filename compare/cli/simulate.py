@@ -236,17 +236,15 @@ def reform_(
     """Write a checked revision of POLICY: figures changed (--set PATH=VALUE), and/or another policy's
     clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi)."""
     from compare.cli.drafting import resolve
-    from compare.data.atomic import write_atomically
     from compare.data.folders import temp_folder
     from dsl.cache import check_paths_cached
+    from dsl.textsafe import printable
 
     if not set_ and transplant_from is None:
         _usage("give --set PATH=VALUE and/or --transplant-from POLICY --concept KEY")
     if transplant_from is not None and not concept:
         _usage("--transplant-from needs --concept KEY")
     if out.suffix != ".policy":
-        from dsl.textsafe import printable
-
         _usage(printable(f"reform --out {out}: a revision is written as NAME.policy (NAME is its id)"))
     sets = parse_sets(set_)
     texts = {c.where.file: raw for _, c, raw in sets}
@@ -260,22 +258,43 @@ def reform_(
         print_diagnostics(errors, {k: v for r in checked for k, v in r.texts.items()}, OutputFormat.text)
         raise typer.Exit(EXIT_POLICY_ERRORS)
     with temp_folder("reform") as folder:  # removed on any exit
-        text = _reform_text(checked, paths, search, sets, texts, transplant_from, concept, name, folder)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for src in folder.glob("sources/*"):
-            (out.parent / "sources").mkdir(exist_ok=True)
-            write_atomically(out.parent / "sources" / src.name, src.read_bytes())
-        if transplant_from is not None and sets:
-            write_atomically(out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes())
-        write_atomically(out, text)
-    typer.echo(f"{out}: revision `{name}` of {paths[0].stem}, checked")
+        draft = _reform_draft(checked, paths, search, sets, texts, transplant_from, concept, name, folder)
+        _write_draft(out, draft, folder, name, transplant_from is not None and bool(sets))
+    for warning in draft.warnings:
+        typer.echo(printable(f"policylab reform: warning: {out}: {warning}"), err=True)
+    written = f" and its text {out.parent / draft.source_name}" if draft.source_name else ""
+    typer.echo(printable(f"{out}{written}: revision `{name}` of {paths[0].stem}, checked"))
 
 
-def _reform_text(checked: list[Any], paths: list[Path], search: list[Path] | None,
-                 sets: list[tuple[str | None, Change, str]], texts: dict[str, str], transplant_from: str | None,
-                 concept: list[str] | None, name: str, folder: Path) -> str:
-    """The revision's text, its steps written into `folder`; a reform that does not check exits 1."""
-    from compare.simulate.reform import ReformError, Transplant, apply_changes
+def _write_draft(out: Path, draft: Any, folder: Path, name: str, steps: bool) -> None:
+    """The draft (and its text, the sources a transplant quotes, its transplant step) beside --out, each
+    atomically; exit 2, before writing any, if a file there is not one `policylab reform` wrote."""
+    from compare.cli.common import say_error
+    from compare.data.atomic import write_atomically
+    from compare.simulate.reform import draft_file_text, not_replaceable
+
+    refused = not_replaceable(out, draft)
+    if refused is not None:
+        say_error("policylab reform", f"{refused[0]} {refused[1]}",
+                  "move it away, or give another --out (the draft's text is written beside it as NAME.txt)")
+        raise typer.Exit(EXIT_USAGE)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for src in folder.glob("sources/*"):
+        (out.parent / "sources").mkdir(exist_ok=True)
+        write_atomically(out.parent / "sources" / src.name, src.read_bytes())
+    if steps:
+        write_atomically(out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes())
+    if draft.source_name is not None:
+        write_atomically(out.parent / draft.source_name, draft.source_text.encode("utf-8"))
+    write_atomically(out, draft_file_text(draft))
+
+
+def _reform_draft(checked: list[Any], paths: list[Path], search: list[Path] | None,
+                  sets: list[tuple[str | None, Change, str]], texts: dict[str, str], transplant_from: str | None,
+                  concept: list[str] | None, name: str, folder: Path) -> Any:
+    """The revision (compare.simulate.reform.Draft), its steps written into `folder`; a reform that
+    does not check exits 1."""
+    from compare.simulate.reform import Draft, ReformError, Transplant, draft_changes
     from compare.simulate.transplant import apply_transplant
 
     target = checked[0].policies[0]
@@ -288,11 +307,11 @@ def _reform_text(checked: list[Any], paths: list[Path], search: list[Path] | Non
                                             Transplant(checked[1].policies[0].id, tuple(concept or ())), step,
                                             folder, where)
         if sets:
-            target, text = apply_changes(target, [c for _, c, _ in sets], name, folder, where)
+            return draft_changes(target, [c for _, c, _ in sets], name, folder, where)
     except ReformError as e:
         _report(e, texts)
         raise typer.Exit(EXIT_POLICY_ERRORS) from None
-    return text
+    return Draft(target, text)
 
 
 __all__ = ["EXIT_USAGE", "parse_sets"]

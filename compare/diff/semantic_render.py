@@ -1,7 +1,10 @@
 """A SemanticDiff as a terminal table, JSON for tools, or Markdown for a memo.
 
 Figures are written as the texts write them (compare.engine.explain: 3000万元, 3.5分, `promised, no
-figure`); a witness project lists the fields that are not at their defaults.
+figure`); a witness project lists the fields that are not at their defaults.  Given the two compiled
+policies, the table and the Markdown read each concept's verdict and witnesses as sentences in Chinese
+and English (compare.diff.verdict_sentences: "对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元"),
+each witness with every field the concept's clauses read.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from compare.diff.semantic import (
     SemanticDiff,
     Witness,
 )
+from compare.diff.sentences import Sentence
+from compare.diff.verdict_sentences import concept_words, verdict_sentences, witness_sentences
+from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import fmt_number, fmt_value
 from dsl.textsafe import json_safe, md_cell, md_code, printable
 from dsl.units import Dim
@@ -115,7 +121,16 @@ def region_text(r: Region) -> str:
     return "; ".join(x for x in (", ".join(fixed), ", ".join(r.conditions), ", ".join(ranges)) if x) or "every project"
 
 
-def render_table(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
+def _pairs(sentences: list[Sentence], indent: str) -> list[str]:
+    """Each sentence: the Chinese, the English under it, indented a step more."""
+    return [line for s in sentences for line in (f"{indent}{s.zh}", f"{indent}  {s.en}")]
+
+
+def render_table(d: SemanticDiff, dates: RevisionDates | None = None, old: CompiledPolicy | None = None,
+                 new: CompiledPolicy | None = None) -> str:
+    """Per concept that differs its verdict, then (given the policies) the verdict and the witnesses as
+    sentences, else each move's witness and the largest gain and loss; where each side is ahead; the
+    concepts proved the same; what was not decided."""
     names = (d.old, d.new)
     readings = ", ".join(f"{k}={v}" for k, v in d.readings.items()) or "the defaults"
     lines = [f"{d.old} → {d.new}: semantic diff over every valid project ({d.fx_note}; readings: {readings})"]
@@ -126,8 +141,13 @@ def render_table(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
         if cd.verdict == EQUIVALENT:
             continue
         lines += ["", f"{cd.concept}: {verdict_text(cd, d)}" + (f"  ({cd.note})" if cd.note else "")]
-        lines += [_move_line(m, cd, names) for m in cd.moves]
-        lines += [f"  {t}" for t in (largest_text(cd, names, True), largest_text(cd, names, False)) if t]
+        if old is not None and new is not None:
+            lines += _pairs(verdict_sentences(d, old, new, cd.concept, prefixed=False), "  ")
+            seen = witness_sentences(d, old, new, cd.concept, prefixed=False)
+            lines += ["  见证项目 witnesses:", *_pairs(seen, "    ")] if seen else []
+        else:
+            lines += [_move_line(m, cd, names) for m in cd.moves]
+            lines += [f"  {t}" for t in (largest_text(cd, names, True), largest_text(cd, names, False)) if t]
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
             if parts:
@@ -135,6 +155,10 @@ def render_table(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
                 lines += [f"    - {region_text(r)}" for r in parts]
     if same:
         lines += ["", "equivalent (proved for every valid project): " + ", ".join(same)]
+        if old is not None and new is not None:
+            words = [concept_words(cd, old.policy, new.policy) for cd in d.concepts if cd.verdict == EQUIVALENT]
+            lines += [f"  对所有项目两版相同：{'、'.join(z for z, _ in words)}",
+                      f"    the same for every project: {', '.join(e for _, e in words)}"]
         lines += [f"  {cd.concept}: {cd.note}" for cd in d.concepts if cd.verdict == EQUIVALENT and cd.note]
     if d.undecided:
         lines += ["", f"not decided ({_budget(d)}):"] + [f"  - {u}" for u in d.undecided]
@@ -191,15 +215,38 @@ def _md(s: str) -> str:
     return md_cell(s)
 
 
-def render_markdown(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
-    names = (d.old, d.new)
-    out = [f"## {_md(d.old)} → {_md(d.new)}: semantic diff", "", f"{_md(d.fx_note)}.", "",
-           *([*markdown_lines(dates), ""] if dates is not None else []),
-           "| concept | verdict | where it moves (a witness) | largest gain | largest loss |", "|---|---|---|---|---|"]
+def _worded_markdown(d: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy) -> list[str]:
+    """A section per concept that differs: its verdict and witnesses as rows of 中文 | English."""
+    out: list[str] = []
     for cd in d.concepts:
-        moves = "<br>".join(_md(f"{_move_what(m, cd)}: {_witness(m.witness, cd, names)}") for m in cd.moves) or "—"
-        out.append(f"| {md_code(cd.concept)} | {_md(verdict_text(cd, d))} | {moves} | "
-                   f"{_md(_extreme(cd.max_gain, cd, names, True))} | {_md(_extreme(cd.max_loss, cd, names, False))} |")
+        if cd.verdict == EQUIVALENT:
+            continue
+        zh, en = concept_words(cd, old.policy, new.policy)
+        out += [f"### {_md(zh)} / {_md(en)}", "", "| 中文 | English |", "|---|---|"]
+        out += [f"| {_md(s.zh)} | {_md(s.en)} |" for s in verdict_sentences(d, old, new, cd.concept, prefixed=False)]
+        out += [f"| 见证{_md(s.zh)} | witness {_md(s.en)} |"
+                for s in witness_sentences(d, old, new, cd.concept, prefixed=False)]
+        out.append("")
+    same = [concept_words(cd, old.policy, new.policy) for cd in d.concepts if cd.verdict == EQUIVALENT]
+    if same:
+        out += [f"对所有项目两版相同（已证明）：{_md('、'.join(z for z, _ in same))}.", "",
+                f"The same for every project (proved): {_md(', '.join(e for _, e in same))}.", ""]
+    return out
+
+
+def render_markdown(d: SemanticDiff, dates: RevisionDates | None = None, old: CompiledPolicy | None = None,
+                    new: CompiledPolicy | None = None) -> str:
+    """Given the policies, a section per concept that differs (its verdict and witnesses as sentences);
+    else a table of the concepts, their moves' witnesses and largest gain and loss."""
+    names = (d.old, d.new)
+    readings = ", ".join(f"{k}={v}" for k, v in d.readings.items())
+    out = [f"## {_md(d.old)} → {_md(d.new)}: semantic diff", "", f"{_md(d.fx_note)}."
+           + (f" 读法 readings: {_md(readings)}." if readings else ""), "",
+           *([*markdown_lines(dates), ""] if dates is not None else [])]
+    if old is not None and new is not None:
+        out += _worded_markdown(d, old, new)
+    else:
+        out += _table_markdown(d, names)
     for cd in d.concepts:
         for ahead in ("new", "old"):
             parts = [r for r in cd.regions if r.ahead == ahead]
@@ -212,3 +259,12 @@ def render_markdown(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
     if d.undecided:
         out += ["", f"Not decided ({_md(_budget(d))}):", ""] + [f"- {_md(u)}" for u in d.undecided]
     return "\n".join(out) + "\n"
+
+
+def _table_markdown(d: SemanticDiff, names: tuple[str, str]) -> list[str]:
+    out = ["| concept | verdict | where it moves (a witness) | largest gain | largest loss |", "|---|---|---|---|---|"]
+    for cd in d.concepts:
+        moves = "<br>".join(_md(f"{_move_what(m, cd)}: {_witness(m.witness, cd, names)}") for m in cd.moves) or "—"
+        out.append(f"| {md_code(cd.concept)} | {_md(verdict_text(cd, d))} | {moves} | "
+                   f"{_md(_extreme(cd.max_gain, cd, names, True))} | {_md(_extreme(cd.max_loss, cd, names, False))} |")
+    return out

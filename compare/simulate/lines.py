@@ -72,9 +72,9 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
         steps: list[tuple[str, str]] = []
         # the revision is checked in `folder`: its city's taxonomy is the one beside its root policy,
         # before the other policies' folders (a made-up city's among the bundled ones)
-        own = list(dict.fromkeys([folder, lines[base.root].policy.path.parent, *folders]))
+        own = list(dict.fromkeys([folder, lines[base.root].policy.path.parent, base.policy.path.parent, *folders]))
         if r.extends is not None:
-            policy, text = _extending(r, base, own)
+            policy, text = _extending(r, base, own, folder)
             steps.append((r.extends.stem, text))
         if r.transplant is not None:
             donor = lines.get(r.transplant.donor)
@@ -93,8 +93,10 @@ def build_lines(policies: Sequence[Policy], reforms: Sequence[Reform],
     return list(lines.values())
 
 
-def _extending(r: Reform, base: Line, search: Sequence[Path]) -> tuple[Policy, str]:
-    """A reform written as a policy file that `extends` the base (its id or a reform's name)."""
+def _extending(r: Reform, base: Line, search: Sequence[Path], folder: Path) -> tuple[Policy, str]:
+    """A reform written as a policy file that `extends` the base (its id or a reform's name).  Its own
+    source text (a draft `policylab reform` wrote has one) is copied into `folder` where its `source`
+    names it, so the revision published beside the results finds it."""
     assert r.extends is not None
     try:
         check_path(r.extends, POLICY)  # a regular file (dsl.files), before the checker reads it
@@ -108,6 +110,10 @@ def _extending(r: Reform, base: Line, search: Sequence[Path]) -> tuple[Policy, s
     if base.policy.id not in chain:
         raise ReformError([Diagnostic("E910", f"reform `{r.name}`: {r.extends} does not extend `{base.policy.id}`",
                                       r.where, f"its chain: {' → '.join(chain)}; write `extends {base.policy.id}`")])
+    own, src = policy.files[-1], policy.files[-1].ast.header.get("source")
+    if src is not None and own.source_text is not None and not (folder / src.value).exists():
+        (folder / src.value).parent.mkdir(parents=True, exist_ok=True)
+        (folder / src.value).write_text(own.source_text, encoding="utf-8")
     return policy, text
 
 

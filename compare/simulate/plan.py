@@ -247,8 +247,8 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
                                                          "root": ln.root, "readings": ln.readings} for ln in lines],
                 "labels": {ln.name: ln.label for ln in lines}, "notes": list(notices)}
     res.revisions = {stem: text for ln in lines for stem, text in ln.revisions}  # every step, so each checks
-    for src in work.glob("sources/*"):
-        res.sources[f"sources/{src.name}"] = src.read_bytes()
+    for src in sorted(work.rglob("*.txt")):  # the texts transplants and drafts quote, where they name them
+        res.sources[src.relative_to(work).as_posix()] = src.read_bytes()
     shared = sorted({f"{ln.name}.{cid}" for ln in lines for cid in across(ln.compiled.clauses)})
     sample_size = int(sc.data["portfolio"].get("sample", {}).get("size", 0))
     if shared and sample_size * year_count(sc.data) > chunk_size:  # a year's projects share a budget: one piece

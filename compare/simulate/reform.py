@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from compare.simulate.figures import Figure, FigureError, Node, check_time_value, find_figure, parse_value
+from compare.simulate.requote import Planned, Revision, revise
 from compare.simulate.rewrite import swap
 from dsl import ast as A
 from dsl.cache import check_paths_cached
@@ -87,12 +88,11 @@ def list_items(policy: Policy, path: str, value: str | int | float) -> A.ListDec
     return dataclasses.replace(decl, items=tuple(A.Text(w) for w in words))
 
 
-def changed_items(policy: Policy, changes: Sequence[Change], reform: str) -> list[A.Item]:
-    """The policy's items with the figures of `changes` replaced (each item once, all its changes in
-    it), in the order of `changes`; a named list's items by its id.  ReformError (E910) for a path
-    or value that does not fit."""
+def planned_changes(policy: Policy, changes: Sequence[Change], reform: str) -> tuple[list[Planned], list[A.ListDecl]]:
+    """Each figure change with its figure and new node (marked `derived "reform NAME: PATH=VALUE"`), and
+    the named lists with their new items.  ReformError (E910) for a path or value that does not fit."""
     diags: list[Diagnostic] = []
-    by_item: dict[str, dict[int, Node]] = {}
+    planned: list[Planned] = []
     lists: dict[str, A.ListDecl] = {}
     for ch in changes:
         if ch.path in policy.lists:
@@ -103,14 +103,32 @@ def changed_items(policy: Policy, changes: Sequence[Change], reform: str) -> lis
             continue
         try:
             fig = find_figure(policy, ch.path)
-            new = parse_value(ch.value, fig, f"reform {reform}: {ch.path}={ch.value}")
+            planned.append(Planned(ch.path, fig, parse_value(ch.value, fig, f"reform {reform}: {ch.path}={ch.value}")))
         except FigureError as err:
             diags.append(set_error(ch, err, reform))
-            continue
-        by_item.setdefault(fig.item, {}).update({id(n): new for n in fig.nodes})
     if diags:
         raise ReformError(diags)
-    return [swap(_item(policy, key), nodes) for key, nodes in by_item.items()] + list(lists.values())
+    return planned, list(lists.values())
+
+
+def changed_items(policy: Policy, changes: Sequence[Change], reform: str) -> list[A.Item]:
+    """The policy's items with the figures of `changes` replaced (each item once, all its changes in
+    it), in the order of `changes`; a named list's items by its id.  ReformError (E910) for a path
+    or value that does not fit."""
+    planned, lists = planned_changes(policy, changes, reform)
+    return _swapped(policy, planned, {}) + list(lists)
+
+
+def _swapped(policy: Policy, planned: Sequence[Planned], cites: Mapping[str, tuple[A.Cite, ...]]) -> list[A.Item]:
+    """The items of `planned` with their new nodes, and with `cites` where an item's quote was revised."""
+    by_item: dict[str, dict[int, Node]] = {}
+    for plan in planned:
+        by_item.setdefault(plan.figure.item, {}).update({id(n): plan.new for n in plan.figure.nodes})
+    out = []
+    for key, nodes in by_item.items():
+        item = swap(_item(policy, key), nodes)
+        out.append(dataclasses.replace(item, cites=cites[key]) if key in cites else item)
+    return out
 
 
 def _item(policy: Policy, key: str) -> Any:
@@ -157,6 +175,89 @@ def apply_changes(policy: Policy, changes: Sequence[Change], name: str, folder: 
     listing = ", ".join(f"{c.path}={c.value}" for c in changes)
     text = revision_text(name, policy.id, overrides(items), f"reform {name}: {listing}")
     return check_revision(text, folder, name, search), text
+
+
+# ---------------------------------------------------------------- a draft for the researcher
+
+
+@dataclass
+class Draft:
+    """A reform written as a file (`policylab reform --set`): the checked revision and its text, and its
+    own source text (the base's, its quoted sentences revised: compare.simulate.requote) if any was."""
+
+    policy: Policy
+    text: str
+    source_name: str | None = None  # NAME.txt beside the draft, named by its `source`
+    source_text: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def draft_changes(policy: Policy, changes: Sequence[Change], name: str, folder: Path,
+                  search: Sequence[Path]) -> Draft:
+    """`policy` with `changes` as a checked revision `name` whose quotes state its figures: where a
+    changed figure is written once in its quote, the quote and the base's text are revised and the
+    figure is not `derived`; elsewhere it stays derived ("…; its quote still says 2%") and a warning
+    says why.  The revised text is written to `folder/NAME.txt`, beside the revision."""
+    planned, lists = planned_changes(policy, changes, name)
+    rev: Revision = revise(policy, planned, {p.figure.item: _item(policy, p.figure.item) for p in planned})
+    final = [dataclasses.replace(p, new=dataclasses.replace(
+        p.new, derived=None if p.path in rev.quoted else f"{p.new.derived}; its quote still says {p.figure.text}"))
+        for p in planned]
+    listing = ", ".join(f"{c.path}={c.value}" for c in changes)
+    note, source = f"reform {name}: {listing}", None
+    if rev.source_text is not None and rev.source_path is not None:
+        source = f"{name}.txt"
+        note += f"; {source} is {rev.source_path.name} with {'、'.join(rev.articles)} revised"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / source).write_text(rev.source_text, encoding="utf-8")
+    items = overrides([*_swapped(policy, final, rev.cites), *lists])
+    text = revision_text(name, policy.id, items, note, source)
+    return Draft(check_revision(text, folder, name, search), text, source, rev.source_text, rev.warnings)
+
+
+MARK = "# Written by `policylab reform`"  # the first line of a draft it writes: a rerun may replace it
+_MARK_SOURCE = re.compile(r"^# (\S+\.txt) sha256 ([0-9a-f]{64})$", re.M)
+
+
+def draft_file_text(draft: Draft) -> str:
+    """The draft as written to disk: a first line saying who wrote it and, where it has its own text,
+    that text's name and digest (a rerun replaces the text only while it is as written)."""
+    import hashlib
+
+    if draft.source_name is None or draft.source_text is None:
+        return f"{MARK}: a rerun replaces this file.\n{draft.text}"
+    digest = hashlib.sha256(draft.source_text.encode("utf-8")).hexdigest()
+    return (f"{MARK}: a rerun replaces this file, and its text while that is as written:\n"
+            f"# {draft.source_name} sha256 {digest}\n{draft.text}")
+
+
+def not_replaceable(out: Path, draft: Draft) -> tuple[Path, str] | None:
+    """The file a draft written to `out` would replace that `policylab reform` did not write (the draft,
+    or its text beside it, edited or someone else's), and why; None when both may be written."""
+    import os
+
+    old = out.read_text(encoding="utf-8", errors="replace") if os.path.lexists(out) and out.is_file() else None
+    if os.path.lexists(out) and (old is None or not out.is_file() or out.is_symlink()):
+        return out, "is not a regular file"
+    if old is not None and not old.startswith(MARK) and f'note "reform {draft.policy.id}:' not in old:
+        return out, "exists and was not written by `policylab reform`"
+    if draft.source_name is None or draft.source_text is None:
+        return None
+    text = out.parent / draft.source_name
+    if not os.path.lexists(text):
+        return None
+    if text.is_symlink() or not text.is_file():
+        return text, "is not a regular file"
+    import hashlib
+
+    have = text.read_bytes()
+    if have == draft.source_text.encode("utf-8"):
+        return None
+    head = "\n".join(old.split("\n", 2)[:2]) if old is not None and old.startswith(MARK) else ""
+    mark = _MARK_SOURCE.search(head)
+    if mark is not None and mark.group(1) == draft.source_name and mark.group(2) == hashlib.sha256(have).hexdigest():
+        return None
+    return text, f"exists and is not the text `policylab reform` wrote for {out.name}"
 
 
 # ---------------------------------------------------------------- sweeps: in memory
