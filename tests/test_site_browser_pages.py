@@ -22,10 +22,18 @@ __all__ = ["browser", "pytestmark"]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The four cities and the Zhangjiagang revision, opened from disk."""
-    out = tmp_path_factory.mktemp("browser-pages") / "site"
-    done = subprocess.run([sys.executable, "-m", "compare.cli", "site", "build", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    """The four cities, the Zhangjiagang revision and the Wuxi draft (FDI reward (16) 2%/5000万元 →
+    3%/8000万元, written by `policylab reform`), opened from disk."""
+    root = tmp_path_factory.mktemp("browser-pages")
+    draft = root / "wuxi_draft.policy"
+    done = subprocess.run([sys.executable, "-m", "compare.cli", "reform", "wuxi_2023", "--set",
+                           "fdi_arrival_reward.rate=3%", "--set", "fdi_arrival_reward.cap=8000万元", "--out", str(draft)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = root / "site"
+    done = subprocess.run([sys.executable, "-m", "compare.cli", "site", "build", "--diff",
+                           "zhangjiagang_base:zhangjiagang_2017", "--diff", f"wuxi_2023:{draft}", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return out
 
@@ -50,17 +58,27 @@ def _broken_ids(driver: Any) -> list[str]:
         ".filter(e => e.getClientRects().length > 1).map(e => e.innerText)"))
 
 
-def test_home_page(site: Path, browser: Any) -> None:
-    _open(browser, site, "index.html", "table.pl-table")
+def test_home_matrix(site: Path, browser: Any) -> None:
+    """The concepts × cities matrix: 无锡 (16) “分类别按实际到账外资比例给予最高2%、不超过5000万元奖励” in its
+    cell, linking to the clause beside its source text; a city without the concept marked absent."""
+    _open(browser, site, "index.html", "table#pl-matrix")
+    heads = [h.text.strip() for h in _wait(browser, "table#pl-matrix thead th.pl-matrix-city")]
+    assert heads == ["嘉兴", "太仓", "无锡", "张家港"]
+    cell = _wait(browser, "#matrix-reward-fdi--wuxi_2023")[0]
+    assert cell.text.strip() == "最高2%，最高5000万元"
+    assert [browser.find_element("css selector", f"#matrix-reward-fdi--{p}").text.strip()
+            for p in ("jiaxing_draft", "taicang_2020", "zhangjiagang_2017")] == ["—", "—", "—"]
     article = _wait(browser, "article")[0].text
-    for city in ("无锡", "张家港", "太仓", "嘉兴"):
-        assert city in article
-    assert "in_force" not in article  # statuses in words
-    assert "现行有效 in force" in article and "草案 draft" in article
-    _shot(browser, "pages-home")
-    browser.set_window_size(900, 1000)  # narrow: the cells squeeze, the ids do not break inside
+    assert "in_force" not in article and "现行有效 in force" in article and "草案 draft" in article  # statuses in words
+    _shot(browser, "pages-home-matrix")
+    cell.find_element("css selector", "a").click()
+    _wait(browser, ".pl-items .pl-item")
+    assert browser.current_url.endswith("cities/wuxi_2023.html#item-clause-fdi_arrival_reward")
+    assert browser.execute_script("return document.querySelector(':target').id") == "item-clause-fdi_arrival_reward"
+    _shot(browser, "pages-home-matrix-to-clause")
+    browser.set_window_size(900, 1000)  # narrow: the cells squeeze, ids and words do not break inside
     try:
-        _open(browser, site, "index.html", "table.pl-table")
+        _open(browser, site, "index.html", "table#pl-matrix")
         assert _broken_ids(browser) == []
         _shot(browser, "pages-home-narrow")
     finally:
@@ -68,14 +86,18 @@ def test_home_page(site: Path, browser: Any) -> None:
 
 
 def test_concept_page(site: Path, browser: Any) -> None:
-    """第12条 of 张家港 and 无锡 (8): the host district's points, the four cities in one table."""
-    _open(browser, site, "concepts/points-host_district.html", "table.pl-table tbody > tr")
-    rows = _wait(browser, "table.pl-table tbody > tr")
+    """reward.fdi: the four cities, 无锡's figures as (16) writes them, the others absent; no note about
+    charts, ids whole."""
+    _open(browser, site, "concepts/reward-fdi.html", "table.pl-concept tbody > tr")
+    rows = _wait(browser, "table.pl-concept tr.pl-concept-city")
     assert [r.text.split()[0] for r in rows] == ["嘉兴", "太仓", "无锡", "张家港"]
+    figures = {r.get_attribute("data-policy"): r.find_element("css selector", "td.pl-cell").text.strip() for r in rows}
+    assert figures["wuxi_2023"] == "最高2%，最高5000万元"
+    assert figures["taicang_2020"].startswith("—")
     article = _wait(browser, "article")[0].text
     assert "pip install" not in article and "matplotlib" not in article
     assert _broken_ids(browser) == []
-    _shot(browser, "pages-concept-points-host_district")
+    _shot(browser, "pages-concept-reward-fdi")
 
 
 def test_city_page_states_the_document(site: Path, browser: Any) -> None:
@@ -120,7 +142,31 @@ def test_the_language_switch(site: Path, browser: Any) -> None:
 
 def test_revision_page(site: Path, browser: Any) -> None:
     """zhangjiagang_base → zhangjiagang_2017: 第12条 “由1:1调整为1.5:1”, the weight ratio's change."""
-    _open(browser, site, "revisions/zhangjiagang_base--zhangjiagang_2017.html", "table.pl-table")
+    _open(browser, site, "revisions/zhangjiagang_base--zhangjiagang_2017.html", "article")
     article = _wait(browser, "article")[0].text
     assert "1:1" in article and "1.5:1" in article
     _shot(browser, "pages-revision-zhangjiagang")
+
+
+def test_redline_page(site: Path, browser: Any) -> None:
+    """The Wuxi draft: in the wording of (16) “分类别按实际到账外资比例给予最高2%、不超过5000万元奖励” exactly
+    2% and 5000万元 are struck and 3% and 8000万元 inserted, and no other article's wording is marked
+    (the clauses' figures beside it are marked the same way)."""
+    _open(browser, site, "revisions/wuxi_2023--wuxi_draft.html", ".pl-redline")
+    marks = browser.execute_script(
+        "return ['del', 'ins'].map(t => Array.from(document.querySelectorAll('article .pl-redline-text ' + t))"
+        ".filter(e => e.offsetParent !== null).map(e => e.innerText.trim()))")
+    assert marks == [["2%", "5000万元"], ["3%", "8000万元"]]
+    in_16 = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#article-16 .pl-redline-text del, #article-16 .pl-redline-text "
+        "ins')).map(e => e.innerText.trim())")
+    assert in_16 == ["2%", "5000万元", "3%", "8000万元"]  # all in (16): old column, then new
+    figures = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#article-16 .pl-redline-clauses del, #article-16 "
+        ".pl-redline-clauses ins')).map(e => e.innerText.trim())")
+    assert figures == ["2%", "5000万元", "3%", "8000万元"]
+    section = _wait(browser, "#article-16")[0]
+    browser.execute_script("arguments[0].scrollIntoView()", section)
+    assert "分类别按实际到账外资比例给予最高" in section.text
+    assert _broken_ids(browser) == []
+    _shot(browser, "pages-redline-wuxi-draft")
