@@ -107,9 +107,9 @@ def test_a_timeline_page_per_city(site: Path) -> None:
 def test_zhangjiagang_documents_in_date_order_with_their_periods(site: Path) -> None:
     rows = _table(_article(site, "timelines/zhangjiagang.html"), "pl-timeline")
     assert rows[1:] == [
-        ["zhangjiagang_base", "not stated", "not stated", "2016-12-31 revised by zhangjiagang_2017",
+        ["zhangjiagang_base", "未载明not stated", "未载明not stated", "2016-12-31 revised by zhangjiagang_2017",
          "已被取代 superseded; 修订 revised by zhangjiagang_2017 from 2017-01-01"],
-        ["zhangjiagang_2017", "not stated", "2017-01-01 effective 2017-01-01", "no end stated", "现行有效 in force"],
+        ["zhangjiagang_2017", "未载明not stated", "2017-01-01 effective 2017-01-01", "未载明终止日期no end stated", "现行有效 in force"],
     ]
 
 
@@ -130,7 +130,7 @@ def test_the_weight_ratio_history_on_the_timeline(site: Path) -> None:
     table = article[start:article.index("</table>", start)]
     rows = _rows(table)
     assert [r[-5:-1] if len(r) == 6 else r[:4] for r in rows[1:]] == [
-        ["not stated", "2016-12-31", "1:1", "zhangjiagang_base"],
+        ["未载明not stated", "2016-12-31", "1:1", "zhangjiagang_base"],
         ["2017-01-01", "—", "1.5:1", "zhangjiagang_2017"],
     ]
     assert all(r[-1].startswith("第12条") for r in rows[1:])
@@ -144,12 +144,12 @@ def test_the_weight_ratio_history_on_the_timeline(site: Path) -> None:
 def test_wuxi_issued_and_in_force_from_the_day_of_issue(site: Path) -> None:
     rows = _table(_article(site, "timelines/wuxi.html"), "pl-timeline")
     assert rows[1] == ["wuxi_2023 关于加强新形势下招商引资工作的若干政策措施", "2023-09-28",
-                       "2023-09-28 issued 2023-09-28 (自发布之日起实施)", "no end stated", "现行有效 in force"]
+                       "2023-09-28 issued 2023-09-28 (自发布之日起实施)", "未载明终止日期no end stated", "现行有效 in force"]
 
 
 def test_a_draft_is_never_in_force(site: Path) -> None:
     rows = _table(_article(site, "timelines/jiaxing.html"), "pl-timeline")
-    assert rows[1][1:] == ["not stated", "never (a draft)", "—", "草案 draft: never in force"]
+    assert rows[1][1:] == ["未载明not stated", "未施行（草案）never (a draft)", "—", "草案 draft: never in force"]
 
 
 def test_three_made_up_documents_in_date_order(site: Path) -> None:
@@ -159,7 +159,7 @@ def test_three_made_up_documents_in_date_order(site: Path) -> None:
     assert [r[1:4] for r in rows[1:]] == [
         ["2019-03-01", "2019-04-01 effective 2019-04-01", "2021-05-09 replaced by demo_2021"],
         ["2021-05-10", "2021-05-10 issued 2021-05-10 (自印发之日起施行)", "2022-12-31 replaced by demo_2023"],
-        ["not stated", "2023-01-01 effective 2023-01-01", "2024-12-31 trial 2年"],
+        ["未载明not stated", "2023-01-01 effective 2023-01-01", "2024-12-31 trial 2年"],
     ]
     assert rows[3][4] == "现行有效 in force; in force to 2024-12-31 (trial 2年)"
     # each revision's change, in date order, each linking to its page
