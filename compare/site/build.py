@@ -90,6 +90,19 @@ def highlight_policy(text: str) -> Markup:
     return escape.highlighted(highlight(text, PolicyLexer(), HtmlFormatter(nowrap=True)).rstrip("\n"))
 
 
+def register_lexer() -> None:
+    """The policy language's lexer among Pygments' own: the manual's ```policy fences are looked up by
+    name once per fence, and a plugin lexer is found only by scanning every installed package's entry
+    points (importing IPython on the way) each time."""
+    from pygments import lexers
+
+    from dsl.highlight import PolicyLexer
+
+    lexers.LEXERS.setdefault("PolicyLexer", ("dsl.highlight", PolicyLexer.name, tuple(PolicyLexer.aliases),
+                                             tuple(PolicyLexer.filenames), tuple(PolicyLexer.mimetypes)))
+    lexers._lexer_cache.setdefault(PolicyLexer.name, PolicyLexer)  # loaded: dsl.highlight's __all__ has more
+
+
 def pygments_css() -> str:
     from pygments.formatters import HtmlFormatter
 
@@ -219,6 +232,7 @@ def build_site(inputs: SiteInputs, out: Path, force: bool = False) -> Path:
         for name in ("site.css", "iframe-worker-shim.js", "lang.js"):
             (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
         (assets / "policy.css").write_text(pygments_css() + "\n", encoding="utf-8")
+        register_lexer()
         config_path = work / "mkdocs.yml"
         config_path.write_text(yaml.safe_dump(mkdocs_config(docs, site, nav), allow_unicode=True,
                                               sort_keys=False), encoding="utf-8")
