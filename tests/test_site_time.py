@@ -248,3 +248,14 @@ def test_the_same_inputs_give_the_same_site(site: Path, demo: dict[str, Path], t
                 for p in sorted(folder.rglob("*")) if p.is_file()}
 
     assert digests(site) == digests(again)
+
+
+def test_a_revision_on_the_timeline_reads_as_sentences(site: Path) -> None:
+    """What zhangjiagang_2017 changed, in words by article, each in both languages: its clause
+    dept_referral_points "市级机关单位引荐项目加分" (cite "第5条") is added; no item is named by its code."""
+    article = _article(site, "timelines/zhangjiagang.html")
+    m = re.search(r'<ul class="pl-revision-sentences">(.*?)</ul>', article, re.S)
+    assert m
+    items = [html.unescape(re.sub(r"<[^>]+>", "|", li)) for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)]
+    assert "|第5条：新增条款「市级机关单位引荐项目加分」||第5条: adds the clause “市级机关单位引荐项目加分”|" in items
+    assert not any("dept_referral_points" in i or "added clause" in i for i in items)
