@@ -75,6 +75,13 @@ def test_home_matrix(site: Path, browser: Any) -> None:
     _wait(browser, ".pl-items .pl-item")
     assert browser.current_url.endswith("cities/wuxi_2023.html#item-clause-fdi_arrival_reward")
     assert browser.execute_script("return document.querySelector(':target').id") == "item-clause-fdi_arrival_reward"
+    # the source text beside it is scrolled to the clause's passage (assets/passages.js), not left at its top
+    inside = browser.execute_script(
+        "const box = document.querySelector('.pl-source').getBoundingClientRect();"
+        "const mark = document.getElementById('passage-clause-fdi_arrival_reward-0').nextElementSibling"
+        ".getBoundingClientRect();"
+        "return [document.querySelector('.pl-source').scrollTop > 0, mark.top >= box.top && mark.bottom <= box.bottom]")
+    assert inside == [True, True]
     _shot(browser, "pages-home-matrix-to-clause")
     browser.set_window_size(900, 1000)  # narrow: the cells squeeze, ids and words do not break inside
     try:

@@ -203,7 +203,8 @@ def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dic
         "plugins": [{"search": {"lang": "zh"}}, "offline"],
         "extra": {"polyfills": ["assets/iframe-worker-shim.js"], "generator": False},
         "extra_css": ["assets/site.css", "assets/policy.css"],
-        "extra_javascript": ["assets/lang.js"],  # the zh/en switch of the interface text (escape.tr)
+        # the zh/en switch of the interface text (escape.tr); a city page's source text at the passage shown
+        "extra_javascript": ["assets/lang.js", "assets/passages.js"],
         "markdown_extensions": ["tables", "attr_list", "md_in_html", "toc",
                                 {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
         "validation": {"links": {"not_found": "warn", "anchors": "warn", "unrecognized_links": "warn"}},
@@ -229,7 +230,7 @@ def build_site(inputs: SiteInputs, out: Path, force: bool = False) -> Path:
         nav = render_pages(inputs, docs)
         assets = docs / "assets"
         assets.mkdir(parents=True, exist_ok=True)
-        for name in ("site.css", "iframe-worker-shim.js", "lang.js"):
+        for name in ("site.css", "iframe-worker-shim.js", "lang.js", "passages.js"):
             (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
         (assets / "policy.css").write_text(pygments_css() + "\n", encoding="utf-8")
         register_lexer()
