@@ -57,9 +57,12 @@ def _summary(policy: Policy, name: str) -> tuple[str, str, tuple[str, ...]] | No
     # 无锡 (16) "分别给予最高600万元和200万元资金补助", the higher of the two (就高不重复)
     ("wuxi_2023", "hq_subsidy", "最高600万元", "最高200万元/600万元"),
     # 张家港 第5条 "分别给予引荐单位0.5、1、1.5、2的加分"
-    ("zhangjiagang_2017", "dept_referral_points", "0.5～2分", "0.5/1/1.5/2分"),
+    # "按注册资本500～1000万美元、1000～3000万美元、3000万～1亿美元、1亿美元以上的标准"
+    ("zhangjiagang_2017", "dept_referral_points", "0.5～2分",
+     "500～1000万美元 0.5分、1000～3000万美元 1分、3000万～1亿美元 1.5分、1亿美元以上 2分"),
     # 张家港 第12条 "分别给予引荐区镇1、2、5、10的加分"
-    ("zhangjiagang_2017", "district_referral_points", "1～10分", "1/2/5/10分"),
+    ("zhangjiagang_2017", "district_referral_points", "1～10分",
+     "500～1000万美元 1分、1000～3000万美元 2分、3000万～1亿美元 5分、1亿美元以上 10分"),
     # 张家港 第12条 host district: the highest of 10, 5, 3, 2, 10, 5 and the tiers 2, 5, 10;
     # "项目如由市级机关或其他区镇引荐的，受荐单位享受70%的加分"
     ("zhangjiagang_2017", "host_district_points", "2～10分或其70%", "2/3/5/10分或其70%"),
@@ -83,7 +86,8 @@ def test_a_reading_that_changes_the_figures_is_named(policies: dict[str, Policy]
     assert _summary(policies["zhangjiagang_2017"], "team_reward") == ("2‰～5‰", "2‰～5‰", ("quality_score_table",))
     # 张家港 第12条 "投资规模条件……减半实施": halving thresholds (default) or points changes the points
     got = _summary(policies["zhangjiagang_2017"], "major_foreign_project_points")
-    assert got == ("2～10分", "2/5/10分", ("halving",))
+    # "按注册资本1000～3000万美元、3000万～1亿美元、1亿美元以上的标准分别给予每个项目2、5、10的加分"
+    assert got == ("2～10分", "1000～3000万美元 2分、3000万～1亿美元 5分、1亿美元以上 10分", ("halving",))
 
 
 def test_a_promise_has_no_figures(policies: dict[str, Policy]) -> None:
@@ -105,10 +109,15 @@ def _value(body: str) -> A.Expr:
     # examples/shapes/a01: 第二条 0.5%, 1%, 2% 按就高原则; 第三条 "单个项目奖励最高不超过500万元"
     ("pick highest {\n when manufacturing -> 1%\n when key_area -> 2%\n otherwise -> 0.5%\n } of cny(fdi_arrived) "
      "cap 500万元", "0.5%～2%，最高500万元", "0.5%/1%/2%，最高500万元"),
-    # a span of money written with its unit once, as 张家港 第5条 writes "500～1000万美元"
-    ("500万美元~1000万美元", "500万～1000万美元", "500万～1000万美元"),
+    # a span of money with its unit, and a scale both ends share, once: 张家港 第5条 "500～1000万美元",
+    # "3000万～1亿美元"
+    ("500万美元~1000万美元", "500～1000万美元", "500～1000万美元"),
+    ("3000万美元~1亿美元", "3000万～1亿美元", "3000万～1亿美元"),
+    ("5亿美元~1000亿美元", "5～1000亿美元", "5～1000亿美元"),
+    ("0.5分~2分", "0.5～2分", "0.5～2分"),
     ("2‰~5‰ of fdi_arrived", "2‰～5‰", "2‰～5‰"),
     ("1亿元", "1亿元", "1亿元"),
+    ("1% of cny(fdi_arrived) floor 10万元", "1%，最低10万元", "1%，最低10万元"),
     ("at least 70%", "70%以上", "70%以上"),
     ("at most 5个", "不超过5个", "不超过5个"),
     ("up to ∞", None, None),
@@ -186,6 +195,9 @@ def test_each_cell_links_to_its_clause(matrix: object) -> None:
     assert cells["taicang_2020"].entry.state == "promised"  # 太仓 三(四) 项目落户奖, no figure
     assert cells["zhangjiagang_2017"].entry.state == "absent" and cells["zhangjiagang_2017"].href is None
     assert cells["wuxi_2023"].id == "matrix-reward-intermediary--wuxi_2023"
+    team = {c.entry.policy: c for c in rows["reward.team"].cells}["zhangjiagang_2017"]
+    # the reading the † stands for, with the label zhangjiagang_2017.policy gives it (第13条's annex is missing)
+    assert team.entry.reading_note == "quality_score_table「按项目质量积分给予2～5‰：计分标准附件未随文公布」"
     host = {c.entry.policy: c for c in rows["reward.team.host"].cells}["zhangjiagang_2017"]
     # 张家港 第13条 "按3:7的比例进行分配": the host's 70% of 2‰～5‰, linked to the split
     assert (host.entry.summary.short, host.href) == ("2‰～5‰的70%", "cities/zhangjiagang_2017.html#item-split-team_reward_split")
@@ -232,7 +244,8 @@ def test_every_matrix_link_lands_on_an_item_of_the_city_page(rendered: Path) -> 
 def test_a_concept_page_shows_each_city_s_figures(rendered: Path) -> None:
     page = (rendered / "concepts" / "points-referring_department.md").read_text(encoding="utf-8")
     row = page[page.index('id="concept-zhangjiagang_2017"'):]
-    assert "0.5/1/1.5/2分" in html.unescape(row[:row.index("</tr>")])  # 张家港 第5条, every tier
+    # 张家港 第5条, every tier with its edges
+    assert "500～1000万美元 0.5分、1000～3000万美元 1分" in html.unescape(row[:row.index("</tr>")])
     index = (rendered / "concepts" / "index.md").read_text(encoding="utf-8")
     assert "0.5～2分" in html.unescape(index)
     assert "matplotlib" not in page and "pip install" not in page

@@ -78,6 +78,14 @@ class Entry:
     city_label: str
     state: str  # "absent" | "promised" (only promises, no figure) | "present"
     provisions: tuple[Provision, ...]
+    reading_labels: tuple[tuple[str, str], ...] = ()  # (id, label) of the policy's readings
+
+    @property
+    def reading_note(self) -> str:
+        """The readings its figures depend on, each with its label: `halving「…减半的是门槛还是分值」`."""
+        labels = dict(self.reading_labels)
+        s = self.summary
+        return "; ".join(f"{r}「{labels[r]}」" if labels.get(r) else r for r in (s.readings if s else ()))
 
     @property
     def direct(self) -> tuple[Provision, ...]:
@@ -336,7 +344,8 @@ def concept_rows(policies: Sequence[Policy], rate: float) -> list[ConceptRow]:
         entries = []
         for p, view in zip(policies, views, strict=True):
             provisions = tuple(view.provisions(key))
-            entries.append(Entry(p.id, p.city, p.city_label, _state(provisions), provisions))
+            labels = tuple((r.id, r.label or "") for r in p.readings.values())
+            entries.append(Entry(p.id, p.city, p.city_label, _state(provisions), provisions, labels))
         rows.append(ConceptRow(key, zh, en, kind, unit, tuple(entries)))
     return rows
 

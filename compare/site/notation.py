@@ -4,17 +4,20 @@ pages: "最高2%，最高5000万元" (无锡 (16)), "2‰～5‰" (张家港 第
 
     s = summarise(clause.value, lookup)     # lookup(name) -> the value of a clause or param, or None
     s.short                                 # a matrix cell: tiers as a span, "0.5～2分"
-    s.full                                  # a concept page: every tier, "0.5/1/1.5/2分"
+    s.full                                  # a concept page: every tier with its edges,
+                                            # "500～1000万美元 0.5分、…、1亿美元以上 2分"
     s.readings                              # the readings whose options would change it
 
 What it reads (the value's AST, never its evaluation):
 - a figure as written ("50万元", "2分", "5‰"); a per-unit amount times a field as its rate ("30元/平方米");
 - `R of BASE`: the rate R (the base is a field the reader finds on the clause); of another clause's
   value, that value "或其70%" where a condition picks between the share and the whole;
-- `E cap C` "E，最高C"; `up to E` "最高E"; `at least` "E以上"; `at most` "不超过E"; `more than` "超E";
-  `about` "E左右"; `a~b` "a～b" (a ratio's unit on both ends: "2‰～5‰"; "500万～1000万美元");
-- alternatives (`tiers`, `pick`, `if`, `max`, `min`): the figures of all, "2/5/10分" in full, "2～10分"
-  short; ceilings only, "最高600万元" short (the most any alternative gives);
+- `E cap C` "E，最高C"; `E floor F` "E，最低F"; `up to E` "最高E"; `at least` "E以上"; `at most`
+  "不超过E"; `more than` "超E"; `about` "E左右"; `a~b` "a～b", the unit and a scale both ends share
+  written once ("500～1000万美元", "3000万～1亿美元"; a ratio's sign on both ends: "2‰～5‰");
+- alternatives (`tiers`, `pick`, `if`, `max`, `min`): the figures of all, "2/3/5/10分" in full (one
+  table's tiers with their edges), "2～10分" short; ceilings only, "最高600万元" short (the most any
+  alternative gives);
 - `by reading`: one summary where the options give the same figures (a ceiling's `range` and `full`
   readings of 最高50万元 both give "最高50万元"), else the default option's, with the reading named;
 - a name: the clause or param it reads, summarised in its place; `sum(a, b)` "（a）＋（b）";
@@ -24,6 +27,7 @@ Anything else gives its figures as written, joined by "、".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +39,8 @@ from dsl.walk import walk
 
 Lookup = Callable[[str], "A.Expr | A.Target | None"]
 _MONEY = {Dim.CNY: "元", Dim.USD: "美元"}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_SCALED = re.compile(r"-?\d+(?:\.\d+)?(?:万亿|亿|万)?")
 _BOUNDS = {"at_least": "{}以上", "at_most": "不超过{}", "more_than": "超{}", "about": "{}左右"}
 
 
@@ -47,24 +53,34 @@ class Figures:
     values: frozenset[Decimal]
     ceiling: bool = False  # 最高: each is the most given
     scaled: tuple[str, ...] = ()  # "70%": or that share of it, where a condition says so
+    tiers: tuple[tuple[str, Decimal], ...] = ()  # (edges, value) row by row, where the figures are one table's
 
     def one(self, v: Decimal) -> str:
         return amount_text(v, self.unit) if self.money else f"{number_text(v)}{self.unit}"
 
-    def bare(self, v: Decimal) -> str:
-        """Without the unit, for the low end of a span: "500万" of "500万～1000万美元", "0.5" of "0.5～2分"."""
-        if self.unit in ("%", "‰"):
-            return self.one(v)  # "2‰～5‰": a ratio keeps its sign at both ends
-        return self.one(v)[: -len(self.unit)] if self.unit else self.one(v)
+    def span(self, low: Decimal, high: Decimal) -> str:
+        """"0.5～2分", "500～1000万美元", "3000万～1亿美元", "2‰～5‰": the unit (and a scale both ends
+        share) written once, as the texts do; a ratio keeps its sign at both ends."""
+        a, b = self.one(low), self.one(high)
+        if self.unit not in ("%", "‰"):
+            for scale in ("万亿", "亿", "万", ""):  # "5亿～1万亿美元": 亿 is not shared
+                suffix = scale + self.unit
+                if suffix and a.endswith(suffix) and b.endswith(suffix) \
+                        and (_NUMBER if scale else _SCALED).fullmatch(a[:-len(suffix)]) \
+                        and (_NUMBER if scale else _SCALED).fullmatch(b[:-len(suffix)]):
+                    return f"{a[:-len(suffix)]}～{b}"
+        return f"{a}～{b}"
 
     def render(self, short: bool) -> str:
         vs = sorted(self.values)
-        if self.ceiling and short:
+        if self.tiers and not short:
+            text = "、".join(f"{edges} {self.one(v)}" for edges, v in self.tiers)
+        elif self.ceiling and short:
             text = "最高" + self.one(vs[-1])
         elif len(vs) == 1:
             text = ("最高" if self.ceiling else "") + self.one(vs[0])
         elif short:
-            text = f"{self.bare(vs[0])}～{self.one(vs[-1])}"
+            text = self.span(vs[0], vs[-1])
         else:
             parts = [self.one(v) for v in vs] if self.money or self.unit in ("%", "‰") else \
                 [number_text(v) for v in vs[:-1]] + [self.one(vs[-1])]
@@ -141,6 +157,8 @@ def _union(parts: Sequence[Part | None]) -> Part | None:
         figs = [p for p in got if isinstance(p, Figures)]
         if len({(f.unit, f.money) for f in figs}) == 1:
             scaled = tuple(dict.fromkeys(s for f in figs for s in f.scaled))
+            if len(figs) == 1:
+                return figs[0]
             return Figures(figs[0].unit, figs[0].money, frozenset().union(*(f.values for f in figs)),
                            any(f.ceiling for f in figs), scaled)
     shorts = list(dict.fromkeys(p.render(True) for p in got))
@@ -171,7 +189,7 @@ def _part(e: A.Expr | A.Target, w: _Walk) -> Part | None:
     if isinstance(e, A.Binary):
         return _binary(e, w)
     if isinstance(e, A.Tiers):
-        return _union([_part(r.value, w) for r in e.rows])
+        return _tiers(e, w)
     if isinstance(e, A.Pick):
         return _union([_part(r.value, w) for r in e.rows])
     if isinstance(e, A.IfExpr):
@@ -181,6 +199,28 @@ def _part(e: A.Expr | A.Target, w: _Walk) -> Part | None:
     if isinstance(e, A.ByReading):
         return _by_reading(e, w)
     return _as_written(e)
+
+
+def _tiers(e: A.Tiers, w: _Walk) -> Part | None:
+    """The rows' figures; in full, each row's edges beside its figure, as the text lists them
+    ("500～1000万美元 0.5分、…、1亿美元以上 2分")."""
+    parts = [_part(r.value, w) for r in e.rows]
+    whole = _union(parts)
+    if not isinstance(whole, Figures) or not all(isinstance(p, Figures) and len(p.values) == 1 for p in parts):
+        return whole
+    rows = []
+    for r, p in zip(e.rows, parts, strict=True):
+        assert isinstance(p, Figures)
+        rows.append((_edges(r, w), min(p.values)))
+    return Figures(whole.unit, whole.money, whole.values, whole.ceiling, whole.scaled, tuple(rows))
+
+
+def _edges(r: A.TierRow, w: _Walk) -> str:
+    low = _part(r.low, w)
+    if isinstance(r.high, A.Infinity):
+        return f"{low.render(True)}以上" if low is not None else ""
+    part = _range(A.Range(r.low, r.high), w)
+    return part.render(True) if part is not None else ""
 
 
 def _as_written(e: object) -> Part | None:
@@ -221,21 +261,19 @@ def _range(e: A.Range, w: _Walk) -> Part | None:
     low, high = _part(e.low, w), _part(e.high, w)
     if isinstance(high, Figures) and isinstance(low, Figures) and (low.unit, low.money) == (high.unit, high.money) \
             and len(low.values) == len(high.values) == 1:
-        text = f"{low.bare(min(low.values))}～{high.one(max(high.values))}"
-        return _phrase(text)
+        return _phrase(low.span(min(low.values), max(high.values)))
     if low is None or high is None:
         return low or high
     return _phrase(f"{low.render(True)}～{high.render(True)}", f"{low.render(False)}～{high.render(False)}")
 
 
 def _binary(e: A.Binary, w: _Walk) -> Part | None:
-    if e.op == "cap":
-        inner, cap = _part(e.left, w), _part(e.right, w)
-        if inner is None or cap is None:
-            return inner or cap
-        if isinstance(cap, Figures):
-            cap = Figures(cap.unit, cap.money, cap.values, True)
-        return Phrase(f"{inner.render(True)}，{cap.render(True)}", f"{inner.render(False)}，{cap.render(False)}")
+    if e.op in ("cap", "floor"):
+        inner, bound = _part(e.left, w), _part(e.right, w)
+        if inner is None or bound is None:
+            return inner or bound
+        word = "最高" if e.op == "cap" else "最低"
+        return Phrase(f"{inner.render(True)}，{word}{bound.render(True)}", f"{inner.render(False)}，{word}{bound.render(False)}")
     if e.op == "of":
         rate = _part(e.left, w)
         whole = _part(e.right, w) if isinstance(e.right, A.Name) else None
