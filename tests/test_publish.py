@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from compare.publish import pdf as pdf_writer
 from compare.publish.blocks import Document, Figure, Heading, Paragraph, Run, Table, plain
 from compare.publish.docx import to_docx
 from compare.publish.pdf import FontMissingError, to_pdf
-from compare.publish.write import UnknownFormatError, document_bytes, missing_for, write_document
+from compare.publish.write import UnknownFormatError, document_bytes, missing_for, unavailable, write_document
 
 docx = pytest.importorskip("docx")
 pdfium = pytest.importorskip("pypdfium2")
@@ -96,6 +97,13 @@ def test_docx_text_as_written_headings_and_styles() -> None:
     assert by_text["各城市的奖励 *不是强调* #caption"] == "Caption"
     note = next(p for p in d.paragraphs if p.text == "fdi_arrival_reward 条款")
     assert note.runs[1].bold and not note.runs[0].bold
+    for style in ("Quote", "Caption", "Subtitle"):  # Chinese has no italic: Word would slant it
+        assert d.styles[style].font.italic is False
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    assert d.styles["Normal"].element.rPr.rFonts.get(f"{w}eastAsia") == "Microsoft YaHei"
+    # "5000万元" as written: Word adds no space between Chinese and digits or Latin
+    defaults = d.styles.element.find(f"{w}docDefaults/{w}pPrDefault/{w}pPr")
+    assert [defaults.find(f"{w}{tag}").get(f"{w}val") for tag in ("autoSpaceDE", "autoSpaceDN")] == ["0", "0"]
 
 
 def test_docx_table_cells_and_widths() -> None:
@@ -250,6 +258,8 @@ def test_unknown_suffix_is_an_error(name: str) -> None:
     with pytest.raises(UnknownFormatError):
         document_bytes(_doc(), name)
     with pytest.raises(UnknownFormatError):
+        unavailable(name)
+    with pytest.raises(UnknownFormatError):
         missing_for(name)
 
 
@@ -261,4 +271,35 @@ def test_write_document_by_suffix_replaces_whole(tmp_path: Path) -> None:
         write_document(doc, path)
         assert path.read_bytes().startswith(magic)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "b.PDF"]  # no temporary file left
-    assert missing_for(".docx") == () and missing_for("x.pdf") == ()
+    assert unavailable(".docx") is None and unavailable("x.pdf") is None
+    assert missing_for(".docx") == () and missing_for("x.PDF") == ()
+
+
+def test_unavailable_names_the_missing_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_writer, "_bundled_font", lambda: None)
+    monkeypatch.setattr(pdf_writer, "SYSTEM_FONTS", ())
+    monkeypatch.delenv("POLICYLAB_CJK_FONT", raising=False)
+    problem = unavailable("memo.pdf")
+    assert problem is not None and "pip install mplfonts" in problem
+    assert unavailable("memo.docx") is None
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_docx_as_a_viewer_draws_it(tmp_path: Path) -> None:
+    """The .docx opened by LibreOffice (converted to PDF, rendered): its text as written and the
+    redline's runs in red and blue, the page kept under test-artifacts/ to look at."""
+    import subprocess
+
+    (tmp_path / "redline.docx").write_bytes(to_docx(_doc()))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(tmp_path / "redline.docx")],
+                   check=True, capture_output=True, timeout=300)
+    data = (tmp_path / "redline.pdf").read_bytes()
+    # LibreOffice puts a space between Chinese and Latin whatever the file asks (Word does not)
+    flat = _flat(_text(data))
+    assert _flat(BEFORE) in flat and _flat(SPECIALS) in flat and "=heading" in flat
+    image = _pixels(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    image.save(ARTIFACTS / "publish_redline_docx_page1.png")
+    assert _near(image, (0xC0, 0x00, 0x00)) > 50
+    assert _near(image, (0x00, 0x50, 0xB0)) > 50

@@ -251,3 +251,25 @@ def test_outputs_are_the_same_bytes_on_rerun(tmp_path: Path, wuxi: Policy) -> No
     new = checked(wuxi_draft(tmp_path))
     assert rr.html_page(redline(wuxi, new)) == rr.html_page(redline(wuxi, new))
     assert rr.markdown(redline(wuxi, new)) == rr.markdown(redline(wuxi, new))
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pdf"])
+def test_what_a_text_holds_comes_out_as_written_in_documents(suffix: str, tmp_path: Path, wuxi: Policy) -> None:
+    pytest.importorskip("docx" if suffix == ".docx" else "typst")
+    from compare.publish.write import document_bytes
+
+    nasty = "*_#$<b>[x]@\\{{ x }}"
+    path = wuxi_draft(tmp_path, {WUXI_16_OLD: WUXI_16_NEW, "强化招商项目落地扶持。": f"强化招商项目落地扶持{nasty}。"})
+    data = document_bytes(rr.to_document(redline(wuxi, checked(path))), suffix)
+    (tmp_path / f"r{suffix}").write_bytes(data)
+    if suffix == ".docx":
+        import docx
+
+        cells = [c.text for t in docx.Document(str(tmp_path / "r.docx")).tables for row in t.rows for c in row.cells]
+        assert any(f"强化招商项目落地扶持{nasty}。" in c for c in cells)
+        return
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(tmp_path / "r.pdf"))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "强化招商项目落地扶持*_#$<b>[x]@\\{{x}}。" in re.sub(r"\s+", "", text)

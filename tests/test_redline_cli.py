@@ -127,3 +127,18 @@ def test_report_diff_is_not_written_into_a_workbook(draft: Path, tmp_path: Path)
     assert "not a workbook" in done.stderr
     done = run("report", "wuxi_2023", "--diff", "wuxi_2023", code=2)
     assert "write OLD:NEW" in done.stderr
+
+
+def test_diff_semantic_out_adds_the_verdicts_in_words(draft: Path, tmp_path: Path) -> None:
+    """(16), reading `full`: 10亿元 × 2% = 2000万元, × 3% = 3000万元 (both under their caps): 1000万元 more."""
+    out = tmp_path / "r.md"
+    run("diff", "wuxi_2023", str(draft), "--semantic", "-q", "--out", str(out))
+    md = out.read_text(encoding="utf-8")
+    assert "#### 按读法 ceilings=full" in md
+    assert "对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元（2000万元→3000万元）" in md
+    assert "最高<del>2%</del>、不超过<del>5000万元</del>奖励" in md
+
+
+def test_the_redline_with_projects_is_a_usage_error(draft: Path) -> None:
+    done = run("diff", "wuxi_2023", str(draft), "--format", "html", "--projects", "examples/projects.yaml", code=2)
+    assert "wording redline" in done.stderr

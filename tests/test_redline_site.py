@@ -43,3 +43,18 @@ def test_the_revision_page_marks_the_two_figures_of_16(page: str) -> None:
     assert '<span class="pl-zh" lang="zh">修改</span><span class="pl-en" lang="en">changed</span>' in redline
     # the change in words, not as a path inside the clause
     assert "奖励比例由2%改为3%" in redline and "›" not in redline
+
+
+def test_the_revision_page_gives_the_verdict_and_witnesses_in_words(page: str) -> None:
+    """(16) by hand, the reading `full`: for 10亿元 of FDI arrived, 2% = 2000万元 under the 5000万元 cap,
+    3% = 3000万元 under the 8000万元 cap: 1000万元 more; the most more is 8000万元 - 5000万元 = 3000万元,
+    from 8000万元 / 3% = 26.6667亿元 of FDI on."""
+    semantic = page[page.index('<h2 id="semantic"'):]
+    text = html.unescape(re.sub(r"<[^>]+>", "", semantic))
+    assert "按读法 ceilings=full" in text
+    assert "新版本多给1000万元（2000万元→3000万元）" in text
+    assert "the new version gives 1000万元 more (2000万元 → 3000万元)" in text
+    assert "新版本最多多给3000万元，如当年度到账外资26.6667亿元的项目" in text
+    # a witness shows the fields the clause reads, the ones at their default too
+    witness = "项目（外资项目：是；当年度到账外资26.6667亿元；增资扩产：否）：旧版本5000万元"
+    assert witness in text and "新版本8000万元" in text[text.index(witness):]

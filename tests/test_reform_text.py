@@ -58,7 +58,11 @@ def test_the_wuxi_draft_quotes_its_figures_and_has_its_own_text(tmp_path: Path) 
     clause = checked(out).clauses["fdi_arrival_reward"]
     assert sorted({str(q) for q in figures(clause.value)}) == ["3%", "8000万元"]
     assert all(q.derived is None for q in figures(clause.value))
-    assert [tmp_path / "wuxi_draft.policy", tmp_path / "wuxi_draft.txt"] == sorted(tmp_path.iterdir())
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "wuxi_draft.policy", tmp_path / "wuxi_draft.txt"]
+    again = tmp_path / "again" / "wuxi_draft.policy"  # byte-identical on rerun
+    assert reform(WUXI, *WUXI_SETS, "--out", str(again))[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+    assert (again.parent / "wuxi_draft.txt").read_bytes() == (tmp_path / "wuxi_draft.txt").read_bytes()
 
 
 def test_a_rerun_replaces_the_draft_and_its_text_and_never_a_file_it_did_not_write(tmp_path: Path) -> None:
@@ -88,6 +92,13 @@ def test_a_rerun_replaces_the_draft_and_its_text_and_never_a_file_it_did_not_wri
     code, _, stderr = reform(WUXI, *WUXI_SETS, "--out", str(out))
     assert code == 2 and str(txt) in stderr
     assert txt.read_text(encoding="utf-8") == "另一份文本\n" and not out.exists()
+
+    elsewhere = tmp_path / "elsewhere.txt"  # a link is not replaced, even to a text as the tool writes it
+    elsewhere.write_text(source("wuxi_2023.txt").replace(WUXI_OLD, WUXI_NEW), encoding="utf-8")
+    txt.unlink()
+    txt.symlink_to(elsewhere)
+    code, _, stderr = reform(WUXI, *WUXI_SETS, "--out", str(out))
+    assert code == 2 and f"{txt} is not a regular file" in stderr and txt.is_symlink() and not out.exists()
 
 
 def _draft(policy: Policy, tmp_path: Path, *changes: tuple[str, str]) -> Draft:
@@ -182,6 +193,16 @@ def test_a_figure_written_otherwise_stays_derived_with_a_warning(tmp_path: Path,
     assert f'{value} derived "reform draft: {path}={value}; its quote still says {old}"' in draft.text
 
 
+def test_a_figure_the_text_does_not_state_is_not_looked_for(tmp_path: Path) -> None:
+    """张家港 第13条 `3‰ derived "5‰ - 2‰: the width of the range"`: derived in the base, so no quote is
+    rewritten for it; a figure set to what it is stays stated."""
+    base = checked(POLICIES / "zhangjiagang_2017.policy")
+    draft = _draft(base, tmp_path, ("team_reward.rate", "4‰"), ("major_foreign_project_points.tiers[2]", "5分"))
+    assert draft.warnings == ["`team_reward.rate`: the quote 第13条 no longer matches the figure (the text does not "
+                              "state 3‰ either: it is derived); 4‰ stays derived"]
+    assert draft.source_text is None and "5分 derived" not in draft.text
+
+
 def test_a_sentence_the_text_holds_twice_is_not_revised(tmp_path: Path) -> None:
     quote = "给予最高2%、不超过5000万元奖励"
     base = made_up(tmp_path / "t", quote, f"第五条 {quote}。\n附：{quote}。\n{TALENT}\n")
@@ -216,3 +237,47 @@ def test_a_scenario_that_extends_a_draft_publishes_its_text(tmp_path: Path) -> N
     assert (published / "wuxi_draft.txt").read_text(encoding="utf-8") == source("wuxi_2023.txt").replace(WUXI_OLD, WUXI_NEW)
     result = check_paths([published / "wuxi_draft.policy", published / "on_top.policy"], [POLICIES])
     assert not [d for d in result.diagnostics if d.is_error]
+
+
+@pytest.mark.parametrize("name", ["wuxi_2023", "zhangjiagang_2017", "taicang_2020", "jiaxing_draft"])
+def test_every_figure_set_revises_one_whole_number_or_warns(name: str) -> None:
+    """Every figure of a city's policy set one higher in its own unit (50万元 → 51万元): either its quote
+    and the text are each the old with one whole occurrence of the number replaced (nothing else, the
+    text's spaces and line breaks kept), or a warning says why not and the text is left alone."""
+    from compare.simulate.figures import policy_figures
+    from compare.simulate.reform import _item, planned_changes
+    from compare.simulate.requote import revise
+    from dsl.units import format_decimal
+
+    policy = checked(POLICIES / f"{name}.policy")
+    base = source(f"{name}.txt")
+    revised = 0
+    for path, fig in policy_figures(policy).items():
+        old = fig.node
+        if not isinstance(old, A.Quantity) or old.derived is not None:
+            continue
+        was, now = format_decimal(old.number), format_decimal(old.number + 1)
+        value = f"{now}{old.scale}{old.unit}" + (f"/{old.per}" if old.per else "")
+        planned, _ = planned_changes(policy, [Change(path, value)], "d")
+        item = _item(policy, fig.item)
+        rev = revise(policy, planned, {fig.item: item})
+        if rev.warnings:
+            assert len(rev.warnings) == 1 and rev.source_text is None and not rev.quoted, path
+            continue
+        revised += 1
+        assert rev.source_text is not None and _one_replaced(base, rev.source_text, was, now), path
+        quotes = [(c.quote, n.quote) for c, n in zip(item.cites, rev.cites[fig.item], strict=True) if c != n]
+        assert len(quotes) == 1 and _one_replaced(*quotes[0], was, now), path
+    assert revised >= {"wuxi_2023": 15, "zhangjiagang_2017": 25, "taicang_2020": 5, "jiaxing_draft": 15}[name]
+
+
+def _one_replaced(before: str, after: str, was: str, now: str) -> bool:
+    """`after` is `before` with one whole occurrence of the number `was` (not a part of 2023 or 0.5)
+    replaced by `now`."""
+    def whole(i: int) -> bool:
+        j = i + len(was)
+        return (i == 0 or before[i - 1] not in "0123456789.") and (j == len(before) or not before[j].isdigit()) \
+            and not (before[j:j + 1] == "." and before[j + 1:j + 2].isdigit())
+
+    return any(before[:i] + now + before[i + len(was):] == after for i in range(len(before))
+               if before.startswith(was, i) and whole(i))

@@ -36,7 +36,8 @@ def sweep_frame() -> pd.DataFrame:
         for i, v in enumerate(values):
             k = {"wuxi_2023": 1.0, "taicang_2020": 0.6, "jiaxing_draft": 0.3}[policy]
             high = INF if policy == "jiaxing_draft" and i == len(values) - 1 else k * v * 0.02 + 2e5 * i
-            rows.append({"policy": policy, "label": label, "concept": "cash.fdi_reward", "concept_label": "外资到位奖励",
+            rows.append({"policy": policy, "label": label, "concept": "cash.fdi_reward",
+                         "concept_label": "外资到位奖励 FDI arrival reward",
                          "value": v, "value_label": f"{v / 1e4:,.0f}万元", "low": k * v * 0.01, "high": high, "unit": "CNY"})
     frame = pd.DataFrame(rows)
     frame.attrs["figure_label"] = "注册资本 registered_capital"
@@ -202,7 +203,7 @@ def test_without_a_cjk_font_labels_are_english_and_one_warning_says_how_to_fix_i
             warnings.simplefilter("error")  # drawing must not warn of missing glyphs either
             plots.render(fig, "png")
     texts = _texts(figs[0])
-    assert "total (CNY 10k)" in texts  # the y axis, in English
+    assert "FDI arrival reward (CNY 10k)" in texts  # the y axis names the concept it totals, in English
     assert any("wuxi_2023" in t for t in texts) and any("100M CNY" in t for t in texts)  # 10000万元 → 100M CNY
 
 

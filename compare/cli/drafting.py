@@ -99,8 +99,10 @@ def diff_(
         _usage("--format csv goes with --projects (a row per project and concept)")
     if projects is not None and not projects.is_file():
         _usage(f"no such project file: {projects}")
-    if (out is not None or format == DiffFormat.html) and (projects is not None or semantic):
-        _usage("--format html and --out write the wording redline: give them without --projects and --semantic")
+    wording = out is not None or format == DiffFormat.html
+    if wording and (projects is not None or concept or reading):
+        _usage("--format html and --out write the wording redline (with --semantic, the verdicts after it): "
+               "give them without --projects, --concept and --reading")
     if out is not None:
         from compare.cli.redline import check_out
 
@@ -112,15 +114,16 @@ def diff_(
     if errors:
         print_diagnostics(errors, {k: v for r in results for k, v in r.texts.items()}, OutputFormat.text)
         raise typer.Exit(EXIT_POLICY_ERRORS)
-    if projects is not None or semantic:
+    if (projects is not None or semantic) and not wording:
         _by_value(results[0].policies[0], results[1].policies[0], format, projects, concept, readings, rate,
                   budget, quiet)
         return
     d = diff_policies(results[0].policies[0], results[1].policies[0])
-    if out is not None or format == DiffFormat.html:
+    if wording:
         from compare.cli.redline import write_redline
 
-        write_redline(results[0].policies[0], results[1].policies[0], d, out, "policylab diff")
+        write_redline(results[0].policies[0], results[1].policies[0], d, out, "policylab diff",
+                      (rate, budget) if semantic else None)
         return
     dates = revision_dates(results[0].policies[0], results[1].policies[0])
     render = {DiffFormat.table: render_table, DiffFormat.json: render_json, DiffFormat.markdown: render_markdown}

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from compare.publish.blocks import Document
     from dsl.model import Policy
 
+Semantic = tuple[float | None, float]  # the USD→CNY rate (None: the policies' year's) and the seconds it may take
 SUFFIXES = (".html", ".htm", ".md", ".markdown", ".docx", ".pdf")
 
 
@@ -39,12 +40,16 @@ def check_out(out: Path, command: str) -> None:
             require_extra(f"{command.removeprefix('policylab ')} --out {suffix}", "report", MODULES[suffix])
 
 
-def redline_bytes(old: Policy, new: Policy, diff: StructuralDiff | None, suffix: str) -> bytes:
-    """The redline of OLD → NEW in the format of `suffix` (one of SUFFIXES)."""
+def redline_bytes(old: Policy, new: Policy, diff: StructuralDiff | None, suffix: str,
+                  semantic: Semantic | None = None) -> bytes:
+    """The redline of OLD → NEW in the format of `suffix` (one of SUFFIXES); with `semantic` (rate,
+    budget), the verdicts and witnesses in words after it."""
     from compare.diff import redline_render as rr
-    from compare.diff.redline import redline
+    from compare.diff.redline import redline, with_semantic
 
     r = redline(old, new, diff)
+    if semantic is not None:
+        r = with_semantic(r, old, new, *semantic)
     if suffix in (".html", ".htm"):
         return rr.html_page(r).encode("utf-8")
     if suffix in (".md", ".markdown"):
@@ -54,15 +59,16 @@ def redline_bytes(old: Policy, new: Policy, diff: StructuralDiff | None, suffix:
     return document_bytes(rr.to_document(r), suffix)
 
 
-def write_redline(old: Policy, new: Policy, diff: StructuralDiff | None, out: Path | None, command: str) -> None:
+def write_redline(old: Policy, new: Policy, diff: StructuralDiff | None, out: Path | None, command: str,
+                  semantic: Semantic | None = None) -> None:
     """The redline to `out` (atomically), or as an HTML page to stdout without one."""
     from compare.data.atomic import WriteError, sweep_stale, write_atomically
     from dsl.textsafe import printable
 
     if out is None:
-        sys.stdout.write(redline_bytes(old, new, diff, ".html").decode("utf-8"))
+        sys.stdout.write(redline_bytes(old, new, diff, ".html", semantic).decode("utf-8"))
         return
-    data = redline_bytes(old, new, diff, out.suffix.lower())
+    data = redline_bytes(old, new, diff, out.suffix.lower(), semantic)
     sweep_stale(out)
     try:
         write_atomically(out, data)

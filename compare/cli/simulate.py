@@ -4,12 +4,15 @@
 and `scenario.lock` into `--out DIR` (default `simulations/NAME`) in one atomic step; `--set
 [LINE:]PATH=VALUE` adds a reform of the command line on top of the scenario's.  `figures` lists the
 figure paths `--set` and sweeps take.  `reform` writes a checked revision of a policy: figures set
-(`--set`), or another city's clauses for concepts transplanted (`--transplant-from CITY --concept KEY`).
+(`--set`), or another city's clauses for concepts transplanted (`--transplant-from CITY --concept KEY`);
+a set figure's quote is revised with it, and the draft's own text (NAME.txt, the base's text with those
+sentences revised) written beside it (compare.simulate.requote).
 """
 
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -88,6 +91,14 @@ def _check_formats(formats: str) -> None:
                          f"it writes {', '.join(known)}"))
 
 
+class Lang(StrEnum):
+    """The language of a figure's text (compare.simulate.fonts.LANGS)."""
+
+    zh = "zh"
+    en = "en"
+    both = "both"
+
+
 @app.command("simulate")
 def simulate_(
     scenario: Annotated[Path, typer.Argument(help="a scenario file (YAML; docs/simulation.md)")],
@@ -107,6 +118,8 @@ def simulate_(
     force_large: Annotated[bool, typer.Option("--force-large", help="run a scenario estimated to take more than "
                                               "30 minutes or 8 GB (refused otherwise, with the estimate)")] = False,
     as_of: AsOfOption = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="the plots' text: zh, en, or both (Chinese, then "
+                                                      "English)")] = Lang.both,
 ) -> None:
     """Run a what-if scenario: reforms, transplants, a portfolio (a file, or sampled with a seed), and the
     analyses it asks for (compare, sweep, monte_carlo, readings, competition_map)."""
@@ -153,7 +166,7 @@ def simulate_(
             wanted = [f.strip() for f in formats.split(",") if f.strip()] or sc.data.get("outputs") or \
                 ["csv", "json", "parquet", "png", "svg"]
             progress.step("writing", None)
-            written = results.write(target, wanted, force)
+            written = results.write(target, wanted, force, lang=lang.value)
     except (ScenarioError, ReformError) as e:
         read = getattr(e, "text", None)  # the scenario as it was read (never read again to show a line)
         _report(e, {**({str(scenario): read} if read else {}), **texts})
@@ -234,7 +247,9 @@ def reform_(
     as_of: AsOfOption = None,
 ) -> None:
     """Write a checked revision of POLICY: figures changed (--set PATH=VALUE), and/or another policy's
-    clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi)."""
+    clauses for concepts transplanted (--transplant-from wuxi_2023 --concept reward.fdi).  A figure set
+    is written into its quote and into the draft's own text, NAME.txt beside it; where the quote writes
+    it otherwise, it stays derived and a warning says so."""
     from compare.cli.drafting import resolve
     from compare.data.folders import temp_folder
     from dsl.cache import check_paths_cached

@@ -16,4 +16,8 @@ loss, held in `verdicts`; `encode` (with `encode_expr`, `encode_record` for the 
 constructs, `symbolic` over the pair's record and `xreal`) turns a checked policy into z3 terms
 mirroring the reference interpreter, `decide` settles a check whose terms multiply a bounded
 field by an amount, `regions` describes where each side gives more, `semantic_render` prints it.
+
+Read as sentences in Chinese and English (for the table and Markdown outputs and the redline):
+`sentences` the structural changes per article, `verdict_sentences` the verdicts and witnesses (with
+`project_words`, a project and its figures in the texts' notation).
 """

@@ -32,6 +32,8 @@ _CN = "零〇一二三四五六七八九十百"
 _HEADING = re.compile(rf"^(?:第[0-9{_CN}]+条|[{_CN}]+、|[（(][0-9{_CN}]+[）)]|[0-9]+[．.](?![0-9]))")
 # a Word file's bookmark left by its conversion to text (`[bookmark: _GoBack]7.`): not wording
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+# dsl.figures' own folding of digits and signs, one character for one: where its fragments are found
+_ASCII = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%", "：": ":", "／": "/", "．": "."})
 _SPACES = re.compile(r"\s+")
 _KEEP_BREAK = "。；：！？;:!?"
 _NUMERAL = re.compile(rf"[0-9]+|[{_CN}]+")
@@ -256,11 +258,11 @@ def figure_spans(text: str) -> list[tuple[int, int]]:
     """Where dsl.figures reads figures in `text`, as (start, end) offsets into it; overlapping ones
     merged (1000～3000万美元 is one span).  Whitespace is skipped as quotes are matched."""
     where = [i for i, ch in enumerate(text) if not ch.isspace()]
-    folded = "".join(text[i] for i in where)
+    folded = "".join(text[i] for i in where).translate(_ASCII)  # as dsl.figures writes a fragment: 1:1 characters
     spans: list[tuple[int, int]] = []
     pos = 0
     for figure in quote_figures(text):
-        at = _find_folded(folded, figure.text, pos)
+        at = folded.find(figure.text, pos)
         if at < 0:
             continue
         pos = at
@@ -271,13 +273,6 @@ def figure_spans(text: str) -> list[tuple[int, int]]:
             spans.append((a, b))
     return spans
 
-
-_ASCII = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%", "：": ":", "／": "/", "．": "."})
-
-
-def _find_folded(folded: str, fragment: str, pos: int) -> int:
-    """Where a figure's fragment (full-width digits made ASCII by dsl.figures) is in the folded text."""
-    return folded.translate(_ASCII).find(fragment, pos)
 
 
 __all__ = ["Article", "cut_articles", "figure_spans", "numeral", "policy_articles", "policy_cites", "source_of"]

@@ -16,7 +16,7 @@ Where the new version quotes the same text as the old (a draft that `extends` it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -71,6 +71,16 @@ class ArticleRedline:
 
 
 @dataclass(frozen=True)
+class SemanticSection:
+    """What the rules give, under one reading's option (or the defaults): the verdicts and the witness
+    projects in words (compare.diff.verdict_sentences)."""
+
+    reading: Sentence | None  # "按读法 ceilings=range" / "under the reading ceilings=range"; None: the defaults
+    verdicts: tuple[Sentence, ...]
+    witnesses: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
 class Redline:
     old: str  # policy ids
     new: str
@@ -81,6 +91,7 @@ class Redline:
     other_changes: tuple[Change, ...]  # changes of items citing no article of the text (header, …)
     other_sentences: tuple[Sentence, ...]  # those in words, and the document's own (status, source …)
     diff: StructuralDiff
+    semantic: tuple[SemanticSection, ...] = ()  # with_semantic: what the rules give, in words
 
     @property
     def shown(self) -> list[ArticleRedline]:
@@ -274,10 +285,34 @@ def redline(old: Policy, new: Policy, diff: StructuralDiff | None = None) -> Red
     return Redline(old.id, new.id, _title(old), _title(new), not same_text(old, new), tuple(out), rest, rest_said, d)
 
 
+def with_semantic(r: Redline, old: Policy, new: Policy, fx: float | None = None, budget: float = 60.0) -> Redline:
+    """The redline with the semantic verdicts and witnesses in words, one section per option of a reading
+    a changed figure lies under (compare.diff.verdict_sentences.semantic_by_reading)."""
+    from compare.diff.verdict_sentences import concept_words, semantic_by_reading, verdict_sentences, witness_sentences
+    from compare.diff.verdicts import EQUIVALENT
+    from compare.engine.evaluate import CompiledPolicy
+
+    a, b = CompiledPolicy(old), CompiledPolicy(new)
+    sections = []
+    for sd in semantic_by_reading(a, b, r.diff, fx, budget):
+        said = "、".join(f"{k}={v}" for k, v in sd.readings.items())
+        reading = Sentence(f"按读法 {said}", f"under the reading {said}") if said else None
+        witnesses = []  # each headed by its concept (the section states the reading)
+        for cd in sd.concepts:
+            if cd.verdict == EQUIVALENT:
+                continue
+            zh, en = concept_words(cd, old, new)
+            witnesses += [Sentence(f"{zh}：{w.zh}", f"{en}: {w.en}")
+                          for w in witness_sentences(sd, a, b, cd.concept, prefixed=False)]
+        sections.append(SemanticSection(reading, tuple(verdict_sentences(sd, a, b, prefixed=False)),
+                                        tuple(witnesses)))
+    return replace(r, semantic=tuple(sections))
+
+
 def _title(policy: Policy) -> str:
     m = policy.meta.get("title")
     return m.value if m is not None else policy.id
 
 
-__all__ = ["ArticleRedline", "ClauseFigures", "Redline", "align", "compare_wording", "item_figures", "redline",
+__all__ = ["ArticleRedline", "ClauseFigures", "Redline", "SemanticSection", "align", "with_semantic", "compare_wording", "item_figures", "redline",
            "same_text", "tokens"]

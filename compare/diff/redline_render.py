@@ -7,6 +7,12 @@ in each version with their figures (a changed figure marked the same way), and w
 (compare.diff.sentences); then the labels of the articles left as they were.  Interface text comes in
 both languages (`tr`: the site's switch shows one or both); every text from a policy or its source is
 escaped for the layer it lands in (compare.site.escape: HTML that is also safe inside Markdown).
+
+The HTML's classes and ids are stable, for the site's style and its browser tests: `div.pl-redline`,
+per article `section.pl-article.pl-{changed|added|removed|unchanged}#article-{label slug}` holding
+`table.pl-redline-pair` (`tr.pl-redline-text`: old | new with `del`/`ins`; `tr.pl-redline-same`: an
+unchanged wording once; `tr.pl-redline-items`: the clauses), `ul.pl-redline-changes`; then
+`p.pl-redline-unchanged`; the verdicts `div.pl-semantic` with `ul.pl-verdicts` and `ul.pl-witnesses`.
 """
 
 from __future__ import annotations
@@ -105,6 +111,19 @@ def html_fragment(r: Redline, tr: Tr = both) -> Markup:
     return Markup("".join(parts))
 
 
+def semantic_html(r: Redline, tr: Tr = both) -> Markup:
+    """What the rules give (Redline.semantic), per reading's option: the verdicts, then the witnesses."""
+    parts = []
+    for section in r.semantic:
+        if section.reading is not None:
+            parts.append(f"<h3>{tr(section.reading.zh, section.reading.en)}</h3>")
+        parts.append(_sentences_html(section.verdicts, tr).replace("pl-redline-changes", "pl-verdicts"))
+        if section.witnesses:
+            parts.append(f'<p class="pl-witness-head">{tr("见证项目", "witness projects")}</p>'
+                         + _sentences_html(section.witnesses, tr).replace("pl-redline-changes", "pl-witnesses"))
+    return Markup(f'<div class="pl-semantic">{"".join(parts)}</div>')
+
+
 BODY_CSS = """body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
 margin:2em auto;max-width:70em;line-height:1.6;padding:0 1em}"""
 REDLINE_CSS = """.pl-en{margin-left:.4em;color:#555}.pl-redline-pair{width:100%;border-collapse:collapse;table-layout:fixed}
@@ -118,7 +137,13 @@ def html_page(r: Redline) -> str:
     title = f"{r.old} → {r.new}"
     return (f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}</title>'
             f"<style>{BODY_CSS}\n{REDLINE_CSS}</style></head><body>\n<h1>{esc(r.old_title)} <small>{esc(title)}</small></h1>\n"
-            f"{html_fragment(r)}\n</body></html>\n")
+            f"{html_fragment(r)}\n{_semantic_part(r)}</body></html>\n")
+
+
+def _semantic_part(r: Redline) -> str:
+    if not r.semantic:
+        return ""
+    return f'<h2 id="semantic">{both("各版本所给", "What the rules give")}</h2>\n{semantic_html(r)}\n'
 
 
 # ---------------------------------------------------------------- Markdown
@@ -152,6 +177,15 @@ def markdown(r: Redline) -> str:
         out += [f"未改动的条文 articles unchanged：{md_text(' '.join(r.unchanged))}", ""]
     if r.other_sentences:
         out += ["### 其他变化 other changes", "", *(f"- {md_text(x.zh)} / {md_text(x.en)}" for x in r.other_sentences), ""]
+    if r.semantic:
+        out += ["### 各版本所给 What the rules give", ""]
+    for section in r.semantic:
+        if section.reading is not None:
+            out += [f"#### {md_text(section.reading.zh)} · {md_text(section.reading.en)}", ""]
+        out += [f"- {md_text(x.zh)} / {md_text(x.en)}" for x in section.verdicts]
+        if section.witnesses:
+            out += ["", "见证项目 witness projects:", "", *(f"- {md_text(x.zh)} / {md_text(x.en)}" for x in section.witnesses)]
+        out.append("")
     return "\n".join(out)
 
 
@@ -187,7 +221,16 @@ def to_document(r: Redline) -> Document:
     if r.other_sentences:
         blocks.append(Heading(2, "其他变化 other changes"))
         blocks += [Paragraph((Run(f"{x.zh} / {x.en}"),)) for x in r.other_sentences]
+    if r.semantic:
+        blocks.append(Heading(2, "各版本所给 What the rules give"))
+    for section in r.semantic:
+        if section.reading is not None:
+            blocks.append(Heading(3, f"{section.reading.zh} · {section.reading.en}"))
+        blocks += [Paragraph((Run(f"{x.zh} / {x.en}"),)) for x in section.verdicts]
+        if section.witnesses:
+            blocks.append(Paragraph((Run("见证项目 witness projects", "strong"),)))
+            blocks += [Paragraph((Run(f"{x.zh} / {x.en}"),)) for x in section.witnesses]
     return Document(f"{r.old_title} 对照 redline", tuple(blocks), f"{r.old} → {r.new}")
 
 
-__all__ = ["html_fragment", "html_page", "markdown", "summary", "to_document"]
+__all__ = ["html_fragment", "html_page", "markdown", "semantic_html", "summary", "to_document"]

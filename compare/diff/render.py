@@ -14,10 +14,10 @@ from dataclasses import asdict
 from typing import Any
 
 from compare.diff.dates import RevisionDates, markdown_lines, text_lines
-from compare.diff.sentences import Sentence, article_sentences, plain
+from compare.diff.sentences import Sentence, article_sentences, md_text, plain
 from compare.diff.structural import Change, StructuralDiff
 from dsl.model import Policy
-from dsl.textsafe import json_safe, md_cell, md_code, printable
+from dsl.textsafe import json_safe, md_code, printable
 
 DOCUMENT = ("文件", "the document")  # where the changes that cite no article are listed
 
@@ -114,7 +114,8 @@ def render_json(d: StructuralDiff, dates: RevisionDates | None = None, old: Poli
 
 
 def _md(s: str | None) -> str:
-    return md_cell(s)
+    """Text in a cell as written: md_cell, and emphasis and math markers escaped (a label `**b**`)."""
+    return md_text(s)
 
 
 def render_markdown(d: StructuralDiff, dates: RevisionDates | None = None, old: Policy | None = None,

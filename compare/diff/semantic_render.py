@@ -25,11 +25,11 @@ from compare.diff.semantic import (
     SemanticDiff,
     Witness,
 )
-from compare.diff.sentences import Sentence
+from compare.diff.sentences import Sentence, md_text
 from compare.diff.verdict_sentences import concept_words, verdict_sentences, witness_sentences
 from compare.engine.evaluate import CompiledPolicy
 from compare.engine.explain import fmt_number, fmt_value
-from dsl.textsafe import json_safe, md_cell, md_code, printable
+from dsl.textsafe import json_safe, md_code, printable
 from dsl.units import Dim
 
 BOUND = {"value": "value", "low": "low end", "high": "high end"}
@@ -212,7 +212,7 @@ def render_json(d: SemanticDiff, dates: RevisionDates | None = None) -> str:
 
 
 def _md(s: str) -> str:
-    return md_cell(s)
+    return md_text(s)
 
 
 def _worded_markdown(d: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy) -> list[str]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from compare.diff.structural import Change, StructuralDiff
 from dsl.model import Policy
+from dsl.textsafe import md_cell
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ class Sentence:
 
     def both(self) -> str:
         return f"{self.zh} / {self.en}"
+
+
+_EMPHASIS = {"*": "\\*", "_": "\\_", "$": "\\$", "~": "\\~", "#": "\\#"}
+
+
+def md_text(text: str | None) -> str:
+    """A sentence (or any user text) in a Markdown table cell, shown as written: md_cell's escapes, and
+    the markers of emphasis, strike-through, math and headings too (`**b**`, `$m$` stay as typed)."""
+    return "".join(_EMPHASIS.get(c, c) for c in md_cell(text))
 
 
 def with_article(article: str, s: Sentence) -> Sentence:
@@ -76,7 +86,7 @@ ROLE_WORDS = {
     "beneficiary rules": ("受益方规则", "beneficiary rules"), "splits": ("分配方式", "split"),
     "default": ("默认值", "default"), "because": ("理由", "reason"), "note": ("注释", "note"),
     "payer": ("出资方", "payer"), "type": ("类型", "type"), "unit": ("单位", "unit"), "field": ("字段", "field"),
-    "cite": ("所引原文", "quoted text"),
+    "cite": ("所引原文", "quoted text"), "tierscale": ("档位门槛的折算比例", "scale applied to the tier edges"),
 }
 FIRST_WORDS = {  # the item's part a path starts in, where no later step says more
     "value": ("数额", "figure"), "when": ("适用条件", "condition"), "committed": ("承诺目标", "committed target"),
@@ -146,14 +156,16 @@ def _role(steps: list[str], concept: str | None) -> tuple[str, str]:
                 return f"{noun[0]}{zh}", f"{noun[1]} {en}"
             return zh, en
         if step.startswith(("conjunct", "alternative")):
-            return "适用条件", "condition"
+            deeper = i < len(steps) - 1  # a figure inside one term: `paid_in_ratio >= 30%` → 40%
+            return ("适用条件中的数额", "figure in the condition") if deeper else ("适用条件", "condition")
         if step.startswith("when ") or step == "otherwise":
             return f"“{step}”一行的数额", f"figure of the row “{step}”"
         if _TIER.match(step):
             part = steps[i + 1] if i + 1 < len(steps) else "value"
             zh = {"low": "下沿", "high": "上沿"}.get(part, "数额")
             en = {"low": "lower edge", "high": "upper edge"}.get(part, "figure")
-            return f"{step}一档的{zh}", f"{en} of the tier {step}"
+            tz, te = tier_words(step)
+            return f"{tz}一档的{zh}", f"{en} of the tier {te}"
         if step.startswith(("payer ", "share ", "attribute ", "option ")):
             head, _, name = step.partition(" ")
             zh = {"payer": "出资方", "share": "份额", "attribute": "属性", "option": "选项"}[head]
@@ -162,6 +174,18 @@ def _role(steps: list[str], concept: str | None) -> tuple[str, str]:
     if first[0] == "数额" and noun[0]:
         return f"{noun[0]}数额", f"{noun[1]} amount"
     return first
+
+
+def tier_words(label: str) -> tuple[str, str]:
+    """A tier's edges as the texts write them: `[500万美元, 1000万美元)` → 500万美元（含）至1000万美元 /
+    500万美元 (inclusive) to 1000万美元; an open top `[1亿美元, ∞)` → 1亿美元（含）以上 / 1亿美元 (inclusive) and above."""
+    low, _, high = label[1:-1].partition(", ")
+    low_in, high_in = label[0] == "[", label[-1] == "]"
+    lz = f"{low}（含）" if low_in else f"{low}（不含）"
+    le = f"{low} ({'inclusive' if low_in else 'exclusive'})"
+    if high.strip() in ("∞", "inf"):
+        return f"{lz}以上", f"{le} and above"
+    return f"{lz}至{high}" + ("（含）" if high_in else ""), f"{le} to {high}" + (" (inclusive)" if high_in else "")
 
 
 def _change_sentence(c: Change, head: tuple[str, str], role: tuple[str, str], reading: str) -> Sentence:

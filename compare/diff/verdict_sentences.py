@@ -3,25 +3,35 @@
     semantic_by_reading(old, new, diff, fx=None, budget=60.0) -> list[SemanticDiff]
         one semantic diff per option of each reading a changed figure lies under (Wuxi's `ceilings`:
         `range`, then `full`), or one at the defaults where no change depends on a reading.
-    verdict_sentences(sd, old, new) -> list[Sentence]
-        per outcome concept that differs: the verdict in words; a round project (the project of the
+    verdict_sentences(sd, old, new, concept=None, prefixed=True) -> list[Sentence]
+        per outcome concept that differs (or `concept` only): the verdict in words; a round project (the project of the
         largest change, each amount cut to the power of ten below it: 26.6667亿元 → 10亿元) re-evaluated
         by the evaluator under both versions, "对当年度到账外资10亿元的项目（外资项目），新版本多给1000万元
         （2000万元→3000万元）"; the largest change and a project that attains it; then the concepts
-        proved the same.  Under a reading other than the defaults each sentence names it.
-    witness_sentences(sd, old, new) -> list[Sentence]
+        proved the same.  Where the diff was run at a reading (`sd.readings`), each sentence names it
+        ("按读法 ceilings=full：…"), unless `prefixed` is False (a section that states it).
+    witness_sentences(sd, old, new, concept=None, prefixed=True) -> list[Sentence]
         each witness project, every field the concept's clauses read shown in the texts' notation (a
         field at its default too: 增资扩产：否), and what each version gives it.
 
 `old` and `new` are the compiled policies the diff compared (compare.engine.evaluate.CompiledPolicy).
+Two cities are named by their cities (无锡多给…), a revision's sides as 旧版本 / 新版本.  The words for
+projects and figures are compare.diff.project_words'.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
+from compare.diff.project_words import (
+    fields_read,
+    figure_text,
+    pair_record,
+    project_words,
+    round_down,
+    value_words,
+    who_words,
+)
 from compare.diff.semantic import _own_origins, semantic_diff
 from compare.diff.sentences import Sentence
 from compare.diff.structural import StructuralDiff
@@ -40,17 +50,11 @@ from compare.diff.verdicts import (
     SemanticDiff,
     Witness,
 )
-from compare.diff.witness import evaluate, fill_required, value_label
+from compare.diff.witness import evaluate, fill_required
 from compare.engine.evaluate import CompiledPolicy
-from compare.engine.explain import fmt_number
-from compare.engine.notation import amount_text, number_text
-from dsl import ast as A
 from dsl.check.record import run_record
 from dsl.model import Policy
-from dsl.record import Record
-from dsl.schema import LABELS, VALUE_LABELS
 from dsl.units import Dim
-from dsl.walk import walk
 
 VERDICT_WORDS = {
     MORE: ("新版本给得更多，没有项目少得", "the new version gives more, and no project gets less"),
@@ -61,139 +65,9 @@ VERDICT_WORDS = {
     LESS_OPEN: ("新版本给得更少；是否有项目多得，求解超时未能判定",
                 "the new version gives less; whether any project gets more was not decided (timed out)"),
     ONLY_NEW: ("仅新版本有此项", "only the new version has it"),
-    ONLY_OLD: ("新版本删去此项", "only the old version has it"),
+    ONLY_OLD: ("仅旧版本有此项", "only the old version has it"),
     UNKNOWN: ("未能判定", "not decided"),
 }
-_SCALES = {"亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "": Decimal(1)}
-
-
-# ---------------------------------------------------------------- figures and projects in words
-
-
-def value_words(v: Any, dim: Dim | None) -> tuple[str, str]:
-    """What a version gives, as the texts write it: 2000万元; 最高2000万元 / up to 2000万元 for [0, x];
-    0.5～2分; 无 / nothing where the version has no such outcome; 仅承诺 / promised for a promise."""
-    if v is None:
-        return "无", "nothing"
-    if isinstance(v, bool):
-        return ("是", "yes") if v else ("否", "no")
-    if isinstance(v, tuple):
-        lo, hi = v
-        if hi == float("inf"):
-            return ("仅承诺，无数额", "promised, no figure") if lo == 0 else (f"至少{_figure(lo, dim)}", f"at least {_figure(lo, dim)}")
-        if lo == hi:
-            return _figure(lo, dim), _figure(lo, dim)
-        if lo == 0:
-            return f"最高{_figure(hi, dim)}", f"up to {_figure(hi, dim)}"
-        return f"{_figure(lo, dim)}～{_figure(hi, dim)}", f"{_figure(lo, dim)}–{_figure(hi, dim)}"
-    return _figure(v, dim), _figure(v, dim)
-
-
-def _figure(x: float, dim: Dim | None) -> str:
-    if dim in (Dim.CNY, Dim.USD):
-        return amount_text(Decimal(str(round(float(x), 2))), "美元" if dim == Dim.USD else "元")
-    return fmt_number(float(x), dim)
-
-
-_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(亿|万)?([^\d\s.]+)$")
-
-
-def _amount(text: str) -> tuple[Decimal, str, str] | None:
-    """A figure as a witness writes it: `26.6667亿元` → (2666670000, "亿", "元"), `25000平方米` →
-    (25000, "", "平方米"), `30%` → (30, "", "%"); None where the text is not one."""
-    m = _QUANTITY.match(text)
-    if m is None:
-        return None
-    return Decimal(m.group(1)) * _SCALES[m.group(2) or ""], m.group(2) or "", m.group(3)
-
-
-def field_words(rec: Record, name: str) -> tuple[str, str]:
-    zh, en = rec.label(name)
-    core = LABELS.get(name)
-    return (core[0] if core else zh or en or name), (core[1] if core else en or zh or name)
-
-
-def _value_label(rec: Record, name: str, value: str, labels: dict[str, str] | None) -> tuple[str, str]:
-    """A choice's or a set member's labels: the built-in ones (referral none → 无 / none), else the
-    policy's (its Chinese label in both), else the value as written."""
-    core = VALUE_LABELS.get(f"{name}.{value}")
-    if core is not None:
-        return core
-    zh, en = rec.label(f"{name}.{value}")
-    if zh or en:
-        return zh or en or value, en or zh or value
-    said = value_label(rec, name, value, labels)
-    return said, said
-
-
-def _field_value(rec: Record, name: str, v: Any, labels: dict[str, str] | None = None) -> tuple[str, str]:
-    f = rec.fields.get(name)
-    if isinstance(v, bool):
-        return ("是", "yes") if v else ("否", "no")
-    if isinstance(v, list):
-        shown = [_value_label(rec, name, str(m), labels) for m in v]
-        return ("、".join(z for z, _ in shown), ", ".join(e for _, e in shown)) if shown else ("无", "none")
-    if v is None or v == "":
-        return "未填", "not given"
-    if f is not None and f.dim in (Dim.CHOICE, Dim.TEXT) and f.choices:
-        return _value_label(rec, name, str(v), labels)
-    if f is not None and f.dim == Dim.RATIO and not isinstance(v, str):
-        return f"{v * 100:g}%", f"{v * 100:g}%"
-    return str(v), str(v)
-
-
-def fields_read(policy: Policy, concept: str | None) -> list[str]:
-    """The record's fields the clauses of a concept read, through the clauses, splits and named
-    conditions they name, in the record's order."""
-    if concept is None:
-        return []
-    items: list[Any] = [c for c in policy.clauses.values() if c.concept is not None and c.concept.dotted == concept]
-    for s in policy.splits.values():  # a share of a split: `reward.team.referrer` of the clause it divides
-        whole = policy.concept_of(s.splits.dotted) if s.splits is not None else None
-        if whole is not None and concept.startswith(whole + "."):
-            items += [s, policy.clauses[s.splits.dotted]] if s.splits is not None else [s]
-    seen: set[int] = set()
-    names: set[str] = set()
-    while items:
-        item = items.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        for part in (getattr(item, "when", None), getattr(item, "value", None), getattr(item, "expr", None)):
-            for n in walk(part) if part is not None else ():
-                if not isinstance(n, A.Name):
-                    continue
-                if n.dotted in policy.clauses:
-                    items.append(policy.clauses[n.dotted])
-                elif n.dotted in policy.conditions:
-                    items.append(policy.conditions[n.dotted])
-                elif n.dotted in policy.record.fields:
-                    names.add(n.dotted)
-    return [f for f in policy.record.fields if f in names and f != "id"]
-
-
-def project_words(project: dict[str, Any], rec: Record, read: list[str], labels: dict[str, str] | None = None,
-                  defaults: bool = True) -> tuple[str, str]:
-    """A project as `当年度到账外资10亿元；外资项目：是；增资扩产：否` / `foreign capital arrived this year
-    10亿元; foreign-invested project: yes; …`: every field in `read` (at its default too, where `defaults`),
-    then any other field the project gives."""
-    zh: list[str] = []
-    en: list[str] = []
-    for name in [*read, *(k for k in project if k not in read and k != "id")]:
-        if name not in project and not defaults:
-            continue
-        f = rec.fields.get(name)
-        v = project.get(name, f.default if f is not None else None)
-        if f is not None and f.dim == Dim.MONEY and name not in project:
-            v = "0元"
-        if f is not None and f.dim == Dim.SET and v is None:
-            v = []
-        lz, le = field_words(rec, name)
-        vz, ve = _field_value(rec, name, list(v) if isinstance(v, tuple) else v, labels)
-        money = _amount(str(v)) is not None
-        zh.append(f"{lz}{vz}" if money else f"{lz}：{vz}")
-        en.append(f"{le} {ve}" if money else f"{le}: {ve}")
-    return "；".join(zh) or "任一项目", "; ".join(en) or "any project"
 
 
 # ---------------------------------------------------------------- readings
@@ -223,13 +97,34 @@ def _reading_words(sd: SemanticDiff) -> tuple[str, str]:
 # ---------------------------------------------------------------- verdicts and witnesses
 
 
-def concept_words(cd: ConceptDiff, old: Policy, new: Policy) -> tuple[str, str]:
+def _one_concept(key: str, old: Policy, new: Policy) -> tuple[str, str]:
     for p in (new, old):
         tax = p.taxonomy
-        c = tax.concepts.get(cd.concept) if tax is not None else None
+        c = tax.concepts.get(key) if tax is not None else None
         if c is not None:
-            return f"{c.zh}（{cd.concept}）", f"{c.en} ({cd.concept})"
-    return cd.concept, cd.concept
+            return f"{c.zh}（{key}）", f"{c.en} ({key})"
+    return key, key
+
+
+def concept_words(cd: ConceptDiff, old: Policy, new: Policy) -> tuple[str, str]:
+    """A concept by its taxonomy labels, its key beside them; two concepts compared: both, old → new."""
+    if cd.old_concept and cd.new_concept and cd.old_concept != cd.new_concept:
+        a, b = _one_concept(cd.old_concept, old, new), _one_concept(cd.new_concept, old, new)
+        return f"{a[0]}→{b[0]}", f"{a[1]} → {b[1]}"
+    return _one_concept(cd.concept, old, new)
+
+
+def sides(s: Sentence, old: Policy, new: Policy) -> Sentence:
+    """Two cities compared: each side by its city (无锡 / wuxi), not as the old and the new version (a
+    draft that extends the other is a version of it, whatever city it names)."""
+    related = {f.path for f in old.files} & {f.path for f in new.files}
+    if old.city == new.city or related:
+        return s
+    zh = s.zh.replace("新版本", new.city_label).replace("旧版本", old.city_label)
+    en = s.en
+    for said, city in (("new version", new.city), ("old version", old.city)):
+        en = en.replace(f"The {said}", city).replace(f"the {said}", city).replace(said, city)
+    return Sentence(zh, en[:1].upper() + en[1:])
 
 
 def _change_words(old: Any, new: Any, dim: Dim | None) -> tuple[str, str] | None:
@@ -243,26 +138,12 @@ def _change_words(old: Any, new: Any, dim: Dim | None) -> tuple[str, str] | None
     gap = (hi_b - hi_a) if ceiling and lo_a == lo_b else (hi_b - hi_a) if lo_b - lo_a == hi_b - hi_a else None
     if gap is None or gap == 0:
         return None
-    size = _figure(abs(gap), dim)
+    size = figure_text(abs(gap), dim)
     if ceiling and lo_a == lo_b:
         return (f"新版本最高多给{size}", f"the new version gives up to {size} more") if gap > 0 else \
             (f"新版本最高少给{size}", f"the new version gives up to {size} less")
     return (f"新版本多给{size}", f"the new version gives {size} more") if gap > 0 else \
         (f"新版本少给{size}", f"the new version gives {size} less")
-
-
-def _round_down(project: dict[str, Any]) -> dict[str, Any] | None:
-    """Each figure cut to the power of ten at or below it, in its unit (26.6667亿元 → 10亿元, 25000平方米 →
-    10000平方米); a share (30%) kept, as it is mostly a threshold; None where that changes nothing."""
-    out = dict(project)
-    for name, v in project.items():
-        parsed = _amount(v) if isinstance(v, str) else None
-        if parsed is None or parsed[0] <= 0 or parsed[2] in ("%", "‰"):
-            continue
-        size, _scale, unit = parsed
-        power = Decimal(10) ** size.adjusted()
-        out[name] = amount_text(power, unit) if unit in ("元", "美元") else f"{number_text(power)}{unit}"
-    return None if out == project else out
 
 
 def _largest(cd: ConceptDiff) -> Extreme | None:
@@ -275,7 +156,7 @@ def _round_sentence(sd: SemanticDiff, cd: ConceptDiff, old: CompiledPolicy, new:
     e = _largest(cd)
     if e is None or e.witness is None or e.kind != "bounded":
         return None
-    project = _round_down(e.witness.project)
+    project = round_down(e.witness.project)
     if project is None:
         return None
     rec, conflicts = run_record([old.policy.record, _own_origins(new.policy.record, old.policy.record)])
@@ -294,33 +175,9 @@ def _round_sentence(sd: SemanticDiff, cd: ConceptDiff, old: CompiledPolicy, new:
     return _on_project(sd, cd, old.policy, new.policy, project, change, (a, b))
 
 
-def _who(project: dict[str, Any], rec: Record) -> tuple[str, str]:
-    """`当年度到账外资10亿元的项目（外资项目）` / `a project with foreign capital arrived this year 10亿元
-    (foreign-invested project)`: its amounts, then what it is (a flag set by its label alone)."""
-    money = {k: v for k, v in project.items() if k != "id" and _amount(str(v)) is not None}
-    fz, fe = project_words(money, rec, [], defaults=False)
-    flags_zh: list[str] = []
-    flags_en: list[str] = []
-    for k, v in project.items():
-        if k == "id" or k in money:
-            continue
-        lz, le = field_words(rec, k)
-        if v is True or v is False:
-            flags_zh.append(lz if v else f"{lz}：否")
-            flags_en.append(le if v else f"not {le}")
-        else:
-            vz, ve = _field_value(rec, k, v)
-            flags_zh.append(f"{lz}：{vz}")
-            flags_en.append(f"{le}: {ve}")
-    gz, ge = "；".join(flags_zh), "; ".join(flags_en)
-    if not money:
-        return (f"项目（{gz}）", f"a project ({ge})") if flags_zh else ("任一项目", "any project")
-    return f"{fz}的项目" + (f"（{gz}）" if gz else ""), f"a project with {fe}" + (f" ({ge})" if ge else "")
-
-
 def _on_project(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Policy, project: dict[str, Any],
                 change: tuple[str, str], values: tuple[Any, Any]) -> Sentence:
-    wz, we = _who(project, new.record)
+    wz, we = who_words(project, pair_record(old, new))
     az, ae = value_words(values[0], cd.dim)
     bz, be = value_words(values[1], cd.dim)
     return Sentence(f"对{wz}，{change[0]}（{az}→{bz}）", f"For {we}, {change[1]} ({ae} → {be})")
@@ -333,15 +190,17 @@ def _extreme_sentence(sd: SemanticDiff, cd: ConceptDiff, old: Policy, new: Polic
     elif e.kind == "promised":
         head = ("一方只作承诺、未给数额", "one version promises without a figure")
     else:
-        size = _figure(e.amount or 0.0, cd.dim)
+        size = figure_text(e.amount or 0.0, cd.dim)
         head = (f"新版本最多{more_zh}{size}", f"the new version gives at most {size} {more_en}")
         if not e.exact:
             head = (f"新版本至少可{more_zh}{size}（搜索未证明最大值）",
                     f"the new version gives at least {size} {more_en} (the search stopped before a proof)")
+    if e.bound == "low":  # a range's floor (张家港's 2‰ of 2～5‰); its top reads as 最高 in the figures
+        head = (f"就下限而言，{head[0]}", f"on the low end, {head[1]}")
     if e.witness is None:
         return Sentence(head[0], head[1][0].upper() + head[1][1:])
     w = e.witness
-    wz, we = _who(w.shown if w.shown is not None else w.project, new.record)
+    wz, we = who_words(w.shown if w.shown is not None else w.project, pair_record(old, new))
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
     return Sentence(f"{head[0]}，如{wz}：{az}→{bz}", f"{head[1][0].upper()}{head[1][1:]}, e.g. for {we}: {ae} → {be}")
@@ -369,7 +228,7 @@ def verdict_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
             found.append(rounded)
         found += [_extreme_sentence(sd, cd, old.policy, new.policy, e, gain)
                   for e, gain in ((cd.max_gain, True), (cd.max_loss, False)) if e is not None]
-        out += [Sentence(f"{rz}{x.zh}", f"{re_}{x.en}") for x in found]
+        out += [sides(Sentence(f"{rz}{x.zh}", f"{re_}{x.en}"), old.policy, new.policy) for x in found]
     if same and concept is None:
         out.append(Sentence(f"{rz}对所有项目两版相同（已证明）：" + "、".join(z for z, _ in same),
                             f"{re_}the same for every project (proved): " + ", ".join(e for _, e in same)))
@@ -378,10 +237,10 @@ def verdict_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
 
 def _witness_sentence(cd: ConceptDiff, w: Witness, old: Policy, new: Policy) -> Sentence:
     read = list(dict.fromkeys([*fields_read(old, cd.old_concept), *fields_read(new, cd.new_concept)]))
-    pz, pe = project_words(w.shown if w.shown is not None else w.project, new.record, read)
+    pz, pe = project_words(w.shown if w.shown is not None else w.project, pair_record(old, new), read)
     az, ae = value_words(w.old, cd.dim)
     bz, be = value_words(w.new, cd.dim)
-    return Sentence(f"项目（{pz}）：旧版本{az}，新版本{bz}", f"project ({pe}): old version {ae}, new version {be}")
+    return Sentence(f"项目（{pz}）：旧版本{az}；新版本{bz}", f"project ({pe}): old version {ae}; new version {be}")
 
 
 def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy, concept: str | None = None,
@@ -402,5 +261,5 @@ def witness_sentences(sd: SemanticDiff, old: CompiledPolicy, new: CompiledPolicy
                 continue
             seen.append(w.project)
             x = _witness_sentence(cd, w, old.policy, new.policy)
-            out.append(Sentence(f"{rz}{lz}{x.zh}", f"{re_}{le}{x.en}"))
+            out.append(sides(Sentence(f"{rz}{lz}{x.zh}", f"{re_}{le}{x.en}"), old.policy, new.policy))
     return out

@@ -17,8 +17,8 @@ from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 
 from compare.history.steps import CityHistory, FigureHistory
-from compare.simulate.fonts import label, safe_text
-from compare.simulate.plot_common import DPI, PALETTE, no_data, rc
+from compare.simulate.fonts import figure_text, label, language, safe_text
+from compare.simulate.plot_common import DPI, PALETTE, no_data, rc, size
 
 MAX_PANELS = 8
 MARGIN = dt.timedelta(days=365)  # at least, before the first date (a start not stated) and after the last
@@ -39,9 +39,9 @@ def _panel(ax: Axes, f: FigureHistory, left: dt.date, right: dt.date, colour: st
         x0, x1 = date2num(s.start or left), date2num(s.end or right)
         ax.hlines(s.row.value, x0, x1, colors=colour, linewidth=2.5)
         values.append(s.row.value)
-        since = "" if s.start else "  (" + label("起始日未载明 start not stated", "start not stated") + ")"
-        ax.annotate(safe_text(f"{s.row.text}  {s.row.article}  {s.policy}{since}", f"{s.row.text} {s.policy}"),
-                    (x0, s.row.value), xytext=(4, 5), textcoords="offset points", fontsize="small")
+        since = "" if s.start else "  (" + label("起始日未载明", "start not stated") + ")"
+        ax.annotate(figure_text(s.row.text) + safe_text(f"  {s.row.article}  {s.policy}{since}", f"  {s.policy}"),
+                    (x0, s.row.value), xytext=(4, 4), textcoords="offset points", fontsize="small")
     for a, b in zip(f.steps, f.steps[1:], strict=False):  # the change itself, where one step follows another
         if a.end is not None and a.end == b.start:
             ax.vlines(date2num(b.start), a.row.value, b.row.value, colors=colour, linestyles="dotted")
@@ -49,17 +49,27 @@ def _panel(ax: Axes, f: FigureHistory, left: dt.date, right: dt.date, colour: st
     pad = (high - low) * 0.35 or abs(high) * 0.35 or 1.0
     ax.set_ylim(low - pad * 0.5, high + pad)
     shown = {s.row.value: s.row.text for s in f.steps}
-    ax.set_yticks(sorted(shown), [safe_text(shown[v]) for v in sorted(shown)])
-    title = f.path if not f.concept or f.concept == f.path else f"{f.concept} · {f.path}"
-    ax.set_title(safe_text(f"{title} ({f.kind})"), loc="left", fontsize="small")
+    ax.set_yticks(sorted(shown), [figure_text(shown[v]) for v in sorted(shown)])
+    zh, en = f.title
+    article = f.steps[-1].row.article
+    # the figure by its clause and part ("新批外资项目到账外资奖励上限 (16)"); the path only where none is known
+    title = label(zh, en) if zh or en else f.path
+    if article and article not in title:
+        title += f" {article}"
+    ax.set_title(safe_text(title, f.path), loc="left", fontsize="small")
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
 
 
-def step_chart(history: CityHistory) -> Figure:
-    """The chart of the figures that changed; a figure saying none did where none did."""
+def step_chart(history: CityHistory, lang: str = "both") -> Figure:
+    """The chart of the figures that changed; a figure saying none did where none did; text in `lang`."""
+    with language(lang):
+        return _step_chart(history)
+
+
+def _step_chart(history: CityHistory) -> Figure:
     import matplotlib
 
-    title = f"{history.label} {history.city}: " + label("政策数值变化 figures over time", "figures over time")
+    title = f"{history.label} {history.city}：" + label("政策数值变化", "figures over time")
     every = history.changed()
     changed = every[:MAX_PANELS]
     if len(every) > len(changed):  # the rest are in the table (`policylab timeline CITY --out FILE.csv`)
@@ -67,10 +77,10 @@ def step_chart(history: CityHistory) -> Figure:
     with matplotlib.rc_context(rc()):
         if not changed:
             fig = no_data(title)
-            fig.axes[0].texts[0].set_text(label("各文件间数值未变 no figure changed", "no figure changed"))
+            fig.axes[0].texts[0].set_text(label("各文件间数值未变", "no figure changed"))
             return fig
         left, right = _bounds(changed)
-        fig = Figure(figsize=(8, 1.2 + 1.6 * len(changed)), layout="constrained")
+        fig = Figure(figsize=size(0.8 + 1.2 * len(changed)), layout="constrained")
         axes = fig.subplots(len(changed), 1, squeeze=False, sharex=True)[:, 0]
         for i, (ax, f) in enumerate(zip(axes, changed, strict=True)):
             _panel(ax, f, left, right, PALETTE[i % len(PALETTE)])
@@ -82,7 +92,7 @@ def step_chart(history: CityHistory) -> Figure:
     return fig
 
 
-def chart_bytes(history: CityHistory, fmt: str, title: str) -> bytes:
+def chart_bytes(history: CityHistory, fmt: str, title: str, lang: str = "both") -> bytes:
     """The chart as SVG or PNG bytes (`fmt` "svg" or "png") as compare.simulate.plot_common.render makes
     them, with `title` in the file's metadata (the mark of the command that wrote it)."""
     import matplotlib
@@ -90,9 +100,9 @@ def chart_bytes(history: CityHistory, fmt: str, title: str) -> bytes:
     buf = io.BytesIO()
     with matplotlib.rc_context(rc()):
         if fmt == "svg":
-            step_chart(history).savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
+            step_chart(history, lang).savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
         else:
-            step_chart(history).savefig(buf, format="png", dpi=DPI, metadata={"Software": None, "Title": title})
+            step_chart(history, lang).savefig(buf, format="png", dpi=DPI, metadata={"Software": None, "Title": title})
     return buf.getvalue()
 
 

@@ -41,6 +41,7 @@ class FigureHistory:
     concept: str
     path: str
     steps: tuple[Step, ...]  # in date order, not overlapping
+    title: tuple[str, str] = ("", "")  # (zh, en) for a reader: the clause, the figure's part, the article
 
     @property
     def kind(self) -> str:
@@ -74,6 +75,17 @@ def _same(a: FigureRow, b: FigureRow) -> bool:
     return (a.value, a.unit, a.text) == (b.value, b.unit, b.text)
 
 
+def _title(policy: Policy, path: str) -> tuple[str, str]:
+    """A figure's name for a chart: its clause's label and part, or its param's concept in the taxonomy."""
+    from compare.simulate.figures import FigureError, figure_title
+
+    try:
+        zh, en, *_ = figure_title(policy, path)
+    except FigureError:
+        return ("", "")
+    return zh, en
+
+
 def city_history(timeline: Timeline, policies: Mapping[str, Policy]) -> CityHistory:
     """Every figure of the city's documents in force (in the timeline's order) as steps over time."""
     steps: dict[str, list[Step]] = {}
@@ -91,7 +103,7 @@ def city_history(timeline: Timeline, policies: Mapping[str, Policy]) -> CityHist
                 line.append(Step(doc.start, doc.end, doc.policy, row))
     order = {c: i for i, c in enumerate(dict.fromkeys(concepts.values()))}
     seen = {p: i for i, p in enumerate(steps)}  # the source order of the first document that has it
-    figures = sorted((FigureHistory(concepts[p], p, tuple(s)) for p, s in steps.items()),
+    figures = sorted((FigureHistory(concepts[p], p, tuple(s), _title(policies[s[-1].policy], p)) for p, s in steps.items()),
                      key=lambda f: (order[f.concept], seen[f.path]))
     label = next((d.city_label for d in timeline.documents if d.city_label), timeline.city)
     return CityHistory(timeline.city, label, timeline.documents, tuple(figures))

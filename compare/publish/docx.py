@@ -27,6 +27,13 @@ ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 LATIN_FONT = "Calibri"
 CJK_FONT = "Microsoft YaHei"  # on Windows and with Office for Mac; other viewers substitute their own CJK font
 CODE_FONT = "Consolas"
+# what follows w:autoSpaceDN in a w:pPr (ECMA-376 CT_PPrBase)
+PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                       "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                       "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+                       "w:pPrChange")
+TABLE_TEXT = ("Table Text", "TableText")  # (name, id) of the paragraph style of a table's cells: 9 pt
+NOTE = ("Note", "Note")  # small print under a table: 8.5 pt
 DEL_COLOR = (0xC0, 0x00, 0x00)
 INS_COLOR = (0x00, 0x50, 0xB0)
 MARGIN_MM = 20.0
@@ -46,7 +53,7 @@ def _east_asian(style_or_run: Any, font: str) -> None:
 
 
 def _styles(document: Any) -> None:
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Mm, Pt, RGBColor
 
     styles = document.styles
     normal = styles["Normal"]
@@ -57,8 +64,40 @@ def _styles(document: Any) -> None:
         style = styles[name]
         style.font.name = LATIN_FONT
         _east_asian(style, CJK_FONT)
-        if name.startswith("Heading") or name == "Title":
-            style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False  # Chinese has no italic: Word would slant the glyphs
+        style.font.color.rgb = RGBColor(0, 0, 0) if name.startswith("Heading") or name == "Title" \
+            else RGBColor(0x40, 0x40, 0x40)
+    # figures as the texts write them, "5000万元": no space added between Chinese and Latin or digits
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    defaults = styles.element.find(qn("w:docDefaults"))
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    if ppr_default is None:
+        ppr_default = OxmlElement("w:pPrDefault")
+        defaults.append(ppr_default)
+    ppr = ppr_default.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        ppr_default.append(ppr)
+    successor = next((e for e in ppr if e.tag in {qn(t) for t in PPR_AFTER_AUTOSPACE}), None)
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # in the schema's order, before w:spacing
+        flag = OxmlElement(tag)
+        flag.set(qn("w:val"), "0")
+        if successor is None:
+            ppr.append(flag)
+        else:
+            successor.addprevious(flag)
+    quote = styles["Quote"].paragraph_format
+    quote.left_indent, quote.right_indent = Mm(6), Mm(0)
+    from docx.enum.style import WD_STYLE_TYPE
+
+    for (name, _id), size, after in ((TABLE_TEXT, 9, 0), (NOTE, 8.5, 6)):
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.font.size = Pt(size)
+        style.paragraph_format.space_after = Pt(after)
+        style.paragraph_format.line_spacing = 1.1
 
 
 def _add_runs(paragraph: DocxParagraph, runs: tuple[Run, ...]) -> None:
@@ -80,14 +119,23 @@ def _add_runs(paragraph: DocxParagraph, runs: tuple[Run, ...]) -> None:
             _east_asian(run, CJK_FONT)
 
 
+def _paragraph(document: Any, style_id: str, text: str = "") -> DocxParagraph:
+    """A paragraph in the style with this id, set in the XML: python-docx's lookup by name scans
+    every style each time (most of the time of a long document)."""
+    paragraph = document.add_paragraph(text)
+    if style_id:
+        paragraph._p.style = style_id
+    return paragraph
+
+
 def _table(document: Any, block: Table) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Mm
 
     n = len(block.header)
     table = document.add_table(rows=1, cols=n)
-    table.style = document.styles["Table Grid"]
+    table._tbl.tblPr.style = "TableGrid"
     table.autofit = False
     weights = list(block.widths) if block.widths and len(block.widths) == n else [1.0] * n
     total = sum(weights) or 1.0
@@ -95,20 +143,16 @@ def _table(document: Any, block: Table) -> None:
     header = table.rows[0]
     # the header row repeats on every page the table runs over
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for i, text in enumerate(block.header):
-        cell = header.cells[i]
-        cell.paragraphs[0].add_run(text).bold = True
+    for i, cell in enumerate(header.cells):
+        cell.width = widths[i]
+        cell.paragraphs[0]._p.style = TABLE_TEXT[1]
+        cell.paragraphs[0].add_run(block.header[i]).bold = True
     for row in block.rows:
-        cells = table.add_row().cells
-        for i in range(n):
-            _add_runs(cells[i].paragraphs[0], row[i] if i < len(row) else ())
-    for row_cells in table.rows:
-        for i, cell in enumerate(row_cells.cells):
+        for i, cell in enumerate(table.add_row().cells):
             cell.width = widths[i]
-            for p in cell.paragraphs:
-                for run in p.runs:
-                    if run.font.size is None:
-                        run.font.size = Pt(9)
+            paragraph = cell.paragraphs[0]
+            paragraph._p.style = TABLE_TEXT[1]
+            _add_runs(paragraph, row[i] if i < len(row) else ())
     # Word takes a table's grid from w:tblGrid; set it too, or some viewers share the width evenly
     grid = table._tbl.tblGrid
     for i, col in enumerate(grid.findall(qn("w:gridCol"))):
@@ -116,11 +160,16 @@ def _table(document: Any, block: Table) -> None:
 
 
 def _figure(document: Any, block: Figure) -> None:
-    from docx.shared import Mm
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
 
-    document.add_picture(io.BytesIO(block.png), width=Mm(min(block.width_mm, TEXT_WIDTH_MM)))
+    paragraph = _paragraph(document, "")
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_before = Pt(8)  # clear of a table just above
+    paragraph.paragraph_format.keep_with_next = True  # with its caption
+    paragraph.add_run().add_picture(io.BytesIO(block.png), width=Mm(min(block.width_mm, TEXT_WIDTH_MM)))
     if block.caption:
-        document.add_paragraph(block.caption, style="Caption")
+        _paragraph(document, "Caption", block.caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _fixed_zip(data: bytes) -> bytes:
@@ -152,21 +201,15 @@ def to_docx(doc: Document) -> bytes:
     props.created = props.modified = props.last_printed = FIXED_DATE
     props.revision = 1
     props.comments = props.keywords = props.category = ""
-    document.add_paragraph(doc.title, style="Title")
+    _paragraph(document, "Title", doc.title)
     if doc.subtitle:
-        document.add_paragraph(doc.subtitle, style="Subtitle")
+        _paragraph(document, "Subtitle", doc.subtitle)
     for block in doc.blocks:
         if isinstance(block, Heading):
-            document.add_heading(block.text, level=min(max(block.level, 1), 9))
+            _paragraph(document, f"Heading{min(max(block.level, 1), 9)}", block.text)
         elif isinstance(block, Paragraph):
-            style = {"quote": "Quote", "note": None}.get(block.style)
-            paragraph = document.add_paragraph(style=style)
-            _add_runs(paragraph, block.runs)
-            if block.style == "note":
-                from docx.shared import Pt
-
-                for run in paragraph.runs:
-                    run.font.size = Pt(8.5)
+            style = {"quote": "Quote", "note": NOTE[1]}.get(block.style, "")
+            _add_runs(_paragraph(document, style), block.runs)
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, Figure):

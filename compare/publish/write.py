@@ -5,8 +5,8 @@
 
 The format is the suffix's (case ignored).  The file is written atomically (compare.data.atomic), so
 an existing file is replaced whole or not at all.  A PDF needs a font that draws Chinese: without one,
-FontMissingError (compare.publish.pdf) says how to install it; a command checks `missing_for(suffix)`
-first so it fails before any work.
+FontMissingError (compare.publish.pdf) says how to install it.  A command asks `unavailable(path)`
+first (a missing package or font, as a message with the install hint), so it fails before any work.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 from compare.publish.blocks import Document
 
 SUFFIXES = (".docx", ".pdf")
-# the packages each format imports (the `report` extra installs them)
-MODULES = {".docx": ("docx",), ".pdf": ("typst", "mplfonts")}
+# the packages each format imports (the `report` extra installs them); a PDF's font is looked for apart
+MODULES = {".docx": ("docx",), ".pdf": ("typst",)}
 
 
 class UnknownFormatError(ValueError):
@@ -35,12 +35,26 @@ def _suffix(path_or_suffix: str | Path) -> str:
 
 
 def missing_for(path_or_suffix: str | Path) -> tuple[str, ...]:
-    """The packages the format needs that are not installed (empty when it can be written)."""
-    modules = MODULES[_suffix(path_or_suffix)]
-    if ".pdf" == _suffix(path_or_suffix):
-        # a CJK font from elsewhere (POLICYLAB_CJK_FONT, the system's) stands in for mplfonts
-        modules = modules[:1]
-    return tuple(m for m in modules if importlib.util.find_spec(m) is None)
+    """The packages the format needs that are not installed (empty when it can be written; a PDF's
+    font is not a package: `unavailable` checks it too)."""
+    return tuple(m for m in MODULES[_suffix(path_or_suffix)] if importlib.util.find_spec(m) is None)
+
+
+def unavailable(path_or_suffix: str | Path) -> str | None:
+    """Why the format cannot be written here, with the install hint; None when it can.  A command calls
+    it before any work (UnknownFormatError for a suffix that is no format)."""
+    suffix = _suffix(path_or_suffix)
+    missing = missing_for(suffix)
+    if missing:
+        return f"writing {suffix} needs {', '.join(missing)}: pip install 'policylab[report]'"
+    if suffix == ".pdf":
+        from compare.publish.pdf import FontMissingError, cjk_font
+
+        try:
+            cjk_font()
+        except FontMissingError as e:
+            return str(e)
+    return None
 
 
 def document_bytes(doc: Document, path_or_suffix: str | Path) -> bytes:

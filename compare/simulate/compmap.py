@@ -19,6 +19,7 @@ from compare.data.read import from_dicts
 from compare.engine.portfolio import ALONE
 from compare.simulate.amounts import parse_amount
 from compare.simulate.lines import Line
+from compare.simulate.plot_ticks import field_title
 from compare.simulate.totals import offers
 from dsl.check.record import run_record
 from dsl.schema import FIELDS
@@ -54,6 +55,11 @@ def _label(v: Decimal, dim: Dim) -> str:
     return f"{float(v):.4g}{MONEY_UNITS.get(dim, '')}"
 
 
+def _kind(dim: Dim) -> str:
+    """How an axis of the map is ticked: amounts (100万, 1亿), shares (25%) or plain numbers."""
+    return "money" if dim in MONEY_UNITS else "ratio" if dim == Dim.RATIO else "number"
+
+
 def _cell(v: Decimal, dim: Dim) -> Any:
     return float(v) if dim == Dim.RATIO else f"{v}{MONEY_UNITS[dim]}" if dim in MONEY_UNITS else float(v)
 
@@ -79,7 +85,9 @@ def grid_records(spec: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[st
                 rec[k] = f"{(amount * ratio).quantize(Decimal('0.01'))}{MONEY_UNITS[dim]}"
             records.append(rec)
     axes = {"x": [float(v) for v in xs], "y": [float(v) for v in ys], "x_label": [_label(v, xdim) for v in xs],
-            "y_label": [_label(v, ydim) for v in ys], "x_log": xlog}
+            "y_label": [_label(v, ydim) for v in ys], "x_log": xlog,
+            "x_kind": _kind(xdim), "y_kind": _kind(ydim), "x_unit": MONEY_UNITS.get(xdim, ""),
+            "y_unit": MONEY_UNITS.get(ydim, "")}
     return records, axes
 
 
@@ -88,7 +96,10 @@ def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float
     """One row per grid cell: x, y, their labels, each line's offer, the winner and its margin.
     `done(k, n)` after each of the n compared lines is evaluated."""
     records, axes = grid_records(spec)
-    batch = from_dicts(records, record=run_record([ln.policy.record for ln in lines])[0])  # declared: defaults
+    record = run_record([ln.policy.record for ln in lines])[0]
+    batch = from_dicts(records, record=record)  # declared: defaults
+    for key in ("x", "y"):  # the axes' titles: the fields' labels, never their code names
+        axes[f"{key}_names"] = list(field_title(str(spec[key]["field"]), record))
     who = str(spec["beneficiary"])
     basis = 0 if spec.get("basis", "high") == "low" else 1
     names = list(spec.get("policies") or [ln.name for ln in lines if not ln.is_reform])
@@ -110,8 +121,10 @@ def competition_grid(spec: Mapping[str, Any], lines: Sequence[Line], rate: float
         top = values[order[0, c], c]
         second = values[order[1, c], c] if len(chosen) > 1 else 0.0
         winner = "—" if top <= 0 else ("并列 tie" if top == second else chosen[order[0, c]].label)
+        # who ties, in the order of the lines: the map names them, not just "tie"
+        tied = " = ".join(ln.label for k, ln in enumerate(chosen) if values[k, c] == top) if winner == "并列 tie" else ""
         row = {"x": axes["x"][i], "y": axes["y"][j], "x_label": axes["x_label"][i], "y_label": axes["y_label"][j],
-               "winner": winner,  # a display label; winner_policy as in the competitiveness table
+               "winner": winner, "tied": tied,  # display labels; winner_policy as in the competitiveness table
                "winner_policy": "none" if top <= 0 else "tie" if top == second else chosen[order[0, c]].name,
                "best": float(top), "margin": float(top - second) if top > 0 else 0.0}
         for k, ln in enumerate(chosen):

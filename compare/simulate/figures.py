@@ -311,3 +311,39 @@ def with_value(node: Node, base_value: Decimal, derived: str) -> Node:
     number = (base_value / factor).normalize()
     return A.Quantity(number if number == number.to_integral() else number, node.scale, node.unit, derived=derived,
                       per=node.per)
+
+
+# ---------------------------------------------------------------- titles
+
+_ROLES = {"rate": ("比例", "rate"), "cap": ("上限", "cap"), "floor": ("下限", "floor"), "amount": ("金额", "amount"),
+          "threshold": ("门槛", "threshold"), "per_unit": ("单价", "amount per unit"),
+          "cumulative_cap": ("累计上限", "cumulative cap"), "budget": ("预算", "budget"),
+          "winners": ("名额", "number of winners"), "committed": ("承诺值", "committed value"),
+          "stretch": ("争取值", "stretch value"), "within": ("期限", "period"), "low": ("下沿", "lower end"),
+          "high": ("上沿", "upper end"), "scale": ("折算比例", "scale factor"), "numerator": ("分子", "numerator"),
+          "denominator": ("分母", "denominator"), "clawback": ("收回", "clawback"), "schedule": ("分年比例", "schedule"),
+          "installments": ("分期", "installment"), "tiers": ("档", "tier"), "pick": ("项", "row")}
+
+
+def figure_title(policy: Policy, path: str) -> tuple[str, str, str, str, str]:
+    """(zh, en, unit zh, unit en, article) naming a figure for a reader: its clause's label (a param's
+    concept in the taxonomy) and the part the figure plays ("新批外资项目到账外资奖励上限", "cap of fdi
+    arrival reward", "元", "CNY", "(16)"), not its path (`fdi_arrival_reward.cap`)."""
+    figure = find_figure(policy, path)
+    kind, _, key = figure.item.partition(":")
+    rest = path.partition("#")[0][len(key):].lstrip(".")
+    clause = policy.clauses.get(key) if kind == "clause" else None
+    tax = policy.taxonomy
+    concept = tax.concepts.get(key) if kind == "param" and tax is not None else None
+    name_zh = (clause.label if clause is not None else None) or (concept.zh if concept is not None else None) or key
+    name_en = concept.en if concept is not None and concept.en else key.replace("_", " ")
+    zh_parts, en_parts = [], []
+    for part in (p for p in rest.split(".") if p):
+        m = re.fullmatch(r"(\w+?)(?:\[(\d+)\])?", part)
+        word, n = (m.group(1), m.group(2)) if m else (part, None)
+        zh, en = _ROLES.get(word, (word, word.replace("_", " ")))
+        zh_parts.append(f"第{n}{zh}" if n and word == "tiers" else f"{zh}{n}" if n else zh)
+        en_parts.append(f"{en} {n}" if n else en)
+    en_title = f"{' '.join(reversed(en_parts))} of {name_en}" if en_parts else name_en
+    unit = {Dim.CNY: ("元", "CNY"), Dim.USD: ("美元", "USD"), Dim.POINTS: ("分", "points")}.get(figure.dim, ("", ""))
+    return f"{name_zh}{''.join(zh_parts)}", en_title, *unit, figure.article

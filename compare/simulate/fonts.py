@@ -12,11 +12,13 @@ the plots use, for the tests.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ENV_VAR = "POLICYLAB_CJK_FONT"
@@ -164,9 +166,67 @@ def font_chain() -> list[str]:
     return [family, LATIN] if family else [LATIN]
 
 
-def label(zh: str, en: str) -> str:
-    """The Chinese text (usually bilingual) when a CJK font is there, else the English."""
-    return zh if cjk_family() else en
+LANGS = ("zh", "en", "both")
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("policylab_plot_lang", default="both")
+
+
+@contextlib.contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Draw the figures made inside in `lang`: "zh", "en" or "both" (Chinese, then English)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    token = _LANG.set(lang)
+    try:
+        yield
+    finally:
+        _LANG.reset(token)
+
+
+def current_lang() -> str:
+    """The language figures are drawn in now: English wherever no font draws Chinese."""
+    return _LANG.get() if cjk_family() else "en"
+
+
+LONG = 44  # characters: both languages longer than this go on two lines
+
+
+def label(zh: str, en: str, sep: str | None = None) -> str:
+    """`zh`, `en` or both ("合计 total"; `sep` between them, a line break where they are long) by the
+    language set (`language`); English without a CJK font."""
+    lang = current_lang()
+    if lang == "both" and zh and en and zh != en:
+        return f"{zh}{sep if sep is not None else chr(10) if len(zh) * 2 + len(en) > LONG else ' '}{en}"
+    return (zh or en) if lang != "en" else (en or ascii_text(zh))
+
+
+# a bilingual label as the records write it: the Chinese, then the English ("企业 firm")
+_BILINGUAL = re.compile(r"^(.*[\u3000-\u9fff\uff00-\uffef])\s+([A-Za-z(].*)$")
+
+
+def split_label(text: str) -> tuple[str, str]:
+    """("支付合计", "money paid") from "支付合计 money paid"; (text, "") when it is not zh + en."""
+    m = _BILINGUAL.match(text.strip())
+    return (m.group(1).strip(), m.group(2).strip()) if m else (text, "")
+
+
+def line_name(text: str) -> str:
+    """A line's label ("无锡 wuxi_2023", "无锡 wuxi_cap_8000"): whole in Chinese (the city alone would not
+    tell reforms apart), its id in English."""
+    zh, en = split_label(text)
+    return safe_text(en) if en and current_lang() == "en" else safe_text(text, en or None)
+
+
+def figure_text(text: str) -> str:
+    """A figure as the texts write it ("5000万元"), or in English magnitudes ("50M CNY") in an English figure."""
+    return ascii_text(text) if current_lang() == "en" else safe_text(text)
+
+
+def chosen(text: str, en: str | None = None) -> str:
+    """A record's bilingual label in the language set; `en` (an id, say) where it has no English."""
+    zh, eng = split_label(text)
+    if not eng:
+        return safe_text(text, en) if current_lang() != "en" or not en else safe_text(en)
+    return safe_text(label(zh, eng), eng)
 
 
 @functools.cache

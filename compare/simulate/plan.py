@@ -31,7 +31,7 @@ from compare.simulate.comparison import PER_PROJECT_LIMIT, Comparison
 from compare.simulate.compmap import competition_grid
 from compare.simulate.cost import MAX_BYTES, MAX_SECONDS, Estimate, LineCost, duration, estimate, size
 from compare.simulate.executor import map_blocks
-from compare.simulate.figures import FigureError
+from compare.simulate.figures import FigureError, figure_title, find_figure, value_of
 from compare.simulate.lines import Line, build_lines
 from compare.simulate.lock import lock_data
 from compare.simulate.named import planned_views, view_of
@@ -302,6 +302,13 @@ def _run(sc: Scenario, search: Sequence[Path], executor: str, scheduler: str | N
     _concept_meta(res, lines)
     if "sweep" in analyses and first is not None:
         rows = _sweep(sc, analyses["sweep"], lines, first, rate.mid, executor, scheduler, tick)
+        swept = _line(sc, lines, analyses["sweep"]["policy"], ("analyses", "sweep", "policy")).policy
+        res.meta["figure_labels"] = {analyses["sweep"][k]: list(figure_title(swept, analyses["sweep"][k]))
+                                     for k in ("figure", "figure2") if k in analyses["sweep"]}
+        # the figure as the policy has it now: the sweep's plot marks it
+        res.meta["figure_values"] = {analyses["sweep"][k]: [value_of(find_figure(swept, analyses["sweep"][k]).node),
+                                                            find_figure(swept, analyses["sweep"][k]).text]
+                                     for k in ("figure", "figure2") if k in analyses["sweep"]}
         res.tables["sweep"] = pa.Table.from_pylist([r for r in rows if "year" not in r])
         if years is not None:  # each year's totals at each point
             res.tables["sweep_by_year"] = pa.Table.from_pylist([r for r in rows if "year" in r])
@@ -345,10 +352,16 @@ def _raise_if(sc: Scenario, problems: list[Diagnostic], texts: dict[str, str]) -
 def _concept_meta(res: Results, lines: Sequence[Line]) -> None:
     res.meta["concept_labels"] = {"money.total": "支付合计（有数额部分） money paid, outcomes with a figure"}
     res.meta["units"] = {"money.total": "CNY"}
+    english: dict[str, str] = {}  # the plots' English: concept -> en, "beneficiary:NAME" -> en (the taxonomy's)
     for ln in lines:
         for c in ln.compiled.concept_dims:
             res.meta["concept_labels"].setdefault(c, concept_label(ln.policy, c))
             res.meta["units"].setdefault(c, unit_of(ln.compiled, c))
+        tax = ln.policy.taxonomy
+        if tax is not None:
+            english.update({k: c.en for k, c in tax.concepts.items() if c.en})
+            english.update({f"beneficiary:{k}": en for k, (_, en) in tax.beneficiaries.items() if en})
+    res.meta["english"] = dict(sorted(english.items()))
 
 
 def _line(sc: Scenario, lines: Sequence[Line], name: str, keys: tuple[str | int, ...]) -> Line:
@@ -410,6 +423,9 @@ def _readings(sc: Scenario, spec: dict[str, Any], lines: Sequence[Line], batch: 
         if note:
             res.meta["notes"].append(note)
     res.tables["tornado"] = pa.Table.from_pylist(rows)
+    res.meta["option_labels"] = {f"{name}:{rid}.{o.id}": o.label for name in names
+                                 for rid, r in _line(sc, lines, name, ("analyses", "readings")).policy.readings.items()
+                                 for o in r.options if o.label}
     res.tables["readings"] = pa.Table.from_pylist(combos)
 
 

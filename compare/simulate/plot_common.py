@@ -22,11 +22,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from compare.data.atomic import write_atomically
-from compare.simulate.fonts import compact, font_chain, label, safe_text
+from compare.simulate.fonts import figure_text, font_chain, label, safe_text
+from compare.simulate.plot_ticks import money_ticks, plain_ticks
 
 P = ParamSpec("P")
 PlotFn = Callable[Concatenate[pd.DataFrame, str, P], Figure]
-DPI = 150
+DPI = 300  # a journal's resolution for line art with text
+WIDTH = 174 / 25.4  # inches: a full-width figure of a two-column journal page (174 mm)
+FONT_SIZE = 8  # points, at print size
 FORMATS = ("png", "svg")
 # tab10, fixed here so a colour never depends on the user's style settings
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
@@ -42,14 +45,37 @@ def rc() -> Any:  # Any: matplotlib types the keys as Literals, a plain dict[str
         "svg.fonttype": "path",  # glyphs as paths: no <text>, no font needed to view the SVG
         "svg.hashsalt": "policylab",  # clip-path ids would otherwise be random per run
         "svg.id": "policylab",
-        "axes.titlesize": "medium",
-        "legend.fontsize": "small",
+        "font.size": FONT_SIZE,
+        "axes.titlesize": FONT_SIZE,
+        "axes.labelsize": FONT_SIZE,
+        "xtick.labelsize": FONT_SIZE - 1,
+        "ytick.labelsize": FONT_SIZE - 1,
+        "legend.fontsize": FONT_SIZE - 1,
+        "legend.title_fontsize": FONT_SIZE - 1,
+        "figure.titlesize": FONT_SIZE + 1,
+        "axes.linewidth": 0.6,
+        "lines.linewidth": 1.2,
+        "lines.markersize": 3.5,
+        "hatch.linewidth": 0.6,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
     }
+
+
+def size(height: float) -> tuple[float, float]:
+    """A figure's size in inches: the journal's full width, `height` inches tall."""
+    return (WIDTH, height)
 
 
 def city_colours(ids: Iterable[str]) -> dict[str, str]:
     """A colour per policy id, by sorted id: pass one mapping to every plot to keep cities' colours alike."""
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(ids)))}
+
+
+def in_order(values: Iterable[Any]) -> list[str]:
+    """The policies (or other keys) in the order the frame first gives them: the scenario's order of its
+    cities, then its reforms, the same in every legend (never sorted by id)."""
+    return list(dict.fromkeys(str(v) for v in values))
 
 
 def colour_for(name: str, colours: Mapping[str, str]) -> str:
@@ -59,10 +85,10 @@ def colour_for(name: str, colours: Mapping[str, str]) -> str:
 
 
 def no_data(title: str) -> Figure:
-    fig = Figure(figsize=(6, 3), layout="constrained")
+    fig = Figure(figsize=size(2.5), layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
-    ax.text(0.5, 0.5, label("没有数据 no data", "no data"), ha="center", va="center", fontsize="x-large", color="#666666")
+    ax.text(0.5, 0.5, label("没有数据", "no data"), ha="center", va="center", fontsize="x-large", color="#666666")
     fig.suptitle(safe_text(title))
     return fig
 
@@ -103,25 +129,32 @@ def scale_for(unit: str, values: Any) -> Scale:
     if unit in ("CNY", "USD"):
         zh = "元" if unit == "CNY" else "美元"
         if top >= 1e8:
-            return Scale(1e8, label(f"亿{zh}", f"{unit} 100M"))
-        return Scale(1e4, label(f"万{zh}", f"{unit} 10k"))
+            return Scale(1e8, _unit(f"亿{zh}", f"{unit} 100M"))
+        return Scale(1e4, _unit(f"万{zh}", f"{unit} 10k"))
     if unit == "points":
-        return Scale(1.0, label("分 points", "points"))
+        return Scale(1.0, _unit("分", "points"))
     return Scale(1.0, safe_text(unit))
 
 
+def _unit(zh: str, en: str) -> str:
+    """A unit in an axis title: one language, or both as "万元, CNY 10k"."""
+    text = label(zh, en)
+    return f"{zh}, {en}" if text == f"{zh} {en}" else text
+
+
 def num(x: float) -> str:
+    """A figure on a plot as the texts write numbers: 4000, 11.15 (no thousands commas)."""
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
     if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+        return f"{x:.0f}"
+    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def unbounded() -> str:
-    return label("无上限 unbounded", "unbounded")
+    return label("无上限", "unbounded")
 
 
 def panels(fig: Figure, n: int, sharex: bool = False, heights: Sequence[float] | None = None) -> list[Axes]:
@@ -137,15 +170,9 @@ def range_keys(ax: Axes, extra: Sequence[Any] = ()) -> None:
     from matplotlib.lines import Line2D
 
     handles, _ = ax.get_legend_handles_labels()
-    keys = [Line2D([], [], color="black", label=label("上限 high", "high")),
-            Line2D([], [], color="black", linestyle="--", linewidth=1, label=label("下限 low", "low"))]
+    keys = [Line2D([], [], color="black", label=label("上限", "high")),
+            Line2D([], [], color="black", linestyle="--", linewidth=1, label=label("下限", "low"))]
     legend_outside(ax, [*handles, *keys, *extra])
-
-
-def compact_amount(v: float) -> str:
-    if label("zh", "") and abs(v) >= 1e4:
-        return f"{v / 1e8:,.4g}亿" if abs(v) >= 1e8 else f"{v / 1e4:,.4g}万"
-    return compact(v)
 
 
 def _geometric(values: np.ndarray) -> bool:
@@ -162,8 +189,8 @@ def _geometric(values: np.ndarray) -> bool:
 
 
 def value_ticks(ax: Axes, frame: pd.DataFrame) -> None:
-    """Ticks at the swept values with their own labels when few, else compact numbers."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+    """Ticks at the swept values with their own labels when few, else at round figures (1000万, 5000万, 1亿)."""
+    from matplotlib.ticker import NullFormatter
 
     pairs = frame[["value", "value_label"]].drop_duplicates("value").sort_values("value")
     values = pairs["value"].to_numpy(float)
@@ -177,15 +204,17 @@ def value_ticks(ax: Axes, frame: pd.DataFrame) -> None:
         pos = np.log10(values_ok) if log else values_ok
         span = float(pos.max() - pos.min()) if pos.size > 1 else 1.0
         many = values_ok.size > 5 or (pos.size > 1 and float(np.diff(pos).min()) < 0.12 * span)
-        ax.set_xticks(values_ok, [safe_text(t) for t in texts], rotation=30 if many else 0, ha="right" if many else "center")
+        ax.set_xticks(values_ok, [figure_text(t) for t in texts], rotation=30 if many else 0, ha="right" if many else "center")
     elif all(t.strip().endswith("%") for t in texts):
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        plain_ticks(ax.xaxis, percent=True)
+    elif all(t.strip().endswith("元") for t in texts):  # 元 or 美元: 1000万, 5000万, 1亿
+        money_ticks(ax.xaxis, log)
     else:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact_amount(v)))
+        plain_ticks(ax.xaxis)
 
 
-def render(fig: Figure, fmt: str) -> bytes:
-    """The figure as PNG or SVG bytes, the same bytes for the same figure."""
+def render(fig: Figure, fmt: str, title: str | None = None) -> bytes:
+    """The figure as PNG or SVG bytes, the same bytes for the same figure; `title` in the file's metadata."""
     import matplotlib
 
     if fmt not in FORMATS:
@@ -193,9 +222,9 @@ def render(fig: Figure, fmt: str) -> bytes:
     buf = io.BytesIO()
     with matplotlib.rc_context(rc()):
         if fmt == "svg":
-            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, **({"Title": title} if title else {})})
         else:
-            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None, **({"Title": title} if title else {})})
     return buf.getvalue()
 
 

@@ -4,15 +4,19 @@
 A reform is written out as a revision (`policy NAME extends BASE { … }` with `override` items, each
 changed figure marked `derived "reform NAME: PATH=VALUE"`) and checked like any policy file, so a unit
 or currency error, a broken reference or a quote that no longer holds is reported as for a file the
-researcher wrote; the revision can be kept (`policylab simulate --out DIR` writes it).  Sweeps change
-one figure many times: `substitute` swaps it in the checked model (types carried over), which costs a
-compile (about 1 ms) instead of a check.
+researcher wrote; the revision can be kept (`policylab simulate --out DIR` writes it).  A draft
+written for the researcher (`policylab reform`, `draft_changes`) goes further: its figures' quotes and
+a copy of the base's text are revised with them (compare.simulate.requote), so they are not derived.
+Sweeps change one figure many times: `substitute` swaps it in the checked model (types carried over),
+which costs a compile (about 1 ms) instead of a check.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,8 +226,6 @@ _MARK_SOURCE = re.compile(r"^# (\S+\.txt) sha256 ([0-9a-f]{64})$", re.M)
 def draft_file_text(draft: Draft) -> str:
     """The draft as written to disk: a first line saying who wrote it and, where it has its own text,
     that text's name and digest (a rerun replaces the text only while it is as written)."""
-    import hashlib
-
     if draft.source_name is None or draft.source_text is None:
         return f"{MARK}: a rerun replaces this file.\n{draft.text}"
     digest = hashlib.sha256(draft.source_text.encode("utf-8")).hexdigest()
@@ -234,8 +236,6 @@ def draft_file_text(draft: Draft) -> str:
 def not_replaceable(out: Path, draft: Draft) -> tuple[Path, str] | None:
     """The file a draft written to `out` would replace that `policylab reform` did not write (the draft,
     or its text beside it, edited or someone else's), and why; None when both may be written."""
-    import os
-
     old = out.read_text(encoding="utf-8", errors="replace") if os.path.lexists(out) and out.is_file() else None
     if os.path.lexists(out) and (old is None or not out.is_file() or out.is_symlink()):
         return out, "is not a regular file"
@@ -248,8 +248,6 @@ def not_replaceable(out: Path, draft: Draft) -> tuple[Path, str] | None:
         return None
     if text.is_symlink() or not text.is_file():
         return text, "is not a regular file"
-    import hashlib
-
     have = text.read_bytes()
     if have == draft.source_text.encode("utf-8"):
         return None

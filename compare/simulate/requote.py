@@ -78,6 +78,11 @@ def _revise_one(policy: Policy, plan: Planned, item: Any, rev: Revision) -> None
     old, new = plan.figure.node, plan.new
     if not isinstance(old, A.Quantity) or not isinstance(new, A.Quantity):
         raise _NotRevisedError("a ratio is not rewritten in the text")
+    if any(n.derived is not None for n in plan.figure.nodes):
+        raise _NotRevisedError(f"the text does not state {old} either: it is derived")
+    if str(new) == str(old):  # set to what it is: the quote states it still
+        rev.quoted.add(plan.path)
+        return
     cites = rev.cites.get(plan.figure.item, item.cites)
     found = [(k, *place) for k, c in enumerate(cites) for place in _places(c.quote, old, new)]
     if not found:
@@ -127,14 +132,18 @@ def _places(quote: str, old: A.Quantity, new: A.Quantity) -> list[tuple[int, int
 
 
 def _variants(quote: str, after: int, old: A.Quantity, new: A.Quantity) -> list[tuple[int, str]]:
-    """The texts that may replace the number ending at `after`: (end of what is replaced, new text)."""
+    """The texts that may replace the number ending at `after`: (end of what is replaced, new text).
+    In the same scale and unit only the number changes (a space or line break the text has between
+    1000 and 万美元 stays); else the whole figure where the quote writes it, then the number alone in
+    the scale the quote gives it (shared: 1000～3000万美元)."""
     rest = f"{old.scale}{old.unit}"
     out = []
-    if rest and quote.startswith(rest, after):  # the whole figure is written here: 5000万元
+    same = (new.scale, new.unit) == (old.scale, old.unit)
+    if rest and not same and quote.startswith(rest, after):  # the whole figure is written here: 5000万元
         out.append((after + len(rest), _written(new)))
-    if new.unit == old.unit:  # the number alone, in the scale the quote gives it (shared or written)
+    if new.unit == old.unit:
         scaled = _amount(new) / (SCALES[old.scale] * UNITS[old.unit].factor)
-        out.append((after, format_decimal(scaled.normalize() if scaled == scaled.to_integral() else scaled)))
+        out.append((after, format_decimal(scaled.normalize())))
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,48 +69,89 @@ class Results:
 
     # ------------------------------------------------------------ plots
 
-    def plots(self) -> dict[str, Any]:
-        """Plot name -> matplotlib Figure, for every analysis that ran."""
+    def plots(self, lang: str = "both") -> dict[str, Any]:
+        """Plot name -> matplotlib Figure, for every analysis that ran; text in `lang` (zh, en or both)."""
+        from compare.simulate.fonts import language
+
         out: dict[str, Any] = {}
-        for name, make in (("totals", self.plot_totals), ("by_year", self.plot_years), ("sweep", self.plot_sweep),
-                           ("monte_carlo", self.plot_distribution), ("tornado", self.plot_tornado),
-                           ("competition_map", self.plot_competition_map)):
-            if name in self.tables and self.tables[name].num_rows:
-                out[name] = make()
+        with language(lang):
+            for name, make in (("totals", self.plot_totals), ("by_year", self.plot_years), ("sweep", self.plot_sweep),
+                               ("monte_carlo", self.plot_distribution), ("tornado", self.plot_tornado),
+                               ("competition_map", self.plot_competition_map)):
+                if name in self.tables and self.tables[name].num_rows:
+                    out[name] = make()
         return out
+
+    def frame_in_order(self, name: str) -> Any:
+        """A table as a DataFrame, its rows in the scenario's order of lines (its cities as given, then its
+        reforms), so every legend lists them alike."""
+        frame = self.frame(name)
+        order = {str(ln["name"]): k for k, ln in enumerate(self.meta.get("lines", []))}
+        if not len(frame) or "policy" not in frame.columns or not order:
+            return frame
+        rank = frame["policy"].astype(str).map(lambda p: order.get(p, len(order)))
+        return frame.iloc[rank.argsort(kind="stable").to_numpy()].reset_index(drop=True)
+
+    def _bilingual(self, frame: Any, label: str, key: str, prefix: str = "") -> Any:
+        """`label` column as "zh en" where the taxonomy gives the English of `key` (the plots pick one or both)."""
+        english = self.meta.get("english", {})
+        if not len(frame) or label not in frame.columns or key not in frame.columns:
+            return frame
+        texts = [f"{zh} {english[prefix + str(k)]}" if prefix + str(k) in english and " " not in str(zh).strip()
+                 else zh for zh, k in zip(frame[label].astype(str), frame[key].astype(str), strict=True)]
+        return frame.assign(**{label: texts})
+
+    def _title(self, zh: str, en: str) -> str:
+        from compare.simulate.fonts import label
+
+        return f"{self.title}：{label(zh, en)}"
 
     def plot_totals(self) -> Any:
         from compare.simulate import plots
 
-        frame = self.frame("by_beneficiary")
+        frame = self._bilingual(self.frame_in_order("by_beneficiary"), "beneficiary_label", "beneficiary", "beneficiary:")
         if len(frame):  # the amounts with a figure; promises with none are counted in the table
             frame = frame.assign(concept=frame["beneficiary"], concept_label=frame["beneficiary_label"],
-                                 beneficiary="", beneficiary_label="有数额部分 with a figure",
+                                 beneficiary="", beneficiary_label="",
                                  low=frame["low_with_figure"], high=frame["high_with_figure"])
-            given = frame.groupby(["beneficiary_label", "unit"])["high"].transform("max") > 0
-            frame = frame[given]  # a beneficiary no line pays on this portfolio is only in the table
-        return plots.city_bars(frame, f"{self.title}：按受益方合计 totals by beneficiary")
+            # a beneficiary no line pays or promises anything on this portfolio is only in the table
+            given = (frame.groupby(["concept", "unit"])["high"].transform("max") > 0) | \
+                (frame.groupby(["concept", "unit"])["promised"].transform("max") > 0)
+            frame = frame[given]
+        return plots.city_bars(frame, self._title("按受益方合计", "totals by beneficiary"),
+                               axis=("合计（有数额部分）", "total of the amounts with a figure"),
+                               groups=("受益方", "beneficiary"))
 
     def plot_years(self) -> Any:
         """A portfolio over years: what each line pays each year (money.total, CNY)."""
         from compare.simulate.plot_years import years_lines
 
-        return years_lines(self.frame("by_year"), f"{self.title}：逐年支付 paid each year")
+        frame = self._bilingual(self.frame_in_order("by_year"), "concept_label", "concept")
+        return years_lines(frame, self._title("逐年支付", "paid each year"))
 
     def plot_sweep(self) -> Any:
         from compare.simulate import plots
 
-        frame = self.frame("sweep")
+        frame = self._bilingual(self.frame_in_order("sweep"), "concept_label", "concept")
+        names = self.meta.get("figure_labels", {})  # a figure's title: its clause and role, not its path
+
+        def title(col: str) -> str | None:
+            from compare.simulate.plot_ticks import titled
+
+            if not len(frame) or col not in frame.columns:
+                return None
+            path = str(frame[col].iloc[0])
+            return titled(*names[path]) if path in names else path
         if "value2" in frame.columns and frame["value2"].notna().any():
-            return plots.sweep_heatmap(frame, f"{self.title}：参数扫描 sweep", str(frame["figure"].iloc[0]),
-                                       str(frame["figure2"].iloc[0]))
-        return plots.sweep_curve(frame, f"{self.title}：参数扫描 sweep",
-                                 str(frame["figure"].iloc[0]) if len(frame) else None)
+            return plots.sweep_heatmap(frame, self._title("参数扫描", "sweep"), title("figure"), title("figure2"))
+        now = self.meta.get("figure_values", {}).get(str(frame["figure"].iloc[0])) if len(frame) else None
+        return plots.sweep_curve(frame, self._title("参数扫描", "sweep"), title("figure"),
+                                 current=(float(now[0]), str(now[1])) if now else None)
 
     def plot_distribution(self) -> Any:
         from compare.simulate import plots
 
-        frame = self.frame("monte_carlo")
+        frame = self.frame_in_order("monte_carlo")
         lines = self.meta.get("labels", {})
         concepts = self.meta.get("concept_labels", {})
         units = self.meta.get("units", {})
@@ -118,30 +160,51 @@ class Results:
         frame["label"] = [lines.get(p, p) for p in frame["policy"]]
         frame["concept_label"] = [concepts.get(c, c) for c in frame["concept"]]
         frame["unit"] = [units.get(c, "") for c in frame["concept"]]
-        return plots.distribution(frame, f"{self.title}：蒙特卡洛 Monte Carlo")
+        frame = self._bilingual(frame, "concept_label", "concept")
+        return plots.distribution(frame, self._title("蒙特卡洛模拟", "Monte Carlo"))
 
     def plot_tornado(self) -> Any:
         from compare.simulate import plots
 
-        frame = self.frame("tornado")
+        frame = self._bilingual(self.frame_in_order("tornado"), "concept_label", "concept")
         frame = frame[frame["swing"] > 0] if len(frame) else frame
         if len(frame):  # per line and unit (points, CNY …), the concept its readings move most
             top = frame.sort_values(["policy", "unit", "swing"], ascending=[True, True, False])
             top = top.groupby(["policy", "unit"]).head(1)
             keep = set(zip(top["policy"], top["concept"], strict=True))
             frame = frame[[(p, c) in keep for p, c in zip(frame["policy"], frame["concept"], strict=True)]]
-        return plots.tornado(frame, f"{self.title}：解读敏感性 readings")
+        if len(frame):  # an option by the words its text gives it ("每档含上限"), not its code name
+            from compare.simulate.fonts import current_lang
+
+            names, english = self.meta.get("option_labels", {}), current_lang() == "en"
+
+            def short(policy: str, reading: str, option: str) -> str:
+                zh = re.split(r"[：:，,（(]", names.get(f"{policy}:{reading}.{option}", ""), maxsplit=1)[0].strip()
+                zh = zh if len(zh) <= 10 else zh[:9] + "…"
+                return option.replace("_", " ") if english or not zh else zh
+            frame = frame.assign(**{col: [short(p, r, o) for p, r, o in zip(frame["policy"], frame["reading"], frame[col],
+                                                                            strict=True)]
+                                    for col in ("option_low", "option_high")})
+        return plots.tornado(frame, self._title("解读敏感性", "readings"))
 
     def plot_competition_map(self) -> Any:
         from compare.simulate import plots
+        from compare.simulate.plot_ticks import currency_of, titled
 
         ax = self.axes
-        return plots.competition_map(self.frame("competition_map"), f"{self.title}：竞争地图 competition map",
-                                     ax.get("x_title", "x"), ax.get("y_title", "y"), bool(ax.get("x_log")))
+
+        def title(key: str) -> str:
+            zh, en = ax.get(f"{key}_names") or (ax.get(f"{key}_title", key), ax.get(f"{key}_title", key))
+            return titled(zh, en, *currency_of(str(ax.get(f"{key}_unit", ""))))
+        return plots.competition_map(self.frame("competition_map"), self._title("竞争地图", "competition map"),
+                                     title("x"), title("y"), bool(ax.get("x_log")),
+                                     kinds=(str(ax.get("x_kind", "number")), str(ax.get("y_kind", "number"))),
+                                     names=self.meta.get("labels", {}))
 
     # ------------------------------------------------------------ files
 
-    def write(self, out: Path, formats: Sequence[str] = (*TABLE_FORMATS, *PLOT_FORMATS), force: bool = False) -> list[Path]:
+    def write(self, out: Path, formats: Sequence[str] = (*TABLE_FORMATS, *PLOT_FORMATS), force: bool = False,
+              lang: str = "both") -> list[Path]:
         """Everything into folder `out` (replaced as a whole, if new, empty or written by `policylab simulate`,
         else with `force`: compare.data.folders); the files written, relative to `out`."""
         written: list[Path] = []
@@ -156,7 +219,7 @@ class Results:
                 from compare.simulate import plots
 
                 (tmp / "plots").mkdir()
-                for name, fig in self.plots().items():
+                for name, fig in self.plots(lang).items():
                     written += plots.save(fig, tmp / "plots" / name, wanted)
             for name, text in sorted(self.revisions.items()):
                 (tmp / "policies").mkdir(exist_ok=True)

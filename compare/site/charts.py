@@ -7,7 +7,7 @@ under its default readings, the fields it declares at their defaults (a city wit
 project must give gets no curve).  A concept gets a chart where some city gives it a figure that moves with
 the size (money or points); the plot is the simulation's sweep curve (compare.simulate.plots), an
 SVG with glyphs as paths, the same bytes for the same inputs.  Needs matplotlib (the `simulate`
-extra); without it the pages have no charts and say so.
+extra).
 """
 
 from __future__ import annotations
@@ -57,9 +57,11 @@ def concept_curves(policies: Sequence[Policy], rate: float) -> dict[str, list[di
             if unit not in UNITS:
                 continue
             low, high = ends(out, concept, batch.n)
-            zh = tax.concepts[concept].zh if tax is not None and concept in tax.concepts else concept
+            entry = tax.concepts.get(concept) if tax is not None else None
+            # "zh en" from the taxonomy: the plot names the concept in the language it is drawn in
+            name = f"{entry.zh} {entry.en}".strip() if entry is not None else concept
             rows.setdefault(concept, []).extend(
-                {"policy": p.id, "label": f"{p.city_label} {p.id}", "concept": concept, "concept_label": zh,
+                {"policy": p.id, "label": f"{p.city_label} {p.id}", "concept": concept, "concept_label": name,
                  "value": float(x), "value_label": _label(float(x)), "low": float(a), "high": float(b),
                  "unit": "points" if unit == "points" else "CNY"}
                 for x, a, b in zip(SIZES, low, high, strict=True))
@@ -71,10 +73,26 @@ def concept_curves(policies: Sequence[Policy], rate: float) -> dict[str, list[di
     return moving
 
 
-def chart_svg(curve: list[dict[str, Any]], title: str) -> bytes:
+SIZE_TITLE = ("项目规模（注册资本 = 总投资 = 到账外资）", "project size (registered capital = total investment = FDI arrived)")
+
+
+def chart(curve: list[dict[str, Any]], lang: str = "both") -> Any:
+    """The concept's chart as a matplotlib Figure: titled by the concept (the taxonomy's zh and en), its
+    y axis naming it, the project's size on a log axis at round figures (100万, 1000万, 1亿美元)."""
     import pandas as pd
 
     from compare.simulate import plots
+    from compare.simulate.fonts import chosen, language
+    from compare.simulate.plot_ticks import titled
 
-    fig = plots.sweep_curve(pd.DataFrame(curve), title, "项目规模（注册资本 = 总投资 = 到账外资）project size")
-    return plots.render(fig, "svg")
+    with language(lang):
+        frame = pd.DataFrame(curve)
+        name = chosen(str(frame["concept_label"].iloc[0]), str(frame["concept"].iloc[0])) if len(frame) else ""
+        return plots.sweep_curve(frame, name, titled(*SIZE_TITLE, "美元", "USD"))
+
+
+def chart_svg(curve: list[dict[str, Any]], title: str) -> bytes:
+    """The chart as SVG, `title` (the page's) kept in the file's metadata; the figure names the concept."""
+    from compare.simulate import plots
+
+    return plots.render(chart(curve), "svg", title)

@@ -70,22 +70,19 @@ def revision_pages(env: Environment, diffs: Sequence[tuple[Policy, Policy]], doc
     dates; in date order (compare.site.timeline.revision_order), each page with its city's timeline."""
     from compare.diff.dates import revision_dates
     from compare.diff.items import diff_policies
-    from compare.diff.redline import redline
-    from compare.diff.redline_render import html_fragment
-    from compare.diff.semantic import semantic_diff
-    from compare.diff.semantic_render import render_table
-    from compare.engine.evaluate import CompiledPolicy
+    from compare.diff.redline import redline, with_semantic
+    from compare.diff.redline_render import html_fragment, semantic_html
     from compare.site.timeline import revision_order
 
     out = []
     for k in revision_order(diffs):
         old, new = diffs[k]
         structural = diff_policies(old, new)
-        semantic = render_table(semantic_diff(CompiledPolicy(old), CompiledPolicy(new)))
+        r = with_semantic(redline(old, new, structural), old, new)
         page = {"title": f"{old.id} → {new.id}", "slug": slug(f"{old.id}--{new.id}"), "old": old.id, "new": new.id}
         write_page(docs / "revisions" / f"{page['slug']}.md", page["title"], env.get_template("revision.md.j2").render(
-            old=old, new=new, changes=structural.changes, semantic=semantic, cities=cities,
-            redline=html_fragment(redline(old, new, structural)),
+            old=old, new=new, cities=cities, redline=html_fragment(r),
+            semantic=semantic_html(r),
             dates=revision_dates(old, new), timelines=sorted({slug(old.city), slug(new.city)})))
         out.append(page)
     return out
