@@ -240,9 +240,11 @@ def test_built_city_page_holds_the_record_as_text(built: dict[str, str]) -> None
         assert label in shown, label
     assert "<strong>" not in page.split('id="record"')[1] and "<em>" not in page.split('id="record"')[1]
     assert 'id="field-zone"' in page and 'id="condition-eligible"' in page and 'id="list-excluded"' in page
-    assert "取最高 the highest that applies" in shown and "由市、县（市、区）按1:1分担 / paid by city and county/district 1:1" in shown
-    assert "原文不完整 Partial source" in shown and "正文至第五条止，其后缺失" in shown
-    assert "原文至此中断 the text breaks off here" in visible(page.split('id="source"')[1])  # under the text
+    # who pays and the interface's words in both languages, one span each (the zh/en switch shows one or both)
+    assert "取最高 the highest that applies" in shown
+    assert "由市、县（市、区）按1:1分担paid by city and county/district 1:1" in shown
+    assert "原文不完整Partial source" in shown and "正文至第五条止，其后缺失" in shown
+    assert "原文至此中断the text breaks off here" in visible(page.split('id="source"')[1])  # under the text
     assert "原文不完整" not in visible(built["cities/wuxi_2023.html"])
 
 

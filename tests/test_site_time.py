@@ -107,9 +107,9 @@ def test_a_timeline_page_per_city(site: Path) -> None:
 def test_zhangjiagang_documents_in_date_order_with_their_periods(site: Path) -> None:
     rows = _table(_article(site, "timelines/zhangjiagang.html"), "pl-timeline")
     assert rows[1:] == [
-        ["zhangjiagang_base", "not stated", "not stated", "2016-12-31 revised by zhangjiagang_2017",
+        ["zhangjiagang_base", "未载明not stated", "未载明not stated", "2016-12-31 revised by zhangjiagang_2017",
          "已被取代 superseded; 修订 revised by zhangjiagang_2017 from 2017-01-01"],
-        ["zhangjiagang_2017", "not stated", "2017-01-01 effective 2017-01-01", "no end stated", "现行 in force"],
+        ["zhangjiagang_2017", "未载明not stated", "2017-01-01 effective 2017-01-01", "未载明终止日期no end stated", "现行有效 in force"],
     ]
 
 
@@ -130,7 +130,7 @@ def test_the_weight_ratio_history_on_the_timeline(site: Path) -> None:
     table = article[start:article.index("</table>", start)]
     rows = _rows(table)
     assert [r[-5:-1] if len(r) == 6 else r[:4] for r in rows[1:]] == [
-        ["not stated", "2016-12-31", "1:1", "zhangjiagang_base"],
+        ["未载明not stated", "2016-12-31", "1:1", "zhangjiagang_base"],
         ["2017-01-01", "—", "1.5:1", "zhangjiagang_2017"],
     ]
     assert all(r[-1].startswith("第12条") for r in rows[1:])
@@ -144,12 +144,12 @@ def test_the_weight_ratio_history_on_the_timeline(site: Path) -> None:
 def test_wuxi_issued_and_in_force_from_the_day_of_issue(site: Path) -> None:
     rows = _table(_article(site, "timelines/wuxi.html"), "pl-timeline")
     assert rows[1] == ["wuxi_2023 关于加强新形势下招商引资工作的若干政策措施", "2023-09-28",
-                       "2023-09-28 issued 2023-09-28 (自发布之日起实施)", "no end stated", "现行 in force"]
+                       "2023-09-28 issued 2023-09-28 (自发布之日起实施)", "未载明终止日期no end stated", "现行有效 in force"]
 
 
 def test_a_draft_is_never_in_force(site: Path) -> None:
     rows = _table(_article(site, "timelines/jiaxing.html"), "pl-timeline")
-    assert rows[1][1:] == ["not stated", "never (a draft)", "—", "征求意见稿 draft: never in force"]
+    assert rows[1][1:] == ["未载明not stated", "未施行（草案）never (a draft)", "—", "草案 draft: never in force"]
 
 
 def test_three_made_up_documents_in_date_order(site: Path) -> None:
@@ -159,9 +159,9 @@ def test_three_made_up_documents_in_date_order(site: Path) -> None:
     assert [r[1:4] for r in rows[1:]] == [
         ["2019-03-01", "2019-04-01 effective 2019-04-01", "2021-05-09 replaced by demo_2021"],
         ["2021-05-10", "2021-05-10 issued 2021-05-10 (自印发之日起施行)", "2022-12-31 replaced by demo_2023"],
-        ["not stated", "2023-01-01 effective 2023-01-01", "2024-12-31 trial 2年"],
+        ["未载明not stated", "2023-01-01 effective 2023-01-01", "2024-12-31 trial 2年"],
     ]
-    assert rows[3][4] == "现行 in force; in force to 2024-12-31 (trial 2年)"
+    assert rows[3][4] == "现行有效 in force; in force to 2024-12-31 (trial 2年)"
     # each revision's change, in date order, each linking to its page
     changes = re.findall(r'<h2 id="changes-([^"]+)"', article)
     assert changes == ["demo_2021", "demo_2023"]
@@ -201,18 +201,27 @@ def test_the_revision_page_states_both_dates(site: Path) -> None:
 
 
 def test_city_pages_type_their_dates(site: Path) -> None:
-    def dates(page: str) -> str:
-        m = re.search(r'<p class="pl-dates">(.*?)</p>', _article(site, page), re.S)
-        assert m, page
-        return " ".join(html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).split())
+    """Each date as the policy states it (wuxi_2023: issued 2023-09-28, “本措施自发布之日起实施”;
+    zhangjiagang_2017: 自2017年1月1日起实施, no title, issuer or date of issue in the text; jiaxing_draft: a
+    draft, “本意见自正式发布之日起实施”), both languages of each label shown (the zh/en switch hides one)."""
+    def facts(page: str) -> dict[str, str]:
+        return {row[0]: row[1] for row in _table(_article(site, page), "pl-meta")}
 
-    assert dates("cities/wuxi_2023.html") == ("发布 issued 2023-09-28 · 施行 effective 自发布之日起实施 · in force from "
-                                              "2023-09-28 (issued 2023-09-28 (自发布之日起实施)) · 时间线 timeline")
-    assert dates("cities/zhangjiagang_2017.html") == ("发布 issued not stated · 施行 effective 2017-01-01 · in force "
-                                                      "from 2017-01-01 (effective 2017-01-01) · 时间线 timeline")
-    # 嘉兴 结语: “本意见自正式发布之日起实施”, but a draft is not issued: never in force
-    assert dates("cities/jiaxing_draft.html") == ("发布 issued not stated · 施行 effective 自正式发布之日起实施 · never in "
-                                                  "force (a draft) · 时间线 timeline")
+    assert facts("cities/wuxi_2023.html") == {
+        "标题title": "关于加强新形势下招商引资工作的若干政策措施", "发文机关issuer": "无锡市人民政府",
+        "发布日期issued": "2023-09-28", "施行日期effective": "自发布之日起实施", "有效期expiry": "未载明not stated",
+        "施行期间in force": "自2023-09-28起from 2023-09-28 (issued 2023-09-28 (自发布之日起实施))",
+        "状态status": "现行有效in force",
+        "说明note": "The covering notice carries no document number. Amounts are paid in 元; a project's 美元 figures "
+                  "are converted with cny(…) at the run's USD→CNY rate."}
+    zjg = facts("cities/zhangjiagang_2017.html")
+    assert zjg["标题title"] == "原文无标题the text states no title" and zjg["发文机关issuer"] == "未载明not stated"
+    assert zjg["发布日期issued"] == "未载明not stated" and zjg["施行日期effective"] == "2017-01-01"
+    assert zjg["施行期间in force"] == "自2017-01-01起from 2017-01-01 (effective 2017-01-01)"
+    jiaxing = facts("cities/jiaxing_draft.html")  # a draft is not issued: never in force
+    assert jiaxing["施行日期effective"] == "自正式发布之日起实施"
+    assert jiaxing["施行期间in force"] == "未施行（草案）never in force (a draft)"
+    assert jiaxing["状态status"] == "草案draft"
     home = _table(_article(site, "index.html"), "pl-documents")
     assert home[0][3:5] == ["发布 issued", "施行 in force from"]
     wuxi = next(r for r in home if r[0].endswith("wuxi_2023"))
@@ -239,3 +248,14 @@ def test_the_same_inputs_give_the_same_site(site: Path, demo: dict[str, Path], t
                 for p in sorted(folder.rglob("*")) if p.is_file()}
 
     assert digests(site) == digests(again)
+
+
+def test_a_revision_on_the_timeline_reads_as_sentences(site: Path) -> None:
+    """What zhangjiagang_2017 changed, in words by article, each in both languages: its clause
+    dept_referral_points "市级机关单位引荐项目加分" (cite "第5条") is added; no item is named by its code."""
+    article = _article(site, "timelines/zhangjiagang.html")
+    m = re.search(r'<ul class="pl-revision-sentences">(.*?)</ul>', article, re.S)
+    assert m
+    items = [html.unescape(re.sub(r"<[^>]+>", "|", li)) for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)]
+    assert "|第5条：新增条款「市级机关单位引荐项目加分」||第5条: adds the clause “市级机关单位引荐项目加分”|" in items
+    assert not any("dept_referral_points" in i or "added clause" in i for i in items)

@@ -74,7 +74,8 @@ def build_(
     from dsl.cache import check_paths_cached
     from dsl.textsafe import printable
 
-    require_extra("site build", "site", ("material", "jieba"))
+    # the concept pages' and timelines' charts too: the site never carries a note that they are missing
+    require_extra("site build", "site", ("material", "jieba", "matplotlib", "mplfonts", "pandas"))
     from compare.site.build import COMMAND
 
     day = as_of_or_exit(as_of, "policylab site build")

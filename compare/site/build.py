@@ -20,8 +20,10 @@ Deterministic: SOURCE_DATE_EPOCH is fixed, nothing random; the same inputs give 
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,7 +39,17 @@ from compare.data.folders import atomic_folder, temp_folder
 from compare.site import escape
 from compare.site.concepts import concept_rows
 from compare.site.concepts import rate_note as concept_rate
-from compare.site.pages import KIND_ZH, city_page, dates_of, home_matrix, home_rows, meta, slug, write_page
+from compare.site.pages import (
+    KIND_ZH,
+    city_page,
+    dates_of,
+    home_matrix,
+    home_rows,
+    meta,
+    slug,
+    status_words,
+    write_page,
+)
 from compare.site.record import OTHERWISE
 from dsl.model import Policy
 
@@ -78,6 +90,19 @@ def highlight_policy(text: str) -> Markup:
     return escape.highlighted(highlight(text, PolicyLexer(), HtmlFormatter(nowrap=True)).rstrip("\n"))
 
 
+def register_lexer() -> None:
+    """The policy language's lexer among Pygments' own: the manual's ```policy fences are looked up by
+    name once per fence, and a plugin lexer is found only by scanning every installed package's entry
+    points (importing IPython on the way) each time."""
+    from pygments import lexers
+
+    from dsl.highlight import PolicyLexer
+
+    lexers.LEXERS.setdefault("PolicyLexer", ("dsl.highlight", PolicyLexer.name, tuple(PolicyLexer.aliases),
+                                             tuple(PolicyLexer.filenames), tuple(PolicyLexer.mimetypes)))
+    lexers._lexer_cache.setdefault(PolicyLexer.name, PolicyLexer)  # loaded: dsl.highlight's __all__ has more
+
+
 def pygments_css() -> str:
     from pygments.formatters import HtmlFormatter
 
@@ -108,32 +133,59 @@ def render_pages(inputs: SiteInputs, docs: Path) -> list[tuple[str, Any]]:
     for page in pages:
         p = page.policy
         write_page(docs / "cities" / f"{page.slug}.md", f"{p.city_label} {p.id}", env.get_template("city.md.j2").render(
-            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), dates=dates_of(p), status=meta(p, "status")))
+            page=page, title=meta(p, "title"), issuer=meta(p, "issuer"), docno=meta(p, "docno"), note=meta(p, "note"),
+            dates=dates_of(p), status=meta(p, "status"), status_words=status_words(meta(p, "status") or None)))
         cities.append((f"{p.city_label} {p.id}", f"cities/{page.slug}.md"))
     nav.append(("城市 Cities", cities))
     nav.append(("时间线 Timelines", [(t["title"], f"timelines/{t['slug']}.md") for t in timelines]))
     nav.append(("概念 Concepts", sections.concept_pages(env, inputs.policies, rate, rate_note, docs)))
-    nav.append(("关系图 Graphs", sections.graph_pages(env, inputs.policies, docs)))
+    nav.append(_section("关系图 Graphs", sections.graph_pages(env, inputs.policies, docs)))
     if revisions:
         nav.append(("修订 Revisions", [(r["title"], f"revisions/{r['slug']}.md") for r in revisions]))
     if simulations:
         nav.append(("模拟 Simulations", [(s["title"], f"simulations/{s['slug']}.md") for s in simulations]))
     if inputs.manual is not None:
         nav.append(("手册 Manual", _manual(env, inputs.manual, docs)))
-    return nav
+    return _named(nav, docs)
+
+
+_TITLE = re.compile(r'\A---\ntitle: "([^"\n]*)"\n---\n')
+
+
+def _named(entries: Sequence[tuple[str, Any]], docs: Path) -> list[tuple[str, Any]]:
+    """Each page in the nav under the title it states (write_page), so no page has two names; the home
+    page, titled by the site's name, is 首页 Home."""
+    out: list[tuple[str, Any]] = []
+    for title, value in entries:
+        if isinstance(value, list):
+            out.append((title, _named(value, docs)))
+            continue
+        page = docs / value
+        m = _TITLE.match(page.read_text(encoding="utf-8")[:4096]) if value != "index.md" and page.is_file() else None
+        out.append((html.unescape(m.group(1)) if m else title, value))
+    return out
+
+
+def _section(title: str, entries: list[tuple[str, Any]]) -> tuple[str, Any]:
+    """A nav section, or its one page where it holds only a page of its own name (a section "关系图
+    Graphs" holding the page "关系图 Graphs" names one page twice)."""
+    if len(entries) == 1 and entries[0][0] == title:
+        return entries[0]
+    return (title, entries)
 
 
 def _manual(env: Environment, folder: Path, docs: Path) -> list[tuple[str, str]]:
     """The tool's own manual (the repository's docs/, in its mkdocs.yml order) and the how-to."""
     shutil.copytree(folder, docs / "manual", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     write_page(docs / "manual" / "howto.md", "研究者指南 How-to for researchers", env.get_template("howto.md.j2").render())
-    entries = [("How-to for researchers", "manual/howto.md")]
+    entries = [("研究者指南 How-to for researchers", "manual/howto.md")]
     config = folder.parent / "mkdocs.yml"
     nav = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("nav", []) if config.is_file() else []
     for entry in nav:
         for title, path in (entry.items() if isinstance(entry, dict) else []):
             if isinstance(path, str) and (folder / path).is_file():
-                entries.append((title, f"manual/{path}"))
+                # the manual's own home is not the site's (首页 Home): named as the manual's overview
+                entries.append(("Overview of the manual" if path == "index.md" else title, f"manual/{path}"))
     return entries
 
 
@@ -151,6 +203,8 @@ def mkdocs_config(docs: Path, site: Path, nav: Sequence[tuple[str, Any]]) -> dic
         "plugins": [{"search": {"lang": "zh"}}, "offline"],
         "extra": {"polyfills": ["assets/iframe-worker-shim.js"], "generator": False},
         "extra_css": ["assets/site.css", "assets/policy.css"],
+        # the zh/en switch of the interface text (escape.tr); a city page's source text at the passage shown
+        "extra_javascript": ["assets/lang.js", "assets/passages.js"],
         "markdown_extensions": ["tables", "attr_list", "md_in_html", "toc",
                                 {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
         "validation": {"links": {"not_found": "warn", "anchors": "warn", "unrecognized_links": "warn"}},
@@ -176,9 +230,10 @@ def build_site(inputs: SiteInputs, out: Path, force: bool = False) -> Path:
         nav = render_pages(inputs, docs)
         assets = docs / "assets"
         assets.mkdir(parents=True, exist_ok=True)
-        for name in ("site.css", "iframe-worker-shim.js"):
+        for name in ("site.css", "iframe-worker-shim.js", "lang.js", "passages.js"):
             (assets / name).write_bytes(resources.files("compare.site").joinpath("assets", name).read_bytes())
         (assets / "policy.css").write_text(pygments_css() + "\n", encoding="utf-8")
+        register_lexer()
         config_path = work / "mkdocs.yml"
         config_path.write_text(yaml.safe_dump(mkdocs_config(docs, site, nav), allow_unicode=True,
                                               sort_keys=False), encoding="utf-8")

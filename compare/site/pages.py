@@ -24,6 +24,15 @@ from dsl.walk import walk
 
 KINDS = {A.Clause: "clause", A.Split: "split", A.Param: "param", A.Mechanism: "mechanism", A.Reading: "reading"}
 KIND_ZH = {"clause": "条款", "split": "分成", "param": "参数", "mechanism": "机制", "reading": "解读"}
+# a document's `status`, in words (Chinese, English): the city page, the home page and the timeline
+STATUS_WORDS = {"in_force": ("现行有效", "in force"), "superseded": ("已被取代", "superseded"), "draft": ("草案", "draft")}
+
+
+def status_words(status: str | None) -> tuple[str, str]:
+    """(Chinese, English) for a document's stated status; one not stated says so."""
+    if not status:
+        return ("状态未载明", "status not stated")
+    return STATUS_WORDS.get(status, (status, status))
 
 
 @dataclass
@@ -72,7 +81,7 @@ def _figures(node: Any) -> list[str]:
     district` stands for 100%, `city, district = 1:1` is who pays, shown beside it)."""
     if isinstance(node, A.Clause) and node.payer is not None:
         node = replace(node, payer=None)
-    return [str(x) for x in walk(node) if isinstance(x, (A.Quantity, A.RatioLit))]
+    return list(dict.fromkeys(str(x) for x in walk(node) if isinstance(x, (A.Quantity, A.RatioLit))))  # each once
 
 
 def _readings(node: Any) -> list[str]:
@@ -178,7 +187,7 @@ def home_rows(pages: Sequence[CityPage]) -> list[dict[str, Any]]:
                      "issued": dates.issued.isoformat() if dates.issued else NOT_STATED,
                      "start": "never (a draft)" if dates.status == "draft" else
                      dates.start.isoformat() if dates.start else NOT_STATED,
-                     "status": meta(p, "status"), "partial": page.partial, **page.counts})
+                     "status": " ".join(status_words(meta(p, "status") or None)), "partial": page.partial, **page.counts})
     return rows
 
 
@@ -227,5 +236,5 @@ def home_matrix(rows: Sequence[ConceptRow]) -> HomeMatrix:
     return HomeMatrix(tuple(map(_matrix_row, shared)), tuple(map(_matrix_row, single)))
 
 
-__all__ = ["KIND_ZH", "MATRIX_UNITS", "CityPage", "HomeMatrix", "ItemView", "MatrixCell", "MatrixRow", "city_page",
-           "dates_of", "home_matrix", "home_rows", "slug", "write_page"]
+__all__ = ["KIND_ZH", "MATRIX_UNITS", "STATUS_WORDS", "CityPage", "HomeMatrix", "ItemView", "MatrixCell", "MatrixRow", "city_page",
+           "dates_of", "home_matrix", "home_rows", "slug", "status_words", "write_page"]

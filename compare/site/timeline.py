@@ -17,13 +17,14 @@ from markupsafe import Markup
 
 from compare.diff.dates import DocumentDates, document_dates, succession
 from compare.diff.render import summary
+from compare.diff.sentences import Sentence, article_sentences, with_article
 from compare.diff.structural import Change
 from compare.history.steps import CityHistory, FigureHistory, city_history
 from compare.site.escape import ref, slug
+from compare.site.pages import status_words as words
 from dsl.model import Policy
 from dsl.timeline import Document, Timeline, document_of, timelines
 
-STATUS_WORDS = {"in_force": "现行 in force", "superseded": "已被取代 superseded", "draft": "征求意见稿 draft"}
 MAX_CHANGES = 12  # changes listed per revision on the timeline; its page has them all
 
 
@@ -35,8 +36,8 @@ class RevisionView:
     new: str
     summary: str
     figures: list[Change]  # the figures it changed
-    others: list[Change]  # the other changes, the first MAX_CHANGES of them
-    more: int  # changes not listed here
+    sentences: list[Sentence]  # every change in words, article by article (compare.diff.sentences), the first MAX_CHANGES
+    more: int  # sentences not listed here
     page: Markup | None  # the revision page, where the site has one
     in_force: str  # which is in force from when
 
@@ -76,7 +77,7 @@ class TimelinePage:
 
 def status_words(d: DocumentDates) -> str:
     """The document's status as stated, in words, with what its city's documents say of its end."""
-    stated = STATUS_WORDS.get(d.status or "", d.status or "status not stated")
+    stated = " ".join(words(d.status))
     if d.status == "draft":
         return f"{stated}: never in force"
     if d.end_reason.startswith(("revised by ", "replaced by ")):
@@ -94,8 +95,8 @@ def _revision(old: Policy, new: Policy, dates: tuple[DocumentDates, DocumentDate
 
     d = diff_policies(old, new)
     figures = [c for c in d.changes if c.is_figure]
-    others = [c for c in d.changes if not c.is_figure and c.kind != "header"]
-    return RevisionView(old.id, new.id, summary(d), figures, others[:MAX_CHANGES], max(0, len(others) - MAX_CHANGES),
+    said = [with_article(article, x) for article, xs in article_sentences(d, old, new).items() for x in xs]
+    return RevisionView(old.id, new.id, summary(d), figures, said[:MAX_CHANGES], max(0, len(said) - MAX_CHANGES),
                         pages.get((old.id, new.id)), succession(*dates))
 
 
