@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from compare.diff.condition_words import condition_words
 from compare.diff.structural import Change, StructuralDiff
+from compare.engine.notation import STATUS_WORDS
 from dsl.check.record import run_record
 from dsl.model import Policy
 from dsl.record import Record
@@ -67,10 +68,6 @@ KIND_WORDS = {
     "mechanism": ("机制", "the mechanism"), "reading": ("读法", "the reading"), "field": ("字段", "the field"),
     "category": ("类别", "the category"), "choice": ("选项", "the choice value"), "list": ("名单", "the list"),
     "condition": ("条件", "the named condition"), "unencoded": ("未编码的原文", "the text not encoded"),
-}
-STATUS_WORDS = {
-    "in_force": ("现行有效", "in force"), "draft": ("草案", "draft"), "superseded": ("已被修订", "superseded"),
-    "repealed": ("已废止", "repealed"), "expired": ("已失效", "expired"),
 }
 HEADER_WORDS = {
     "status": ("状态", "status"), "note": ("说明", "note"), "title": ("标题", "title"), "issued": ("发布日期", "issue date"),

@@ -37,3 +37,14 @@ def amount_text(amount: Decimal, currency: str = "元", places: int = 6) -> str:
 def ratio_text(ratio: Decimal, per_mille: bool = False) -> str:
     """A share as a percentage (0.02 → 2%), or per mille (0.002 → 2‰) where the text counts in ‰."""
     return f"{number_text(ratio * 1000, 4)}‰" if per_mille else f"{number_text(ratio * 100, 4)}%"
+
+
+# a document's `status` in words (Chinese, English), one table for every page, report and sentence
+STATUS_WORDS = {"in_force": ("现行有效", "in force"), "superseded": ("已被取代", "superseded"), "draft": ("草案", "draft")}
+
+
+def status_words(status: str | None) -> tuple[str, str]:
+    """(Chinese, English) for a document's stated status; one not stated says so."""
+    if not status:
+        return ("状态未载明", "status not stated")
+    return STATUS_WORDS.get(status, (status, status))

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from compare.diff.dates import NOT_STATED, DocumentDates, document_dates
+from compare.engine.notation import STATUS_WORDS, status_words
 from compare.site.concepts import ABSENT, ConceptRow, Entry, text
 from compare.site.escape import ref, slug
 from compare.site.escape import text as escaped
@@ -24,17 +25,6 @@ from dsl.walk import walk
 
 KINDS = {A.Clause: "clause", A.Split: "split", A.Param: "param", A.Mechanism: "mechanism", A.Reading: "reading"}
 KIND_ZH = {"clause": "条款", "split": "分成", "param": "参数", "mechanism": "机制", "reading": "解读"}
-# a document's `status`, in words (Chinese, English): the city page, the home page and the timeline
-STATUS_WORDS = {"in_force": ("现行有效", "in force"), "superseded": ("已被取代", "superseded"), "draft": ("草案", "draft")}
-
-
-def status_words(status: str | None) -> tuple[str, str]:
-    """(Chinese, English) for a document's stated status; one not stated says so."""
-    if not status:
-        return ("状态未载明", "status not stated")
-    return STATUS_WORDS.get(status, (status, status))
-
-
 @dataclass
 class CiteView:
     article: str

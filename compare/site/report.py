@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compare.data.sheet import text_cell
+from compare.engine.notation import status_words
 from compare.site import escape
 from compare.site.concepts import (
     ABSENT,
@@ -46,6 +47,7 @@ from dsl.model import Policy
 FORMATS = ("markdown", "html", "xlsx")
 TITLE = "招商引资政策逐条对照 Clause-by-clause comparison"
 STATES = {PRESENT: ("●", "present"), PROMISED: ("◐", "promised, no figure"), ABSENT: ("○", "absent")}
+NOT_STATED = "未载明 not stated"  # a header field the document does not state
 FIXED_TIME = dt.datetime(2000, 1, 1)  # the workbook's created/modified stamps: no run date in the file
 
 
@@ -99,8 +101,8 @@ def _meta(p: Policy, key: str) -> str:
 
 def _document(p: Policy) -> Document:
     date = next((f"{k} {_meta(p, k)}" for k in ("issued", "effective") if _meta(p, k)), "")
-    return Document(p.id, p.city, p.city_label, _meta(p, "title"), _meta(p, "docno"), _meta(p, "issuer"), date,
-                    _meta(p, "status"), partial_sources(p)[-1] if p.files else p.partial, record_view(p))
+    return Document(p.id, p.city, p.city_label, _meta(p, "title") or NOT_STATED, _meta(p, "docno") or NOT_STATED,
+                    _meta(p, "issuer") or NOT_STATED, date, " ".join(status_words(_meta(p, "status") or None)), partial_sources(p)[-1] if p.files else p.partial, record_view(p))
 
 
 PARTIAL_NOTE = ("原文不完整 partial source: the text was recovered in part and breaks off at “{where}”; what follows is "
