@@ -165,14 +165,15 @@ def legend_outside(ax: Axes, handles: Sequence[Any], title: str | None = None) -
     ax.legend(handles=list(handles), title=title, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
 
 
-def range_keys(ax: Axes, extra: Sequence[Any] = ()) -> None:
-    """The legend: the plotted series, then what solid and dashed mean."""
+def range_keys(ax: Axes, extra: Sequence[Any] = (), series: Sequence[Any] = ()) -> None:
+    """The legend: the plotted series and `series` (those drawn otherwise, or not at all), then what solid
+    and dashed mean, then `extra`."""
     from matplotlib.lines import Line2D
 
     handles, _ = ax.get_legend_handles_labels()
     keys = [Line2D([], [], color="black", label=label("上限", "high")),
             Line2D([], [], color="black", linestyle="--", linewidth=1, label=label("下限", "low"))]
-    legend_outside(ax, [*handles, *keys, *extra])
+    legend_outside(ax, [*handles, *series, *keys, *extra])
 
 
 def _geometric(values: np.ndarray) -> bool:

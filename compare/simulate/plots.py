@@ -13,12 +13,13 @@ tofu.  Shared style, scales and the byte-stable `save` live in `plot_common`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from compare.simulate.fonts import chosen, current_lang, figure_text, label, line_name, safe_text
 from compare.simulate.plot_common import (
@@ -50,10 +51,15 @@ __all__ = ["FORMATS", "city_bars", "city_colours", "competition_map", "distribut
 
 @plot("policy", "label", "concept", "concept_label", "value", "value_label", "low", "high", "unit")
 def sweep_curve(frame: pd.DataFrame, title: str, figure_label: str | None = None, *,
-                colours: Mapping[str, str] | None = None, current: tuple[float, str] | None = None) -> Figure:
+                colours: Mapping[str, str] | None = None, current: tuple[float, str] | None = None,
+                promised: Sequence[tuple[str, str]] = (), absent: Sequence[str] = ()) -> Figure:
     """One line per (policy, concept): `high` solid, `low` dashed, the band between shaded; ∞ marked ▲ at the
-    top; `current` (value, as the text writes it): the figure the policy has now, a dotted vertical line."""
-    colours = colours or city_colours(frame["policy"].astype(str))
+    top; `current` (value, as the text writes it): the figure the policy has now, a dotted vertical line.
+    `promised` ((policy, label), …): policies that promise the frame's concept with no figure, and `absent`
+    (labels): those with nothing for it; no line for either (a line at 0 would read as "gives nothing"),
+    each named in the legend instead: a hatched patch in the policy's colour, one entry for the absent."""
+    colours = colours or city_colours([*frame["policy"].astype(str), *(p for p, _ in promised)])
+    unshown = _unshown(promised, absent, colours)
     xlabel = safe_text(figure_label or str(frame.attrs.get("figure_label") or ""), "value") or label("取值", "value")
     units = in_order(frame["unit"])
     fig = Figure(figsize=size(0.9 + 2.7 * len(units)), layout="constrained")
@@ -95,14 +101,29 @@ def sweep_curve(frame: pd.DataFrame, title: str, figure_label: str | None = None
 
             ax.axvline(current[0], color="#555555", linestyle=":", linewidth=1)
             range_keys(ax, [Line2D([], [], color="#555555", linestyle=":", linewidth=1,
-                                   label=label("现行", "now") + " " + figure_text(current[1]))])
+                                   label=label("现行", "now") + " " + figure_text(current[1]))], unshown)
         else:
-            range_keys(ax)
+            range_keys(ax, series=unshown)
         value_ticks(ax, sub)
         plain_ticks(ax.yaxis)
     ax.set_xlabel(xlabel)
     fig.suptitle(safe_text(title))
     return fig
+
+
+def _unshown(promised: Sequence[tuple[str, str]], absent: Sequence[str], colours: Mapping[str, str]) -> list[Patch]:
+    """The legend's entries for the policies drawn as no line: "太仓 taicang_2020：有承诺、无数额" with a hatched
+    patch in its colour, then "无此项：无锡 wuxi_2023、…" with an empty one."""
+    en = current_lang() == "en"
+    colon = ": " if en else "："
+    out = [Patch(facecolor="white", edgecolor=colour_for(policy, colours), hatch="xxxx", linewidth=0.8,
+                 label=line_name(name) + colon + label("有承诺、无数额", "promised, no figure", "\n"))
+           for policy, name in promised]
+    if absent:
+        out.append(Patch(facecolor="none", edgecolor="#777777", linestyle=":",
+                         label=label("无此项", "nothing for it") + colon + (", " if en else "、").join(
+                             line_name(name) for name in absent)))
+    return out
 
 
 @plot("value", "value2", "value_label", "value2_label", "high")
@@ -211,7 +232,6 @@ def city_bars(frame: pd.DataFrame, title: str, *, colours: Mapping[str, str] | N
     """Grouped horizontal bars per (concept, beneficiary) and policy: solid to `low`, hatched on to `high`; one
     panel per unit.  A `promised` column (projects promised an amount with no figure) is drawn as its own
     marked bar with the count, never as a bar of zero.  `axis`: what the amounts are (zh, en)."""
-    from matplotlib.patches import Patch
 
     colours = colours or city_colours(frame["policy"].astype(str))
     units = in_order(frame["unit"])
