@@ -83,7 +83,7 @@ def _document(report: Report, policies: list[Policy], fmt: ReportFormat, redline
     from compare.publish.write import document_bytes
     from compare.site.report_blocks import chart_pngs, report_document
 
-    charts = chart_pngs(policies, report.rate, [r.key for r in report.rows])
+    charts = chart_pngs(policies, report.rate, report.rows)
     return document_bytes(with_redline_blocks(report_document(report, charts), redlines), f".{fmt.value}")
 
 

@@ -1,7 +1,7 @@
 """The one-file report (compare.site.report) as publish blocks, for the .docx and .pdf writers.
 
     report = build_report(policies)
-    doc = report_document(report, chart_pngs(policies, report.rate, [r.key for r in report.rows]))
+    doc = report_document(report, chart_pngs(policies, report.rate, report.rows))
     write_document(doc, Path("memo.pdf"))          # compare.publish.write; or memo.docx
 
 The same content as the Markdown and HTML report, laid out for a printed page: the documents; per
@@ -36,14 +36,15 @@ from dsl.model import Policy
 CHART_WIDTH_MM = 170.0  # the text's width (A4 less 20 mm margins): the chart at nearly its own 174 mm
 
 
-def chart_pngs(policies: Sequence[Policy], rate: float, keys: Sequence[str]) -> dict[str, bytes]:
-    """Concept key -> the concept page's chart (compare.site.charts) as PNG, for the keys whose figure
-    moves with a project's size in some city.  Needs matplotlib and pandas."""
+def chart_pngs(policies: Sequence[Policy], rate: float, rows: Sequence[ConceptRow]) -> dict[str, bytes]:
+    """Concept key -> the concept page's chart (compare.site.charts) as PNG, for the rows' concepts whose
+    figure moves with a project's size in some city (the row's states name the cities drawn as no line).
+    Needs matplotlib and pandas."""
     from compare.simulate import plots
     from compare.site.charts import chart, concept_curves
 
-    curves = concept_curves(policies, rate)
-    return {key: plots.render(chart(curves[key]), "png") for key in keys if curves.get(key)}
+    curves = concept_curves(policies, rate, rows)
+    return {r.key: plots.render(chart(curves[r.key], row=r), "png") for r in rows if curves.get(r.key)}
 
 
 def _lines(*parts: Sequence[Run]) -> tuple[Run, ...]:

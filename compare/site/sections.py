@@ -29,13 +29,13 @@ def concept_pages(env: Environment, policies: Sequence[Policy], rate: float, rat
     from compare.site.concepts import concept_rows, mechanism_matrix
 
     rows = concept_rows(policies, rate)
-    curves = charts.concept_curves(policies, rate) if charts.available() else {}
+    curves = charts.concept_curves(policies, rate, rows) if charts.available() else {}
     for row in rows:
         chart = None
         if row.key in curves:
             chart = ref(f"{slug(row.key)}.svg")
             (docs / "concepts").mkdir(parents=True, exist_ok=True)
-            (docs / "concepts" / chart).write_bytes(charts.chart_svg(curves[row.key], f"{row.zh} {row.key}"))
+            (docs / "concepts" / chart).write_bytes(charts.chart_svg(curves[row.key], f"{row.zh} {row.key}", row))
         write_page(docs / "concepts" / f"{slug(row.key)}.md", f"{row.zh} {row.key}".strip(), env.get_template("concept.md.j2").render(
             row=row, rate_note=rate_note, chart=chart))
     mechanisms, matrix = mechanism_matrix(policies)
