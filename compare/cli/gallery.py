@@ -106,10 +106,12 @@ def _tornado_of(results: Any, concept: str) -> Any:
 def _concept_chart(concept: str) -> Any:
     from compare.api import load_policy
     from compare.site import charts
+    from compare.site.concepts import concept_rows
 
     policies = [load_policy(ROOT / "policies" / f"{name}.policy").policy
                 for name in ("zhangjiagang_2017", "taicang_2020", "jiaxing_draft", "wuxi_2023")]
-    return charts.chart(charts.concept_curves(policies, 7.0)[concept])
+    rows = concept_rows(policies, 7.0)
+    return charts.chart(charts.concept_curves(policies, 7.0, rows)[concept], row=next(r for r in rows if r.key == concept))
 
 
 def _timeline(city: str, folder: Path) -> Any:
@@ -156,7 +158,8 @@ def shots(runs: Runs) -> list[Shot]:
              lambda: runs("zjg_wuxi_fdi_transplant").plot_competition_map()),
         Shot("concept", "概念图 A concept across the cities (site)",
              "A concept page's chart: what each city gives as a project grows (registered capital = total "
-             "investment = arrived FDI), ticks at round figures in the texts' notation.",
+             "investment = arrived FDI), ticks at round figures in the texts' notation; the cities that promise "
+             "it with no figure, or have nothing for it, named in the legend rather than drawn at 0.",
              "policylab site build (docs/site.md)", lambda: _concept_chart("points.host_district")),
         Shot("timeline", "数值变化 A city's figures over time",
              "Each figure that changed, as steps from the date its document took effect, named by its clause.",
