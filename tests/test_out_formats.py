@@ -16,7 +16,7 @@ from compare.cli.app import app
 from compare.site.report import build_report, render_html, render_markdown
 
 WUXI = str(POLICIES / "wuxi_2023.policy")
-REPORT_SUFFIXES = ".md, .markdown, .html, .htm, .xlsx"
+REPORT_SUFFIXES = ".md, .markdown, .html, .htm, .xlsx, .docx, .pdf"
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -24,7 +24,7 @@ def invoke(*args: str) -> tuple[int, str]:
     return r.exit_code, r.stderr
 
 
-@pytest.mark.parametrize("name", ["memo.docx", "memo.pdf", "memo.txt", "memo"])
+@pytest.mark.parametrize("name", ["memo.doc", "memo.odt", "memo.txt", "memo"])
 def test_report_refuses_an_extension_it_does_not_write(tmp_path: Path, name: str) -> None:
     out = tmp_path / name
     code, err = invoke("report", WUXI, "--out", str(out))
