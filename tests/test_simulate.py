@@ -197,6 +197,20 @@ def test_figures_and_reform_commands(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     check = _cli("check", str(out), "--policies", str(POLICIES))
     assert check.returncode == 0, check.stdout + check.stderr
+    again = _cli("reform", "zhangjiagang_2017", "--transplant-from", "wuxi_2023", "--concept", "reward.fdi",
+                 "--set", "fdi_arrival_reward.cap=8000万元", "--out", str(out))
+    assert again.returncode == 0, again.stderr  # its own files: replaced by the same
+
+
+def test_a_transplant_never_replaces_a_source_it_did_not_write(tmp_path: Path) -> None:
+    # the donor's text goes to sources/wuxi_2023.txt beside --out: a different file there is the user's
+    mine = tmp_path / "sources" / "wuxi_2023.txt"
+    mine.parent.mkdir()
+    mine.write_text("my notes\n", encoding="utf-8")
+    done = _cli("reform", "zhangjiagang_2017", "--transplant-from", "wuxi_2023", "--concept", "reward.fdi",
+                "--out", str(tmp_path / "zjg_fdi.policy"))
+    assert done.returncode == 2 and "wuxi_2023.txt exists and holds something else" in done.stderr, done.stderr
+    assert mine.read_text(encoding="utf-8") == "my notes\n" and not (tmp_path / "zjg_fdi.policy").exists()
 
 
 def test_a_portfolio_in_chunks_adds_up_to_the_same_totals(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ sentences revised) written beside it (compare.simulate.requote).
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -288,17 +289,21 @@ def _write_draft(out: Path, draft: Any, folder: Path, name: str, steps: bool) ->
     from compare.data.atomic import write_atomically
     from compare.simulate.reform import draft_file_text, not_replaceable
 
-    refused = not_replaceable(out, draft)
+    extras = [(out.parent / "sources" / src.name, src.read_bytes()) for src in sorted(folder.glob("sources/*"))]
+    if steps:
+        extras.append((out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes()))
+    refused = not_replaceable(out, draft) or next(
+        ((path, "exists and holds something else than the file `policylab reform` writes there")
+         for path, data in extras if os.path.lexists(path) and (path.is_symlink() or not path.is_file()
+                                                              or path.read_bytes() != data)), None)
     if refused is not None:
         say_error("policylab reform", f"{refused[0]} {refused[1]}",
                   "move it away, or give another --out (the draft's text is written beside it as NAME.txt)")
         raise typer.Exit(EXIT_USAGE)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for src in folder.glob("sources/*"):
-        (out.parent / "sources").mkdir(exist_ok=True)
-        write_atomically(out.parent / "sources" / src.name, src.read_bytes())
-    if steps:
-        write_atomically(out.parent / f"{name}__transplant.policy", (folder / f"{name}__transplant.policy").read_bytes())
+    for path, data in extras:  # the sources a transplant quotes, its transplant step
+        path.parent.mkdir(exist_ok=True)
+        write_atomically(path, data)
     if draft.source_name is not None:
         write_atomically(out.parent / draft.source_name, draft.source_text.encode("utf-8"))
     write_atomically(out, draft_file_text(draft))
