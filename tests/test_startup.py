@@ -157,7 +157,7 @@ def test_help_lists_every_command_with_its_whole_help() -> None:
     # as typer listed them when every command was built up front: in the order they are registered
     assert re.findall(r"^  (\S+)  ", listing, re.M) == [
         "diff", "impact", "graph", "fields", "timeline", "panel", "check", "fmt", "report", "eval", "compare",
-        "simulate", "figures", "reform", "test", "coverage", "site"]
+        "simulate", "figures", "reform", "test", "coverage", "site", "new"]
     flat = " ".join(listing.split())
     group = typer.main.get_command(app)
     for name in COMMANDS:

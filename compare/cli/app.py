@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "test": "compare.cli.testing",
     "coverage": "compare.cli.testing",
     "site": "compare.cli.site",
+    "new": "compare.cli.encode",
 }
 
 

@@ -1,0 +1,134 @@
+"""A draft policy's text from a source text: the header the text states, a `cite` per figure-bearing
+sentence grouped by article, `unencoded` entries, and candidate clauses for the shapes recognised.
+
+    text = draft_policy("suzhou", "sources/suzhou.txt", source_text)   # policy text; `check` accepts it
+
+The language has no marker for an unconfirmed clause, so a candidate is an ordinary clause without a
+concept whose id starts `draft_` and which carries `note "DRAFT: …"`: `check` verifies its figures
+against its quote like any clause's, and the researcher confirms it by giving it a concept.  Each
+article's sentences are cited by a clause `article_…` whose value is `promised "待编码"` (nothing is
+computed from it).  A sentence none of whose figures dsl.figures reads as a quantity (a date, a
+number in a name: "“465”现代产业集群") is an `unencoded` entry instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from compare.encode.reading import articles
+from dsl.figures import quote_figures
+from dsl.format import format_text
+
+_TITLE = re.compile(r"《(关于[^》]+)》")
+_TITLE_LINE = re.compile(r"^(?:\S*印发)?(关于\S+?)(?:的通知)?$")
+_ISSUER = re.compile(r"^\S{2,20}(?:人民政府|人民政府办公室|委员会|办公室|管理委员会)$")
+_DATE = re.compile(r"((?:19|20)[0-9]{2})年([0-9]{1,2})月([0-9]{1,2})日")
+_EFFECTIVE = re.compile(r"自[^。；，,]{0,30}?起(?:施行|实施|执行)")
+_VALID = re.compile(r"有效期(?:为)?([0-9一二三四五六七八九十]+)年")
+_MONEY = r"([0-9]+(?:\.[0-9]+)?)(万元|亿元|元)"
+# 按…的X%…最高Y万元: a rate of a base with a cap
+_RATE_CAP = re.compile(r"按([^，。；]{1,20}?)(?:的)?(?:给予)?(?:最高)?([0-9]+(?:\.[0-9]+)?)([%‰])[^。；]*?(?:最高|不超过)" + _MONEY)
+_CEILING = re.compile(r"(?:最高|不超过)" + _MONEY)
+# the record's built-in field a base names (dsl.schema); a base named otherwise is left for the researcher
+_BASES = {"到账外资": "fdi_arrived", "实缴": "paid_in_capital", "注册资本": "registered_capital",
+          "总投资": "total_investment", "固定资产": "fixed_asset_investment"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    article: str
+    quote: str
+    value: str  # a value expression, its figures copied from the quote
+    why: str
+
+
+def _text(s: str) -> str:
+    return '"' + re.sub(r"\s+", "", s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _ident(label: str) -> str:
+    """An ASCII id part for an article label: "(16)" → "16", "一(二)" → "s1_2", "第12条" → "12"."""
+    from compare.diff.articles import numeral
+    found = re.findall(r"[0-9]+|[零〇一二三四五六七八九十]+", label)
+    nums = [str(n) if (n := numeral(f)) is not None else "x" for f in found]
+    return "_".join(nums) if nums else ("opening" if label == "开头" else "closing")
+
+
+def header(city: str, policy_id: str, source_name: str, text: str) -> str:
+    """The header: what the text states of its title, issuer, date, entry into force and term."""
+    lines = [s.strip() for s in text.splitlines() if s.strip()]
+    meta = [f"city {city}", "status draft", f"source {_text(source_name)}"]
+    m = _TITLE.search(text)
+    title = m.group(1) if m else next((t.group(1) for s in lines[:8] if (t := _TITLE_LINE.match(s))), None)
+    if title:
+        meta.append(f"title {_text(title)}")
+    issuer = next((s for s in lines[:12] if _ISSUER.match(s)), None)
+    if issuer:
+        meta.append(f"issuer {_text(issuer)}")
+    d = _DATE.search("".join(lines[:12]))
+    if d:
+        meta.append(f"issued {int(d.group(1)):04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}")
+    e = _EFFECTIVE.search(re.sub(r"\s+", "", text))
+    if e:
+        meta.append(f"effective {_text(e.group())}")
+    v = _VALID.search(re.sub(r"\s+", "", text))
+    if v:
+        from compare.diff.articles import numeral
+        years = numeral(v.group(1))
+        if years:
+            meta.append(f"valid {years}年")
+    meta.append('note "DRAFT written by `policylab new` from the text: confirm the header, the candidate '
+                'clauses (draft_…) and the unencoded entries against the document"')
+    return "policy " + policy_id + " {\n" + "".join(f"  {m_}\n" for m_ in meta) + "}\n"
+
+
+def candidates(article_id: str, article: str, sentence: str, n: int) -> list[Candidate]:
+    """Candidate clauses for one sentence, where its shape is recognised."""
+    out: list[Candidate] = []
+    m = _RATE_CAP.search(sentence)
+    if m:
+        field = next((f for word, f in _BASES.items() if word in m.group(1)), None)
+        if field:
+            value = f"up to {m.group(2)}{m.group(3)} of {field} cap {m.group(4)}{m.group(5)}"
+            out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, value,
+                                 f"a rate of {field} ({m.group(1)}) with a cap"))
+            return out
+    caps = _CEILING.findall(sentence)
+    if len(caps) == 1:
+        out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, f"up to {caps[0][0]}{caps[0][1]}",
+                             "a ceiling (最高/不超过)"))
+    return out
+
+
+def draft_policy(city: str, source_name: str, text: str) -> str:
+    """The draft policy's text, laid out as `policylab fmt` lays it out."""
+    city_id = re.sub(r"[^a-z0-9_]", "_", city.lower()).strip("_") or "city"
+    if city_id[0].isdigit():
+        city_id = "city_" + city_id
+    out = [header(city_id, city_id + "_draft", source_name, text)]
+    for article in articles(text):
+        if not article.sentences:
+            continue
+        aid = _ident(article.label)
+        cited = [s for s in article.sentences if quote_figures(s)]
+        unread = [s for s in article.sentences if not quote_figures(s)]
+        if cited:
+            out.append(f"\n# ---------------------------------------------------------------- {article.label}\n"
+                       f"clause article_{aid} {_text(article.label + '（待编码）')} {{\n"
+                       + "".join(f"  cite {_text(article.label)} {_text(s)}\n" for s in cited)
+                       + '  value promised "待编码"\n  note "the article\'s figure-bearing sentences, '
+                       'to be encoded as clauses"\n}\n')
+        for k, s in enumerate(cited, 1):
+            for c in candidates(aid, article.label, s, k):
+                note = _text(f"DRAFT: {c.why}; confirm the condition and give it a concept")
+                out.append(f"clause {c.id} {_text('草稿' + article.label)} {{\n  cite {_text(c.article)} "
+                           f"{_text(c.quote)}\n  value {c.value}\n  note {note}\n}}\n")
+        for s in unread:
+            out.append(f"unencoded {_text(article.label)} {_text(s)} because "
+                       '"DRAFT: no amount read (a date, a count or a number in a name)"\n')
+    return format_text("".join(out))
+
+
+__all__ = ["Candidate", "candidates", "draft_policy", "header"]
