@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from compare.encode.reading import articles
 from dsl.figures import quote_figures
 from dsl.format import format_text
+from dsl.units import Dim
 
 _TITLE = re.compile(r"《(关于[^》]+)》")
 _TITLE_LINE = re.compile(r"^(?:\S*印发)?(关于\S+?)(?:的通知)?$")
@@ -53,6 +54,8 @@ def _ident(label: str) -> str:
     from compare.diff.articles import numeral
     found = re.findall(r"[0-9]+|[零〇一二三四五六七八九十]+", label)
     nums = [str(n) if (n := numeral(f)) is not None else "x" for f in found]
+    if len(found) == 1 and label == found[0] and not label.isdigit():  # a section, 一、: "s1"
+        return "s" + nums[0]
     return "_".join(nums) if nums else ("opening" if label == "开头" else "closing")
 
 
@@ -91,12 +94,14 @@ def candidates(article_id: str, article: str, sentence: str, n: int) -> list[Can
     if m:
         field = next((f for word, f in _BASES.items() if word in m.group(1)), None)
         if field:
-            value = f"up to {m.group(2)}{m.group(3)} of {field} cap {m.group(4)}{m.group(5)}"
+            base = f"cny({field})" if m.group(5).endswith("元") else field  # a record's 美元 paid in 元
+            value = f"up to {m.group(2)}{m.group(3)} of {base} cap {m.group(4)}{m.group(5)}"
             out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, value,
                                  f"a rate of {field} ({m.group(1)}) with a cap"))
             return out
     caps = _CEILING.findall(sentence)
-    if len(caps) == 1:
+    amounts = [f for f in quote_figures(sentence) if f.dim in (Dim.CNY, Dim.USD, Dim.MONEY)]
+    if len(caps) == 1 and len(amounts) == 1:  # 最高600万元和200万元 is two amounts, not one ceiling
         out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, f"up to {caps[0][0]}{caps[0][1]}",
                              "a ceiling (最高/不超过)"))
     return out
@@ -108,10 +113,15 @@ def draft_policy(city: str, source_name: str, text: str) -> str:
     if city_id[0].isdigit():
         city_id = "city_" + city_id
     out = [header(city_id, city_id + "_draft", source_name, text)]
+    taken: set[str] = set()
     for article in articles(text):
         if not article.sentences:
             continue
-        aid = _ident(article.label)
+        aid = base = _ident(article.label)
+        n = 2
+        while aid in taken:  # 三、 and （三） numbered on through the sections: both "3"
+            aid, n = f"{base}_{n}", n + 1
+        taken.add(aid)
         cited = [s for s in article.sentences if quote_figures(s)]
         unread = [s for s in article.sentences if not quote_figures(s)]
         if cited:

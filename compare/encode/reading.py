@@ -75,6 +75,10 @@ def articles(text: str) -> list[DraftArticle]:
     # through the sections (无锡's （一）…（二十）) they are cited alone ("(16)")
     paren = [p.heading for p in parts if p.heading[:1] in "（("]
     nested = len(sections) > 0 and len(set(paren)) < len(paren)
+    # a heading's title on a line of its own ("三、附则"): the article's text runs on after it with no
+    # sentence end between, so it is cut off, not quoted as the first sentence's start
+    titles = {line for raw in text.splitlines() if (line := _SPACES.sub("", raw)) and len(line) <= 30
+              and not re.search(r"[。；！？：:，,0-9０-９]", line) and not FIGURE.search(line)}
     out: list[DraftArticle] = []
     section: str | None = None
     taken: set[str] = set()
@@ -88,7 +92,10 @@ def articles(text: str) -> list[DraftArticle]:
         while label in taken:  # a numbering the text repeats: the draft's labels stay apart
             label, n = f"{base}-{n}", n + 1
         taken.add(label)
-        out.append(DraftArticle(label, part.heading, tuple(figure_sentences(part.text))))
+        body = _SPACES.sub("", part.text)
+        title = next((t for t in titles if part.heading and t.startswith(part.heading) and body.startswith(t)),
+                     part.heading if body.startswith(part.heading) else "")  # the numbering is the label
+        out.append(DraftArticle(label, part.heading, tuple(figure_sentences(body[len(title):]))))
     return out
 
 

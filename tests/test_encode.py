@@ -1,0 +1,161 @@
+"""`policylab new`: a draft policy from a text that `check` accepts, `fmt` leaves as it is and
+`coverage` measures; its quotes copied exactly, its candidate figures those the text states.
+
+Expected values are read by hand off policies/sources/*.txt, the article named beside each."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compare.encode.draft import candidates, draft_policy, header
+from compare.encode.reading import SourceError, articles, decode
+from compare.testing.source_coverage import source_coverage
+from dsl.check.driver import check_paths
+from dsl.format import format_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "policies" / "sources"
+BUNDLED = ["wuxi_2023", "taicang_2020", "zhangjiagang_2017", "jiaxing_draft"]
+
+# a text the drafter has never seen: a page of typical reward rules, made up for this test
+UNSEEN = """苏州市某区关于促进先进制造业招商引资的若干措施
+某区人民政府
+2024年3月1日
+一、总体要求
+为加快先进制造业集聚发展，制定本措施。
+二、奖励政策
+（一）落户奖励。对新引进的先进制造业项目，按项目实缴注册资本的1%给予奖励，最高不超过500万元。
+（二）人才奖励。对企业引进的高层次人才，给予最高30万元的安家补贴。
+（三）载体支持。对入驻“1+3”产业园的企业，三年内按租金的50%给予补贴。
+三、附则
+本措施自2024年4月1日起施行，有效期三年。
+"""
+
+
+def _draft_in(folder: Path, name: str, text: str) -> Path:
+    (folder / "sources").mkdir(exist_ok=True)
+    (folder / "sources" / f"{name}.txt").write_text(text, encoding="utf-8")
+    path = folder / f"{name}.policy"
+    path.write_text(draft_policy(name, f"sources/{name}.txt", text), encoding="utf-8")
+    return path
+
+
+def _checked(path: Path):  # type: ignore[no-untyped-def]
+    result = check_paths([path])
+    errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.is_error]
+    assert errors == []
+    return result.policies[0]
+
+
+@pytest.mark.parametrize("name", [*BUNDLED, "unseen"])
+def test_a_draft_checks_is_formatted_and_cites_every_figure_bearing_sentence(tmp_path: Path, name: str) -> None:
+    text = UNSEEN if name == "unseen" else (SOURCES / f"{name}.txt").read_text(encoding="utf-8")
+    path = _draft_in(tmp_path, name, text)
+    draft = path.read_text(encoding="utf-8")
+    assert format_text(draft) == draft  # fmt leaves it as it is
+    policy = _checked(path)
+    (report,) = source_coverage(policy)
+    assert report.with_figures and report.uncited == []
+
+
+def test_the_header_is_what_the_text_states() -> None:
+    # 无锡 covering notice: 无锡市人民政府 / 2023年9月28日; the closing paragraph: 自发布之日起实施
+    text = (SOURCES / "wuxi_2023.txt").read_text(encoding="utf-8")
+    h = header("wuxi", "wuxi_draft", "sources/wuxi.txt", text)
+    assert 'title "关于加强新形势下招商引资工作的若干政策措施"' in h
+    assert 'issuer "无锡市人民政府"' in h
+    assert "issued 2023-09-28" in h
+    assert 'effective "自发布之日起实施"' in h
+    # the unseen text: 自2024年4月1日起施行, 有效期三年
+    h = header("x", "x_draft", "sources/x.txt", UNSEEN)
+    assert 'effective "自2024年4月1日起施行"' in h and "valid 3年" in h and "issued 2024-03-01" in h
+
+
+def test_a_ceiling_and_a_rate_with_a_cap_become_candidate_clauses() -> None:
+    # 无锡 (1): 给予最高50万元的一次性奖励 → up to 50万元
+    (c,) = candidates("1", "(1)", "对首次获评“专精特新”的企业给予最高50万元的一次性奖励。", 1)
+    assert c.value == "up to 50万元"
+    # 无锡 (6): 按项目实缴资金给予引荐中介机构5‰、最高200万元奖励 → 5‰ of the paid-in capital, at most 200万元
+    (c,) = candidates("6", "(6)", "落地后按项目实缴资金给予引荐中介机构5‰、最高200万元奖励；", 1)
+    assert c.value == "up to 5‰ of cny(paid_in_capital) cap 200万元"
+    # 无锡 (16): 按实际到账外资比例给予最高2%、不超过5000万元奖励 → the hand-encoded figures 2% and 5000万元
+    (c,) = candidates("16", "(16)", "分类别按实际到账外资比例给予最高2%、不超过5000万元奖励", 1)
+    assert c.value == "up to 2% of cny(fdi_arrived) cap 5000万元"
+    # two ceilings in one sentence (无锡 (16) 分别给予最高600万元和200万元): no single candidate
+    assert candidates("16", "(16)", "分别给予最高600万元和200万元资金补助", 1) == []
+
+
+def test_figures_that_are_no_amounts_are_unencoded_not_cited(tmp_path: Path) -> None:
+    # the unseen text's opening lines (no 。 ends them: one sentence) state only a date, 2024年3月1日: no
+    # quantity; its 附则 states a term, 有效期三年, so that sentence is cited
+    path = _draft_in(tmp_path, "unseen", UNSEEN)
+    policy = _checked(path)
+    assert [u.quote for u in policy.unencoded] == ["苏州市某区关于促进先进制造业招商引资的若干措施某区人民政府2024年3月1日"]
+    cited = {c.quote for clause in policy.clauses.values() for c in clause.cites}
+    assert "本措施自2024年4月1日起施行，有效期三年。" in cited
+
+
+def test_a_text_in_gbk_or_with_a_bom_reads_as_the_same_text() -> None:
+    text = "（一）对企业给予最高50万元奖励。"
+    assert decode(text.encode("gbk"), "x.txt") == text
+    assert decode(text.encode("gb18030"), "x.txt") == text
+    assert decode(b"\xef\xbb\xbf" + text.encode("utf-8"), "x.txt") == text
+
+
+@pytest.mark.parametrize("raw", [b"", b"  \n\r\n", "\ufeff".encode()])
+def test_an_empty_text_is_refused_with_the_file_named(raw: bytes) -> None:
+    with pytest.raises(SourceError, match=r"^x\.txt:1:1: the text is empty"):
+        decode(raw, "x.txt")
+
+
+def test_a_text_with_no_numbering_is_one_part_and_still_cited(tmp_path: Path) -> None:
+    text = "对新落户企业给予最高100万元奖励。对其他企业不予奖励。\n按到账外资的1%给予奖励，最高500万元。\n"
+    (part,) = articles(text)
+    assert part.label == "开头" and part.sentences == ("对新落户企业给予最高100万元奖励。", "按到账外资的1%给予奖励，最高500万元。")
+    _checked(_draft_in(tmp_path, "plain", text))
+
+
+def test_stray_spaces_and_line_breaks_inside_figures_are_quoted_whole(tmp_path: Path) -> None:
+    # a scanned text: "50 万\n元" and "2 %" broken as a PDF's lines break them
+    text = "（一）对首次获评的企业给予最高50 万\n元的一次性奖励。\n（二）按实际到账外资的2 %给予奖励，最高不超过\n5000万元。\n"
+    assert articles(text)[0].sentences == ("对首次获评的企业给予最高50万元的一次性奖励。",)
+    draft = draft_policy("scan", "sources/scan.txt", text)
+    assert "value up to 50万元" in draft and "value up to 2% of cny(fdi_arrived) cap 5000万元" in draft
+    _checked(_draft_in(tmp_path, "scan", text))
+
+
+def _new(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYLAB_CACHE_DIR": str(cwd / ".cache")}
+    return subprocess.run([sys.executable, "-m", "compare.cli", "new", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def test_new_copies_a_gbk_text_as_utf8_beside_the_draft_and_never_overwrites(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "suzhou.txt"
+    source.parent.mkdir()
+    source.write_bytes(UNSEEN.encode("gbk"))
+    work = tmp_path / "work"
+    work.mkdir()
+    r = _new(work, "suzhou", "--source", str(source))
+    assert r.returncode == 0, r.stderr
+    assert (work / "sources" / "suzhou.txt").read_text(encoding="utf-8") == UNSEEN
+    draft = (work / "suzhou.policy").read_text(encoding="utf-8")
+    assert 'source "sources/suzhou.txt"' in draft
+    _checked(work / "suzhou.policy")
+    (work / "mine.policy").write_text("mine", encoding="utf-8")
+    r = _new(work, "suzhou", "--source", str(source), "--out", "mine.policy")
+    assert r.returncode == 2 and "mine.policy already exists" in r.stderr and "Traceback" not in r.stderr
+    assert (work / "mine.policy").read_text(encoding="utf-8") == "mine"
+
+
+def test_new_refuses_an_empty_or_missing_source_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    for source in ("empty.txt", "missing.txt"):
+        r = _new(tmp_path, "x", "--source", source)
+        assert r.returncode == 2 and source in r.stderr and "hint:" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x.policy").exists()
