@@ -159,3 +159,15 @@ def test_new_refuses_an_empty_or_missing_source_without_a_traceback(tmp_path: Pa
         r = _new(tmp_path, "x", "--source", source)
         assert r.returncode == 2 and source in r.stderr and "hint:" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.policy").exists()
+
+
+def test_a_tier_table_from_brackets_and_respective_amounts() -> None:
+    # 张家港 第12条: 按注册资本1000～3000万美元、3000万～1亿美元、1亿美元以上的标准分别给予每个项目2、5、10的加分;
+    # a range's unit written once (1000～3000万美元) is both ends'; "3000万～1亿美元" carries its own scale
+    sentence = ("对新引进符合我市产业发展要求的重大外资项目、开工后并有30%以上外资到账的，按注册资本1000～3000万美元、"
+                "3000万～1亿美元、1亿美元以上的标准分别给予每个项目2、5、10的加分；")
+    (c,) = candidates("12", "12", sentence, 1)
+    assert c.value == ("tiers registered_capital {\n    [1000万美元, 3000万美元) -> 2分\n"
+                       "    [3000万美元, 1亿美元) -> 5分\n    [1亿美元, ∞) -> 10分\n  }")
+    # as many amounts as brackets, or no table: 三档 against two amounts is left to the researcher
+    assert candidates("12", "12", "按注册资本500～1000万美元、1000万美元以上的标准分别给予1、2、5的加分。", 1) == []

@@ -46,7 +46,8 @@ class Candidate:
 
 
 def _text(s: str) -> str:
-    return '"' + re.sub(r"\s+", "", s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A policy text: one line (a text must close on the line it opens on), escaped."""
+    return '"' + re.sub(r"\s+", " ", s).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _ident(label: str) -> str:
@@ -66,6 +67,7 @@ def header(city: str, policy_id: str, source_name: str, text: str) -> str:
     m = _TITLE.search(text)
     title = m.group(1) if m else next((t.group(1) for s in lines[:8] if (t := _TITLE_LINE.match(s))), None)
     if title:
+        title = re.sub(r"\s+", "", title)  # a title broken over lines
         meta.append(f"title {_text(title)}")
     issuer = next((s for s in lines[:12] if _ISSUER.match(s)), None)
     if issuer:
@@ -87,9 +89,51 @@ def header(city: str, policy_id: str, source_name: str, text: str) -> str:
     return "policy " + policy_id + " {\n" + "".join(f"  {m_}\n" for m_ in meta) + "}\n"
 
 
+_UNIT = r"(?:万亿|万|亿)?(?:美元|元)"
+_EDGE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(万亿|万|亿)?(美元|元)?")
+# 按注册资本500～1000万美元、…、1亿美元以上的标准，分别给予…1、2、5、10的加分 (or …万元)
+_TIERS = re.compile(r"按([^0-9，。；]{1,12}?)([0-9][^。；]*?(?:以上|以下))的?(?:标准)?，?分别给予[^0-9。；]*"
+                    r"([0-9]+(?:\.[0-9]+)?(?:、[0-9]+(?:\.[0-9]+)?)+)(?:的加分|分|(万元|元))")
+
+
+def _edges(item: str) -> tuple[str, str] | None:
+    """One bracket of a tier table, "500～1000万美元" → ("500万美元", "1000万美元"); "1亿美元以上" → ("1亿美元", "∞")."""
+    found = [(m.group(1), m.group(2) or "", m.group(3) or "") for m in _EDGE.finditer(item)]
+    if not found or len(found) > 2:
+        return None
+    unit = found[-1][2]
+    if not unit:
+        return None
+    if len(found) == 1:
+        return (f"{found[0][0]}{found[0][1]}{unit}", "∞") if item.endswith("以上") else None
+    (a, sa, _), (b, sb, _) = found
+    return f"{a}{sa or sb}{unit}", f"{b}{sb}{unit}"
+
+
+def _tiers(sentence: str) -> tuple[str, str] | None:
+    """A tier table's value expression and its subject's words, or None where the shape is not this one."""
+    m = _TIERS.search(sentence)
+    if not m:
+        return None
+    field = next((f for word, f in _BASES.items() if word in m.group(1)), None)
+    items = m.group(2).split("、")
+    values = m.group(3).split("、")
+    brackets = [_edges(i) for i in items]
+    if field is None or len(items) != len(values) or any(b is None for b in brackets):
+        return None
+    unit = m.group(4) or "分"
+    rows = "".join(f"    [{b[0]}, {b[1]}) -> {v}{unit}\n" for b, v in zip(brackets, values, strict=True) if b)
+    return f"tiers {field} {{\n{rows}  }}", m.group(1)
+
+
 def candidates(article_id: str, article: str, sentence: str, n: int) -> list[Candidate]:
     """Candidate clauses for one sentence, where its shape is recognised."""
     out: list[Candidate] = []
+    tiers = _tiers(sentence)
+    if tiers:
+        out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, tiers[0],
+                             f"a tier table by {tiers[1]} (分别给予)"))
+        return out
     m = _RATE_CAP.search(sentence)
     if m:
         field = next((f for word, f in _BASES.items() if word in m.group(1)), None)
