@@ -171,3 +171,12 @@ def test_a_tier_table_from_brackets_and_respective_amounts() -> None:
                        "    [3000万美元, 1亿美元) -> 5分\n    [1亿美元, ∞) -> 10分\n  }")
     # as many amounts as brackets, or no table: 三档 against two amounts is left to the researcher
     assert candidates("12", "12", "按注册资本500～1000万美元、1000万美元以上的标准分别给予1、2、5的加分。", 1) == []
+
+
+def test_new_refuses_a_city_id_that_is_no_identifier_and_a_missing_folder(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(UNSEEN, encoding="utf-8")
+    r = _new(tmp_path, "苏州", "--source", "t.txt")
+    assert r.returncode == 2 and "is not a city id" in r.stderr and "Traceback" not in r.stderr
+    r = _new(tmp_path, "suzhou", "--source", "t.txt", "--out", "nowhere/suzhou.policy")
+    assert r.returncode == 2 and "no such folder" in r.stderr and "Traceback" not in r.stderr
+    assert not list(tmp_path.rglob("*.policy")) and not (tmp_path / "sources").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,14 @@ def new(
     from compare.encode.draft import draft_policy
     from compare.encode.reading import SourceError, decode
 
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", city):
+        say_error("policylab new", f"`{city}` is not a city id: ids are ASCII, lower case, letters, digits and _",
+                  "name the city by its pinyin (suzhou); its Chinese name goes in the header's label")
+        raise typer.Exit(EXIT_USAGE)
     target = out if out is not None else Path(f"{city}.policy")
+    if not target.parent.resolve().is_dir():
+        say_error("policylab new", f"{target.parent}: no such folder", "create it first, or give another --out")
+        raise typer.Exit(EXIT_USAGE)
     if target.exists() or target.is_symlink():
         say_error("policylab new", f"{target} already exists; it was left as it is",
                   "give another --out, or move the file away")
