@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compare.encode.draft import candidates, draft_policy, header
+from compare.encode.draft import candidates, conditions, draft_policy, header
 from compare.encode.reading import SourceError, articles, decode
 from compare.testing.source_coverage import source_coverage
 from dsl.check.driver import check_paths
@@ -180,3 +180,15 @@ def test_new_refuses_a_city_id_that_is_no_identifier_and_a_missing_folder(tmp_pa
     r = _new(tmp_path, "suzhou", "--source", "t.txt", "--out", "nowhere/suzhou.policy")
     assert r.returncode == 2 and "no such folder" in r.stderr and "Traceback" not in r.stderr
     assert not list(tmp_path.rglob("*.policy")) and not (tmp_path / "sources").exists()
+
+
+def test_thresholds_become_the_candidates_conditions() -> None:
+    # 张家港 第5条: 对每个注册资本超500万美元以上的项目（领取工商营业执照并有30%以上首期资金到账）
+    sentence = ("对每个注册资本超500万美元以上的项目（领取工商营业执照并有30%以上首期资金到账），按注册资本500～1000万美元、"
+                "1000～3000万美元、3000万～1亿美元、1亿美元以上的标准，分别给予引荐单位0.5、1、1.5、2的加分。")
+    assert conditions(sentence) == ["registered_capital >= 500万美元", "paid_in_ratio >= 30%"]
+    (c,) = candidates("5", "5", sentence, 1)
+    assert c.when == "registered_capital >= 500万美元 and paid_in_ratio >= 30%"
+    # a tier's last bracket (1亿美元以上) is no threshold, nor is a target (实际利用外资160亿美元以上, 嘉兴 一(二))
+    assert conditions("按注册资本1000～3000万美元、1亿美元以上的标准分别给予2、10的加分") == []
+    assert conditions("“十四五”期间，全市实现实际利用外资160亿美元以上；") == []

@@ -43,6 +43,7 @@ class Candidate:
     quote: str
     value: str  # a value expression, its figures copied from the quote
     why: str
+    when: str = ""  # the thresholds the sentence sets (…以上), "" for none
 
 
 def _text(s: str) -> str:
@@ -126,8 +127,28 @@ def _tiers(sentence: str) -> tuple[str, str] | None:
     return f"tiers {field} {{\n{rows}  }}", m.group(1)
 
 
+_AMOUNT_AT_LEAST = re.compile(r"(注册资本|总投资|实缴资金|固定资产投资)超?([0-9]+(?:\.[0-9]+)?(?:万亿|万|亿)?(?:美元|元))及?以上")
+_PAID_IN_AT_LEAST = re.compile(r"([0-9]+(?:\.[0-9]+)?%)以上(?:的)?(?:外资|首期资金|注册资本)?到[账帐]")
+
+
+def conditions(sentence: str) -> list[str]:
+    """The thresholds a sentence sets (…以上) on the record's built-in fields, as conditions."""
+    out = []
+    for m in _AMOUNT_AT_LEAST.finditer(sentence):
+        field = next(f for word, f in _BASES.items() if word[:2] == m.group(1)[:2])
+        out.append(f"{field} >= {m.group(2)}")
+    out += [f"paid_in_ratio >= {m.group(1)}" for m in _PAID_IN_AT_LEAST.finditer(sentence)]
+    return list(dict.fromkeys(out))
+
+
 def candidates(article_id: str, article: str, sentence: str, n: int) -> list[Candidate]:
     """Candidate clauses for one sentence, where its shape is recognised."""
+    found = _candidates(article_id, article, sentence, n)
+    when = " and ".join(conditions(sentence))
+    return [Candidate(c.id, c.article, c.quote, c.value, c.why, when) for c in found]
+
+
+def _candidates(article_id: str, article: str, sentence: str, n: int) -> list[Candidate]:
     out: list[Candidate] = []
     tiers = _tiers(sentence)
     if tiers:
@@ -177,8 +198,9 @@ def draft_policy(city: str, source_name: str, text: str) -> str:
         for k, s in enumerate(cited, 1):
             for c in candidates(aid, article.label, s, k):
                 note = _text(f"DRAFT: {c.why}; confirm the condition and give it a concept")
+                when = f"  when {c.when}\n" if c.when else ""
                 out.append(f"clause {c.id} {_text('草稿' + article.label)} {{\n  cite {_text(c.article)} "
-                           f"{_text(c.quote)}\n  value {c.value}\n  note {note}\n}}\n")
+                           f"{_text(c.quote)}\n{when}  value {c.value}\n  note {note}\n}}\n")
         for s in unread:
             out.append(f"unencoded {_text(article.label)} {_text(s)} because "
                        '"DRAFT: no amount read (a date, a count or a number in a name)"\n')
