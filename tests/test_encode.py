@@ -86,8 +86,8 @@ def test_a_ceiling_and_a_rate_with_a_cap_become_candidate_clauses() -> None:
     # 无锡 (16): 按实际到账外资比例给予最高2%、不超过5000万元奖励 → the hand-encoded figures 2% and 5000万元
     (c,) = candidates("16", "(16)", "分类别按实际到账外资比例给予最高2%、不超过5000万元奖励", 1)
     assert c.value == "up to 2% of cny(fdi_arrived) cap 5000万元"
-    # two ceilings in one sentence (无锡 (16) 分别给予最高600万元和200万元): no single candidate
-    assert candidates("16", "(16)", "分别给予最高600万元和200万元资金补助", 1) == []
+    # two amounts with one 最高 (无锡 (5) has one; a made-up sentence with two): not a single ceiling
+    assert candidates("5", "(5)", "对网点最高给予100万元奖励，另给予20万元补贴。", 1) == []
 
 
 def test_figures_that_are_no_amounts_are_unencoded_not_cited(tmp_path: Path) -> None:
@@ -192,3 +192,14 @@ def test_thresholds_become_the_candidates_conditions() -> None:
     # a tier's last bracket (1亿美元以上) is no threshold, nor is a target (实际利用外资160亿美元以上, 嘉兴 一(二))
     assert conditions("按注册资本1000～3000万美元、1亿美元以上的标准分别给予2、10的加分") == []
     assert conditions("“十四五”期间，全市实现实际利用外资160亿美元以上；") == []
+
+
+def test_ceilings_given_respectively_and_points_become_candidates() -> None:
+    # 无锡 (16): 对新认定的省级跨国公司地区总部…和功能性机构，分别给予最高600万元和200万元资金补助: two ceilings,
+    # 600万元 (the HQ) first, as the text names them
+    sentence = "对新认定的省级跨国公司地区总部（含事业部总部）和功能性机构，分别给予最高600万元和200万元资金补助。"
+    assert [c.value for c in candidates("16", "(16)", sentence, 2)] == ["up to 600万元", "up to 200万元"]
+    assert [c.id for c in candidates("16", "(16)", sentence, 2)] == ["draft_16_2_1", "draft_16_2_2"]
+    # 张家港 第11条: 对引进上市公司总部企业的，每个加10分
+    (c,) = candidates("11", "11", "对引进上市公司总部企业的，每个加10分；", 1)
+    assert c.value == "10分"

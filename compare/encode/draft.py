@@ -30,6 +30,9 @@ _VALID = re.compile(r"有效期(?:为)?([0-9一二三四五六七八九十]+)年
 _MONEY = r"([0-9]+(?:\.[0-9]+)?)(万元|亿元|元)"
 # 按…的X%…最高Y万元: a rate of a base with a cap
 _RATE_CAP = re.compile(r"按([^，。；]{1,20}?)(?:的)?(?:给予)?(?:最高)?([0-9]+(?:\.[0-9]+)?)([%‰])[^。；]*?(?:最高|不超过)" + _MONEY)
+_RESPECTIVE = re.compile(r"分别给予最高((?:[0-9]+(?:\.[0-9]+)?(?:万元|亿元|元)[和、及])+[0-9]+(?:\.[0-9]+)?(?:万元|亿元|元))")
+_ORDINAL = ("first", "second", "third", "fourth")
+_POINTS = re.compile(r"(?:加|给予)([0-9]+(?:\.[0-9]+)?)分")
 _CEILING = re.compile(r"(?:最高|不超过)" + _MONEY)
 # the record's built-in field a base names (dsl.schema); a base named otherwise is left for the researcher
 _BASES = {"到账外资": "fdi_arrived", "实缴": "paid_in_capital", "注册资本": "registered_capital",
@@ -169,6 +172,18 @@ def _candidates(article_id: str, article: str, sentence: str, n: int) -> list[Ca
     if len(caps) == 1 and len(amounts) == 1:  # 最高600万元和200万元 is two amounts, not one ceiling
         out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, f"up to {caps[0][0]}{caps[0][1]}",
                              "a ceiling (最高/不超过)"))
+        return out
+    # 分别给予最高600万元和200万元: one ceiling each, in the order the text names who receives them
+    respective = _RESPECTIVE.search(sentence)
+    if respective:
+        for k, (number, unit) in enumerate(re.findall(_MONEY, respective.group(1)), 1):
+            out.append(Candidate(f"draft_{article_id}_{n}_{k}", article, sentence, f"up to {number}{unit}",
+                                 f"the {_ORDINAL[k - 1] if k <= len(_ORDINAL) else k} of the ceilings given 分别"))
+        return out
+    # 每个加10分 / 给予5分: points, where the sentence states that one figure
+    points = _POINTS.search(sentence)
+    if points and len(quote_figures(sentence)) == 1:
+        out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, f"{points.group(1)}分", "points (加分)"))
     return out
 
 
