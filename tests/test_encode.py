@@ -203,3 +203,6 @@ def test_ceilings_given_respectively_and_points_become_candidates() -> None:
     # 张家港 第11条: 对引进上市公司总部企业的，每个加10分
     (c,) = candidates("11", "11", "对引进上市公司总部企业的，每个加10分；", 1)
     assert c.value == "10分"
+    # 张家港 第11条: 对引进世界500强企业的，每个加5分: 500强 is a name, not a second figure
+    (c,) = candidates("11", "11", "对引进世界500强企业的，每个加5分；", 2)
+    assert c.value == "5分"

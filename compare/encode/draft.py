@@ -180,9 +180,9 @@ def _candidates(article_id: str, article: str, sentence: str, n: int) -> list[Ca
             out.append(Candidate(f"draft_{article_id}_{n}_{k}", article, sentence, f"up to {number}{unit}",
                                  f"the {_ORDINAL[k - 1] if k <= len(_ORDINAL) else k} of the ceilings given 分别"))
         return out
-    # 每个加10分 / 给予5分: points, where the sentence states that one figure
+    # 每个加10分 / 给予5分: points, where the sentence states that one quantity
     points = _POINTS.search(sentence)
-    if points and len(quote_figures(sentence)) == 1:
+    if points and len([f for f in quote_figures(sentence) if f.dim is not Dim.SCALAR]) == 1:  # 500强 is a name
         out.append(Candidate(f"draft_{article_id}_{n}", article, sentence, f"{points.group(1)}分", "points (加分)"))
     return out
 
