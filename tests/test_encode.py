@@ -206,3 +206,26 @@ def test_ceilings_given_respectively_and_points_become_candidates() -> None:
     # 张家港 第11条: 对引进世界500强企业的，每个加5分: 500强 is a name, not a second figure
     (c,) = candidates("11", "11", "对引进世界500强企业的，每个加5分；", 2)
     assert c.value == "5分"
+
+
+def test_a_candidate_names_the_bundled_clause_most_like_it() -> None:
+    from compare.encode.similar import bundled_index, nearest
+
+    index = bundled_index()
+    # 无锡 (1) 对首次获评“专精特新”的企业给予最高50万元的一次性奖励 is encoded as specialized_sme_reward
+    like = nearest(index, "对首次获评“专精特新”的企业给予最高50万元的一次性奖励。", "up to 50万元")
+    assert like is not None and (like.policy, like.clause, like.concept) == (
+        "wuxi_2023", "specialized_sme_reward", "reward.specialized_sme")
+    # 张家港 第12条 对引进上市公司总部企业的，每个加10分: an intermediate clause, no concept of its own
+    like = nearest(index, "对引进上市公司总部企业的，每个加10分；", "10分")
+    assert like is not None and (like.clause, like.concept) == ("listed_company_hq_points", "")
+    # a sentence that shares few words with any bundled quote has no pointer
+    assert nearest(index, "对企业引进的高层次人才，给予最高30万元的安家补贴。", "up to 30万元") is None
+
+
+def test_new_writes_the_pointer_beside_each_candidate(tmp_path: Path) -> None:
+    r = _new(tmp_path, "wuxi", "--source", str(SOURCES / "wuxi_2023.txt"))
+    assert r.returncode == 0, r.stderr
+    draft = (tmp_path / "wuxi.policy").read_text(encoding="utf-8")
+    assert "like wuxi_2023 specialized_sme_reward (concept reward.specialized_sme;" in draft
+    _checked(tmp_path / "wuxi.policy")

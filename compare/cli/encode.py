@@ -23,6 +23,7 @@ def new(
     from compare.data.atomic import WriteError, write_atomically
     from compare.encode.draft import draft_policy
     from compare.encode.reading import SourceError, decode
+    from compare.encode.similar import bundled_index
 
     if not re.fullmatch(r"[a-z][a-z0-9_]*", city):
         say_error("policylab new", f"`{city}` is not a city id: ids are ASCII, lower case, letters, digits and _",
@@ -64,7 +65,7 @@ def new(
                       "give another --out folder, or move that file away")
             raise typer.Exit(EXIT_USAGE)
     try:
-        draft = draft_policy(city, name, text)
+        draft = draft_policy(city, name, text, bundled_index())
         if copy is not None and not copy.exists():
             copy.parent.mkdir(exist_ok=True)
             write_atomically(copy, text)

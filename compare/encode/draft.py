@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from compare.encode.reading import articles
+from compare.encode.similar import Entry, nearest
 from dsl.figures import quote_figures
 from dsl.format import format_text
 from dsl.units import Dim
@@ -187,8 +188,17 @@ def _candidates(article_id: str, article: str, sentence: str, n: int) -> list[Ca
     return out
 
 
-def draft_policy(city: str, source_name: str, text: str) -> str:
-    """The draft policy's text, laid out as `policylab fmt` lays it out."""
+def _like_note(index: list[Entry] | None, c: Candidate) -> str:
+    like = nearest(index, c.quote, c.value) if index else None
+    if like is None:
+        return ""
+    concept = f"concept {like.concept}" if like.concept else "no concept: it feeds another clause"
+    return f"  note {_text(f'like {like.policy} {like.clause} ({concept}; words {like.score:.0%} alike)')}\n"
+
+
+def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | None = None) -> str:
+    """The draft policy's text, laid out as `policylab fmt` lays it out; with `index`
+    (compare.encode.similar.bundled_index) each candidate names the bundled clause most like it."""
     city_id = re.sub(r"[^a-z0-9_]", "_", city.lower()).strip("_") or "city"
     if city_id[0].isdigit():
         city_id = "city_" + city_id
@@ -215,7 +225,7 @@ def draft_policy(city: str, source_name: str, text: str) -> str:
                 note = _text(f"DRAFT: {c.why}; confirm the condition and give it a concept")
                 when = f"  when {c.when}\n" if c.when else ""
                 out.append(f"clause {c.id} {_text('草稿' + article.label)} {{\n  cite {_text(c.article)} "
-                           f"{_text(c.quote)}\n{when}  value {c.value}\n  note {note}\n}}\n")
+                           f"{_text(c.quote)}\n{when}  value {c.value}\n  note {note}\n{_like_note(index, c)}}}\n")
         for s in unread:
             out.append(f"unencoded {_text(article.label)} {_text(s)} because "
                        '"DRAFT: no amount read (a date, a count or a number in a name)"\n')
