@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compare.encode.draft import candidates, conditions, draft_policy, header
+from compare.encode.draft import candidates, conditions, draft_policy, header, unheld
 from compare.encode.reading import SourceError, articles, decode
 from compare.testing.source_coverage import source_coverage
 from dsl.check.driver import check_paths
@@ -229,3 +229,10 @@ def test_new_writes_the_pointer_beside_each_candidate(tmp_path: Path) -> None:
     draft = (tmp_path / "wuxi.policy").read_text(encoding="utf-8")
     assert "like wuxi_2023 specialized_sme_reward (concept reward.specialized_sme;" in draft
     _checked(tmp_path / "wuxi.policy")
+
+
+def test_who_a_sentence_rewards_is_noted_where_the_record_holds_no_field_for_it() -> None:
+    # 无锡 (1): 对首次获评“专精特新”的企业 — the built-in record has no 专精特新 field
+    assert unheld("对首次获评“专精特新”的企业给予最高50万元的一次性奖励。") == "首次获评“专精特新”的企业"
+    # 张家港 第5条: 对每个注册资本超500万美元以上的项目 — a threshold on a built-in field, written as a `when`
+    assert unheld("对每个注册资本超500万美元以上的项目（领取工商营业执照并有30%以上首期资金到账），按…") is None

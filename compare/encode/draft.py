@@ -188,6 +188,30 @@ def _candidates(article_id: str, article: str, sentence: str, n: int) -> list[Ca
     return out
 
 
+# who a sentence rewards: 对首次获评“专精特新”的企业 / 对新引进的…项目 (up to the first comma or 给予)
+_WHO = re.compile(r"对([^，。；]{2,40}?(?:企业|项目|机构|人员|人才|团队|单位|区镇|总部))(?:，|给予|、|的，|（)")
+
+
+def unheld(sentence: str) -> str | None:
+    """Who the sentence rewards, where the built-in record holds no such field: the words, else None."""
+    m = _WHO.search(sentence)
+    if m is None:
+        return None
+    who = m.group(1)
+    rest = _AMOUNT_AT_LEAST.sub("", _PAID_IN_AT_LEAST.sub("", who))  # thresholds are written as a `when`
+    rest = re.sub(r"^每个|的|(?:企业|项目)$", "", rest)  # words every project answers to
+    return who if re.search(r"[\u4e00-\u9fff]{2}", rest) else None
+
+
+def _who_note(c: Candidate) -> str:
+    who = unheld(c.quote)
+    if who is None:
+        return ""
+    text = (f"the record holds no field for 「{who}」: declare what it needs, e.g. a category or a condition "
+            "(see Declaring a city's own record), then write it in when")
+    return f"  note {_text(text)}\n"
+
+
 def _like_note(index: list[Entry] | None, c: Candidate) -> str:
     like = nearest(index, c.quote, c.value) if index else None
     if like is None:
@@ -225,7 +249,8 @@ def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | No
                 note = _text(f"DRAFT: {c.why}; confirm the condition and give it a concept")
                 when = f"  when {c.when}\n" if c.when else ""
                 out.append(f"clause {c.id} {_text('草稿' + article.label)} {{\n  cite {_text(c.article)} "
-                           f"{_text(c.quote)}\n{when}  value {c.value}\n  note {note}\n{_like_note(index, c)}}}\n")
+                           f"{_text(c.quote)}\n{when}  value {c.value}\n  note {note}\n{_who_note(c)}"
+                           f"{_like_note(index, c)}}}\n")
         for s in unread:
             out.append(f"unencoded {_text(article.label)} {_text(s)} because "
                        '"DRAFT: no amount read (a date, a count or a number in a name)"\n')
