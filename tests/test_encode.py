@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compare.encode.draft import candidates, conditions, draft_policy, header, unheld
+from compare.encode.draft import candidates, conditions, draft_policy, header, names_only, unheld
 from compare.encode.reading import SourceError, articles, decode
 from compare.testing.source_coverage import source_coverage
 from dsl.check.driver import check_paths
@@ -236,3 +236,16 @@ def test_who_a_sentence_rewards_is_noted_where_the_record_holds_no_field_for_it(
     assert unheld("对首次获评“专精特新”的企业给予最高50万元的一次性奖励。") == "首次获评“专精特新”的企业"
     # 张家港 第5条: 对每个注册资本超500万美元以上的项目 — a threshold on a built-in field, written as a `when`
     assert unheld("对每个注册资本超500万美元以上的项目（领取工商营业执照并有30%以上首期资金到账），按…") is None
+
+
+def test_a_sentence_whose_figures_all_name_something_is_unencoded() -> None:
+    # 无锡 序言: 省委十四届四次全会和市委十四届五次全会 and “465”现代产业集群 are names; the covering notice's
+    # 2023年9月28日 a date
+    assert names_only("无锡市人民政府2023年9月28日（此件公开发布）认真落实省委十四届四次全会和市委十四届五次全会工作部署，"
+                      "系统推动“465”现代产业集群发展实现高水平跃升。")
+    # 太仓 通知: 已经市政府第46次常务会议审议通过 — the meeting's number
+    assert names_only("已经市政府第46次常务会议审议通过。")
+    # 无锡 (1): “专精特新” is a name, 50万元 an amount
+    assert not names_only("对首次获评“专精特新”的企业给予最高50万元的一次性奖励。")
+    # 嘉兴 一(二): 2024年 is a date, 32亿美元 and 35亿美元 targets
+    assert not names_only("其中：2024年实际利用外资确保32亿美元，力争35亿美元；")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from compare.encode.reading import articles
 from compare.encode.similar import Entry, nearest
+from compare.testing.source_coverage import FIGURE
 from dsl.figures import quote_figures
 from dsl.format import format_text
 from dsl.units import Dim
@@ -212,6 +213,18 @@ def _who_note(c: Candidate) -> str:
     return f"  note {_text(text)}\n"
 
 
+# where a number names something, not a quantity: “465”, 《…》, 〔2020〕43号, 十四届四次全会, 第46次, dates
+_NAMES = re.compile(r"“[^”]*”|《[^》]*》|〔[^〕]*〕[0-9]*号|[0-9一二三四五六七八九十]+届[一二三四五六七八九十]+次全会"
+                    r"|第[0-9一二三四五六七八九十]+次|(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}日)?)?"
+                    r"|[0-9]{1,2}月[0-9]{1,2}日")
+
+
+def names_only(sentence: str) -> bool:
+    """Whether every figure of the sentence (as coverage counts them) is part of a name or a date, or
+    dsl.figures reads no quantity in it: an `unencoded` entry, not a cite."""
+    return not quote_figures(sentence) or not FIGURE.search(_NAMES.sub("", sentence))
+
+
 def _like_note(index: list[Entry] | None, c: Candidate) -> str:
     like = nearest(index, c.quote, c.value) if index else None
     if like is None:
@@ -236,8 +249,8 @@ def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | No
         while aid in taken:  # 三、 and （三） numbered on through the sections: both "3"
             aid, n = f"{base}_{n}", n + 1
         taken.add(aid)
-        cited = [s for s in article.sentences if quote_figures(s)]
-        unread = [s for s in article.sentences if not quote_figures(s)]
+        cited = [s for s in article.sentences if not names_only(s)]
+        unread = [s for s in article.sentences if names_only(s)]
         if cited:
             out.append(f"\n# ---------------------------------------------------------------- {article.label}\n"
                        f"clause article_{aid} {_text(article.label + '（待编码）')} {{\n"
@@ -253,7 +266,7 @@ def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | No
                            f"{_like_note(index, c)}}}\n")
         for s in unread:
             out.append(f"unencoded {_text(article.label)} {_text(s)} because "
-                       '"DRAFT: no amount read (a date, a count or a number in a name)"\n')
+                       '"DRAFT: its figures are dates or parts of names (“465”, 《…》, 十四届四次全会), no amounts"\n')
     return format_text("".join(out))
 
 
