@@ -249,3 +249,12 @@ def test_a_sentence_whose_figures_all_name_something_is_unencoded() -> None:
     assert not names_only("对首次获评“专精特新”的企业给予最高50万元的一次性奖励。")
     # 嘉兴 一(二): 2024年 is a date, 32亿美元 and 35亿美元 targets
     assert not names_only("其中：2024年实际利用外资确保32亿美元，力争35亿美元；")
+
+
+def test_utf16_with_its_mark_reads_and_a_pdf_or_word_file_is_named() -> None:
+    text = "（一）对企业给予最高50万元奖励。"
+    assert decode(text.encode("utf-16"), "x.txt") == text  # Python writes the mark
+    with pytest.raises(SourceError, match=r"^x\.pdf:1:1: this is a PDF, not text; hint: "):
+        decode(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "x.pdf")
+    with pytest.raises(SourceError, match=r"^x\.docx:1:1: this is a Word or other office file"):
+        decode(b"PK\x03\x04\x14\x00\x06\x00", "x.docx")

@@ -33,7 +33,18 @@ class DraftArticle:
 
 
 def decode(raw: bytes, path: str) -> str:
-    """The text of `raw`: UTF-8 (with or without a byte-order mark), else GB18030/GBK; SourceError otherwise."""
+    """The text of `raw`: UTF-8 (with or without a byte-order mark), UTF-16 with one, else GB18030/GBK;
+    SourceError otherwise (a PDF or a Word file is named as such)."""
+    if raw.startswith(b"%PDF") or raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = "a PDF" if raw.startswith(b"%PDF") else "a Word or other office file"
+        raise SourceError(f"{path}:1:1: this is {kind}, not text; hint: copy its text into a .txt file "
+                          "(pdftotext, or Save As plain text)")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise SourceError(f"{path}:1:1: a UTF-16 mark, but the text is not UTF-16; hint: save it as UTF-8 "
+                              "text") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
