@@ -73,7 +73,13 @@ def test_the_header_is_what_the_text_states() -> None:
     assert 'effective "自发布之日起实施"' in h
     # the unseen text: 自2024年4月1日起施行, 有效期三年
     h = header("x", "x_draft", "sources/x.txt", UNSEEN)
-    assert 'effective "自2024年4月1日起施行"' in h and "valid 3年" in h and "issued 2024-03-01" in h
+    assert "effective 2024-04-01" in h and "valid 3年" in h and "issued 2024-03-01" in h
+    assert 'title "苏州市某区关于促进先进制造业招商引资的若干措施"' in h and 'issuer "某区人民政府"' in h
+    # 太仓 通知: 太政发〔2020〕43号; 张家港 第14条: 本意见自2017年1月1日起实施, a date
+    h = header("taicang", "t", "s", (SOURCES / "taicang_2020.txt").read_text(encoding="utf-8"))
+    assert 'docno "太政发〔2020〕43号"' in h
+    h = header("zjg", "z", "s", (SOURCES / "zhangjiagang_2017.txt").read_text(encoding="utf-8"))
+    assert "effective 2017-01-01" in h and "title" not in h  # the text carries no title
 
 
 def test_a_ceiling_and_a_rate_with_a_cap_become_candidate_clauses() -> None:

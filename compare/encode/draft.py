@@ -24,9 +24,10 @@ from dsl.format import format_text
 from dsl.units import Dim
 
 _TITLE = re.compile(r"《(关于[^》]+)》")
-_TITLE_LINE = re.compile(r"^(?:\S*印发)?(关于\S+?)(?:的通知)?$")
+_TITLE_LINE = re.compile(r"^(?:\S*印发)?(\S*关于[^\s。；，]+?)(?:的通知)?$")
 _ISSUER = re.compile(r"^\S{2,20}(?:人民政府|人民政府办公室|委员会|办公室|管理委员会)$")
 _DATE = re.compile(r"((?:19|20)[0-9]{2})年([0-9]{1,2})月([0-9]{1,2})日")
+_DOCNO = re.compile(r"[\u4e00-\u9fff]{1,8}〔(?:19|20)[0-9]{2}〕[0-9]+号")
 _EFFECTIVE = re.compile(r"自[^。；，,]{0,30}?起(?:施行|实施|执行)")
 _VALID = re.compile(r"有效期(?:为)?([0-9一二三四五六七八九十]+)年")
 _MONEY = r"([0-9]+(?:\.[0-9]+)?)(万元|亿元|元)"
@@ -66,6 +67,10 @@ def _ident(label: str) -> str:
     return "_".join(nums) if nums else ("opening" if label == "开头" else "closing")
 
 
+def _iso(m: re.Match[str]) -> str:
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+
+
 def header(city: str, policy_id: str, source_name: str, text: str) -> str:
     """The header: what the text states of its title, issuer, date, entry into force and term."""
     lines = [s.strip() for s in text.splitlines() if s.strip()]
@@ -80,10 +85,14 @@ def header(city: str, policy_id: str, source_name: str, text: str) -> str:
         meta.append(f"issuer {_text(issuer)}")
     d = _DATE.search("".join(lines[:12]))
     if d:
-        meta.append(f"issued {int(d.group(1)):04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}")
+        meta.append(f"issued {_iso(d)}")
+    no = _DOCNO.search("".join(lines[:12]))
+    if no:
+        meta.append(f"docno {_text(no.group())}")
     e = _EFFECTIVE.search(re.sub(r"\s+", "", text))
     if e:
-        meta.append(f"effective {_text(e.group())}")
+        day = _DATE.fullmatch(e.group()[1:-3])  # 自2017年1月1日起实施: a date, so --as-of can use it
+        meta.append(f"effective {_iso(day)}" if day else f"effective {_text(e.group())}")
     v = _VALID.search(re.sub(r"\s+", "", text))
     if v:
         from compare.diff.articles import numeral
@@ -266,7 +275,7 @@ def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | No
                            f"{_like_note(index, c)}}}\n")
         for s in unread:
             out.append(f"unencoded {_text(article.label)} {_text(s)} because "
-                       '"DRAFT: its figures are dates or parts of names (“465”, 《…》, 十四届四次全会), no amounts"\n')
+                       '"DRAFT: its figures are dates or parts of names, no amounts"\n')
     return format_text("".join(out))
 
 
