@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from compare.encode.draft import candidates, conditions, draft_policy, header, names_only, unheld
 from compare.encode.reading import SourceError, articles, decode
@@ -264,3 +266,21 @@ def test_utf16_with_its_mark_reads_and_a_pdf_or_word_file_is_named() -> None:
         decode(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "x.pdf")
     with pytest.raises(SourceError, match=r"^x\.docx:1:1: this is a Word or other office file"):
         decode(b"PK\x03\x04\x14\x00\x06\x00", "x.docx")
+
+
+_LINES = ["一、总体要求", "（一）落户奖励。", "（二）对企业给予最高50 万\n元奖励。", "第3条 按到账外资的2%给予奖励，最高500万元。",
+          "1．对新引进项目每个加5分；", "对“1+3”产业园企业给予100万元补贴。", "\"引号\"和\\反斜杠 #井号 给予10万元。",
+          "2024年3月1日", "按注册资本500～1000万美元、1000万美元以上的标准，分别给予1、2的加分。", "（三）", "三、附则",
+          "对新认定的总部和功能性机构，分别给予最高600万元和200万元资金补助。", "本办法自2024年4月1日起施行，有效期3年。",
+          "", "   ", "……给予最高5‰奖励……", "对注册资本1亿美元以上、30%以上外资到账的项目给予最高1000万元奖励。"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_LINES), min_size=1, max_size=12))
+def test_any_text_of_typical_lines_drafts_a_policy_that_checks_and_is_formatted(tmp_path: Path, lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assume(text.strip() != "")  # an empty text is refused before drafting (see above)
+    path = _draft_in(tmp_path, "fuzz", text)
+    draft = path.read_text(encoding="utf-8")
+    assert format_text(draft) == draft
+    _checked(path)

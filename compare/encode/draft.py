@@ -234,6 +234,14 @@ def names_only(sentence: str) -> bool:
     return not quote_figures(sentence) or not FIGURE.search(_NAMES.sub("", sentence))
 
 
+def _unique(wanted: str, ids: set[str]) -> str:
+    name, n = wanted, 2
+    while name in ids:
+        name, n = f"{wanted}_v{n}", n + 1
+    ids.add(name)
+    return name
+
+
 def _like_note(index: list[Entry] | None, c: Candidate) -> str:
     like = nearest(index, c.quote, c.value) if index else None
     if like is None:
@@ -250,6 +258,7 @@ def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | No
         city_id = "city_" + city_id
     out = [header(city_id, city_id + "_draft", source_name, text)]
     taken: set[str] = set()
+    ids: set[str] = set()  # the clauses' ids: unique (E201)
     for article in articles(text):
         if not article.sentences:
             continue
@@ -270,7 +279,8 @@ def draft_policy(city: str, source_name: str, text: str, index: list[Entry] | No
             for c in candidates(aid, article.label, s, k):
                 note = _text(f"DRAFT: {c.why}; confirm the condition and give it a concept")
                 when = f"  when {c.when}\n" if c.when else ""
-                out.append(f"clause {c.id} {_text('草稿' + article.label)} {{\n  cite {_text(c.article)} "
+                cid = _unique(c.id, ids)  # article 2's "draft_2_2_1" may meet article "2_2"'s first
+                out.append(f"clause {cid} {_text('草稿' + article.label)} {{\n  cite {_text(c.article)} "
                            f"{_text(c.quote)}\n{when}  value {c.value}\n  note {note}\n{_who_note(c)}"
                            f"{_like_note(index, c)}}}\n")
         for s in unread:
