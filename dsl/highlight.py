@@ -60,10 +60,10 @@ from dsl.highlight_rules import (
     Rule,
 )
 
-__all__ = ["PolicyLexer", "KEYWORD_GROUPS"]
+__all__ = ["PolicyLexer", "KEYWORD_GROUPS", "pygments_token"]
 
 
-def _token(name: str) -> Any:
+def pygments_token(name: str) -> Any:
     """The Pygments token of a name in the table (`Whitespace` is Pygments' `Text.Whitespace`)."""
     first, *rest = name.split(".")
     token = getattr(pygments.token, first)
@@ -74,7 +74,7 @@ def _token(name: str) -> Any:
 
 def _pygments(rule: Rule, *state: str) -> tuple[Any, ...]:
     """A Pygments rule from the table's: its token, or its tokens by group, then the state to enter."""
-    kinds = [_token(name) for name in rule.tokens]
+    kinds = [pygments_token(name) for name in rule.tokens]
     action = kinds[0] if len(kinds) == 1 else bygroups(*kinds)
     return (rule.pattern, action, *state)
 
@@ -106,22 +106,22 @@ class PolicyLexer(RegexLexer):
             *(_pygments(rule) for rule in WORD_RULES),
             include("figures"),
             *(_pygments(rule) for rule in SIGN_RULES),
-            (TEXT_OPEN, _token(TEXT), "string"),
+            (TEXT_OPEN, pygments_token(TEXT), "string"),
         ],
         "space": [_pygments(rule) for rule in SPACE_RULES],
         "figures": [_pygments(rule) for rule in FIGURE_RULES],
-        "string": _text(_token(TEXT)),
+        "string": _text(pygments_token(TEXT)),
         "article": [
             include("space"),
-            (TEXT_OPEN, _token(TEXT), ("#pop", "quote", "string")),
+            (TEXT_OPEN, pygments_token(TEXT), ("#pop", "quote", "string")),
             default("#pop"),
         ],
         "quote": [
             include("space"),
-            (TEXT_OPEN, _token(QUOTATION), ("#pop", "doc")),
+            (TEXT_OPEN, pygments_token(QUOTATION), ("#pop", "doc")),
             default("#pop"),
         ],
-        "doc": _text(_token(QUOTATION)),
+        "doc": _text(pygments_token(QUOTATION)),
     }
 
 
