@@ -1,0 +1,137 @@
+"""The editors' TextMate grammar (editors/vscode/syntaxes/policy.tmLanguage.json): it is the one
+dsl.textmate generates from the lexer's token table, and it shows every policy the project ships as
+the Pygments lexer does, character by character (run with tests/textmate_subset.py, Python's `re`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+from pygments.token import Whitespace
+from textmate_subset import scopes
+
+from dsl.highlight import PolicyLexer, pygments_token
+from dsl.highlight_rules import SCOPES
+from dsl.textmate import GRAMMAR_PATH, grammar, grammar_text, main, scope
+
+POLICY_FILES = sorted(p for p in ROOT.rglob("*.policy") if ".git" not in p.parts)
+_NAMES = {pygments_token(name): name for name in SCOPES} | {Whitespace: "Whitespace"}
+
+
+def committed() -> dict[str, Any]:
+    return json.loads(GRAMMAR_PATH.read_text(encoding="utf-8"))
+
+
+def lexed(text: str) -> list[str | None]:
+    """The lexer's token of every character, as a TextMate scope."""
+    out: list[str | None] = []
+    for token, value in PolicyLexer().get_tokens(text):
+        out += [scope(_NAMES[token])] * len(value)
+    return out[: len(text)]  # Pygments ends the text with a line break of its own
+
+
+def differences(grammar_: dict[str, Any], text: str) -> list[str]:
+    """Where the grammar shows a character otherwise than the lexer (line breaks aside)."""
+    tm, py = scopes(grammar_, text), lexed(text)
+    assert len(tm) == len(py) == len(text)
+    out = []
+    for i, (a, b) in enumerate(zip(tm, py, strict=True)):
+        if a != b and text[i] != "\n":
+            line = text.count("\n", 0, i) + 1
+            out.append(f"line {line}: {text[i]!r} TextMate {a}, lexer {b}")
+    return out
+
+
+def test_the_committed_grammar_is_the_generated_one() -> None:
+    assert GRAMMAR_PATH.read_text(encoding="utf-8") == grammar_text(), "run `python -m dsl.textmate`"
+    assert main(["--check"]) == 0
+
+
+def test_check_reports_a_stale_grammar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    stale = tmp_path / "policy.tmLanguage.json"
+    stale.write_text(grammar_text().replace("keyword.other.policy", "keyword.policy"), encoding="utf-8")
+    monkeypatch.setattr("dsl.textmate.GRAMMAR_PATH", stale)
+    assert main(["--check"]) == 1
+    assert "python -m dsl.textmate" in capsys.readouterr().err
+    assert main(["--bogus"]) == 2
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=[str(p.relative_to(ROOT)) for p in POLICY_FILES])
+def test_grammar_and_lexer_show_every_bundled_policy_alike(path: Path) -> None:
+    assert differences(committed(), path.read_text(encoding="utf-8")) == []
+
+
+def test_bundled_policies_are_there() -> None:
+    names = {p.stem for p in POLICY_FILES}
+    assert {"zhangjiagang_2017", "taicang_2020", "jiaxing_draft", "wuxi_2023"} <= names
+
+
+def test_a_reordered_grammar_is_caught() -> None:
+    """The comparison can fail: a grammar whose figure patterns are tried in another order than the
+    lexer's rules reads a date as numbers and signs."""
+    swapped = copy.deepcopy(committed())
+    figures = swapped["repository"]["figures"]["patterns"]
+    figures.reverse()  # the quantity first: `2023-09-28` is read as 2023, `-`, 09, `-`, 28
+    assert differences(swapped, "policy p { issued 2023-09-28 }") != []
+
+
+SNIPPET = 'clause c "标签" {  # why\n  cite "第12条" "按注册资本1000～3000万美元"\n  value tiers x { [1000万美元, ∞) -> 2分 }\n}\n外'
+
+
+def test_hand_read_scopes_of_a_snippet() -> None:
+    """Each piece of the snippet, by reading it: what a highlighter must call it."""
+    got = scopes(committed(), SNIPPET)
+
+    def at(piece: str, occurrence: int = 0) -> set[str | None]:
+        start = [m.start() for m in re.finditer(re.escape(piece), SNIPPET)][occurrence]
+        return set(got[start:start + len(piece)])
+
+    suffix = ".policy"
+    assert at("clause") == {"storage.type.declaration" + suffix}
+    assert at(" c ") == {None, "entity.name.function" + suffix}
+    assert at('"标签"') == {"string.quoted.double" + suffix}
+    assert at("# why") == {"comment.line.number-sign" + suffix}
+    assert at("cite") == {"keyword.other" + suffix}
+    assert at('"第12条"') == {"string.quoted.double" + suffix}
+    assert at('"按注册资本1000～3000万美元"') == {"string.quoted.other.quotation" + suffix}
+    assert at("value") == at("tiers") == {"keyword.other" + suffix}
+    assert at("1000万美元") == at("2分") == {"constant.numeric" + suffix}
+    assert at("∞") == {"constant.language" + suffix}
+    assert at("->") == {"keyword.operator" + suffix}
+    assert at("外") == {"invalid.illegal" + suffix}
+
+
+def test_every_token_of_the_table_has_a_scope() -> None:
+    used = {m for m in re.findall(r'"name": "([^"]+)"', grammar_text())} - {"Policy"}  # the language's name
+    assert used <= {s + ".policy" for s in SCOPES.values()}
+    assert "Whitespace" not in SCOPES  # shown as it is, no scope
+
+
+def test_expressions_are_read_alike_by_re_and_oniguruma() -> None:
+    """No construct one engine reads and the other does not: Python's named groups and `\\Z`,
+    Oniguruma's `\\G`, `\\h`, `\\x{…}`, possessive quantifiers, and escapes `\\u` (Oniguruma's syntax
+    option) — so `re` checks what VS Code will run."""
+    expressions: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("match", "begin", "end") and isinstance(value, str):
+                    expressions.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(grammar())
+    assert len(expressions) > 20
+    for expression in expressions:
+        re.compile(expression)
+        for construct in (r"(?P", r"\Z", r"\G", r"\h", r"\x{", "++", "*+", "?+", r"\u"):
+            assert construct not in expression, (construct, expression)
