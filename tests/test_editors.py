@@ -78,3 +78,21 @@ def test_neovim_and_emacs_start_the_server() -> None:
     assert len(re.findall(r'cmd = \{ "policylab", "lsp" \}', docs)) == 2  # vim.lsp.config and lspconfig
     assert '(policy-mode "policylab" "lsp")' in docs  # eglot-server-programs
     assert """(add-to-list 'auto-mode-alist '("\\\\.policy\\\\'" . policy-mode))""" in docs
+
+
+def _smoke_test_can_run() -> bool:
+    from compare.cli.app import COMMANDS
+
+    return (shutil.which("node") is not None and (VSCODE / "node_modules" / "vscode-jsonrpc").is_dir()
+            and "lsp" in COMMANDS and shutil.which("policylab") is not None)
+
+
+@pytest.mark.skipif(not _smoke_test_can_run(),
+                    reason="needs Node.js, `npm install` in editors/vscode, and the `policylab lsp` command")
+def test_the_client_starts_the_server_and_receives_a_diagnostic() -> None:
+    """extension.js activated outside VS Code (test/smoke.js): the server it starts answers and
+    reports the `;` of `clause c { value ; }` (line 1, column 18: no policy holds a `;`)."""
+    r = subprocess.run(["node", "test/smoke.js"], cwd=VSCODE, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "started: policylab lsp" in r.stdout
+    assert re.search(r"^diagnostic 1:18 E\d+ ", r.stdout, flags=re.M), r.stdout
