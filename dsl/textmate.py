@@ -69,13 +69,12 @@ def _match(rule: Rule) -> dict[str, Any]:
     return out
 
 
+_ESCAPES = [{"match": ESCAPE, "name": scope("String.Escape")}, {"match": LONE_BACKSLASH, "name": scope("String.Escape")}]
+
+
 def _text(token: str) -> dict[str, Any]:
     """A text from its opening quote to its closing one or the end of its line (E103)."""
-    return {
-        "begin": TEXT_OPEN, "end": f"{TEXT_CLOSE}|$", "name": scope(token),
-        "patterns": [{"match": ESCAPE, "name": scope("String.Escape")},
-                     {"match": LONE_BACKSLASH, "name": scope("String.Escape")}],
-    }
+    return {"begin": TEXT_OPEN, "end": f"{TEXT_CLOSE}|$", "name": scope(token), "patterns": _ESCAPES}
 
 
 def _quoting(rule: Rule) -> dict[str, Any]:
@@ -83,9 +82,10 @@ def _quoting(rule: Rule) -> dict[str, Any]:
     follows; the region ends after the quotation, at the line's end, or at anything else."""
     article = rf'(")((?:{ESCAPE}|[^"\\\n])*)(")'
     return {
-        "begin": _regex(rf"({rule.pattern})([ \t]+){article}"),
-        "beginCaptures": _captures((*rule.tokens, "Whitespace", TEXT, TEXT, TEXT)),
-        "end": r'(?=[^\s"#])|(?<=")(?=[ \t]*(?:$|#))',
+        "begin": _regex(rf"({rule.pattern})([ \t]*){article}"),
+        "beginCaptures": _captures((*rule.tokens, "Whitespace", TEXT, TEXT, TEXT)) | {
+            "4": {"name": scope(TEXT), "patterns": _ESCAPES}},  # the article's escapes, as in a text
+        "end": _regex(r'(?=[^ \t\f\r\n\ufeff"#])|(?<=")(?=[ \t]*(?:$|#))'),  # anything but WS, a comment, a text
         "patterns": [{"include": "#space"}, {"include": "#quotation"}],
     }
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pygments.token import Whitespace
 from textmate_subset import scopes
 
@@ -29,8 +31,8 @@ def committed() -> dict[str, Any]:
 
 def lexed(text: str) -> list[str | None]:
     """The lexer's token of every character, as a TextMate scope."""
-    out: list[str | None] = []
-    for token, value in PolicyLexer().get_tokens(text):
+    out: list[str | None] = [None] if text.startswith("\ufeff") else []  # Pygments drops a BOM
+    for token, value in PolicyLexer(stripnl=False).get_tokens(text):
         out += [scope(_NAMES[token])] * len(value)
     return out[: len(text)]  # Pygments ends the text with a line break of its own
 
@@ -65,6 +67,42 @@ def test_check_reports_a_stale_grammar(tmp_path: Path, monkeypatch: pytest.Monke
 @pytest.mark.parametrize("path", POLICY_FILES, ids=[str(p.relative_to(ROOT)) for p in POLICY_FILES])
 def test_grammar_and_lexer_show_every_bundled_policy_alike(path: Path) -> None:
     assert differences(committed(), path.read_text(encoding="utf-8")) == []
+
+
+DOC_SNIPPETS = re.findall(r"^```policy\n(.*?)^```", (ROOT / "docs" / "language.md").read_text(encoding="utf-8"),
+                          flags=re.S | re.M)
+
+
+def test_grammar_and_lexer_show_the_language_references_snippets_alike() -> None:
+    assert len(DOC_SNIPPETS) >= 10
+    assert [(i, d) for i, s in enumerate(DOC_SNIPPETS) if (d := differences(committed(), s))] == []
+
+
+# Pieces of lines, right and wrong: every rule of the table, the places where a rule ends (a
+# keyword inside a name, an article with no space, an open text, an escape), and what is an error.
+FRAGMENTS = ["clause", "cite", "unencoded", "policy", "extends", "type", "choice", "pick", "first", "payer",
+             "city", ",", "concept", "option", "default", "value", "values", "and", "true", "USD", "max", "x",
+             "a.b", "r:", '"s"', '"a\\"b"', '"open', "#c", "500万美元", "3000 万美元", "5‰", "30元/平方米",
+             "3:7", "2023-09-28", "->", ">=", "[", "(", ")", "∞", "外", "；", "@", "1.5", "count", "人", "{",
+             "}", ":", "\\", '"', "\ufeff", "\u3000", "#", " ", "\t"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=10))
+def test_grammar_and_lexer_show_any_line_alike(pieces: list[str]) -> None:
+    """On one line the two agree everywhere, on text that parses or not (across lines, see below)."""
+    line = "".join(pieces)  # side by side or apart: " " and "\t" are pieces too
+    assert differences(committed(), line) == []
+
+
+def test_across_lines_the_grammar_shows_less_as_documented() -> None:
+    """docs/editors.md: TextMate reads one line at a time, so an id on the line after its keyword is
+    a plain name, and a quotation on the line after its article a plain text."""
+    text = 'clause\n  c { cite "第1条"\n  "原文" }'
+    tm, py = scopes(committed(), text), lexed(text)
+    c, quote = text.index("c {"), text.index('"原文"') + 1
+    assert (tm[c], py[c]) == ("variable.other.policy", "entity.name.function.policy")
+    assert (tm[quote], py[quote]) == ("string.quoted.double.policy", "string.quoted.other.quotation.policy")
 
 
 def test_bundled_policies_are_there() -> None:

@@ -1,6 +1,7 @@
 """A small TextMate tokenizer for the tests, so a grammar can be run without vscode-textmate: the
 subset the policy grammar uses — `match` with `name` or `captures`; `begin`/`end` regions with
-`name`, `beginCaptures`, `patterns`; `include` of the repository — read with Python's `re`.
+`name`, `beginCaptures` (with `patterns` of `match`es inside a capture), `patterns`; `include` of the
+repository — read with Python's `re`.
 
 As in vscode-textmate, a line is scanned from the current position for the pattern (or the region's
 end) that matches earliest; on a tie the region's end wins, then the pattern listed first.
@@ -85,7 +86,20 @@ def scopes(grammar: dict[str, Any], text: str) -> list[str | None]:
 
 
 def _paint_captures(painted: list[str | None], m: re.Match[str], captures: dict[str, Any]) -> None:
+    """Each captured group by its name, then by the `match` patterns of the capture inside it."""
     for group, capture in captures.items():
-        if m.group(int(group)) is not None and "name" in capture:
-            for j in range(m.start(int(group)), m.end(int(group))):
-                painted[j] = capture["name"]
+        start, end = m.span(int(group))
+        if start < 0:
+            continue
+        for j in range(start, end):
+            painted[j] = capture.get("name", painted[j])
+        pos = start
+        while capture.get("patterns") and pos < end:
+            found = [(f.start(), i, f) for i, p in enumerate(capture["patterns"])
+                     if (f := re.compile(p["match"]).search(m.string, pos, end)) and f.end() > f.start()]
+            if not found:
+                break
+            _, i, f = min(found, key=lambda x: x[:2])
+            for j in range(f.start(), f.end()):
+                painted[j] = capture["patterns"][i].get("name", painted[j])
+            pos = f.end()
