@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +175,24 @@ def test_expressions_are_read_alike_by_re_and_oniguruma() -> None:
         re.compile(expression)
         for construct in (r"(?P", r"\Z", r"\G", r"\h", r"\x{", "++", "*+", "?+", r"\u"):
             assert construct not in expression, (construct, expression)
+
+
+VSCODE = GRAMMAR_PATH.parent.parent
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not (VSCODE / "node_modules" / "vscode-textmate").is_dir(),
+                    reason="needs Node.js and `npm install` in editors/vscode (vscode-textmate, vscode-oniguruma)")
+def test_vscode_textmate_reads_the_grammar_as_the_subset_does(tmp_path: Path) -> None:
+    """VS Code's own tokenizer (Oniguruma) gives every character the scope the Python subset gives:
+    on the bundled policies, and on every pair of fragments side by side, one pair a line."""
+    pairs = tmp_path / "pairs.policy"
+    pairs.write_text("\n".join(a + b for a in FRAGMENTS for b in FRAGMENTS) + "\n", encoding="utf-8")
+    files = [*POLICY_FILES, pairs]
+    r = subprocess.run(["node", "test/scopes.js", str(GRAMMAR_PATH), *map(str, files)], cwd=VSCODE,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert all(ord(c) < 0x10000 for c in text)  # JavaScript counts UTF-16 units, Python characters
+        assert got[str(path)] == scopes(committed(), text), path
