@@ -66,6 +66,19 @@ def test_check_reports_a_stale_grammar(tmp_path: Path, monkeypatch: pytest.Monke
     assert main(["--bogus"]) == 2
 
 
+def test_generating_writes_the_grammar_and_never_over_another_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "syntaxes" / "policy.tmLanguage.json"
+    monkeypatch.setattr("dsl.textmate.GRAMMAR_PATH", target)
+    assert main([]) == 0 and target.read_text(encoding="utf-8") == grammar_text()
+    target.write_text(grammar_text().replace("keyword.other.policy", "k.policy"), encoding="utf-8")  # stale: replaced
+    assert main([]) == 0 and target.read_text(encoding="utf-8") == grammar_text()
+    target.write_text('{"name": "someone else\'s"}', encoding="utf-8")  # not written by it: kept
+    assert main([]) == 1 and target.read_text(encoding="utf-8") == '{"name": "someone else\'s"}'
+    assert "not a grammar this command wrote" in capsys.readouterr().err
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
+
+
 @pytest.mark.parametrize("path", POLICY_FILES, ids=[str(p.relative_to(ROOT)) for p in POLICY_FILES])
 def test_grammar_and_lexer_show_every_bundled_policy_alike(path: Path) -> None:
     assert differences(committed(), path.read_text(encoding="utf-8")) == []
