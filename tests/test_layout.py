@@ -17,7 +17,8 @@ LAYERS: list[tuple[str, ...]] = [
     # dsl/: the language, text -> checked model
     ("dsl.textsafe", "dsl.files", "dsl.cache_folder"), ("dsl.paths",), ("dsl.units",), ("dsl.ast", "dsl.ast_file", "dsl.ast_record", "dsl.ast_time"), ("dsl.walk",), ("dsl.diagnostics",), ("dsl.schema",), ("dsl.record",), ("dsl.taxonomy",),
     ("dsl.model",), ("dsl.figures",), ("dsl.lark_parser",), ("dsl.syntax_errors",), ("dsl.transform_rules",), ("dsl.transform_record", "dsl.transform_time"), ("dsl.transform",),
-    ("dsl.parse",), ("dsl.load",), ("dsl.timeline",), ("dsl.check",), ("dsl.cache",), ("dsl.in_force",), ("dsl.format_comments",), ("dsl.format_expr",), ("dsl.format",), ("dsl.highlight",),
+    ("dsl.parse",), ("dsl.load",), ("dsl.timeline",), ("dsl.check",), ("dsl.cache",), ("dsl.in_force",), ("dsl.format_comments",), ("dsl.format_expr",), ("dsl.format",),
+    ("dsl.highlight_rules",), ("dsl.highlight", "dsl.textmate"),
     # compare/: the stages after the language, then the API and the command line
     ("compare.engine",), ("compare.data",), ("compare.testing",), ("compare.publish",),
     ("compare.diff", "compare.simulate", "compare.site", "compare.history", "compare.encode"),
