@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("dsl.parse",), ("dsl.load",), ("dsl.timeline",), ("dsl.check",), ("dsl.cache",), ("dsl.in_force",), ("dsl.format_comments",), ("dsl.format_expr",), ("dsl.format",), ("dsl.highlight",),
     # compare/: the stages after the language, then the API and the command line
     ("compare.engine",), ("compare.data",), ("compare.testing",), ("compare.publish",),
-    ("compare.diff", "compare.simulate", "compare.site", "compare.history"),
+    ("compare.diff", "compare.simulate", "compare.site", "compare.history", "compare.lsp"),
     ("compare.api", "compare.api_time"), ("compare.cli",),
 ]
 MAX_LINES = 430  # "about 400": one reader holds a module in mind
