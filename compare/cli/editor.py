@@ -14,7 +14,8 @@ def lsp(
     stdio: Annotated[bool, typer.Option("--stdio", help="talk on stdin/stdout (the default; editors pass it)")] = True,
     search: SearchOption = None,
 ) -> None:
-    """Start the language server for an editor (the checker's diagnostics as you type, formatting);
+    """Start the language server for an editor (the checker's diagnostics as you type, hover,
+    go to definition, formatting);
     it talks LSP on stdin/stdout."""
     try:
         from compare.lsp.server import serve

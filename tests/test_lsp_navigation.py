@@ -1,0 +1,103 @@
+"""`policylab lsp`: hover and go-to-definition on the bundled policies, through a client session.
+
+Positions are 0-based (line, character) counted by hand on the lines quoted; the labels are those of
+the declarations (policies/wuxi_2023.policy, policies/taxonomy/core.yaml) and the context that of the
+source text (policies/sources/wuxi_2023.txt, article （一）, cited "(1)")."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+from lsp_session import Session, run_session
+from lsprotocol import types as T
+
+WUXI = ROOT / "policies" / "wuxi_2023.policy"
+BASE = ROOT / "policies" / "zhangjiagang_base.policy"
+REVISION = ROOT / "policies" / "zhangjiagang_2017.policy"
+
+
+async def hover(s: Session, uri: str, line: int, character: int) -> str | None:
+    got = await s.request(s.client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=line, character=character))))
+    return None if got is None else got.contents.value
+
+
+async def definition(s: Session, uri: str, line: int, character: int) -> T.Location | None:
+    got = await s.request(s.client.text_document_definition_async(T.DefinitionParams(
+        text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=line, character=character))))
+    if isinstance(got, list | tuple):
+        assert len(got) == 1
+        return got[0]  # type: ignore[no-any-return]
+    return got  # type: ignore[no-any-return]
+
+
+def test_hover_on_a_cite_a_figure_a_reading_and_a_concept_of_wuxi() -> None:
+    async def body(s: Session) -> None:
+        uri = s.open(WUXI)
+        await s.diagnostics(uri)
+        # line 52: '  cite "(1)" "对首次获评“专精特新”的企业给予最高50万元的一次性奖励"' (the quote from 14)
+        cite = await hover(s, uri, 52, 20)
+        assert cite is not None
+        # article （一） of the text: "…增强发展新动能。对首次获评“专精特新”的企业给予最高50万元的一次性奖励。"
+        assert cite.startswith("**(1)**")
+        assert "增强发展新动能。**对首次获评“专精特新”的企业给予最高50万元的一次性奖励**。" in cite
+        # line 56: '    full:  50万元' (the figure from 11 to 16): 50 × 10000 元
+        assert await hover(s, uri, 56, 12) == "**50万元** = 500,000元 (CNY)"
+        # line 54: '  value by reading ceilings {' (the reading's name from 19)
+        reading = await hover(s, uri, 54, 21)
+        assert reading is not None
+        assert reading.startswith("**reading** `ceilings` — “最高”“不超过”金额：上限还是实付")
+        assert "options range, full; default range" in reading
+        # line 51: '  concept reward.specialized_sme' (from 10); core.yaml: zh 首次获评专精特新奖励
+        concept = await hover(s, uri, 51, 14)
+        assert concept is not None
+        assert concept.startswith("**concept** `reward.specialized_sme` — 首次获评专精特新奖励")
+        assert "declared at core.yaml:44" in concept
+        # line 53: '  when specialized_sme_first in categories': a category of the core record
+        category = await hover(s, uri, 53, 9)
+        assert category is not None and category.startswith("**category** `specialized_sme_first`")
+        assert await hover(s, uri, 1, 0) is None  # a comment: nothing to say
+
+    run_session(body)
+
+
+def test_definition_of_a_reading_and_of_a_concept_in_the_taxonomy() -> None:
+    async def body(s: Session) -> None:
+        uri = s.open(WUXI)
+        await s.diagnostics(uri)
+        # `by reading ceilings` → line 16 of the file (0-based 15): 'reading ceilings "…" {'
+        loc = await definition(s, uri, 54, 21)
+        assert loc is not None and loc.uri == uri
+        assert (loc.range.start.line, loc.range.start.character) == (15, 0)
+        # `concept reward.specialized_sme` → policies/taxonomy/core.yaml line 44 (0-based 43), the key at 2
+        loc = await definition(s, uri, 51, 14)
+        assert loc is not None and loc.uri.endswith("/policies/taxonomy/core.yaml")
+        assert loc.range.start.line == 43
+        # a field of the core record is declared nowhere in a file: no location
+        assert await definition(s, uri, 53, 9) is None
+
+    run_session(body)
+
+
+def test_definition_across_extends_reads_the_base_as_the_editor_holds_it() -> None:
+    # the base gets a named condition in the editor (not saved); the revision uses it
+    base_text = BASE.read_text(encoding="utf-8")
+    added = '\ncondition big "大项目" {\n  when registered_capital >= 1亿元\n}\n'
+    base_lines = len(base_text.split("\n"))  # `condition big` starts on this 0-based line
+    revision = REVISION.read_text(encoding="utf-8")
+    old = "  when by reading referral_points_scope {\n"
+    assert old in revision
+    at = revision[: revision.index(old)].count("\n")  # the 0-based line of `when`
+    edited = revision.replace(old, "  when big and by reading referral_points_scope {\n", 1)
+
+    async def body(s: Session) -> None:
+        base_uri = s.open(BASE, base_text + added)
+        await s.diagnostics(base_uri)
+        uri = s.open(REVISION, edited)
+        await s.diagnostics(uri)
+        loc = await definition(s, uri, at, 8)  # '  when big': `big` from 7 to 10
+        assert loc is not None and loc.uri == base_uri
+        assert (loc.range.start.line, loc.range.start.character) == (base_lines, 0)
+        shown = await hover(s, uri, at, 8)
+        assert shown is not None and shown.startswith("**condition** `big` — 大项目")
+
+    run_session(body)
