@@ -15,7 +15,7 @@ def lsp(
     search: SearchOption = None,
 ) -> None:
     """Start the language server for an editor (the checker's diagnostics as you type, hover,
-    go to definition, formatting);
+    go to definition, completion, the outline by article, formatting);
     it talks LSP on stdin/stdout."""
     try:
         from compare.lsp.server import serve

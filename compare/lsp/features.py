@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
 def register(server: PolicyServer) -> None:
     from compare.lsp.analysis import offset_at
+    from compare.lsp.complete import completions
     from compare.lsp.formatting import format_document
     from compare.lsp.navigate import definition, hover
+    from compare.lsp.outline import outline
 
     def position(ls: PolicyServer, uri: str, at: T.Position) -> tuple[int, int]:
         return offset_at(ls.analysis(uri).lines, at.line, at.character)
@@ -35,3 +37,14 @@ def register(server: PolicyServer) -> None:
     def formatting(ls: PolicyServer, params: T.DocumentFormattingParams) -> list[T.TextEdit] | None:
         doc = ls.workspace.get_text_document(params.text_document.uri)
         return format_document(doc.source, str(ls.path_of(doc.uri)))
+
+    @server.feature(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(trigger_characters=[" ", "."]))
+    def on_completion(ls: PolicyServer, params: T.CompletionParams) -> T.CompletionList:
+        uri = params.text_document.uri
+        # the document's changes come before this request, each checked as it came: the analysis is the text's
+        items = completions(ls.analysis(uri), *position(ls, uri, params.position))
+        return T.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def on_outline(ls: PolicyServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
+        return outline(ls.analysis(params.text_document.uri))
