@@ -96,3 +96,15 @@ def test_formatting_a_bundled_policy_changes_nothing_and_restores_a_mangled_layo
             T.DocumentFormattingParams(text_document=ident, options=options))) is None
 
     run_session(body)
+
+
+def test_without_pygls_the_command_says_what_to_install_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    script = "import sys; sys.modules['pygls'] = None; sys.argv = ['policylab', 'lsp']\n" \
+             "from compare.cli.app import run; run()"
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "needs pygls" in r.stderr and "pip install 'policylab[lsp]'" in r.stderr
+    assert "Traceback" not in r.stderr
