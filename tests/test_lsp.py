@@ -108,3 +108,29 @@ def test_without_pygls_the_command_says_what_to_install_not_a_traceback() -> Non
     assert r.returncode == 2, r.stderr
     assert "needs pygls" in r.stderr and "pip install 'policylab[lsp]'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_an_edit_of_an_open_base_checks_its_open_revision_again() -> None:
+    # zhangjiagang_2017 extends zhangjiagang_base; removing the base's only param (which the revision
+    # overrides) makes the revision's `override param` name nothing the base has: E603 in the revision
+    base = ROOT / "policies" / "zhangjiagang_base.policy"
+    revision = ROOT / "policies" / "zhangjiagang_2017.policy"
+    base_text = base.read_text(encoding="utf-8")
+    without = base_text[: base_text.index("param assessment.fdi_weight_ratio")]
+    rev_lines = revision.read_text(encoding="utf-8").split("\n")
+    override = next(i for i, line in enumerate(rev_lines) if line.startswith("override param assessment.fdi_weight_ratio"))
+
+    async def body(s: Session) -> None:
+        base_uri = s.open(base)
+        assert await s.diagnostics(base_uri) == []
+        uri = s.open(revision)
+        assert await s.diagnostics(uri) == []
+        s.replace(base_uri, without)
+        await s.diagnostics(base_uri)
+        diags = await s.diagnostics(uri)  # published for the revision though only the base changed
+        assert [(d.code, d.range.start.line) for d in diags if d.code == "E603"] == [("E603", override)]
+        s.replace(base_uri, base_text)
+        await s.diagnostics(base_uri)
+        assert await s.diagnostics(uri) == []
+
+    run_session(body)

@@ -41,6 +41,16 @@ class PolicyServer(LanguageServer):
             uri=uri, diagnostics=editor_diagnostics(analysis), version=doc.version))
         return analysis
 
+    def refresh_dependents(self, uri: str) -> None:
+        """Check again the open documents that extend this one (directly or through another base):
+        a base edited in the editor changes what its revisions mean."""
+        path = self.path_of(uri).resolve()
+        for other, analysis in list(self.analyses.items()):
+            chain = analysis.policy.files[:-1] if analysis.policy is not None else []
+            if other != uri and other in self.workspace.text_documents \
+                    and any(info.path.resolve() == path for info in chain):
+                self.refresh(other)
+
     def analysis(self, uri: str) -> Analysis:
         """The document's last check (checked now if it has none)."""
         return self.analyses.get(uri) or self.refresh(uri)
@@ -59,10 +69,12 @@ def build(search: list[Path] | None = None) -> PolicyServer:
     @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PolicyServer, params: T.DidChangeTextDocumentParams) -> None:
         ls.refresh(params.text_document.uri)
+        ls.refresh_dependents(params.text_document.uri)
 
     @server.feature(T.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PolicyServer, params: T.DidSaveTextDocumentParams) -> None:
         ls.refresh(params.text_document.uri)
+        ls.refresh_dependents(params.text_document.uri)
 
     @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PolicyServer, params: T.DidCloseTextDocumentParams) -> None:
