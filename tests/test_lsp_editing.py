@@ -72,3 +72,22 @@ def test_outline_groups_the_items_by_the_article_they_cite_first() -> None:
                     (sym.range.end.line, sym.range.end.character)
 
     run_session(body)
+
+
+def test_completion_keeps_the_names_while_the_header_is_half_typed() -> None:
+    # `extends zhangjiagang_ba`: no such base yet, so the policy does not load; its names stay offered
+    revision = ROOT / "policies" / "zhangjiagang_2017.policy"
+    text = revision.read_text(encoding="utf-8")
+    half = text.replace("policy zhangjiagang_2017 extends zhangjiagang_base {", "policy zhangjiagang_2017 extends zhangjiagang_ba {")
+    lines = half.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("  when by reading referral_points_scope {"))
+
+    async def body(s: Session) -> None:
+        uri = s.open(revision)
+        await s.diagnostics(uri)
+        s.replace(uri, half)
+        assert [d.code for d in await s.diagnostics(uri)] == ["E602"]
+        # zhangjiagang_2017's readings starting `referral`: referral_points_scope only (its `reading` lines)
+        assert await complete(s, uri, at, len("  when by reading referral")) == ["referral_points_scope"]
+
+    run_session(body)

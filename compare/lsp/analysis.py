@@ -45,6 +45,9 @@ class Analysis:
     policy: Policy | None = None  # the merged, checked policy (None where it does not parse)
     ast: A.PolicyFile | None = None
     texts: dict[str, str] = field(default_factory=dict)  # every file read: path -> text
+    # the last policy that loaded, while this text does not (a header or `extends` half typed): completion
+    # still offers its names
+    last_policy: Policy | None = None
 
     @property
     def lines(self) -> list[str]:

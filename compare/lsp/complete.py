@@ -37,7 +37,7 @@ def completions(analysis: Analysis, line: int, column: int) -> list[T.Completion
 
 
 def _candidates(analysis: Analysis, before: str, upto: str) -> list[Item]:
-    p = analysis.policy
+    p = analysis.policy or analysis.last_policy
     words = before.split()
     last = words[-1] if words else ""
     tax = p.taxonomy if p is not None else None

@@ -36,6 +36,9 @@ class PolicyServer(LanguageServer):
         """Check the document again and publish its diagnostics."""
         doc = self.workspace.get_text_document(uri)
         analysis = analyse(self.path_of(uri), doc.source, self.open_texts(), self.search)
+        before = self.analyses.get(uri)
+        if analysis.policy is None and before is not None:
+            analysis.last_policy = before.policy or before.last_policy
         self.analyses[uri] = analysis
         self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
             uri=uri, diagnostics=editor_diagnostics(analysis), version=doc.version))
