@@ -134,3 +134,27 @@ def test_an_edit_of_an_open_base_checks_its_open_revision_again() -> None:
         assert await s.diagnostics(uri) == []
 
     run_session(body)
+
+
+def test_an_error_in_a_base_is_shown_at_the_revisions_extends() -> None:
+    # an unknown unit in the base's param (line 12 of zhangjiagang_base.policy): `= 1:1` → `= 1块`
+    base = ROOT / "policies" / "zhangjiagang_base.policy"
+    revision = ROOT / "policies" / "zhangjiagang_2017.policy"
+    base_text = base.read_text(encoding="utf-8")
+    broken = base_text.replace("调整前\" = 1:1 {", "调整前\" = 1块 {", 1)
+    assert broken != base_text
+    rev_lines = revision.read_text(encoding="utf-8").split("\n")
+    header = next(i for i, line in enumerate(rev_lines) if line.startswith("policy zhangjiagang_2017 extends "))
+    start = len("policy zhangjiagang_2017 extends ")  # `zhangjiagang_base` from here, 17 characters
+
+    async def body(s: Session) -> None:
+        base_uri = s.open(base, broken)
+        assert "E106" in [d.code for d in await s.diagnostics(base_uri)]
+        uri = s.open(revision)
+        diags = await s.diagnostics(uri)
+        moved = [d for d in diags if d.code == "E106"]
+        assert len(moved) == 1 and moved[0].message.startswith("in zhangjiagang_base.policy:12:")
+        r = moved[0].range
+        assert (r.start.line, r.start.character, r.end.line, r.end.character) == (header, start, header, start + 17)
+
+    run_session(body)

@@ -101,3 +101,22 @@ def test_definition_across_extends_reads_the_base_as_the_editor_holds_it() -> No
         assert shown is not None and shown.startswith("**condition** `big` — 大项目")
 
     run_session(body)
+
+
+def test_definition_and_hover_of_a_field_the_city_declares() -> None:
+    # wuxi_2023.policy line 245 (0-based 244): 'field in_465_cluster "符合我市“465”现代产业集群导向的重点产业" {'
+    lines = WUXI.read_text(encoding="utf-8").split("\n")
+    assert lines[244].startswith('field in_465_cluster "符合我市“465”现代产业集群导向的重点产业"')
+    use = next(i for i, line in enumerate(lines) if i != 244 and "in_465_cluster" in line and "when" in line)
+    column = lines[use].index("in_465_cluster") + 2
+
+    async def body(s: Session) -> None:
+        uri = s.open(WUXI)
+        await s.diagnostics(uri)
+        loc = await definition(s, uri, use, column)
+        assert loc is not None and loc.uri == uri and loc.range.start.line == 244
+        shown = await hover(s, uri, use, column)
+        assert shown is not None and shown.startswith("**field** `in_465_cluster` — 符合我市“465”现代产业集群导向的重点产业")
+        assert shown.endswith(r"declared at wuxi\_2023.policy:245")  # Markdown: the `_` escaped
+
+    run_session(body)

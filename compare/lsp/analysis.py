@@ -42,6 +42,7 @@ class Analysis:
     path: Path
     text: str
     diagnostics: list[Diagnostic]  # this document's own, in order
+    elsewhere: list[Diagnostic] = field(default_factory=list)  # errors in a base or the taxonomy it reads
     policy: Policy | None = None  # the merged, checked policy (None where it does not parse)
     ast: A.PolicyFile | None = None
     texts: dict[str, str] = field(default_factory=dict)  # every file read: path -> text
@@ -67,10 +68,11 @@ def analyse(path: Path, text: str, overlay: dict[Path, str] | None = None,
     else:  # a new document not saved yet: checked alone, its bases and quotes not found
         result = _check_unsaved(path, text)
     own = [d for d in result.diagnostics if _same_file(d.span.file, path)]
+    elsewhere = [d for d in result.diagnostics if d.is_error and not _same_file(d.span.file, path)]
     policy = next((p for p in result.policies if _same_file(str(p.files[-1].path), path)), None)
     parsed = loader.parsed.get(path.resolve())
     ast = policy.files[-1].ast if policy is not None else (parsed[0] if parsed else None)
-    return Analysis(path, text, own, policy, ast, result.texts)
+    return Analysis(path, text, own, elsewhere, policy, ast, result.texts)
 
 
 def _check_unsaved(path: Path, text: str) -> CheckResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types as T
 
 from compare.lsp.analysis import Analysis, span_range
@@ -24,5 +26,15 @@ def editor_diagnostic(d: Diagnostic, lines: list[str]) -> T.Diagnostic:
 
 
 def editor_diagnostics(analysis: Analysis) -> list[T.Diagnostic]:
+    """The document's own diagnostics, then each error of a file it reads (a base, the taxonomy) at
+    its header's `extends` (or the header): the document cannot be trusted until that file is fixed."""
     lines = analysis.lines
-    return [editor_diagnostic(d, lines) for d in analysis.diagnostics]
+    out = [editor_diagnostic(d, lines) for d in analysis.diagnostics]
+    if analysis.elsewhere and analysis.ast is not None:
+        header = analysis.ast.header
+        at = header.extends_span if header.extends_span.line else header.span
+        for d in analysis.elsewhere:
+            moved = Diagnostic(d.code, f"in {Path(d.span.file).name}:{d.span.line}:{d.span.column}: {d.message}",
+                               at, d.hint)
+            out.append(editor_diagnostic(moved, lines))
+    return out
