@@ -74,6 +74,11 @@ def resolve(analysis: Analysis, name: str) -> Symbol | None:
                           f"{en or ''} · declared by {origin}".strip(" ·"), span)
     if name in record.categories:
         return Symbol("category", name, None, "a category of the core project record", A.NO_SPAN)
+    for field_name, f in record.fields.items():  # a choice field's value compared bare: referral == municipal_dept
+        if field_name != "categories" and name in f.choices:
+            zh, en = record.label(f"{field_name}.{name}")
+            return Symbol("value", name, zh, f"a value of the field {field_name}" + (f" · {en}" if en else ""),
+                          A.NO_SPAN)
     tax = p.taxonomy
     if tax is not None:
         if name in tax.concepts:
