@@ -158,3 +158,21 @@ def test_an_error_in_a_base_is_shown_at_the_revisions_extends() -> None:
         assert (r.start.line, r.start.character, r.end.line, r.end.character) == (header, start, header, start + 17)
 
     run_session(body)
+
+
+def test_a_range_after_a_character_outside_the_bmp_counts_it_as_two_utf16_units() -> None:
+    # line 54 (0-based 53) as edited: '  when industry == "𠀀制造" and specialized_sme_firsx in categories'
+    # characters before the name: "  when " 7 + "industry" 8 + " == " 4 + '"𠀀制造"' 5 + " and " 5 = 29;
+    # 𠀀 (U+20000) is two UTF-16 units, so the name starts at 30 and its 21 characters end at 51
+    old = "  when specialized_sme_first in categories"
+    bad = TEXT.replace(old, '  when industry == "𠀀制造" and specialized_sme_firsx in categories', 1)
+    assert bad != TEXT
+
+    async def body(s: Session) -> None:
+        uri = s.open(WUXI, bad)
+        diags = await s.diagnostics(uri)
+        assert [d.code for d in diags] == ["E203"]
+        r = diags[0].range
+        assert (r.start.line, r.start.character, r.end.line, r.end.character) == (53, 30, 53, 51)
+
+    run_session(body)
