@@ -176,3 +176,15 @@ def test_a_range_after_a_character_outside_the_bmp_counts_it_as_two_utf16_units(
         assert (r.start.line, r.start.character, r.end.line, r.end.character) == (53, 30, 53, 51)
 
     run_session(body)
+
+
+def test_a_message_that_is_not_json_is_logged_in_one_line_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "compare.cli", "lsp"], input=b"Content-Length: 5\r\n\r\nhello",
+                       cwd=ROOT, capture_output=True, timeout=120)
+    assert r.returncode == 0
+    err = r.stderr.decode("utf-8")
+    assert "Traceback" not in err and err.startswith("policylab lsp: ERROR:")
+    assert b'"window/showMessage"' in r.stdout  # the editor is told, too

@@ -6,6 +6,7 @@ and the outline read the parsed and checked model without parsing again.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from lsprotocol import types as T
@@ -88,6 +89,18 @@ def build(search: list[Path] | None = None) -> PolicyServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """pygls logs a message it cannot read with its traceback: the editor's log gets one line."""
+
+    def formatException(self, ei: object) -> str:  # noqa: N802 (logging's name)
+        return ""
+
+
 def serve(search: list[Path] | None = None) -> None:
-    """Run the server on stdin/stdout until the client ends it."""
+    """Run the server on stdin/stdout until the client ends it (its log on stderr, one line a message)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine("policylab lsp: %(levelname)s: %(message)s"))
+    log = logging.getLogger("pygls")
+    log.addHandler(handler)
+    log.propagate = False
     build(search).start_io()
