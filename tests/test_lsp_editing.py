@@ -91,3 +91,26 @@ def test_completion_keeps_the_names_while_the_header_is_half_typed() -> None:
         assert await complete(s, uri, at, len("  when by reading referral")) == ["referral_points_scope"]
 
     run_session(body)
+
+
+def test_code_lens_names_the_example_projects_each_clause_fires_for() -> None:
+    # wuxi_2023 line 130 (0-based 129): clause intermediary_referral_reward, when referral == intermediary
+    # and licensed. examples/projects.yaml: domestic-60yi is licensed with referral intermediary; the
+    # others are referred by another district (foreign-4000wan) or by no one (fortune500-hq, sme-first)
+    assert LINES[129].startswith("clause intermediary_referral_reward ")
+
+    async def body(s: Session) -> None:
+        uri = s.open(WUXI)
+        await s.diagnostics(uri)
+        got = await s.request(s.client.text_document_code_lens_async(
+            T.CodeLensParams(text_document=T.TextDocumentIdentifier(uri=uri))))
+        by_line = {lens.range.start.line: lens.command.title for lens in got}
+        assert by_line[129] == "fires for 1 of 4 example projects: domestic-60yi"
+        assert len(by_line) == TEXT.count("\nclause ")  # one lens per clause of the file
+        # an edit that breaks the policy: no lens (only what checks is evaluated)
+        s.replace(uri, TEXT.replace("  when referral == intermediary and licensed", "  when referral == intermediarx", 1))
+        assert await s.diagnostics(uri) != []
+        assert await s.request(s.client.text_document_code_lens_async(
+            T.CodeLensParams(text_document=T.TextDocumentIdentifier(uri=uri)))) in ([], ())
+
+    run_session(body)

@@ -15,7 +15,8 @@ def lsp(
     search: SearchOption = None,
 ) -> None:
     """Start the language server for an editor (the checker's diagnostics as you type, hover,
-    go to definition, completion, the outline by article, formatting);
+    go to definition, completion, the outline by article, formatting, a code lens of the example
+    projects each clause fires for);
     it talks LSP on stdin/stdout."""
     try:
         from compare.lsp.server import serve

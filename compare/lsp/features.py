@@ -48,3 +48,11 @@ def register(server: PolicyServer) -> None:
     @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def on_outline(ls: PolicyServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
         return outline(ls.analysis(params.text_document.uri))
+
+    @server.feature(T.TEXT_DOCUMENT_CODE_LENS)
+    def on_code_lens(ls: PolicyServer, params: T.CodeLensParams) -> list[T.CodeLens]:
+        from compare.lsp.codelens import example_projects, lenses
+
+        analysis = ls.analysis(params.text_document.uri)
+        roots = [ls.path_of(f.uri) for f in ls.workspace.folders.values()]
+        return lenses(analysis, example_projects(analysis, roots))
