@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("dsl.highlight_rules",), ("dsl.highlight", "dsl.textmate"),
     # compare/: the stages after the language, then the API and the command line
     ("compare.engine",), ("compare.data",), ("compare.testing",), ("compare.publish",),
-    ("compare.diff", "compare.simulate", "compare.site", "compare.history", "compare.encode"),
+    ("compare.diff", "compare.simulate", "compare.site", "compare.history", "compare.encode", "compare.lsp"),
     ("compare.api", "compare.api_time"), ("compare.cli",),
 ]
 MAX_LINES = 430  # "about 400": one reader holds a module in mind

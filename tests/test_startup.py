@@ -156,7 +156,7 @@ def test_help_lists_every_command_with_its_whole_help() -> None:
     listing = r.stdout.split("\nCommands:\n", 1)[1]
     # as typer listed them when every command was built up front: in the order they are registered
     assert re.findall(r"^  (\S+)  ", listing, re.M) == [
-        "diff", "impact", "graph", "fields", "timeline", "panel", "check", "fmt", "report", "eval", "compare",
+        "diff", "impact", "graph", "fields", "timeline", "panel", "check", "fmt", "lsp", "report", "eval", "compare",
         "simulate", "figures", "reform", "test", "coverage", "site", "new"]
     flat = " ".join(listing.split())
     group = typer.main.get_command(app)

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "panel": "compare.cli.history",
     "check": "compare.cli.language",
     "fmt": "compare.cli.language",
+    "lsp": "compare.cli.editor",
     "report": "compare.cli.report",
     "eval": "compare.cli.run",
     "compare": "compare.cli.run",

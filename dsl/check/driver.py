@@ -153,14 +153,15 @@ def declarations(policy: Policy, tax: Taxonomy | None) -> list[tuple[str, A.Fiel
     return out
 
 
-def check_paths(paths: list[Path], search: list[Path] | None = None) -> CheckResult:
+def check_paths(paths: list[Path], search: list[Path] | None = None, loader: Loader | None = None) -> CheckResult:
     """Parse, merge and check each policy file; every diagnostic of every file, deduplicated.
 
     `search`: folders where base policies and the taxonomy are looked for after the policy's own
-    folder (then $POLICYLAB_PATH and the bundled policies: dsl.paths)."""
+    folder (then $POLICYLAB_PATH and the bundled policies: dsl.paths).  `loader`: one that reads some
+    files otherwise (the language server's, an editor's unsaved texts in place of the files)."""
     from dsl.load import escaping_links, policy_files
 
-    loader = Loader(search)
+    loader = loader or Loader(search)
     taxonomies: dict[Path, tuple[Taxonomy, list[Diagnostic]]] = {}
     diags: list[Diagnostic] = []
     policies: list[Policy] = []
