@@ -147,17 +147,17 @@ def print_diagnostics(diags: list[Diagnostic], texts: dict[str, str], fmt: Outpu
 
 
 
-def write_atomically(path: Path, text: str) -> bool:
+def write_atomically(path: Path, data: str | bytes, who: str = "policylab") -> bool:
     """Write through compare.data.atomic; a refusal (read-only file, full disk, no permission) is
-    printed with its hint, and False returned: never a traceback, never a half-written file."""
+    printed as `who: message` with its hint, and False returned: never a traceback, never a half-written file."""
     from compare.data.atomic import WriteError, sweep_stale
     from compare.data.atomic import write_atomically as write
 
     sweep_stale(path)
     try:
-        write(path, text)
+        write(path, data)
     except WriteError as e:
-        say_error("policylab", e.message, e.hint)
+        say_error(who, e.message, e.hint)
         return False
     return True
 

@@ -62,20 +62,13 @@ def redline_bytes(old: Policy, new: Policy, diff: StructuralDiff | None, suffix:
 def write_redline(old: Policy, new: Policy, diff: StructuralDiff | None, out: Path | None, command: str,
                   semantic: Semantic | None = None) -> None:
     """The redline to `out` (atomically), or as an HTML page to stdout without one."""
-    from compare.data.atomic import WriteError, sweep_stale, write_atomically
-    from dsl.textsafe import printable
+    from compare.cli.common import write_atomically
 
     if out is None:
         sys.stdout.write(redline_bytes(old, new, diff, ".html", semantic).decode("utf-8"))
         return
-    data = redline_bytes(old, new, diff, out.suffix.lower(), semantic)
-    sweep_stale(out)
-    try:
-        write_atomically(out, data)
-    except WriteError as e:
-        hint = f"\n  hint: {printable(e.hint)}" if e.hint else ""
-        typer.echo(printable(f"{command}: {e.message}") + hint, err=True)
-        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    if not write_atomically(out, redline_bytes(old, new, diff, out.suffix.lower(), semantic), command):
+        raise typer.Exit(EXIT_POLICY_ERRORS)
 
 
 # ---------------------------------------------------------------- policylab report --diff OLD:NEW

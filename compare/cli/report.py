@@ -109,8 +109,8 @@ def report_(
     """The cities side by side, concept by concept: per city absent, promised (no figure) or present, each
     provision's article and quote, value, condition, figures in common units, readings and beneficiary;
     the mechanisms as a matrix; the documents and the stated rate."""
+    from compare.cli.common import write_atomically
     from compare.cli.drafting import checked
-    from compare.data.atomic import WriteError, sweep_stale, write_atomically
     from compare.site.report import UnknownConceptError, build_report, render
     from dsl.textsafe import printable
 
@@ -148,10 +148,5 @@ def report_(
         assert isinstance(data, str)
         sys.stdout.write(data)
         return
-    sweep_stale(out)
-    try:
-        write_atomically(out, data)
-    except WriteError as e:
-        hint = f"\n  hint: {printable(e.hint)}" if e.hint else ""
-        typer.echo(printable(f"policylab: {e.message}") + hint, err=True)
-        raise typer.Exit(EXIT_POLICY_ERRORS) from None
+    if not write_atomically(out, data):
+        raise typer.Exit(EXIT_POLICY_ERRORS)
